@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint bench seed worker migrate clean messages
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e '.[dev]' && touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo --if-empty && $(PY) manage.py serve
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy accounts factories reporting cultivation config
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+seed: $(STAMP)
+	$(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo
+
+worker: $(STAMP)
+	$(PY) -m celery -A config worker -B --loglevel INFO
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l en --no-obsolete && $(PY) manage.py compilemessages -l en
+
+clean:
+	rm -rf db.sqlite3 db.sqlite3-wal db.sqlite3-shm .run media/exports staticfiles

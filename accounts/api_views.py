@@ -1,0 +1,85 @@
+"""Accounts API: token, current user, users (scoped) and the audit trail."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import ScopedReadOnlyViewSet
+from accounts.filters import AuditEntryFilter, UserFilter
+from accounts.models import AuditEntry, User
+from accounts.serializers import (
+    AuditEntrySerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+    UserSerializer,
+)
+
+
+class TokenView(APIView):
+    """Exchange username and password for an API token. Failures count towards the login lockout."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "token"
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # authenticate() with the HttpRequest lets django-axes count failures and refuse locked users.
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                return Response(
+                    {"detail": _("登录失败次数过多，账户已被暂时锁定，请稍后再试或联系管理员。")},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
+                )
+            return Response(
+                {"non_field_errors": [_("用户名或密码不正确。")]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    """The signed-in user: role, management unit and enterprise."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        user = User.objects.select_related("district", "enterprise").get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)
+
+
+class UserViewSet(ScopedReadOnlyViewSet):
+    """Accounts the caller may see: all for city staff and auditors, own unit or enterprise otherwise."""
+
+    queryset = User.objects.select_related("district").order_by("username")
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+    search_fields = ["username", "first_name", "last_name"]
+    ordering_fields = ["username", "role", "date_joined"]
+
+
+class AuditEntryViewSet(ScopedReadOnlyViewSet):
+    """The audit trail (city staff and auditors only)."""
+
+    queryset = AuditEntry.objects.all()
+    serializer_class = AuditEntrySerializer
+    filterset_class = AuditEntryFilter
+    search_fields = ["object_repr", "actor_name", "reason", "action"]
+    ordering_fields = ["at", "action"]

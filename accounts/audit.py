@@ -1,0 +1,68 @@
+"""The audit trail. Services call `record` inside their transaction, so an entry exists exactly
+when the write it describes was committed.
+
+Chosen over django-simple-history because every write here already goes through a service that
+knows *why* (a reason, a workflow step); state transitions use conditional `UPDATE`s and batches
+use `bulk_create`, which model-history libraries do not see; and one table is simpler to browse,
+filter and export than a shadow table per model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from accounts.models import AuditEntry
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return value
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Fields whose value differs, as {field: [old, new]} in JSON-safe form."""
+    return {
+        key: [_plain(before.get(key)), _plain(after.get(key))]
+        for key in sorted(set(before) | set(after))
+        if _plain(before.get(key)) != _plain(after.get(key))
+    }
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The concrete field values of a model instance (FKs by id)."""
+    names = fields or [f.attname for f in obj._meta.concrete_fields]
+    return {name: getattr(obj, name) for name in names}
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """Write one audit entry for `obj`."""
+    is_user = actor is not None and getattr(actor, "pk", None) is not None
+    return AuditEntry.objects.create(
+        actor=actor if is_user else None,
+        actor_name=(actor.get_username() if is_user else str(actor or "system"))[:150],
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        changes={
+            k: [_plain(v) for v in pair] if isinstance(pair, list | tuple) else _plain(pair)
+            for k, pair in (changes or {}).items()
+        },
+        reason=reason,
+    )

@@ -1,0 +1,128 @@
+"""Users with one role each, and the audit trail of every write."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import ScopedQuerySet
+
+
+class Role(models.TextChoices):
+    """The four roles of DOMAIN.md §1; one per account."""
+
+    CITY = "city", _("市经济信息委")
+    DISTRICT = "district", _("区县经信部门")
+    ENTERPRISE = "enterprise", _("企业填报人")
+    AUDITOR = "auditor", _("审计/查看")
+
+
+class UserQuerySet(ScopedQuerySet):
+    district_lookup = "district"
+    enterprise_lookup = "enterprise"
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    """A platform account: city staff, a district bureau clerk, an enterprise reporter or an auditor."""
+
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.AUDITOR)
+    district = models.ForeignKey(
+        "factories.District",
+        verbose_name=_("管理单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    enterprise = models.ForeignKey(
+        "factories.Enterprise",
+        verbose_name=_("企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+
+    objects = ScopedUserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="district") | Q(district__isnull=False),
+                name="district_user_has_district",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="enterprise") | Q(enterprise__isnull=False),
+                name="enterprise_user_has_enterprise",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def sees_whole_city(self) -> bool:
+        return self.role in (Role.CITY, Role.AUDITOR)
+
+    @property
+    def is_city(self) -> bool:
+        return self.role == Role.CITY
+
+    @property
+    def is_district(self) -> bool:
+        return self.role == Role.DISTRICT
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.role == Role.ENTERPRISE
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == Role.AUDITOR
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> AuditEntryQuerySet:
+        """The full trail is for city staff and auditors only."""
+        if getattr(user, "is_authenticated", False) and user.sees_whole_city:
+            return self
+        return self.none()
+
+    def for_object(self, obj: models.Model) -> AuditEntryQuerySet:
+        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+class AuditEntry(models.Model):
+    """One write: who, when, what changed and why (written by services, never edited)."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=100, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64)
+    object_repr = models.CharField(_("对象"), max_length=255)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    reason = models.TextField(_("原因"), blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import AuditEntry, User
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(label=_("用户名"))
+    password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class UserSerializer(serializers.ModelSerializer):
+    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "role",
+            "role_display",
+            "district",
+            "enterprise",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class MeSerializer(UserSerializer):
+    district_name = serializers.CharField(source="district.name", read_only=True, default=None)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, default=None)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "district_name", "enterprise_name"]
+        read_only_fields = fields
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "reason",
+        ]
+        read_only_fields = fields

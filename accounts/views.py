@@ -1,0 +1,71 @@
+"""Sign-in, the home page of each role and the audit trail browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Q, QuerySet
+from django.views.generic import ListView, TemplateView
+
+from accounts.home import next_steps
+from accounts.models import AuditEntry
+from accounts.views_base import RoleRequiredMixin
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Each role's home page says what to do next."""
+
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["steps"] = next_steps(self.request.user)
+        return context
+
+
+class AuditListView(RoleRequiredMixin, ListView):
+    """The audit trail, searchable, for city staff and auditors."""
+
+    permission = "audit.view"
+    template_name = "accounts/audit_list.html"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[AuditEntry]:
+        queryset = AuditEntry.objects.visible_to(self.request.user)
+        params = self.request.GET
+        if q := params.get("q", "").strip():
+            queryset = queryset.filter(
+                Q(object_repr__icontains=q) | Q(actor_name__icontains=q) | Q(reason__icontains=q)
+            )
+        if action := params.get("action", "").strip():
+            queryset = queryset.filter(action__startswith=action)
+        if object_type := params.get("object_type", "").strip():
+            queryset = queryset.filter(
+                object_type=object_type,
+                **({"object_id": params["object_id"]} if params.get("object_id") else {}),
+            )
+        if since := params.get("since"):
+            queryset = queryset.filter(at__date__gte=since)
+        if until := params.get("until"):
+            queryset = queryset.filter(at__date__lte=until)
+        return queryset
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["querystring"] = query.urlencode()
+        context["actions"] = (
+            AuditEntry.objects.visible_to(self.request.user)
+            .order_by("action")
+            .values_list("action", flat=True)
+            .distinct()
+        )
+        return context

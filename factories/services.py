@@ -1,0 +1,303 @@
+"""Writes on reference data and enterprises. Each service checks the actor's right, runs in one
+transaction and leaves an audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts import audit
+from accounts.errors import InvalidInput
+from accounts.permissions import ensure_can
+from factories.models import District, DistrictTransfer, Enterprise, GreenFactory
+
+
+@transaction.atomic
+def district_merge(*, actor: Any, unit: District, successor: District, effective_on: dt.date) -> int:
+    """Abolish `unit` from `effective_on` and move its enterprises to `successor` (DOMAIN §2).
+
+    Access follows the enterprises: the successor's users gain them, the old unit's users lose them.
+    Submissions, grades and reports of earlier years keep the unit they were filed under.
+    Returns the number of enterprises moved.
+    """
+    ensure_can(actor, "reference.manage")
+    if unit.pk == successor.pk:
+        raise InvalidInput(field_errors={"successor": [_("承继单位不能是被撤销的单位本身。")]})
+    if not successor.in_force_on(effective_on):
+        raise InvalidInput(field_errors={"successor": [_("承继单位在生效日期当天不在有效期内。")]})
+    last_day = effective_on - dt.timedelta(days=1)
+    before = audit.snapshot(unit, ["valid_to", "successor_id"])
+    unit.valid_to = last_day
+    unit.successor = successor
+    unit.save(update_fields=["valid_to", "successor"])
+    audit.record(
+        actor=actor,
+        action="district.merge",
+        obj=unit,
+        changes=audit.diff(before, audit.snapshot(unit, ["valid_to", "successor_id"])),
+        reason=str(_("管理单位撤并：并入{name}")).format(name=successor.name),
+    )
+    moving = list(Enterprise.objects.select_for_update().filter(district=unit).values_list("pk", flat=True))
+    reason = str(_("{old}撤并，划入{new}")).format(old=unit.name, new=successor.name)
+    DistrictTransfer.objects.bulk_create(
+        DistrictTransfer(
+            enterprise_id=pk,
+            from_district=unit,
+            to_district=successor,
+            effective_on=effective_on,
+            reason=reason,
+        )
+        for pk in moving
+    )
+    Enterprise.objects.filter(pk__in=moving).update(district=successor)
+    for enterprise in Enterprise.objects.filter(pk__in=moving):
+        audit.record(
+            actor=actor,
+            action="enterprise.transfer",
+            obj=enterprise,
+            changes={"district_id": [unit.pk, successor.pk]},
+            reason=reason,
+        )
+    return len(moving)
+
+
+ENTERPRISE_FIELDS = (
+    "name",
+    "credit_code",
+    "district",
+    "industry",
+    "industry_code",
+    "legal_form",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
+CONTACT_FIELDS = ("address", "contact_name", "contact_phone", "contact_email")
+
+
+def _clean_enterprise(actor: Any, data: dict[str, Any], instance: Enterprise | None = None) -> dict[str, Any]:
+    """Validate enterprise fields: credit code check digit, the unit in the actor's scope, the industry code."""
+    from factories.creditcode import CreditCodeError, validate_credit_code
+    from factories.models import Industry
+
+    errors: dict[str, list[Any]] = {}
+    cleaned = dict(data)
+    if "name" in data and not str(data["name"] or "").strip():
+        errors["name"] = [_("请填写企业名称。")]
+    if "credit_code" in data:
+        try:
+            cleaned["credit_code"] = validate_credit_code(str(data["credit_code"] or ""))
+        except CreditCodeError as exc:
+            errors["credit_code"] = [exc.message]
+        else:
+            clash = Enterprise.objects.filter(credit_code=cleaned["credit_code"])
+            if instance is not None:
+                clash = clash.exclude(pk=instance.pk)
+            if clash.exists():
+                errors["credit_code"] = [_("该统一社会信用代码已登记在其他企业名下。")]
+    if "district" in data:
+        district = data["district"]
+        if district is None:
+            errors["district"] = [_("请选择管理单位。")]
+        elif district.valid_to is not None and district.valid_to < dt.date.today():
+            errors["district"] = [_("管理单位“{name}”已撤并，请选择承继单位。").format(name=district.name)]
+        elif actor.role == "district" and district.pk != actor.district_id:
+            errors["district"] = [_("区县用户只能登记本单位的企业。")]
+    industry_code = str(data.get("industry_code") or "").strip()
+    if "industry_code" in data or "industry" in data:
+        industry = data.get("industry")
+        if industry_code:
+            if not (industry_code.isdigit() and len(industry_code) in (2, 4)):
+                errors["industry_code"] = [_("行业代码应为两位（大类）或四位（小类）数字。")]
+            else:
+                division = Industry.objects.filter(code=industry_code[:2]).first()
+                if division is None:
+                    errors["industry_code"] = [
+                        _("行业代码{code}不属于制造业大类（13–43）。").format(code=industry_code)
+                    ]
+                elif industry is not None and industry.pk != division.pk:
+                    errors["industry_code"] = [_("行业代码与所选行业大类不一致。")]
+                else:
+                    cleaned["industry"] = division
+        elif industry is None:
+            errors["industry"] = [_("请选择行业大类。")]
+        cleaned["industry_code"] = industry_code or (industry.code if industry is not None else "")
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    return cleaned
+
+
+@transaction.atomic
+def enterprise_create(*, actor: Any, **data: Any) -> Enterprise:
+    """Register an enterprise (Art. 2). District users register enterprises of their own unit only."""
+    ensure_can(actor, "enterprise.create")
+    unknown = set(data) - set(ENTERPRISE_FIELDS)
+    if unknown:
+        raise InvalidInput(field_errors={name: [_("不允许设置该字段。")] for name in sorted(unknown)})
+    for required in ("name", "credit_code", "district", "legal_form"):
+        data.setdefault(required, None)
+    data.setdefault("industry", None)
+    cleaned = _clean_enterprise(actor, data)
+    if not cleaned.get("legal_form"):
+        raise InvalidInput(field_errors={"legal_form": [_("请选择法人类型。")]})
+    enterprise = Enterprise.objects.create(**cleaned)
+    audit.record(
+        actor=actor,
+        action="enterprise.create",
+        obj=enterprise,
+        changes=audit.diff({}, audit.snapshot(enterprise, _audited_fields())),
+    )
+    return enterprise
+
+
+def _audited_fields() -> list[str]:
+    return [
+        ("district_id" if f == "district" else "industry_id" if f == "industry" else f)
+        for f in ENTERPRISE_FIELDS
+    ]
+
+
+@transaction.atomic
+def enterprise_update(*, actor: Any, enterprise: Enterprise, reason: str = "", **data: Any) -> Enterprise:
+    """Change an enterprise. Enterprise users may change only their own contact details."""
+    from accounts.permissions import ensure_in_scope
+
+    if set(data) <= set(CONTACT_FIELDS):
+        ensure_can(actor, "enterprise.update_contact")
+    else:
+        ensure_can(actor, "enterprise.update")
+    ensure_in_scope(actor, enterprise)
+    unknown = set(data) - set(ENTERPRISE_FIELDS)
+    if unknown:
+        raise InvalidInput(field_errors={name: [_("不允许修改该字段。")] for name in sorted(unknown)})
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    cleaned = _clean_enterprise(actor, data, instance=enterprise)
+    before = audit.snapshot(enterprise, _audited_fields())
+    for key, value in cleaned.items():
+        setattr(enterprise, key, value)
+    enterprise.save()
+    changes = audit.diff(before, audit.snapshot(enterprise, _audited_fields()))
+    if changes:
+        audit.record(actor=actor, action="enterprise.update", obj=enterprise, changes=changes, reason=reason)
+    return enterprise
+
+
+@transaction.atomic
+def green_factory_recognize(
+    *, actor: Any, enterprise: Enterprise, tier: str, recognized_year: int, reason: str = ""
+) -> GreenFactory:
+    """Record a recognition; a factory revoked less than three years ago may not be recognised again (DOMAIN §3)."""
+    from accounts.permissions import ensure_in_scope
+    from factories.models import GreenFactory, GreenFactoryStatus, Tier
+
+    ensure_can(actor, "green_factory.manage")
+    ensure_in_scope(actor, enterprise)
+    errors: dict[str, list[Any]] = {}
+    if tier not in Tier.values:
+        errors["tier"] = [_("级别应为市级或国家级。")]
+    this_year = dt.date.today().year
+    if not (2016 <= int(recognized_year) <= this_year):
+        errors["recognized_year"] = [_("认定年度应在2016年至{year}年之间。").format(year=this_year)]
+    existing = GreenFactory.objects.select_for_update().filter(enterprise=enterprise).first()
+    if existing is not None and existing.status == GreenFactoryStatus.ACTIVE:
+        if existing.tier == Tier.CITY and tier == Tier.NATIONAL:
+            before = audit.snapshot(existing, ["tier", "recognized_year"])
+            existing.tier = tier
+            existing.recognized_year = recognized_year
+            existing.save(update_fields=["tier", "recognized_year", "updated_at"])
+            audit.record(
+                actor=actor,
+                action="green_factory.upgrade",
+                obj=existing,
+                changes=audit.diff(before, audit.snapshot(existing, ["tier", "recognized_year"])),
+                reason=reason,
+            )
+            return existing
+        errors["enterprise"] = [_("该企业已是有效的绿色工厂。")]
+    if (
+        existing is not None
+        and existing.ban_until
+        and existing.ban_until > dt.date(int(recognized_year), 12, 31)
+    ):
+        errors["enterprise"] = [
+            _("该企业的绿色工厂称号已于{date}撤销，{until}前不得再次认定。").format(
+                date=existing.revoked_on, until=existing.ban_until
+            )
+        ]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    if existing is None:
+        factory = GreenFactory.objects.create(
+            enterprise=enterprise, tier=tier, recognized_year=recognized_year
+        )
+        before: dict[str, Any] = {}
+    else:
+        factory = existing
+        before = audit.snapshot(factory, ["tier", "recognized_year", "status", "revoked_on", "ban_until"])
+        factory.tier, factory.recognized_year = tier, recognized_year
+        factory.status, factory.revoked_on, factory.revoke_reason, factory.ban_until = (
+            "active",
+            None,
+            "",
+            None,
+        )
+        factory.save()
+    audit.record(
+        actor=actor,
+        action="green_factory.recognize",
+        obj=factory,
+        changes=audit.diff(
+            before, audit.snapshot(factory, ["tier", "recognized_year", "status", "revoked_on", "ban_until"])
+        ),
+        reason=reason,
+    )
+    for hook in RECOGNITION_HOOKS:
+        hook(actor=actor, factory=factory)
+    return factory
+
+
+RECOGNITION_HOOKS: list[Any] = []
+"""Callables run inside the recognition transaction (the cultivation pool graduates its member)."""
+
+REVOCATION_BAN_YEARS = 3
+
+
+@transaction.atomic
+def green_factory_revoke(
+    *, actor: Any, factory: GreenFactory, revoked_on: dt.date, reason: str
+) -> GreenFactory:
+    """Revoke a title (Art. 9): the enterprise returns to the other sequence, banned for three years."""
+    from factories.models import GreenFactory, GreenFactoryStatus
+
+    ensure_can(actor, "green_factory.manage")
+    if not reason.strip():
+        raise InvalidInput(field_errors={"reason": [_("撤销绿色工厂称号必须填写原因。")]})
+    updated = GreenFactory.objects.filter(pk=factory.pk, status=GreenFactoryStatus.ACTIVE).update(
+        status=GreenFactoryStatus.REVOKED,
+        revoked_on=revoked_on,
+        revoke_reason=reason,
+        ban_until=revoked_on.replace(year=revoked_on.year + REVOCATION_BAN_YEARS)
+        if not (revoked_on.month == 2 and revoked_on.day == 29)
+        else dt.date(revoked_on.year + REVOCATION_BAN_YEARS, 3, 1),
+    )
+    if not updated:
+        from accounts.errors import StateConflict
+
+        raise StateConflict(_("该绿色工厂称号已被撤销。"))
+    factory.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="green_factory.revoke",
+        obj=factory,
+        changes={
+            "status": ["active", "revoked"],
+            "revoked_on": [None, revoked_on],
+            "ban_until": [None, factory.ban_until],
+        },
+        reason=reason,
+    )
+    return factory

@@ -1,0 +1,138 @@
+"""Shared fixtures: personas (alice of the city, bob of 渝中, charlie of 江津, …) and service markers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _missing(what: str, why: str) -> None:
+    message = f"needs {what}: {why}"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message} (REQUIRE_SERVICES=1, so this may not be skipped)")
+    pytest.skip(message)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        from django.conf import settings
+
+        if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+            _missing("PostgreSQL", "set DATABASE_URL=postgres://… (select_for_update and real concurrency)")
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        _missing("Redis", "set REDIS_URL=redis://… for a real Celery broker")
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_eager(settings):  # type: ignore[no-untyped-def]
+    """Cheap password hashing; Celery tasks run inline unless a test starts a real worker."""
+    from config.celery import app
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def yuzhong(db):  # type: ignore[no-untyped-def]
+    from factories.models import District
+
+    return District.objects.get(code="500103")
+
+
+@pytest.fixture
+def jiangjin(db):  # type: ignore[no-untyped-def]
+    from factories.models import District
+
+    return District.objects.get(code="500116")
+
+
+@pytest.fixture
+def enterprise(yuzhong):  # type: ignore[no-untyped-def]
+    from tests.model_factories import EnterpriseFactory
+
+    return EnterpriseFactory(name="重庆渝中绿色汽车部件有限公司", district=yuzhong)
+
+
+@pytest.fixture
+def other_enterprise(yuzhong):  # type: ignore[no-untyped-def]
+    from tests.model_factories import EnterpriseFactory
+
+    return EnterpriseFactory(name="重庆渝中电子有限公司", district=yuzhong)
+
+
+@pytest.fixture
+def jiangjin_enterprise(jiangjin):  # type: ignore[no-untyped-def]
+    from factories.creditcode import make_credit_code
+    from tests.model_factories import EnterpriseFactory
+
+    return EnterpriseFactory(
+        name="重庆江津机械有限公司", district=jiangjin, credit_code=make_credit_code("91", "500116", "77777777")
+    )
+
+
+@pytest.fixture
+def city_user(db):  # type: ignore[no-untyped-def]
+    from tests.model_factories import UserFactory
+
+    return UserFactory(username="alice", role="city", first_name="市经信委 Alice")
+
+
+@pytest.fixture
+def second_city_user(db):  # type: ignore[no-untyped-def]
+    from tests.model_factories import UserFactory
+
+    return UserFactory(username="alan", role="city", first_name="市经信委 Alan")
+
+
+@pytest.fixture
+def district_user(yuzhong):  # type: ignore[no-untyped-def]
+    from tests.model_factories import UserFactory
+
+    return UserFactory(username="bob", role="district", district=yuzhong)
+
+
+@pytest.fixture
+def other_district_user(jiangjin):  # type: ignore[no-untyped-def]
+    from tests.model_factories import UserFactory
+
+    return UserFactory(username="charlie", role="district", district=jiangjin)
+
+
+@pytest.fixture
+def enterprise_user(enterprise):  # type: ignore[no-untyped-def]
+    from tests.model_factories import UserFactory
+
+    return UserFactory(username="dora", role="enterprise", enterprise=enterprise)
+
+
+@pytest.fixture
+def other_enterprise_user(other_enterprise):  # type: ignore[no-untyped-def]
+    from tests.model_factories import UserFactory
+
+    return UserFactory(username="erin", role="enterprise", enterprise=other_enterprise)
+
+
+@pytest.fixture
+def auditor(db):  # type: ignore[no-untyped-def]
+    from tests.model_factories import UserFactory
+
+    return UserFactory(username="frank", role="auditor")
+
+
+@pytest.fixture
+def api():  # type: ignore[no-untyped-def]
+    """A DRF client; `api.as_user(user)` authenticates it."""
+    from rest_framework.test import APIClient
+
+    class Client(APIClient):
+        def as_user(self, user):  # type: ignore[no-untyped-def]
+            self.force_authenticate(user=user)
+            return self
+
+    return Client()
