@@ -83,3 +83,8 @@ class AuditEntryViewSet(ScopedReadOnlyViewSet):
     filterset_class = AuditEntryFilter
     search_fields = ["object_repr", "actor_name", "reason", "action"]
     ordering_fields = ["at", "action"]
+
+
+def register(router) -> None:  # type: ignore[no-untyped-def]
+    router.register("users", UserViewSet, basename="user")
+    router.register("audit", AuditEntryViewSet, basename="audit")

@@ -1,19 +1,19 @@
-"""The /api/v1/ routes. Every app registers its viewsets here, so the URL map is in one place."""
+"""The /api/v1/ routes. Each app's api module registers its own viewsets."""
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api_views import AuditEntryViewSet, MeView, TokenView, UserViewSet
-from factories.api import DistrictViewSet, IndustryViewSet
+from accounts import api_views as accounts_api
+from factories import api as factories_api
+from reporting import api as reporting_api
 
 router = DefaultRouter()
-router.register("districts", DistrictViewSet, basename="district")
-router.register("industries", IndustryViewSet, basename="industry")
-router.register("users", UserViewSet, basename="user")
-router.register("audit", AuditEntryViewSet, basename="audit")
+accounts_api.register(router)
+factories_api.register(router)
+reporting_api.register(router)
 
 urlpatterns = [
-    path("auth/token/", TokenView.as_view(), name="token"),
-    path("me/", MeView.as_view(), name="me"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
+    path("me/", accounts_api.MeView.as_view(), name="me"),
     *router.urls,
 ]

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import django_filters
 
-from accounts.api import ScopedReadOnlyViewSet
-from factories.models import District, Industry
-from factories.serializers import DistrictSerializer, IndustrySerializer
+from accounts.api import ScopedReadOnlyViewSet, ScopedViewSet
+from factories.filters import EnterpriseFilter, GreenFactoryFilter
+from factories.models import District, Enterprise, GreenFactory, Industry
+from factories.serializers import (
+    DistrictSerializer,
+    EnterpriseSerializer,
+    GreenFactorySerializer,
+    IndustrySerializer,
+)
 
 
 class DistrictFilter(django_filters.FilterSet):
@@ -39,3 +45,38 @@ class IndustryViewSet(ScopedReadOnlyViewSet):
     lookup_field = "code"
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
+
+
+class EnterpriseViewSet(ScopedViewSet):
+    """The enterprise register: city staff manage all, district users their unit's, enterprise users see their own."""
+
+    queryset = Enterprise.objects.all()
+    serializer_class = EnterpriseSerializer
+    filterset_class = EnterpriseFilter
+    search_fields = ["name", "credit_code"]
+    ordering_fields = ["name", "credit_code", "district", "industry", "created_at"]
+    ordering = ["name", "id"]
+
+    def scope_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        return queryset.with_sequence()
+
+
+class GreenFactoryViewSet(ScopedViewSet):
+    """The green-factory register (city and national tier); city staff record recognitions."""
+
+    queryset = GreenFactory.objects.all()
+    serializer_class = GreenFactorySerializer
+    filterset_class = GreenFactoryFilter
+    ordering_fields = ["recognized_year", "tier", "status", "enterprise__name"]
+    ordering = ["-recognized_year", "id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def scope_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        return queryset.select_related("enterprise")
+
+
+def register(router) -> None:  # type: ignore[no-untyped-def]
+    router.register("districts", DistrictViewSet, basename="district")
+    router.register("industries", IndustryViewSet, basename="industry")
+    router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+    router.register("green-factories", GreenFactoryViewSet, basename="green-factory")

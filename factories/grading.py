@@ -54,8 +54,9 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
-from decimal import Context, Decimal
+from decimal import Context, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
@@ -272,6 +273,11 @@ class FactoryResult:
 # --- percentiles, shared with cultivation.levels ------------------------------------------------------
 
 
+def _worse_and_ties(lo: int, hi: int, total: int, direction: Direction) -> tuple[int, int]:
+    """(W, T) of a value occupying ``[lo, hi)`` of an ascending list of ``total`` values."""
+    return (lo if direction == Direction.UP else total - hi), hi - lo
+
+
 def percentile_counts(sorted_values: Sequence[Decimal], x: Decimal, direction: Direction) -> tuple[int, int]:
     """(W, T): how many of ``sorted_values`` (ascending) are strictly worse than ``x``, and equal to it.
 
@@ -279,8 +285,7 @@ def percentile_counts(sorted_values: Sequence[Decimal], x: Decimal, direction: D
     """
     lo = bisect.bisect_left(sorted_values, x)
     hi = bisect.bisect_right(sorted_values, x, lo)
-    worse = lo if direction == Direction.UP else len(sorted_values) - hi
-    return worse, hi - lo
+    return _worse_and_ties(lo, hi, len(sorted_values), direction)
 
 
 def reported_value(reading: IndicatorValue | None) -> Decimal | None:
@@ -330,6 +335,19 @@ def build_column(readings: Iterable[IndicatorValue | None], direction: Direction
     return PeerColumn(direction, values, non_reporters)
 
 
+def merge_columns(columns: Sequence[PeerColumn]) -> PeerColumn:
+    """The column of the union of disjoint groups (sorting concatenated sorted runs is a merge)."""
+    values = sorted(chain.from_iterable(c.values for c in columns))
+    return PeerColumn(columns[0].direction, values, sum(c.non_reporters for c in columns))
+
+
+def _peer_p(worse: int, ties: int, n: int) -> float:
+    """§6.3 for a reporter; ``worse`` includes the non-reporters, ``ties`` includes the factory itself."""
+    if n == 1:
+        return 50.0
+    return 100.0 * (worse + 0.5 * (ties - 1)) / (n - 1)
+
+
 def peer_percentile(column: PeerColumn, reading: IndicatorValue | None) -> float | None:
     """§6.3 percentile of a member of ``column``: ``100·(W + T/2)/(n − 1)``; None when not applicable."""
     if not is_applicable(reading):
@@ -337,11 +355,46 @@ def peer_percentile(column: PeerColumn, reading: IndicatorValue | None) -> float
     value = reported_value(reading)
     if value is None:
         return 0.0
-    n = column.n
-    if n == 1:
-        return 50.0
     worse, ties = column.counts(value)
-    return 100.0 * (worse + 0.5 * (ties - 1)) / (n - 1)
+    return _peer_p(worse, ties, column.n)
+
+
+def group_percentiles(
+    readings: Sequence[IndicatorValue | None], direction: Direction
+) -> tuple[list[float | None], PeerColumn]:
+    """§6.3 percentiles of every member of a group for one indicator (input order), and the column.
+
+    Same numbers as ``peer_percentile`` for each member, in one sort and one scan of the group.
+    """
+    percentiles: list[float | None] = [None] * len(readings)
+    values: list[Decimal] = []
+    owners: list[int] = []
+    non_reporters = 0
+    for index, reading in enumerate(readings):
+        if not is_applicable(reading):
+            continue
+        value = reported_value(reading)
+        if value is None:
+            percentiles[index] = 0.0
+            non_reporters += 1
+        else:
+            values.append(value)
+            owners.append(index)
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ascending = [values[k] for k in order]
+    total = len(ascending)
+    n = total + non_reporters
+    lo = 0
+    while lo < total:
+        hi = lo + 1
+        while hi < total and ascending[hi] == ascending[lo]:
+            hi += 1
+        worse, ties = _worse_and_ties(lo, hi, total, direction)
+        p = _peer_p(worse + non_reporters, ties, n)
+        for k in order[lo:hi]:
+            percentiles[owners[k]] = p
+        lo = hi
+    return percentiles, PeerColumn(direction, ascending, non_reporters)
 
 
 # --- aggregation, shared with cultivation.levels ------------------------------------------------------
@@ -352,19 +405,25 @@ def clean_score(x: float) -> float:
     return round(x, SCORE_DIGITS) + 0.0
 
 
-def dimension_means(
-    per_indicator: Mapping[str, float | None], specs: Sequence[IndicatorSpec]
-) -> dict[str, float]:
-    """Mean per dimension over the indicators with a number; a dimension without one is left out."""
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
+DimensionLayout = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def dimension_layout(specs: Sequence[IndicatorSpec]) -> DimensionLayout:
+    """The dimensions in catalogue order, each with its indicator codes."""
+    codes: dict[str, list[str]] = {}
     for spec in specs:
-        x = per_indicator.get(spec.code)
-        if x is None:
-            continue
-        sums[spec.dimension] = sums.get(spec.dimension, 0.0) + x
-        counts[spec.dimension] = counts.get(spec.dimension, 0) + 1
-    return {dim: clean_score(total / counts[dim]) for dim, total in sums.items()}
+        codes.setdefault(spec.dimension, []).append(spec.code)
+    return tuple((dim, tuple(members)) for dim, members in codes.items())
+
+
+def dimension_means(per_indicator: Mapping[str, float | None], layout: DimensionLayout) -> dict[str, float]:
+    """Mean per dimension over the indicators with a number; a dimension without one is left out."""
+    means: dict[str, float] = {}
+    for dim, codes in layout:
+        xs = [x for code in codes if (x := per_indicator.get(code)) is not None]
+        if xs:
+            means[dim] = clean_score(sum(xs) / len(xs))
+    return means
 
 
 def weighted_mean(by_dimension: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
@@ -386,13 +445,13 @@ def improvement_rate(spec: IndicatorSpec, current: Decimal, previous: Decimal, c
     """Year-on-year r of one indicator, clipped to [−clip, clip]; None when x_{Y−1} = 0 (skipped)."""
     if previous == 0:
         return None
-    if spec.direction == Direction.DOWN:
-        r = _DECIMAL.divide(_DECIMAL.subtract(previous, current), previous)
-    elif spec.is_percent:
-        headroom = _DECIMAL.subtract(_HUNDRED, previous) if previous < _HUNDRED else _HUNDRED
-        r = _DECIMAL.divide(_DECIMAL.subtract(current, previous), headroom)
-    else:
-        r = _DECIMAL.divide(_DECIMAL.subtract(current, previous), previous)
+    with localcontext(_DECIMAL):
+        if spec.direction == Direction.DOWN:
+            r = (previous - current) / previous
+        elif spec.is_percent:
+            r = (current - previous) / (_HUNDRED - previous if previous < _HUNDRED else _HUNDRED)
+        else:
+            r = (current - previous) / previous
     return min(clip, max(-clip, float(r)))
 
 
@@ -402,6 +461,7 @@ def improvement_rates(
     specs: Sequence[IndicatorSpec],
     clip: float,
 ) -> dict[str, float]:
+    """r of every indicator reported in both years (and not skipped), in catalogue order."""
     rates: dict[str, float] = {}
     for spec in specs:
         x_now = reported_value(current.get(spec.code))
@@ -500,7 +560,7 @@ class _Scores:
     peer_group: str
     peer_count: int
     reasons: list[Reason]
-    percentiles: dict[str, float | None] = field(default_factory=dict)
+    percentiles: dict[str, float | None]
     dimension_scores: dict[str, float] = field(default_factory=dict)
     level_score: float | None = None
     improvement_rates: dict[str, float] = field(default_factory=dict)
@@ -509,86 +569,68 @@ class _Scores:
     composite: float | None = None
 
 
-def peer_groups(
-    members: Sequence[FactoryInput], min_peer: int
-) -> tuple[dict[str, list[FactoryInput]], dict[int, str]]:
-    """Peer groups of the factories with data: their division, or ``"ALL"`` below ``min_peer``."""
-    by_division: dict[str, list[FactoryInput]] = defaultdict(list)
-    for member in members:
-        by_division[member.division].append(member)
-    groups: dict[str, list[FactoryInput]] = {}
-    group_of: dict[int, str] = {}
-    for division in sorted(by_division):
-        division_members = by_division[division]
-        label = division if len(division_members) >= min_peer else PEER_GROUP_ALL
-        if label != PEER_GROUP_ALL:
-            groups[division] = division_members
-        for member in division_members:
-            group_of[member.enterprise_id] = label
-    if PEER_GROUP_ALL in group_of.values():
-        groups[PEER_GROUP_ALL] = list(members)
-    return groups, group_of
-
-
-def _score_group(
-    label: str,
-    peers: Sequence[FactoryInput],
-    graded: Sequence[FactoryInput],
-    standard: GradingStandard,
-    division_sizes: Mapping[str, int],
-) -> dict[int, _Scores]:
-    specs = standard.indicators
-    columns = {
-        spec.code: build_column(
-            (p.indicators.get(spec.code) for p in peers if p.indicators is not None), spec.direction
-        )
-        for spec in specs
-    }
-    out: dict[int, _Scores] = {}
-    for factory in graded:
-        assert factory.indicators is not None
-        reasons: list[Reason] = []
-        if label == PEER_GROUP_ALL:
-            reasons.append(
-                Reason(
-                    "PEER_FALLBACK",
-                    {
-                        "division": factory.division,
-                        "division_count": division_sizes[factory.division],
-                        "min_peer": standard.min_peer,
-                        "peer_count": len(peers),
-                    },
-                )
-            )
-        s = _Scores(label, len(peers), reasons)
-        s.percentiles = {
-            spec.code: peer_percentile(columns[spec.code], factory.indicators.get(spec.code))
-            for spec in specs
-        }
-        s.dimension_scores = dimension_means(s.percentiles, specs)
-        s.level_score = weighted_mean(s.dimension_scores, standard.weights)
-        if factory.previous_indicators is not None:
-            s.improvement_rates = improvement_rates(
-                factory.indicators, factory.previous_indicators, specs, standard.improvement_clip
-            )
-            s.dimension_improvement = dimension_means(s.improvement_rates, specs)
-            g = weighted_mean(s.dimension_improvement, standard.weights)
-            if g is not None:
-                s.improvement_score = clean_score(
-                    min(100.0, max(0.0, standard.improvement_base + standard.improvement_multiplier * g))
-                )
-        if s.level_score is None:
-            reasons.append(Reason("NO_SCORE"))
-        elif s.improvement_score is None:
-            cause = "no_previous_data" if factory.previous_indicators is None else "no_comparable_indicator"
-            reasons.append(Reason("NO_IMPROVEMENT_SCORE", {"cause": cause}))
-            s.composite = s.level_score
-        else:
-            s.composite = clean_score(
-                standard.alpha * s.level_score + (1 - standard.alpha) * s.improvement_score
-            )
-        out[factory.enterprise_id] = s
+def _percentiles(
+    by_division: Mapping[str, Sequence[FactoryInput]], standard: GradingStandard
+) -> dict[int, dict[str, float | None]]:
+    """§6.2–6.3: each factory's percentiles in its division, or against everyone below ``min_peer``."""
+    out: dict[int, dict[str, float | None]] = {}
+    small = [d for d, members in by_division.items() if len(members) < standard.min_peer]
+    columns: dict[str, list[PeerColumn]] = defaultdict(list)
+    for division, members in by_division.items():
+        rows: list[dict[str, float | None]] = [{} for _ in members]
+        for spec in standard.indicators:
+            readings = [m.indicators.get(spec.code) if m.indicators is not None else None for m in members]
+            percentiles, column = group_percentiles(readings, spec.direction)
+            columns[spec.code].append(column)
+            for row, p in zip(rows, percentiles, strict=True):
+                row[spec.code] = p
+        if division not in small:
+            out.update((m.enterprise_id, row) for m, row in zip(members, rows, strict=True))
+    if small:
+        everyone = {spec.code: merge_columns(columns[spec.code]) for spec in standard.indicators}
+        for division in small:
+            for m in by_division[division]:
+                assert m.indicators is not None
+                out[m.enterprise_id] = {
+                    spec.code: peer_percentile(everyone[spec.code], m.indicators.get(spec.code))
+                    for spec in standard.indicators
+                }
     return out
+
+
+def _score(
+    factory: FactoryInput,
+    percentiles: dict[str, float | None],
+    reasons: list[Reason],
+    peer_group: str,
+    peer_count: int,
+    standard: GradingStandard,
+    layout: DimensionLayout,
+) -> _Scores:
+    """§6.4–6.7: D_k, L, r, G_k, S and C of one factory with data."""
+    assert factory.indicators is not None
+    s = _Scores(peer_group, peer_count, reasons, percentiles)
+    s.dimension_scores = dimension_means(percentiles, layout)
+    s.level_score = weighted_mean(s.dimension_scores, standard.weights)
+    if factory.previous_indicators is not None:
+        s.improvement_rates = improvement_rates(
+            factory.indicators, factory.previous_indicators, standard.indicators, standard.improvement_clip
+        )
+        s.dimension_improvement = dimension_means(s.improvement_rates, layout)
+        g = weighted_mean(s.dimension_improvement, standard.weights)
+        if g is not None:
+            s.improvement_score = clean_score(
+                min(100.0, max(0.0, standard.improvement_base + standard.improvement_multiplier * g))
+            )
+    if s.level_score is None:
+        reasons.append(Reason("NO_SCORE"))
+    elif s.improvement_score is None:
+        cause = "no_previous_data" if factory.previous_indicators is None else "no_comparable_indicator"
+        reasons.append(Reason("NO_IMPROVEMENT_SCORE", {"cause": cause}))
+        s.composite = s.level_score
+    else:
+        s.composite = clean_score(standard.alpha * s.level_score + (1 - standard.alpha) * s.improvement_score)
+    return s
 
 
 def grade_year(
@@ -596,26 +638,53 @@ def grade_year(
 ) -> list[FactoryResult]:
     """Grade the population of year Y (the caller passes the factories active on 31 Dec of Y)."""
     _check_inputs(factories, standard)
-    with_data = [f for f in factories if f.indicators is not None]
-    groups, group_of = peer_groups(with_data, standard.min_peer)
-    division_sizes: dict[str, int] = defaultdict(int)
-    for f in with_data:
-        division_sizes[f.division] += 1
+    by_division: dict[str, list[FactoryInput]] = defaultdict(list)
+    for f in sorted(factories, key=lambda f: f.enterprise_id):
+        if f.indicators is not None:
+            by_division[f.division].append(f)
+    with_data = sum(len(members) for members in by_division.values())
+    percentiles = _percentiles(by_division, standard)
+    layout = dimension_layout(standard.indicators)
 
     scores: dict[int, _Scores] = {}
-    for label, peers in groups.items():
-        graded = [p for p in peers if group_of[p.enterprise_id] == label]
-        scores.update(_score_group(label, peers, graded, standard, division_sizes))
+    composites: dict[str, list[float]] = defaultdict(list)
+    for division, members in by_division.items():
+        fallback = len(members) < standard.min_peer
+        label = PEER_GROUP_ALL if fallback else division
+        peer_count = with_data if fallback else len(members)
+        for f in members:
+            reasons = []
+            if fallback:
+                reasons.append(
+                    Reason(
+                        "PEER_FALLBACK",
+                        {
+                            "division": division,
+                            "division_count": len(members),
+                            "min_peer": standard.min_peer,
+                            "peer_count": peer_count,
+                        },
+                    )
+                )
+            s = _score(f, percentiles[f.enterprise_id], reasons, label, peer_count, standard, layout)
+            scores[f.enterprise_id] = s
+            if s.composite is not None:
+                composites[label].append(s.composite)
+                if label != PEER_GROUP_ALL:
+                    composites[PEER_GROUP_ALL].append(s.composite)
+    for values in composites.values():
+        values.sort()
 
-    ranked = {
-        label: sorted(c for p in peers if (c := scores[p.enterprise_id].composite) is not None)
-        for label, peers in groups.items()
-    }
-    results = []
-    for factory in sorted(factories, key=lambda f: f.enterprise_id):
-        s = scores.get(factory.enterprise_id)
-        results.append(_finish(year, factory, s, ranked[s.peer_group] if s else (), standard))
-    return results
+    return [
+        _finish(
+            year,
+            f,
+            s := scores.get(f.enterprise_id),
+            composites[s.peer_group] if s is not None else (),
+            standard,
+        )
+        for f in sorted(factories, key=lambda f: f.enterprise_id)
+    ]
 
 
 def _finish(

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from factories.models import District, Industry
+from factories import services
+from factories.models import District, Enterprise, GreenFactory, Industry
 
 
 class DistrictSerializer(serializers.ModelSerializer):
@@ -20,3 +23,59 @@ class IndustrySerializer(serializers.ModelSerializer):
         model = Industry
         fields = ["code", "name"]
         read_only_fields = fields
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    """Writes go through factories.services; `sequence` follows from the green-factory register."""
+
+    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
+    industry = serializers.CharField(source="industry_code", max_length=4, help_text="两位大类或四位小类代码")
+    sequence = serializers.CharField(read_only=True)
+    tier = serializers.CharField(source="green_factory.tier", read_only=True, default=None)
+    green_factory_status = serializers.CharField(source="green_factory.status", read_only=True, default=None)
+    district_name = serializers.CharField(source="district.name", read_only=True)
+    industry_name = serializers.CharField(source="industry.name", read_only=True)
+
+    class Meta:
+        model = Enterprise
+        fields = ["id", "name", "credit_code", "district", "district_name", "industry", "industry_name",
+                  "legal_form", "address", "contact_name", "contact_phone", "contact_email", "sequence", "tier",
+                  "green_factory_status", "created_at", "updated_at"]
+        read_only_fields = ["id", "sequence", "tier", "green_factory_status", "created_at", "updated_at"]
+
+    def _service_data(self, validated: dict[str, Any]) -> dict[str, Any]:
+        data = dict(validated)
+        if "industry_code" in data:
+            data["industry"] = None
+        return data
+
+    def create(self, validated_data: dict[str, Any]) -> Enterprise:
+        return services.enterprise_create(actor=self.context["request"].user, **self._service_data(validated_data))
+
+    def update(self, instance: Enterprise, validated_data: dict[str, Any]) -> Enterprise:
+        return services.enterprise_update(
+            actor=self.context["request"].user, enterprise=instance, **self._service_data(validated_data)
+        )
+
+
+class GreenFactorySerializer(serializers.ModelSerializer):
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    district = serializers.CharField(source="enterprise.district_id", read_only=True)
+    industry = serializers.CharField(source="enterprise.industry_id", read_only=True)
+
+    class Meta:
+        model = GreenFactory
+        fields = ["id", "enterprise", "enterprise_name", "district", "industry", "tier", "recognized_year",
+                  "status", "revoked_on", "revoke_reason", "ban_until"]
+        read_only_fields = ["id", "status", "revoked_on", "revoke_reason", "ban_until"]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and getattr(request, "user", None) is not None:
+            fields["enterprise"].queryset = Enterprise.objects.visible_to(request.user)  # type: ignore[attr-defined]
+        return fields
+
+    def create(self, validated_data: dict[str, Any]) -> GreenFactory:
+        return services.green_factory_recognize(actor=self.context["request"].user, **validated_data)

@@ -166,11 +166,14 @@ def enterprise_update(*, actor: Any, enterprise: Enterprise, reason: str = "", *
     """Change an enterprise. Enterprise users may change only their own contact details."""
     from accounts.permissions import ensure_in_scope
 
+    ensure_in_scope(actor, enterprise)
+    # Only fields that actually change count, so a full form or PUT from an enterprise user that
+    # repeats its unchanged name is judged by the contact details it really edits.
+    data = {k: v for k, v in data.items() if getattr(enterprise, k, object()) != v}
     if set(data) <= set(CONTACT_FIELDS):
         ensure_can(actor, "enterprise.update_contact")
     else:
         ensure_can(actor, "enterprise.update")
-    ensure_in_scope(actor, enterprise)
     unknown = set(data) - set(ENTERPRISE_FIELDS)
     if unknown:
         raise InvalidInput(field_errors={name: [_("不允许修改该字段。")] for name in sorted(unknown)})

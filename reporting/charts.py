@@ -67,7 +67,8 @@ _GRID = "#e5e7eb"
 _AXIS = "#9ca3af"
 _WHITE = "#ffffff"
 
-_W = 640.0
+# Small enough that text stays legible when a chart fills half a dashboard (~500 px on screen).
+_W = 540.0
 _PAD = 16.0
 _TITLE_SIZE = 16.0
 _LABEL_SIZE = 12.0
@@ -644,7 +645,7 @@ def _bars_vertical(spec: _Bars) -> tuple[list[str], float]:
     band = (right - left) / n
     bottom_room = (min(max(label_ws), max_label) * sin_a + 26) if rotate else 30.0
     top = y0 + 18
-    plot_h = 240.0
+    plot_h = 220.0
     base = top + plot_h
     height = base + bottom_room
 
@@ -752,7 +753,7 @@ def _bars_horizontal(spec: _Bars) -> tuple[list[str], float]:
     cats, data, fills, totals, ticks, hi = spec.cats, spec.data, spec.fills, spec.totals, spec.ticks, spec.hi
     y0, stacked, value_format, tip = spec.y0, spec.stacked, spec.value_format, spec.tip
     n, ns = len(cats), len(data)
-    label_col = min(max(_text_width(c, _LABEL_SIZE) for c in cats), 168.0)
+    label_col = min(max(_text_width(c, _LABEL_SIZE) for c in cats), _W * 0.3)
     left = _PAD + label_col + 8
     end_values = totals if stacked else [v for _, vals in data for v in vals]
     reserve = max(_text_width(_fmt(value_format, v), _SMALL_SIZE) for v in end_values) + 10
@@ -900,7 +901,7 @@ def line_chart(
     right = _W - _PAD - 8
     inset = 16.0
     top = y0 + 16
-    plot_h = 240.0
+    plot_h = 220.0
     base = top + plot_h
     height = base + 32
 
@@ -1033,7 +1034,7 @@ def radar_chart(
     )
     uid = _uid("radar", (names, raw, title, top_value))
 
-    radius = 120.0
+    radius = 110.0
     cx = _W / 2
     cy = y0 + 30 + radius
     height = cy + radius + 34
@@ -1094,7 +1095,7 @@ def radar_chart(
         else:
             anchor, room = "middle", 2 * min(x - 8, _W - 8 - x)
         shift = "0.35em" if abs(dy_) < (radius + 12) * 0.5 else ("1em" if dy_ > 0 else "-0.2em")
-        body.append(_text(x, y, label, anchor=anchor, dy=shift, max_width=min(room, 160.0), fill=_TEXT))
+        body.append(_text(x, y, label, anchor=anchor, dy=shift, max_width=min(room, 150.0), fill=_TEXT))
     body.append("</g>")
 
     for i, (name, vals) in enumerate(data):
@@ -1150,8 +1151,10 @@ def funnel_chart(stages: list[tuple[str, int]], *, title: str) -> str:
         desc += f"总体转化率 {_pct(rows[-1][1], rows[0][1])}。"
 
     row_h, gap = 36.0, 14.0
-    label_right = _PAD + 160.0
-    area_left, area_w = label_right + 14, 300.0
+    label_w = _W * 0.27
+    label_right = _PAD + label_w
+    area_left = label_right + 12
+    area_w = _W - area_left - _PAD - 96
     cx = area_left + area_w / 2
     text_x = area_left + area_w + 16
     top = y0 + 6
@@ -1195,7 +1198,7 @@ def funnel_chart(stages: list[tuple[str, int]], *, title: str) -> str:
             )
             + f"><title>{_esc(f'{label}：{count:,}{share}')}</title></rect>"
         )
-        body.append(_text(label_right, mid, label, anchor="end", dy="0.35em", max_width=160.0, fill=_TEXT))
+        body.append(_text(label_right, mid, label, anchor="end", dy="0.35em", max_width=label_w, fill=_TEXT))
         if k == 0:
             body.append(
                 _text(

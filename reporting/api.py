@@ -1,0 +1,142 @@
+"""Reporting API: reporting years, submissions with their workflow actions, indicators, corrections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api import ScopedMixin, ScopedViewSet
+from reporting import selectors, services
+from reporting.filters import CorrectionFilter, SubmissionFilter
+from reporting.models import AnnualSubmission, CorrectionRequest, Notification, ReportingYear
+from reporting.serializers import (
+    CorrectionSerializer,
+    IndicatorSerializer,
+    NotificationSerializer,
+    ReasonSerializer,
+    ReportingYearSerializer,
+    SubmissionSerializer,
+)
+
+
+class ReportingYearViewSet(ScopedViewSet):
+    """Reporting years and their windows; the city opens and adjusts them."""
+
+    queryset = ReportingYear.objects.all()
+    serializer_class = ReportingYearSerializer
+    lookup_field = "year"
+    ordering_fields = ["year"]
+    ordering = ["-year"]
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.save()
+
+
+class SubmissionViewSet(ScopedViewSet):
+    """Annual submissions. Creating or updating saves a draft; the workflow moves by the actions."""
+
+    queryset = AnnualSubmission.objects.all()
+    serializer_class = SubmissionSerializer
+    filterset_class = SubmissionFilter
+    search_fields = ["enterprise__name", "enterprise__credit_code"]
+    ordering_fields = ["year", "status", "submitted_at", "updated_at", "enterprise__name"]
+    ordering = ["-year", "enterprise__name", "id"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.select_related("enterprise")
+
+    def _step(self, request: Request, service: Any, **kwargs: Any) -> Response:
+        submission = self.get_object()
+        updated = service(actor=request.user, submission=submission, **kwargs)
+        return Response(self.get_serializer(updated).data)
+
+    @extend_schema(request=None, responses=SubmissionSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        """Send a draft for district review."""
+        return self._step(request, services.submission_submit)
+
+    @extend_schema(request=ReasonSerializer, responses=SubmissionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """District approval of submitted data."""
+        reason = ReasonSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        return self._step(request, services.submission_approve, comment=reason.validated_data["reason"])
+
+    @extend_schema(request=ReasonSerializer, responses=SubmissionSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str | None = None) -> Response:
+        """City re-verification (复核); locks the data and stores its indicators."""
+        reason = ReasonSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        return self._step(request, services.submission_verify, comment=reason.validated_data["reason"])
+
+    @extend_schema(request=ReasonSerializer, responses=SubmissionSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        """Return submitted or district-approved data to draft; `reason` is required."""
+        reason = ReasonSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        return self._step(request, services.submission_return, reason=reason.validated_data["reason"])
+
+    @extend_schema(request=None, responses=IndicatorSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def indicators(self, request: Request, pk: str | None = None) -> Response:
+        """Derived indicators with status ok / not_applicable / not_reported."""
+        return Response(IndicatorSerializer(selectors.submission_indicators(self.get_object()), many=True).data)
+
+
+class CorrectionViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    """Correction requests for locked data; the city approves or rejects them."""
+
+    queryset = CorrectionRequest.objects.all()
+    serializer_class = CorrectionSerializer
+    filterset_class = CorrectionFilter
+    ordering_fields = ["requested_at", "status"]
+    ordering = ["-requested_at", "-id"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.select_related("requested_by", "decided_by")
+
+    @extend_schema(request=ReasonSerializer, responses=CorrectionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        reason = ReasonSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        correction = services.correction_decide(actor=request.user, correction=self.get_object(), approve=True,
+                                                reason=reason.validated_data["reason"])
+        return Response(self.get_serializer(correction).data)
+
+    @extend_schema(request=ReasonSerializer, responses=CorrectionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        reason = ReasonSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        correction = services.correction_decide(actor=request.user, correction=self.get_object(), approve=False,
+                                                reason=reason.validated_data["reason"])
+        return Response(self.get_serializer(correction).data)
+
+
+class NotificationViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """The caller's own notifications."""
+
+    queryset = Notification.objects.all()
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["kind"]
+    ordering = ["-created_at", "-id"]
+
+
+def register(router: Any) -> None:
+    router.register("reporting-years", ReportingYearViewSet, basename="reporting-year")
+    router.register("submissions", SubmissionViewSet, basename="submission")
+    router.register("corrections", CorrectionViewSet, basename="correction")
+    router.register("notifications", NotificationViewSet, basename="notification")

@@ -1,0 +1,250 @@
+"""Reporting years, annual submissions with their review chain, corrections and notifications (Art. 7, 9, 12)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import ScopedQuerySet
+from factories.indicators import DEFAULT_CATALOGUE_VERSION
+
+
+class ReportingYearQuerySet(ScopedQuerySet):
+    shared_with_all = True
+
+
+class ReportingYear(models.Model):
+    """The city opens year Y (data of calendar year Y) with a reporting window (DOMAIN §5)."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    opens_on = models.DateField(_("填报开始日期"))
+    closes_on = models.DateField(_("填报截止日期"))
+    catalogue_version = models.CharField(_("指标目录版本"), max_length=32, default=DEFAULT_CATALOGUE_VERSION)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReportingYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("填报年度")
+        verbose_name_plural = _("填报年度")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="window_closes_after_opening")
+        ]
+
+    def __str__(self) -> str:
+        return str(_("{year}年度")).format(year=self.year)
+
+    def window_state(self, today: dt.date) -> str:
+        """'not_open' before the window, 'open' inside it, 'closed' after it (late submissions still accepted)."""
+        if today < self.opens_on:
+            return "not_open"
+        return "open" if today <= self.closes_on else "closed"
+
+
+class SubmissionStatus(models.TextChoices):
+    """The review chain of DOMAIN §5; each status carries its badge colour for the UI."""
+
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交，待区县审核")
+    DISTRICT_APPROVED = "district_approved", _("区县已审核，待市级复核")
+    CITY_VERIFIED = "city_verified", _("市级已复核（锁定）")
+
+
+STATUS_COLOURS = {
+    SubmissionStatus.DRAFT: "#757575",
+    SubmissionStatus.SUBMITTED: "#1565c0",
+    SubmissionStatus.DISTRICT_APPROVED: "#6a1b9a",
+    SubmissionStatus.CITY_VERIFIED: "#1b5e20",
+}
+
+
+class SubmissionQuerySet(ScopedQuerySet):
+    # Scope follows the enterprise's current unit (access moves with a merger); `district` keeps
+    # the unit the data was filed under.
+    district_lookup = "enterprise__district"
+    enterprise_lookup = "enterprise"
+
+    def verified(self) -> SubmissionQuerySet:
+        return self.filter(status=SubmissionStatus.CITY_VERIFIED)
+
+
+class AnnualSubmission(models.Model):
+    """One enterprise's raw green-manufacturing figures for one calendar year (Art. 7).
+
+    Raw inputs are stored as decimal strings keyed by the catalogue's field names, so a new
+    indicator catalogue needs no schema change; `None` (absent) means not reported, 0 means none.
+    """
+
+    enterprise = models.ForeignKey(
+        "factories.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="submissions"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    district = models.ForeignKey(
+        "factories.District",
+        verbose_name=_("填报时管理单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("提交时企业所属的管理单位；管理单位撤并后仍保留原单位。"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT, db_index=True
+    )
+    late = models.BooleanField(_("逾期提交"), default=False)
+    catalogue_version = models.CharField(_("指标目录版本"), max_length=32, default=DEFAULT_CATALOGUE_VERSION)
+    raw_values = models.JSONField(_("原始数据"), default=dict, blank=True)
+    explanation = models.TextField(_("情况说明"), blank=True)
+    yoy_flags = models.JSONField(_("同比异常字段"), default=list, blank=True)
+    indicators = models.JSONField(_("派生指标"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("区县审核时间"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("市级复核时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度数据")
+        verbose_name_plural = _("年度数据")
+        ordering = ["-year", "enterprise__name", "id"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="one_submission_per_enterprise_year")]
+        indexes = [models.Index(fields=["year", "status"]), models.Index(fields=["district", "year"])]
+
+    def __str__(self) -> str:
+        return str(_("{enterprise} {year}年度数据")).format(enterprise=self.enterprise, year=self.year)
+
+    def raw(self) -> dict[str, Decimal | None]:
+        """The raw inputs as Decimals (None = not reported)."""
+        return {k: (Decimal(v) if v is not None else None) for k, v in self.raw_values.items()}
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS[SubmissionStatus(self.status)]
+
+
+class SubmissionTransition(models.Model):
+    """Each state change of a submission: actor, time, reason (DOMAIN §5)."""
+
+    submission = models.ForeignKey(AnnualSubmission, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(_("原状态"), max_length=20, choices=SubmissionStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=SubmissionStatus.choices)
+    action = models.CharField(_("操作"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    reason = models.TextField(_("原因"), blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("状态变更")
+        verbose_name_plural = _("状态变更")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {self.from_status} → {self.to_status}"
+
+
+class SubmissionVersion(models.Model):
+    """A locked version of a submission's data; a correction keeps the old version visible (DOMAIN §5)."""
+
+    submission = models.ForeignKey(AnnualSubmission, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(_("版本"))
+    raw_values = models.JSONField(_("原始数据"))
+    indicators = models.JSONField(_("派生指标"))
+    catalogue_version = models.CharField(_("指标目录版本"), max_length=32)
+    reason = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+        ordering = ["submission", "version"]
+        constraints = [models.UniqueConstraint(fields=["submission", "version"], name="one_row_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} v{self.version}"
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", _("待市级审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class CorrectionQuerySet(ScopedQuerySet):
+    district_lookup = "submission__enterprise__district"
+    enterprise_lookup = "submission__enterprise"
+
+
+class CorrectionRequest(models.Model):
+    """A request to change locked (city-verified) data: reason and new values, decided by the city (DOMAIN §5)."""
+
+    submission = models.ForeignKey(AnnualSubmission, on_delete=models.PROTECT, related_name="corrections")
+    reason = models.TextField(_("更正原因"))
+    new_values = models.JSONField(_("更正后的数值"))
+    status = models.CharField(_("状态"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("审批意见"), blank=True)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("更正申请")
+        verbose_name_plural = _("更正申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission"], condition=Q(status="pending"), name="one_pending_correction_per_submission"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("{submission} 更正申请")).format(submission=self.submission)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> NotificationQuerySet:
+        """Each user sees only their own notifications."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app message (also sent by e-mail): a submission returned, approved or verified, or a reminder."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=32)
+    key = models.CharField(max_length=100, help_text="de-duplication key, e.g. reminder:2025:7")
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_key")]
+
+    def __str__(self) -> str:
+        return self.title

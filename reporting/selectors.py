@@ -1,0 +1,60 @@
+"""Reads for reporting: indicators of a submission, per-field value history, review queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.models import AuditEntry
+from factories.indicators import get_catalogue
+from reporting.models import AnnualSubmission, SubmissionStatus
+from reporting.values import compute_indicators, indicators_from_storage
+
+
+def submission_indicators(submission: AnnualSubmission) -> list[dict[str, Any]]:
+    """Derived indicators: stored ones once verified, computed on the fly before that."""
+    catalogue = get_catalogue(submission.catalogue_version)
+    if submission.status == SubmissionStatus.CITY_VERIFIED and submission.indicators:
+        values = indicators_from_storage(submission.indicators)
+    else:
+        values = compute_indicators(submission.raw_values, submission.catalogue_version)
+    rows = []
+    for indicator in catalogue.indicators:
+        iv = values[indicator.code]
+        rows.append({
+            "code": indicator.code,
+            "name": indicator.name_zh,
+            "name_en": indicator.name_en,
+            "dimension": indicator.dimension,
+            "dimension_name": catalogue.dimension(indicator.dimension).name_zh,
+            "direction": str(indicator.direction),
+            "formula": indicator.formula_zh,
+            "value": None if iv.value is None else format(iv.value, "f"),
+            "unit": indicator.unit,
+            "status": str(iv.status),
+        })
+    return rows
+
+
+def field_history(submission: AnnualSubmission) -> dict[str, list[dict[str, Any]]]:
+    """Every recorded change of each raw field, oldest first, for reviewers."""
+    history: dict[str, list[dict[str, Any]]] = {}
+    entries = AuditEntry.objects.for_object(submission).order_by("at", "id")
+    for entry in entries:
+        for field, change in (entry.changes or {}).items():
+            if field in ("status",) or not isinstance(change, list) or len(change) != 2:
+                continue
+            history.setdefault(field, []).append(
+                {"at": entry.at, "actor": entry.actor_name, "action": entry.action, "old": change[0],
+                 "new": change[1], "reason": entry.reason}
+            )
+    return history
+
+
+def review_queue(user: Any) -> Any:
+    """What waits for this reviewer: submitted data for a district, district-approved data for the city."""
+    queryset = AnnualSubmission.objects.visible_to(user).select_related("enterprise", "district")
+    if user.role == "district":
+        return queryset.filter(status=SubmissionStatus.SUBMITTED)
+    if user.role == "city":
+        return queryset.filter(status=SubmissionStatus.DISTRICT_APPROVED)
+    return queryset.none()

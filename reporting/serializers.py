@@ -1,0 +1,168 @@
+"""Submission fields are explicit: status, enterprise and year can't be changed by mass assignment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from factories.indicators import GBT36132_2018
+from factories.models import Enterprise
+from reporting import services
+from reporting.models import AnnualSubmission, CorrectionRequest, Notification, ReportingYear
+
+RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "nullable": True, "example": "12000.5"})
+class RawValueField(serializers.Field):
+    """A raw input as a decimal string; null = not reported. Parsing and messages live in the service."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        field = GBT36132_2018.raw_field(name)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("label", f"{field.label_zh}（{field.unit}）")
+        kwargs.setdefault("help_text", field.help_zh)
+        self.raw_name = name
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: AnnualSubmission) -> Any:
+        return instance.raw_values.get(self.raw_name)
+
+    def to_representation(self, value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, float):
+            data = repr(data)
+        if isinstance(data, int | Decimal):
+            data = str(data)
+        if data is not None and not isinstance(data, str):
+            raise serializers.ValidationError("应为数字或数字字符串。")
+        return data
+
+
+class ReportingYearSerializer(serializers.ModelSerializer):
+    window_state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportingYear
+        fields = ["year", "opens_on", "closes_on", "catalogue_version", "window_state"]
+        read_only_fields = ["catalogue_version", "window_state"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_window_state(self, obj: ReportingYear) -> str:
+        return obj.window_state(services.today())
+
+    def create(self, validated_data: dict[str, Any]) -> ReportingYear:
+        return services.reporting_year_open(actor=self.context["request"].user, **validated_data)
+
+    def update(self, instance: ReportingYear, validated_data: dict[str, Any]) -> ReportingYear:
+        validated_data.pop("year", None)
+        return services.reporting_year_update(
+            actor=self.context["request"].user,
+            reporting_year=instance,
+            opens_on=validated_data.get("opens_on", instance.opens_on),
+            closes_on=validated_data.get("closes_on", instance.closes_on),
+        )
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    district = serializers.CharField(source="district_id", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = AnnualSubmission
+        fields = ["id", "enterprise", "enterprise_name", "year", "district", "status", "status_display", "late",
+                  "version", "catalogue_version", *RAW_FIELD_NAMES, "explanation", "yoy_flags", "return_reason",
+                  "submitted_at", "approved_at", "verified_at", "created_at", "updated_at"]
+        read_only_fields = ["id", "status", "late", "version", "catalogue_version", "yoy_flags", "return_reason",
+                            "submitted_at", "approved_at", "verified_at", "created_at", "updated_at"]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        for name in RAW_FIELD_NAMES:
+            fields[name] = RawValueField(name)
+        request = self.context.get("request")
+        if request is not None and getattr(request, "user", None) is not None:
+            fields["enterprise"].queryset = Enterprise.objects.visible_to(request.user)  # type: ignore[attr-defined]
+        if self.instance is not None:
+            fields["enterprise"].read_only = True
+            fields["year"].read_only = True
+        return fields
+
+    def _values(self, validated: dict[str, Any]) -> dict[str, Any]:
+        return {name: validated[name] for name in RAW_FIELD_NAMES if name in validated}
+
+    def create(self, validated_data: dict[str, Any]) -> AnnualSubmission:
+        return services.submission_save_draft(
+            actor=self.context["request"].user,
+            enterprise=validated_data["enterprise"],
+            year=validated_data["year"],
+            values=self._values(validated_data),
+            explanation=validated_data.get("explanation"),
+        )
+
+    def update(self, instance: AnnualSubmission, validated_data: dict[str, Any]) -> AnnualSubmission:
+        return services.submission_save_draft(
+            actor=self.context["request"].user,
+            enterprise=instance.enterprise,
+            year=instance.year,
+            values=self._values(validated_data),
+            explanation=validated_data.get("explanation"),
+        )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", label="原因/意见")
+
+
+class IndicatorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    dimension = serializers.CharField()
+    value = serializers.CharField(allow_null=True)
+    unit = serializers.CharField()
+    status = serializers.ChoiceField(choices=["ok", "not_applicable", "not_reported"])
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    submission = serializers.PrimaryKeyRelatedField(queryset=AnnualSubmission.objects.all())
+    new_values = serializers.DictField(child=serializers.CharField(allow_null=True, allow_blank=True))
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = CorrectionRequest
+        fields = ["id", "submission", "reason", "new_values", "status", "requested_by", "requested_at",
+                  "decided_by", "decided_at", "decision_reason"]
+        read_only_fields = ["id", "status", "requested_by", "requested_at", "decided_by", "decided_at",
+                            "decision_reason"]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and getattr(request, "user", None) is not None:
+            fields["submission"].queryset = AnnualSubmission.objects.visible_to(request.user)  # type: ignore[attr-defined]
+        return fields
+
+    def create(self, validated_data: dict[str, Any]) -> CorrectionRequest:
+        return services.correction_request(
+            actor=self.context["request"].user,
+            submission=validated_data["submission"],
+            reason=validated_data.get("reason", ""),
+            new_values=validated_data["new_values"],
+        )
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
+        read_only_fields = fields

@@ -1,0 +1,394 @@
+"""Every write on reporting years, annual submissions and corrections (DOMAIN §5).
+
+Each workflow step guards the state, runs in one transaction, claims the row with a conditional
+UPDATE (so of two reviewers acting at once exactly one wins and the other gets a StateConflict),
+records the transition and an audit entry, and sends notifications once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import audit
+from accounts.errors import InvalidInput, StateConflict
+from accounts.permissions import ensure_can, ensure_in_scope
+from factories.indicators import get_catalogue, validate_raw, year_on_year_flags
+from factories.models import Enterprise
+from reporting import notifications
+from reporting.models import (
+    AnnualSubmission,
+    CorrectionRequest,
+    CorrectionStatus,
+    ReportingYear,
+    SubmissionStatus,
+    SubmissionTransition,
+    SubmissionVersion,
+)
+from reporting.values import (
+    compute_indicators,
+    from_storage,
+    indicators_to_storage,
+    parse_raw_values,
+    to_storage,
+)
+
+REQUIRED_ON_SUBMIT = ("site_area", "output_value")
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- reporting years --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: dt.date) -> ReportingYear:
+    """The city opens year Y with its reporting window (Art. 7)."""
+    ensure_can(actor, "reporting_year.manage")
+    errors: dict[str, list[Any]] = {}
+    if not 2016 <= year <= today().year:
+        errors["year"] = [_("年度应在2016年至{y}年之间（填报的是已结束或当年的数据）。").format(y=today().year)]
+    if closes_on < opens_on:
+        errors["closes_on"] = [_("截止日期不能早于开始日期。")]
+    if opens_on.year <= year and opens_on < dt.date(year, 1, 1):
+        errors["opens_on"] = [_("填报开始日期不能早于数据年度开始。")]
+    if ReportingYear.objects.filter(year=year).exists():
+        errors["year"] = [_("{year}年度已开放填报。").format(year=year)]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    reporting_year = ReportingYear.objects.create(year=year, opens_on=opens_on, closes_on=closes_on)
+    audit.record(actor=actor, action="reporting_year.open", obj=reporting_year,
+                 changes={"opens_on": [None, opens_on], "closes_on": [None, closes_on]})
+    return reporting_year
+
+
+@transaction.atomic
+def reporting_year_update(*, actor: Any, reporting_year: ReportingYear, opens_on: dt.date, closes_on: dt.date,
+                          reason: str = "") -> ReportingYear:
+    """Move a window (e.g. extend the close date); late flags already set stay as they were."""
+    ensure_can(actor, "reporting_year.manage")
+    if closes_on < opens_on:
+        raise InvalidInput(field_errors={"closes_on": [_("截止日期不能早于开始日期。")]})
+    before = audit.snapshot(reporting_year, ["opens_on", "closes_on"])
+    reporting_year.opens_on, reporting_year.closes_on = opens_on, closes_on
+    reporting_year.save(update_fields=["opens_on", "closes_on"])
+    audit.record(actor=actor, action="reporting_year.update", obj=reporting_year,
+                 changes=audit.diff(before, audit.snapshot(reporting_year, ["opens_on", "closes_on"])), reason=reason)
+    return reporting_year
+
+
+# --- why a form can or cannot be edited --------------------------------------------------------
+
+LOCK_MESSAGES = {
+    SubmissionStatus.SUBMITTED: gettext_lazy("已提交，正在等待区县审核，暂不能修改。如需修改，请联系区县经信部门退回。"),
+    SubmissionStatus.DISTRICT_APPROVED: gettext_lazy("区县已审核通过，正在等待市级复核，暂不能修改。"),
+    SubmissionStatus.CITY_VERIFIED: gettext_lazy("数据已经市级复核并锁定。如需修改，请提交更正申请。"),
+}
+
+
+def edit_blocker(actor: Any, *, enterprise: Enterprise, year: int, submission: AnnualSubmission | None) -> str | None:
+    """Why `actor` cannot edit this enterprise-year's data now, in words a clerk understands; None if they can."""
+    from accounts.permissions import can
+
+    if not can(actor, "submission.edit"):
+        return _("您的角色只能查看和审核年度数据，不能填报。")
+    if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+        return _("该企业不在您的管辖范围内。")
+    reporting_year = ReportingYear.objects.filter(year=year).first()
+    if reporting_year is None:
+        return _("{year}年度尚未开放填报。").format(year=year)
+    if today() < reporting_year.opens_on:
+        return _("{year}年度填报窗口尚未开放（{d}开始）。").format(year=year, d=reporting_year.opens_on)
+    if submission is not None and submission.status != SubmissionStatus.DRAFT:
+        return str(LOCK_MESSAGES[SubmissionStatus(submission.status)])
+    return None
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+def _previous_raw(enterprise: Enterprise, year: int) -> dict[str, Any] | None:
+    previous = AnnualSubmission.objects.filter(enterprise=enterprise, year=year - 1).only("raw_values").first()
+    return previous.raw_values if previous is not None else None
+
+
+def _validated(catalogue_version: str, stored: Mapping[str, str | None]) -> dict[str, list[str]]:
+    catalogue = get_catalogue(catalogue_version)
+    return validate_raw(from_storage(stored, catalogue), catalogue)
+
+
+def _yoy_flags(catalogue_version: str, stored: Mapping[str, str | None], previous: Mapping[str, Any] | None) -> list[str]:
+    if previous is None:
+        return []
+    catalogue = get_catalogue(catalogue_version)
+    return year_on_year_flags(from_storage(stored, catalogue), from_storage(previous, catalogue), catalogue=catalogue)
+
+
+@transaction.atomic
+def submission_save_draft(
+    *, actor: Any, enterprise: Enterprise, year: int, values: Mapping[str, Any], explanation: str | None = None
+) -> AnnualSubmission:
+    """Create or update the draft of an enterprise-year; only drafts can change (DOMAIN §5)."""
+    ensure_can(actor, "submission.edit")
+    ensure_in_scope(actor, enterprise)
+    submission = AnnualSubmission.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
+    blocker = edit_blocker(actor, enterprise=enterprise, year=year, submission=submission)
+    if blocker:
+        raise StateConflict(blocker) if submission is not None else InvalidInput(blocker)
+    reporting_year = ReportingYear.objects.get(year=year)
+    catalogue_version = submission.catalogue_version if submission else reporting_year.catalogue_version
+    parsed, errors = parse_raw_values(get_catalogue(catalogue_version), values)
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
+    relation_errors = _validated(catalogue_version, stored)
+    if relation_errors:
+        raise InvalidInput(field_errors=relation_errors)
+    flags = _yoy_flags(catalogue_version, stored, _previous_raw(enterprise, year))
+    if submission is None:
+        try:
+            with transaction.atomic():
+                submission = AnnualSubmission.objects.create(
+                    enterprise=enterprise, year=year, district_id=enterprise.district_id,
+                    catalogue_version=catalogue_version, raw_values=stored, yoy_flags=flags,
+                    explanation=explanation or "",
+                )
+        except IntegrityError as exc:
+            raise StateConflict(_("该企业本年度的数据已由他人创建，请刷新页面后再编辑。")) from exc
+        audit.record(actor=actor, action="submission.create", obj=submission,
+                     changes={k: [None, v] for k, v in stored.items() if v is not None})
+        return submission
+    before = {**submission.raw_values, "explanation": submission.explanation}
+    submission.raw_values = stored
+    submission.yoy_flags = flags
+    if explanation is not None:
+        submission.explanation = explanation
+    submission.save(update_fields=["raw_values", "yoy_flags", "explanation", "updated_at"])
+    changes = audit.diff(before, {**stored, "explanation": submission.explanation})
+    if changes:
+        audit.record(actor=actor, action="submission.save", obj=submission, changes=changes)
+    return submission
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "submit": gettext_lazy("提交"),
+    "approve": gettext_lazy("区县审核通过"),
+    "verify": gettext_lazy("市级复核通过"),
+    "return": gettext_lazy("退回修改"),
+    "correct": gettext_lazy("更正"),
+}
+
+
+def _transition(
+    *,
+    actor: Any,
+    submission: AnnualSubmission,
+    action: str,
+    allowed_from: tuple[str, ...],
+    to: str,
+    reason: str = "",
+    fields: dict[str, Any] | None = None,
+) -> AnnualSubmission:
+    """Claim the row with a conditional UPDATE; exactly one of concurrent callers succeeds."""
+    current = submission.status
+    fields = dict(fields or {})
+    fields.setdefault("updated_at", timezone.now())
+    updated = AnnualSubmission.objects.filter(pk=submission.pk, status__in=allowed_from).update(status=to, **fields)
+    if not updated:
+        latest = AnnualSubmission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
+        label = SubmissionStatus(latest).label if latest else ""
+        raise StateConflict(
+            _("无法{action}：该年度数据当前状态为“{status}”，可能已被其他人处理，请刷新页面后查看。").format(
+                action=ACTION_LABELS[action], status=label
+            )
+        )
+    SubmissionTransition.objects.create(
+        submission=submission, from_status=current, to_status=to, action=action, actor=actor, reason=reason
+    )
+    audit.record(actor=actor, action=f"submission.{action}", obj=submission,
+                 changes={"status": [current, to], **{k: [None, v] for k, v in fields.items() if k != "updated_at"}},
+                 reason=reason)
+    submission.refresh_from_db()
+    return submission
+
+
+def _ensure_state(submission: AnnualSubmission, allowed: tuple[str, ...], action: str) -> None:
+    if submission.status not in allowed:
+        raise StateConflict(
+            _("无法{action}：该年度数据当前状态为“{status}”。").format(
+                action=ACTION_LABELS[action], status=SubmissionStatus(submission.status).label
+            )
+        )
+
+
+@transaction.atomic
+def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubmission:
+    """Send a draft for district review; after the close date it is accepted but marked late (DOMAIN §5)."""
+    ensure_can(actor, "submission.submit")
+    ensure_in_scope(actor, submission)
+    _ensure_state(submission, (SubmissionStatus.DRAFT,), "submit")
+    reporting_year = ReportingYear.objects.filter(year=submission.year).first()
+    if reporting_year is None or today() < reporting_year.opens_on:
+        raise StateConflict(_("{year}年度填报窗口尚未开放，不能提交。").format(year=submission.year))
+    errors: dict[str, list[str]] = {}
+    catalogue = get_catalogue(submission.catalogue_version)
+    for name in REQUIRED_ON_SUBMIT:
+        if submission.raw_values.get(name) is None:
+            errors[name] = [_("提交前请填写{label}。").format(label=catalogue.raw_field(name).label_zh)]
+    errors.update(_validated(submission.catalogue_version, submission.raw_values))
+    flags = _yoy_flags(submission.catalogue_version, submission.raw_values,
+                       _previous_raw(submission.enterprise, submission.year))
+    if flags and not submission.explanation.strip():
+        labels = "、".join(catalogue.raw_field(name).label_zh for name in flags)
+        errors["explanation"] = [
+            _("以下数据与上年相比变化超过3倍，请在“情况说明”中写明原因：{labels}。").format(labels=labels)
+        ]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    late = today() > reporting_year.closes_on
+    submission = _transition(
+        actor=actor, submission=submission, action="submit", allowed_from=(SubmissionStatus.DRAFT,),
+        to=SubmissionStatus.SUBMITTED,
+        fields={"late": late, "submitted_at": timezone.now(), "yoy_flags": flags, "return_reason": "",
+                "district_id": submission.enterprise.district_id},
+    )
+    notifications.on_submission_event(submission, "submitted")
+    return submission
+
+
+@transaction.atomic
+def submission_approve(*, actor: Any, submission: AnnualSubmission, comment: str = "") -> AnnualSubmission:
+    """The district bureau approves its enterprise's submitted data (Art. 12)."""
+    ensure_can(actor, "submission.approve")
+    ensure_in_scope(actor, submission)
+    _ensure_state(submission, (SubmissionStatus.SUBMITTED,), "approve")
+    submission = _transition(
+        actor=actor, submission=submission, action="approve", allowed_from=(SubmissionStatus.SUBMITTED,),
+        to=SubmissionStatus.DISTRICT_APPROVED, reason=comment, fields={"approved_at": timezone.now()},
+    )
+    notifications.on_submission_event(submission, "approved")
+    return submission
+
+
+@transaction.atomic
+def submission_verify(*, actor: Any, submission: AnnualSubmission, comment: str = "") -> AnnualSubmission:
+    """The city re-verifies (复核) and locks the data; indicators are computed and stored now (Art. 7)."""
+    ensure_can(actor, "submission.verify")
+    ensure_in_scope(actor, submission)
+    _ensure_state(submission, (SubmissionStatus.DISTRICT_APPROVED,), "verify")
+    indicators = indicators_to_storage(compute_indicators(submission.raw_values, submission.catalogue_version))
+    submission = _transition(
+        actor=actor, submission=submission, action="verify", allowed_from=(SubmissionStatus.DISTRICT_APPROVED,),
+        to=SubmissionStatus.CITY_VERIFIED, reason=comment,
+        fields={"verified_at": timezone.now(), "indicators": indicators},
+    )
+    SubmissionVersion.objects.create(
+        submission=submission, version=submission.version, raw_values=submission.raw_values,
+        indicators=indicators, catalogue_version=submission.catalogue_version, created_by=actor,
+        reason=_("市级复核锁定"),
+    )
+    notifications.on_submission_event(submission, "verified")
+    return submission
+
+
+@transaction.atomic
+def submission_return(*, actor: Any, submission: AnnualSubmission, reason: str) -> AnnualSubmission:
+    """A reviewer returns submitted or district-approved data to draft, always with a reason (DOMAIN §5)."""
+    ensure_can(actor, "submission.return")
+    ensure_in_scope(actor, submission)
+    if not (reason or "").strip():
+        raise InvalidInput(field_errors={"reason": [_("退回时必须填写退回原因，以便企业修改。")]})
+    allowed = (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED)
+    _ensure_state(submission, allowed, "return")
+    submission = _transition(
+        actor=actor, submission=submission, action="return", allowed_from=allowed, to=SubmissionStatus.DRAFT,
+        reason=reason.strip(), fields={"return_reason": reason.strip(), "approved_at": None},
+    )
+    notifications.on_submission_event(submission, "returned", reason=reason.strip())
+    return submission
+
+
+# --- corrections after the lock ---------------------------------------------------------------
+
+
+@transaction.atomic
+def correction_request(*, actor: Any, submission: AnnualSubmission, reason: str, new_values: Mapping[str, Any]) -> CorrectionRequest:
+    """Ask to change locked data: reason and new values, decided by the city (DOMAIN §5)."""
+    ensure_can(actor, "correction.request")
+    ensure_in_scope(actor, submission)
+    if submission.status != SubmissionStatus.CITY_VERIFIED:
+        raise StateConflict(_("只有经市级复核锁定的数据才需要更正申请；未锁定的数据请直接修改或申请退回。"))
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("请填写更正原因。")]
+    parsed, parse_errors = parse_raw_values(get_catalogue(submission.catalogue_version), new_values)
+    errors.update(parse_errors)
+    stored_new = to_storage(parsed)
+    changed = {k: v for k, v in stored_new.items() if submission.raw_values.get(k) != v}
+    if not parse_errors and not changed:
+        errors["new_values"] = [_("更正后的数值与当前数据相同，无需更正。")]
+    if not errors:
+        errors.update(_validated(submission.catalogue_version, {**submission.raw_values, **changed}))
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    try:
+        with transaction.atomic():
+            correction = CorrectionRequest.objects.create(
+                submission=submission, reason=reason.strip(), new_values=changed, requested_by=actor
+            )
+    except IntegrityError as exc:
+        raise StateConflict(_("该年度数据已有一项待审批的更正申请，请等待市级审批后再提交。")) from exc
+    audit.record(actor=actor, action="correction.request", obj=submission,
+                 changes={k: [submission.raw_values.get(k), v] for k, v in changed.items()}, reason=reason.strip())
+    return correction
+
+
+@transaction.atomic
+def correction_decide(*, actor: Any, correction: CorrectionRequest, approve: bool, reason: str = "") -> CorrectionRequest:
+    """The city approves (a new version replaces the data, the old stays visible) or rejects a correction."""
+    ensure_can(actor, "correction.decide")
+    if not approve and not (reason or "").strip():
+        raise InvalidInput(field_errors={"reason": [_("驳回更正申请时必须填写理由。")]})
+    status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
+    claimed = CorrectionRequest.objects.filter(pk=correction.pk, status=CorrectionStatus.PENDING).update(
+        status=status, decided_by=actor, decided_at=timezone.now(), decision_reason=(reason or "").strip()
+    )
+    if not claimed:
+        raise StateConflict(_("该更正申请已被处理，请刷新页面。"))
+    correction.refresh_from_db()
+    submission = AnnualSubmission.objects.select_for_update().get(pk=correction.submission_id)
+    if approve:
+        before = dict(submission.raw_values)
+        merged = {**submission.raw_values, **correction.new_values}
+        indicators = indicators_to_storage(compute_indicators(merged, submission.catalogue_version))
+        submission.raw_values = merged
+        submission.indicators = indicators
+        submission.version += 1
+        submission.yoy_flags = _yoy_flags(submission.catalogue_version, merged,
+                                          _previous_raw(submission.enterprise, submission.year))
+        submission.save(update_fields=["raw_values", "indicators", "version", "yoy_flags", "updated_at"])
+        SubmissionVersion.objects.create(
+            submission=submission, version=submission.version, raw_values=merged, indicators=indicators,
+            catalogue_version=submission.catalogue_version, created_by=actor,
+            reason=_("更正申请 #{id}：{reason}").format(id=correction.pk, reason=correction.reason),
+        )
+        SubmissionTransition.objects.create(
+            submission=submission, from_status=submission.status, to_status=submission.status, action="correct",
+            actor=actor, reason=correction.reason,
+        )
+        audit.record(actor=actor, action="submission.correct", obj=submission,
+                     changes=audit.diff(before, merged), reason=correction.reason)
+    audit.record(actor=actor, action=f"correction.{'approve' if approve else 'reject'}", obj=correction,
+                 changes={"status": ["pending", status]}, reason=reason)
+    notifications.on_correction_decided(correction)
+    return correction

@@ -1,0 +1,55 @@
+"""Reporting tasks run by beat."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from reporting import notifications
+from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
+
+REMINDER_DAYS = (7, 1)
+
+
+def send_reporting_reminders(today: dt.date) -> int:
+    """Remind enterprise users whose enterprise has not submitted, 7 days and 1 day before the close date.
+
+    An enterprise that has submitted (whatever the review state since) gets no reminder; one with
+    only a draft does. Each reminder is sent once per user, year and lead time.
+    """
+    from accounts.models import User
+
+    sent = 0
+    for days in REMINDER_DAYS:
+        for reporting_year in ReportingYear.objects.filter(closes_on=today + dt.timedelta(days=days),
+                                                           opens_on__lte=today):
+            submitted = AnnualSubmission.objects.filter(year=reporting_year.year).exclude(
+                status=SubmissionStatus.DRAFT
+            ).values("enterprise_id")
+            users = User.objects.filter(role="enterprise", is_active=True, enterprise__isnull=False).exclude(
+                enterprise_id__in=submitted
+            )
+            sent += notifications.notify(
+                users.iterator(),
+                kind="reminder",
+                key=f"reminder:{reporting_year.year}:{days}",
+                title=_("{year}年度数据填报将于{days}天后截止（{date}）").format(
+                    year=reporting_year.year, days=days, date=reporting_year.closes_on
+                ),
+                body=_("贵企业尚未提交{year}年度绿色制造数据，请在截止日期前完成填报。逾期提交将被标记为逾期。").format(
+                    year=reporting_year.year
+                ),
+                url=reverse("reporting:submission_list"),
+            )
+    return sent
+
+
+@shared_task(name="reporting.send_reminders")
+def send_reminders() -> int:
+    """Daily beat entry point."""
+    from django.utils import timezone
+
+    return send_reporting_reminders(timezone.localdate())
