@@ -40,6 +40,7 @@ from factories.grading import (
     Reason,
     build_column,
     clean_score,
+    dimension_layout,
     dimension_means,
     is_applicable,
     reported_value,
@@ -220,6 +221,7 @@ def compute_levels(
             }
         return columns[label]
 
+    layout = dimension_layout(standard.indicators)
     results = []
     for member in sorted(members, key=lambda m: m.enterprise_id):
         reasons: list[Reason] = []
@@ -257,7 +259,7 @@ def compute_levels(
                     unbenchmarked.append(spec.code)
             if unbenchmarked:
                 reasons.append(Reason("INDICATOR_NO_BENCHMARK", {"indicators": unbenchmarked}))
-        dimension_scores = dimension_means(percentiles, standard.indicators)
+        dimension_scores = dimension_means(percentiles, layout)
         level_score = weighted_mean(dimension_scores, standard.weights)
         if level_score is None and group is not None:
             reasons.append(Reason("NO_SCORE"))

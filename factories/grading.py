@@ -54,10 +54,10 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, localcontext
 from enum import StrEnum
+from itertools import chain
 from typing import Any
 
 from factories.indicators import GBT36132_2018, Catalogue, Direction, IndicatorValue, Status
@@ -371,15 +371,13 @@ def group_percentiles(
     owners: list[int] = []
     non_reporters = 0
     for index, reading in enumerate(readings):
-        if not is_applicable(reading):
-            continue
-        value = reported_value(reading)
-        if value is None:
+        # is_applicable() and reported_value() inlined: this loop runs for every factory-indicator.
+        if reading is not None and reading.status == Status.OK and reading.value is not None:
+            values.append(reading.value)
+            owners.append(index)
+        elif reading is None or reading.status != Status.NOT_APPLICABLE:
             percentiles[index] = 0.0
             non_reporters += 1
-        else:
-            values.append(value)
-            owners.append(index)
     order = sorted(range(len(values)), key=values.__getitem__)
     ascending = [values[k] for k in order]
     total = len(ascending)
@@ -442,17 +440,20 @@ def dimension_floor_failures(dimension_scores: Mapping[str, float], minimum: flo
 
 
 def improvement_rate(spec: IndicatorSpec, current: Decimal, previous: Decimal, clip: float) -> float | None:
-    """Year-on-year r of one indicator, clipped to [−clip, clip]; None when x_{Y−1} = 0 (skipped)."""
+    """Year-on-year r of one indicator, clipped to [−clip, clip]; None when x_{Y−1} = 0 (skipped).
+
+    Computed in the current decimal context; ``improvement_rates`` sets a 28-digit one.
+    """
     if previous == 0:
         return None
-    with localcontext(_DECIMAL):
-        if spec.direction == Direction.DOWN:
-            r = (previous - current) / previous
-        elif spec.is_percent:
-            r = (current - previous) / (_HUNDRED - previous if previous < _HUNDRED else _HUNDRED)
-        else:
-            r = (current - previous) / previous
-    return min(clip, max(-clip, float(r)))
+    if spec.direction == Direction.DOWN:
+        r = (previous - current) / previous
+    elif spec.is_percent:
+        r = (current - previous) / (_HUNDRED - previous if previous < _HUNDRED else _HUNDRED)
+    else:
+        r = (current - previous) / previous
+    rate = float(r)
+    return clip if rate > clip else -clip if rate < -clip else rate
 
 
 def improvement_rates(
@@ -463,14 +464,16 @@ def improvement_rates(
 ) -> dict[str, float]:
     """r of every indicator reported in both years (and not skipped), in catalogue order."""
     rates: dict[str, float] = {}
-    for spec in specs:
-        x_now = reported_value(current.get(spec.code))
-        x_before = reported_value(previous.get(spec.code))
-        if x_now is None or x_before is None:
-            continue
-        r = improvement_rate(spec, x_now, x_before, clip)
-        if r is not None:
-            rates[spec.code] = r
+    with localcontext(_DECIMAL):
+        for spec in specs:
+            # reported_value() inlined: this loop runs for every indicator of every factory.
+            now, before = current.get(spec.code), previous.get(spec.code)
+            if now is None or before is None or now.status != Status.OK or before.status != Status.OK:
+                continue
+            if now.value is not None and before.value is not None:
+                r = improvement_rate(spec, now.value, before.value, clip)
+                if r is not None:
+                    rates[spec.code] = r
     return rates
 
 
@@ -579,7 +582,7 @@ def _percentiles(
     for division, members in by_division.items():
         rows: list[dict[str, float | None]] = [{} for _ in members]
         for spec in standard.indicators:
-            readings = [m.indicators.get(spec.code) if m.indicators is not None else None for m in members]
+            readings = [m.indicators.get(spec.code) for m in members if m.indicators is not None]
             percentiles, column = group_percentiles(readings, spec.direction)
             columns[spec.code].append(column)
             for row, p in zip(rows, percentiles, strict=True):
@@ -675,16 +678,11 @@ def grade_year(
     for values in composites.values():
         values.sort()
 
-    return [
-        _finish(
-            year,
-            f,
-            s := scores.get(f.enterprise_id),
-            composites[s.peer_group] if s is not None else (),
-            standard,
-        )
-        for f in sorted(factories, key=lambda f: f.enterprise_id)
-    ]
+    results = []
+    for f in sorted(factories, key=lambda f: f.enterprise_id):
+        s = scores.get(f.enterprise_id)
+        results.append(_finish(year, f, s, composites[s.peer_group] if s is not None else (), standard))
+    return results
 
 
 def _finish(

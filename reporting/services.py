@@ -146,12 +146,12 @@ def submission_save_draft(
     reporting_year = ReportingYear.objects.get(year=year)
     catalogue_version = submission.catalogue_version if submission else reporting_year.catalogue_version
     parsed, errors = parse_raw_values(get_catalogue(catalogue_version), values)
+    stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
+    # Report every problem at once: unreadable numbers and broken ≤ relations among the readable ones.
+    for field, messages in _validated(catalogue_version, stored).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise InvalidInput(field_errors=errors)
-    stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
-    relation_errors = _validated(catalogue_version, stored)
-    if relation_errors:
-        raise InvalidInput(field_errors=relation_errors)
     flags = _yoy_flags(catalogue_version, stored, _previous_raw(enterprise, year))
     if submission is None:
         try:

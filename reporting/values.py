@@ -42,9 +42,9 @@ def parse_raw_values(catalogue: Catalogue, values: Mapping[str, Any]) -> tuple[d
         if not number.is_finite():
             errors[name] = [_("{label}应为有限的数字。").format(label=field.label_zh)]
             continue
-        sign, digits, exponent = number.as_tuple()
+        exponent = number.as_tuple().exponent
         decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-        integer_digits = len(digits) - decimals if isinstance(exponent, int) else len(digits)
+        integer_digits = number.adjusted() + 1 if number else 1
         if decimals > MAX_DECIMAL_PLACES:
             errors[name] = [_("{label}最多保留{n}位小数。").format(label=field.label_zh, n=MAX_DECIMAL_PLACES)]
             continue

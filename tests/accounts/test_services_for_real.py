@@ -31,7 +31,7 @@ def real_worker():
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_runs_a_task_sent_through_redis(real_worker):
     from accounts.tasks import clear_expired_sessions
 

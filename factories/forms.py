@@ -1,0 +1,223 @@
+"""HTML forms for the enterprise and green-factory registers.
+
+Forms only parse input; the rules (credit-code check digit, the unit in the actor's scope, the
+three-year ban after a revocation) live in factories.services, whose field errors the forms show
+next to the fields they concern.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import InvalidInput
+from factories import services
+from factories.creditcode import CreditCodeError, validate_credit_code
+from factories.models import District, Enterprise, GreenFactory, Industry, LegalForm, Tier
+
+
+class ServiceForm(forms.Form):
+    """A form whose `save` calls a service; the service's field errors land on the matching fields."""
+
+    label_suffix = ""
+    required_css_class = "required"
+    service_field_map: dict[str, str] = {}
+
+    def add_service_errors(self, error: InvalidInput) -> None:
+        if not error.field_errors:
+            self.add_error(None, str(error.message))
+        for name, messages in error.field_errors.items():
+            field = self.service_field_map.get(name, name)
+            for message in messages:
+                self.add_error(field if field in self.fields else None, str(message))
+
+
+class EnterpriseForm(ServiceForm):
+    """Register or change an enterprise (DOMAIN §3). District users keep the enterprise in their own unit."""
+
+    name = forms.CharField(label=_("企业名称"), max_length=200)
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"),
+        help_text=_("18位，依据 GB 32100-2015 校验；可输入小写或全角字符，保存时自动转换。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    district = forms.ModelChoiceField(label=_("管理单位"), queryset=District.objects.none())
+    industry = forms.ModelChoiceField(
+        label=_("行业大类"),
+        queryset=Industry.objects.all(),
+        empty_label=_("请选择行业大类"),
+        help_text=_("GB/T 4754-2017 制造业大类（13–43）。"),
+    )
+    industry_code = forms.CharField(
+        label=_("行业代码（小类）"),
+        required=False,
+        max_length=4,
+        help_text=_("选填：四位小类代码，如 3670；前两位须与所选大类一致。"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    legal_form = forms.ChoiceField(label=_("法人类型"), choices=[("", _("请选择")), *LegalForm.choices])
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    contact_email = forms.EmailField(label=_("联系邮箱"), required=False)
+    reason = forms.CharField(
+        label=_("变更说明"),
+        required=False,
+        max_length=255,
+        help_text=_("选填：说明修改的原因，记入审计记录。"),
+    )
+
+    def __init__(self, *args: Any, user: Any, instance: Enterprise | None = None, **kwargs: Any) -> None:
+        self.user = user
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault("initial", {}).update(
+                {name: getattr(instance, name) for name in services.ENTERPRISE_FIELDS}
+            )
+            # A bare division code repeats the select; only a four-digit class is worth showing.
+            if len(instance.industry_code) != 4:
+                kwargs["initial"]["industry_code"] = ""
+        super().__init__(*args, **kwargs)
+        if instance is None:
+            del self.fields["reason"]
+        today = dt.date.today()
+        if user.role == "district":
+            field = self.fields["district"]
+            field.queryset = District.objects.filter(pk=user.district_id)
+            field.disabled = True
+            field.initial = user.district_id
+            field.help_text = _("区县用户登记和维护的企业固定为本单位。")
+        else:
+            units = District.objects.in_force_on(today)
+            if instance is not None:
+                units = units | District.objects.filter(pk=instance.district_id)
+            self.fields["district"].queryset = units.order_by("code")
+            self.fields["district"].empty_label = _("请选择管理单位")
+
+    def service_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in services.ENTERPRISE_FIELDS}
+        if self.user.role == "district":
+            data["district"] = self.user.district
+        return data
+
+    def save(self) -> Enterprise:
+        """Create or update through the service; raises InvalidInput after putting its errors on the form."""
+        try:
+            if self.instance is None:
+                return services.enterprise_create(actor=self.user, **self.service_data())
+            return services.enterprise_update(
+                actor=self.user,
+                enterprise=self.instance,
+                reason=self.cleaned_data.get("reason", ""),
+                **self.service_data(),
+            )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise
+
+
+class ContactForm(ServiceForm):
+    """The contact details an enterprise user maintains itself; everything else is the district's."""
+
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    contact_email = forms.EmailField(label=_("联系邮箱"), required=False)
+
+    def __init__(self, *args: Any, user: Any, instance: Enterprise, **kwargs: Any) -> None:
+        self.user = user
+        self.instance = instance
+        kwargs.setdefault("initial", {name: getattr(instance, name) for name in services.CONTACT_FIELDS})
+        super().__init__(*args, **kwargs)
+
+    def save(self) -> Enterprise:
+        try:
+            return services.enterprise_update(
+                actor=self.user,
+                enterprise=self.instance,
+                **{name: self.cleaned_data[name] for name in services.CONTACT_FIELDS},
+            )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise
+
+
+class RecognizeForm(ServiceForm):
+    """Record a city or national recognition of an enterprise found by its credit code (Art. 2)."""
+
+    service_field_map = {"enterprise": "credit_code"}
+
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"),
+        help_text=_("被认定企业须已在企业名录中登记。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    tier = forms.ChoiceField(label=_("级别"), choices=Tier.choices, initial=Tier.CITY)
+    recognized_year = forms.IntegerField(label=_("认定年度"))
+    reason = forms.CharField(
+        label=_("认定依据"),
+        required=False,
+        max_length=255,
+        help_text=_("选填：如认定文件文号，记入审计记录。"),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        self.enterprise: Enterprise | None = None
+        super().__init__(*args, **kwargs)
+        self.fields["recognized_year"].initial = dt.date.today().year
+
+    def clean_credit_code(self) -> str:
+        try:
+            code = validate_credit_code(self.cleaned_data["credit_code"])
+        except CreditCodeError as error:
+            raise forms.ValidationError(error.message) from error
+        self.enterprise = Enterprise.objects.visible_to(self.user).filter(credit_code=code).first()
+        if self.enterprise is None:
+            raise forms.ValidationError(_("企业名录中没有统一社会信用代码为 {code} 的企业，请先登记该企业。").format(code=code))
+        return code
+
+    def save(self) -> GreenFactory:
+        assert self.enterprise is not None
+        try:
+            return services.green_factory_recognize(
+                actor=self.user,
+                enterprise=self.enterprise,
+                tier=self.cleaned_data["tier"],
+                recognized_year=self.cleaned_data["recognized_year"],
+                reason=self.cleaned_data["reason"],
+            )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise
+
+
+class RevokeForm(ServiceForm):
+    """Revoke a title (Art. 9): the reason is mandatory and shown on the register."""
+
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("必填：如发生重大安全事故、弄虚作假等，并注明依据。"),
+        error_messages={"required": _("撤销绿色工厂称号必须填写原因。")},
+    )
+
+    def __init__(self, *args: Any, user: Any, factory: GreenFactory, **kwargs: Any) -> None:
+        self.user = user
+        self.factory = factory
+        super().__init__(*args, **kwargs)
+
+    def save(self) -> GreenFactory:
+        try:
+            return services.green_factory_revoke(
+                actor=self.user,
+                factory=self.factory,
+                revoked_on=dt.date.today(),
+                reason=self.cleaned_data["reason"],
+            )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise

@@ -1,0 +1,140 @@
+"""Forms of the reporting pages. They only shape input: numbers stay the strings the user typed and
+the services parse and validate them, so an error message and the kept input always agree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.forms import BoundField
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError
+from factories.indicators import Catalogue, RawField
+from reporting.services import REQUIRED_ON_SUBMIT
+
+MAX_INPUT_LENGTH = 40
+
+
+def localized(zh: str, en: str) -> str:
+    """Catalogue texts carry both languages; pick the one of the active UI language."""
+    return en if en and (get_language() or "").startswith("en") else zh
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One raw field as the data-entry template draws it: input, unit, help and markers."""
+
+    field: BoundField
+    raw: RawField
+    flagged: bool
+    required_on_submit: bool
+
+
+@dataclass(frozen=True)
+class FieldGroup:
+    code: str
+    name: str
+    rows: list[FieldRow]
+
+
+class CatalogueValuesForm(forms.Form):
+    """One text input per raw field of a catalogue version, grouped as the catalogue groups them."""
+
+    def __init__(self, *args: Any, catalogue: Catalogue, flagged: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.catalogue = catalogue
+        self.flagged = set(flagged)
+        for raw_field in catalogue.raw_fields:
+            self.fields[raw_field.name] = forms.CharField(
+                label=localized(raw_field.label_zh, raw_field.label_en),
+                help_text=raw_field.help_zh,
+                required=False,
+                max_length=MAX_INPUT_LENGTH,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "num"}),
+            )
+
+    def groups(self) -> list[FieldGroup]:
+        return [
+            FieldGroup(
+                code=group.code,
+                name=localized(group.name_zh, group.name_en),
+                rows=[
+                    FieldRow(self[f.name], f, f.name in self.flagged, f.name in REQUIRED_ON_SUBMIT)
+                    for f in raw_fields
+                ],
+            )
+            for group, raw_fields in self.catalogue.field_groups()
+        ]
+
+    def raw_names(self) -> list[str]:
+        return [raw_field.name for raw_field in self.catalogue.raw_fields]
+
+    def add_service_errors(self, error: DomainError) -> None:
+        """Put a service's field errors next to their inputs; anything else above the form."""
+        for name, texts in error.field_errors.items():
+            for text in texts:
+                self.add_error(name if name in self.fields else None, str(text))
+        if not error.field_errors:
+            self.add_error(None, str(error.message))
+
+
+class SubmissionForm(CatalogueValuesForm):
+    """The annual data-entry form: every raw field plus the explanation of large year-on-year changes."""
+
+    explanation = forms.CharField(
+        label=_("情况说明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("与上年相比变化超过3倍（或降至三分之一以下）的数据，须在此写明原因，否则不能提交。"),
+    )
+
+    def raw_values(self) -> dict[str, str]:
+        """Every raw field as typed; an empty string clears a value (not reported)."""
+        return {name: self.cleaned_data.get(name, "") for name in self.raw_names()}
+
+
+class CorrectionForm(CatalogueValuesForm):
+    """A correction of locked data: the reason and the fields the user changed (DOMAIN §5)."""
+
+    reason = forms.CharField(
+        label=_("更正原因"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        help_text=_("请说明需要更正的原因，例如统计口径错误、单位填错等；市经济信息委审批时将看到此说明。"),
+    )
+
+    field_order = ["reason"]
+
+    def changed_values(self) -> dict[str, str]:
+        """Only the fields whose text differs from the current data are sent to the service."""
+        return {name: self.cleaned_data.get(name, "") for name in self.raw_names() if name in self.changed_data}
+
+
+class YearOpenForm(forms.Form):
+    """The city opens a reporting year with its window."""
+
+    year = forms.IntegerField(label=_("数据年度"), min_value=2000, max_value=2100)
+    opens_on = forms.DateField(label=_("填报开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label=_("填报截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class YearWindowForm(forms.Form):
+    """The city moves a reporting window, e.g. extends the close date."""
+
+    year = forms.IntegerField(widget=forms.HiddenInput)
+    opens_on = forms.DateField(label=_("填报开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label=_("填报截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("调整原因"), required=False, max_length=500)
+
+
+def add_service_errors(form: forms.Form, error: DomainError) -> None:
+    """Field errors of a service next to the form's fields; the rest above the form."""
+    for name, texts in error.field_errors.items():
+        for text in texts:
+            form.add_error(name if name in form.fields else None, str(text))
+    if not error.field_errors:
+        form.add_error(None, str(error.message))

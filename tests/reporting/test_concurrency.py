@@ -1,0 +1,81 @@
+"""Two reviewers at once: exactly one transition, the other gets a clear conflict (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections
+
+from accounts.errors import StateConflict
+from reporting import services
+from reporting.models import AnnualSubmission, SubmissionTransition
+
+
+def _race(n: int, work):  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(n)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            work()
+            result = "ok"
+        except StateConflict:
+            result = "conflict"
+        except Exception as exc:  # anything else is a defect the test must show
+            result = f"error: {exc!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("reviewers", [2, 8])
+def test_concurrent_approvals_make_exactly_one_transition(submitted, district_user, reviewers):
+    pk = submitted.pk
+
+    def approve() -> None:
+        services.submission_approve(actor=district_user, submission=AnnualSubmission.objects.get(pk=pk))
+
+    outcomes = _race(reviewers, approve)
+
+    assert sorted(outcomes) == ["conflict"] * (reviewers - 1) + ["ok"]
+    assert AnnualSubmission.objects.get(pk=pk).status == "district_approved"
+    assert SubmissionTransition.objects.filter(submission_id=pk, action="approve").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_approve_and_return_at_once_leave_one_consistent_outcome(submitted, district_user, city_user):
+    pk = submitted.pk
+    actions = iter([
+        lambda: services.submission_approve(actor=district_user, submission=AnnualSubmission.objects.get(pk=pk)),
+        lambda: services.submission_return(actor=city_user, submission=AnnualSubmission.objects.get(pk=pk),
+                                           reason="退回"),
+    ])
+    lock = threading.Lock()
+
+    def one() -> None:
+        with lock:
+            action = next(actions)
+        action()
+
+    outcomes = _race(2, one)
+    transitions = SubmissionTransition.objects.filter(submission_id=pk).exclude(action="submit")
+    status = AnnualSubmission.objects.get(pk=pk).status
+    # Either the approval won (and the return, which is also allowed from district_approved, may
+    # follow it) or the return won and the approval found a draft. Never an error, never a lost update.
+    assert all(o in ("ok", "conflict") for o in outcomes)
+    assert transitions.count() == outcomes.count("ok")
+    assert status == transitions.order_by("at", "id").last().to_status
