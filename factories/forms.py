@@ -145,6 +145,15 @@ class ContactForm(ServiceForm):
             raise
 
 
+def missing_contact_fields(enterprise: Enterprise) -> list[str]:
+    """Labels of the contact details an enterprise has not filled in (reminders and notices need them)."""
+    return [
+        str(Enterprise._meta.get_field(name).verbose_name)
+        for name in ("contact_name", "contact_phone", "contact_email")
+        if not getattr(enterprise, name)
+    ]
+
+
 class RecognizeForm(ServiceForm):
     """Record a city or national recognition of an enterprise found by its credit code (Art. 2)."""
 
@@ -177,7 +186,9 @@ class RecognizeForm(ServiceForm):
             raise forms.ValidationError(error.message) from error
         self.enterprise = Enterprise.objects.visible_to(self.user).filter(credit_code=code).first()
         if self.enterprise is None:
-            raise forms.ValidationError(_("企业名录中没有统一社会信用代码为 {code} 的企业，请先登记该企业。").format(code=code))
+            raise forms.ValidationError(
+                _("企业名录中没有统一社会信用代码为 {code} 的企业，请先登记该企业。").format(code=code)
+            )
         return code
 
     def save(self) -> GreenFactory:

@@ -380,17 +380,19 @@ def group_percentiles(
             non_reporters += 1
     order = sorted(range(len(values)), key=values.__getitem__)
     ascending = [values[k] for k in order]
+    owners = [owners[k] for k in order]
     total = len(ascending)
     n = total + non_reporters
     lo = 0
     while lo < total:
+        value = ascending[lo]
         hi = lo + 1
-        while hi < total and ascending[hi] == ascending[lo]:
+        while hi < total and ascending[hi] == value:
             hi += 1
         worse, ties = _worse_and_ties(lo, hi, total, direction)
         p = _peer_p(worse + non_reporters, ties, n)
-        for k in order[lo:hi]:
-            percentiles[owners[k]] = p
+        for owner in owners[lo:hi]:
+            percentiles[owner] = p
         lo = hi
     return percentiles, PeerColumn(direction, ascending, non_reporters)
 
@@ -418,9 +420,15 @@ def dimension_means(per_indicator: Mapping[str, float | None], layout: Dimension
     """Mean per dimension over the indicators with a number; a dimension without one is left out."""
     means: dict[str, float] = {}
     for dim, codes in layout:
-        xs = [x for code in codes if (x := per_indicator.get(code)) is not None]
-        if xs:
-            means[dim] = clean_score(sum(xs) / len(xs))
+        total = 0.0
+        count = 0
+        for code in codes:
+            x = per_indicator.get(code)
+            if x is not None:
+                total += x
+                count += 1
+        if count:
+            means[dim] = clean_score(total / count)
     return means
 
 

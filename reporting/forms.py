@@ -73,14 +73,6 @@ class CatalogueValuesForm(forms.Form):
     def raw_names(self) -> list[str]:
         return [raw_field.name for raw_field in self.catalogue.raw_fields]
 
-    def add_service_errors(self, error: DomainError) -> None:
-        """Put a service's field errors next to their inputs; anything else above the form."""
-        for name, texts in error.field_errors.items():
-            for text in texts:
-                self.add_error(name if name in self.fields else None, str(text))
-        if not error.field_errors:
-            self.add_error(None, str(error.message))
-
 
 class SubmissionForm(CatalogueValuesForm):
     """The annual data-entry form: every raw field plus the explanation of large year-on-year changes."""
@@ -132,7 +124,7 @@ class YearWindowForm(forms.Form):
 
 
 def add_service_errors(form: forms.Form, error: DomainError) -> None:
-    """Field errors of a service next to the form's fields; the rest above the form."""
+    """Put a service's field errors next to their inputs (the typed text stays); the rest above the form."""
     for name, texts in error.field_errors.items():
         for text in texts:
             form.add_error(name if name in form.fields else None, str(text))

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from reporting import views
 
@@ -6,5 +6,24 @@ app_name = "reporting"
 
 urlpatterns = [
     path("submissions/", views.SubmissionListView.as_view(), name="submission_list"),
+    path(
+        "submissions/<int:enterprise_id>/<int:year>/edit/",
+        views.SubmissionEditView.as_view(),
+        name="submission_edit",
+    ),
     path("submissions/<int:pk>/", views.SubmissionDetailView.as_view(), name="submission_detail"),
+    path("submissions/<int:pk>/correction/", views.CorrectionCreateView.as_view(), name="correction_create"),
+    re_path(
+        r"^submissions/(?P<pk>[0-9]+)/(?P<action>submit|approve|verify|return)/$",
+        views.SubmissionActionView.as_view(),
+        name="submission_action",
+    ),
+    path("indicator-preview/", views.IndicatorPreviewView.as_view(), name="indicator_preview"),
+    path("review/district/", views.DistrictQueueView.as_view(), name="district_queue"),
+    path("review/city/", views.CityQueueView.as_view(), name="city_queue"),
+    path("corrections/", views.CorrectionListView.as_view(), name="correction_list"),
+    path("corrections/<int:pk>/decide/", views.CorrectionDecideView.as_view(), name="correction_decide"),
+    path("years/", views.YearListView.as_view(), name="year_list"),
+    path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
+    path("notifications/read/", views.NotificationMarkReadView.as_view(), name="notification_mark_read"),
 ]
