@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, viewsets
 
 
 class ScopedMixin:
-    """Applies `visible_to(request.user)` to the viewset's queryset, so out-of-scope rows answer 404."""
+    """Applies `visible_to(request.user)` to the viewset's queryset, so out-of-scope rows answer 404.
+
+    `write_permission` names the permission every unsafe request needs, checked before the body is
+    validated (so a refused role gets 403, not a 400 about its payload); services check it again.
+    """
 
     queryset: Any
     request: Any
+    write_permission: str | None = None
+
+    def check_permissions(self, request: Any) -> None:
+        super().check_permissions(request)  # type: ignore[misc]
+        if self.write_permission and request.method not in ("GET", "HEAD", "OPTIONS"):
+            from accounts.permissions import can
+
+            if not can(request.user, self.write_permission):
+                self.permission_denied(request, message=str(_("您的角色无权执行此操作。")))  # type: ignore[attr-defined]
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

@@ -5,11 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api_views as accounts_api
 from factories import api as factories_api
+from factories import api_grading
 from reporting import api as reporting_api
 
 router = DefaultRouter()
 accounts_api.register(router)
 factories_api.register(router)
+api_grading.register(router)
 reporting_api.register(router)
 
 urlpatterns = [

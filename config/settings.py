@@ -190,6 +190,8 @@ else:
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": crontab(hour=3, minute=0)},
     "reporting-reminders": {"task": "reporting.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    "grading-draft-after-window": {"task": "factories.draft_runs_after_reporting", "schedule": crontab(hour=2, minute=0)},
+    "grading-resume-stale-runs": {"task": "factories.resume_stale_runs", "schedule": 300.0},
 }
 
 EMAIL_BACKEND = os.environ.get(

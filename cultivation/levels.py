@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -67,7 +67,7 @@ class PoolStandard:
     b_level_min: float = 50.0
     c_level_min: float = 0.0
     min_benchmark: int = 5
-    weights: Mapping[str, float] = DEFAULT_STANDARD.weights
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_STANDARD.weights))
     indicators: tuple[IndicatorSpec, ...] = DEFAULT_STANDARD.indicators
 
     def __post_init__(self) -> None:
@@ -260,7 +260,8 @@ def compute_levels(
             if unbenchmarked:
                 reasons.append(Reason("INDICATOR_NO_BENCHMARK", {"indicators": unbenchmarked}))
         dimension_scores = dimension_means(percentiles, layout)
-        level_score = weighted_mean(dimension_scores, standard.weights)
+        level = weighted_mean(dimension_scores, standard.weights)
+        level_score = None if level is None else clean_score(level)
         if level_score is None and group is not None:
             reasons.append(Reason("NO_SCORE"))
         level, failures = classify_level(

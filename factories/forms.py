@@ -8,7 +8,7 @@ next to the fields they concern.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +22,12 @@ from factories.models import District, Enterprise, GreenFactory, Industry, Legal
 class ServiceForm(forms.Form):
     """A form whose `save` calls a service; the service's field errors land on the matching fields."""
 
-    label_suffix = ""
     required_css_class = "required"
     service_field_map: dict[str, str] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def add_service_errors(self, error: InvalidInput) -> None:
         if not error.field_errors:
@@ -84,8 +87,8 @@ class EnterpriseForm(ServiceForm):
         if instance is None:
             del self.fields["reason"]
         today = dt.date.today()
+        field = cast(forms.ModelChoiceField, self.fields["district"])
         if user.role == "district":
-            field = self.fields["district"]
             field.queryset = District.objects.filter(pk=user.district_id)
             field.disabled = True
             field.initial = user.district_id
@@ -94,8 +97,8 @@ class EnterpriseForm(ServiceForm):
             units = District.objects.in_force_on(today)
             if instance is not None:
                 units = units | District.objects.filter(pk=instance.district_id)
-            self.fields["district"].queryset = units.order_by("code")
-            self.fields["district"].empty_label = _("请选择管理单位")
+            field.queryset = units.order_by("code")
+            field.empty_label = _("请选择管理单位")
 
     def service_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in services.ENTERPRISE_FIELDS}
@@ -130,7 +133,10 @@ class ContactForm(ServiceForm):
     def __init__(self, *args: Any, user: Any, instance: Enterprise, **kwargs: Any) -> None:
         self.user = user
         self.instance = instance
-        kwargs.setdefault("initial", {name: getattr(instance, name) for name in services.CONTACT_FIELDS})
+        kwargs["initial"] = {
+            **{name: getattr(instance, name) for name in services.CONTACT_FIELDS},
+            **kwargs.get("initial", {}),
+        }
         super().__init__(*args, **kwargs)
 
     def save(self) -> Enterprise:
@@ -148,7 +154,7 @@ class ContactForm(ServiceForm):
 def missing_contact_fields(enterprise: Enterprise) -> list[str]:
     """Labels of the contact details an enterprise has not filled in (reminders and notices need them)."""
     return [
-        str(Enterprise._meta.get_field(name).verbose_name)
+        str(ContactForm.base_fields[name].label)
         for name in ("contact_name", "contact_phone", "contact_email")
         if not getattr(enterprise, name)
     ]

@@ -7,9 +7,10 @@ Numbers. Indicator values come in as ``Decimal`` (rounded to 6 dp by ``factories
 compared as ``Decimal``, so ties are exact. Everything derived from them — percentiles p, D_k, L,
 improvement rates r, G_k, S, C, q — is ``float``. To stop binary rounding noise (``49.99999999999999``
 for an exact 50, or two equal C values differing in the last bit) from deciding a threshold or a tie,
-every aggregated score (D_k, L, G_k, S, C, gaps) is rounded to ``SCORE_DIGITS`` = 9 decimal places, far
-below the 2-dp display precision; p and r are single correctly-rounded divisions and are kept as they
-are. Comparisons use these values, never the 2-dp display values.
+every score that is compared or shown (D_k, L, S, C, gaps) is rounded to ``SCORE_DIGITS`` = 9 decimal
+places, far below the 2-dp display precision. p and r are single correctly-rounded divisions and G_k, G
+stay unrounded (G is multiplied by 500, which would magnify a rounding). Comparisons use these values,
+never the 2-dp display values.
 
 The engine does not read the catalogue object: it takes ``IndicatorSpec`` (code, dimension, direction,
 is_percent) in the standard; ``specs_from_catalogue`` builds them from a ``factories.indicators`` catalogue.
@@ -416,8 +417,13 @@ def dimension_layout(specs: Sequence[IndicatorSpec]) -> DimensionLayout:
     return tuple((dim, tuple(members)) for dim, members in codes.items())
 
 
-def dimension_means(per_indicator: Mapping[str, float | None], layout: DimensionLayout) -> dict[str, float]:
-    """Mean per dimension over the indicators with a number; a dimension without one is left out."""
+def dimension_means(
+    per_indicator: Mapping[str, float | None], layout: DimensionLayout, *, clean: bool = True
+) -> dict[str, float]:
+    """Mean per dimension over the indicators with a number; a dimension without one is left out.
+
+    ``clean=False`` keeps full precision for means that are scaled up later (G_k, multiplied by 500).
+    """
     means: dict[str, float] = {}
     for dim, codes in layout:
         total = 0.0
@@ -428,7 +434,7 @@ def dimension_means(per_indicator: Mapping[str, float | None], layout: Dimension
                 total += x
                 count += 1
         if count:
-            means[dim] = clean_score(total / count)
+            means[dim] = clean_score(total / count) if clean else total / count
     return means
 
 
@@ -437,7 +443,7 @@ def weighted_mean(by_dimension: Mapping[str, float], weights: Mapping[str, float
     total_weight = sum(weights[dim] for dim in by_dimension)
     if total_weight <= 0:
         return None
-    return clean_score(sum(weights[dim] * x for dim, x in by_dimension.items()) / total_weight)
+    return sum(weights[dim] * x for dim, x in by_dimension.items()) / total_weight
 
 
 def dimension_floor_failures(dimension_scores: Mapping[str, float], minimum: float) -> tuple[str, ...]:
@@ -587,16 +593,20 @@ def _percentiles(
     out: dict[int, dict[str, float | None]] = {}
     small = [d for d, members in by_division.items() if len(members) < standard.min_peer]
     columns: dict[str, list[PeerColumn]] = defaultdict(list)
+    codes = [spec.code for spec in standard.indicators]
     for division, members in by_division.items():
-        rows: list[dict[str, float | None]] = [{} for _ in members]
+        by_indicator = []
         for spec in standard.indicators:
             readings = [m.indicators.get(spec.code) for m in members if m.indicators is not None]
             percentiles, column = group_percentiles(readings, spec.direction)
             columns[spec.code].append(column)
-            for row, p in zip(rows, percentiles, strict=True):
-                row[spec.code] = p
+            by_indicator.append(percentiles)
         if division not in small:
-            out.update((m.enterprise_id, row) for m, row in zip(members, rows, strict=True))
+            by_factory = zip(*by_indicator, strict=True)
+            out.update(
+                (m.enterprise_id, dict(zip(codes, row, strict=True)))
+                for m, row in zip(members, by_factory, strict=True)
+            )
     if small:
         everyone = {spec.code: merge_columns(columns[spec.code]) for spec in standard.indicators}
         for division in small:
@@ -622,12 +632,13 @@ def _score(
     assert factory.indicators is not None
     s = _Scores(peer_group, peer_count, reasons, percentiles)
     s.dimension_scores = dimension_means(percentiles, layout)
-    s.level_score = weighted_mean(s.dimension_scores, standard.weights)
+    level = weighted_mean(s.dimension_scores, standard.weights)
+    s.level_score = None if level is None else clean_score(level)
     if factory.previous_indicators is not None:
         s.improvement_rates = improvement_rates(
             factory.indicators, factory.previous_indicators, standard.indicators, standard.improvement_clip
         )
-        s.dimension_improvement = dimension_means(s.improvement_rates, layout)
+        s.dimension_improvement = dimension_means(s.improvement_rates, layout, clean=False)
         g = weighted_mean(s.dimension_improvement, standard.weights)
         if g is not None:
             s.improvement_score = clean_score(
@@ -688,8 +699,8 @@ def grade_year(
 
     results = []
     for f in sorted(factories, key=lambda f: f.enterprise_id):
-        s = scores.get(f.enterprise_id)
-        results.append(_finish(year, f, s, composites[s.peer_group] if s is not None else (), standard))
+        own = scores.get(f.enterprise_id)
+        results.append(_finish(year, f, own, composites[own.peer_group] if own else (), standard))
     return results
 
 

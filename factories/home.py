@@ -82,6 +82,7 @@ def _enterprise_steps(user: Any) -> list[Step]:
     if enterprise is None:
         return []
     missing = missing_contact_fields(enterprise)
+    text: Any
     if missing:
         text = _("联系信息不完整，请补充：{fields}。").format(fields="、".join(missing))
     else:

@@ -30,6 +30,7 @@ class ReportingYearViewSet(ScopedViewSet):
 
     queryset = ReportingYear.objects.all()
     serializer_class = ReportingYearSerializer
+    write_permission = "reporting_year.manage"
     lookup_field = "year"
     ordering_fields = ["year"]
     ordering = ["-year"]

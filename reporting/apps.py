@@ -7,6 +7,6 @@ class ReportingConfig(AppConfig):
     verbose_name = _("年度数据填报")
 
     def ready(self) -> None:
-        from reporting import demo
+        from reporting import demo, home  # noqa: F401  (home registers the home-page steps)
 
         demo.register()

@@ -103,7 +103,9 @@ class CorrectionForm(CatalogueValuesForm):
 
     def changed_values(self) -> dict[str, str]:
         """Only the fields whose text differs from the current data are sent to the service."""
-        return {name: self.cleaned_data.get(name, "") for name in self.raw_names() if name in self.changed_data}
+        return {
+            name: self.cleaned_data.get(name, "") for name in self.raw_names() if name in self.changed_data
+        }
 
 
 class YearOpenForm(forms.Form):

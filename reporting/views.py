@@ -91,36 +91,52 @@ def _indicator_rows(catalogue: Catalogue, values: Mapping[str, IndicatorValue]) 
     rows = []
     for indicator in catalogue.indicators:
         value = values[indicator.code]
-        rows.append({
-            "code": indicator.code,
-            "name": indicator.name_zh,
-            "name_en": indicator.name_en,
-            "value": None if value.value is None else format(value.value, "f"),
-            "unit": indicator.unit,
-            "status": str(value.status),
-            "formula": indicator.formula_zh,
-            "direction": str(indicator.direction),
-        })
+        rows.append(
+            {
+                "code": indicator.code,
+                "name": indicator.name_zh,
+                "name_en": indicator.name_en,
+                "value": None if value.value is None else format(value.value, "f"),
+                "unit": indicator.unit,
+                "status": str(value.status),
+                "formula": indicator.formula_zh,
+                "direction": str(indicator.direction),
+            }
+        )
     return _labelled(rows)
 
 
 def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Indicator rows (as the selector returns them) with the label and status text of the UI language."""
     return [
-        {**row, "label": localized(row["name"], row["name_en"]),
-         "status_label": INDICATOR_STATUS_LABELS[Status(row["status"])]}
+        {
+            **row,
+            "label": localized(row["name"], row["name_en"]),
+            "status_label": INDICATOR_STATUS_LABELS[Status(row["status"])],
+        }
         for row in rows
     ]
 
 
-def _value_groups(catalogue: Catalogue, raw_values: Mapping[str, Any], flagged: Any = ()) -> list[dict[str, Any]]:
-    """Raw values grouped by dimension for read-only display."""
+def _value_groups(
+    catalogue: Catalogue,
+    raw_values: Mapping[str, Any],
+    flagged: Any = (),
+    previous: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Raw values grouped by dimension for read-only display, with last year's value when known."""
     return [
         {
             "name": localized(group.name_zh, group.name_en),
             "rows": [
-                {"name": f.name, "label": localized(f.label_zh, f.label_en), "unit": f.unit,
-                 "value": raw_values.get(f.name), "flagged": f.name in flagged}
+                {
+                    "name": f.name,
+                    "label": localized(f.label_zh, f.label_en),
+                    "unit": f.unit,
+                    "value": raw_values.get(f.name),
+                    "previous": previous.get(f.name) if previous is not None else None,
+                    "flagged": f.name in flagged,
+                }
                 for f in raw_fields
             ],
         }
@@ -215,11 +231,15 @@ class SubmissionListView(SortedListMixin, ScopedListView):
             pending = submission is None or submission.status == SubmissionStatus.DRAFT
             if state == "closed" and not pending:
                 continue
-            panels.append({
-                "window": _window(reporting_year),
-                "submission": submission,
-                "edit_url": reverse("reporting:submission_edit", args=[user.enterprise_id, reporting_year.year]),
-            })
+            panels.append(
+                {
+                    "window": _window(reporting_year),
+                    "submission": submission,
+                    "edit_url": reverse(
+                        "reporting:submission_edit", args=[user.enterprise_id, reporting_year.year]
+                    ),
+                }
+            )
         return panels
 
 
@@ -239,7 +259,9 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
         )
         self.reporting_year = ReportingYear.objects.filter(year=self.year).first()
         self.submission = (
-            AnnualSubmission.objects.visible_to(user).filter(enterprise=self.enterprise, year=self.year).first()
+            AnnualSubmission.objects.visible_to(user)
+            .filter(enterprise=self.enterprise, year=self.year)
+            .first()
         )
         self.blocker = services.edit_blocker(
             user, enterprise=self.enterprise, year=self.year, submission=self.submission
@@ -273,7 +295,10 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
             return self.render_page(form)
         try:
             self.submission = services.submission_save_draft(
-                actor=request.user, enterprise=self.enterprise, year=self.year, values=form.raw_values(),
+                actor=request.user,
+                enterprise=self.enterprise,
+                year=self.year,
+                values=form.raw_values(),
                 explanation=form.cleaned_data["explanation"],
             )
         except InvalidInput as error:
@@ -310,8 +335,12 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
             blocker=self.blocker,
             form=form,
             catalogue=self.catalogue,
-            value_groups=None if form else _value_groups(
-                self.catalogue, submission.raw_values if submission else {}, submission.yoy_flags if submission else ()
+            value_groups=None
+            if form
+            else _value_groups(
+                self.catalogue,
+                submission.raw_values if submission else {},
+                submission.yoy_flags if submission else (),
             ),
             flagged_labels=[
                 localized(self.catalogue.raw_field(n).label_zh, self.catalogue.raw_field(n).label_en)
@@ -319,7 +348,8 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
             ],
             indicators=_labelled(selectors.submission_indicators(submission)) if submission else None,
             can_request_correction=(
-                submission is not None and submission.status == SubmissionStatus.CITY_VERIFIED
+                submission is not None
+                and submission.status == SubmissionStatus.CITY_VERIFIED
                 and can(self.request.user, "correction.request")
             ),
         )
@@ -340,11 +370,15 @@ class IndicatorPreviewView(LoginRequiredMixin, View):
         values = {name: parsed.get(name) for name in names}
         problems = [text for texts in errors.values() for text in texts]
         problems += [text for texts in validate_raw(values, catalogue).values() for text in texts]
-        return render(request, "reporting/_indicator_table.html", {
-            "indicators": _indicator_rows(catalogue, derive_indicators(values, catalogue)),
-            "problems": problems,
-            "preview": True,
-        })
+        return render(
+            request,
+            "reporting/_indicator_table.html",
+            {
+                "indicators": _indicator_rows(catalogue, derive_indicators(values, catalogue)),
+                "problems": problems,
+                "preview": True,
+            },
+        )
 
 
 class SubmissionDetailView(ScopedDetailView):
@@ -366,10 +400,17 @@ class SubmissionDetailView(ScopedDetailView):
         corrections = list(submission.corrections.select_related("requested_by", "decided_by"))
         has_pending = any(c.status == CorrectionStatus.PENDING for c in corrections)
         history = selectors.field_history(submission) if is_reviewer else {}
+        previous = (
+            AnnualSubmission.objects.visible_to(user)
+            .filter(enterprise_id=submission.enterprise_id, year=submission.year - 1)
+            .values_list("raw_values", flat=True)
+            .first()
+        )
         context.update(
             catalogue=catalogue,
             window=_window(ReportingYear.objects.filter(year=submission.year).first()),
-            value_groups=_value_groups(catalogue, submission.raw_values, submission.yoy_flags),
+            value_groups=_value_groups(catalogue, submission.raw_values, submission.yoy_flags, previous),
+            has_previous=previous is not None,
             flagged_labels=[
                 localized(catalogue.raw_field(n).label_zh, catalogue.raw_field(n).label_en)
                 for n in submission.yoy_flags
@@ -393,7 +434,8 @@ class SubmissionDetailView(ScopedDetailView):
             can_verify=status == SubmissionStatus.DISTRICT_APPROVED and can(user, "submission.verify"),
             can_return=status in (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED)
             and can(user, "submission.return"),
-            can_correct=status == SubmissionStatus.CITY_VERIFIED and can(user, "correction.request")
+            can_correct=status == SubmissionStatus.CITY_VERIFIED
+            and can(user, "correction.request")
             and not has_pending,
             has_pending_correction=has_pending,
         )
@@ -410,8 +452,12 @@ class SubmissionDetailView(ScopedDetailView):
             changes = []
             if previous is not None:
                 changes = [
-                    {"label": localized(f.label_zh, f.label_en), "unit": f.unit,
-                     "old": previous.raw_values.get(f.name), "new": version.raw_values.get(f.name)}
+                    {
+                        "label": localized(f.label_zh, f.label_en),
+                        "unit": f.unit,
+                        "old": previous.raw_values.get(f.name),
+                        "new": version.raw_values.get(f.name),
+                    }
                     for f in catalogue.raw_fields
                     if previous.raw_values.get(f.name) != version.raw_values.get(f.name)
                 ]
@@ -432,8 +478,12 @@ def _correction_changes(
     """Requested values; the current value is shown next to them while the request is pending."""
     pending = correction.status == CorrectionStatus.PENDING
     return [
-        {"label": localized(f.label_zh, f.label_en), "unit": f.unit,
-         "old": submission.raw_values.get(f.name) if pending else None, "new": correction.new_values[f.name]}
+        {
+            "label": localized(f.label_zh, f.label_en),
+            "unit": f.unit,
+            "old": submission.raw_values.get(f.name) if pending else None,
+            "new": correction.new_values[f.name],
+        }
         for f in catalogue.raw_fields
         if f.name in correction.new_values
     ]
@@ -544,15 +594,23 @@ class CorrectionCreateView(RoleRequiredMixin, TemplateView):
 
     def load(self) -> AnnualSubmission:
         return get_object_or_404(
-            AnnualSubmission.objects.visible_to(self.request.user).select_related("enterprise"), pk=self.kwargs["pk"]
+            AnnualSubmission.objects.visible_to(self.request.user).select_related("enterprise"),
+            pk=self.kwargs["pk"],
         )
 
     def make_form(self, submission: AnnualSubmission, data: Any = None) -> CorrectionForm:
-        return CorrectionForm(data, initial=submission.raw_values, catalogue=get_catalogue(submission.catalogue_version))
+        return CorrectionForm(
+            data, initial=submission.raw_values, catalogue=get_catalogue(submission.catalogue_version)
+        )
 
     def refuse(self, submission: AnnualSubmission) -> HttpResponse | None:
         if submission.status != SubmissionStatus.CITY_VERIFIED:
-            messages.error(self.request, _("只有经市级复核锁定的数据才需要更正申请；未锁定的数据请直接修改或申请退回。"))
+            messages.error(
+                self.request, _("只有经市级复核锁定的数据才需要更正申请；未锁定的数据请直接修改或申请退回。")
+            )
+            return redirect("reporting:submission_detail", pk=submission.pk)
+        if submission.corrections.filter(status=CorrectionStatus.PENDING).exists():
+            messages.error(self.request, _("该年度数据已有一项待审批的更正申请，请等待市级审批后再提交。"))
             return redirect("reporting:submission_detail", pk=submission.pk)
         return None
 
@@ -569,7 +627,9 @@ class CorrectionCreateView(RoleRequiredMixin, TemplateView):
             return self.render_page(submission, form)
         try:
             services.correction_request(
-                actor=request.user, submission=submission, reason=form.cleaned_data["reason"],
+                actor=request.user,
+                submission=submission,
+                reason=form.cleaned_data["reason"],
                 new_values=form.changed_values(),
             )
         except InvalidInput as error:
@@ -603,7 +663,12 @@ class CorrectionListView(ScopedListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["rows"] = [
-            {"c": c, "changes": _correction_changes(get_catalogue(c.submission.catalogue_version), c.submission, c)}
+            {
+                "c": c,
+                "changes": _correction_changes(
+                    get_catalogue(c.submission.catalogue_version), c.submission, c
+                ),
+            }
             for c in context["object_list"]
         ]
         context["statuses"] = CorrectionStatus.choices
@@ -625,7 +690,9 @@ class CorrectionDecideView(RoleRequiredMixin, View):
             return redirect("reporting:correction_list")
         try:
             services.correction_decide(
-                actor=request.user, correction=correction, approve=decision == "approve",
+                actor=request.user,
+                correction=correction,
+                approve=decision == "approve",
                 reason=request.POST.get("reason", ""),
             )
         except (InvalidInput, StateConflict) as error:
@@ -661,9 +728,7 @@ class YearListView(LoginRequiredMixin, TemplateView):
             except InvalidInput as error:
                 add_service_errors(form, error)
             else:
-                messages.success(
-                    request, _("{year}年度已开放填报。").format(year=form.cleaned_data["year"])
-                )
+                messages.success(request, _("{year}年度已开放填报。").format(year=form.cleaned_data["year"]))
                 return redirect("reporting:year_list")
         return self.render_page(open_form=form)
 
@@ -671,11 +736,16 @@ class YearListView(LoginRequiredMixin, TemplateView):
         form = YearWindowForm(self.request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            reporting_year = get_object_or_404(ReportingYear.objects.visible_to(self.request.user), year=data["year"])
+            reporting_year = get_object_or_404(
+                ReportingYear.objects.visible_to(self.request.user), year=data["year"]
+            )
             try:
                 services.reporting_year_update(
-                    actor=self.request.user, reporting_year=reporting_year, opens_on=data["opens_on"],
-                    closes_on=data["closes_on"], reason=data["reason"],
+                    actor=self.request.user,
+                    reporting_year=reporting_year,
+                    opens_on=data["opens_on"],
+                    closes_on=data["closes_on"],
+                    reason=data["reason"],
                 )
             except InvalidInput as error:
                 add_service_errors(form, error)
@@ -684,7 +754,9 @@ class YearListView(LoginRequiredMixin, TemplateView):
                 return redirect("reporting:year_list")
         return self.render_page(window_form=form)
 
-    def render_page(self, open_form: YearOpenForm | None = None, window_form: YearWindowForm | None = None) -> HttpResponse:
+    def render_page(
+        self, open_form: YearOpenForm | None = None, window_form: YearWindowForm | None = None
+    ) -> HttpResponse:
         user = self.request.user
         manage = can(user, "reporting_year.manage")
         counts: dict[int, dict[str, int]] = {}
@@ -696,19 +768,34 @@ class YearListView(LoginRequiredMixin, TemplateView):
             by_status = counts.get(reporting_year.year, {})
             form = None
             if manage:
-                form = window_form if bound_year == str(reporting_year.year) else YearWindowForm(initial={
-                    "year": reporting_year.year, "opens_on": reporting_year.opens_on,
-                    "closes_on": reporting_year.closes_on,
-                })
-            rows.append({
-                "window": _window(reporting_year),
-                "total": sum(by_status.values()),
-                "counts": [(label, by_status.get(value, 0), value) for value, label in SubmissionStatus.choices],
-                "form": form,
-            })
+                form = (
+                    window_form
+                    if bound_year == str(reporting_year.year)
+                    else YearWindowForm(
+                        initial={
+                            "year": reporting_year.year,
+                            "opens_on": reporting_year.opens_on,
+                            "closes_on": reporting_year.closes_on,
+                        }
+                    )
+                )
+            rows.append(
+                {
+                    "window": _window(reporting_year),
+                    "total": sum(by_status.values()),
+                    "counts": [
+                        (label, by_status.get(value, 0), value) for value, label in SubmissionStatus.choices
+                    ],
+                    "form": form,
+                }
+            )
         if manage and open_form is None:
-            open_form = YearOpenForm(initial={"year": services.today().year - 1})
-        return self.render_to_response(self.get_context_data(rows=rows, open_form=open_form, can_manage=manage))
+            last_year = services.today().year - 1
+            opened = {row["window"]["year"].year for row in rows}
+            open_form = YearOpenForm(initial={"year": None if last_year in opened else last_year})
+        return self.render_to_response(
+            self.get_context_data(rows=rows, open_form=open_form, can_manage=manage)
+        )
 
 
 # --- notifications ------------------------------------------------------------------------------

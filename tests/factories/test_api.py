@@ -150,3 +150,26 @@ def test_enterprise_factory_helper_builds_valid_codes(db):
 
     for enterprise in EnterpriseFactory.create_batch(5):
         assert validate_credit_code(enterprise.credit_code) == enterprise.credit_code
+
+
+def test_an_upgrade_to_national_still_checks_the_year(city_user, enterprise):
+    from accounts.errors import InvalidInput
+
+    green_factory_recognize(actor=city_user, enterprise=enterprise, tier="city", recognized_year=2021)
+    with pytest.raises(InvalidInput):
+        green_factory_recognize(actor=city_user, enterprise=enterprise, tier="national", recognized_year=1990)
+    assert GreenFactory.objects.get(enterprise=enterprise).recognized_year == 2021
+
+
+def test_moving_an_enterprise_to_another_unit_keeps_the_unit_history(api, city_user, enterprise):
+    response = api.as_user(city_user).patch(f"/api/v1/enterprises/{enterprise.pk}/", {"district": "500116"},
+                                            format="json")
+    assert response.status_code == 200
+    transfer = enterprise.transfers.get()
+    assert (transfer.from_district_id, transfer.to_district_id) == ("500103", "500116")
+
+
+def test_a_non_numeric_recognition_year_is_a_clear_error(api, city_user, enterprise):
+    response = api.as_user(city_user).post("/api/v1/green-factories/", {"enterprise": enterprise.pk, "tier": "city",
+                                                                        "recognized_year": "二〇二四"})
+    assert response.status_code == 400

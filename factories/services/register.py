@@ -180,9 +180,18 @@ def enterprise_update(*, actor: Any, enterprise: Enterprise, reason: str = "", *
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     cleaned = _clean_enterprise(actor, data, instance=enterprise)
     before = audit.snapshot(enterprise, _audited_fields())
+    old_district_id = enterprise.district_id
     for key, value in cleaned.items():
         setattr(enterprise, key, value)
     enterprise.save()
+    if enterprise.district_id != old_district_id:
+        DistrictTransfer.objects.create(
+            enterprise=enterprise,
+            from_district_id=old_district_id,
+            to_district=enterprise.district,
+            effective_on=dt.date.today(),
+            reason=reason or str(_("管理单位变更")),
+        )
     changes = audit.diff(before, audit.snapshot(enterprise, _audited_fields()))
     if changes:
         audit.record(actor=actor, action="enterprise.update", obj=enterprise, changes=changes, reason=reason)
@@ -203,9 +212,15 @@ def green_factory_recognize(
     if tier not in Tier.values:
         errors["tier"] = [_("级别应为市级或国家级。")]
     this_year = dt.date.today().year
-    if not (2016 <= int(recognized_year) <= this_year):
+    try:
+        recognized_year = int(recognized_year)
+    except (TypeError, ValueError):
+        recognized_year = 0
+    if not (2016 <= recognized_year <= this_year):
         errors["recognized_year"] = [_("认定年度应在2016年至{year}年之间。").format(year=this_year)]
     existing = GreenFactory.objects.select_for_update().filter(enterprise=enterprise).first()
+    if errors:
+        raise InvalidInput(field_errors=errors)
     if existing is not None and existing.status == GreenFactoryStatus.ACTIVE:
         if existing.tier == Tier.CITY and tier == Tier.NATIONAL:
             before = audit.snapshot(existing, ["tier", "recognized_year"])
@@ -224,7 +239,7 @@ def green_factory_recognize(
     if (
         existing is not None
         and existing.ban_until
-        and existing.ban_until > dt.date(int(recognized_year), 12, 31)
+        and existing.ban_until > dt.date(recognized_year, 12, 31)
     ):
         errors["enterprise"] = [
             _("该企业的绿色工厂称号已于{date}撤销，{until}前不得再次认定。").format(
@@ -274,9 +289,11 @@ def green_factory_revoke(
     *, actor: Any, factory: GreenFactory, revoked_on: dt.date, reason: str
 ) -> GreenFactory:
     """Revoke a title (Art. 9): the enterprise returns to the other sequence, banned for three years."""
+    from accounts.permissions import ensure_in_scope
     from factories.models import GreenFactory, GreenFactoryStatus
 
     ensure_can(actor, "green_factory.manage")
+    ensure_in_scope(actor, factory)
     if not reason.strip():
         raise InvalidInput(field_errors={"reason": [_("撤销绿色工厂称号必须填写原因。")]})
     updated = GreenFactory.objects.filter(pk=factory.pk, status=GreenFactoryStatus.ACTIVE).update(

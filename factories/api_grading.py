@@ -1,0 +1,268 @@
+"""Grading API (API.md names): standards, runs and their results, published grades, incidents,
+revocation proposals and the recommendation list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api import ScopedMixin, ScopedReadOnlyViewSet
+from factories import selectors
+from factories.models import GradingResult, GradingRun, GradingStandard, Incident, RevocationProposal
+from factories.serializers_grading import (
+    AdoptSerializer,
+    GradingResultSerializer,
+    GradingRunSerializer,
+    GradingStandardSerializer,
+    IncidentSerializer,
+    NoteSerializer,
+    PublishedGradeSerializer,
+    PublishSerializer,
+    RevocationProposalSerializer,
+)
+from factories.services import grading as services
+
+
+class GradingStandardViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                             mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Versioned grading standards. POST creates a new draft version; PATCH edits a draft; `adopt` puts it in force."""
+
+    queryset = GradingStandard.objects.all()
+    serializer_class = GradingStandardSerializer
+    write_permission = "grading.manage"
+    filterset_fields = ["code", "status"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        base = data.get("base") or services.standard_in_force(timezone.localdate().year)
+        serializer.instance = services.grading_standard_new_version(
+            actor=self.request.user, base=base, parameters=data.get("parameters"), name=data.get("name", ""),
+            note=data.get("note", ""))
+
+    def perform_update(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.grading_standard_update(
+            actor=self.request.user, standard=serializer.instance,
+            parameters=data.get("parameters", serializer.instance.parameters), note=data.get("note", ""))
+
+    @extend_schema(request=AdoptSerializer, responses=GradingStandardSerializer)
+    @action(detail=True, methods=["post"])
+    def adopt(self, request: Request, pk: str | None = None) -> Response:
+        body = AdoptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        standard = services.grading_standard_adopt(actor=request.user, standard=self.get_object(),
+                                                   valid_from=body.validated_data["valid_from"])
+        return Response(self.get_serializer(standard).data)
+
+
+class ResultFilter(django_filters.FilterSet):
+    district = django_filters.CharFilter(field_name="district_id")
+    industry = django_filters.CharFilter(field_name="industry_id")
+
+    class Meta:
+        model = GradingResult
+        fields = ["grade", "district", "industry", "tier", "revocation_proposed", "year", "enterprise"]
+
+
+class GradingRunViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                        viewsets.GenericViewSet):
+    """Grading runs (city staff and auditors). POST with `year` starts one as a Celery task."""
+
+    queryset = GradingRun.objects.all()
+    serializer_class = GradingRunSerializer
+    write_permission = "grading.manage"
+    filterset_fields = ["year", "status", "is_simulation"]
+    ordering = ["-year", "-created_at", "-id"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.select_related("standard", "started_by")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.grading_run_start(
+            actor=self.request.user, year=data["year"], standard=data.get("standard"),
+            simulation=data.get("is_simulation", False), note=data.get("note", ""))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().create(request, *args, **kwargs)
+        response.status_code = status.HTTP_202_ACCEPTED
+        return response
+
+    @extend_schema(request=PublishSerializer, responses=GradingRunSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        """Publish for public notice (公示) between the given dates."""
+        body = PublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        run = services.grading_run_publish(actor=request.user, run=self.get_object(), **body.validated_data)
+        return Response(self.get_serializer(run).data)
+
+    @extend_schema(request=None, responses=GradingRunSerializer)
+    @action(detail=True, methods=["post"])
+    def finalize(self, request: Request, pk: str | None = None) -> Response:
+        """End the notice period; the grades become final."""
+        run = services.grading_run_finalize(actor=request.user, run=self.get_object())
+        return Response(self.get_serializer(run).data)
+
+    @extend_schema(request=None, responses=GradingRunSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        """Restart a failed run, or one whose worker stopped responding."""
+        run = services.grading_run_retry(actor=request.user, run=self.get_object())
+        return Response(self.get_serializer(run).data)
+
+    @extend_schema(responses=GradingResultSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def results(self, request: Request, pk: str | None = None) -> Response:
+        """Per-factory results with every intermediate number."""
+        run = self.get_object()
+        queryset = ResultFilter(request.GET, queryset=run.results.select_related("enterprise")).qs
+        page = self.paginate_queryset(queryset.order_by("enterprise_id"))
+        return self.get_paginated_response(GradingResultSerializer(page, many=True).data)
+
+    @extend_schema(responses=OpenApiResponse(description="grade moves against the published run"))
+    @action(detail=True, methods=["get"])
+    def diff(self, request: Request, pk: str | None = None) -> Response:
+        """Who moved from what to what against the year's published run, and by district and industry."""
+        run = self.get_object()
+        moves = selectors.run_diff(run)
+        return Response({
+            "base_run": getattr(selectors.published_run(run.year), "pk", None),
+            "moves": [{"enterprise": m["enterprise"].pk, "enterprise_name": m["enterprise"].name,
+                       "district": m["district"].pk, "from": m["from"], "to": m["to"], "direction": m["direction"],
+                       "decided_by": m["decided_by"], "reasons": m["reasons"]} for m in moves],
+            "by": selectors.moves_by(run),
+        })
+
+
+class GradeFilter(django_filters.FilterSet):
+    district = django_filters.CharFilter(field_name="district_id")
+    industry = django_filters.CharFilter(field_name="industry_id")
+
+    class Meta:
+        model = GradingResult
+        fields = ["year", "district", "industry", "grade", "tier", "enterprise"]
+
+
+class GradeViewSet(ScopedReadOnlyViewSet):
+    """Published grades (公示 or final), scoped: districts see their unit's, enterprises their own."""
+
+    queryset = GradingResult.objects.all()
+    serializer_class = PublishedGradeSerializer
+    filterset_class = GradeFilter
+    search_fields = ["enterprise__name", "enterprise__credit_code"]
+    ordering_fields = ["year", "grade", "composite_score", "enterprise__name"]
+    ordering = ["-year", "enterprise__name", "id"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.published().select_related("enterprise", "run")
+
+    @extend_schema(responses=OpenApiResponse(description="explanation card"))
+    @action(detail=True, methods=["get"])
+    def explanation(self, request: Request, pk: str | None = None) -> Response:
+        """The factory's explanation card: deciding rule, peer group, L, S, C, D_k, indicators, next band."""
+        card = selectors.explanation(self.get_object())
+        result = card["result"]
+        return Response({
+            "enterprise": result.enterprise_id, "year": result.year, "grade": result.grade,
+            "computed_grade": result.computed_grade, "decided_by": result.decided_by,
+            "standard": card["standard"].label, "peer_group": result.peer_group, "peer_count": result.peer_count,
+            "level_score": result.level_score, "improvement_score": result.improvement_score,
+            "composite_score": result.composite_score, "q": result.q, "dimensions": card["dimensions"],
+            "indicators": [{**row, "value": None if row["value"] is None else str(row["value"]),
+                            "previous": None if row["previous"] is None else str(row["previous"])}
+                           for row in card["indicators"]],
+            "reasons": result.reasons, "next_band": card["next_band"],
+        })
+
+
+class IncidentViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      viewsets.GenericViewSet):
+    """Incidents recorded by the city (Art. 9); `confirm-revocation` confirms the revocation a run proposed."""
+
+    queryset = Incident.objects.all()
+    serializer_class = IncidentSerializer
+    write_permission = "incident.manage"
+    filterset_fields = ["kind", "severity", "enterprise"]
+    ordering = ["-occurred_on", "-id"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.select_related("enterprise", "recorded_by")
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.incident_record(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=NoteSerializer, responses=RevocationProposalSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-revocation")
+    def confirm_revocation(self, request: Request, pk: str | None = None) -> Response:
+        """Confirm the pending revocation proposed because of this incident (by a second city user)."""
+        incident = self.get_object()
+        proposal = incident.revocation_proposals.filter(status="proposed", run__is_simulation=False).order_by(
+            "-run_id").first()
+        if proposal is None:
+            raise Http404("该事故没有待确认的撤销建议。")
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        proposal = services.revocation_confirm(actor=request.user, proposal=proposal, note=body.validated_data["note"])
+        return Response(RevocationProposalSerializer(proposal).data)
+
+
+class RevocationProposalViewSet(ScopedReadOnlyViewSet):
+    """Revocations proposed by runs, awaiting a second city user's decision."""
+
+    queryset = RevocationProposal.objects.all()
+    serializer_class = RevocationProposalSerializer
+    write_permission = "incident.manage"
+    filterset_fields = ["status", "reason", "run"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.select_related("enterprise", "run", "decided_by")
+
+    @extend_schema(request=NoteSerializer, responses=RevocationProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        proposal = services.revocation_confirm(actor=request.user, proposal=self.get_object(),
+                                               note=body.validated_data["note"])
+        return Response(self.get_serializer(proposal).data)
+
+    @extend_schema(request=NoteSerializer, responses=RevocationProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request: Request, pk: str | None = None) -> Response:
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        proposal = services.revocation_dismiss(actor=request.user, proposal=self.get_object(),
+                                               note=body.validated_data["note"])
+        return Response(self.get_serializer(proposal).data)
+
+
+class RecommendationViewSet(ScopedReadOnlyViewSet):
+    """City-level factories graded AA or above in the published run, recommended for national level (Art. 8)."""
+
+    queryset = GradingResult.objects.all()
+    serializer_class = PublishedGradeSerializer
+    filterset_class = GradeFilter
+    ordering = ["-year", "-composite_score", "enterprise_id"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.published().filter(tier="city", grade__in=["AA", "AAA", "AAAA"]).select_related(
+            "enterprise", "run")
+
+
+def register(router: Any) -> None:
+    router.register("grading-standards", GradingStandardViewSet, basename="grading-standard")
+    router.register("grading-runs", GradingRunViewSet, basename="grading-run")
+    router.register("grades", GradeViewSet, basename="grade")
+    router.register("incidents", IncidentViewSet, basename="incident")
+    router.register("revocation-proposals", RevocationProposalViewSet, basename="revocation-proposal")
+    router.register("recommendations", RecommendationViewSet, basename="recommendation")

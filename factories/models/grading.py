@@ -1,0 +1,271 @@
+"""Grading standards, grading runs and their per-factory results, incidents and revocation proposals (§6)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import ScopedQuerySet
+
+
+class StandardStatus(models.TextChoices):
+    DRAFT = "draft", _("草案")
+    ADOPTED = "adopted", _("已采用")
+
+
+class GradingStandardQuerySet(ScopedQuerySet):
+    shared_with_all = True  # the methodology is public to everyone it affects
+
+
+class GradingStandard(models.Model):
+    """A versioned city grading standard (Art. 5, 6): weights, α, band quotas and floors, incident effects.
+
+    A change is a new version. A version used by a published run is frozen.
+    """
+
+    code = models.CharField(_("标准代码"), max_length=32)
+    version = models.PositiveIntegerField(_("版本"))
+    name = models.CharField(_("名称"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=StandardStatus.choices, default=StandardStatus.DRAFT)
+    parameters = models.JSONField(_("参数"))
+    valid_from = models.DateField(_("生效日期"), null=True, blank=True)
+    valid_to = models.DateField(_("失效日期"), null=True, blank=True)
+    note = models.TextField(_("修订说明"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = GradingStandardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("分级评价标准")
+        verbose_name_plural = _("分级评价标准")
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="one_row_per_standard_version")]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class RunStatus(models.TextChoices):
+    """Run states (API.md): published = 公示 (notice period), final = 正式发布."""
+
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("计算中")
+    SUCCEEDED = "succeeded", _("计算完成（草稿）")
+    FAILED = "failed", _("失败")
+    PUBLISHED = "published", _("公示中")
+    FINAL = "final", _("已正式发布")
+
+
+class GradingRunQuerySet(ScopedQuerySet):
+    shared_with_all = False
+
+    def visible_to(self, user):  # type: ignore[no-untyped-def]
+        """Runs (with every factory's numbers) are for city staff and auditors."""
+        if getattr(user, "is_authenticated", False) and user.is_active and user.sees_whole_city:
+            return self
+        return self.none()
+
+    def official(self) -> GradingRunQuerySet:
+        return self.filter(is_simulation=False)
+
+    def published(self) -> GradingRunQuerySet:
+        return self.official().filter(status__in=[RunStatus.PUBLISHED, RunStatus.FINAL])
+
+
+class GradingRun(models.Model):
+    """One grading of year Y against one standard version, with every intermediate number stored (§6)."""
+
+    year = models.PositiveSmallIntegerField(_("评价年度"), db_index=True)
+    standard = models.ForeignKey(GradingStandard, verbose_name=_("评价标准"), on_delete=models.PROTECT,
+                                 related_name="runs")
+    status = models.CharField(_("状态"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED,
+                              db_index=True)
+    is_simulation = models.BooleanField(_("模拟运行"), default=False,
+                                        help_text=_("以标准草案试算，不可发布。"))
+    total = models.PositiveIntegerField(_("工厂总数"), default=0)
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    phase = models.CharField(_("阶段"), max_length=32, blank=True)
+    input_hash = models.CharField(_("输入数据指纹"), max_length=64, blank=True)
+    error = models.TextField(_("失败原因"), blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    notice_from = models.DateField(_("公示开始"), null=True, blank=True)
+    notice_to = models.DateField(_("公示结束"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    finalized_at = models.DateTimeField(_("正式发布时间"), null=True, blank=True)
+    finalized_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("被替代为"))
+
+    objects = GradingRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("分级评价运行")
+        verbose_name_plural = _("分级评价运行")
+        ordering = ["-year", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        kind = _("模拟") if self.is_simulation else _("评价")
+        return f"{self.year}年度{kind} #{self.pk}"
+
+    @property
+    def progress(self) -> int:
+        if self.status in (RunStatus.SUCCEEDED, RunStatus.PUBLISHED, RunStatus.FINAL):
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in (RunStatus.PUBLISHED, RunStatus.FINAL)
+
+
+class GradingResultQuerySet(ScopedQuerySet):
+    district_lookup = "enterprise__district"
+    enterprise_lookup = "enterprise"
+
+    def published(self) -> GradingResultQuerySet:
+        """Results of the current published run of each year (公示 or final, not superseded)."""
+        return self.filter(run__is_simulation=False, run__status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
+                           run__superseded_by__isnull=True)
+
+
+class GradingResult(models.Model):
+    """One factory's grade in one run, with L, S, C, q, every D_k and percentile, and the deciding rules."""
+
+    run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="results")
+    enterprise = models.ForeignKey("factories.Enterprise", on_delete=models.PROTECT, related_name="grades")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    district = models.ForeignKey("factories.District", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("评价时管理单位"))
+    industry = models.ForeignKey("factories.Industry", on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(_("级别"), max_length=10)
+    grade = models.CharField(_("等级"), max_length=4, db_index=True)
+    computed_grade = models.CharField(_("计算等级"), max_length=4, blank=True)
+    decided_by = models.CharField(_("决定规则"), max_length=40)
+    level_score = models.FloatField(_("绿色化水平得分 L"), null=True)
+    improvement_score = models.FloatField(_("绿色化提升得分 S"), null=True)
+    composite_score = models.FloatField(_("综合得分 C"), null=True)
+    q = models.FloatField(null=True)
+    peer_group = models.CharField(_("对标组"), max_length=8, blank=True)
+    peer_count = models.PositiveIntegerField(_("对标组规模"), default=0)
+    revocation_proposed = models.BooleanField(_("建议撤销"), default=False)
+    flags = models.JSONField(default=list)
+    reasons = models.JSONField(default=list)
+    details = models.JSONField(default=dict, help_text="percentiles, dimension scores, rates, next band")
+
+    objects = GradingResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("评价结果")
+        verbose_name_plural = _("评价结果")
+        ordering = ["run", "enterprise_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "enterprise"], name="one_result_per_factory_per_run")]
+        indexes = [models.Index(fields=["year", "grade"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year} {self.grade}"
+
+
+class IncidentKind(models.TextChoices):
+    ENVIRONMENTAL = "environmental", _("环保事故")
+    SAFETY = "safety", _("安全事故")
+    QUALITY = "quality", _("质量事故")
+    FALSIFICATION = "falsification", _("弄虚作假")
+
+
+class IncidentSeverity(models.TextChoices):
+    GENERAL = "general", _("一般")
+    LARGE = "large", _("较大")
+    MAJOR = "major", _("重大")
+    ESPECIALLY_MAJOR = "especially_major", _("特别重大")
+
+
+class IncidentQuerySet(ScopedQuerySet):
+    district_lookup = "enterprise__district"
+    enterprise_lookup = "enterprise"
+
+
+class Incident(models.Model):
+    """An accident or falsification recorded by the city (Art. 9); it acts on the grade of its year."""
+
+    enterprise = models.ForeignKey("factories.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
+                                   related_name="incidents")
+    kind = models.CharField(_("类型"), max_length=16, choices=IncidentKind.choices)
+    severity = models.CharField(_("等级"), max_length=16, choices=IncidentSeverity.choices)
+    occurred_on = models.DateField(_("发生日期"))
+    description = models.TextField(_("情况描述"))
+    evidence = models.FileField(_("证明材料"), upload_to="evidence/%Y/", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("事故与违规")
+        verbose_name_plural = _("事故与违规")
+        ordering = ["-occurred_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.occurred_on} {self.get_kind_display()}（{self.get_severity_display()}）"
+
+    @property
+    def year(self) -> int:
+        return self.occurred_on.year
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待确认")
+    CONFIRMED = "confirmed", _("已确认撤销")
+    DISMISSED = "dismissed", _("不予撤销")
+
+
+class RevocationProposalQuerySet(ScopedQuerySet):
+    district_lookup = "enterprise__district"
+    enterprise_lookup = "enterprise"
+
+
+class RevocationProposal(models.Model):
+    """A revocation a run proposed; it takes effect only when a second city user confirms it (Art. 9)."""
+
+    run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="revocation_proposals")
+    enterprise = models.ForeignKey("factories.Enterprise", on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="revocation_proposals")
+    reason = models.CharField(_("原因"), max_length=40)
+    status = models.CharField(_("状态"), max_length=10, choices=ProposalStatus.choices,
+                              default=ProposalStatus.PROPOSED)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    objects = RevocationProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("撤销建议")
+        verbose_name_plural = _("撤销建议")
+        ordering = ["-run_id", "enterprise_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "enterprise"], name="one_proposal_per_factory_per_run"),
+            models.CheckConstraint(condition=Q(status="proposed") | Q(decided_by__isnull=False),
+                                   name="decided_proposal_names_decider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} ({self.reason})"

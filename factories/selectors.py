@@ -1,0 +1,128 @@
+"""Reads for grading: published grades, run diffs, simulation moves, explanation cards, recommendations."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+
+from factories import grading
+from factories.indicators import get_catalogue
+from factories.models import Enterprise, GradingResult, GradingRun, RunStatus
+
+GRADE_ORDER = {"AAAA": 4, "AAA": 3, "AA": 2, "A": 1}
+
+
+def published_grades(user: Any) -> QuerySet[GradingResult]:
+    """The grades the public notice or final publication of each year shows, scoped to the user."""
+    return GradingResult.objects.visible_to(user).published().select_related("enterprise", "district", "industry")
+
+
+def published_run(year: int) -> GradingRun | None:
+    return (GradingRun.objects.published().filter(year=year, superseded_by__isnull=True)
+            .order_by("-published_at", "-id").first())
+
+
+def recommendations(user: Any, year: int | None = None) -> QuerySet[GradingResult]:
+    """City-level green factories graded AA or above in the published run (Art. 8)."""
+    queryset = published_grades(user).filter(tier="city", grade__in=["AA", "AAA", "AAAA"])
+    if year is not None:
+        queryset = queryset.filter(year=year)
+    return queryset.order_by("-year", "-composite_score", "enterprise_id")
+
+
+def run_diff(run: GradingRun, base: GradingRun | None = None) -> list[dict[str, Any]]:
+    """Who moved from what to what between the published run of the year and `run`, and why."""
+    base = base or published_run(run.year)
+    if base is None or base.pk == run.pk:
+        return []
+    old = dict(base.results.values_list("enterprise_id", "grade"))
+    moves = []
+    for result in run.results.select_related("enterprise", "district").order_by("enterprise__name"):
+        before = old.pop(result.enterprise_id, None)
+        if before != result.grade:
+            moves.append({"enterprise": result.enterprise, "district": result.district, "from": before,
+                          "to": result.grade, "decided_by": result.decided_by, "reasons": result.reasons,
+                          "direction": _direction(before, result.grade)})
+    for enterprise in Enterprise.objects.filter(pk__in=old).select_related("district"):
+        moves.append({"enterprise": enterprise, "district": enterprise.district, "from": old[enterprise.pk],
+                      "to": None, "decided_by": "NOT_IN_POPULATION", "reasons": [], "direction": "out"})
+    return moves
+
+
+def _direction(before: str | None, after: str | None) -> str:
+    if before is None:
+        return "new"
+    if after is None:
+        return "out"
+    return "up" if GRADE_ORDER[after] > GRADE_ORDER[before] else "down"
+
+
+def moves_by(run: GradingRun, base: GradingRun | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Grade moves of a (simulation) run against the published run, counted by district and by industry."""
+    moves = run_diff(run, base)
+    by_district: dict[str, Counter[str]] = defaultdict(Counter)
+    by_industry: dict[str, Counter[str]] = defaultdict(Counter)
+    for move in moves:
+        by_district[move["district"].name][move["direction"]] += 1
+        by_industry[move["enterprise"].industry_id][move["direction"]] += 1
+    return {
+        "district": [{"key": k, **v} for k, v in sorted(by_district.items())],
+        "industry": [{"key": k, **v} for k, v in sorted(by_industry.items())],
+    }
+
+
+def grade_distribution(results: QuerySet[GradingResult], by: str) -> list[dict[str, Any]]:
+    """Counts of each grade per `by` (e.g. "district__name", "industry_id", "year") in SQL."""
+    return list(results.values(key=F(by)).annotate(
+        AAAA=Count("id", filter=Q(grade="AAAA")), AAA=Count("id", filter=Q(grade="AAA")),
+        AA=Count("id", filter=Q(grade="AA")), A=Count("id", filter=Q(grade="A")), total=Count("id"),
+    ).order_by("key"))
+
+
+def explanation(result: GradingResult) -> dict[str, Any]:
+    """Everything the explanation card shows for one factory-year (§6 end), from the stored numbers."""
+    from reporting.models import AnnualSubmission, SubmissionStatus
+    from reporting.values import indicators_from_storage
+
+    standard = grading.standard_from_dict(result.run.standard.parameters)
+    catalogue = get_catalogue(standard.catalogue_version)
+    submissions = {s.year: s for s in AnnualSubmission.objects.filter(
+        enterprise_id=result.enterprise_id, year__in=(result.year, result.year - 1),
+        status=SubmissionStatus.CITY_VERIFIED)}
+    current = indicators_from_storage(submissions[result.year].indicators) if result.year in submissions else {}
+    previous = (indicators_from_storage(submissions[result.year - 1].indicators)
+                if result.year - 1 in submissions else {})
+    details = result.details
+    indicators = []
+    for indicator in catalogue.indicators:
+        reading = current.get(indicator.code)
+        before = previous.get(indicator.code)
+        indicators.append({
+            "code": indicator.code, "name": indicator.name_zh, "unit": indicator.unit,
+            "dimension": catalogue.dimension(indicator.dimension).name_zh, "direction": str(indicator.direction),
+            "value": None if reading is None or reading.value is None else reading.value,
+            "status": str(reading.status) if reading else "no_data",
+            "previous": None if before is None else before.value,
+            "percentile": details.get("percentiles", {}).get(indicator.code),
+            "rate": details.get("improvement_rates", {}).get(indicator.code),
+        })
+    dimensions = [
+        {"code": d.code, "name": d.name_zh, "weight": standard.weights.get(d.code),
+         "score": details.get("dimension_scores", {}).get(d.code),
+         "improvement": details.get("dimension_improvement", {}).get(d.code)}
+        for d in catalogue.dimensions
+    ]
+    return {"result": result, "standard": result.run.standard, "indicators": indicators, "dimensions": dimensions,
+            "next_band": details.get("next_band"), "reasons": result.reasons,
+            "bands": [{"grade": b.grade, "q_below": b.q_below, "c_min": b.c_min, "dimension_min": b.dimension_min}
+                      for b in standard.bands]}
+
+
+def runs_for(user: Any) -> QuerySet[GradingRun]:
+    return GradingRun.objects.visible_to(user).select_related("standard", "started_by")
+
+
+__all__ = ["RunStatus", "explanation", "grade_distribution", "moves_by", "published_grades", "published_run",
+           "recommendations", "run_diff", "runs_for"]

@@ -1,0 +1,130 @@
+"""Serializers of grading standards, runs, results, incidents and revocation proposals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from factories.models import (
+    Enterprise,
+    GradingResult,
+    GradingRun,
+    GradingStandard,
+    Incident,
+    RevocationProposal,
+)
+
+
+class GradingStandardSerializer(serializers.ModelSerializer):
+    parameters = serializers.JSONField()
+    base = serializers.PrimaryKeyRelatedField(queryset=GradingStandard.objects.all(), write_only=True,
+                                              required=False, help_text="新版本以哪个版本为基础（默认现行版本）")
+    used_by_published_run = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GradingStandard
+        fields = ["id", "code", "version", "name", "status", "parameters", "valid_from", "valid_to", "note",
+                  "created_at", "base", "used_by_published_run"]
+        read_only_fields = ["id", "code", "version", "status", "valid_from", "valid_to", "created_at"]
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_used_by_published_run(self, obj: GradingStandard) -> bool:
+        return obj.runs.filter(is_simulation=False, status__in=["published", "final"]).exists()
+
+
+class AdoptSerializer(serializers.Serializer):
+    valid_from = serializers.DateField()
+
+
+class GradingRunSerializer(serializers.ModelSerializer):
+    standard = serializers.CharField(source="standard.code", read_only=True)
+    standard_version = serializers.IntegerField(source="standard.version", read_only=True)
+    standard_id = serializers.PrimaryKeyRelatedField(
+        queryset=GradingStandard.objects.all(), source="standard", write_only=True, required=False,
+        help_text="评价标准版本（正式评价默认用年底有效的已采用版本；模拟运行必填草案版本）",
+    )
+    progress = serializers.IntegerField(read_only=True)
+    started_by = serializers.CharField(source="started_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = GradingRun
+        fields = ["id", "year", "standard", "standard_version", "standard_id", "is_simulation", "status",
+                  "progress", "done", "total", "phase", "input_hash", "error", "note", "started_by", "created_at",
+                  "started_at", "finished_at", "notice_from", "notice_to", "published_at", "finalized_at",
+                  "superseded_by"]
+        read_only_fields = ["id", "status", "progress", "done", "total", "phase", "input_hash", "error",
+                            "started_by", "created_at", "started_at", "finished_at", "notice_from", "notice_to",
+                            "published_at", "finalized_at", "superseded_by"]
+
+
+class PublishSerializer(serializers.Serializer):
+    notice_from = serializers.DateField(label="公示开始日期")
+    notice_to = serializers.DateField(label="公示结束日期")
+
+
+class GradingResultSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    district = serializers.CharField(source="district_id", read_only=True)
+    industry = serializers.CharField(source="industry_id", read_only=True)
+    composite_score = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = GradingResult
+        fields = ["id", "run", "enterprise", "enterprise_name", "year", "district", "industry", "tier", "grade",
+                  "computed_grade", "decided_by", "level_score", "improvement_score", "composite_score", "q",
+                  "peer_group", "peer_count", "revocation_proposed", "flags", "reasons", "details"]
+        read_only_fields = fields
+
+
+class PublishedGradeSerializer(serializers.ModelSerializer):
+    """A published grade; the intermediate numbers of other factories are not part of it."""
+
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    district = serializers.CharField(source="district_id", read_only=True)
+    industry = serializers.CharField(source="industry_id", read_only=True)
+    status = serializers.CharField(source="run.status", read_only=True)
+
+    class Meta:
+        model = GradingResult
+        fields = ["id", "enterprise", "enterprise_name", "year", "grade", "district", "industry", "tier", "status",
+                  "level_score", "improvement_score", "composite_score", "decided_by"]
+        read_only_fields = fields
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+    evidence = serializers.FileField(required=False, allow_null=True)
+
+    class Meta:
+        model = Incident
+        fields = ["id", "enterprise", "enterprise_name", "kind", "severity", "occurred_on", "description",
+                  "evidence", "recorded_by", "recorded_at"]
+        read_only_fields = ["id", "recorded_by", "recorded_at"]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and getattr(request, "user", None) is not None:
+            fields["enterprise"].queryset = Enterprise.objects.visible_to(request.user)  # type: ignore[attr-defined]
+        return fields
+
+
+class RevocationProposalSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    year = serializers.IntegerField(source="run.year", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = RevocationProposal
+        fields = ["id", "run", "year", "enterprise", "enterprise_name", "incident", "reason", "status", "decided_by",
+                  "decided_at", "decision_note"]
+        read_only_fields = fields
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")

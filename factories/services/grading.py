@@ -1,0 +1,413 @@
+"""Grading standards, grading runs, publication, incidents and revocations (DOMAIN §6; Art. 6–9).
+
+A run is a Celery batch: `grading_run_start` records it and enqueues `execute_run` after commit.
+`execute_run` is safe to run twice and to resume after a crash: results are keyed by (run,
+enterprise) and inserted with ON CONFLICT DO NOTHING; a run whose inputs changed since its first
+attempt starts its results again. Progress is written to the run row as it goes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.permissions import ensure_can
+from factories import grading
+from factories.grading_inputs import gather
+from factories.models import (
+    GradingResult,
+    GradingRun,
+    GradingStandard,
+    GreenFactory,
+    Incident,
+    IncidentKind,
+    IncidentSeverity,
+    ProposalStatus,
+    RevocationProposal,
+    RunStatus,
+    StandardStatus,
+)
+
+logger = logging.getLogger(__name__)
+WRITE_CHUNK = 2000
+STALE_AFTER = dt.timedelta(minutes=3)
+
+
+# --- standards ------------------------------------------------------------------------------------
+
+
+def _validated_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return grading.standard_to_dict(grading.standard_from_dict(parameters))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(field_errors={"parameters": [_("评价标准参数无效：{error}").format(error=exc)]}) from exc
+
+
+def standard_in_force(year: int) -> GradingStandard:
+    """The adopted standard valid on 31 December of Y (the latest adopted one if none names Y)."""
+    year_end = dt.date(year, 12, 31)
+    adopted = GradingStandard.objects.filter(status=StandardStatus.ADOPTED)
+    candidates = adopted.filter(valid_from__lte=year_end).exclude(valid_to__lt=year_end).order_by("-valid_from",
+                                                                                                  "-version")
+    standard = candidates.first() or adopted.order_by("-valid_from", "-version").first()
+    if standard is None:
+        raise InvalidInput(_("没有已采用的分级评价标准，请先采用一个标准版本。"))
+    return standard
+
+
+def _used_by_published_run(standard: GradingStandard) -> bool:
+    return standard.runs.filter(is_simulation=False, status__in=[RunStatus.PUBLISHED, RunStatus.FINAL]).exists()
+
+
+@transaction.atomic
+def grading_standard_new_version(*, actor: Any, base: GradingStandard, parameters: dict[str, Any] | None = None,
+                                 name: str = "", note: str = "") -> GradingStandard:
+    """A change to the standard is a new draft version (the base stays as it was)."""
+    ensure_can(actor, "grading.manage")
+    latest = GradingStandard.objects.select_for_update().filter(code=base.code).order_by("-version").first()
+    version = (latest.version if latest else 0) + 1
+    params = dict(parameters if parameters is not None else base.parameters)
+    params.update({"code": base.code, "version": version})
+    standard = GradingStandard.objects.create(
+        code=base.code, version=version, name=name or base.name, parameters=_validated_parameters(params),
+        note=note, created_by=actor,
+    )
+    audit.record(actor=actor, action="grading_standard.create", obj=standard,
+                 changes={"parameters": [None, standard.parameters]}, reason=note)
+    return standard
+
+
+@transaction.atomic
+def grading_standard_update(*, actor: Any, standard: GradingStandard, parameters: dict[str, Any],
+                            note: str = "") -> GradingStandard:
+    """Edit a draft version; adopted versions and versions behind a published run are frozen."""
+    ensure_can(actor, "grading.manage")
+    standard = GradingStandard.objects.select_for_update().get(pk=standard.pk)
+    if standard.status != StandardStatus.DRAFT or _used_by_published_run(standard):
+        raise StateConflict(_("该标准版本已采用或已用于发布的评价结果，不能修改；请创建新版本。"))
+    params = {**parameters, "code": standard.code, "version": standard.version}
+    before = standard.parameters
+    standard.parameters = _validated_parameters(params)
+    if note:
+        standard.note = note
+    standard.save(update_fields=["parameters", "note"])
+    audit.record(actor=actor, action="grading_standard.update", obj=standard,
+                 changes={"parameters": [before, standard.parameters]}, reason=note)
+    return standard
+
+
+@transaction.atomic
+def grading_standard_adopt(*, actor: Any, standard: GradingStandard, valid_from: dt.date) -> GradingStandard:
+    """Adopt a draft from a date; the version in force before it ends the day before."""
+    ensure_can(actor, "grading.manage")
+    standard = GradingStandard.objects.select_for_update().get(pk=standard.pk)
+    if standard.status != StandardStatus.DRAFT:
+        raise StateConflict(_("该标准版本已经采用。"))
+    previous = GradingStandard.objects.filter(code=standard.code, status=StandardStatus.ADOPTED,
+                                              valid_to__isnull=True).exclude(pk=standard.pk)
+    for old in previous:
+        if old.valid_from and old.valid_from >= valid_from:
+            raise InvalidInput(field_errors={"valid_from": [_("生效日期必须晚于现行版本的生效日期（{d}）。").format(
+                d=old.valid_from)]})
+        old.valid_to = valid_from - dt.timedelta(days=1)
+        old.save(update_fields=["valid_to"])
+        audit.record(actor=actor, action="grading_standard.retire", obj=old, changes={"valid_to": [None, old.valid_to]})
+    standard.status, standard.valid_from = StandardStatus.ADOPTED, valid_from
+    standard.save(update_fields=["status", "valid_from"])
+    audit.record(actor=actor, action="grading_standard.adopt", obj=standard,
+                 changes={"status": ["draft", "adopted"], "valid_from": [None, valid_from]})
+    return standard
+
+
+# --- runs -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grading_run_start(*, actor: Any, year: int, standard: GradingStandard | None = None,
+                      simulation: bool = False, note: str = "") -> GradingRun:
+    """Record a run of year Y and enqueue it. A simulation grades against a draft standard and can never be published."""
+    if actor is not None:
+        ensure_can(actor, "grading.manage")
+    this_year = timezone.localdate().year
+    if not 2016 <= year <= this_year:
+        raise InvalidInput(field_errors={"year": [_("评价年度应在2016年至{y}年之间。").format(y=this_year)]})
+    if standard is None:
+        if simulation:
+            raise InvalidInput(field_errors={"standard": [_("模拟运行需要指定一个标准草案。")]})
+        standard = standard_in_force(year)
+    elif not simulation and standard.status != StandardStatus.ADOPTED:
+        raise InvalidInput(field_errors={"standard": [_("正式评价只能使用已采用的标准；草案请用“模拟运行”。")]})
+    active = GradingRun.objects.select_for_update().filter(
+        year=year, is_simulation=simulation, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    )
+    if active.exists():
+        raise StateConflict(_("{year}年度已有一个评价正在排队或计算中，请等待其完成。").format(year=year))
+    run = GradingRun.objects.create(year=year, standard=standard, is_simulation=simulation, started_by=actor,
+                                    note=note, phase="queued")
+    audit.record(actor=actor or "beat", action="grading_run.start", obj=run,
+                 changes={"year": [None, year], "standard": [None, standard.label], "simulation": [None, simulation]},
+                 reason=note)
+    from factories.tasks import run_grading
+
+    run_grading.delay_on_commit(run.pk)
+    return run
+
+
+@contextlib.contextmanager
+def _exclusive(run_id: int) -> Iterator[bool]:
+    """A session-level advisory lock on PostgreSQL, so one worker at a time executes a run.
+
+    Held across the run's many short transactions and released by PostgreSQL if the worker dies.
+    On SQLite (development) there is a single worker and no such lock.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = 0x6772_0000_0000 + run_id
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = bool(cursor.fetchone()[0])
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _progress(run: GradingRun, **fields: Any) -> None:
+    fields["heartbeat_at"] = timezone.now()
+    GradingRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def execute_run(run_id: int) -> str:
+    """Compute and store a run's results; safe to call twice and to resume. Returns the final status."""
+    with _exclusive(run_id) as acquired:
+        if not acquired:
+            return "busy"
+        claimed = GradingRun.objects.filter(pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
+            status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(), phase="loading",
+            error="",
+        )
+        run = GradingRun.objects.select_related("standard").get(pk=run_id)
+        if not claimed:
+            return run.status
+        try:
+            _execute(run)
+        except Exception as exc:
+            logger.exception("grading run %s failed", run_id)
+            GradingRun.objects.filter(pk=run_id).update(
+                status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now(),
+                phase="failed",
+            )
+            return RunStatus.FAILED
+        return RunStatus.SUCCEEDED
+
+
+def _execute(run: GradingRun) -> None:
+    standard = grading.standard_from_dict(run.standard.parameters)
+    inputs = gather(run.year, run.standard.parameters)
+    total = len(inputs.factories)
+    if run.input_hash and run.input_hash != inputs.input_hash:
+        # The data changed since an interrupted attempt: start the stored results again.
+        GradingResult.objects.filter(run=run).delete()
+        RevocationProposal.objects.filter(run=run).delete()
+    _progress(run, input_hash=inputs.input_hash, total=total, done=0, phase="computing")
+    results = grading.grade_year(run.year, inputs.factories, standard)
+    _progress(run, phase="writing")
+    written = 0
+    for start in range(0, total, WRITE_CHUNK):
+        chunk = results[start:start + WRITE_CHUNK]
+        rows = []
+        for result in chunk:
+            district, industry, tier = inputs.enterprise_meta[result.enterprise_id]
+            details = grading.result_to_dict(result)
+            rows.append(GradingResult(
+                run=run, enterprise_id=result.enterprise_id, year=run.year, district_id=district,
+                industry_id=industry, tier=tier, grade=result.grade, computed_grade=result.computed_grade or "",
+                decided_by=result.decided_by, level_score=result.level_score,
+                improvement_score=result.improvement_score, composite_score=result.composite, q=result.q,
+                peer_group=result.peer_group or "", peer_count=result.peer_count,
+                revocation_proposed=result.revocation_proposed, flags=list(result.flags),
+                reasons=details["reasons"],
+                details={k: details[k] for k in ("percentiles", "dimension_scores", "improvement_rates",
+                                                 "dimension_improvement", "next_band", "standard")},
+            ))
+        with transaction.atomic():
+            GradingResult.objects.bulk_create(rows, ignore_conflicts=True)
+        written += len(chunk)
+        _progress(run, done=written)
+    proposals = []
+    for result in results:
+        if not result.revocation_proposed:
+            continue
+        revoking = next((r for r in result.reasons if r.code == "INCIDENT_REVOKE"), None)
+        proposals.append(RevocationProposal(
+            run=run, enterprise_id=result.enterprise_id,
+            incident_id=revoking.params["incident_id"] if revoking else None,
+            reason="incident" if revoking else "no_data_two_years",
+        ))
+    RevocationProposal.objects.bulk_create(proposals, ignore_conflicts=True)
+    GradingRun.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED, finished_at=timezone.now(),
+                                                phase="done", done=total, heartbeat_at=timezone.now())
+
+
+def grading_run_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
+    """Re-enqueue runs whose worker stopped sending heartbeats (e.g. it was killed); beat calls this."""
+    from factories.tasks import run_grading
+
+    now = now or timezone.now()
+    stale = list(GradingRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+                 .values_list("pk", flat=True))
+    for run_id in stale:
+        run_grading.delay(run_id)
+    return stale
+
+
+@transaction.atomic
+def grading_run_retry(*, actor: Any, run: GradingRun) -> GradingRun:
+    """Restart a failed run (or one whose worker died) with the same standard."""
+    ensure_can(actor, "grading.manage")
+    stale_before = timezone.now() - STALE_AFTER
+    updated = GradingRun.objects.filter(pk=run.pk).filter(
+        Q(status=RunStatus.FAILED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
+    ).update(status=RunStatus.QUEUED, error="", phase="queued")
+    if not updated:
+        raise StateConflict(_("只有失败或已停止响应的评价可以重新运行。"))
+    audit.record(actor=actor, action="grading_run.retry", obj=run, changes={"status": [run.status, "queued"]})
+    from factories.tasks import run_grading
+
+    run_grading.delay_on_commit(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+# --- publication ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grading_run_publish(*, actor: Any, run: GradingRun, notice_from: dt.date, notice_to: dt.date) -> GradingRun:
+    """Publish a finished run for public notice (公示); a newer publication of the same year supersedes the old."""
+    ensure_can(actor, "grading.manage")
+    if run.is_simulation:
+        raise StateConflict(_("模拟运行的结果不能发布。"))
+    if notice_to < notice_from:
+        raise InvalidInput(field_errors={"notice_to": [_("公示结束日期不能早于开始日期。")]})
+    claimed = GradingRun.objects.filter(pk=run.pk, status=RunStatus.SUCCEEDED, is_simulation=False).update(
+        status=RunStatus.PUBLISHED, notice_from=notice_from, notice_to=notice_to, published_at=timezone.now(),
+        published_by=actor,
+    )
+    if not claimed:
+        raise StateConflict(_("只有计算完成的评价可以发布公示（当前状态：{s}）。").format(
+            s=RunStatus(GradingRun.objects.get(pk=run.pk).status).label))
+    GradingRun.objects.filter(year=run.year, is_simulation=False, status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
+                              superseded_by__isnull=True).exclude(pk=run.pk).update(superseded_by=run)
+    audit.record(actor=actor, action="grading_run.publish", obj=run,
+                 changes={"status": ["succeeded", "published"], "notice_from": [None, notice_from],
+                          "notice_to": [None, notice_to]})
+    run.refresh_from_db()
+    from factories.notifications import on_run_published
+
+    on_run_published(run)
+    return run
+
+
+@transaction.atomic
+def grading_run_finalize(*, actor: Any, run: GradingRun) -> GradingRun:
+    """End the notice period: the published grades become final."""
+    ensure_can(actor, "grading.manage")
+    claimed = GradingRun.objects.filter(pk=run.pk, status=RunStatus.PUBLISHED, superseded_by__isnull=True).update(
+        status=RunStatus.FINAL, finalized_at=timezone.now(), finalized_by=actor
+    )
+    if not claimed:
+        raise StateConflict(_("只有公示中的评价可以正式发布。"))
+    audit.record(actor=actor, action="grading_run.finalize", obj=run, changes={"status": ["published", "final"]})
+    run.refresh_from_db()
+    return run
+
+
+# --- incidents and revocation ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_record(*, actor: Any, enterprise: Any, kind: str, severity: str, occurred_on: dt.date,
+                    description: str, evidence: Any = None) -> Incident:
+    """Record an environmental, safety or quality accident or a falsification (Art. 9)."""
+    ensure_can(actor, "incident.manage")
+    errors: dict[str, list[Any]] = {}
+    if kind not in IncidentKind.values:
+        errors["kind"] = [_("类型无效。")]
+    if severity not in IncidentSeverity.values:
+        errors["severity"] = [_("等级无效。")]
+    if occurred_on > timezone.localdate():
+        errors["occurred_on"] = [_("发生日期不能晚于今天。")]
+    if not (description or "").strip():
+        errors["description"] = [_("请填写情况描述。")]
+    if not GreenFactory.objects.filter(enterprise=enterprise).exists():
+        errors["enterprise"] = [_("该企业不是已认定的绿色工厂；事故记录用于绿色工厂的分级管理。")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    incident = Incident.objects.create(enterprise=enterprise, kind=kind, severity=severity, occurred_on=occurred_on,
+                                       description=description.strip(), recorded_by=actor)
+    if evidence:
+        incident.evidence.save(evidence.name, evidence, save=True)
+    audit.record(actor=actor, action="incident.record", obj=incident,
+                 changes={"kind": [None, kind], "severity": [None, severity], "occurred_on": [None, occurred_on]})
+    return incident
+
+
+@transaction.atomic
+def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = "") -> RevocationProposal:
+    """Confirm a proposed revocation; the confirmer must be a second person (not who recorded the incident
+    or started the run). The factory is revoked, banned for three years and returns to the other sequence."""
+    from factories.services.register import green_factory_revoke
+
+    ensure_can(actor, "incident.manage")
+    proposal = RevocationProposal.objects.select_related("run", "incident").get(pk=proposal.pk)
+    first_person = proposal.incident.recorded_by_id if proposal.incident_id else proposal.run.started_by_id
+    if first_person == actor.pk:
+        raise NotAllowed(_("撤销须由另一名市级工作人员确认（不能由登记事故或发起评价的同一人确认）。"))
+    if proposal.run.is_simulation:
+        raise StateConflict(_("模拟运行提出的撤销建议不能确认。"))
+    claimed = RevocationProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
+        status=ProposalStatus.CONFIRMED, decided_by=actor, decided_at=timezone.now(), decision_note=note
+    )
+    if not claimed:
+        raise StateConflict(_("该撤销建议已被处理。"))
+    factory = GreenFactory.objects.get(enterprise_id=proposal.enterprise_id)
+    reason = (_("{year}年度分级评价：{what}").format(
+        year=proposal.run.year,
+        what=str(proposal.incident) if proposal.incident_id else _("连续两年未报送经复核的数据"),
+    ))
+    green_factory_revoke(actor=actor, factory=factory, revoked_on=timezone.localdate(), reason=reason)
+    audit.record(actor=actor, action="revocation.confirm", obj=proposal, changes={"status": ["proposed", "confirmed"]},
+                 reason=note)
+    proposal.refresh_from_db()
+    return proposal
+
+
+@transaction.atomic
+def revocation_dismiss(*, actor: Any, proposal: RevocationProposal, note: str) -> RevocationProposal:
+    """Decide not to revoke (with a reason); the factory keeps its title and its grade."""
+    ensure_can(actor, "incident.manage")
+    if not (note or "").strip():
+        raise InvalidInput(field_errors={"note": [_("不予撤销时必须说明理由。")]})
+    claimed = RevocationProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
+        status=ProposalStatus.DISMISSED, decided_by=actor, decided_at=timezone.now(), decision_note=note.strip()
+    )
+    if not claimed:
+        raise StateConflict(_("该撤销建议已被处理。"))
+    audit.record(actor=actor, action="revocation.dismiss", obj=proposal, changes={"status": ["proposed", "dismissed"]},
+                 reason=note)
+    proposal.refresh_from_db()
+    return proposal

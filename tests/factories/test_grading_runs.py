@@ -1,0 +1,244 @@
+"""Grading runs: stored numbers, idempotency, publication, revocation confirmation, isolation of cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from factories.models import (
+    Enterprise,
+    GradingResult,
+    GradingRun,
+    GradingStandard,
+    GreenFactory,
+    RevocationProposal,
+)
+from factories.services import grading as services
+from factories.services.grading import execute_run
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(city_user, year=2025, **kwargs):  # type: ignore[no-untyped-def]
+    run = services.grading_run_start(actor=city_user, year=year, **kwargs)
+    run.refresh_from_db()
+    return run
+
+
+def _snapshot(run):  # type: ignore[no-untyped-def]
+    return sorted(GradingResult.objects.filter(run=run).values_list(
+        "enterprise_id", "grade", "computed_grade", "level_score", "improvement_score", "composite_score", "q",
+        "peer_group", "peer_count", "reasons", "details"))
+
+
+def test_a_run_grades_the_whole_population_and_stores_every_number(graded_world, city_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.total == 8 and run.done == 8 and run.progress == 100
+    assert len(run.input_hash) == 64
+    results = {r.enterprise_id: r for r in run.results.all()}
+    assert set(results) == {e.pk for e in graded_world}
+    first = results[graded_world[0].pk]
+    assert first.peer_group == "36" and first.peer_count == 8
+    assert set(first.details["percentiles"]) >= {"LI-01", "EL-03"}
+    assert set(first.details["dimension_scores"]) == {"land", "materials", "clean", "waste", "energy"}
+    assert first.composite_score is not None and first.improvement_score is not None
+    assert results[graded_world[7].pk].grade == "A"  # recognised in 2025: first year (Art. 7)
+    assert results[graded_world[7].pk].decided_by == "FIRST_YEAR"
+
+
+def test_running_twice_stores_identical_results_without_duplicates(graded_world, city_user,
+                                                                    django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    run.refresh_from_db()
+    first = _snapshot(run)
+    GradingRun.objects.filter(pk=run.pk).update(status="running")
+    assert execute_run(run.pk) == "succeeded"
+    assert _snapshot(run) == first
+    assert GradingResult.objects.filter(run=run).count() == 8
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.grading_run_start(actor=city_user, year=2025)
+    second.refresh_from_db()
+    assert second.input_hash == run.input_hash
+    assert [row[1:] for row in _snapshot(second)] == [row[1:] for row in first]
+
+
+def test_a_half_written_run_resumes_to_the_same_results(graded_world, city_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    complete = _snapshot(run)
+    GradingResult.objects.filter(run=run, enterprise__in=graded_world[3:]).delete()
+    GradingRun.objects.filter(pk=run.pk).update(status="running", done=3)
+    execute_run(run.pk)
+    assert _snapshot(run) == complete
+
+
+def test_a_resumed_run_whose_inputs_changed_starts_its_results_again(graded_world, city_user,
+                                                                       django_capture_on_commit_callbacks):
+    from reporting.models import AnnualSubmission
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    old_hash = GradingRun.objects.get(pk=run.pk).input_hash
+    AnnualSubmission.objects.filter(enterprise=graded_world[0], year=2025).delete()
+    GradingRun.objects.filter(pk=run.pk).update(status="running")
+    execute_run(run.pk)
+    run.refresh_from_db()
+    assert run.input_hash != old_hash
+    assert run.results.get(enterprise=graded_world[0]).flags == ["no_data"]
+
+
+def test_a_failed_run_records_why(graded_world, city_user, django_capture_on_commit_callbacks):
+    standard = GradingStandard.objects.get(code="CQ-GF-2024", version=1)
+    GradingStandard.objects.filter(pk=standard.pk).update(parameters={"broken": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    run.refresh_from_db()
+    assert run.status == "failed" and "lack" in run.error
+
+
+def test_only_city_staff_start_runs(graded_world, district_user, auditor):
+    for actor in (district_user, auditor):
+        with pytest.raises(NotAllowed):
+            services.grading_run_start(actor=actor, year=2025)
+
+
+def test_publication_states_and_immutability(graded_world, city_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    run = services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 12, 1),
+                                       notice_to=dt.date(2026, 12, 7))
+    assert run.status == "published"
+    with pytest.raises(StateConflict):
+        services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 12, 1),
+                                     notice_to=dt.date(2026, 12, 7))
+    run = services.grading_run_finalize(actor=city_user, run=run)
+    assert run.status == "final"
+    standard = run.standard
+    with pytest.raises(StateConflict):
+        services.grading_standard_update(actor=city_user, standard=standard, parameters=standard.parameters)
+
+
+def test_a_new_run_shows_its_diff_against_the_published_one(graded_world, city_user,
+                                                             django_capture_on_commit_callbacks):
+    from factories import selectors
+    from factories.models import Incident
+
+    with django_capture_on_commit_callbacks(execute=True):
+        published = services.grading_run_start(actor=city_user, year=2025)
+    services.grading_run_publish(actor=city_user, run=published, notice_from=dt.date(2026, 12, 1),
+                                 notice_to=dt.date(2026, 12, 7))
+    target = next(r for r in published.results.all() if r.grade != "A")
+    Incident.objects.create(enterprise_id=target.enterprise_id, kind="safety", severity="large",
+                            occurred_on=dt.date(2025, 5, 1), description="较大安全事故", recorded_by=city_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        rerun = services.grading_run_start(actor=city_user, year=2025)
+    moves = selectors.run_diff(rerun)
+    assert [(m["enterprise"].pk, m["from"], m["to"], m["direction"]) for m in moves] == [
+        (target.enterprise_id, target.grade, "A", "down")]
+
+
+def test_a_simulation_can_never_be_published(graded_world, city_user, django_capture_on_commit_callbacks):
+    draft = services.grading_standard_new_version(
+        actor=city_user, base=GradingStandard.objects.get(version=1), note="提高能源权重")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025, standard=draft, simulation=True)
+    run.refresh_from_db()
+    assert run.is_simulation and run.status == "succeeded"
+    with pytest.raises(StateConflict):
+        services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 12, 1),
+                                     notice_to=dt.date(2026, 12, 7))
+
+
+def test_an_official_run_refuses_a_draft_standard(graded_world, city_user):
+    draft = services.grading_standard_new_version(actor=city_user, base=GradingStandard.objects.get(version=1))
+    with pytest.raises(InvalidInput):
+        services.grading_run_start(actor=city_user, year=2025, standard=draft)
+
+
+def test_standard_changes_create_versions_and_adoption_retires_the_old(city_user):
+    base = GradingStandard.objects.get(code="CQ-GF-2024", version=1)
+    params = {**base.parameters, "alpha": 0.6}
+    draft = services.grading_standard_new_version(actor=city_user, base=base, parameters=params)
+    assert draft.version == 2 and draft.parameters["alpha"] == 0.6 and base.parameters["alpha"] == 0.7
+    services.grading_standard_adopt(actor=city_user, standard=draft, valid_from=dt.date(2026, 1, 1))
+    base.refresh_from_db()
+    assert base.valid_to == dt.date(2025, 12, 31)
+    assert services.standard_in_force(2025) == base
+    assert services.standard_in_force(2026) == draft
+    with pytest.raises(InvalidInput):
+        services.grading_standard_new_version(actor=city_user, base=base, parameters={**params, "alpha": 7})
+
+
+@pytest.fixture
+def revoking_world(graded_world, city_user, second_city_user, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    incident = services.incident_record(actor=city_user, enterprise=graded_world[1], kind="environmental",
+                                        severity="major", occurred_on=dt.date(2025, 8, 1),
+                                        description="重大环境污染事故")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    return {"incident": incident, "run": run, "proposal": RevocationProposal.objects.get(run=run)}
+
+
+def test_a_major_accident_proposes_revocation_without_revoking(revoking_world, graded_world):
+    proposal = revoking_world["proposal"]
+    assert proposal.enterprise_id == graded_world[1].pk and proposal.incident == revoking_world["incident"]
+    assert GreenFactory.objects.get(enterprise=graded_world[1]).status == "active"
+
+
+def test_the_person_who_recorded_the_incident_cannot_confirm_the_revocation(revoking_world, city_user):
+    with pytest.raises(NotAllowed) as error:
+        services.revocation_confirm(actor=city_user, proposal=revoking_world["proposal"])
+    assert "另一名" in str(error.value.message)
+
+
+def test_a_second_city_user_confirms_and_the_factory_is_revoked_and_banned(revoking_world, second_city_user,
+                                                                           graded_world):
+    services.revocation_confirm(actor=second_city_user, proposal=revoking_world["proposal"], note="复核属实")
+    factory = GreenFactory.objects.get(enterprise=graded_world[1])
+    assert factory.status == "revoked" and factory.ban_until.year == factory.revoked_on.year + 3
+    assert Enterprise.objects.get(pk=graded_world[1].pk).sequence == "other"
+    with pytest.raises(StateConflict):
+        services.revocation_confirm(actor=second_city_user, proposal=revoking_world["proposal"])
+
+
+def test_district_users_cannot_confirm_revocations(revoking_world, district_user):
+    with pytest.raises(NotAllowed):
+        services.revocation_confirm(actor=district_user, proposal=revoking_world["proposal"])
+
+
+def test_incidents_are_recorded_for_green_factories_only_and_validated(city_user, enterprise):
+    with pytest.raises(InvalidInput) as error:
+        services.incident_record(actor=city_user, enterprise=enterprise, kind="fire", severity="huge",
+                                 occurred_on=dt.date(2099, 1, 1), description="")
+    assert set(error.value.field_errors) == {"kind", "severity", "occurred_on", "description", "enterprise"}
+
+
+def test_beat_creates_a_draft_run_once_after_the_window_closes(graded_world, city_user,
+                                                                 django_capture_on_commit_callbacks):
+    from factories.tasks import draft_runs_after_reporting
+    from reporting.models import ReportingYear
+
+    ReportingYear.objects.create(year=2025, opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 5, 31))
+    with django_capture_on_commit_callbacks(execute=True):
+        created = draft_runs_after_reporting()
+    assert len(created) == 1 and GradingRun.objects.get(pk=created[0]).status == "succeeded"
+    assert draft_runs_after_reporting() == []
+
+
+def test_stale_running_runs_are_resumed_by_the_watchdog(graded_world, city_user, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    complete = _snapshot(run)
+    GradingResult.objects.filter(run=run).delete()
+    GradingRun.objects.filter(pk=run.pk).update(status="running",
+                                                heartbeat_at=timezone.now() - dt.timedelta(minutes=10))
+    assert services.grading_run_resume_stale() == [run.pk]
+    run.refresh_from_db()
+    assert run.status == "succeeded" and _snapshot(run) == complete
