@@ -260,8 +260,8 @@ def compute_levels(
             if unbenchmarked:
                 reasons.append(Reason("INDICATOR_NO_BENCHMARK", {"indicators": unbenchmarked}))
         dimension_scores = dimension_means(percentiles, layout)
-        level = weighted_mean(dimension_scores, standard.weights)
-        level_score = None if level is None else clean_score(level)
+        mean = weighted_mean(dimension_scores, standard.weights)
+        level_score = None if mean is None else clean_score(mean)
         if level_score is None and group is not None:
             reasons.append(Reason("NO_SCORE"))
         level, failures = classify_level(

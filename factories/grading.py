@@ -37,8 +37,9 @@ Interpretations where §6 is silent (all covered by tests):
   1. *first year* (tier ``city`` and ``recognized_year == Y``; a national-tier factory is evaluated)
      sets the lowest band;
   2. *no verified data for Y* flags ``no_data``; the grade becomes the previous grade one band down, or
-     the lowest band when there is no previous grade (e.g. first year, or a factory new to the
-     platform); if last year was flagged too, revocation is proposed;
+     the lowest band when there is no previous grade (a factory new to the platform); a first-year
+     factory keeps the A of rule 1 (``NO_DATA_FIRST_YEAR``); if last year was flagged too, revocation
+     is proposed (``previous_no_data``: the caller passes last year's ``no_data`` flag);
   3. *incidents in Y* act on the grade as it stands after 1–2: an incident's effect is looked up by kind
      first (falsification → revoke, whatever the severity), then by severity; "one band down" and "cap
      at the lowest band" commute, so incident order does not change the grade. So a first-year factory
@@ -246,7 +247,14 @@ class NextBand:
 
 @dataclass(frozen=True)
 class FactoryResult:
-    """Every intermediate number of one factory's grading for one year, and the rules applied."""
+    """Every intermediate number of one factory's grading for one year, and the rules applied.
+
+    ``reasons`` in order of application; codes: ``PEER_FALLBACK``, ``NO_SCORE``, ``NO_IMPROVEMENT_SCORE``,
+    ``BAND``, ``FLOOR_BLOCK``, ``AAAA_DIMENSION_BLOCK``, ``FIRST_YEAR``, ``NO_DATA_DOWNGRADE``,
+    ``NO_DATA_NO_PREVIOUS_GRADE``, ``NO_DATA_FIRST_YEAR``, ``NO_DATA_SECOND_YEAR_REVOKE``,
+    ``INCIDENT_GENERAL_DOWN``, ``INCIDENT_LARGE_CAP``, ``INCIDENT_REVOKE``. ``decided_by`` is the code of
+    the last rule that set ``grade``. ``percentiles`` has every indicator code (None = not applicable).
+    """
 
     enterprise_id: int
     year: int

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from accounts.home import Step, register
 from accounts.models import Role
 from factories.forms import missing_contact_fields
-from factories.models import Enterprise, GreenFactory, Tier
+from factories.models import (
+    Enterprise,
+    GradingResult,
+    GradingRun,
+    GreenFactory,
+    ProposalStatus,
+    RevocationProposal,
+    RunStatus,
+    Tier,
+)
 
 
 @register
@@ -95,3 +105,63 @@ def _enterprise_steps(user: Any) -> list[Step]:
             urgent=bool(missing),
         )
     ]
+
+
+@register
+def grading_steps(user: Any) -> list[Step]:
+    """City staff: runs that need a decision and revocations awaiting a second person; enterprises: their grade."""
+    if user.role == Role.CITY:
+        return _city_grading_steps(user)
+    if user.role == Role.ENTERPRISE:
+        return _enterprise_grading_steps(user)
+    return []
+
+
+def _city_grading_steps(user: Any) -> list[Step]:
+    runs = GradingRun.objects.visible_to(user)
+    failed = runs.filter(status=RunStatus.FAILED).count()
+    # A finished official run waits for review unless a newer official run of its year replaced it.
+    newer = GradingRun.objects.official().filter(year=OuterRef("year"), created_at__gt=OuterRef("created_at"))
+    to_publish = runs.official().filter(status=RunStatus.SUCCEEDED).exclude(Exists(newer)).count()
+    to_finalize = runs.filter(
+        status=RunStatus.PUBLISHED, superseded_by__isnull=True, notice_to__lt=timezone.localdate()
+    ).count()
+    steps = []
+    attention = failed + to_publish + to_finalize
+    if attention:
+        parts = []
+        if failed:
+            parts.append(_("{n} 个评价计算失败，需要重新运行").format(n=failed))
+        if to_publish:
+            parts.append(_("{n} 个评价结果待审核发布公示").format(n=to_publish))
+        if to_finalize:
+            parts.append(_("{n} 个评价公示期已满，待正式发布").format(n=to_finalize))
+        steps.append(Step(title=_("分级评价"), text="；".join(str(p) for p in parts) + "。",
+                          url=reverse("factories:run_list"), count=attention, urgent=True))
+    pending = RevocationProposal.objects.visible_to(user).filter(
+        status=ProposalStatus.PROPOSED, run__is_simulation=False)
+    # A rerun proposes again; count factories, not proposals.
+    count = pending.values("enterprise_id").distinct().count()
+    if count:
+        runs_with_pending = list(pending.order_by("-run_id").values_list("run_id", flat=True).distinct()[:2])
+        url = (reverse("factories:run_detail", args=[runs_with_pending[0]]) + "#proposals"
+               if len(runs_with_pending) == 1 else reverse("factories:run_list"))
+        steps.append(Step(
+            title=_("撤销建议待确认"),
+            text=_("{n} 家绿色工厂被评价建议撤销称号，须由登记事故或发起评价以外的另一名市级工作人员确认或不予撤销。").format(
+                n=count),
+            url=url, count=count, urgent=True))
+    return steps
+
+
+def _enterprise_grading_steps(user: Any) -> list[Step]:
+    latest = (GradingResult.objects.visible_to(user).published().select_related("run")
+              .order_by("-year").first())
+    if latest is None:
+        return []
+    return [Step(
+        title=_("本企业绿色工厂等级"),
+        text=_("{year}年度等级：{grade}（{status}）。查看评价说明，了解等级的评定依据和提升方向。").format(
+            year=latest.year, grade=latest.grade, status=latest.run.get_status_display()),
+        url=reverse("factories:my_grades"),
+    )]

@@ -36,14 +36,16 @@ def _enterprise_steps(user: Any) -> list[Step]:
     submissions = {
         s.year: s for s in AnnualSubmission.objects.visible_to(user).filter(year__in=[y.year for y in years])
     }
+    latest = max((y.year for y in years), default=None)
     steps = []
     for reporting_year in years:
         submission = submissions.get(reporting_year.year)
         if submission is not None and submission.status != "draft":
             continue
         closed = today > reporting_year.closes_on
-        if submission is None and closed:
-            # A closed year nobody started is history, not a to-do; a started draft still is.
+        if submission is None and closed and reporting_year.year != latest:
+            # An older closed year nobody started is history, not a to-do; a started draft still is,
+            # and so is the latest year (late submissions are accepted but marked).
             continue
         if submission is None:
             state = FILL_STATE[None]

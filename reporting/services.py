@@ -236,6 +236,8 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
     """Send a draft for district review; after the close date it is accepted but marked late (DOMAIN §5)."""
     ensure_can(actor, "submission.submit")
     ensure_in_scope(actor, submission)
+    # Re-read under a row lock, so the checks below see the data that is being submitted.
+    submission = AnnualSubmission.objects.select_for_update().select_related("enterprise").get(pk=submission.pk)
     _ensure_state(submission, (SubmissionStatus.DRAFT,), "submit")
     reporting_year = ReportingYear.objects.filter(year=submission.year).first()
     if reporting_year is None or today() < reporting_year.opens_on:
@@ -334,7 +336,9 @@ def correction_request(*, actor: Any, submission: AnnualSubmission, reason: str,
     parsed, parse_errors = parse_raw_values(get_catalogue(submission.catalogue_version), new_values)
     errors.update(parse_errors)
     stored_new = to_storage(parsed)
-    changed = {k: v for k, v in stored_new.items() if submission.raw_values.get(k) != v}
+    current = from_storage(submission.raw_values, get_catalogue(submission.catalogue_version))
+    # Compare as numbers: "12000.0" and "12000" are the same value and no correction.
+    changed = {k: v for k, v in stored_new.items() if current.get(k) != parsed[k]}
     if not parse_errors and not changed:
         errors["new_values"] = [_("更正后的数值与当前数据相同，无需更正。")]
     if not errors:
@@ -357,6 +361,7 @@ def correction_request(*, actor: Any, submission: AnnualSubmission, reason: str,
 def correction_decide(*, actor: Any, correction: CorrectionRequest, approve: bool, reason: str = "") -> CorrectionRequest:
     """The city approves (a new version replaces the data, the old stays visible) or rejects a correction."""
     ensure_can(actor, "correction.decide")
+    ensure_in_scope(actor, correction)
     if not approve and not (reason or "").strip():
         raise InvalidInput(field_errors={"reason": [_("驳回更正申请时必须填写理由。")]})
     status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
@@ -367,6 +372,8 @@ def correction_decide(*, actor: Any, correction: CorrectionRequest, approve: boo
         raise StateConflict(_("该更正申请已被处理，请刷新页面。"))
     correction.refresh_from_db()
     submission = AnnualSubmission.objects.select_for_update().get(pk=correction.submission_id)
+    if approve and submission.status != SubmissionStatus.CITY_VERIFIED:
+        raise StateConflict(_("该年度数据已不处于锁定状态，不能按更正申请修改。"))
     if approve:
         before = dict(submission.raw_values)
         merged = {**submission.raw_values, **correction.new_values}
@@ -392,3 +399,13 @@ def correction_decide(*, actor: Any, correction: CorrectionRequest, approve: boo
                  changes={"status": ["pending", status]}, reason=reason)
     notifications.on_correction_decided(correction)
     return correction
+
+
+def notification_mark_read(*, actor: Any, ids: list[int] | None = None) -> int:
+    """Mark the actor's own notifications read (all unread ones when `ids` is None)."""
+    from reporting.models import Notification
+
+    queryset = Notification.objects.visible_to(actor).unread()
+    if ids is not None:
+        queryset = queryset.filter(pk__in=ids)
+    return queryset.update(read_at=timezone.now())

@@ -16,7 +16,6 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -217,20 +216,23 @@ class SubmissionListView(SortedListMixin, ScopedListView):
         return context
 
     def year_panels(self) -> list[dict[str, Any]]:
-        """Reporting years an enterprise can act on: open ones, and closed ones it has not yet submitted."""
+        """Reporting years an enterprise can act on: open or upcoming ones, a closed one with its draft,
+        and the latest year even after its close date (late submissions are accepted, DOMAIN §5)."""
         user = self.request.user
         years = list(ReportingYear.objects.all())
         submissions = {
             s.year: s
             for s in AnnualSubmission.objects.visible_to(user).filter(year__in=[y.year for y in years])
         }
+        latest = max((y.year for y in years), default=None)
         panels = []
         for reporting_year in years:
             submission = submissions.get(reporting_year.year)
-            state = reporting_year.window_state(services.today())
-            pending = submission is None or submission.status == SubmissionStatus.DRAFT
-            if state == "closed" and not pending:
-                continue
+            if reporting_year.window_state(services.today()) == "closed":
+                has_draft = submission is not None and submission.status == SubmissionStatus.DRAFT
+                late_start = submission is None and reporting_year.year == latest
+                if not (has_draft or late_start):
+                    continue
             panels.append(
                 {
                     "window": _window(reporting_year),
@@ -824,15 +826,11 @@ class NotificationListView(LoginRequiredMixin, ListView):
 
 
 class NotificationMarkReadView(LoginRequiredMixin, View):
-    """Mark all of the user's notifications read.
-
-    There is no notification service yet; this touches only the user's own rows, needs no audit
-    entry, and belongs in `reporting.services` once one exists.
-    """
+    """Mark all of the user's notifications read."""
 
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        count = Notification.objects.visible_to(request.user).unread().update(read_at=timezone.now())
+        count = services.notification_mark_read(actor=request.user)
         messages.success(request, _("已将 {n} 条通知标为已读。").format(n=count))
         return redirect("reporting:notification_list")

@@ -40,6 +40,7 @@ from factories.models import (
 
 logger = logging.getLogger(__name__)
 WRITE_CHUNK = 2000
+MAX_WRITE_BATCHES = 20  # so the number of queries of a run stays bounded whatever the population
 STALE_AFTER = dt.timedelta(minutes=3)
 
 
@@ -226,8 +227,9 @@ def _execute(run: GradingRun) -> None:
     results = grading.grade_year(run.year, inputs.factories, standard)
     _progress(run, phase="writing")
     written = 0
-    for start in range(0, total, WRITE_CHUNK):
-        chunk = results[start:start + WRITE_CHUNK]
+    chunk_size = max(WRITE_CHUNK, -(-total // MAX_WRITE_BATCHES))
+    for start in range(0, total, chunk_size):
+        chunk = results[start:start + chunk_size]
         rows = []
         for result in chunk:
             district, industry, tier = inputs.enterprise_meta[result.enterprise_id]

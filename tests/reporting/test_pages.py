@@ -491,3 +491,32 @@ def test_list_and_queue_pages_do_not_query_per_row(
         queries(district_user, reverse("reporting:district_queue")),
     ]
     assert many == few
+
+
+def test_district_user_fills_the_form_for_an_enterprise_of_its_unit(
+    client, district_user, enterprise, open_year, good_values
+):
+    client.force_login(district_user)
+    client.post(edit_url(enterprise), {**good_values, "action": "save"})
+    assert AnnualSubmission.objects.get(enterprise=enterprise).raw_values["site_area"] == "20000"
+
+
+def test_auditor_sees_why_the_form_is_read_only_and_cannot_save(
+    client, auditor, enterprise, open_year, good_values
+):
+    client.force_login(auditor)
+    response = client.get(edit_url(enterprise))
+    assert "您的角色只能查看和审核年度数据，不能填报。" in response.content.decode()
+    assert response.context["form"] is None
+    response = client.post(edit_url(enterprise), {**good_values, "action": "save"}, follow=True)
+    assert "您的角色只能查看和审核年度数据，不能填报。" in page_messages(response)
+    assert not AnnualSubmission.objects.exists()
+
+
+def test_a_second_correction_waits_for_the_first(client, enterprise_user, verified):
+    services.correction_request(
+        actor=enterprise_user, submission=verified, reason="更正", new_values={"co2": "1"}
+    )
+    client.force_login(enterprise_user)
+    response = client.get(reverse("reporting:correction_create", args=[verified.pk]), follow=True)
+    assert "该年度数据已有一项待审批的更正申请，请等待市级审批后再提交。" in page_messages(response)

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): printed figures, never part of the test suite."""

@@ -1,0 +1,12 @@
+"""`make bench`: every benchmark in turn (each prints its own comparison)."""
+
+import subprocess
+import sys
+
+BENCHMARKS = ["bench.grading"]
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    for module in BENCHMARKS:
+        print(f"\n=== {module} ===", flush=True)
+        subprocess.run([sys.executable, "-m", module, *args], check=True)

@@ -1,0 +1,90 @@
+"""Shared plumbing: a dedicated PostgreSQL database, query counting, timing and peak memory per phase."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/greenfactory_bench"
+
+
+def bench_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    env["DEBUG"] = "true"
+    env.pop("REDIS_URL", None)
+    env["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    env["LOG_LEVEL"] = "WARNING"
+    return env
+
+
+def ensure_database() -> None:
+    """Create the benchmark database if needed and migrate it."""
+    import psycopg2
+
+    url = bench_env()["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=bench_env(),
+                   check=True)
+
+
+def phase(module: str, *args: str) -> dict[str, Any]:
+    """Run one measured phase in a fresh process (so its peak memory is its own) and return its JSON line."""
+    out = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=bench_env(), check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def count_queries() -> Iterator[list[int]]:
+    from django.db import connection
+
+    counter = [0]
+
+    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        counter[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield counter
+
+
+def measure(fn: Callable[[], Any]) -> dict[str, Any]:
+    """Time `fn`, count its SQL queries, report this process's peak RSS."""
+    with count_queries() as queries:
+        started = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - started
+    return {"seconds": round(elapsed, 3), "queries": queries[0],
+            "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def setup_django() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+
+
+def table(rows: list[list[Any]], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=False))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)) for row in rows]
+    return "\n".join(lines)
