@@ -7,12 +7,14 @@ from accounts import api_views as accounts_api
 from factories import api as factories_api
 from factories import api_grading
 from reporting import api as reporting_api
+from reporting import api_files
 
 router = DefaultRouter()
 accounts_api.register(router)
 factories_api.register(router)
 api_grading.register(router)
 reporting_api.register(router)
+api_files.register(router)
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),

@@ -7,7 +7,6 @@ its field errors are shown next to the fields they concern.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -30,18 +29,6 @@ from factories.models import (
 )
 from factories.services import grading as services
 from reporting.forms import localized
-
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-# Extension → the first bytes every file of that type starts with; the content must match the name.
-EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-}
-EVIDENCE_TYPE_ERROR = _("证明材料只能是 PDF、JPG 或 PNG 文件（如为 Word 或压缩包，请先另存为 PDF）。")
-EVIDENCE_CONTENT_ERROR = _("文件内容与扩展名不符，不是有效的 PDF、JPG 或 PNG 文件，请重新导出后上传。")
-EVIDENCE_SIZE_ERROR = _("证明材料不能超过 10 MB（当前 {size} MB），请压缩或拆分后上传。")
 
 
 class DateInput(forms.DateInput):
@@ -67,8 +54,12 @@ class RunStartForm(ServiceForm):
         empty_label=_("（正式评价：自动使用该年度有效的已采用标准）"),
         help_text=_("仅用于模拟运行。"),
     )
-    note = forms.CharField(label=_("说明"), required=False, max_length=255,
-                           help_text=_("选填：如“数据更正后重新评价”，记入审计记录。"))
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=255,
+        help_text=_("选填：如“数据更正后重新评价”，记入审计记录。"),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         from reporting.models import ReportingYear
@@ -76,8 +67,9 @@ class RunStartForm(ServiceForm):
         self.user = user
         super().__init__(*args, **kwargs)
         this_year = timezone.localdate().year
-        years = list(ReportingYear.objects.filter(year__lte=this_year).order_by("-year")
-                     .values_list("year", flat=True))
+        years = list(
+            ReportingYear.objects.filter(year__lte=this_year).order_by("-year").values_list("year", flat=True)
+        )
         field = self.fields["year"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [(y, _("{year}年度").format(year=y)) for y in years]
@@ -85,21 +77,34 @@ class RunStartForm(ServiceForm):
             self.initial["year"] = years[0]
         standard = self.fields["standard"]
         assert isinstance(standard, forms.ModelChoiceField)
-        standard.queryset = GradingStandard.objects.filter(status=StandardStatus.DRAFT).order_by("code", "-version")
+        standard.queryset = GradingStandard.objects.filter(status=StandardStatus.DRAFT).order_by(
+            "code", "-version"
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("simulation") and not data.get("standard"):
-            self.add_error("standard", _("模拟运行需要选择一个标准草案；如需新的草案，请在“评价标准”页面基于现行版本创建。"))
+            self.add_error(
+                "standard",
+                _("模拟运行需要选择一个标准草案；如需新的草案，请在“评价标准”页面基于现行版本创建。"),
+            )
         if data.get("standard") and not data.get("simulation"):
-            self.add_error("simulation", _("标准草案只能用于模拟运行，请勾选“what-if 模拟”，或清空标准草案进行正式评价。"))
+            self.add_error(
+                "simulation",
+                _("标准草案只能用于模拟运行，请勾选“what-if 模拟”，或清空标准草案进行正式评价。"),
+            )
         return data
 
     def save(self) -> GradingRun:
         data = self.cleaned_data
         try:
-            return services.grading_run_start(actor=self.user, year=data["year"], standard=data.get("standard"),
-                                              simulation=bool(data.get("simulation")), note=data.get("note", ""))
+            return services.grading_run_start(
+                actor=self.user,
+                year=data["year"],
+                standard=data.get("standard"),
+                simulation=bool(data.get("simulation")),
+                note=data.get("note", ""),
+            )
         except InvalidInput as error:
             self.add_service_errors(error)
             raise
@@ -135,29 +140,51 @@ class StandardForm(ServiceForm):
     """
 
     name = forms.CharField(label=_("名称"), max_length=200)
-    note = forms.CharField(label=_("修订说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text=_("说明修改了什么、为什么修改；记入审计记录并显示在标准页面。"))
-    alpha = forms.FloatField(label=_("α（水平得分的权重）"), min_value=0, max_value=1,
-                             help_text=_("综合得分 C = α·L + (1 − α)·S；无提升得分时 C = L。"))
-    min_peer = forms.IntegerField(label=_("对标组最少企业数"), min_value=1,
-                                  help_text=_("同一行业大类中有数据的企业少于此数时，改与全部绿色工厂比较。"))
+    note = forms.CharField(
+        label=_("修订说明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("说明修改了什么、为什么修改；记入审计记录并显示在标准页面。"),
+    )
+    alpha = forms.FloatField(
+        label=_("α（水平得分的权重）"),
+        min_value=0,
+        max_value=1,
+        help_text=_("综合得分 C = α·L + (1 − α)·S；无提升得分时 C = L。"),
+    )
+    min_peer = forms.IntegerField(
+        label=_("对标组最少企业数"),
+        min_value=1,
+        help_text=_("同一行业大类中有数据的企业少于此数时，改与全部绿色工厂比较。"),
+    )
 
-    def __init__(self, *args: Any, user: Any, base: GradingStandard, instance: GradingStandard | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        user: Any,
+        base: GradingStandard,
+        instance: GradingStandard | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.user = user
         self.base = base
         self.instance = instance
         params = (instance or base).parameters
         catalogue = get_catalogue(params["catalogue_version"])
-        initial = {"name": (instance or base).name, "note": instance.note if instance else "",
-                   "alpha": params["alpha"], "min_peer": params["min_peer"]}
+        initial = {
+            "name": (instance or base).name,
+            "note": instance.note if instance else "",
+            "alpha": params["alpha"],
+            "min_peer": params["min_peer"],
+        }
         kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         self.weight_names: list[str] = []
         for dimension in catalogue.dimensions:
             name = f"weight_{dimension.code}"
             self.fields[name] = forms.FloatField(
-                label=localized(dimension.name_zh, dimension.name_en), min_value=0,
+                label=localized(dimension.name_zh, dimension.name_en),
+                min_value=0,
                 initial=params["weights"].get(dimension.code, 0),
             )
             self.weight_names.append(name)
@@ -166,13 +193,28 @@ class StandardForm(ServiceForm):
             grade = band["grade"]
             names = [f"q_below_{grade}", f"c_min_{grade}", f"dimension_min_{grade}"]
             self.fields[names[0]] = forms.FloatField(
-                label=_("排名位置 q 低于"), required=False, min_value=0, max_value=1, initial=band["q_below"],
-                help_text=_("如 0.10 表示对标组前 10%。"))
+                label=_("排名位置 q 低于"),
+                required=False,
+                min_value=0,
+                max_value=1,
+                initial=band["q_below"],
+                help_text=_("如 0.10 表示对标组前 10%。"),
+            )
             self.fields[names[1]] = forms.FloatField(
-                label=_("综合得分 C 不低于"), required=False, min_value=0, max_value=100, initial=band["c_min"])
+                label=_("综合得分 C 不低于"),
+                required=False,
+                min_value=0,
+                max_value=100,
+                initial=band["c_min"],
+            )
             self.fields[names[2]] = forms.FloatField(
-                label=_("每个维度得分 D 不低于"), required=False, min_value=0, max_value=100,
-                initial=band["dimension_min"], help_text=_("留空表示不设此条件。"))
+                label=_("每个维度得分 D 不低于"),
+                required=False,
+                min_value=0,
+                max_value=100,
+                initial=band["dimension_min"],
+                help_text=_("留空表示不设此条件。"),
+            )
             self.band_names.append((grade, names))
         self.lowest_grade = params["bands"][-1]["grade"]
 
@@ -212,10 +254,18 @@ class StandardForm(ServiceForm):
         try:
             if self.instance is None:
                 return services.grading_standard_new_version(
-                    actor=self.user, base=self.base, parameters=self.parameters(),
-                    name=self.cleaned_data["name"], note=self.cleaned_data["note"])
-            return services.grading_standard_update(actor=self.user, standard=self.instance,
-                                                    parameters=self.parameters(), note=self.cleaned_data["note"])
+                    actor=self.user,
+                    base=self.base,
+                    parameters=self.parameters(),
+                    name=self.cleaned_data["name"],
+                    note=self.cleaned_data["note"],
+                )
+            return services.grading_standard_update(
+                actor=self.user,
+                standard=self.instance,
+                parameters=self.parameters(),
+                note=self.cleaned_data["note"],
+            )
         except InvalidInput as error:
             self.add_service_errors(error)
             raise
@@ -224,8 +274,9 @@ class StandardForm(ServiceForm):
 class AdoptForm(ServiceForm):
     """Put a draft standard in force from a date; the version in force ends the day before."""
 
-    valid_from = forms.DateField(label=_("生效日期"), widget=DateInput(),
-                                 help_text=_("该日期所在年度及以后的正式评价使用此版本。"))
+    valid_from = forms.DateField(
+        label=_("生效日期"), widget=DateInput(), help_text=_("该日期所在年度及以后的正式评价使用此版本。")
+    )
 
     def __init__(self, *args: Any, user: Any, standard: GradingStandard, **kwargs: Any) -> None:
         self.user = user
@@ -235,26 +286,19 @@ class AdoptForm(ServiceForm):
 
     def save(self) -> GradingStandard:
         try:
-            return services.grading_standard_adopt(actor=self.user, standard=self.standard,
-                                                   valid_from=self.cleaned_data["valid_from"])
+            return services.grading_standard_adopt(
+                actor=self.user, standard=self.standard, valid_from=self.cleaned_data["valid_from"]
+            )
         except InvalidInput as error:
             self.add_service_errors(error)
             raise
 
 
 def check_evidence(upload: UploadedFile) -> None:
-    """PDF, JPG or PNG up to 10 MB, whose first bytes match its extension."""
-    suffix = Path(upload.name or "").suffix.lower()
-    if suffix not in EVIDENCE_SIGNATURES:
-        raise forms.ValidationError(EVIDENCE_TYPE_ERROR, code="file_type")
-    if upload.size is not None and upload.size > EVIDENCE_MAX_BYTES:
-        raise forms.ValidationError(
-            EVIDENCE_SIZE_ERROR.format(size=f"{upload.size / 1024 / 1024:.1f}"), code="file_size")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head.startswith(EVIDENCE_SIGNATURES[suffix]):
-        raise forms.ValidationError(EVIDENCE_CONTENT_ERROR, code="file_content")
+    """PDF, JPG or PNG up to 10 MB, whose first bytes match its extension (the rule lives in the service)."""
+    problem = services.evidence_problem(upload)
+    if problem:
+        raise forms.ValidationError(problem, code="evidence")
 
 
 class IncidentForm(ServiceForm):
@@ -269,16 +313,25 @@ class IncidentForm(ServiceForm):
     )
     kind = forms.ChoiceField(label=_("类型"), choices=[("", _("请选择")), *IncidentKind.choices])
     severity = forms.ChoiceField(
-        label=_("等级"), choices=[("", _("请选择")), *IncidentSeverity.choices],
-        help_text=_("按事故调查认定的等级填写；弄虚作假不论等级均建议撤销。"))
-    occurred_on = forms.DateField(label=_("发生日期"), widget=DateInput(),
-                                  help_text=_("事故计入发生日期所在年度的分级评价。"))
-    description = forms.CharField(label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 4}),
-                                  help_text=_("事故经过、调查结论和处理文件文号。"))
+        label=_("等级"),
+        choices=[("", _("请选择")), *IncidentSeverity.choices],
+        help_text=_("按事故调查认定的等级填写；弄虚作假不论等级均建议撤销。"),
+    )
+    occurred_on = forms.DateField(
+        label=_("发生日期"), widget=DateInput(), help_text=_("事故计入发生日期所在年度的分级评价。")
+    )
+    description = forms.CharField(
+        label=_("情况描述"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("事故经过、调查结论和处理文件文号。"),
+    )
     evidence = forms.FileField(
-        label=_("证明材料"), required=False,
+        label=_("证明材料"),
+        required=False,
         help_text=_("选填：PDF、JPG 或 PNG，不超过 10 MB。"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -294,7 +347,9 @@ class IncidentForm(ServiceForm):
             raise forms.ValidationError(error.message) from error
         self.enterprise = Enterprise.objects.visible_to(self.user).filter(credit_code=code).first()
         if self.enterprise is None:
-            raise forms.ValidationError(_("企业名录中没有统一社会信用代码为 {code} 的企业。").format(code=code))
+            raise forms.ValidationError(
+                _("企业名录中没有统一社会信用代码为 {code} 的企业。").format(code=code)
+            )
         return code
 
     def clean_evidence(self) -> UploadedFile | None:
@@ -308,8 +363,14 @@ class IncidentForm(ServiceForm):
         data = self.cleaned_data
         try:
             return services.incident_record(
-                actor=self.user, enterprise=self.enterprise, kind=data["kind"], severity=data["severity"],
-                occurred_on=data["occurred_on"], description=data["description"], evidence=data.get("evidence"))
+                actor=self.user,
+                enterprise=self.enterprise,
+                kind=data["kind"],
+                severity=data["severity"],
+                occurred_on=data["occurred_on"],
+                description=data["description"],
+                evidence=data.get("evidence"),
+            )
         except InvalidInput as error:
             self.add_service_errors(error)
             raise

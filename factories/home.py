@@ -136,32 +136,53 @@ def _city_grading_steps(user: Any) -> list[Step]:
             parts.append(_("{n} 个评价结果待审核发布公示").format(n=to_publish))
         if to_finalize:
             parts.append(_("{n} 个评价公示期已满，待正式发布").format(n=to_finalize))
-        steps.append(Step(title=_("分级评价"), text="；".join(str(p) for p in parts) + "。",
-                          url=reverse("factories:run_list"), count=attention, urgent=True))
+        steps.append(
+            Step(
+                title=_("分级评价"),
+                text="；".join(str(p) for p in parts) + "。",
+                url=reverse("factories:run_list"),
+                count=attention,
+                urgent=True,
+            )
+        )
     pending = RevocationProposal.objects.visible_to(user).filter(
-        status=ProposalStatus.PROPOSED, run__is_simulation=False)
+        status=ProposalStatus.PROPOSED, run__is_simulation=False
+    )
     # A rerun proposes again; count factories, not proposals.
     count = pending.values("enterprise_id").distinct().count()
     if count:
         runs_with_pending = list(pending.order_by("-run_id").values_list("run_id", flat=True).distinct()[:2])
-        url = (reverse("factories:run_detail", args=[runs_with_pending[0]]) + "#proposals"
-               if len(runs_with_pending) == 1 else reverse("factories:run_list"))
-        steps.append(Step(
-            title=_("撤销建议待确认"),
-            text=_("{n} 家绿色工厂被评价建议撤销称号，须由登记事故或发起评价以外的另一名市级工作人员确认或不予撤销。").format(
-                n=count),
-            url=url, count=count, urgent=True))
+        url = (
+            reverse("factories:run_detail", args=[runs_with_pending[0]]) + "#proposals"
+            if len(runs_with_pending) == 1
+            else reverse("factories:run_list")
+        )
+        steps.append(
+            Step(
+                title=_("撤销建议待确认"),
+                text=_(
+                    "{n} 家绿色工厂被评价建议撤销称号，须由登记事故或发起评价以外的另一名市级工作人员确认或不予撤销。"
+                ).format(n=count),
+                url=url,
+                count=count,
+                urgent=True,
+            )
+        )
     return steps
 
 
 def _enterprise_grading_steps(user: Any) -> list[Step]:
-    latest = (GradingResult.objects.visible_to(user).published().select_related("run")
-              .order_by("-year").first())
+    latest = (
+        GradingResult.objects.visible_to(user).published().select_related("run").order_by("-year").first()
+    )
     if latest is None:
         return []
-    return [Step(
-        title=_("本企业绿色工厂等级"),
-        text=_("{year}年度等级：{grade}（{status}）。查看评价说明，了解等级的评定依据和提升方向。").format(
-            year=latest.year, grade=latest.grade, status=latest.run.get_status_display()),
-        url=reverse("factories:my_grades"),
-    )]
+    return [
+        Step(
+            title=_("本企业绿色工厂等级"),
+            text=_(
+                "{year}年度等级：{grade}（{status}）。查看评价说明，了解等级的评定依据和提升方向。"
+            ).format(year=latest.year, grade=latest.grade, status=latest.run.get_status_display()),
+            url=reverse("factories:my_grades"),
+        )
+    ]

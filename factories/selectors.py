@@ -11,8 +11,6 @@ from factories import grading
 from factories.indicators import get_catalogue
 from factories.models import Enterprise, GradingResult, GradingRun, RunStatus
 
-GRADE_ORDER = {"AAAA": 4, "AAA": 3, "AA": 2, "A": 1}
-
 
 def published_grades(user: Any) -> QuerySet[GradingResult]:
     """The grades the public notice or final publication of each year shows, scoped to the user."""
@@ -26,7 +24,9 @@ def published_run(year: int) -> GradingRun | None:
 
 def recommendations(user: Any, year: int | None = None) -> QuerySet[GradingResult]:
     """City-level green factories graded AA or above in the published run (Art. 8)."""
-    queryset = published_grades(user).filter(tier="city", grade__in=["AA", "AAA", "AAAA"])
+    # A factory whose title has since been revoked is no longer recommended.
+    queryset = published_grades(user).filter(tier="city", grade__in=["AA", "AAA", "AAAA"],
+                                             enterprise__green_factory__status="active")
     if year is not None:
         queryset = queryset.filter(year=year)
     return queryset.order_by("-year", "-composite_score", "enterprise_id")
@@ -38,25 +38,27 @@ def run_diff(run: GradingRun, base: GradingRun | None = None) -> list[dict[str, 
     if base is None or base.pk == run.pk:
         return []
     old = dict(base.results.values_list("enterprise_id", "grade"))
+    order = {grade: rank for rank, grade in enumerate(reversed(grading.standard_from_dict(
+        run.standard.parameters).grades))}
     moves = []
     for result in run.results.select_related("enterprise", "district").order_by("enterprise__name"):
         before = old.pop(result.enterprise_id, None)
         if before != result.grade:
             moves.append({"enterprise": result.enterprise, "district": result.district, "from": before,
                           "to": result.grade, "decided_by": result.decided_by, "reasons": result.reasons,
-                          "direction": _direction(before, result.grade)})
+                          "direction": _direction(before, result.grade, order)})
     for enterprise in Enterprise.objects.filter(pk__in=old).select_related("district"):
         moves.append({"enterprise": enterprise, "district": enterprise.district, "from": old[enterprise.pk],
                       "to": None, "decided_by": "NOT_IN_POPULATION", "reasons": [], "direction": "out"})
     return moves
 
 
-def _direction(before: str | None, after: str | None) -> str:
+def _direction(before: str | None, after: str | None, order: dict[str, int]) -> str:
     if before is None:
         return "new"
     if after is None:
         return "out"
-    return "up" if GRADE_ORDER[after] > GRADE_ORDER[before] else "down"
+    return "up" if order.get(after, -1) > order.get(before, -1) else "down"
 
 
 def moves_by(run: GradingRun, base: GradingRun | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -83,17 +85,22 @@ def grade_distribution(results: QuerySet[GradingResult], by: str) -> list[dict[s
 
 def explanation(result: GradingResult) -> dict[str, Any]:
     """Everything the explanation card shows for one factory-year (§6 end), from the stored numbers."""
-    from reporting.models import AnnualSubmission, SubmissionStatus
+    from reporting.models import SubmissionStatus, SubmissionVersion
     from reporting.values import indicators_from_storage
 
     standard = grading.standard_from_dict(result.run.standard.parameters)
     catalogue = get_catalogue(standard.catalogue_version)
-    submissions = {s.year: s for s in AnnualSubmission.objects.filter(
-        enterprise_id=result.enterprise_id, year__in=(result.year, result.year - 1),
-        status=SubmissionStatus.CITY_VERIFIED)}
-    current = indicators_from_storage(submissions[result.year].indicators) if result.year in submissions else {}
-    previous = (indicators_from_storage(submissions[result.year - 1].indicators)
-                if result.year - 1 in submissions else {})
+    # The values the run graded: the locked version of each year's data current when the run started
+    # (a later correction makes a new version, which this card must not mix with the stored percentiles).
+    as_of = result.run.started_at or result.run.created_at
+    versions: dict[int, Any] = {}
+    for version in (SubmissionVersion.objects.filter(
+            submission__enterprise_id=result.enterprise_id, submission__year__in=(result.year, result.year - 1),
+            submission__status=SubmissionStatus.CITY_VERIFIED, created_at__lte=as_of)
+            .select_related("submission").order_by("version")):
+        versions[version.submission.year] = version.indicators
+    current = indicators_from_storage(versions[result.year]) if result.year in versions else {}
+    previous = indicators_from_storage(versions[result.year - 1]) if result.year - 1 in versions else {}
     details = result.details
     indicators = []
     for indicator in catalogue.indicators:

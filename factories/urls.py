@@ -23,14 +23,18 @@ urlpatterns = [
     path("grading/runs/<int:pk>/", views_grading.RunDetailView.as_view(), name="run_detail"),
     path("grading/runs/<int:pk>/progress/", views_grading.RunProgressView.as_view(), name="run_progress"),
     path(
-        "grading/runs/<int:pk>/publish/", views_grading.RunActionView.as_view(action="publish"), name="run_publish"
+        "grading/runs/<int:pk>/publish/",
+        views_grading.RunActionView.as_view(action="publish"),
+        name="run_publish",
     ),
     path(
         "grading/runs/<int:pk>/finalize/",
         views_grading.RunActionView.as_view(action="finalize"),
         name="run_finalize",
     ),
-    path("grading/runs/<int:pk>/retry/", views_grading.RunActionView.as_view(action="retry"), name="run_retry"),
+    path(
+        "grading/runs/<int:pk>/retry/", views_grading.RunActionView.as_view(action="retry"), name="run_retry"
+    ),
     path(
         "grading/proposals/<int:pk>/confirm/",
         views_grading.ProposalDecisionView.as_view(action="confirm"),
@@ -49,9 +53,13 @@ urlpatterns = [
         name="standard_new_version",
     ),
     path(
-        "grading/standards/<int:pk>/edit/", views_grading.StandardFormView.as_view(edit=True), name="standard_edit"
+        "grading/standards/<int:pk>/edit/",
+        views_grading.StandardFormView.as_view(edit=True),
+        name="standard_edit",
     ),
-    path("grading/standards/<int:pk>/adopt/", views_grading.StandardAdoptView.as_view(), name="standard_adopt"),
+    path(
+        "grading/standards/<int:pk>/adopt/", views_grading.StandardAdoptView.as_view(), name="standard_adopt"
+    ),
     path("grading/grades/", views_grading.GradeListView.as_view(), name="grade_list"),
     path("grading/my-grades/", views_grading.MyGradesView.as_view(), name="my_grades"),
     path(

@@ -8,11 +8,12 @@ Views are thin: runs come from `selectors.runs_for(user)`, grades from `selector
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -47,7 +48,7 @@ from factories.models import (
     Tier,
 )
 from factories.services import grading as services
-from factories.views import RolesMixin, ServiceFormView, sort_headers
+from factories.views import RolesMixin, ServiceFormView, signed_in, sort_headers
 from reporting.charts import GRADE_COLORS, bar_chart, line_chart, radar_chart
 from reporting.forms import localized
 
@@ -94,23 +95,37 @@ DECIDED_BY_LABELS = {
 
 # Every reason code of factories.grading, as a plain sentence with the numbers of the card.
 REASON_TEXTS = {
-    "BAND": _("按对标组排名和综合得分评定为 {grade} 级：综合得分 C = {C}，排名位置 q = {q}"
-              "（对标组中得分高于本企业的占 {q_pct}）。"),
+    "BAND": _(
+        "按对标组排名和综合得分评定为 {grade} 级：综合得分 C = {C}，排名位置 q = {q}"
+        "（对标组中得分高于本企业的占 {q_pct}）。"
+    ),
     "FLOOR_BLOCK": _("按排名可进入 {grade} 档，但综合得分 C = {C} 低于该档最低分 {c_min}。"),
     "AAAA_DIMENSION_BLOCK": _("按排名可进入 {grade} 档，但以下维度得分低于 {dimension_min}：{dimensions}。"),
-    "PEER_FALLBACK": _("本行业（{division}）有经复核数据的绿色工厂只有 {division_count} 家，少于 {min_peer} 家，"
-                       "因此与全部 {peer_count} 家有数据的绿色工厂比较。"),
+    "PEER_FALLBACK": _(
+        "本行业（{division}）有经复核数据的绿色工厂只有 {division_count} 家，少于 {min_peer} 家，"
+        "因此与全部 {peer_count} 家有数据的绿色工厂比较。"
+    ),
     "NO_IMPROVEMENT_SCORE": _("没有绿色化提升得分 S（{cause}），综合得分 C 取水平得分 L。"),
     "NO_SCORE": _("没有适用的指标，无法计算得分，计算等级为最低档。"),
-    "FIRST_YEAR": _("本年度首次认定为市级绿色工厂，评为 {grade} 级（《管理办法》第七条）；按得分计算的等级为 {computed_grade}。"),
+    "FIRST_YEAR": _(
+        "本年度首次认定为市级绿色工厂，评为 {grade} 级（《管理办法》第七条）；按得分计算的等级为 {computed_grade}。"
+    ),
     "NO_DATA_FIRST_YEAR": _("首年认定且本年度未报送经复核的数据，评为 {grade} 级。"),
-    "NO_DATA_DOWNGRADE": _("本年度未报送经复核的数据（不履行职责，第九条）：由上一年度的 {previous_grade} 级"
-                           "降一档为 {grade} 级。"),
+    "NO_DATA_DOWNGRADE": _(
+        "本年度未报送经复核的数据（不履行职责，第九条）：由上一年度的 {previous_grade} 级"
+        "降一档为 {grade} 级。"
+    ),
     "NO_DATA_NO_PREVIOUS_GRADE": _("本年度未报送经复核的数据，且没有上一年度等级，评为 {grade} 级。"),
-    "NO_DATA_SECOND_YEAR_REVOKE": _("连续两年未报送经复核的数据，建议撤销绿色工厂称号（第九条，须市级工作人员确认）。"),
+    "NO_DATA_SECOND_YEAR_REVOKE": _(
+        "连续两年未报送经复核的数据，建议撤销绿色工厂称号（第九条，须市级工作人员确认）。"
+    ),
     "INCIDENT_GENERAL_DOWN": _("发生{severity}{kind}，等级由 {from} 降一档为 {to}（第九条）。"),
-    "INCIDENT_LARGE_CAP": _("发生{severity}{kind}，等级由 {from} 降为 {to}（第九条：较大事故等级最高为 A）。"),
-    "INCIDENT_REVOKE": _("发生{severity}{kind}，建议撤销绿色工厂称号（第九条，须另一名市级工作人员确认后生效）。"),
+    "INCIDENT_LARGE_CAP": _(
+        "发生{severity}{kind}，等级由 {from} 降为 {to}（第九条：较大事故等级最高为 A）。"
+    ),
+    "INCIDENT_REVOKE": _(
+        "发生{severity}{kind}，建议撤销绿色工厂称号（第九条，须另一名市级工作人员确认后生效）。"
+    ),
     "NOT_IN_POPULATION": _("年末不是有效的绿色工厂，不在本次评价范围内。"),
 }
 FALSIFICATION_REVOKE = _("存在弄虚作假行为，建议撤销绿色工厂称号（第九条，须另一名市级工作人员确认后生效）。")
@@ -119,12 +134,21 @@ NO_IMPROVEMENT_CAUSES = {
     "no_comparable_indicator": _("两个年度没有可比的指标"),
 }
 # Rules that changed the grade computed from the scores (§6.9).
-OVERRIDE_CODES = frozenset({"FIRST_YEAR", "NO_DATA_FIRST_YEAR", "NO_DATA_DOWNGRADE", "NO_DATA_NO_PREVIOUS_GRADE",
-                            "NO_DATA_SECOND_YEAR_REVOKE", "INCIDENT_GENERAL_DOWN", "INCIDENT_LARGE_CAP",
-                            "INCIDENT_REVOKE"})
+OVERRIDE_CODES = frozenset(
+    {
+        "FIRST_YEAR",
+        "NO_DATA_FIRST_YEAR",
+        "NO_DATA_DOWNGRADE",
+        "NO_DATA_NO_PREVIOUS_GRADE",
+        "NO_DATA_SECOND_YEAR_REVOKE",
+        "INCIDENT_GENERAL_DOWN",
+        "INCIDENT_LARGE_CAP",
+        "INCIDENT_REVOKE",
+    }
+)
 EFFECT_LABELS = {
     grading.IncidentEffect.REVOKE: _("建议撤销称号"),
-    grading.IncidentEffect.CAP_AT_LOWEST: _("等级最高为最低档"),
+    grading.IncidentEffect.CAP_AT_LOWEST: _("当年等级最高为 {lowest}"),
     grading.IncidentEffect.ONE_BAND_DOWN: _("等级降一档"),
 }
 INDICATOR_STATUS = {
@@ -190,17 +214,24 @@ class ReasonWriter:
             params["q_pct"] = f"{params['q'] * 100:.1f}%"
             params["q"] = f"{params['q']:.3f}"
         if "dimensions" in params:
-            params["dimensions"] = "、".join(f"{self.dimension(k)} {f2(v)}" for k, v in params["dimensions"].items())
+            params["dimensions"] = "、".join(
+                f"{self.dimension(k)} {f2(v)}" for k, v in params["dimensions"].items()
+            )
         if "division" in params:
             params["division"] = self.industry(params["division"])
         if "kind" in params:
-            params["kind"] = IncidentKind(params["kind"]).label if params["kind"] in IncidentKind.values else ""
+            params["kind"] = (
+                IncidentKind(params["kind"]).label if params["kind"] in IncidentKind.values else ""
+            )
         if "severity" in params:
             severity = params["severity"]
-            params["severity"] = IncidentSeverity(severity).label if severity in IncidentSeverity.values else ""
+            params["severity"] = (
+                IncidentSeverity(severity).label if severity in IncidentSeverity.values else ""
+            )
         if "cause" in params:
             params["cause"] = NO_IMPROVEMENT_CAUSES.get(params["cause"], params["cause"])
-        params.setdefault("computed_grade", "—")
+        if params.get("computed_grade") is None:
+            params["computed_grade"] = "—"
         try:
             return str(template).format(**params)
         except (KeyError, IndexError):
@@ -234,9 +265,15 @@ class RunListView(RolesMixin, ScopedListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[GradingRun]:
-        return selectors.runs_for(self.request.user).annotate(
-            pending_proposals=Count("revocation_proposals", filter=Q(revocation_proposals__status="proposed"))
-        ).order_by("-year", "-created_at", "-id")
+        return (
+            selectors.runs_for(self.request.user)
+            .annotate(
+                pending_proposals=Count(
+                    "revocation_proposals", filter=Q(revocation_proposals__status="proposed")
+                )
+            )
+            .order_by("-year", "-created_at", "-id")
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -288,17 +325,25 @@ class RunDetailView(RolesMixin, ScopedDetailView):
         "grade": "grade",
     }
     columns = [
-        ("name", _("企业")), (None, _("管理单位")), (None, _("行业")), (None, _("级别")),
-        ("l", _("水平 L")), ("s", _("提升 S")), ("c", _("综合 C")), ("q", _("排名 q")), (None, _("对标组")),
-        (None, _("计算等级")), ("grade", _("最终等级")), (None, _("决定规则")), (None, _("撤销建议")),
+        ("name", _("企业")),
+        ("l", _("水平 L")),
+        ("s", _("提升 S")),
+        ("c", _("综合 C")),
+        ("q", _("排名 q")),
+        (None, _("对标组")),
+        (None, _("计算等级")),
+        ("grade", _("最终等级")),
+        (None, _("决定规则")),
+        (None, _("撤销建议")),
     ]
 
     def get_queryset(self) -> QuerySet[GradingRun]:
         return selectors.runs_for(self.request.user)
 
     def results(self, run: GradingRun) -> QuerySet[GradingResult]:
-        queryset = ResultFilter(self.request.GET, queryset=run.results.select_related(
-            "enterprise", "district", "industry")).qs
+        queryset = ResultFilter(
+            self.request.GET, queryset=run.results.select_related("enterprise", "district", "industry")
+        ).qs
         key = self.request.GET.get("sort") or "-c"
         field = self.ordering_fields.get(key.lstrip("-"), "composite_score")
         expression = F(field).desc(nulls_last=True) if key.startswith("-") else F(field).asc(nulls_last=True)
@@ -313,7 +358,10 @@ class RunDetailView(RolesMixin, ScopedDetailView):
         can_manage = can(user, "grading.manage")
         finished = run.status not in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED)
         context.update(
-            run=run, badge=run_badge(run.status), can_manage=can_manage, finished=finished,
+            run=run,
+            badge=run_badge(run.status),
+            can_manage=can_manage,
+            finished=finished,
             can_decide=can(user, "incident.manage") and not run.is_simulation,
             progress_message=self.progress_message(run),
             current_published=run.is_published and run.superseded_by_id is None,
@@ -321,24 +369,31 @@ class RunDetailView(RolesMixin, ScopedDetailView):
         if finished:
             context.update(self.outcome(run, writer))
             page = Paginator(self.results(run), self.paginate_by).get_page(request.GET.get("page"))
-            for result in page.object_list:
+            shown: list[Any] = list(page.object_list)  # decorated for display below
+            for result in shown:
                 result.rule_label = decided_label(result.decided_by)
                 result.rule_text = writer.rule(result.decided_by, result.reasons)
             query = request.GET.copy()
             query.pop("page", None)
             context.update(
-                page_obj=page, is_paginated=page.has_other_pages(), results=page.object_list,
-                querystring=query.urlencode(), headers=sort_headers(request, self.columns),
+                page_obj=page,
+                is_paginated=page.has_other_pages(),
+                results=shown,
+                querystring=query.urlencode(),
+                headers=sort_headers(request, self.columns),
                 values={k: request.GET.get(k, "") for k in ("district", "industry", "grade", "tier")},
                 districts=District.objects.filter(pk__in=run.results.values("district_id")).order_by("code"),
                 industries=Industry.objects.filter(pk__in=run.results.values("industry_id")),
-                grades=GRADES, tiers=Tier.choices,
+                grades=GRADES,
+                tiers=Tier.choices,
             )
             context["filtered"] = any(context["values"].values())
             context.update(self.diff(run, writer))
         if can_manage and run.status == RunStatus.SUCCEEDED and not run.is_simulation:
             context["publish_form"] = PublishForm(user=user, run=run)
-        context["can_finalize"] = can_manage and context["current_published"] and run.status == RunStatus.PUBLISHED
+        context["can_finalize"] = (
+            can_manage and context["current_published"] and run.status == RunStatus.PUBLISHED
+        )
         context["notice_running"] = bool(run.notice_to and run.notice_to >= timezone.localdate())
         context["proposals"] = self.proposals(run)
         return context
@@ -356,19 +411,21 @@ class RunDetailView(RolesMixin, ScopedDetailView):
             total=Count("id"),
             revocations=Count("id", filter=Q(revocation_proposed=True)),
             no_data=Count("id", filter=Q(computed_grade="")),
+            aa_or_above=Count("id", filter=Q(grade__in=["AA", "AAA", "AAAA"])),
             overridden=Count("id", filter=~Q(grade=F("computed_grade"))),
             **{f"final_{g}": Count("id", filter=Q(grade=g)) for g in GRADES},
             **{f"computed_{g}": Count("id", filter=Q(computed_grade=g)) for g in GRADES},
         )
         chart = bar_chart(
             [f"{g} {GRADE_NAMES[g]}" for g in GRADES],
-            [(str(_("按得分计算")), [counts[f"computed_{g}"] for g in GRADES]),
-             (str(_("最终等级")), [counts[f"final_{g}"] for g in GRADES])],
+            [
+                (str(_("按得分计算")), [counts[f"computed_{g}"] for g in GRADES]),
+                (str(_("最终等级")), [counts[f"final_{g}"] for g in GRADES]),
+            ],
             title=str(_("{year}年度各等级工厂数")).format(year=run.year),
             colors=["#81c784", "#1b5e20"],
         )
-        return {"counts": counts, "grade_chart": chart,
-                "grade_counts": [(g, counts[f"final_{g}"]) for g in GRADES]}
+        return {"counts": counts, "grade_chart": chart}
 
     def diff(self, run: GradingRun, writer: ReasonWriter) -> dict[str, Any]:
         base = selectors.published_run(run.year)
@@ -377,8 +434,11 @@ class RunDetailView(RolesMixin, ScopedDetailView):
         moves = selectors.run_diff(run, base)
         for move in moves:
             move["rule_text"] = writer.rule(move["decided_by"], move["reasons"])
-            move["other_texts"] = [writer.text(r) for r in move["reasons"]
-                                   if r.get("code") in OVERRIDE_CODES and r.get("code") != move["decided_by"]]
+            move["other_texts"] = [
+                writer.text(r)
+                for r in move["reasons"]
+                if r.get("code") in OVERRIDE_CODES and r.get("code") != move["decided_by"]
+            ]
         context: dict[str, Any] = {"base_run": base, "moves": moves}
         if run.is_simulation:
             by = selectors.moves_by(run, base)
@@ -387,13 +447,16 @@ class RunDetailView(RolesMixin, ScopedDetailView):
             context["moves_by"] = by
         return context
 
-    def proposals(self, run: GradingRun) -> list[RevocationProposal]:
-        proposals = list(RevocationProposal.objects.visible_to(self.request.user).filter(run=run)
-                         .select_related("enterprise", "incident__recorded_by", "decided_by"))
+    def proposals(self, run: GradingRun) -> list[Any]:
+        proposals: list[Any] = list(
+            RevocationProposal.objects.visible_to(self.request.user)
+            .filter(run=run)
+            .select_related("enterprise", "incident__recorded_by", "decided_by")
+        )
         for proposal in proposals:
-            proposal.badge = PROPOSAL_BADGES.get(proposal.status, "badge-draft")  # type: ignore[call-overload]
+            proposal.badge = PROPOSAL_BADGES.get(proposal.status, "badge-draft")
             proposal.reason_label = PROPOSAL_REASONS.get(proposal.reason, proposal.reason)
-            recorder = proposal.incident.recorded_by if proposal.incident_id else run.started_by
+            recorder = proposal.incident.recorded_by if proposal.incident is not None else run.started_by
             proposal.first_person = recorder
             proposal.same_person = recorder is not None and recorder.pk == self.request.user.pk
         return proposals
@@ -406,8 +469,15 @@ class RunProgressView(RolesMixin, RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> JsonResponse:
         run = get_object_or_404(selectors.runs_for(request.user), pk=pk)
-        response = JsonResponse({"status": run.status, "progress": run.progress, "done": run.done,
-                                 "total": run.total, "message": RunDetailView.progress_message(run)})
+        response = JsonResponse(
+            {
+                "status": run.status,
+                "progress": run.progress,
+                "done": run.done,
+                "total": run.total,
+                "message": RunDetailView.progress_message(run),
+            }
+        )
         response["Cache-Control"] = "no-store"
         return response
 
@@ -428,11 +498,15 @@ class RunActionView(RoleRequiredMixin, View):
                 if not form.is_valid():
                     for errors in form.errors.values():
                         for error in errors:
-                            messages.error(request, error)
+                            messages.error(request, str(error))
                     return HttpResponseRedirect(target + "#publish")
                 run = form.save()
-                messages.success(request, str(_("已发布公示（{start} 至 {end}），相关企业已收到通知。")).format(
-                    start=run.notice_from, end=run.notice_to))
+                messages.success(
+                    request,
+                    str(_("已发布公示（{start} 至 {end}），相关企业已收到通知。")).format(
+                        start=run.notice_from, end=run.notice_to
+                    ),
+                )
             elif self.action == "finalize":
                 services.grading_run_finalize(actor=request.user, run=run)
                 messages.success(request, str(_("{year}年度评价结果已正式发布。")).format(year=run.year))
@@ -452,19 +526,24 @@ class ProposalDecisionView(RoleRequiredMixin, View):
     action = ""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        proposal = get_object_or_404(RevocationProposal.objects.visible_to(request.user)
-                                     .select_related("enterprise"), pk=pk)
+        proposal = get_object_or_404(
+            RevocationProposal.objects.visible_to(request.user).select_related("enterprise"), pk=pk
+        )
         note = request.POST.get("note", "")
         fallback = reverse("factories:run_detail", args=[proposal.run_id]) + "#proposals"
         try:
             if self.action == "confirm":
                 services.revocation_confirm(actor=request.user, proposal=proposal, note=note)
-                messages.success(request, str(_("已确认撤销“{name}”的绿色工厂称号。")).format(
-                    name=proposal.enterprise.name))
+                messages.success(
+                    request,
+                    str(_("已确认撤销“{name}”的绿色工厂称号。")).format(name=proposal.enterprise.name),
+                )
             else:
                 services.revocation_dismiss(actor=request.user, proposal=proposal, note=note)
-                messages.success(request, str(_("已决定不予撤销“{name}”的绿色工厂称号。")).format(
-                    name=proposal.enterprise.name))
+                messages.success(
+                    request,
+                    str(_("已决定不予撤销“{name}”的绿色工厂称号。")).format(name=proposal.enterprise.name),
+                )
         except DomainError as error:
             show_errors(request, error)
         return HttpResponseRedirect(_safe_next(request, fallback))
@@ -481,25 +560,58 @@ def describe_standard(standard: GradingStandard) -> dict[str, Any]:
     total = sum(engine.weights.values()) or 1
     indicators_by_dimension: dict[str, list[Any]] = {}
     for indicator in catalogue.indicators:
-        indicators_by_dimension.setdefault(indicator.dimension, []).append({
-            "code": indicator.code, "name": localized(indicator.name_zh, indicator.name_en),
-            "unit": indicator.unit, "up": indicator.direction == Direction.UP,
-        })
+        indicators_by_dimension.setdefault(indicator.dimension, []).append(
+            {
+                "code": indicator.code,
+                "name": localized(indicator.name_zh, indicator.name_en),
+                "unit": indicator.unit,
+                "up": indicator.direction == Direction.UP,
+            }
+        )
     weights = [
-        {"name": localized(d.name_zh, d.name_en), "weight": engine.weights.get(d.code, 0),
-         "share": 100 * engine.weights.get(d.code, 0) / total, "indicators": indicators_by_dimension.get(d.code, [])}
+        {
+            "name": localized(d.name_zh, d.name_en),
+            "weight": engine.weights.get(d.code, 0),
+            "share": 100 * engine.weights.get(d.code, 0) / total,
+            "indicators": indicators_by_dimension.get(d.code, []),
+        }
         for d in catalogue.dimensions
     ]
-    bands = [{"grade": b.grade, "name": GRADE_NAMES.get(b.grade, ""), "q_below": b.q_below,
-              "q_pct": None if b.q_below is None else f"{b.q_below * 100:g}%", "c_min": b.c_min,
-              "dimension_min": b.dimension_min} for b in engine.bands]
-    kinds = [{"label": IncidentKind(k).label, "effect": EFFECT_LABELS[v]} for k, v in engine.kind_effects.items()
-             if k in IncidentKind.values]
-    severities = [{"label": IncidentSeverity(k).label, "effect": EFFECT_LABELS[v]}
-                  for k, v in engine.severity_effects.items() if k in IncidentSeverity.values]
-    return {"engine": engine, "catalogue": catalogue, "weights": weights, "bands": bands,
-            "kind_effects": kinds, "severity_effects": severities, "lowest": engine.lowest_grade,
-            "improvement_span": f"{engine.improvement_clip * 100:g}%"}
+    bands = [
+        {
+            "grade": b.grade,
+            "name": GRADE_NAMES.get(b.grade, ""),
+            "q_below": b.q_below,
+            "q_pct": None if b.q_below is None else f"{b.q_below * 100:g}%",
+            "c_min": b.c_min,
+            "dimension_min": b.dimension_min,
+        }
+        for b in engine.bands
+    ]
+    kinds = [
+        {"label": IncidentKind(k).label, "effect": effect_label(engine, v)}
+        for k, v in engine.kind_effects.items()
+        if k in IncidentKind.values
+    ]
+    severities = [
+        {"label": IncidentSeverity(k).label, "effect": effect_label(engine, v)}
+        for k, v in engine.severity_effects.items()
+        if k in IncidentSeverity.values
+    ]
+    return {
+        "engine": engine,
+        "catalogue": catalogue,
+        "weights": weights,
+        "bands": bands,
+        "kind_effects": kinds,
+        "severity_effects": severities,
+        "lowest": engine.lowest_grade,
+        "improvement_span": f"{engine.improvement_clip * 100:g}%",
+    }
+
+
+def effect_label(engine: grading.GradingStandard, effect: grading.IncidentEffect) -> str:
+    return str(EFFECT_LABELS[effect]).format(lowest=engine.lowest_grade)
 
 
 def standard_in_force_or_none(year: int) -> GradingStandard | None:
@@ -538,20 +650,25 @@ class StandardDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         standard: GradingStandard = self.object
-        user = self.request.user
+        user = signed_in(self.request)
         can_manage = can(user, "grading.manage")
         draft = standard.status == StandardStatus.DRAFT
         used = used_by_published_run(standard)
         in_force = standard_in_force_or_none(timezone.localdate().year)
         context.update(
-            described=describe_standard(standard), can_manage=can_manage, is_draft=draft,
-            used_by_published=used, editable=can_manage and draft and not used,
+            described=describe_standard(standard),
+            can_manage=can_manage,
+            is_draft=draft,
+            used_by_published=used,
+            editable=can_manage and draft and not used,
             in_force=in_force is not None and in_force.pk == standard.pk,
             runs=selectors.runs_for(user).filter(standard=standard)[:20] if user.sees_whole_city else [],
         )
         if can_manage and draft:
             context["adopt_form"] = AdoptForm(user=user, standard=standard)
-            context["simulate_form"] = RunStartForm(user=user, initial={"standard": standard.pk, "simulation": True})
+            context["simulate_form"] = RunStartForm(
+                user=user, initial={"standard": standard.pk, "simulation": True}
+            )
         return context
 
 
@@ -565,9 +682,15 @@ class StandardFormView(RoleRequiredMixin, ServiceFormView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated and can(request.user, "grading.manage"):
-            self.standard = get_object_or_404(GradingStandard.objects.visible_to(request.user), pk=kwargs["pk"])
-            if self.edit and (self.standard.status != StandardStatus.DRAFT or used_by_published_run(self.standard)):
-                messages.error(request, str(_("该标准版本已采用或已用于发布的评价结果，不能修改；请基于它创建新版本。")))
+            self.standard = get_object_or_404(
+                GradingStandard.objects.visible_to(request.user), pk=kwargs["pk"]
+            )
+            if self.edit and (
+                self.standard.status != StandardStatus.DRAFT or used_by_published_run(self.standard)
+            ):
+                messages.error(
+                    request, str(_("该标准版本已采用或已用于发布的评价结果，不能修改；请基于它创建新版本。"))
+                )
                 return redirect("factories:standard_detail", pk=self.standard.pk)
         return super().dispatch(request, *args, **kwargs)
 
@@ -604,14 +727,18 @@ class StandardAdoptView(RoleRequiredMixin, View):
         try:
             if form.is_valid():
                 standard = form.save()
-                messages.success(request, str(_("{label} 自 {date} 起生效。")).format(
-                    label=standard.label, date=standard.valid_from))
+                messages.success(
+                    request,
+                    str(_("{label} 自 {date} 起生效。")).format(
+                        label=standard.label, date=standard.valid_from
+                    ),
+                )
         except DomainError as error:
             show_errors(request, error)
         else:
             for errors in form.errors.values():
                 for text in errors:
-                    messages.error(request, text)
+                    messages.error(request, str(text))
         return redirect("factories:standard_detail", pk=standard.pk)
 
 
@@ -630,7 +757,7 @@ class GradeListView(RoleRequiredMixin, ListView):
     filter_params = ("year", "district", "industry", "grade", "tier", "q")
 
     def is_enterprise(self) -> bool:
-        return self.request.user.role == Role.ENTERPRISE
+        return signed_in(self.request).role == Role.ENTERPRISE
 
     def get_template_names(self) -> list[str]:
         return ["factories/grading/my_grades.html"] if self.is_enterprise() else [self.template_name]
@@ -646,14 +773,15 @@ class GradeListView(RoleRequiredMixin, ListView):
         queryset = self.filterset.qs
         term = self.request.GET.get("q", "").strip()
         if term:
-            queryset = queryset.filter(Q(enterprise__name__icontains=term)
-                                       | Q(enterprise__credit_code__icontains=term.upper()))
+            queryset = queryset.filter(
+                Q(enterprise__name__icontains=term) | Q(enterprise__credit_code__icontains=term.upper())
+            )
         self.filtered = queryset
         return queryset.order_by("-year", F("composite_score").desc(nulls_last=True), "enterprise__name")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = self.request.user
+        user = signed_in(self.request)
         context["is_enterprise"] = self.is_enterprise()
         if self.is_enterprise():
             return {**context, **self.my_context(list(context["object_list"]))}
@@ -662,8 +790,12 @@ class GradeListView(RoleRequiredMixin, ListView):
         values = {name: self.request.GET.get(name, "") for name in self.filter_params}
         rows = selectors.grade_distribution(self.filtered, "year")
         context.update(
-            querystring=query.urlencode(), values=values, filtered=any(values.values()),
-            years=published_years(user), grades=GRADES, tiers=Tier.choices,
+            querystring=query.urlencode(),
+            values=values,
+            filtered=any(values.values()),
+            years=published_years(user),
+            grades=GRADES,
+            tiers=Tier.choices,
             sees_whole_city=user.sees_whole_city,
             districts=District.objects.in_force_on(timezone.localdate()).order_by("code"),
             industries=Industry.objects.all(),
@@ -671,24 +803,34 @@ class GradeListView(RoleRequiredMixin, ListView):
             chart=bar_chart(
                 [str(_("{year}年度")).format(year=r["key"]) for r in rows],
                 [(g, [r[g] for r in rows]) for g in GRADES],
-                title=str(_("等级分布（当前筛选条件）")), stacked=True,
+                title=str(_("等级分布（当前筛选条件）")),
+                stacked=True,
                 colors=[GRADE_COLORS[g] for g in GRADES],
-            ) if rows else None,
+            )
+            if rows
+            else None,
         )
         return context
 
-    def my_context(self, grades: list[GradingResult]) -> dict[str, Any]:
+    def my_context(self, grades: list[Any]) -> dict[str, Any]:
         writer = ReasonWriter()
         for result in grades:
             result.rule_text = writer.rule(result.decided_by, result.reasons)
         chronological = sorted(grades, key=lambda r: r.year)
-        chart = line_chart(
-            [str(_("{year}年度")).format(year=r.year) for r in chronological],
-            [(str(_("综合得分 C")), [r.composite_score for r in chronological]),
-             (str(_("水平得分 L")), [r.level_score for r in chronological]),
-             (str(_("提升得分 S")), [r.improvement_score for r in chronological])],
-            title=str(_("本企业历年得分")), y_max=100,
-        ) if len(chronological) > 1 else None
+        chart = (
+            line_chart(
+                [str(_("{year}年度")).format(year=r.year) for r in chronological],
+                [
+                    (str(_("综合得分 C")), [r.composite_score for r in chronological]),
+                    (str(_("水平得分 L")), [r.level_score for r in chronological]),
+                    (str(_("提升得分 S")), [r.improvement_score for r in chronological]),
+                ],
+                title=str(_("本企业历年得分")),
+                y_max=100,
+            )
+            if len(chronological) > 1
+            else None
+        )
         return {"latest": grades[0] if grades else None, "chart": chart}
 
 
@@ -696,7 +838,7 @@ class MyGradesView(GradeListView):
     """The link of the 'grade published' notification: an enterprise's own grades (others: the list)."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and request.user.role != Role.ENTERPRISE:
+        if request.user.is_authenticated and signed_in(request).role != Role.ENTERPRISE:
             return redirect("factories:grade_list")
         return super().dispatch(request, *args, **kwargs)
 
@@ -708,8 +850,11 @@ class ExplanationView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        result = get_object_or_404(selectors.published_grades(self.request.user).select_related("run__standard"),
-                                   pk=kwargs["result_pk"])
+        user = signed_in(self.request)
+        result = get_object_or_404(
+            selectors.published_grades(user).select_related("run__standard"),
+            pk=kwargs["result_pk"],
+        )
         card = selectors.explanation(result)
         standard = card["standard"]
         writer = ReasonWriter(standard.parameters.get("catalogue_version"))
@@ -718,29 +863,50 @@ class ExplanationView(RoleRequiredMixin, TemplateView):
         indicators = []
         for row in card["indicators"]:
             rate = row["rate"]
-            indicators.append({
-                **row, "name": names.get(row["code"], row["name"]),
-                "value": _plain(row["value"]), "previous": _plain(row["previous"]),
-                "status_label": INDICATOR_STATUS.get(row["status"], row["status"]),
-                "up": row["direction"] == Direction.UP,
-                "percentile": None if row["percentile"] is None else f"{row['percentile']:.1f}",
-                "rate": None if rate is None else f"{rate * 100:+.1f}%",
-                "rate_sign": 0 if rate is None else (1 if rate > 0 else -1 if rate < 0 else 0),
-            })
+            indicators.append(
+                {
+                    **row,
+                    "name": names.get(row["code"], row["name"]),
+                    "value": _plain(row["value"]),
+                    "previous": _plain(row["previous"]),
+                    "value_exact": row["value"],
+                    "previous_exact": row["previous"],
+                    "status_label": INDICATOR_STATUS.get(row["status"], row["status"]),
+                    "up": row["direction"] == Direction.UP,
+                    "percentile": None if row["percentile"] is None else f"{row['percentile']:.1f}",
+                    "rate": None if rate is None else f"{rate * 100:+.1f}%",
+                    "rate_sign": 0 if rate is None else (1 if rate > 0 else -1 if rate < 0 else 0),
+                }
+            )
         total_weight = sum(d["weight"] or 0 for d in card["dimensions"] if d["score"] is not None) or 1
-        dimensions = [{**d, "name": writer.dimension(d["code"]), "score": f2(d["score"]),
-                       "raw": d["score"], "share": None if d["score"] is None else 100 * (d["weight"] or 0) / total_weight,
-                       "improvement": None if d["improvement"] is None else f"{d['improvement'] * 100:+.1f}%"}
-                      for d in card["dimensions"]]
+        dimensions = [
+            {
+                **d,
+                "name": writer.dimension(d["code"]),
+                "score": f2(d["score"]),
+                "raw": d["score"],
+                "share": None if d["score"] is None else 100 * (d["weight"] or 0) / total_weight,
+                "improvement": None if d["improvement"] is None else f"{d['improvement'] * 100:+.1f}%",
+            }
+            for d in card["dimensions"]
+        ]
         scored = [d for d in dimensions if d["raw"] is not None]
-        radar = radar_chart(
-            [d["name"] for d in scored],
-            [(str(result.enterprise.name), [d["raw"] for d in scored]),
-             (str(_("对标组中位水平（50）")), [50.0] * len(scored))],
-            title=str(_("各维度得分 D（百分位，满分 100）")),
-        ) if scored else None
-        reasons = [{"code": r.get("code"), "text": writer.text(r), "override": r.get("code") in OVERRIDE_CODES}
-                   for r in result.reasons]
+        radar = (
+            radar_chart(
+                [d["name"] for d in scored],
+                [
+                    (str(result.enterprise.name), [d["raw"] for d in scored]),
+                    (str(_("对标组中位水平（50）")), [50.0] * len(scored)),
+                ],
+                title=str(_("各维度得分 D（百分位，满分 100）")),
+            )
+            if scored
+            else None
+        )
+        reasons = [
+            {"code": r.get("code"), "text": writer.text(r), "override": r.get("code") in OVERRIDE_CODES}
+            for r in result.reasons
+        ]
         if result.peer_group == grading.PEER_GROUP_ALL:
             peer_label = str(_("全部绿色工厂（不分行业）"))
         elif result.peer_group:
@@ -748,16 +914,27 @@ class ExplanationView(RoleRequiredMixin, TemplateView):
         else:
             peer_label = ""
         context.update(
-            result=result, card=card, standard=standard, indicators=indicators, dimensions=dimensions,
-            radar=radar, reasons=reasons, overrides=[r for r in reasons if r["override"]],
-            rule_text=writer.rule(result.decided_by, result.reasons), rule_label=decided_label(result.decided_by),
-            peer_label=peer_label, next_band=self.next_band(card["next_band"], writer),
-            L=f2(result.level_score), S=f2(result.improvement_score), C=f2(result.composite_score),
+            result=result,
+            card=card,
+            standard=standard,
+            indicators=indicators,
+            dimensions=dimensions,
+            radar=radar,
+            reasons=reasons,
+            overrides=[r for r in reasons if r["override"] and r["code"] != result.decided_by],
+            rule_text=writer.rule(result.decided_by, result.reasons),
+            rule_label=decided_label(result.decided_by),
+            peer_label=peer_label,
+            next_band=self.next_band(card["next_band"], writer),
+            L=f2(result.level_score),
+            S=f2(result.improvement_score),
+            C=f2(result.composite_score),
             q_pct=None if result.q is None else f"{result.q * 100:.1f}%",
             bands=describe_standard(standard)["bands"],
-            back_url=reverse("factories:my_grades" if self.request.user.role == Role.ENTERPRISE
-                             else "factories:grade_list"),
-            sees_runs=self.request.user.sees_whole_city,
+            back_url=reverse(
+                "factories:my_grades" if user.role == Role.ENTERPRISE else "factories:grade_list"
+            ),
+            sees_runs=user.sees_whole_city,
         )
         return context
 
@@ -768,20 +945,27 @@ class ExplanationView(RoleRequiredMixin, TemplateView):
         if data.get("blocked_by") == "TOP_BAND":
             return {"kind": "top"}
         if data.get("blocked_by") == "DIMENSION_MIN":
-            return {"kind": "blocked", "grade": data["grade"],
-                    "dimensions": "、".join(writer.dimension(d) for d in data.get("blocking_dimensions", []))}
-        return {"kind": "gap", "grade": data["grade"], "c_needed": f2(data.get("c_needed")),
-                "c_gap": f2(data.get("c_gap"))}
+            return {
+                "kind": "blocked",
+                "grade": data["grade"],
+                "dimensions": "、".join(writer.dimension(d) for d in data.get("blocking_dimensions", [])),
+            }
+        return {
+            "kind": "gap",
+            "grade": data["grade"],
+            "c_needed": f2(data.get("c_needed")),
+            "c_gap": f2(data.get("c_gap")),
+        }
 
 
 def _plain(value: Any) -> str | None:
-    """A stored Decimal without trailing zeros or exponent (1.500000 → 1.5, 1E+2 → 100)."""
+    """A stored Decimal for reading: 4 decimals (6 below 0.01), no trailing zeros or exponent."""
     if value is None:
         return None
-    try:
-        return format(value.normalize(), "f")
-    except AttributeError:
+    if not isinstance(value, Decimal):
         return str(value)
+    places = Decimal("0.0001") if abs(value) >= Decimal("0.01") else Decimal("0.000001")
+    return format(value.quantize(places).normalize(), "f")
 
 
 class RecommendationListView(RolesMixin, RoleRequiredMixin, ListView):
@@ -798,7 +982,8 @@ class RecommendationListView(RolesMixin, RoleRequiredMixin, ListView):
         except ValueError:
             self.year = self.years[0] if self.years else 0
         queryset = selectors.recommendations(self.request.user, self.year).select_related(
-            "run", "enterprise__green_factory")
+            "run", "enterprise__green_factory"
+        )
         params = {k: v for k, v in self.request.GET.items() if k in ("district", "industry")}
         return GradeFilter(params, queryset=queryset).qs
 
@@ -810,10 +995,14 @@ class RecommendationListView(RolesMixin, RoleRequiredMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         values = {name: self.request.GET.get(name, "") for name in ("district", "industry")}
-        user = self.request.user
+        user = signed_in(self.request)
         context.update(
-            querystring=query.urlencode(), years=self.years, year=self.year, values=values,
-            filtered=any(values.values()), sees_whole_city=user.sees_whole_city,
+            querystring=query.urlencode(),
+            years=self.years,
+            year=self.year,
+            values=values,
+            filtered=any(values.values()),
+            sees_whole_city=user.sees_whole_city,
             districts=District.objects.in_force_on(timezone.localdate()).order_by("code"),
             industries=Industry.objects.all(),
         )
@@ -831,8 +1020,13 @@ class IncidentListView(RolesMixin, ScopedListView):
     template_name = "factories/grading/incident_list.html"
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Simulations propose revocations too, but only an official run's proposal can be decided.
+        official = RevocationProposal.objects.filter(run__is_simulation=False).select_related(
+            "run", "decided_by"
+        )
         queryset = queryset.select_related("enterprise__district", "recorded_by").prefetch_related(
-            "revocation_proposals__run", "revocation_proposals__decided_by")
+            Prefetch("revocation_proposals", queryset=official)
+        )
         for name in ("kind", "severity"):
             if self.request.GET.get(name):
                 queryset = queryset.filter(**{name: self.request.GET[name]})
@@ -850,15 +1044,23 @@ class IncidentListView(RolesMixin, ScopedListView):
                 standard = standard_in_force_or_none(year)
                 engines[year] = grading.standard_from_dict(standard.parameters) if standard else None
             engine = engines[year]
-            incident.effect = EFFECT_LABELS[engine.incident_effect(
-                grading.IncidentInput(incident.kind, incident.severity))] if engine else ""
+            incident.effect = (
+                effect_label(
+                    engine, engine.incident_effect(grading.IncidentInput(incident.kind, incident.severity))
+                )
+                if engine
+                else ""
+            )
             incident.proposals = list(incident.revocation_proposals.all())
             for proposal in incident.proposals:
-                proposal.badge = PROPOSAL_BADGES.get(proposal.status, "badge-draft")  # type: ignore[call-overload]
+                proposal.badge = PROPOSAL_BADGES.get(proposal.status, "badge-draft")
         values = {name: self.request.GET.get(name, "") for name in ("kind", "severity", "year")}
         context.update(
-            values=values, filtered=any(values.values()), kinds=IncidentKind.choices,
-            severities=IncidentSeverity.choices, can_manage=can(self.request.user, "incident.manage"),
+            values=values,
+            filtered=any(values.values()),
+            kinds=IncidentKind.choices,
+            severities=IncidentSeverity.choices,
+            can_manage=can(self.request.user, "incident.manage"),
         )
         return context
 
@@ -881,8 +1083,11 @@ class IncidentCreateView(RoleRequiredMixin, ServiceFormView):
 
     def get_success_message(self, result: Incident) -> str:
         return str(_("已登记“{name}”的{kind}（{severity}）。重新运行{year}年度评价后生效。")).format(
-            name=result.enterprise.name, kind=result.get_kind_display(), severity=result.get_severity_display(),
-            year=result.year)
+            name=result.enterprise.name,
+            kind=result.get_kind_display(),
+            severity=result.get_severity_display(),
+            year=result.year,
+        )
 
     def get_success_url_for(self, result: Incident) -> str:
         return reverse("factories:incident_list")

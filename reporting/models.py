@@ -248,3 +248,98 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("处理中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ExportJobQuerySet:
+        """An export belongs to whoever requested it; nobody else can see or download it."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(requested_by=user)
+
+
+class ExportJob(models.Model):
+    """An Excel export built in the background, downloadable only by its requester."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("导出内容"), max_length=32)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    file_format = models.CharField(_("格式"), max_length=8, default="xlsx")
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def progress(self) -> int:
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+class ImportStatus(models.TextChoices):
+    VALIDATED = "validated", _("校验通过，待导入")
+    INVALID = "invalid", _("校验未通过")
+    COMMITTED = "committed", _("已导入")
+    REFUSED = "refused", _("文件被拒绝")
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    def visible_to(self, user: Any) -> ImportJobQuerySet:
+        """City staff and auditors see every import; a district user its unit's; others nothing."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.sees_whole_city:
+            return self
+        if user.role == "district":
+            return self.filter(district_id=user.district_id)
+        return self.none()
+
+
+class ImportJob(models.Model):
+    """An uploaded annual-data workbook: dry run first (every error by sheet, row and column), then commit."""
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("factories.District", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_size = models.PositiveIntegerField(default=0)
+    status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices)
+    row_count = models.PositiveIntegerField(_("数据行数"), default=0)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("数据导入")
+        verbose_name_plural = _("数据导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.year})"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import audit
-from accounts.errors import InvalidInput, StateConflict
+from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import ensure_can, ensure_in_scope
 from factories.indicators import get_catalogue, validate_raw, year_on_year_flags
 from factories.models import Enterprise
@@ -409,3 +409,166 @@ def notification_mark_read(*, actor: Any, ids: list[int] | None = None) -> int:
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)
     return queryset.update(read_at=timezone.now())
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+def submissions_import(*, actor: Any, year: int, rows: list[Any], columns: dict[str, str], commit: bool,
+                       sheet: str = "年度数据") -> list[dict[str, Any]]:
+    """Validate (and with `commit`, write) many drafts at once, all or nothing.
+
+    The same rules as `submission_save_draft` — scope, window, only drafts change, the number parser,
+    the ≤ relations, the year-on-year flags — applied with set-based queries, so ten thousand rows
+    take seconds. Returns every error as {sheet, row, column, message}; nothing is written when any.
+    """
+    from accounts.models import AuditEntry
+
+    ensure_can(actor, "import.create")
+    errors: list[dict[str, Any]] = []
+
+    def error(row: int, field: str, message: str) -> None:
+        errors.append({"sheet": sheet, "row": row, "column": columns.get(field, ""), "message": str(message)})
+
+    reporting_year = ReportingYear.objects.filter(year=year).first()
+    if reporting_year is None or today() < reporting_year.opens_on:
+        return [{"sheet": sheet, "row": 0, "column": "", "message": _("{year}年度尚未开放填报，不能导入。").format(year=year)}]
+    catalogue = get_catalogue(reporting_year.catalogue_version)
+    codes = {row.credit_code for row in rows}
+    enterprises = {e.credit_code: e for e in Enterprise.objects.visible_to(actor).filter(credit_code__in=codes)}
+    existing = {s.enterprise_id: s for s in AnnualSubmission.objects.filter(
+        year=year, enterprise__in=enterprises.values())}
+    previous = dict(AnnualSubmission.objects.filter(year=year - 1, enterprise__in=enterprises.values())
+                    .values_list("enterprise_id", "raw_values"))
+    seen: dict[str, int] = {}
+    prepared: list[tuple[Any, dict[str, Any], list[str], str]] = []
+    for row in rows:
+        enterprise = enterprises.get(row.credit_code)
+        if row.credit_code in seen:
+            error(row.row, "credit_code", _("与第{n}行重复：同一企业在文件中只能出现一次。").format(n=seen[row.credit_code]))
+            continue
+        seen[row.credit_code] = row.row
+        if enterprise is None:
+            error(row.row, "credit_code", _("统一社会信用代码{code}不是您管辖范围内已登记的企业。").format(code=row.credit_code))
+            continue
+        submission = existing.get(enterprise.pk)
+        if submission is not None and submission.status != SubmissionStatus.DRAFT:
+            error(row.row, "credit_code", str(LOCK_MESSAGES[SubmissionStatus(submission.status)]))
+            continue
+        parsed, field_errors = parse_raw_values(catalogue, row.values)
+        stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
+        for field, messages in {**field_errors, **validate_raw(from_storage(stored, catalogue), catalogue)}.items():
+            for message in messages:
+                error(row.row, field, message)
+        if field_errors:
+            continue
+        flags = (year_on_year_flags(from_storage(stored, catalogue), from_storage(previous[enterprise.pk], catalogue),
+                                    catalogue=catalogue) if enterprise.pk in previous else [])
+        prepared.append((enterprise, stored, flags, row.explanation))
+    if errors or not commit:
+        return errors
+    with transaction.atomic():
+        locked = {s.enterprise_id: s for s in AnnualSubmission.objects.select_for_update().filter(
+            year=year, enterprise__in=[p[0] for p in prepared])}
+        if any(s.status != SubmissionStatus.DRAFT for s in locked.values()):
+            raise StateConflict(_("导入期间有企业的数据已被提交审核，请重新试导入。"))
+        new, changed, audit_rows = [], [], []
+        now = timezone.now()
+        for enterprise, stored, flags, explanation in prepared:
+            submission = locked.get(enterprise.pk)
+            if submission is None:
+                new.append(AnnualSubmission(enterprise=enterprise, year=year, district_id=enterprise.district_id,
+                                            catalogue_version=catalogue.version, raw_values=stored, yoy_flags=flags,
+                                            explanation=explanation))
+                continue
+            before = {**submission.raw_values, "explanation": submission.explanation}
+            submission.raw_values, submission.yoy_flags = stored, flags
+            submission.explanation = explanation or submission.explanation
+            submission.updated_at = now
+            changed.append(submission)
+            diff = audit.diff(before, {**stored, "explanation": submission.explanation})
+            if diff:
+                audit_rows.append(AuditEntry(actor=actor, actor_name=actor.get_username(), action="submission.import",
+                                             object_type=submission._meta.label_lower, object_id=str(submission.pk),
+                                             object_repr=str(submission)[:255], changes=diff))
+        created = AnnualSubmission.objects.bulk_create(new, batch_size=1000)
+        AnnualSubmission.objects.bulk_update(changed, ["raw_values", "yoy_flags", "explanation", "updated_at"],
+                                             batch_size=1000)
+        for submission in created:
+            audit_rows.append(AuditEntry(actor=actor, actor_name=actor.get_username(), action="submission.import",
+                                         object_type=submission._meta.label_lower, object_id=str(submission.pk),
+                                         object_repr=f"{submission.enterprise.name} {year}"[:255],
+                                         changes={k: [None, v] for k, v in submission.raw_values.items()
+                                                  if v is not None}))
+        AuditEntry.objects.bulk_create(audit_rows, batch_size=1000)
+    return []
+
+
+def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
+    """Store an upload and dry-run it: the job lists every error by sheet, row and column; nothing is written."""
+    from django.core.files.base import ContentFile
+
+    from reporting import imports
+    from reporting.models import ImportJob, ImportStatus
+
+    ensure_can(actor, "import.create")
+    job = ImportJob(uploaded_by=actor, district_id=actor.district_id, year=year, file_name=name[:255],
+                    file_size=len(data))
+    try:
+        imports.inspect_upload(name, data)
+        reporting_year = ReportingYear.objects.filter(year=year).first()
+        catalogue = get_catalogue(reporting_year.catalogue_version if reporting_year else "GBT36132-2018")
+        rows, row_errors, columns = imports.read_rows(data, catalogue)
+    except imports.UploadRefused as refused:
+        job.status, job.errors = ImportStatus.REFUSED, [{"sheet": "", "row": 0, "column": "", "message": refused.message}]
+        job.save()
+        audit.record(actor=actor, action="import.refused", obj=job, reason=refused.message)
+        return job
+    errors = [e.as_dict() for e in row_errors]
+    if not errors:
+        errors = submissions_import(actor=actor, year=year, rows=rows, columns=columns, commit=False)
+    job.row_count = len(rows)
+    job.errors = errors
+    job.status = ImportStatus.INVALID if errors else ImportStatus.VALIDATED
+    job.file.save(f"import-{year}-{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data), save=False)
+    job.save()
+    audit.record(actor=actor, action="import.dry_run", obj=job, changes={"rows": [None, len(rows)],
+                                                                        "errors": [None, len(errors)]})
+    return job
+
+
+def import_commit(*, actor: Any, job: Any) -> Any:
+    """Write a validated upload, all or nothing, after checking it again against today's data."""
+    from reporting import imports
+    from reporting.models import ImportJob, ImportStatus
+
+    ensure_can(actor, "import.create")
+    if not ImportJob.objects.visible_to(actor).filter(pk=job.pk).exists() or job.uploaded_by_id != actor.pk:
+        raise NotAllowed(_("只能导入自己上传的文件。"))
+    if job.status != ImportStatus.VALIDATED:
+        raise StateConflict(_("只有校验通过且尚未导入的文件可以正式导入。"))
+    data = job.file.read()
+    job.file.close()
+    reporting_year = ReportingYear.objects.get(year=job.year)
+    rows, row_errors, columns = imports.read_rows(data, get_catalogue(reporting_year.catalogue_version))
+    errors = [e.as_dict() for e in row_errors]
+
+    class _RolledBack(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            # Claim the job and write the rows in one transaction: either both happen or neither.
+            claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
+                status=ImportStatus.COMMITTED, committed_at=timezone.now(), committed_by=actor)
+            if not claimed:
+                raise StateConflict(_("该文件已经导入。"))
+            errors = errors or submissions_import(actor=actor, year=job.year, rows=rows, columns=columns,
+                                                  commit=True)
+            if errors:
+                raise _RolledBack
+            audit.record(actor=actor, action="import.commit", obj=job, changes={"rows": [None, len(rows)]})
+    except _RolledBack:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.INVALID, errors=errors)
+    job.refresh_from_db()
+    return job

@@ -53,3 +53,17 @@ def send_reminders() -> int:
     from django.utils import timezone
 
     return send_reporting_reminders(timezone.localdate())
+
+
+@shared_task(name="reporting.run_export", acks_late=True)
+def run_export(job_id: int) -> str:
+    from reporting.jobs import export_execute
+
+    return export_execute(job_id)
+
+
+@shared_task(name="reporting.requeue_waiting_exports")
+def requeue_waiting_exports() -> int:
+    from reporting.jobs import requeue_waiting_exports as requeue
+
+    return requeue()

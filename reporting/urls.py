@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from reporting import views
+from reporting import views, views_dashboard, views_files
 
 app_name = "reporting"
 
@@ -26,4 +26,11 @@ urlpatterns = [
     path("years/", views.YearListView.as_view(), name="year_list"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/read/", views.NotificationMarkReadView.as_view(), name="notification_mark_read"),
+    path("dashboard/", views_dashboard.DashboardView.as_view(), name="dashboard"),
+    path("exports/", views_files.ExportListView.as_view(), name="export_list"),
+    path("exports/<int:pk>/download/", views_files.ExportDownloadView.as_view(), name="export_download"),
+    path("exports/<int:pk>/progress/", views_files.ExportProgressView.as_view(), name="export_progress"),
+    path("imports/", views_files.ImportListView.as_view(), name="import_list"),
+    path("imports/template/", views_files.ImportTemplateView.as_view(), name="import_template"),
+    path("imports/<int:pk>/", views_files.ImportDetailView.as_view(), name="import_detail"),
 ]

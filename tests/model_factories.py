@@ -61,10 +61,15 @@ def verified_submission(enterprise: Enterprise, year: int, raw: dict[str, str | 
     from reporting.models import AnnualSubmission
     from reporting.values import compute_indicators, indicators_to_storage
 
-    return AnnualSubmission.objects.create(
+    from reporting.models import SubmissionVersion
+
+    submission = AnnualSubmission.objects.create(
         enterprise=enterprise, year=year, district_id=enterprise.district_id, status="city_verified",
         raw_values=raw, indicators=indicators_to_storage(compute_indicators(raw, "GBT36132-2018")),
     )
+    SubmissionVersion.objects.create(submission=submission, version=1, raw_values=raw,
+                                     indicators=submission.indicators, catalogue_version="GBT36132-2018")
+    return submission
 
 
 def plausible_raw(seed: int, year: int) -> dict[str, str]:

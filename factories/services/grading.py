@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
@@ -39,6 +40,37 @@ from factories.models import (
 )
 
 logger = logging.getLogger(__name__)
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# Extension → the first bytes every file of that type starts with; the content must match the name.
+EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+EVIDENCE_TYPE_ERROR = gettext_lazy("证明材料只能是 PDF、JPG 或 PNG 文件（如为 Word 或压缩包，请先另存为 PDF）。")
+EVIDENCE_CONTENT_ERROR = gettext_lazy("文件内容与扩展名不符，不是有效的 PDF、JPG 或 PNG 文件，请重新导出后上传。")
+EVIDENCE_SIZE_ERROR = gettext_lazy("证明材料不能超过 10 MB（当前 {size} MB），请压缩或拆分后上传。")
+
+
+def evidence_problem(upload: Any) -> str | None:
+    """Why an evidence file is refused (PDF, JPG or PNG up to 10 MB whose content matches its name), or None."""
+    from pathlib import Path
+
+    suffix = Path(getattr(upload, "name", "") or "").suffix.lower()
+    if suffix not in EVIDENCE_SIGNATURES:
+        return str(EVIDENCE_TYPE_ERROR)
+    size = getattr(upload, "size", None)
+    if size is not None and size > EVIDENCE_MAX_BYTES:
+        return str(EVIDENCE_SIZE_ERROR).format(size=f"{size / 1024 / 1024:.1f}")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(EVIDENCE_SIGNATURES[suffix]):
+        return str(EVIDENCE_CONTENT_ERROR)
+    return None
+
 WRITE_CHUNK = 2000
 MAX_WRITE_BATCHES = 20  # so the number of queries of a run stays bounded whatever the population
 STALE_AFTER = dt.timedelta(minutes=3)
@@ -148,7 +180,11 @@ def grading_run_start(*, actor: Any, year: int, standard: GradingStandard | None
         standard = standard_in_force(year)
     elif not simulation and standard.status != StandardStatus.ADOPTED:
         raise InvalidInput(field_errors={"standard": [_("正式评价只能使用已采用的标准；草案请用“模拟运行”。")]})
-    active = GradingRun.objects.select_for_update().filter(
+    if connection.vendor == "postgresql":
+        # Serialise starts of the same year: two clicks at once must not both pass the check below.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x7965_0000 + year * 2 + int(simulation)])
+    active = GradingRun.objects.filter(
         year=year, is_simulation=simulation, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
     )
     if active.exists():
@@ -251,7 +287,8 @@ def _execute(run: GradingRun) -> None:
         _progress(run, done=written)
     proposals = []
     for result in results:
-        if not result.revocation_proposed:
+        # A simulation only shows what a draft standard would do; it proposes nothing.
+        if run.is_simulation or not result.revocation_proposed:
             continue
         revoking = next((r for r in result.reasons if r.code == "INCIDENT_REVOKE"), None)
         proposals.append(RevocationProposal(
@@ -328,6 +365,8 @@ def grading_run_publish(*, actor: Any, run: GradingRun, notice_from: dt.date, no
 def grading_run_finalize(*, actor: Any, run: GradingRun) -> GradingRun:
     """End the notice period: the published grades become final."""
     ensure_can(actor, "grading.manage")
+    if run.notice_to and timezone.localdate() <= run.notice_to:
+        raise StateConflict(_("公示期至 {d} 结束，公示期满后方可正式发布。").format(d=run.notice_to))
     claimed = GradingRun.objects.filter(pk=run.pk, status=RunStatus.PUBLISHED, superseded_by__isnull=True).update(
         status=RunStatus.FINAL, finalized_at=timezone.now(), finalized_by=actor
     )
@@ -357,6 +396,8 @@ def incident_record(*, actor: Any, enterprise: Any, kind: str, severity: str, oc
         errors["description"] = [_("请填写情况描述。")]
     if not GreenFactory.objects.filter(enterprise=enterprise).exists():
         errors["enterprise"] = [_("该企业不是已认定的绿色工厂；事故记录用于绿色工厂的分级管理。")]
+    if evidence and (problem := evidence_problem(evidence)):
+        errors["evidence"] = [problem]
     if errors:
         raise InvalidInput(field_errors=errors)
     incident = Incident.objects.create(enterprise=enterprise, kind=kind, severity=severity, occurred_on=occurred_on,
@@ -370,8 +411,9 @@ def incident_record(*, actor: Any, enterprise: Any, kind: str, severity: str, oc
 
 @transaction.atomic
 def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = "") -> RevocationProposal:
-    """Confirm a proposed revocation; the confirmer must be a second person (not who recorded the incident
-    or started the run). The factory is revoked, banned for three years and returns to the other sequence."""
+    """Confirm a proposed revocation; the confirmer must be a second person: not who recorded the incident
+    (incident proposals) or started the run (no-data proposals). Only a proposal of the year's current
+    official run counts. The factory is revoked, banned for three years and returns to the other sequence."""
     from factories.services.register import green_factory_revoke
 
     ensure_can(actor, "incident.manage")
@@ -381,6 +423,11 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
         raise NotAllowed(_("撤销须由另一名市级工作人员确认（不能由登记事故或发起评价的同一人确认）。"))
     if proposal.run.is_simulation:
         raise StateConflict(_("模拟运行提出的撤销建议不能确认。"))
+    newer = GradingRun.objects.filter(
+        year=proposal.run.year, is_simulation=False, created_at__gt=proposal.run.created_at,
+        status__in=[RunStatus.SUCCEEDED, RunStatus.PUBLISHED, RunStatus.FINAL])
+    if proposal.run.superseded_by_id or newer.exists():
+        raise StateConflict(_("该撤销建议来自已被新评价取代的运行，请在最新的评价中处理。"))
     claimed = RevocationProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
         status=ProposalStatus.CONFIRMED, decided_by=actor, decided_at=timezone.now(), decision_note=note
     )

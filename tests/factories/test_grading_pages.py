@@ -57,8 +57,9 @@ def years(db):  # type: ignore[no-untyped-def]
     from reporting.models import ReportingYear
 
     for year in (2024, 2025):
-        ReportingYear.objects.get_or_create(year=year, defaults={"opens_on": dt.date(year + 1, 1, 1),
-                                                                 "closes_on": dt.date(year + 1, 3, 31)})
+        ReportingYear.objects.get_or_create(
+            year=year, defaults={"opens_on": dt.date(year + 1, 1, 1), "closes_on": dt.date(year + 1, 3, 31)}
+        )
 
 
 @pytest.fixture
@@ -71,8 +72,9 @@ def graded(graded_world, city_user, django_capture_on_commit_callbacks):  # type
 
 @pytest.fixture
 def published(graded, city_user):  # type: ignore[no-untyped-def]
-    return services.grading_run_publish(actor=city_user, run=graded, notice_from=dt.date(2026, 1, 5),
-                                        notice_to=dt.date(2026, 1, 11))
+    return services.grading_run_publish(
+        actor=city_user, run=graded, notice_from=dt.date(2026, 1, 5), notice_to=dt.date(2026, 1, 11)
+    )
 
 
 @pytest.fixture
@@ -84,15 +86,24 @@ def factory_user(graded_world):  # type: ignore[no-untyped-def]
 def draft_standard(city_user):  # type: ignore[no-untyped-def]
     base = GradingStandard.objects.get(code="CQ-GF-2024", version=1)
     weights = {**base.parameters["weights"], "energy": 60.0}
-    return services.grading_standard_new_version(actor=city_user, base=base,
-                                                 parameters={**base.parameters, "weights": weights},
-                                                 note="能源低碳化权重提高到 60")
+    return services.grading_standard_new_version(
+        actor=city_user,
+        base=base,
+        parameters={**base.parameters, "weights": weights},
+        note="能源低碳化权重提高到 60",
+    )
 
 
 @pytest.fixture
 def revoking_run(graded_world, city_user, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    services.incident_record(actor=city_user, enterprise=graded_world[1], kind="environmental", severity="major",
-                             occurred_on=dt.date(2025, 8, 1), description="重大环境污染事故")
+    services.incident_record(
+        actor=city_user,
+        enterprise=graded_world[1],
+        kind="environmental",
+        severity="major",
+        occurred_on=dt.date(2025, 8, 1),
+        description="重大环境污染事故",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
     return run
@@ -101,8 +112,9 @@ def revoking_run(graded_world, city_user, django_capture_on_commit_callbacks):  
 # --- runs -----------------------------------------------------------------------------------------
 
 
-def test_a_city_user_starts_a_run_from_the_page_and_sees_its_results(client, city_user, graded_world, years,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_city_user_starts_a_run_from_the_page_and_sees_its_results(
+    client, city_user, graded_world, years, django_capture_on_commit_callbacks
+):
     html = page(client, city_user, RUNS)
     assert "开始评价" in html and 'value="2025"' in html
     with django_capture_on_commit_callbacks(execute=True):
@@ -134,8 +146,15 @@ def test_the_progress_endpoint_answers_json_for_the_poller(client, city_user, gr
 
 
 def test_a_running_run_shows_a_polling_progress_bar(client, city_user, graded_world):
-    run = GradingRun.objects.create(year=2025, standard=GradingStandard.objects.get(version=1), status="running",
-                                    total=8, done=3, phase="writing", started_by=city_user)
+    run = GradingRun.objects.create(
+        year=2025,
+        standard=GradingStandard.objects.get(version=1),
+        status="running",
+        total=8,
+        done=3,
+        phase="writing",
+        started_by=city_user,
+    )
     html = page(client, city_user, run_url(run))
     assert f'data-progress-url="{run_url(run, "run_progress")}"' in html
     assert 'class="progress"' in html and "37%" in html and "正在保存每家工厂的结果" in html
@@ -143,10 +162,16 @@ def test_a_running_run_shows_a_polling_progress_bar(client, city_user, graded_wo
     assert data["status"] == "running" and data["progress"] == 37 and (data["done"], data["total"]) == (3, 8)
 
 
-def test_a_failed_run_shows_why_and_the_city_reruns_it(client, city_user, graded_world,
-                                                       django_capture_on_commit_callbacks):
-    run = GradingRun.objects.create(year=2025, standard=GradingStandard.objects.get(version=1), status="failed",
-                                    error="ValueError: 参数错误", started_by=city_user)
+def test_a_failed_run_shows_why_and_the_city_reruns_it(
+    client, city_user, graded_world, django_capture_on_commit_callbacks
+):
+    run = GradingRun.objects.create(
+        year=2025,
+        standard=GradingStandard.objects.get(version=1),
+        status="failed",
+        error="ValueError: 参数错误",
+        started_by=city_user,
+    )
     html = page(client, city_user, run_url(run))
     assert "ValueError: 参数错误" in html and "重新运行" in html
     with django_capture_on_commit_callbacks(execute=True):
@@ -163,15 +188,21 @@ def test_district_and_enterprise_users_get_403_on_run_pages(client, persona, req
     assert client.get(run_url(graded)).status_code == 403
     assert client.get(run_url(graded, "run_progress")).status_code == 403
     assert client.post(START, {"year": "2025"}).status_code == 403
-    assert client.post(run_url(graded, "run_publish"), {"notice_from": "2026-01-05",
-                                                         "notice_to": "2026-01-11"}).status_code == 403
+    assert (
+        client.post(
+            run_url(graded, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"}
+        ).status_code
+        == 403
+    )
     assert client.get(INCIDENTS).status_code == 403
 
 
 def test_auditors_read_runs_but_see_no_buttons_and_cannot_publish(client, auditor, graded):
     html = page(client, auditor, run_url(graded))
     assert "评价结果" in html and "发布公示" not in html and "开始评价" not in page(client, auditor, RUNS)
-    response = client.post(run_url(graded, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"})
+    response = client.post(
+        run_url(graded, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"}
+    )
     assert response.status_code == 403
 
 
@@ -185,10 +216,13 @@ def test_results_filter_by_district_and_sort_by_composite(client, city_user, gra
     assert scores == sorted(scores, reverse=True)
 
 
-def test_the_city_publishes_and_finalizes_from_the_page(client, city_user, graded, graded_world, factory_user):
+def test_the_city_publishes_and_finalizes_from_the_page(
+    client, city_user, graded, graded_world, factory_user
+):
     client.force_login(city_user)
-    response = client.post(run_url(graded, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"},
-                           follow=True)
+    response = client.post(
+        run_url(graded, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"}, follow=True
+    )
     graded.refresh_from_db()
     assert graded.status == "published" and graded.notice_to == dt.date(2026, 1, 11)
     assert any("已发布公示" in t for t in texts(response))
@@ -202,18 +236,26 @@ def test_the_city_publishes_and_finalizes_from_the_page(client, city_user, grade
 
 def test_publishing_with_the_end_before_the_start_is_refused_with_the_reason(client, city_user, graded):
     client.force_login(city_user)
-    response = client.post(run_url(graded, "run_publish"), {"notice_from": "2026-01-11", "notice_to": "2026-01-05"},
-                           follow=True)
+    response = client.post(
+        run_url(graded, "run_publish"), {"notice_from": "2026-01-11", "notice_to": "2026-01-05"}, follow=True
+    )
     graded.refresh_from_db()
     assert graded.status == "succeeded"
     assert "公示结束日期不能早于开始日期。" in texts(response)
 
 
-def test_a_rerun_shows_who_moved_and_why(client, city_user, published, graded_world,
-                                         django_capture_on_commit_callbacks):
+def test_a_rerun_shows_who_moved_and_why(
+    client, city_user, published, graded_world, django_capture_on_commit_callbacks
+):
     target = next(r for r in published.results.select_related("enterprise") if r.grade != "A")
-    Incident.objects.create(enterprise_id=target.enterprise_id, kind="safety", severity="large",
-                            occurred_on=dt.date(2025, 5, 1), description="较大安全事故", recorded_by=city_user)
+    Incident.objects.create(
+        enterprise_id=target.enterprise_id,
+        kind="safety",
+        severity="large",
+        occurred_on=dt.date(2025, 5, 1),
+        description="较大安全事故",
+        recorded_by=city_user,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         rerun = services.grading_run_start(actor=city_user, year=2025)
     html = page(client, city_user, run_url(rerun))
@@ -223,7 +265,8 @@ def test_a_rerun_shows_who_moved_and_why(client, city_user, published, graded_wo
 
 
 def test_a_simulation_shows_moves_by_district_and_industry_and_no_publish_button(
-        client, city_user, published, draft_standard, years, django_capture_on_commit_callbacks):
+    client, city_user, published, draft_standard, years, django_capture_on_commit_callbacks
+):
     client.force_login(city_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(START, {"year": "2025", "simulation": "on", "standard": draft_standard.pk})
@@ -233,8 +276,12 @@ def test_a_simulation_shows_moves_by_district_and_industry_and_no_publish_button
     assert "模拟运行，不可发布" in html
     assert "按管理单位" in html and "按行业" in html and "36 汽车制造业" in html
     assert 'action="' + run_url(simulation, "run_publish") not in html
-    assert client.post(run_url(simulation, "run_publish"),
-                       {"notice_from": "2026-01-05", "notice_to": "2026-01-11"}).status_code == 302
+    assert (
+        client.post(
+            run_url(simulation, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"}
+        ).status_code
+        == 302
+    )
     simulation.refresh_from_db()
     assert simulation.status == "succeeded"
 
@@ -242,7 +289,9 @@ def test_a_simulation_shows_moves_by_district_and_industry_and_no_publish_button
 # --- revocation -------------------------------------------------------------------------------------
 
 
-def test_the_recorder_of_the_incident_cannot_confirm_the_revocation(client, city_user, revoking_run, graded_world):
+def test_the_recorder_of_the_incident_cannot_confirm_the_revocation(
+    client, city_user, revoking_run, graded_world
+):
     proposal = RevocationProposal.objects.get(run=revoking_run)
     html = page(client, city_user, run_url(revoking_run))
     assert "须由另一名市级工作人员确认" in html and graded_world[1].name in html
@@ -256,8 +305,9 @@ def test_the_recorder_of_the_incident_cannot_confirm_the_revocation(client, city
 def test_a_second_city_user_confirms_the_revocation(client, second_city_user, revoking_run, graded_world):
     proposal = RevocationProposal.objects.get(run=revoking_run)
     client.force_login(second_city_user)
-    response = client.post(reverse("factories:proposal_confirm", args=[proposal.pk]), {"note": "复核属实"},
-                           follow=True)
+    response = client.post(
+        reverse("factories:proposal_confirm", args=[proposal.pk]), {"note": "复核属实"}, follow=True
+    )
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.CONFIRMED and proposal.decided_by == second_city_user
     assert GreenFactory.objects.get(enterprise=graded_world[1]).status == "revoked"
@@ -267,7 +317,9 @@ def test_a_second_city_user_confirms_the_revocation(client, second_city_user, re
 def test_dismissing_a_revocation_needs_a_reason(client, second_city_user, revoking_run):
     proposal = RevocationProposal.objects.get(run=revoking_run)
     client.force_login(second_city_user)
-    response = client.post(reverse("factories:proposal_dismiss", args=[proposal.pk]), {"note": " "}, follow=True)
+    response = client.post(
+        reverse("factories:proposal_dismiss", args=[proposal.pk]), {"note": " "}, follow=True
+    )
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.PROPOSED
     assert "不予撤销时必须说明理由。" in texts(response)
@@ -285,7 +337,9 @@ def test_district_users_cannot_decide_revocations(client, district_user, revokin
 # --- published grades and explanation cards ----------------------------------------------------------
 
 
-def test_the_explanation_card_shows_the_own_numbers_and_a_radar(client, factory_user, published, graded_world):
+def test_the_explanation_card_shows_the_own_numbers_and_a_radar(
+    client, factory_user, published, graded_world
+):
     own = published.results.get(enterprise=graded_world[0])
     html = page(client, factory_user, explanation_url(own))
     assert f"{own.composite_score:.2f}" in html and f"{own.level_score:.2f}" in html
@@ -293,9 +347,13 @@ def test_the_explanation_card_shows_the_own_numbers_and_a_radar(client, factory_
     assert "<svg" in html and "各维度得分" in html
     assert "能源低碳化" in html and "LI-01" in html and "百分位" in html
     assert "同行业：36 汽车制造业" in html and "8 家" in html
-    assert "CQ-GF-2024 v1" in html and reverse("factories:standard_detail", args=[published.standard_id]) in html
+    assert (
+        "CQ-GF-2024 v1" in html and reverse("factories:standard_detail", args=[published.standard_id]) in html
+    )
     assert "距离上一档" in html
-    others = [r for r in published.results.select_related("enterprise") if r.enterprise_id != graded_world[0].pk]
+    others = [
+        r for r in published.results.select_related("enterprise") if r.enterprise_id != graded_world[0].pk
+    ]
     assert not any(r.enterprise.name in html for r in others)
 
 
@@ -316,8 +374,9 @@ def test_draft_results_have_no_explanation_card(client, city_user, graded, grade
     assert client.get(explanation_url(graded.results.get(enterprise=graded_world[0]))).status_code == 404
 
 
-def test_published_grades_are_scoped_and_filterable(client, city_user, district_user, published, graded_world,
-                                                    jiangjin):
+def test_published_grades_are_scoped_and_filterable(
+    client, city_user, district_user, published, graded_world, jiangjin
+):
     html = page(client, city_user, GRADES)
     assert all(e.name in html for e in graded_world) and "等级分布" in html
     html = page(client, city_user, GRADES, district=jiangjin.code)
@@ -326,7 +385,9 @@ def test_published_grades_are_scoped_and_filterable(client, city_user, district_
     assert sum(e.name in html for e in graded_world) == 5
 
 
-def test_an_enterprise_user_sees_its_own_grades_under_my_grades(client, factory_user, published, graded_world):
+def test_an_enterprise_user_sees_its_own_grades_under_my_grades(
+    client, factory_user, published, graded_world
+):
     html = page(client, factory_user, MY_GRADES)
     own = published.results.get(enterprise=graded_world[0])
     assert "我的等级" in html and f"grade-{own.grade}" in html and explanation_url(own) in html
@@ -346,10 +407,14 @@ def test_nothing_is_shown_before_publication(client, factory_user, graded):
 # --- recommendations ---------------------------------------------------------------------------------
 
 
-def test_recommendations_list_city_factories_graded_aa_or_above(client, city_user, district_user, published,
-                                                                 graded_world):
-    expected = set(published.results.filter(tier="city", grade__in=["AA", "AAA", "AAAA"])
-                   .values_list("enterprise__name", flat=True))
+def test_recommendations_list_city_factories_graded_aa_or_above(
+    client, city_user, district_user, published, graded_world
+):
+    expected = set(
+        published.results.filter(tier="city", grade__in=["AA", "AAA", "AAAA"]).values_list(
+            "enterprise__name", flat=True
+        )
+    )
     assert expected
     html = page(client, city_user, RECOMMENDATIONS)
     assert {e.name for e in graded_world if e.name in html} == expected
@@ -378,11 +443,26 @@ def test_the_city_creates_edits_and_adopts_a_new_version(client, city_user):
     base = GradingStandard.objects.get(version=1)
     form = page(client, city_user, reverse("factories:standard_new_version", args=[base.pk]))
     assert 'name="weight_energy"' in form and 'name="q_below_AAAA"' in form
-    data = {"name": base.name, "note": "提高 α", "alpha": "0.6", "min_peer": "5", "weight_land": "10",
-            "weight_materials": "10", "weight_clean": "20", "weight_waste": "30", "weight_energy": "30",
-            "q_below_AAAA": "0.1", "c_min_AAAA": "80", "dimension_min_AAAA": "50", "q_below_AAA": "0.3",
-            "c_min_AAA": "70", "dimension_min_AAA": "", "q_below_AA": "0.6", "c_min_AA": "55",
-            "dimension_min_AA": ""}
+    data = {
+        "name": base.name,
+        "note": "提高 α",
+        "alpha": "0.6",
+        "min_peer": "5",
+        "weight_land": "10",
+        "weight_materials": "10",
+        "weight_clean": "20",
+        "weight_waste": "30",
+        "weight_energy": "30",
+        "q_below_AAAA": "0.1",
+        "c_min_AAAA": "80",
+        "dimension_min_AAAA": "50",
+        "q_below_AAA": "0.3",
+        "c_min_AAA": "70",
+        "dimension_min_AAA": "",
+        "q_below_AA": "0.6",
+        "c_min_AA": "55",
+        "dimension_min_AA": "",
+    }
     response = client.post(reverse("factories:standard_new_version", args=[base.pk]), data)
     draft = GradingStandard.objects.get(version=2)
     assert response.url == reverse("factories:standard_detail", args=[draft.pk])
@@ -411,8 +491,13 @@ def test_only_the_city_changes_standards(client, auditor):
 
 
 def incident_form(enterprise, **overrides):  # type: ignore[no-untyped-def]
-    data = {"credit_code": enterprise.credit_code, "kind": "safety", "severity": "general",
-            "occurred_on": "2025-06-01", "description": "车间一般安全事故，已整改"}
+    data = {
+        "credit_code": enterprise.credit_code,
+        "kind": "safety",
+        "severity": "general",
+        "occurred_on": "2025-06-01",
+        "description": "车间一般安全事故，已整改",
+    }
     data.update(overrides)
     return data
 
@@ -429,11 +514,14 @@ def test_the_city_records_an_incident_with_evidence(client, city_user, graded_wo
     assert graded_world[2].name in html and "等级降一档" in html and "尚未评价" in html
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("scan.exe", b"MZ\x90\x00", "证明材料只能是 PDF、JPG 或 PNG 文件"),
-    ("report.docx", b"PK\x03\x04", "证明材料只能是 PDF、JPG 或 PNG 文件"),
-    ("fake.pdf", b"<html>not a pdf</html>", "文件内容与扩展名不符"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("scan.exe", b"MZ\x90\x00", "证明材料只能是 PDF、JPG 或 PNG 文件"),
+        ("report.docx", b"PK\x03\x04", "证明材料只能是 PDF、JPG 或 PNG 文件"),
+        ("fake.pdf", b"<html>not a pdf</html>", "文件内容与扩展名不符"),
+    ],
+)
 def test_evidence_of_another_file_type_is_refused(client, city_user, graded_world, name, content, message):
     client.force_login(city_user)
     upload = SimpleUploadedFile(name, content)
@@ -445,7 +533,9 @@ def test_evidence_of_another_file_type_is_refused(client, city_user, graded_worl
 
 def test_evidence_over_10_mb_is_refused(client, city_user, graded_world):
     client.force_login(city_user)
-    upload = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), content_type="application/pdf")
+    upload = SimpleUploadedFile(
+        "big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), content_type="application/pdf"
+    )
     response = client.post(NEW_INCIDENT, incident_form(graded_world[2], evidence=upload))
     assert "不能超过 10 MB" in response.content.decode()
     assert not Incident.objects.exists()
@@ -476,3 +566,11 @@ def test_the_enterprise_home_page_shows_its_latest_grade(client, factory_user, p
     own = published.results.get(enterprise=graded_world[0])
     html = page(client, factory_user, reverse("home"))
     assert f"2025年度等级：{own.grade}（公示中）" in html and MY_GRADES in html
+
+
+def test_the_run_page_reads_a_fixed_number_of_queries(
+    client, city_user, published, django_assert_max_num_queries
+):
+    client.force_login(city_user)
+    with django_assert_max_num_queries(15):
+        assert client.get(run_url(published)).status_code == 200

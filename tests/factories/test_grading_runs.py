@@ -110,12 +110,12 @@ def test_only_city_staff_start_runs(graded_world, district_user, auditor):
 def test_publication_states_and_immutability(graded_world, city_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
-    run = services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 12, 1),
-                                       notice_to=dt.date(2026, 12, 7))
+    run = services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 11, 1),
+                                       notice_to=dt.date(2026, 11, 7))
     assert run.status == "published"
     with pytest.raises(StateConflict):
-        services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 12, 1),
-                                     notice_to=dt.date(2026, 12, 7))
+        services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 11, 1),
+                                     notice_to=dt.date(2026, 11, 7))
     run = services.grading_run_finalize(actor=city_user, run=run)
     assert run.status == "final"
     standard = run.standard
@@ -242,3 +242,50 @@ def test_stale_running_runs_are_resumed_by_the_watchdog(graded_world, city_user,
     assert services.grading_run_resume_stale() == [run.pk]
     run.refresh_from_db()
     assert run.status == "succeeded" and _snapshot(run) == complete
+
+
+def test_a_run_cannot_be_finalised_before_its_notice_period_ends(graded_world, city_user, time_machine,
+                                                                 django_capture_on_commit_callbacks):
+    time_machine.move_to(dt.datetime(2026, 12, 3, 10, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    run = services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 12, 1),
+                                       notice_to=dt.date(2026, 12, 7))
+    with pytest.raises(StateConflict) as error:
+        services.grading_run_finalize(actor=city_user, run=run)
+    assert "公示期" in str(error.value.message)
+    time_machine.move_to(dt.datetime(2026, 12, 8, 9, 0))
+    assert services.grading_run_finalize(actor=city_user, run=run).status == "final"
+
+
+def test_simulations_propose_no_revocations(graded_world, city_user, django_capture_on_commit_callbacks):
+    services.incident_record(actor=city_user, enterprise=graded_world[1], kind="falsification", severity="general",
+                             occurred_on=dt.date(2025, 8, 1), description="数据造假")
+    draft = services.grading_standard_new_version(actor=city_user, base=GradingStandard.objects.get(version=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025, standard=draft, simulation=True)
+    assert run.results.get(enterprise=graded_world[1]).revocation_proposed
+    assert not RevocationProposal.objects.filter(run=run).exists()
+
+
+def test_a_proposal_of_a_superseded_run_cannot_be_confirmed(revoking_world, city_user, second_city_user,
+                                                            django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.grading_run_start(actor=city_user, year=2025)
+    with pytest.raises(StateConflict):
+        services.revocation_confirm(actor=second_city_user, proposal=revoking_world["proposal"])
+
+
+def test_evidence_must_be_a_real_pdf_or_image(graded_world, city_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00 not a pdf")
+    with pytest.raises(InvalidInput) as error:
+        services.incident_record(actor=city_user, enterprise=graded_world[0], kind="safety", severity="general",
+                                 occurred_on=dt.date(2025, 3, 1), description="一般事故", evidence=fake)
+    assert "evidence" in error.value.field_errors
+    good = SimpleUploadedFile("report.pdf", b"%PDF-1.7 minimal")
+    incident = services.incident_record(actor=city_user, enterprise=graded_world[0], kind="safety",
+                                        severity="general", occurred_on=dt.date(2025, 3, 1), description="一般事故",
+                                        evidence=good)
+    assert incident.evidence.name.endswith(".pdf")

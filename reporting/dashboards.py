@@ -1,0 +1,176 @@
+"""Reads for the statistics dashboards (统计看板): every number is counted in SQL inside the user's scope.
+
+Each selector takes the user first and starts from ``.visible_to(user)`` (or ``published_grades(user)``,
+which does), so a district user's dashboard is built only from its own unit's rows and an enterprise
+user's only from its own. Grouping happens in the database (``values().annotate()``); Python only
+reshapes the handful of aggregated rows (one per district, industry or year) for the charts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
+
+from factories.models import Enterprise, GradingResult, GreenFactoryStatus, Tier
+from factories.selectors import published_grades
+from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
+
+GRADES = ("AAAA", "AAA", "AA", "A")
+REPORTED = (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED, SubmissionStatus.CITY_VERIFIED)
+STATUSES = tuple(SubmissionStatus)
+
+
+def _grade_counts() -> dict[str, Count]:
+    return {**{g: Count("id", filter=Q(grade=g)) for g in GRADES}, "total": Count("id")}
+
+
+# --- years ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardYears:
+    """The years a dashboard can show (newest first) and the one it opens on."""
+
+    years: list[int]
+    default: int | None
+
+
+def dashboard_years(user: Any) -> DashboardYears:
+    """Years with published grades in the user's scope or an opened reporting year; default: the latest
+    year with published grades, else the latest reporting year."""
+    graded = set(published_grades(user).order_by().values_list("year", flat=True).distinct())
+    opened = set(ReportingYear.objects.visible_to(user).order_by().values_list("year", flat=True))
+    years = sorted(graded | opened, reverse=True)
+    default = max(graded) if graded else (max(opened) if opened else None)
+    return DashboardYears(years=years, default=default)
+
+
+# --- register and reporting -----------------------------------------------------------------------
+
+
+def register_counts(user: Any) -> dict[str, int]:
+    """Registered enterprises and active green factories by tier, in one query."""
+    active = Q(green_factory__status=GreenFactoryStatus.ACTIVE)
+    return Enterprise.objects.visible_to(user).aggregate(
+        enterprises=Count("id"),
+        green_factories=Count("id", filter=active),
+        city_tier=Count("id", filter=active & Q(green_factory__tier=Tier.CITY)),
+        national_tier=Count("id", filter=active & Q(green_factory__tier=Tier.NATIONAL)),
+    )
+
+
+def submission_counts(user: Any, year: int) -> dict[str, int]:
+    """Submissions of year Y by status (plus late ones and those submitted or further along)."""
+    return AnnualSubmission.objects.visible_to(user).filter(year=year).aggregate(
+        total=Count("id"),
+        reported=Count("id", filter=Q(status__in=REPORTED)),
+        late=Count("id", filter=Q(late=True)),
+        **{status.value: Count("id", filter=Q(status=status)) for status in STATUSES},
+    )
+
+
+def completeness_by_district(user: Any, year: int) -> list[dict[str, Any]]:
+    """Per management unit: registered enterprises, their submissions of Y by status, and the share
+    submitted or further along. Units follow the enterprises' current unit, like the register."""
+    filed = FilteredRelation("submissions", condition=Q(submissions__year=year))
+    rows = list(
+        Enterprise.objects.visible_to(user)
+        .annotate(filed=filed)
+        .values(key=F("district__code"), label=F("district__name"))
+        .annotate(
+            registered=Count("id"),
+            reported=Count("filed", filter=Q(filed__status__in=REPORTED)),
+            missing=Count("id", filter=Q(filed__isnull=True)),
+            **{status.value: Count("filed", filter=Q(filed__status=status)) for status in STATUSES},
+        )
+        .order_by("key")
+    )
+    for row in rows:
+        row["rate"] = 100.0 * row["reported"] / row["registered"] if row["registered"] else 0.0
+    return rows
+
+
+# --- grades ---------------------------------------------------------------------------------------
+
+
+def _published_in(user: Any, year: int) -> QuerySet[GradingResult]:
+    return published_grades(user).filter(year=year).order_by()
+
+
+def grades_by_district(user: Any, year: int) -> list[dict[str, Any]]:
+    """Published grades of Y per management unit (the unit at grading time), most factories first."""
+    return list(
+        _published_in(user, year)
+        .values(key=F("district__code"), label=F("district__name"))
+        .annotate(**_grade_counts())
+        .order_by("-total", "key")
+    )
+
+
+def grades_by_industry(user: Any, year: int) -> list[dict[str, Any]]:
+    """Published grades of Y per industry division (GB/T 4754 大类), most factories first."""
+    return list(
+        _published_in(user, year)
+        .values(key=F("industry__code"), label=F("industry__name"))
+        .annotate(**_grade_counts())
+        .order_by("-total", "key")
+    )
+
+
+def grade_trend(user: Any) -> list[dict[str, Any]]:
+    """Published grades per year, oldest first."""
+    return list(published_grades(user).order_by().values("year").annotate(**_grade_counts()).order_by("year"))
+
+
+def fold_tail(rows: list[dict[str, Any]], keep: int, label: str) -> list[dict[str, Any]]:
+    """The first `keep` rows, and the rest summed into one row named `label` (rows are aggregates)."""
+    if len(rows) <= keep:
+        return rows
+    rest = rows[keep:]
+    other: dict[str, Any] = {"key": "", "label": label, "others": len(rest)}
+    for key in (*GRADES, "total"):
+        other[key] = sum(row[key] for row in rest)
+    return [*rows[:keep], other]
+
+
+# --- one enterprise -------------------------------------------------------------------------------
+
+
+def own_grades(user: Any) -> list[GradingResult]:
+    """The published grades of the user's own enterprise, oldest first (empty for other roles)."""
+    if getattr(user, "role", None) != "enterprise" or not user.enterprise_id:
+        return []
+    return list(
+        published_grades(user).filter(enterprise_id=user.enterprise_id).select_related("run").order_by("year")
+    )
+
+
+def own_submission(user: Any, year: int) -> AnnualSubmission | None:
+    if getattr(user, "role", None) != "enterprise" or not user.enterprise_id:
+        return None
+    return AnnualSubmission.objects.visible_to(user).filter(enterprise_id=user.enterprise_id, year=year).first()
+
+
+# --- cultivation pool -----------------------------------------------------------------------------
+
+
+def pool_available() -> bool:
+    """The cultivation pool models are installed (the pool is a later module of the platform)."""
+    if not apps.is_installed("cultivation"):
+        return False
+    try:
+        models = importlib.import_module("cultivation.models")
+    except ImportError:
+        return False
+    return all(hasattr(models, name) for name in ("PoolMembership", "LevelDecision", "BCertification"))
+
+
+__all__ = [
+    "GRADES", "REPORTED", "STATUSES", "DashboardYears", "completeness_by_district", "dashboard_years",
+    "fold_tail", "grade_trend", "grades_by_district", "grades_by_industry", "own_grades", "own_submission",
+    "pool_available", "register_counts", "submission_counts",
+]

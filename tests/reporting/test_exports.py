@@ -1,0 +1,111 @@
+"""Exports: the file has the expected headers, rows and scope; formulas are neutralised; big exports are jobs."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from reporting import exports, jobs
+from reporting.models import ExportJob
+from tests.model_factories import EnterpriseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _open(job: ExportJob):  # type: ignore[no-untyped-def]
+    with job.file.open("rb") as handle:
+        return load_workbook(io.BytesIO(handle.read()))
+
+
+def test_an_enterprise_export_has_title_headers_rows_and_the_requesters_scope(district_user, enterprise,
+                                                                              other_enterprise, jiangjin_enterprise):
+    job, queued = jobs.export_request(actor=district_user, kind="enterprises", filters={"district": "500103"})
+    assert queued and job.status == "succeeded"
+    sheet = _open(job).active
+    assert "企业名录" in sheet["A1"].value and "管理单位：500103" in sheet["A1"].value and "导出时间" in sheet["A1"].value
+    assert [c.value for c in sheet[2]][:3] == ["企业名称", "统一社会信用代码", "管理单位"]
+    names = {row[0] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert names == {enterprise.name, other_enterprise.name}
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == "A2:L4"
+
+
+def test_a_district_user_never_exports_another_districts_rows(district_user, enterprise, jiangjin_enterprise):
+    job, _ = jobs.export_request(actor=district_user, kind="enterprises", filters={"district": "500116"})
+    assert list(_open(job).active.iter_rows(min_row=3, values_only=True)) == []
+
+
+@pytest.mark.parametrize("payload", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_text_that_would_run_as_a_formula_is_neutralised(city_user, yuzhong, payload):
+    EnterpriseFactory(name=payload, district=yuzhong)
+    job, _ = jobs.export_request(actor=city_user, kind="enterprises")
+    cell = _open(job).active["A3"]
+    assert cell.data_type == "s"
+    assert cell.value == "'" + payload
+
+
+def test_numbers_stay_numbers_with_formats(city_user, verified):
+    job, _ = jobs.export_request(actor=city_user, kind="submissions", filters={"year": 2025})
+    sheet = _open(job).active
+    header = [c.value for c in sheet[2]]
+    site = header.index("用地面积（m²）")
+    cell = sheet.cell(row=3, column=site + 1)
+    assert cell.value == 20000 and cell.data_type == "n"
+    assert "LI-01 容积率" in header
+    assert sheet.cell(row=3, column=header.index("LI-01 容积率") + 1).value == pytest.approx(1.2)
+
+
+def test_large_exports_run_as_a_job_with_progress(city_user, yuzhong, monkeypatch):
+    monkeypatch.setattr(exports, "SYNC_LIMIT", 2)
+    EnterpriseFactory.create_batch(5, district=yuzhong)
+    job, queued = jobs.export_request(actor=city_user, kind="enterprises")
+    job.refresh_from_db()
+    assert queued and job.status == "succeeded" and job.total == 5 and job.progress == 100
+    assert len(list(_open(job).active.iter_rows(min_row=3))) == 5
+
+
+def test_only_the_requester_can_download(api, city_user, auditor, enterprise):
+    job, _ = jobs.export_request(actor=city_user, kind="enterprises")
+    assert api.as_user(city_user).get(f"/api/v1/exports/{job.pk}/download/").status_code == 200
+    assert api.as_user(auditor).get(f"/api/v1/exports/{job.pk}/download/").status_code == 404
+    assert api.as_user(auditor).get(f"/api/v1/exports/{job.pk}/").status_code == 404
+
+
+def test_exports_over_the_api(api, district_user, enterprise):
+    created = api.as_user(district_user).post("/api/v1/exports/", {"kind": "enterprises",
+                                                                   "filters": {"district": "500103"}}, format="json")
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] == "succeeded" and body["download_url"].endswith(f"/exports/{body['id']}/download/")
+    bad = api.post("/api/v1/exports/", {"kind": "everything"}, format="json")
+    assert bad.status_code == 400 and "kind" in bad.json()
+    bad_filter = api.post("/api/v1/exports/", {"kind": "enterprises", "filters": {"colour": "red"}}, format="json")
+    assert bad_filter.status_code == 400 and "colour" in bad_filter.json()
+
+
+def test_when_the_broker_is_down_the_export_waits_and_is_sent_once_it_is_back(city_user, yuzhong, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from reporting import tasks
+
+    monkeypatch.setattr(exports, "SYNC_LIMIT", 1)
+    EnterpriseFactory.create_batch(3, district=yuzhong)
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.run_export, "apply_async", down)
+    job, queued = jobs.export_request(actor=city_user, kind="enterprises")
+    assert not queued and ExportJob.objects.get(pk=job.pk).status == "queued"
+    monkeypatch.undo()
+    ExportJob.objects.filter(pk=job.pk).update(created_at=job.created_at.replace(year=2020))
+    assert jobs.requeue_waiting_exports() == 1
+    assert ExportJob.objects.get(pk=job.pk).status == "succeeded"
+
+
+def test_grade_and_recommendation_exports_follow_publication(city_user):
+    for kind in ("grades", "recommendations", "green_factories"):
+        job, _ = jobs.export_request(actor=city_user, kind=kind)
+        assert job.status == "succeeded" and job.total == 0
