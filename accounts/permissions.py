@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pool.manage": frozenset({Role.DISTRICT}),
     "pool.apply": frozenset({Role.ENTERPRISE, Role.DISTRICT}),
     "pool.review": frozenset({Role.CITY, Role.DISTRICT}),
+    "pool.exit": frozenset({Role.DISTRICT, Role.ENTERPRISE}),
     "district_report.submit": frozenset({Role.DISTRICT}),
     "district_report.decide": frozenset({Role.CITY}),
     "export.create": frozenset({Role.CITY, Role.DISTRICT, Role.ENTERPRISE, Role.AUDITOR}),

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api_views as accounts_api
+from cultivation import api as cultivation_api
 from factories import api as factories_api
 from factories import api_grading
 from reporting import api as reporting_api
@@ -14,6 +15,7 @@ accounts_api.register(router)
 factories_api.register(router)
 api_grading.register(router)
 reporting_api.register(router)
+cultivation_api.register(router)
 api_files.register(router)
 
 urlpatterns = [

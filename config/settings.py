@@ -192,6 +192,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reporting-reminders": {"task": "reporting.send_reminders", "schedule": crontab(hour=8, minute=0)},
     "grading-draft-after-window": {"task": "factories.draft_runs_after_reporting", "schedule": crontab(hour=2, minute=0)},
     "grading-resume-stale-runs": {"task": "factories.resume_stale_runs", "schedule": 300.0},
+    "cultivation-resume-stale-level-jobs": {"task": "cultivation.resume_stale_level_jobs", "schedule": 300.0},
     "requeue-waiting-exports": {"task": "reporting.requeue_waiting_exports", "schedule": 120.0},
 }
 

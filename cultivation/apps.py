@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class CultivationConfig(AppConfig):
     name = "cultivation"
     verbose_name = _("梯度培育库")
+
+    def ready(self) -> None:
+        from cultivation import demo
+        from cultivation.services import membership_graduate
+        from factories.services import RECOGNITION_HOOKS
+
+        # A pool member recognised as a green factory leaves the pool as graduated (DOMAIN §3).
+        if membership_graduate not in RECOGNITION_HOOKS:
+            RECOGNITION_HOOKS.append(membership_graduate)
+        demo.register()

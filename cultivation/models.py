@@ -411,6 +411,7 @@ class BCertification(models.Model):
     certified_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
     review_reason = models.TextField(_("复核事由"), blank=True)
     ended_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
+    end_reason = models.TextField(_("终止原因"), blank=True)
 
     objects = CertificationQuerySet.as_manager()
 

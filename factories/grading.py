@@ -204,7 +204,7 @@ class IncidentInput:
     id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FactoryInput:
     """One member of the population (active on 31 Dec of Y); ``indicators`` None = no verified data."""
 
@@ -245,7 +245,7 @@ class NextBand:
     blocking_dimensions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FactoryResult:
     """Every intermediate number of one factory's grading for one year, and the rules applied.
 

@@ -37,27 +37,14 @@ def _indicators(stored: dict[str, Any]) -> dict[str, IndicatorValue]:
 
 
 def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
-    """Population active on 31 Dec of Y, verified data for Y and Y−1, last year's published grades, incidents in Y."""
+    """Population active on 31 Dec of Y, verified data for Y and Y−1, last year's published grades, incidents in Y.
+
+    The population and the verified submissions are both streamed in enterprise order and merged,
+    so the raw JSON of all submissions is never held at once; each row is hashed as it passes.
+    """
     from reporting.models import AnnualSubmission, SubmissionStatus
 
     year_end = dt.date(year, 12, 31)
-    population = list(
-        GreenFactory.objects.active_on(year_end)
-        .order_by("enterprise_id")
-        .values_list("enterprise_id", "enterprise__industry_id", "enterprise__district_id", "tier",
-                     "recognized_year")
-        .iterator(chunk_size=CHUNK)
-    )
-    ids = {row[0] for row in population}
-    data: dict[int, dict[int, dict[str, Any]]] = {year: {}, year - 1: {}}
-    verified = (
-        AnnualSubmission.objects.filter(status=SubmissionStatus.CITY_VERIFIED, year__in=(year, year - 1))
-        .values_list("enterprise_id", "year", "indicators")
-        .iterator(chunk_size=CHUNK)
-    )
-    for enterprise_id, data_year, indicators in verified:
-        if enterprise_id in ids:
-            data[data_year][enterprise_id] = indicators
     previous: dict[int, tuple[str, bool]] = {}
     for enterprise_id, grade, flags in (
         GradingResult.objects.published().filter(year=year - 1).values_list("enterprise_id", "grade", "flags")
@@ -71,14 +58,39 @@ def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
     ):
         incidents[enterprise_id].append((incident_id, kind, severity))
 
+    population = (
+        GreenFactory.objects.active_on(year_end)
+        .order_by("enterprise_id")
+        .values_list("enterprise_id", "enterprise__industry_id", "enterprise__district_id", "tier",
+                     "recognized_year")
+        .iterator(chunk_size=CHUNK)
+    )
+    submissions = iter(
+        AnnualSubmission.objects.filter(status=SubmissionStatus.CITY_VERIFIED, year__in=(year, year - 1),
+                                        enterprise__green_factory__isnull=False)
+        .order_by("enterprise_id", "year")
+        .values_list("enterprise_id", "year", "indicators")
+        .iterator(chunk_size=CHUNK)
+    )
+    pending = next(submissions, None)
+
     factories: list[FactoryInput] = []
     meta: dict[int, tuple[str, str, str]] = {}
     digest = hashlib.sha256()
     digest.update(json.dumps({"year": year, "standard": standard_parameters}, sort_keys=True).encode())
     for enterprise_id, industry, district, tier, recognized_year in population:
-        current, last = data[year].get(enterprise_id), data[year - 1].get(enterprise_id)
+        own: dict[int, dict[str, Any]] = {}
+        while pending is not None and pending[0] <= enterprise_id:
+            if pending[0] == enterprise_id:
+                own[pending[1]] = pending[2]
+            pending = next(submissions, None)
+        current, last = own.get(year), own.get(year - 1)
         prev_grade, prev_no_data = previous.get(enterprise_id, (None, False))
         own_incidents = incidents.get(enterprise_id, [])
+        digest.update(
+            json.dumps([enterprise_id, industry, district, tier, recognized_year, current, last, prev_grade,
+                        prev_no_data, own_incidents], sort_keys=True, separators=(",", ":")).encode()
+        )
         factories.append(
             FactoryInput(
                 enterprise_id=enterprise_id,
@@ -89,14 +101,11 @@ def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
                 previous_indicators=_indicators(last) if last is not None else None,
                 previous_grade=prev_grade,
                 previous_no_data=prev_no_data,
-                incidents=tuple(IncidentInput(kind, severity, incident_id) for incident_id, kind, severity in own_incidents),
+                incidents=tuple(IncidentInput(kind, severity, incident_id)
+                                for incident_id, kind, severity in own_incidents),
             )
         )
         meta[enterprise_id] = (district, industry, tier)
-        digest.update(
-            json.dumps([enterprise_id, industry, district, tier, recognized_year, current, last, prev_grade, prev_no_data,
-                        own_incidents], sort_keys=True, separators=(",", ":")).encode()
-        )
     return RunInputs(
         factories=factories,
         enterprise_meta=meta,

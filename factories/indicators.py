@@ -247,7 +247,7 @@ class Catalogue:
         return tuple(groups)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndicatorValue:
     """An indicator of one enterprise-year; `value` is set only when status is OK (§4)."""
 

@@ -8,13 +8,12 @@ reshapes the handful of aggregated rows (one per district, industry or year) for
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
-from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
+from cultivation.models import CertificationStatus, Level, MembershipStatus, PoolMembership
 from factories.models import Enterprise, GradingResult, GreenFactoryStatus, Tier
 from factories.selectors import published_grades
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
@@ -65,11 +64,15 @@ def register_counts(user: Any) -> dict[str, int]:
 
 def submission_counts(user: Any, year: int) -> dict[str, int]:
     """Submissions of year Y by status (plus late ones and those submitted or further along)."""
-    return AnnualSubmission.objects.visible_to(user).filter(year=year).aggregate(
-        total=Count("id"),
-        reported=Count("id", filter=Q(status__in=REPORTED)),
-        late=Count("id", filter=Q(late=True)),
-        **{status.value: Count("id", filter=Q(status=status)) for status in STATUSES},
+    return (
+        AnnualSubmission.objects.visible_to(user)
+        .filter(year=year)
+        .aggregate(
+            total=Count("id"),
+            reported=Count("id", filter=Q(status__in=REPORTED)),
+            late=Count("id", filter=Q(late=True)),
+            **{status.value: Count("id", filter=Q(status=status)) for status in STATUSES},
+        )
     )
 
 
@@ -152,25 +155,58 @@ def own_grades(user: Any) -> list[GradingResult]:
 def own_submission(user: Any, year: int) -> AnnualSubmission | None:
     if getattr(user, "role", None) != "enterprise" or not user.enterprise_id:
         return None
-    return AnnualSubmission.objects.visible_to(user).filter(enterprise_id=user.enterprise_id, year=year).first()
+    return (
+        AnnualSubmission.objects.visible_to(user).filter(enterprise_id=user.enterprise_id, year=year).first()
+    )
 
 
 # --- cultivation pool -----------------------------------------------------------------------------
 
 
-def pool_available() -> bool:
-    """The cultivation pool models are installed (the pool is a later module of the platform)."""
-    if not apps.is_installed("cultivation"):
-        return False
-    try:
-        models = importlib.import_module("cultivation.models")
-    except ImportError:
-        return False
-    return all(hasattr(models, name) for name in ("PoolMembership", "LevelDecision", "BCertification"))
+def pool_by_district(user: Any, year: int) -> list[dict[str, Any]]:
+    """Active pool members per management unit (their current unit) and how far they got in year Y.
+
+    Funnel stages are cumulative: members → level C or above → B-eligible → certified B (a certification
+    currently in force). The ``only_*`` counts split the members into exclusive groups for a stacked bar,
+    a certified member counting as certified whatever its level of Y.
+    """
+    uncertified = Q(cert__isnull=True)
+    return list(
+        PoolMembership.objects.visible_to(user)
+        .filter(status=MembershipStatus.ACTIVE)
+        .annotate(
+            levels=FilteredRelation("level_decisions", condition=Q(level_decisions__year=year)),
+            cert=FilteredRelation(
+                "certifications", condition=Q(certifications__status=CertificationStatus.CERTIFIED)
+            ),
+        )
+        .values(key=F("enterprise__district__code"), label=F("enterprise__district__name"))
+        .annotate(
+            members=Count("id"),
+            c_or_above=Count("id", filter=Q(levels__level__in=(Level.C, Level.B_ELIGIBLE))),
+            b_eligible=Count("id", filter=Q(levels__level=Level.B_ELIGIBLE)),
+            certified=Count("id", filter=Q(cert__isnull=False)),
+            only_b=Count("id", filter=Q(levels__level=Level.B_ELIGIBLE) & uncertified),
+            only_c=Count("id", filter=Q(levels__level=Level.C) & uncertified),
+        )
+        .order_by("key")
+    )
 
 
 __all__ = [
-    "GRADES", "REPORTED", "STATUSES", "DashboardYears", "completeness_by_district", "dashboard_years",
-    "fold_tail", "grade_trend", "grades_by_district", "grades_by_industry", "own_grades", "own_submission",
-    "pool_available", "register_counts", "submission_counts",
+    "GRADES",
+    "REPORTED",
+    "STATUSES",
+    "DashboardYears",
+    "completeness_by_district",
+    "dashboard_years",
+    "fold_tail",
+    "grade_trend",
+    "grades_by_district",
+    "grades_by_industry",
+    "own_grades",
+    "own_submission",
+    "pool_by_district",
+    "register_counts",
+    "submission_counts",
 ]

@@ -21,7 +21,15 @@ from accounts.models import Role
 from factories.indicators import get_catalogue
 from factories.models import GradingResult
 from reporting import dashboards
-from reporting.charts import GRADE_COLORS, bar_chart, empty_chart, radar_chart
+from reporting.charts import (
+    GRADE_COLORS,
+    LEVEL_COLORS,
+    bar_chart,
+    empty_chart,
+    funnel_chart,
+    line_chart,
+    radar_chart,
+)
 from reporting.dashboards import GRADES
 from reporting.forms import localized
 from reporting.models import STATUS_COLOURS, SubmissionStatus
@@ -37,10 +45,18 @@ STATUS_SHORT = {
     SubmissionStatus.CITY_VERIFIED: _("已复核"),
 }
 MISSING_LABEL = _("未填报")
+GRADE_NAMES = {"AAAA": _("领军"), "AAA": _("先进"), "AA": _("较好"), "A": _("基本")}
 MISSING_COLOUR = "#d1d5db"
-NO_GRADES = _("{year}年度尚无已发布的评价结果。市经济信息委发布公示后，这里将显示各等级绿色工厂的分布。")
-NO_TREND = _("尚无已发布的评价结果。每发布一个年度的评价，这里就多一组柱子。")
-NO_ENTERPRISES = _("范围内还没有登记的企业，登记企业后这里将显示各管理单位的填报进度。")
+# Empty states: a short message inside the chart frame and a sentence under it saying what will appear.
+NO_GRADES = (
+    _("{year}年度尚无已发布的评价结果"),
+    _("市经济信息委发布公示后，这里将显示各等级绿色工厂的分布。"),
+)
+NO_TREND = (_("尚无已发布的评价结果"), _("每发布一个年度的评价，这里就多一组柱子。"))
+NO_ENTERPRISES = (_("范围内还没有登记的企业"), _("登记企业后，这里将显示各管理单位的填报进度。"))
+NO_OWN_GRADES = (_("暂无已发布的等级"), _("市经济信息委发布公示后，本企业的等级和得分将显示在这里。"))
+NO_OWN_SCORES = (_("暂无已发布的评价结果"), _("发布评价后，这里将显示本企业五个维度的百分位得分。"))
+NO_DIMENSIONS = (_("该年度没有可计算的维度得分"), _("例如该年度没有经市级复核的数据；请查看评价说明。"))
 
 
 @dataclass
@@ -59,6 +75,13 @@ class Card:
     table: Table | None = None
     note: Any = ""
     link: tuple[Any, str] | None = None  # (text, url)
+    empty: bool = False
+
+
+def _empty(title: str, message: tuple[Any, Any], **fmt: Any) -> Card:
+    """A card whose chart is the empty state, with a sentence under it saying what will appear."""
+    short, hint = message
+    return Card(title, empty_chart(str(short).format(**fmt)), note=str(hint).format(**fmt), empty=True)
 
 
 @dataclass
@@ -68,7 +91,6 @@ class Kpi:
     unit: Any = ""
     note: Any = ""
     url: str = ""
-    grade: str = ""
 
 
 @dataclass
@@ -115,13 +137,20 @@ def grades_by_district_card(user: Any, year: int) -> Card:
     rows = dashboards.grades_by_district(user, year)
     title = str(_("{year}年度各管理单位等级分布")).format(year=year)
     if not rows:
-        return Card(title, empty_chart(str(NO_GRADES).format(year=year)))
+        return _empty(title, NO_GRADES, year=year)
     chart = bar_chart(
-        [r["label"] for r in rows], _grade_series(rows), title=title, stacked=True,
-        horizontal=len(rows) > MANY_CATEGORIES, colors=GRADE_PALETTE,
+        [r["label"] for r in rows],
+        _grade_series(rows),
+        title=title,
+        stacked=True,
+        horizontal=len(rows) > MANY_CATEGORIES,
+        colors=GRADE_PALETTE,
     )
-    table = Table(_grade_columns(_("管理单位（评价时）")), [[r["label"], *[r[g] for g in GRADES], r["total"]]
-                                                     for r in rows], _grade_foot(rows))
+    table = Table(
+        _grade_columns(_("管理单位（评价时）")),
+        [[r["label"], *[r[g] for g in GRADES], r["total"]] for r in rows],
+        _grade_foot(rows),
+    )
     return Card(title, chart, table, note=_("按评价时企业所属的管理单位统计，按绿色工厂数由多到少排列。"))
 
 
@@ -129,25 +158,34 @@ def grades_by_industry_card(user: Any, year: int) -> Card:
     rows = dashboards.grades_by_industry(user, year)
     title = str(_("{year}年度主要行业等级分布")).format(year=year)
     if not rows:
-        return Card(title, empty_chart(str(NO_GRADES).format(year=year)))
+        return _empty(title, NO_GRADES, year=year)
     shown = dashboards.fold_tail(rows, TOP_INDUSTRIES, str(_("其他行业")))
     labels = [f"{r['key']} {r['label']}" if r["key"] else r["label"] for r in shown]
-    chart = bar_chart(labels, _grade_series(shown), title=title, stacked=True, horizontal=True,
-                      colors=GRADE_PALETTE)
-    table = Table(_grade_columns(_("行业（GB/T 4754 大类）")),
-                  [[f"{r['key']} {r['label']}", *[r[g] for g in GRADES], r["total"]] for r in rows],
-                  _grade_foot(rows))
-    note = _("绿色工厂数最多的 {n} 个行业大类；其余合并为“其他行业”，数据表列出全部行业。").format(n=TOP_INDUSTRIES) \
-        if len(shown) < len(rows) else ""
+    chart = bar_chart(
+        labels, _grade_series(shown), title=title, stacked=True, horizontal=True, colors=GRADE_PALETTE
+    )
+    table = Table(
+        _grade_columns(_("行业（GB/T 4754 大类）")),
+        [[f"{r['key']} {r['label']}", *[r[g] for g in GRADES], r["total"]] for r in rows],
+        _grade_foot(rows),
+    )
+    note = (
+        _("绿色工厂数最多的 {n} 个行业大类；其余合并为“其他行业”，数据表列出全部行业。").format(
+            n=TOP_INDUSTRIES
+        )
+        if len(shown) < len(rows)
+        else ""
+    )
     return Card(title, chart, table, note=note)
 
 
 def grade_trend_card(rows: list[dict[str, Any]]) -> Card:
     title = str(_("历年等级分布"))
     if not rows:
-        return Card(title, empty_chart(str(NO_TREND)))
-    chart = bar_chart([_year(r["year"]) for r in rows], _grade_series(rows), title=title, stacked=True,
-                      colors=GRADE_PALETTE)
+        return _empty(title, NO_TREND)
+    chart = bar_chart(
+        [_year(r["year"]) for r in rows], _grade_series(rows), title=title, stacked=True, colors=GRADE_PALETTE
+    )
     table = Table(_grade_columns(_("年度")), [[r["year"], *[r[g] for g in GRADES], r["total"]] for r in rows])
     return Card(title, chart, table, note=_("各年度已发布（公示中或正式发布）的评价结果。"))
 
@@ -156,41 +194,171 @@ def completeness_card(year: int, rows: list[dict[str, Any]]) -> Card:
     """Share of registered enterprises whose data of Y is submitted or further along, lowest first."""
     title = str(_("{year}年度各管理单位填报完成率（%）")).format(year=year)
     if not rows:
-        return Card(title, empty_chart(str(NO_ENTERPRISES)))
+        return _empty(title, NO_ENTERPRISES)
     ordered = sorted(rows, key=lambda r: (r["rate"], r["key"]))
-    chart = bar_chart([r["label"] for r in ordered], [(str(_("完成率")), [round(r["rate"], 1) for r in ordered])],
-                      title=title, horizontal=True, value_format="{:.1f}%", colors=["#1565c0"])
-    table = Table(
-        [(_("管理单位"), False), (_("登记企业"), True), (MISSING_LABEL, True),
-         *[(STATUS_SHORT[s], True) for s in dashboards.STATUSES], (_("已提交及以后"), True), (_("完成率"), True)],
-        [[r["label"], r["registered"], r["missing"], *[r[s.value] for s in dashboards.STATUSES], r["reported"],
-          _pct(r["reported"], r["registered"])] for r in ordered],
-        [_("合计"), *[sum(r[k] for r in rows) for k in ("registered", "missing", *dashboards.STATUSES)],
-         sum(r["reported"] for r in rows),
-         _pct(sum(r["reported"] for r in rows), sum(r["registered"] for r in rows))],
+    chart = bar_chart(
+        [r["label"] for r in ordered],
+        [(str(_("完成率")), [round(r["rate"], 1) for r in ordered])],
+        title=title,
+        horizontal=True,
+        value_format="{:.1f}%",
+        colors=["#1565c0"],
     )
-    return Card(title, chart, table,
-                note=_("完成率 = 已提交（含区县已审核、市级已复核）的企业数 ÷ 登记企业数；按完成率由低到高排列。"))
+    table = Table(
+        [
+            (_("管理单位"), False),
+            (_("登记企业"), True),
+            (MISSING_LABEL, True),
+            *[(STATUS_SHORT[s], True) for s in dashboards.STATUSES],
+            (_("已提交及以后"), True),
+            (_("完成率"), True),
+        ],
+        [
+            [
+                r["label"],
+                r["registered"],
+                r["missing"],
+                *[r[s.value] for s in dashboards.STATUSES],
+                r["reported"],
+                _pct(r["reported"], r["registered"]),
+            ]
+            for r in ordered
+        ],
+        [
+            _("合计"),
+            *[sum(r[k] for r in rows) for k in ("registered", "missing", *dashboards.STATUSES)],
+            sum(r["reported"] for r in rows),
+            _pct(sum(r["reported"] for r in rows), sum(r["registered"] for r in rows)),
+        ],
+    )
+    return Card(
+        title,
+        chart,
+        table,
+        note=_("完成率 = 已提交（含区县已审核、市级已复核）的企业数 ÷ 登记企业数；按完成率由低到高排列。"),
+    )
 
 
 def status_card(year: int, rows: list[dict[str, Any]]) -> Card:
     """A district's own reporting progress: one bar split by status."""
     title = str(_("{year}年度本管理单位填报进度")).format(year=year)
     if not rows or not sum(r["registered"] for r in rows):
-        return Card(title, empty_chart(str(NO_ENTERPRISES)))
+        return _empty(title, NO_ENTERPRISES)
     parts = [(MISSING_LABEL, "missing", MISSING_COLOUR)] + [
         (STATUS_SHORT[s], s.value, STATUS_COLOURS[s]) for s in dashboards.STATUSES
     ]
-    chart = bar_chart([r["label"] for r in rows], [(str(label), [r[key] for r in rows]) for label, key, _c in parts],
-                      title=title, stacked=True, horizontal=True, colors=[c for _l, _k, c in parts])
+    chart = bar_chart(
+        [r["label"] for r in rows],
+        [(str(label), [r[key] for r in rows]) for label, key, _c in parts],
+        title=title,
+        stacked=True,
+        horizontal=True,
+        colors=[c for _l, _k, c in parts],
+    )
     table = Table(
         [(_("状态"), False), *[(r["label"], True) for r in rows]],
         [[label, *[r[key] for r in rows]] for label, key, _c in parts]
-        + [[_("已提交及以后"), *[r["reported"] for r in rows]],
-           [_("完成率"), *[_pct(r["reported"], r["registered"]) for r in rows]]],
+        + [
+            [_("已提交及以后"), *[r["reported"] for r in rows]],
+            [_("完成率"), *[_pct(r["reported"], r["registered"]) for r in rows]],
+        ],
         [_("登记企业"), *[r["registered"] for r in rows]],
     )
-    return Card(title, chart, table, note=_("每家登记企业按其{year}年度数据的当前状态计入一类。").format(year=year))
+    return Card(
+        title, chart, table, note=_("每家登记企业按其{year}年度数据的当前状态计入一类。").format(year=year)
+    )
+
+
+FUNNEL_STAGES = (
+    ("members", _("在库企业（D级及以上）")),
+    ("c_or_above", _("C级及以上")),
+    ("b_eligible", _("达到B级条件")),
+    ("certified", _("已认定B级")),
+)
+NO_POOL = (
+    _("培育库暂无在库企业"),
+    _("区县受理入库申请并计算{year}年度培育等级后，这里将显示 D → C → B 级的梯度。"),
+)
+
+
+def _funnel_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {key: sum(r[key] for r in rows) for key, _label in FUNNEL_STAGES}
+
+
+def pool_funnel_card(year: int, rows: list[dict[str, Any]], *, scope: Any) -> Card:
+    """D → C → B-eligible → certified B of the active pool members in the scope (cumulative stages)."""
+    title = str(_("{year}年度培育库梯度（{scope}）")).format(year=year, scope=scope)
+    totals = _funnel_totals(rows)
+    if not totals["members"]:
+        return _empty(title, NO_POOL, year=year)
+    chart = funnel_chart([(str(label), totals[key]) for key, label in FUNNEL_STAGES], title=title)
+    table_rows = []
+    previous = None
+    for key, label in FUNNEL_STAGES:
+        table_rows.append(
+            [
+                label,
+                totals[key],
+                "—" if previous is None else _pct(totals[key], previous),
+                _pct(totals[key], totals["members"]),
+            ]
+        )
+        previous = totals[key]
+    table = Table(
+        [(_("阶段"), False), (_("企业数"), True), (_("较上一阶段"), True), (_("占在库企业"), True)],
+        table_rows,
+    )
+    return Card(
+        title,
+        chart,
+        table,
+        note=_("各阶段逐级包含：C级及以上含达到B级条件者；已认定B级为当前有效的区县级绿色工厂认定。"),
+    )
+
+
+def pool_by_district_card(year: int, rows: list[dict[str, Any]]) -> Card:
+    """Each unit's active pool members split into exclusive groups (certified first); needs members."""
+    title = str(_("{year}年度各管理单位培育库构成")).format(year=year)
+    ordered = sorted(rows, key=lambda r: (-r["members"], r["key"]))
+    for r in ordered:
+        r["only_d"] = r["members"] - r["certified"] - r["only_b"] - r["only_c"]
+    parts = [
+        ("only_d", _("D级或未分级"), LEVEL_COLORS["D"]),
+        ("only_c", _("C级"), LEVEL_COLORS["C"]),
+        ("only_b", _("达到B级条件（未认定）"), "#81d4fa"),
+        ("certified", _("已认定B级"), LEVEL_COLORS["B"]),
+    ]
+    chart = bar_chart(
+        [r["label"] for r in ordered],
+        [(str(label), [r[key] for r in ordered]) for key, label, _c in parts],
+        title=title,
+        stacked=True,
+        horizontal=True,
+        colors=[c for _k, _l, c in parts],
+    )
+    table = Table(
+        [(_("管理单位"), False), *[(label, True) for _k, label in FUNNEL_STAGES], (_("B级认定率"), True)],
+        [
+            [r["label"], *[r[key] for key, _l in FUNNEL_STAGES], _pct(r["certified"], r["members"])]
+            for r in ordered
+        ],
+        [
+            _("合计"),
+            *[sum(r[key] for r in ordered) for key, _l in FUNNEL_STAGES],
+            _pct(sum(r["certified"] for r in ordered), sum(r["members"] for r in ordered)),
+        ],
+    )
+    return Card(
+        title, chart, table, note=_("按企业当前所属管理单位统计在库企业；每家企业只计入一类，已认定B级优先。")
+    )
+
+
+def pool_cards(user: Any, year: int, *, scope: Any, by_district: bool) -> list[Card]:
+    rows = dashboards.pool_by_district(user, year)
+    cards = [pool_funnel_card(year, rows, scope=scope)]
+    if by_district and _funnel_totals(rows)["members"]:
+        cards.append(pool_by_district_card(year, rows))
+    return cards
 
 
 def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str, Any]]]:
@@ -198,20 +366,33 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
     register = dashboards.register_counts(user)
     kpis = [
         Kpi(_("登记企业"), register["enterprises"], _("家")),
-        Kpi(_("有效绿色工厂"), register["green_factories"], _("家"),
-            note=_("市级 {city} · 国家级 {national}").format(city=register["city_tier"],
-                                                           national=register["national_tier"])),
+        Kpi(
+            _("有效绿色工厂"),
+            register["green_factories"],
+            _("家"),
+            note=_("市级 {city} · 国家级 {national}").format(
+                city=register["city_tier"], national=register["national_tier"]
+            ),
+        ),
     ]
     if year is None:
         return kpis, []
     counts = dashboards.submission_counts(user, year)
     rows = dashboards.completeness_by_district(user, year)
     kpis += [
-        Kpi(str(_("{year}年度数据")).format(year=year), counts["total"], _("份"),
-            note=" · ".join(f"{STATUS_SHORT[s]} {counts[s.value]}" for s in dashboards.STATUSES)),
-        Kpi(_("填报完成率"), _pct(counts["reported"], register["enterprises"]),
-            note=_("已提交 {reported} / 登记 {registered} 家").format(reported=counts["reported"],
-                                                                   registered=register["enterprises"])),
+        Kpi(
+            str(_("{year}年度数据")).format(year=year),
+            counts["total"],
+            _("份"),
+            note=" · ".join(f"{STATUS_SHORT[s]} {counts[s.value]}" for s in dashboards.STATUSES),
+        ),
+        Kpi(
+            _("填报完成率"),
+            _pct(counts["reported"], register["enterprises"]),
+            note=_("已提交 {reported} / 登记 {registered} 家").format(
+                reported=counts["reported"], registered=register["enterprises"]
+            ),
+        ),
     ]
     return kpis, rows
 
@@ -220,8 +401,12 @@ def grades_kpi(trend: list[dict[str, Any]], year: int) -> Kpi:
     row = next((r for r in trend if r["year"] == year), None)
     if row is None:
         return Kpi(str(_("{year}年度已评等级")).format(year=year), "—", note=_("尚未发布"))
-    return Kpi(str(_("{year}年度已评等级")).format(year=year), row["total"], _("家"),
-               note=" · ".join(f"{g} {row[g]}" for g in GRADES))
+    return Kpi(
+        str(_("{year}年度已评等级")).format(year=year),
+        row["total"],
+        _("家"),
+        note=" · ".join(f"{g} {row[g]}" for g in GRADES),
+    )
 
 
 # --- per role -------------------------------------------------------------------------------------
@@ -238,6 +423,7 @@ def city_dashboard(user: Any, year: int | None) -> Dashboard:
         grades_by_industry_card(user, year),
         grades_by_district_card(user, year),
         completeness_card(year, completeness),
+        *pool_cards(user, year, scope=_("全市"), by_district=True),
     ]
     return Dashboard(kpis, cards)
 
@@ -251,8 +437,9 @@ def district_dashboard(user: Any, year: int | None) -> Dashboard:
     kpis.append(grades_kpi(trend, year))
     cards = [
         status_card(year, completeness),
-        grade_trend_card(trend),
         grades_by_industry_card(user, year),
+        grade_trend_card(trend),
+        *pool_cards(user, year, scope=user.district.name, by_district=False),
     ]
     return Dashboard(kpis, cards, intro=intro)
 
@@ -260,18 +447,38 @@ def district_dashboard(user: Any, year: int | None) -> Dashboard:
 def _grade_history_card(grades: list[GradingResult]) -> Card:
     title = str(_("历年等级与综合得分 C"))
     if not grades:
-        return Card(title, empty_chart(str(_("暂无已发布的等级。市经济信息委发布公示后，本企业的等级将显示在这里。"))))
-    labels = [f"{_year(r.year)} · {r.grade}" for r in grades]
-    chart = bar_chart(labels, [(str(_("综合得分 C")), [r.composite_score or 0 for r in grades])], title=title,
-                      value_format="{:.2f}", colors=[GRADE_COLORS["AAAA"]])
+        return _empty(title, NO_OWN_GRADES)
+    chart = line_chart(
+        [f"{_year(r.year)} · {r.grade}" for r in grades],
+        [(str(_("综合得分 C")), [r.composite_score for r in grades])],
+        title=title,
+        y_max=100,
+    )
     rows = []
     for r in grades:
         url = _safe_reverse("factories:explanation", r.pk)
-        rows.append([r.year, {"grade": r.grade}, _score(r.level_score), _score(r.improvement_score),
-                     _score(r.composite_score), {"link": url, "text": _("评价说明")} if url else "—"])
-    table = Table([(_("年度"), False), (_("等级"), False), (_("水平得分 L"), True), (_("提升得分 S"), True),
-                   (_("综合得分 C"), True), (_("说明"), False)], rows)
-    return Card(title, chart, table, note=_("柱高为综合得分 C（满分 100），柱下标注当年等级。"))
+        rows.append(
+            [
+                r.year,
+                {"grade": r.grade},
+                _score(r.level_score),
+                _score(r.improvement_score),
+                _score(r.composite_score),
+                {"link": url, "text": _("评价说明")} if url else "—",
+            ]
+        )
+    table = Table(
+        [
+            (_("年度"), False),
+            (_("等级"), False),
+            (_("水平得分 L"), True),
+            (_("提升得分 S"), True),
+            (_("综合得分 C"), True),
+            (_("说明"), False),
+        ],
+        rows,
+    )
+    return Card(title, chart, table, note=_("纵轴为综合得分 C（满分 100），横轴标注年度和当年等级。"))
 
 
 def _score(value: float | None) -> str:
@@ -281,7 +488,7 @@ def _score(value: float | None) -> str:
 def _radar_card(result: GradingResult | None) -> Card:
     if result is None:
         title = str(_("各维度百分位得分 D"))
-        return Card(title, empty_chart(str(_("暂无已发布的评价结果，无法显示各维度得分。"))))
+        return _empty(title, NO_OWN_SCORES)
     title = str(_("{year}年度各维度百分位得分 D")).format(year=result.year)
     scores = (result.details or {}).get("dimension_scores") or {}
     catalogue = get_catalogue()
@@ -290,16 +497,25 @@ def _radar_card(result: GradingResult | None) -> Card:
         if scores.get(dimension.code) is not None:
             axes.append((localized(dimension.name_zh, dimension.name_en), float(scores[dimension.code])))
     if not axes:
-        return Card(title, empty_chart(str(_("该年度没有可计算的维度得分（例如未提交经复核的数据）。"))))
+        return _empty(title, NO_DIMENSIONS)
     reference = str(_("对标组中位水平（50）"))
-    chart = radar_chart([a for a, _v in axes], [(str(result.enterprise.name), [v for _a, v in axes]),
-                                                (reference, [50.0] * len(axes))], title=title)
-    table = Table([(_("维度"), False), (_("本企业 D"), True), (reference, True)],
-                  [[a, f"{v:.1f}", "50"] for a, v in axes])
+    chart = radar_chart(
+        [a for a, _v in axes],
+        [(str(result.enterprise.name), [v for _a, v in axes]), (reference, [50.0] * len(axes))],
+        title=title,
+    )
+    table = Table(
+        [(_("维度"), False), (_("本企业 D"), True), (reference, True)],
+        [[a, f"{v:.1f}", "50"] for a, v in axes],
+    )
     url = _safe_reverse("factories:explanation", result.pk)
-    return Card(title, chart, table,
-                note=_("D 是本企业在对标组内各维度指标的平均百分位：50 表示处于对标组中间水平。"),
-                link=(_("查看评价说明：等级是怎样评定的、如何提升"), url) if url else None)
+    return Card(
+        title,
+        chart,
+        table,
+        note=_("D 是本企业在对标组内各维度指标的平均百分位：50 表示处于对标组中间水平。"),
+        link=(_("查看评价说明：等级是怎样评定的、如何提升"), url) if url else None,
+    )
 
 
 def enterprise_dashboard(user: Any, year: int | None) -> Dashboard:
@@ -309,20 +525,31 @@ def enterprise_dashboard(user: Any, year: int | None) -> Dashboard:
     if chosen is not None:
         url = _safe_reverse("factories:explanation", chosen.pk)
         kpis += [
-            Kpi(str(_("{year}年度等级")).format(year=chosen.year), chosen.grade, grade=chosen.grade, url=url,
-                note=chosen.run.get_status_display()),
+            Kpi(
+                str(_("{year}年度等级")).format(year=chosen.year),
+                chosen.grade,
+                url=url,
+                note=f"{GRADE_NAMES.get(chosen.grade, '')} · {chosen.run.get_status_display()}",
+            ),
             Kpi(_("综合得分 C"), _score(chosen.composite_score)),
             Kpi(_("水平得分 L"), _score(chosen.level_score)),
             Kpi(_("提升得分 S"), _score(chosen.improvement_score)),
         ]
     if year is not None:
         submission = dashboards.own_submission(user, year)
-        kpis.append(Kpi(str(_("{year}年度数据")).format(year=year),
-                        STATUS_SHORT[SubmissionStatus(submission.status)] if submission else MISSING_LABEL,
-                        url=_safe_reverse("reporting:submission_edit", user.enterprise_id, year)
-                        if submission is None or submission.status == SubmissionStatus.DRAFT else ""))
+        kpis.append(
+            Kpi(
+                str(_("{year}年度数据")).format(year=year),
+                STATUS_SHORT[SubmissionStatus(submission.status)] if submission else MISSING_LABEL,
+                url=_safe_reverse("reporting:submission_edit", user.enterprise_id, year)
+                if submission is None or submission.status == SubmissionStatus.DRAFT
+                else "",
+            )
+        )
     cards = [_grade_history_card(grades), _radar_card(chosen)]
-    return Dashboard(kpis, cards, intro=_("以下数据仅包含本企业（{name}）。").format(name=user.enterprise.name))
+    return Dashboard(
+        kpis, cards, intro=_("以下数据仅包含本企业（{name}）。").format(name=user.enterprise.name)
+    )
 
 
 BUILDERS = {
@@ -346,8 +573,13 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             raise PermissionDenied
         choice = dashboards.dashboard_years(user)
         year = self.chosen_year(choice)
-        context.update(years=choice.years, year=year, dashboard=builder(user, year),
-                       sees_whole_city=user.sees_whole_city, role=user.role)
+        context.update(
+            years=choice.years,
+            year=year,
+            dashboard=builder(user, year),
+            sees_whole_city=user.sees_whole_city,
+            role=user.role,
+        )
         return context
 
     def chosen_year(self, choice: dashboards.DashboardYears) -> int | None:

@@ -58,10 +58,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def verified_submission(enterprise: Enterprise, year: int, raw: dict[str, str | None]):  # type: ignore[no-untyped-def]
     """A city-verified submission with its indicators stored, as verification would leave it."""
-    from reporting.models import AnnualSubmission
+    from reporting.models import AnnualSubmission, SubmissionVersion
     from reporting.values import compute_indicators, indicators_to_storage
-
-    from reporting.models import SubmissionVersion
 
     submission = AnnualSubmission.objects.create(
         enterprise=enterprise, year=year, district_id=enterprise.district_id, status="city_verified",

@@ -261,13 +261,16 @@ def _execute(run: GradingRun) -> None:
         RevocationProposal.objects.filter(run=run).delete()
     _progress(run, input_hash=inputs.input_hash, total=total, done=0, phase="computing")
     results = grading.grade_year(run.year, inputs.factories, standard)
+    del inputs.factories[:]  # the engine's inputs are no longer needed; free them before writing
     _progress(run, phase="writing")
     written = 0
+    proposals = []
     chunk_size = max(WRITE_CHUNK, -(-total // MAX_WRITE_BATCHES))
     for start in range(0, total, chunk_size):
-        chunk = results[start:start + chunk_size]
         rows = []
-        for result in chunk:
+        for index in range(start, min(start + chunk_size, total)):
+            result = results[index]
+            results[index] = None  # type: ignore[call-overload]  # written rows are dropped as we go
             district, industry, tier = inputs.enterprise_meta[result.enterprise_id]
             details = grading.result_to_dict(result)
             rows.append(GradingResult(
@@ -281,21 +284,18 @@ def _execute(run: GradingRun) -> None:
                 details={k: details[k] for k in ("percentiles", "dimension_scores", "improvement_rates",
                                                  "dimension_improvement", "next_band", "standard")},
             ))
+            # A simulation only shows what a draft standard would do; it proposes nothing.
+            if result.revocation_proposed and not run.is_simulation:
+                revoking = next((r for r in result.reasons if r.code == "INCIDENT_REVOKE"), None)
+                proposals.append(RevocationProposal(
+                    run=run, enterprise_id=result.enterprise_id,
+                    incident_id=revoking.params["incident_id"] if revoking else None,
+                    reason="incident" if revoking else "no_data_two_years",
+                ))
         with transaction.atomic():
             GradingResult.objects.bulk_create(rows, ignore_conflicts=True)
-        written += len(chunk)
+        written += len(rows)
         _progress(run, done=written)
-    proposals = []
-    for result in results:
-        # A simulation only shows what a draft standard would do; it proposes nothing.
-        if run.is_simulation or not result.revocation_proposed:
-            continue
-        revoking = next((r for r in result.reasons if r.code == "INCIDENT_REVOKE"), None)
-        proposals.append(RevocationProposal(
-            run=run, enterprise_id=result.enterprise_id,
-            incident_id=revoking.params["incident_id"] if revoking else None,
-            reason="incident" if revoking else "no_data_two_years",
-        ))
     RevocationProposal.objects.bulk_create(proposals, ignore_conflicts=True)
     GradingRun.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED, finished_at=timezone.now(),
                                                 phase="done", done=total, heartbeat_at=timezone.now())

@@ -41,7 +41,7 @@ def _race(n: int, work):  # type: ignore[no-untyped-def]
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.parametrize("reviewers", [2, 8])
+@pytest.mark.parametrize("reviewers", [2, 8, 50])
 def test_concurrent_approvals_make_exactly_one_transition(submitted, district_user, reviewers):
     pk = submitted.pk
 
@@ -79,3 +79,18 @@ def test_approve_and_return_at_once_leave_one_consistent_outcome(submitted, dist
     assert all(o in ("ok", "conflict") for o in outcomes)
     assert transitions.count() == outcomes.count("ok")
     assert status == transitions.order_by("at", "id").last().to_status
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_fifty_concurrent_verifications_make_exactly_one_transition(approved, city_user):
+    pk = approved.pk
+
+    def verify() -> None:
+        services.submission_verify(actor=city_user, submission=AnnualSubmission.objects.get(pk=pk))
+
+    outcomes = _race(50, verify)
+
+    assert sorted(outcomes) == ["conflict"] * 49 + ["ok"]
+    assert SubmissionTransition.objects.filter(submission_id=pk, action="verify").count() == 1
+    assert AnnualSubmission.objects.get(pk=pk).versions.count() == 1

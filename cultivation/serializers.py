@@ -1,0 +1,225 @@
+"""Cultivation serializers: explicit fields; statuses and everything the platform derives are read-only.
+Writes go through `cultivation.services`; input serializers only parse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from cultivation.models import (
+    BCertification,
+    DistrictReport,
+    DistrictStandard,
+    IrregularReview,
+    LevelDecision,
+    LevelJob,
+    PoolApplication,
+    PoolMembership,
+    SupervisionKind,
+    SupervisionRecord,
+)
+from factories.models import District, Enterprise
+
+
+class ScopedChoicesMixin:
+    """Limits the related fields named in `scoped_fields` to the rows the requesting user may see."""
+
+    scoped_fields: tuple[str, ...] = ()
+    context: dict[str, Any]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()  # type: ignore[misc]
+        request = self.context.get("request")
+        if request is not None and getattr(request, "user", None) is not None:
+            for name in self.scoped_fields:
+                fields[name].queryset = fields[name].queryset.visible_to(request.user)
+        return fields
+
+
+class PoolApplicationSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    district = serializers.CharField(source="enterprise.district_id", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    applied_by = serializers.CharField(source="applied_by.username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    lawful_declaration = serializers.BooleanField(help_text="依法设立、守法经营声明（必须为 true）")
+
+    class Meta:
+        model = PoolApplication
+        fields = ["id", "enterprise", "enterprise_name", "district", "intention", "plan", "lawful_declaration",
+                  "status", "status_display", "checklist", "applied_by", "created_at", "decided_by", "decided_at",
+                  "decision_reason"]
+        read_only_fields = ["id", "status", "checklist", "created_at", "decided_at", "decision_reason"]
+
+    scoped_fields = ("enterprise",)
+
+
+class PoolMembershipSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    district = serializers.CharField(source="enterprise.district_id", read_only=True)
+    district_at_entry = serializers.CharField(source="district_id", read_only=True)
+    industry = serializers.CharField(source="enterprise.industry_id", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = PoolMembership
+        fields = ["id", "enterprise", "enterprise_name", "district", "district_at_entry", "industry", "application",
+                  "joined_on", "status", "status_display", "exited_on", "exit_reason"]
+        read_only_fields = fields
+
+
+class OverdueMemberSerializer(PoolMembershipSerializer):
+    last_record_on = serializers.DateField(read_only=True, allow_null=True)
+    has_supervision = serializers.BooleanField(read_only=True)
+    has_guidance = serializers.BooleanField(read_only=True)
+
+    class Meta(PoolMembershipSerializer.Meta):
+        fields = [*PoolMembershipSerializer.Meta.fields, "last_record_on", "has_supervision", "has_guidance"]
+        read_only_fields = fields
+
+
+class SupervisionRecordSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=SupervisionKind.choices)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    evidence = serializers.FileField(required=False, allow_null=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = SupervisionRecord
+        fields = ["id", "membership", "kind", "kind_display", "date", "note", "evidence", "recorded_by",
+                  "recorded_at"]
+        read_only_fields = ["id", "membership", "recorded_by", "recorded_at"]
+
+
+class DistrictStandardSerializer(serializers.ModelSerializer):
+    district = serializers.CharField(source="district_id", read_only=True)
+    district_name = serializers.CharField(source="district.name", read_only=True)
+    code = serializers.SerializerMethodField()
+    parameters = serializers.JSONField(
+        help_text="新版本要修改的参数（b_dimension_min, b_level_min, c_level_min, min_benchmark, weights, "
+                  "indicators）；未列出的沿用现行版本"
+    )
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = DistrictStandard
+        fields = ["id", "district", "district_name", "code", "version", "parameters", "note", "created_by",
+                  "created_at"]
+        read_only_fields = ["id", "version", "created_at"]
+
+    def get_code(self, obj: DistrictStandard) -> str:
+        return str(obj.parameters.get("code", ""))
+
+
+class LevelDecisionSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    district = serializers.CharField(source="enterprise.district_id", read_only=True)
+    industry = serializers.CharField(source="enterprise.industry_id", read_only=True)
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+    standard_version = serializers.IntegerField(source="standard.version", read_only=True)
+    standard_district = serializers.CharField(source="standard.district_id", read_only=True)
+
+    class Meta:
+        model = LevelDecision
+        fields = ["id", "enterprise", "enterprise_name", "district", "industry", "year", "level", "level_display",
+                  "computed_level", "certified_b", "supervised", "guided", "has_plan", "data_status",
+                  "level_score", "dimension_scores", "percentiles", "dimension_gaps", "level_gap", "reasons",
+                  "benchmark_group", "benchmark_count", "standard", "standard_version", "standard_district", "job",
+                  "review_downgraded", "membership", "updated_at"]
+        read_only_fields = fields
+
+
+class YearSerializer(serializers.Serializer):
+    year = serializers.IntegerField(label="年度")
+
+
+class LevelJobSerializer(serializers.ModelSerializer):
+    district = serializers.CharField(source="district_id", read_only=True)
+    standard_version = serializers.IntegerField(source="standard.version", read_only=True)
+    progress = serializers.IntegerField(read_only=True)
+    started_by = serializers.CharField(source="started_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = LevelJob
+        fields = ["id", "district", "year", "status", "progress", "done", "total", "counts", "standard",
+                  "standard_version", "error", "started_by", "created_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+
+class BCertificationSerializer(serializers.ModelSerializer):
+    enterprise = serializers.IntegerField(source="membership.enterprise_id", read_only=True)
+    enterprise_name = serializers.CharField(source="membership.enterprise.name", read_only=True)
+    district = serializers.CharField(source="district_id", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    applied_by = serializers.CharField(source="applied_by.username", read_only=True)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = BCertification
+        fields = ["id", "enterprise", "enterprise_name", "membership", "district", "year", "status",
+                  "status_display", "checklist", "applied_by", "applied_at", "reviewed_by", "reviewed_at",
+                  "decision_reason", "certificate_no", "certified_at", "review_reason", "ended_at", "end_reason"]
+        read_only_fields = fields
+
+
+class CertificationApplySerializer(ScopedChoicesMixin, serializers.Serializer):
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), label="企业")
+    year = serializers.IntegerField(label="依据的培育等级年度")
+
+    scoped_fields = ("enterprise",)
+
+
+class IrregularReviewSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
+    enterprise = serializers.IntegerField(source="membership.enterprise_id", read_only=True)
+    enterprise_name = serializers.CharField(source="membership.enterprise.name", read_only=True)
+    membership = serializers.PrimaryKeyRelatedField(queryset=PoolMembership.objects.all())
+    opened_by = serializers.CharField(source="opened_by.username", read_only=True)
+    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = IrregularReview
+        fields = ["id", "membership", "enterprise", "enterprise_name", "status", "scope_note", "opened_by",
+                  "opened_at", "findings", "falsification", "downgraded_year", "level_before", "level_after",
+                  "closed_by", "closed_at"]
+        read_only_fields = ["id", "status", "opened_at", "findings", "falsification", "downgraded_year",
+                            "level_before", "level_after", "closed_at"]
+
+    scoped_fields = ("membership",)
+
+
+class CloseReviewSerializer(serializers.Serializer):
+    findings = serializers.CharField(allow_blank=True, label="复核结论")
+    falsification = serializers.BooleanField(label="发现弄虚作假")
+
+
+class DistrictReportSerializer(serializers.ModelSerializer):
+    district = serializers.CharField(source="district_id", read_only=True)
+    district_name = serializers.CharField(source="district.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    generated_by = serializers.CharField(source="generated_by.username", read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, default=None)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = DistrictReport
+        fields = ["id", "district", "district_name", "year", "status", "status_display", "figures", "narrative",
+                  "generated_by", "generated_at", "submitted_by", "submitted_at", "decided_by", "decided_at",
+                  "decision_comment", "return_reason"]
+        read_only_fields = ["id", "year", "status", "figures", "generated_at", "submitted_at", "decided_at",
+                            "decision_comment", "return_reason"]
+
+
+class NarrativeSerializer(serializers.Serializer):
+    narrative = serializers.CharField(allow_blank=True, label="工作情况")
+
+
+class MissingReportSerializer(serializers.ModelSerializer):
+    report_status = serializers.CharField(read_only=True, allow_null=True, help_text="已有报告的状态（草稿/退回），无则为空")
+    report_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = District
+        fields = ["code", "name", "kind", "report_status", "report_id"]
+        read_only_fields = fields

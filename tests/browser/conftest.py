@@ -1,0 +1,166 @@
+"""Browser journeys: Debian's Chromium, driven by Playwright's sync API, against pytest-django's live_server.
+
+Playwright's own browser download does not work here, so the system Chromium is launched. The sync API
+runs an event loop in the test thread; Django would then refuse ORM calls from the test ("async unsafe")
+unless DJANGO_ALLOW_ASYNC_UNSAFE is set, so it is set here and `make test` needs no extra variable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REQUIRE_SERVICES
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+PASSWORD = "correct-horse-battery"  # what tests.model_factories.UserFactory sets
+TIMEOUT_MS = 15_000
+ARTIFACTS = Path("test-artifacts") / "screenshots"
+
+
+def _browser_problem() -> str | None:
+    if importlib.util.find_spec("playwright") is None:
+        return "needs Playwright: .venv/bin/pip install -e '.[dev]' (never `playwright install`)"
+    if not CHROMIUM.exists():
+        return f"needs Debian's Chromium at {CHROMIUM}: apt-get install -y chromium fonts-noto-cjk"
+    return None
+
+
+BROWSER_PROBLEM = _browser_problem()
+
+
+def skip_module_without_browser() -> None:
+    """Called at the top of each browser test module: skip it, or fail it when REQUIRE_SERVICES=1."""
+    if BROWSER_PROBLEM is None:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{BROWSER_PROBLEM} (REQUIRE_SERVICES=1, so browser tests may not be skipped)", pytrace=False)
+    pytest.skip(BROWSER_PROBLEM, allow_module_level=True)
+
+
+# --- the browser ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    skip_module_without_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh context (no cookies) per test, as a Chinese-speaking user on a laptop screen sees it.
+
+    Uncaught JavaScript errors fail the test: the pages promise that their scripts only enhance.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    js_errors: list[str] = []
+    page.on("pageerror", lambda error: js_errors.append(str(error)))
+    yield page
+    context.close()
+    assert not js_errors, f"JavaScript errors in the page: {js_errors}"
+
+
+def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real login form, as a person would."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+def logout(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="退出登录").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """A full-page screenshot in test-artifacts/screenshots/ (kept out of git)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{re.sub(r'[^0-9A-Za-z_.-]+', '_', name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """When a browser test fails, keep what the page looked like (the page is still open here)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    page = getattr(item, "funcargs", {}).get("page")
+    if page is None or page.is_closed():
+        return
+    try:
+        path = screenshot(page, f"{item.name}-FAILED")
+    except Exception as error:  # the screenshot must never hide the real failure
+        report.sections.append(("screenshot", f"could not save a screenshot: {error}"))
+    else:
+        report.sections.append(("screenshot", f"saved {path} (page {page.url})"))
+
+
+# --- data: committed, because the live server answers from another thread ----------------------------
+
+
+@pytest.fixture
+def open_year(city_user: Any) -> Any:
+    """Year 2025 open for reporting: the window runs from a month ago to a month ahead."""
+    from django.utils import timezone
+
+    from reporting.services import reporting_year_open
+
+    today = timezone.localdate()
+    return reporting_year_open(
+        actor=city_user, year=2025, opens_on=today - dt.timedelta(days=30), closes_on=today + dt.timedelta(days=30)
+    )
+
+
+@pytest.fixture
+def graded_world(yuzhong: Any, jiangjin: Any) -> list[Any]:
+    """Eight city-level green factories in 汽车制造业 with verified 2024 and 2025 data, and those reporting
+    years (closed), so the city can grade 2025 (the idea of tests/factories/conftest.py)."""
+    from factories.creditcode import make_credit_code
+    from reporting.models import ReportingYear
+    from tests.model_factories import EnterpriseFactory, GreenFactoryFactory, plausible_raw, verified_submission
+
+    for year in (2024, 2025):
+        ReportingYear.objects.get_or_create(
+            year=year, defaults={"opens_on": dt.date(year + 1, 1, 1), "closes_on": dt.date(year + 1, 3, 31)}
+        )
+    enterprises = []
+    for n in range(8):
+        district = yuzhong if n < 5 else jiangjin
+        enterprise = EnterpriseFactory(
+            name=f"重庆汽车部件{n}厂",
+            district=district,
+            credit_code=make_credit_code("91", district.code, f"{n + 30000000:08d}"),
+        )
+        GreenFactoryFactory(enterprise=enterprise, tier="city", recognized_year=2021 if n != 7 else 2025)
+        for year in (2024, 2025):
+            verified_submission(enterprise, year, plausible_raw(n, year))
+        enterprises.append(enterprise)
+    return enterprises
