@@ -67,12 +67,14 @@ def count_queries() -> Iterator[list[int]]:
 
 def measure(fn: Callable[[], Any]) -> dict[str, Any]:
     """Time `fn`, count its SQL queries, report this process's peak RSS."""
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with count_queries() as queries:
         started = time.perf_counter()
         fn()
         elapsed = time.perf_counter() - started
-    return {"seconds": round(elapsed, 3), "queries": queries[0],
-            "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": round(elapsed, 3), "queries": queries[0], "peak_mib": round(peak, 1),
+            "growth_mib": round(peak - baseline, 1)}
 
 
 def setup_django() -> None:

@@ -156,10 +156,10 @@ def main() -> None:
     base = phase("bench.excel", "bare", "--n", str(n_export))
     mine = phase("bench.excel", "ours", "--n", str(n_export))
     print(f"\nExport {n_export} rows × {COLUMNS} columns (xlsx, write-only)")
-    print(table([["bare openpyxl write-only", base["seconds"], base["peak_mib"], "1.00"],
-                 ["platform writer", mine["seconds"], mine["peak_mib"],
+    print(table([["bare openpyxl write-only", base["seconds"], base["peak_mib"], base["growth_mib"], "1.00"],
+                 ["platform writer", mine["seconds"], mine["peak_mib"], mine["growth_mib"],
                   f"{mine['seconds'] / base['seconds']:.2f}"]],
-                ["writer", "seconds", "peak MiB", "time ratio"]))
+                ["writer", "seconds", "peak RSS MiB", "growth while writing MiB", "time ratio"]))
     published = phase("bench.excel", "publish")
     if published.get("published"):
         full = phase("bench.excel", "full")

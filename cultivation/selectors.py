@@ -70,7 +70,8 @@ def recommended_b_factories(user: Any) -> QuerySet[BCertification]:
     return (
         BCertification.objects.visible_to(user)
         .filter(status=CertificationStatus.CERTIFIED, membership__status=MembershipStatus.ACTIVE)
-        .select_related("membership__enterprise", "membership__enterprise__district", "district")
+        .select_related("membership__enterprise", "membership__enterprise__district", "district", "applied_by",
+                        "reviewed_by")
         .order_by("district_id", "certificate_no")
     )
 
@@ -92,21 +93,24 @@ def districts_missing_report(user: Any, year: int) -> QuerySet[District]:
 
 
 def report_figures(*, district: District, year: int) -> dict[str, Any]:
-    """The figures of a district's report for Y, drawn from the data of the pool members whose enterprise is
-    in the unit now (so a merged unit's successor reports its inherited members)."""
+    """The figures of a district's report for Y, aggregated in SQL.
+
+    Counted over the pool members whose enterprise is in the unit now (so a merged unit's successor reports
+    the members it inherited). Levels, moves and B titles are those of the pool on 31 December of Y: a member
+    who joined later is not counted even when it has a level for Y.
+    """
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     members = PoolMembership.objects.filter(enterprise__district=district)
-    pool_size = members.filter(joined_on__lte=end).filter(Q(exited_on__isnull=True) | Q(exited_on__gt=end)).count()
-    left = dict(
-        members.filter(exited_on__range=(start, end)).order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    decisions = LevelDecision.objects.filter(enterprise__district=district)
-    by_level = dict(decisions.filter(year=year).order_by().values("level").annotate(n=Count("pk")).values_list("level", "n"))
+    at_year_end = members.filter(joined_on__lte=end).filter(Q(exited_on__isnull=True) | Q(exited_on__gt=end))
+    left = dict(members.filter(exited_on__range=(start, end)).order_by().values("status")
+                .annotate(n=Count("pk")).values_list("status", "n"))
+    decisions = LevelDecision.objects.filter(year=year, membership__in=at_year_end)
+    by_level = dict(decisions.order_by().values("level").annotate(n=Count("pk")).values_list("level", "n"))
     previous = LevelDecision.objects.filter(enterprise=OuterRef("enterprise"), year=year - 1).values("level")[:1]
     moves: dict[str, list[dict[str, Any]]] = {"up": [], "down": []}
     rank = {level: index for index, level in enumerate(LEVEL_ORDER)}
     for enterprise_id, name, before, after in (
-        decisions.filter(year=year).annotate(before=Subquery(previous)).exclude(before=None).exclude(before=F("level"))
+        decisions.annotate(before=Subquery(previous)).exclude(before=None).exclude(before=F("level"))
         .values_list("enterprise_id", "enterprise__name", "before", "level").order_by("enterprise__name")
     ):
         moves["up" if rank[after] > rank[before] else "down"].append(
@@ -114,24 +118,24 @@ def report_figures(*, district: District, year: int) -> dict[str, Any]:
         )
     certifications = BCertification.objects.filter(membership__enterprise__district=district)
     # Held on 31 December: certified by then, not ended by then, and its holder still in the pool.
-    held = certifications.filter(certified_at__date__lte=end).filter(
-        Q(status__in=HOLDING_STATUSES) | Q(ended_at__date__gt=end)
-    ).filter(Q(membership__exited_on__isnull=True) | Q(membership__exited_on__gt=end))
+    held = (certifications.filter(membership__in=at_year_end, certified_at__date__lte=end)
+            .filter(Q(status__in=HOLDING_STATUSES) | Q(ended_at__date__gt=end)))
     recommended = [
         {"enterprise": enterprise_id, "name": name, "certificate_no": number}
         for enterprise_id, name, number in held.order_by("certificate_no").values_list(
             "membership__enterprise_id", "membership__enterprise__name", "certificate_no")
     ]
-    reviews = IrregularReview.objects.filter(membership__enterprise__district=district, opened_at__date__range=(start, end))
-    standards = sorted(set(decisions.filter(year=year).values_list("standard__version", flat=True)))
+    reviews = IrregularReview.objects.filter(membership__enterprise__district=district,
+                                             opened_at__date__range=(start, end))
     in_force = DistrictStandard.objects.filter(district=district).order_by("-version").first()
+    pool_size = at_year_end.count()
     return {
         "year": year,
         "district": district.pk,
         "pool_size": pool_size,
         "levels": {level: by_level.get(level, 0) for level in Level.values},
-        "levels_total": sum(by_level.values()),
-        "certified_b": decisions.filter(year=year, certified_b=True).count(),
+        "levels_not_computed": pool_size - sum(by_level.values()),
+        "certified_b": decisions.filter(certified_b=True).count(),
         "entries": members.filter(joined_on__range=(start, end)).count(),
         "exits": left.get(MembershipStatus.EXITED, 0),
         "graduations": left.get(MembershipStatus.GRADUATED, 0),
@@ -144,7 +148,6 @@ def report_figures(*, district: District, year: int) -> dict[str, Any]:
         "recommended": recommended,
         "reviews": reviews.count(),
         "falsifications": reviews.filter(falsification=True).count(),
-        "standard_versions": standards,
+        "standard_versions": sorted(set(decisions.values_list("standard__version", flat=True))),
         "standard_in_force": in_force.version if in_force else 1,
     }
-

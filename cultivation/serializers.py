@@ -52,6 +52,8 @@ class PoolApplicationSerializer(ScopedChoicesMixin, serializers.ModelSerializer)
                   "status", "status_display", "checklist", "applied_by", "created_at", "decided_by", "decided_at",
                   "decision_reason"]
         read_only_fields = ["id", "status", "checklist", "created_at", "decided_at", "decision_reason"]
+        # "One pending application" is judged by the service, which answers 409 with a clear message.
+        validators: list[Any] = []
 
     scoped_fields = ("enterprise",)
 
@@ -71,6 +73,8 @@ class PoolMembershipSerializer(serializers.ModelSerializer):
 
 
 class OverdueMemberSerializer(PoolMembershipSerializer):
+    # A plain string here, so the schema keeps one named enum for a member's status.
+    status = serializers.CharField(read_only=True)
     last_record_on = serializers.DateField(read_only=True, allow_null=True)
     has_supervision = serializers.BooleanField(read_only=True)
     has_guidance = serializers.BooleanField(read_only=True)
@@ -118,6 +122,7 @@ class LevelDecisionSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="enterprise.district_id", read_only=True)
     industry = serializers.CharField(source="enterprise.industry_id", read_only=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
+    computed_level = serializers.CharField(read_only=True, help_text="按标准计算的等级（取值同 level）；复核降级前")
     standard_version = serializers.IntegerField(source="standard.version", read_only=True)
     standard_district = serializers.CharField(source="standard.district_id", read_only=True)
 
@@ -177,6 +182,8 @@ class IrregularReviewSerializer(ScopedChoicesMixin, serializers.ModelSerializer)
     membership = serializers.PrimaryKeyRelatedField(queryset=PoolMembership.objects.all())
     opened_by = serializers.CharField(source="opened_by.username", read_only=True)
     closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
+    level_before = serializers.CharField(read_only=True, help_text="复核降级前的等级（取值同培育等级 level）")
+    level_after = serializers.CharField(read_only=True, help_text="复核降级后的等级")
 
     class Meta:
         model = IrregularReview
@@ -185,6 +192,7 @@ class IrregularReviewSerializer(ScopedChoicesMixin, serializers.ModelSerializer)
                   "closed_by", "closed_at"]
         read_only_fields = ["id", "status", "opened_at", "findings", "falsification", "downgraded_year",
                             "level_before", "level_after", "closed_at"]
+        validators: list[Any] = []  # "one open review per member" is the service's (409)
 
     scoped_fields = ("membership",)
 
@@ -221,5 +229,5 @@ class MissingReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = District
-        fields = ["code", "name", "kind", "report_status", "report_id"]
+        fields = ["code", "name", "report_status", "report_id"]
         read_only_fields = fields

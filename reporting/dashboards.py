@@ -23,6 +23,11 @@ REPORTED = (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED, Subm
 STATUSES = tuple(SubmissionStatus)
 
 
+def _rows(aggregates: Any) -> list[dict[str, Any]]:
+    """Aggregated rows (one per group, never per record) as plain dicts for the charts."""
+    return [dict(row) for row in aggregates]
+
+
 def _grade_counts() -> dict[str, Count]:
     return {**{g: Count("id", filter=Q(grade=g)) for g in GRADES}, "total": Count("id")}
 
@@ -80,7 +85,7 @@ def completeness_by_district(user: Any, year: int) -> list[dict[str, Any]]:
     """Per management unit: registered enterprises, their submissions of Y by status, and the share
     submitted or further along. Units follow the enterprises' current unit, like the register."""
     filed = FilteredRelation("submissions", condition=Q(submissions__year=year))
-    rows = list(
+    rows = _rows(
         Enterprise.objects.visible_to(user)
         .annotate(filed=filed)
         .values(key=F("district__code"), label=F("district__name"))
@@ -106,27 +111,29 @@ def _published_in(user: Any, year: int) -> QuerySet[GradingResult]:
 
 def grades_by_district(user: Any, year: int) -> list[dict[str, Any]]:
     """Published grades of Y per management unit (the unit at grading time), most factories first."""
-    return list(
+    return _rows(
         _published_in(user, year)
         .values(key=F("district__code"), label=F("district__name"))
         .annotate(**_grade_counts())
-        .order_by("-total", "key")
+        .order_by(F("total").desc(), "key")
     )
 
 
 def grades_by_industry(user: Any, year: int) -> list[dict[str, Any]]:
     """Published grades of Y per industry division (GB/T 4754 大类), most factories first."""
-    return list(
+    return _rows(
         _published_in(user, year)
         .values(key=F("industry__code"), label=F("industry__name"))
         .annotate(**_grade_counts())
-        .order_by("-total", "key")
+        .order_by(F("total").desc(), "key")
     )
 
 
 def grade_trend(user: Any) -> list[dict[str, Any]]:
     """Published grades per year, oldest first."""
-    return list(published_grades(user).order_by().values("year").annotate(**_grade_counts()).order_by("year"))
+    return _rows(
+        published_grades(user).order_by().values("year").annotate(**_grade_counts()).order_by("year")
+    )
 
 
 def fold_tail(rows: list[dict[str, Any]], keep: int, label: str) -> list[dict[str, Any]]:
@@ -171,7 +178,7 @@ def pool_by_district(user: Any, year: int) -> list[dict[str, Any]]:
     a certified member counting as certified whatever its level of Y.
     """
     uncertified = Q(cert__isnull=True)
-    return list(
+    return _rows(
         PoolMembership.objects.visible_to(user)
         .filter(status=MembershipStatus.ACTIVE)
         .annotate(

@@ -100,15 +100,15 @@ def describe(exporter: Exporter, filters: dict[str, Any], when: dt.datetime) -> 
 
 # --- writers -----------------------------------------------------------------------------------------
 
-NUMBER_FORMATS = {"int": "0", "decimal": "#,##0.######", "float2": "0.00", "date": "yyyy-mm-dd",
-                  "datetime": "yyyy-mm-dd hh:mm"}
+# Integers display right under Excel's General format; only these kinds carry a number format.
+NUMBER_FORMATS = {"decimal": "#,##0.######", "float2": "0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 
 
 def write_xlsx(exporter: Exporter, user: Any, filters: dict[str, Any], target: Any,
                progress: Callable[[int], None] | None = None) -> int:
     """Write-only openpyxl: constant memory whatever the row count. Returns the number of data rows."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -129,8 +129,9 @@ def write_xlsx(exporter: Exporter, user: Any, filters: dict[str, Any], target: A
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         headers.append(cell)
     sheet.append(headers)
-    # One styled cell per column, reused for every row: openpyxl writes each row before the next
-    # append, so the number formats cost nothing per cell.
+    # One styled cell per numeric column, reused for every row: openpyxl writes each row before the next
+    # append. openpyxl's own row conversion accepts a styled cell only through a caught ValueError per
+    # cell (about 40 % slower at 100k rows), so the sheet gets a conversion that picks the cell directly.
     templates: list[Any] = []
     for column in columns:
         if column.kind in NUMBER_FORMATS:
@@ -139,18 +140,28 @@ def write_xlsx(exporter: Exporter, user: Any, filters: dict[str, Any], target: A
             templates.append(cell)
         else:
             templates.append(None)
+    plain = WriteOnlyCell(sheet)
+
+    def values_to_row(values: list[Any], row_idx: int) -> Iterator[Any]:
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                template = templates[col_idx - 1] if col_idx <= len(templates) else None
+                if isinstance(value, str):
+                    value = neutralise(value)
+                    template = None
+                cell = template if template is not None else plain
+                cell.value = value
+            cell.column, cell.row = col_idx, row_idx
+            yield cell
+
+    sheet._values_to_row = values_to_row
     count = 0
     for values in exporter.rows(user, filters):
-        row: list[Any] = []
-        for template, value in zip(templates, values, strict=False):
-            if isinstance(value, str):
-                row.append(neutralise(value))
-            elif template is not None and value is not None:
-                template.value = value
-                row.append(template)
-            else:
-                row.append(value)
-        sheet.append(row)
+        sheet.append(values)
         count += 1
         if progress is not None and count % 2000 == 0:
             progress(count)

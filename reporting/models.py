@@ -329,6 +329,8 @@ class ImportJob(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices)
     row_count = models.PositiveIntegerField(_("数据行数"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
+    parsed = models.JSONField(default=dict, blank=True,
+                              help_text="rows read at the dry run, so the commit re-checks without re-parsing")
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
     committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

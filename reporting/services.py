@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -504,6 +505,12 @@ def submissions_import(*, actor: Any, year: int, rows: list[Any], columns: dict[
     return []
 
 
+def _json_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Cell values as JSON keeps them: numbers as numbers (Decimal as text), text as text."""
+    return {k: (format(v, "f") if isinstance(v, Decimal) else v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in values.items()}
+
+
 def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
     """Store an upload and dry-run it: the job lists every error by sheet, row and column; nothing is written."""
     from django.core.files.base import ContentFile
@@ -529,6 +536,8 @@ def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
         errors = submissions_import(actor=actor, year=year, rows=rows, columns=columns, commit=False)
     job.row_count = len(rows)
     job.errors = errors
+    job.parsed = {"columns": columns, "rows": [[r.row, r.credit_code, _json_values(r.values), r.explanation]
+                                               for r in rows]} if not errors else {}
     job.status = ImportStatus.INVALID if errors else ImportStatus.VALIDATED
     job.file.save(f"import-{year}-{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data), save=False)
     job.save()
@@ -547,11 +556,11 @@ def import_commit(*, actor: Any, job: Any) -> Any:
         raise NotAllowed(_("只能导入自己上传的文件。"))
     if job.status != ImportStatus.VALIDATED:
         raise StateConflict(_("只有校验通过且尚未导入的文件可以正式导入。"))
-    data = job.file.read()
-    job.file.close()
-    reporting_year = ReportingYear.objects.get(year=job.year)
-    rows, row_errors, columns = imports.read_rows(data, get_catalogue(reporting_year.catalogue_version))
-    errors = [e.as_dict() for e in row_errors]
+    # The rows read at the dry run are checked again below against today's data; the file is kept for the record.
+    rows = [imports.ImportRow(row=r, credit_code=code, values=values, explanation=text)
+            for r, code, values, text in job.parsed.get("rows", [])]
+    columns = job.parsed.get("columns", {})
+    errors: list[dict[str, Any]] = []
 
     class _RolledBack(Exception):
         pass

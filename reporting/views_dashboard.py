@@ -70,6 +70,8 @@ class Table:
 
 @dataclass
 class Card:
+    """One chart with its title, the sentence under it, an optional link and its data table."""
+
     title: Any
     chart: str
     table: Table | None = None
@@ -86,6 +88,8 @@ def _empty(title: str, message: tuple[Any, Any], **fmt: Any) -> Card:
 
 @dataclass
 class Kpi:
+    """A KPI tile: label, big value with unit, a small note; a link when there is something to open."""
+
     label: Any
     value: Any
     unit: Any = ""
@@ -95,6 +99,8 @@ class Kpi:
 
 @dataclass
 class Dashboard:
+    """What the page shows for one user and year."""
+
     kpis: list[Kpi] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)
     intro: Any = ""
@@ -567,7 +573,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = self.request.user
+        user: Any = self.request.user
         builder = BUILDERS.get(user.role)
         if builder is None:
             raise PermissionDenied
@@ -577,8 +583,6 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             years=choice.years,
             year=year,
             dashboard=builder(user, year),
-            sees_whole_city=user.sees_whole_city,
-            role=user.role,
         )
         return context
 

@@ -17,15 +17,20 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REQUIRE_SERVICES
+from tests.conftest import REQUIRE_SERVICES, _missing
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 PASSWORD = "correct-horse-battery"  # what tests.model_factories.UserFactory sets
 TIMEOUT_MS = 15_000
-ARTIFACTS = Path("test-artifacts") / "screenshots"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _browser_problem() -> str | None:
@@ -40,12 +45,10 @@ BROWSER_PROBLEM = _browser_problem()
 
 
 def skip_module_without_browser() -> None:
-    """Called at the top of each browser test module: skip it, or fail it when REQUIRE_SERVICES=1."""
-    if BROWSER_PROBLEM is None:
-        return
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{BROWSER_PROBLEM} (REQUIRE_SERVICES=1, so browser tests may not be skipped)", pytrace=False)
-    pytest.skip(BROWSER_PROBLEM, allow_module_level=True)
+    """Called at the top of each browser test module: without a browser, skip the module, unless
+    REQUIRE_SERVICES=1 — then its tests run and each fails in the `browser` fixture, saying why."""
+    if BROWSER_PROBLEM is not None and not REQUIRE_SERVICES:
+        pytest.skip(BROWSER_PROBLEM, allow_module_level=True)
 
 
 # --- the browser ---------------------------------------------------------------------------------------
@@ -53,7 +56,8 @@ def skip_module_without_browser() -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    skip_module_without_browser()
+    if BROWSER_PROBLEM is not None:
+        _missing("a browser", BROWSER_PROBLEM)
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -69,7 +73,9 @@ def page(browser: Any) -> Iterator[Any]:
 
     Uncaught JavaScript errors fail the test: the pages promise that their scripts only enhance.
     """
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     js_errors: list[str] = []
@@ -135,7 +141,10 @@ def open_year(city_user: Any) -> Any:
 
     today = timezone.localdate()
     return reporting_year_open(
-        actor=city_user, year=2025, opens_on=today - dt.timedelta(days=30), closes_on=today + dt.timedelta(days=30)
+        actor=city_user,
+        year=2025,
+        opens_on=today - dt.timedelta(days=30),
+        closes_on=today + dt.timedelta(days=30),
     )
 
 
@@ -145,7 +154,12 @@ def graded_world(yuzhong: Any, jiangjin: Any) -> list[Any]:
     years (closed), so the city can grade 2025 (the idea of tests/factories/conftest.py)."""
     from factories.creditcode import make_credit_code
     from reporting.models import ReportingYear
-    from tests.model_factories import EnterpriseFactory, GreenFactoryFactory, plausible_raw, verified_submission
+    from tests.model_factories import (
+        EnterpriseFactory,
+        GreenFactoryFactory,
+        plausible_raw,
+        verified_submission,
+    )
 
     for year in (2024, 2025):
         ReportingYear.objects.get_or_create(
