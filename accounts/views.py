@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest, JsonResponse
+from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from accounts.home import next_steps
@@ -69,3 +71,10 @@ class AuditListView(RoleRequiredMixin, ListView):
             .distinct()
         )
         return context
+
+
+class PingView(LoginRequiredMixin, View):
+    """The smallest signed-in page: session, authentication and a JSON answer (the load benchmark's baseline)."""
+
+    def get(self, request: HttpRequest) -> JsonResponse:
+        return JsonResponse({"user": request.user.get_username(), "role": request.user.role})

@@ -77,8 +77,9 @@ def generate(n: int, seed: int) -> dict[str, Any]:
                                                  status="city_verified", raw_values=profiles[year][k],
                                                  indicators=indicators[year][k]))
             AnnualSubmission.objects.bulk_create(rows, batch_size=5000)
+    # What autovacuum does in production: statistics, and the visibility map that index-only scans need.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     return {"generated": n, "seconds": round(time.perf_counter() - started, 1)}
 
 

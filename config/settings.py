@@ -263,4 +263,6 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "120"))
+
 PLATFORM_NAME = _("重庆市绿色工厂动态管理和梯度培育平台")

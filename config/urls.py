@@ -3,10 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.views import HomeView
+from accounts.views import HomeView, PingView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("ping/", PingView.as_view(), name="ping"),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("factories/", include("factories.urls")),

@@ -161,7 +161,7 @@ class GradeViewSet(ScopedReadOnlyViewSet):
     filterset_class = GradeFilter
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "grade", "composite_score", "enterprise__name"]
-    ordering = ["-year", "enterprise__name", "id"]
+    ordering = ["-year", "-id"]
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.published().select_related("enterprise", "run")

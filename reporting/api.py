@@ -47,7 +47,7 @@ class SubmissionViewSet(ScopedViewSet):
     filterset_class = SubmissionFilter
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "status", "submitted_at", "updated_at", "enterprise__name"]
-    ordering = ["-year", "enterprise__name", "id"]
+    ordering = ["-year", "-id"]
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("enterprise")

@@ -117,7 +117,8 @@ class AnnualSubmission(models.Model):
         verbose_name_plural = _("年度数据")
         ordering = ["-year", "enterprise__name", "id"]
         constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="one_submission_per_enterprise_year")]
-        indexes = [models.Index(fields=["year", "status"]), models.Index(fields=["district", "year"])]
+        indexes = [models.Index(fields=["year", "status"]), models.Index(fields=["district", "year"]),
+                   models.Index(fields=["year", "id"], name="submission_year_id")]
 
     def __str__(self) -> str:
         return str(_("{enterprise} {year}年度数据")).format(enterprise=self.enterprise, year=self.year)

@@ -188,7 +188,7 @@ class SubmissionListView(SortedListMixin, ScopedListView):
         "status": "status",
         "submitted_at": "submitted_at",
     }
-    default_ordering = ["-year", "enterprise__name", "pk"]
+    default_ordering = ["-year", "-pk"]  # served by the (year, id) index; name sort on request
     sort_columns = [
         ("year", _("年度")),
         ("enterprise", _("企业")),

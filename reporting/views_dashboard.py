@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -577,13 +580,19 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         builder = BUILDERS.get(user.role)
         if builder is None:
             raise PermissionDenied
-        choice = dashboards.dashboard_years(user)
-        year = self.chosen_year(choice)
-        context.update(
-            years=choice.years,
-            year=year,
-            dashboard=builder(user, year),
-        )
+        # The aggregates scan every published result and submission of the scope; they are kept for a
+        # short while per scope, year and language so a busy morning does not recompute them per click.
+        key = ":".join(str(part) for part in ("dashboard", translation.get_language(), user.role, user.district_id,
+                                              user.enterprise_id, self.request.GET.get("year", "")))
+        cached = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS else None
+        if cached is None:
+            choice = dashboards.dashboard_years(user)
+            year = self.chosen_year(choice)
+            cached = {"years": choice.years, "year": year, "dashboard": builder(user, year),
+                      "computed_at": timezone.now()}
+            if settings.DASHBOARD_CACHE_SECONDS:
+                cache.set(key, cached, settings.DASHBOARD_CACHE_SECONDS)
+        context.update(cached)
         return context
 
     def chosen_year(self, choice: dashboards.DashboardYears) -> int | None:

@@ -32,6 +32,7 @@ def _fast_and_eager(settings):  # type: ignore[no-untyped-def]
     from config.celery import app
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DASHBOARD_CACHE_SECONDS = 0  # tests see every change at once; caching has its own test
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield

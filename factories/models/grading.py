@@ -176,7 +176,7 @@ class GradingResult(models.Model):
         verbose_name_plural = _("评价结果")
         ordering = ["run", "enterprise_id"]
         constraints = [models.UniqueConstraint(fields=["run", "enterprise"], name="one_result_per_factory_per_run")]
-        indexes = [models.Index(fields=["year", "grade"])]
+        indexes = [models.Index(fields=["year", "grade"]), models.Index(fields=["year", "id"], name="result_year_id")]
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.year} {self.grade}"

@@ -58,3 +58,10 @@ def test_audit_browser_shows_who_did_what_and_why(city_user):
 def test_health_check_answers_without_a_known_host(db):
     response = Client(HTTP_HOST="10.0.0.7:8000").get("/healthz")
     assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_ping_answers_signed_in_users_only(city_user):
+    client = Client()
+    assert client.get("/ping/").status_code == 302
+    client.force_login(city_user)
+    assert client.get("/ping/").json() == {"user": "alice", "role": "city"}

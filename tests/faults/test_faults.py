@@ -90,7 +90,7 @@ def test_a_worker_killed_mid_run_leaves_a_run_that_resumes_to_identical_results(
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             run.refresh_from_db()
-            if run.phase == "writing" and run.done > 0 or run.status in ("succeeded", "failed"):
+            if (run.phase == "writing" and run.done > 0) or run.status in ("succeeded", "failed"):
                 break
             time.sleep(0.02)
         worker.send_signal(signal.SIGKILL)

@@ -387,3 +387,22 @@ def test_the_city_dashboard_needs_the_same_number_of_queries_for_3_and_30_enterp
     assert kpis(client.get(DASHBOARD))["2024年度已评等级"] == "30"
     assert small == large, (small, large)
     assert large <= 15, large
+
+
+def test_dashboard_aggregates_are_cached_per_scope_for_a_short_while(client, city_user, district_user, settings):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    client.force_login(city_user)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/reporting/dashboard/").status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert client.get("/reporting/dashboard/").status_code == 200
+    assert len(second.captured_queries) < len(first.captured_queries)
+    client.force_login(district_user)
+    html = client.get("/reporting/dashboard/").content.decode()
+    assert "渝中区" in html  # another scope is never served from the city's cached figures
+    cache.clear()
