@@ -266,7 +266,27 @@ STEPS: list[tuple[str, Any]] = [
     ("绿色工厂", _step_green_factories),
     ("用户", _step_users),
 ]
-LATE_STEPS: list[tuple[str, Any]] = [("管理单位撤并（江北区、渝北区 → 两江新区）", _step_merger)]
+def _step_grading(state: dict[str, Any]) -> None:
+    """2024 graded, published and final; 2025 graded as a draft for the city to review and publish."""
+    from factories.models import GradingRun
+    from factories.services import grading
+
+    operator = _operator()
+    for year in (2024, 2025):
+        run = GradingRun.objects.create(year=year, standard=grading.standard_in_force(year), started_by=operator,
+                                        note="演示数据")
+        grading.execute_run(run.pk)
+        if year == 2024:
+            run.refresh_from_db()
+            run = grading.grading_run_publish(actor=operator, run=run, notice_from=dt.date(2025, 7, 1),
+                                              notice_to=dt.date(2025, 7, 10))
+            grading.grading_run_finalize(actor=operator, run=run)
+
+
+LATE_STEPS: list[tuple[str, Any]] = [
+    ("分级评价（2024 已发布，2025 待发布）", _step_grading),
+    ("管理单位撤并（江北区、渝北区 → 两江新区）", _step_merger),
+]
 
 
 def steps() -> list[tuple[str, Any]]:

@@ -28,33 +28,45 @@ def _q(value: float) -> str:
 
 
 def profile(rng: random.Random) -> dict[str, float]:
-    """A plausible factory: intensities per 万元 of output, drawn once per enterprise."""
+    """A plausible factory: intensities per 万元 of output, drawn once per enterprise.
+
+    A latent greenness g pulls every intensity the same way (a well-run plant tends to be good at
+    most things), so the demo population spreads over all four grades instead of clustering at A.
+    """
+    g = rng.betavariate(2.2, 2.2)
+
+    def pick(low: float, high: float, *, higher_is_better: bool) -> float:
+        position = 0.75 * (g if higher_is_better else 1 - g) + 0.25 * rng.random()
+        return low + (high - low) * position
+
     return {
         "output": math.exp(rng.uniform(math.log(3000), math.log(400000))),
-        "per_mu": rng.uniform(150, 2200),
-        "plot": rng.uniform(0.6, 2.2),
-        "density": rng.uniform(0.30, 0.72),
-        "material": rng.uniform(0.05, 0.6),
-        "green": rng.uniform(0.0, 0.6),
-        "pollutant": rng.uniform(0.01, 0.6),
-        "gas": rng.uniform(0.004, 0.12),
-        "water": rng.uniform(0.1, 2.5),
-        "treated": rng.uniform(0.7, 1.0),
-        "reuse": rng.uniform(0.0, 0.65),
-        "solid": rng.uniform(0.005, 0.12),
-        "utilised": rng.uniform(0.5, 1.05),
-        "kwh": rng.uniform(90, 1600),
-        "gas_m3": rng.uniform(0, 60) if rng.random() < 0.8 else 0.0,
-        "coal": rng.uniform(0, 0.05) if rng.random() < 0.25 else 0.0,
-        "oil": rng.uniform(0, 0.006),
-        "heat": rng.uniform(0, 0.6) if rng.random() < 0.5 else 0.0,
-        "renewable": rng.uniform(0.0, 0.45),
+        "per_mu": pick(150, 2200, higher_is_better=True),
+        "plot": pick(0.6, 2.2, higher_is_better=True),
+        "density": pick(0.30, 0.72, higher_is_better=True),
+        "material": pick(0.05, 0.6, higher_is_better=False),
+        "green": pick(0.0, 0.6, higher_is_better=True),
+        "pollutant": pick(0.01, 0.6, higher_is_better=False),
+        "gas": pick(0.004, 0.12, higher_is_better=False),
+        "water": pick(0.1, 2.5, higher_is_better=False),
+        "treated": pick(0.7, 1.0, higher_is_better=True),
+        "reuse": pick(0.0, 0.65, higher_is_better=True),
+        "solid": pick(0.005, 0.12, higher_is_better=False),
+        "utilised": pick(0.5, 1.05, higher_is_better=True),
+        "kwh": pick(90, 1600, higher_is_better=False),
+        "gas_m3": pick(0, 60, higher_is_better=False) if rng.random() < 0.8 else 0.0,
+        "coal": pick(0, 0.05, higher_is_better=False) if rng.random() < 0.25 else 0.0,
+        "oil": pick(0, 0.006, higher_is_better=False),
+        "heat": pick(0, 0.6, higher_is_better=False) if rng.random() < 0.5 else 0.0,
+        "renewable": pick(0.0, 0.45, higher_is_better=True),
+        # Greener plants also improve faster year on year.
+        "trend": 0.99 - 0.06 * g,
     }
 
 
 def raw_values(rng: random.Random, p: dict[str, float], year: int) -> dict[str, str | None]:
     """One year's raw figures; later years improve a little, with noise well inside the ×3 rule."""
-    trend = 0.97 ** (year - 2023)
+    trend = p["trend"] ** (year - 2023)
     noise = lambda: rng.uniform(0.9, 1.1)  # noqa: E731
     output = p["output"] * (1.04 ** (year - 2023)) * noise()
     site = output / p["per_mu"] * 666.67

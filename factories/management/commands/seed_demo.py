@@ -6,6 +6,7 @@ import random
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
@@ -29,6 +30,8 @@ class Command(BaseCommand):
                 self.stdout.write("演示数据已存在，跳过。")
                 return
             raise CommandError("数据库中已有演示数据；如需重新生成，请先删除数据库（make clean）。")
+        # Demo notifications stay in the database; they are not printed or sent as e-mail while seeding.
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
         rng = random.Random(options["seed"])
         started = time.monotonic()
         steps = demo.steps()
