@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -52,6 +53,7 @@ from cultivation.serializers import (
     SupervisionRecordSerializer,
     YearSerializer,
 )
+from factories.models import District
 from factories.serializers_grading import NoteSerializer
 from reporting.serializers import ReasonSerializer
 
@@ -59,12 +61,20 @@ from reporting.serializers import ReasonSerializer
 class PerActionPermission:
     """`write_permission` chosen by the action, for viewsets whose steps belong to different roles."""
 
-    action: str | None
     action_permissions: dict[str, str] = {}
+    write_permission: str | None = None
 
-    @property
-    def write_permission(self) -> str | None:
-        return self.action_permissions.get(self.action or "")
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.write_permission = self.action_permissions.get(getattr(self, "action", None) or "")
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def _own_district(request: Request) -> District:
+    """The caller's management unit; the write permission has already let only district users through."""
+    district = getattr(request.user, "district", None)
+    if district is None:
+        raise PermissionDenied(_("只有区县经信部门可以执行此操作。"))
+    return district
 
 
 def _body(serializer_class: Any, request: Request) -> dict[str, Any]:
@@ -73,8 +83,14 @@ def _body(serializer_class: Any, request: Request) -> dict[str, Any]:
     return body.validated_data
 
 
-class ApplicationViewSet(PerActionPermission, ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         mixins.CreateModelMixin, viewsets.GenericViewSet):
+class ApplicationViewSet(
+    PerActionPermission,
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Applications to join the pool (Art. 10): an enterprise or its district applies; the district accepts
     (the enterprise joins) or rejects with a reason."""
 
@@ -91,23 +107,31 @@ class ApplicationViewSet(PerActionPermission, ScopedMixin, mixins.ListModelMixin
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
         serializer.instance = services.pool_application_submit(
-            actor=self.request.user, enterprise=data["enterprise"], intention=data.get("intention", ""),
-            plan=data.get("plan", ""), lawful_declaration=data.get("lawful_declaration", False))
+            actor=self.request.user,
+            enterprise=data["enterprise"],
+            intention=data.get("intention", ""),
+            plan=data.get("plan", ""),
+            lawful_declaration=data.get("lawful_declaration", False),
+        )
 
     @extend_schema(request=NoteSerializer, responses=PoolApplicationSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         """Accept: every Art. 10 condition holds; the enterprise joins the pool today."""
-        application = services.pool_application_accept(actor=request.user, application=self.get_object(),
-                                                       note=_body(NoteSerializer, request)["note"])
+        application = services.pool_application_accept(
+            actor=request.user, application=self.get_object(), note=_body(NoteSerializer, request)["note"]
+        )
         return Response(self.get_serializer(application).data)
 
     @extend_schema(request=ReasonSerializer, responses=PoolApplicationSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         """Reject with a reason (required)."""
-        application = services.pool_application_reject(actor=request.user, application=self.get_object(),
-                                                       reason=_body(ReasonSerializer, request)["reason"])
+        application = services.pool_application_reject(
+            actor=request.user,
+            application=self.get_object(),
+            reason=_body(ReasonSerializer, request)["reason"],
+        )
         return Response(self.get_serializer(application).data)
 
 
@@ -130,25 +154,40 @@ class MemberViewSet(PerActionPermission, ScopedReadOnlyViewSet):
     @extend_schema(request=ReasonSerializer, responses=PoolMembershipSerializer)
     @action(detail=True, methods=["post"])
     def exit(self, request: Request, pk: str | None = None) -> Response:
-        membership = services.membership_exit(actor=request.user, membership=self.get_object(),
-                                              reason=_body(ReasonSerializer, request)["reason"])
+        membership = services.membership_exit(
+            actor=request.user,
+            membership=self.get_object(),
+            reason=_body(ReasonSerializer, request)["reason"],
+        )
         return Response(self.get_serializer(membership).data)
 
     @extend_schema(methods=["GET"], request=None, responses=SupervisionRecordSerializer(many=True))
-    @extend_schema(methods=["POST"], request=SupervisionRecordSerializer, responses={201: SupervisionRecordSerializer})
+    @extend_schema(
+        methods=["POST"], request=SupervisionRecordSerializer, responses={201: SupervisionRecordSerializer}
+    )
     @action(detail=True, methods=["get", "post"])
     def supervision(self, request: Request, pk: str | None = None) -> Response:
         """GET: the member's records, newest first. POST: record one (kind, date, note, evidence file)."""
         membership = self.get_object()
         if request.method == "GET":
             records = membership.supervision_records.select_related("recorded_by").order_by("-date", "-id")
-            return Response(SupervisionRecordSerializer(records, many=True, context={"request": request}).data)
+            page = self.paginate_queryset(records)
+            return self.get_paginated_response(
+                SupervisionRecordSerializer(page, many=True, context={"request": request}).data
+            )
         data = _body(SupervisionRecordSerializer, request)
         record = services.supervision_record_add(
-            actor=request.user, membership=membership, kind=data["kind"], date=data["date"],
-            note=data.get("note", ""), evidence=data.get("evidence"))
-        return Response(SupervisionRecordSerializer(record, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+            actor=request.user,
+            membership=membership,
+            kind=data["kind"],
+            date=data["date"],
+            note=data.get("note", ""),
+            evidence=data.get("evidence"),
+        )
+        return Response(
+            SupervisionRecordSerializer(record, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(responses=OverdueMemberSerializer(many=True))
     @action(detail=False, methods=["get"])
@@ -158,8 +197,13 @@ class MemberViewSet(PerActionPermission, ScopedReadOnlyViewSet):
         return self.get_paginated_response(OverdueMemberSerializer(page, many=True).data)
 
 
-class StandardViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      viewsets.GenericViewSet):
+class StandardViewSet(
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """District B/C/D standards (Art. 5). POST creates a new version of the caller's own district's standard
     (`parameters` to change and a `note`); the latest version is in force."""
 
@@ -177,8 +221,11 @@ class StandardViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         if not isinstance(data["parameters"], dict):
             raise ValidationError({"parameters": ["应为JSON对象。"]})
         serializer.instance = services.district_standard_new_version(
-            actor=self.request.user, district=self.request.user.district, parameters=data["parameters"],
-            note=data.get("note", ""))
+            actor=self.request.user,
+            district=_own_district(self.request),
+            parameters=data["parameters"],
+            note=data.get("note", ""),
+        )
 
 
 class LevelViewSet(PerActionPermission, ScopedReadOnlyViewSet):
@@ -199,8 +246,9 @@ class LevelViewSet(PerActionPermission, ScopedReadOnlyViewSet):
     @extend_schema(request=YearSerializer, responses={202: LevelJobSerializer})
     @action(detail=False, methods=["post"])
     def compute(self, request: Request) -> Response:
-        job = services.level_job_start(actor=request.user, district=request.user.district,
-                                       year=_body(YearSerializer, request)["year"])
+        job = services.level_job_start(
+            actor=request.user, district=_own_district(request), year=_body(YearSerializer, request)["year"]
+        )
         job.refresh_from_db()
         return Response(LevelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -217,8 +265,14 @@ class LevelJobViewSet(ScopedReadOnlyViewSet):
         return queryset.select_related("standard", "started_by")
 
 
-class CertificationViewSet(PerActionPermission, ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                           mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CertificationViewSet(
+    PerActionPermission,
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """B-level certification (Art. 11(1)). POST applies (`enterprise`, `year` of a B-eligible level); the
     district certifies or rejects; after a level falls below B it confirms the loss or keeps the title."""
 
@@ -227,8 +281,13 @@ class CertificationViewSet(PerActionPermission, ScopedMixin, mixins.ListModelMix
     filterset_class = CertificationFilter
     ordering_fields = ["applied_at", "certified_at", "status"]
     ordering = ["-applied_at", "-id"]
-    action_permissions = {"create": "pool.apply", "certify": "pool.manage", "reject": "pool.manage",
-                          "confirm_loss": "pool.manage", "keep": "pool.manage"}
+    action_permissions = {
+        "create": "pool.apply",
+        "certify": "pool.manage",
+        "reject": "pool.manage",
+        "confirm_loss": "pool.manage",
+        "keep": "pool.manage",
+    }
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("membership__enterprise", "applied_by", "reviewed_by")
@@ -236,8 +295,9 @@ class CertificationViewSet(PerActionPermission, ScopedMixin, mixins.ListModelMix
     @extend_schema(request=CertificationApplySerializer, responses={201: BCertificationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _body(CertificationApplySerializer, request)
-        certification = services.b_certification_apply(actor=request.user, enterprise=data["enterprise"],
-                                                       year=data["year"])
+        certification = services.b_certification_apply(
+            actor=request.user, enterprise=data["enterprise"], year=data["year"]
+        )
         return Response(self.get_serializer(certification).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request: Request, service: Any, body: Any, key: str) -> Response:
@@ -277,8 +337,13 @@ class CertificationViewSet(PerActionPermission, ScopedMixin, mixins.ListModelMix
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class ReviewViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                    viewsets.GenericViewSet):
+class ReviewViewSet(
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Irregular reviews (不定期复核, Art. 12) by the city or the district. `close` records the findings; a
     falsification finding lowers the member one level and withdraws its B certification."""
 
@@ -294,7 +359,8 @@ class ReviewViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
         serializer.instance = services.irregular_review_open(
-            actor=self.request.user, membership=data["membership"], scope_note=data.get("scope_note", ""))
+            actor=self.request.user, membership=data["membership"], scope_note=data.get("scope_note", "")
+        )
 
     @extend_schema(request=CloseReviewSerializer, responses=IrregularReviewSerializer)
     @action(detail=True, methods=["post"])
@@ -304,8 +370,15 @@ class ReviewViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         return Response(self.get_serializer(review).data)
 
 
-class DistrictReportViewSet(PerActionPermission, ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                            mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class DistrictReportViewSet(
+    PerActionPermission,
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """District annual reports (Art. 12). POST `year` drafts (or redrafts) the caller's district's report from
     the data; PATCH `narrative`; `submit` by the district; `acknowledge` or `return` (reason) by the city;
     `missing/?year=` lists the units that have not reported."""
@@ -316,25 +389,36 @@ class DistrictReportViewSet(PerActionPermission, ScopedMixin, mixins.ListModelMi
     ordering_fields = ["year", "district", "status", "submitted_at"]
     ordering = ["-year", "district_id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    action_permissions = {"create": "district_report.submit", "partial_update": "district_report.submit",
-                          "submit": "district_report.submit", "acknowledge": "district_report.decide",
-                          "return_": "district_report.decide"}
+    action_permissions = {
+        "create": "district_report.submit",
+        "partial_update": "district_report.submit",
+        "submit": "district_report.submit",
+        "acknowledge": "district_report.decide",
+        "return_": "district_report.decide",
+    }
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("district", "generated_by", "submitted_by", "decided_by")
 
-    @extend_schema(request=YearSerializer, responses={200: DistrictReportSerializer,
-                                                                201: DistrictReportSerializer})
+    @extend_schema(
+        request=YearSerializer, responses={200: DistrictReportSerializer, 201: DistrictReportSerializer}
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         report, created = services.district_report_generate(
-            actor=request.user, district=request.user.district, year=_body(YearSerializer, request)["year"])
-        return Response(self.get_serializer(report).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            actor=request.user, district=_own_district(request), year=_body(YearSerializer, request)["year"]
+        )
+        return Response(
+            self.get_serializer(report).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
     @extend_schema(request=NarrativeSerializer, responses=DistrictReportSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         report = services.district_report_save_narrative(
-            actor=request.user, report=self.get_object(), narrative=_body(NarrativeSerializer, request)["narrative"])
+            actor=request.user,
+            report=self.get_object(),
+            narrative=_body(NarrativeSerializer, request)["narrative"],
+        )
         return Response(self.get_serializer(report).data)
 
     @extend_schema(request=None, responses=DistrictReportSerializer)
@@ -346,26 +430,32 @@ class DistrictReportViewSet(PerActionPermission, ScopedMixin, mixins.ListModelMi
     @extend_schema(request=NoteSerializer, responses=DistrictReportSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
-        report = services.district_report_acknowledge(actor=request.user, report=self.get_object(),
-                                                      comment=_body(NoteSerializer, request)["note"])
+        report = services.district_report_acknowledge(
+            actor=request.user, report=self.get_object(), comment=_body(NoteSerializer, request)["note"]
+        )
         return Response(self.get_serializer(report).data)
 
     @extend_schema(request=ReasonSerializer, responses=DistrictReportSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
         """Return to the district (reason required)."""
-        report = services.district_report_return(actor=request.user, report=self.get_object(),
-                                                 reason=_body(ReasonSerializer, request)["reason"])
+        report = services.district_report_return(
+            actor=request.user, report=self.get_object(), reason=_body(ReasonSerializer, request)["reason"]
+        )
         return Response(self.get_serializer(report).data)
 
-    @extend_schema(parameters=[OpenApiParameter("year", int, required=True)],
-                   responses=MissingReportSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, required=True)],
+        responses=MissingReportSerializer(many=True),
+    )
     @action(detail=False, methods=["get"])
     def missing(self, request: Request) -> Response:
         """Units in force on 31 December of `year` that have not submitted their report for it."""
         body = YearSerializer(data=request.query_params)
         body.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.districts_missing_report(request.user, body.validated_data["year"]))
+        page = self.paginate_queryset(
+            selectors.districts_missing_report(request.user, body.validated_data["year"])
+        )
         return self.get_paginated_response(MissingReportSerializer(page, many=True).data)
 
 
@@ -377,4 +467,6 @@ def register(router: Any) -> None:
     router.register("cultivation/level-jobs", LevelJobViewSet, basename="cultivation-level-job")
     router.register("cultivation/certifications", CertificationViewSet, basename="cultivation-certification")
     router.register("cultivation/reviews", ReviewViewSet, basename="cultivation-review")
-    router.register("cultivation/district-reports", DistrictReportViewSet, basename="cultivation-district-report")
+    router.register(
+        "cultivation/district-reports", DistrictReportViewSet, basename="cultivation-district-report"
+    )

@@ -24,9 +24,14 @@ class _EnterpriseFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
         value = value.strip()
         prefix = self.enterprise_path  # type: ignore[attr-defined]
-        return queryset.filter(
-            Q(**{f"{prefix}__name__icontains": value}) | Q(**{f"{prefix}__credit_code__icontains": value.upper()})
-        ) if value else queryset
+        return (
+            queryset.filter(
+                Q(**{f"{prefix}__name__icontains": value})
+                | Q(**{f"{prefix}__credit_code__icontains": value.upper()})
+            )
+            if value
+            else queryset
+        )
 
     enterprise_path = "enterprise"
 
@@ -50,8 +55,12 @@ class LevelFilter(_EnterpriseFilter):
 
 
 class _MemberFilter(_EnterpriseFilter):
-    district = django_filters.CharFilter(field_name="membership__enterprise__district_id", label="管理单位代码")
-    industry = django_filters.CharFilter(field_name="membership__enterprise__industry_id", label="行业大类代码")
+    district = django_filters.CharFilter(
+        field_name="membership__enterprise__district_id", label="管理单位代码"
+    )
+    industry = django_filters.CharFilter(
+        field_name="membership__enterprise__industry_id", label="行业大类代码"
+    )
     enterprise = django_filters.NumberFilter(field_name="membership__enterprise_id", label="企业")
     enterprise_path = "membership__enterprise"
 

@@ -110,7 +110,7 @@ def gather(district_id: str, year: int) -> LevelInputs:
         )
     downgrades = dict(
         IrregularReview.objects.filter(
-            membership__enterprise_id__in=list(membership_of), falsification=True, downgraded_year=year
+            membership_id__in=list(membership_of.values()), falsification=True, downgraded_year=year
         )
         .values("membership__enterprise_id")
         .annotate(n=Count("pk"))
@@ -118,8 +118,9 @@ def gather(district_id: str, year: int) -> LevelInputs:
     )
     population = GreenFactory.objects.active_on(year_end).values("enterprise_id")
     benchmark = [
-        BenchmarkFactory(enterprise_id=enterprise_id, division=industry_id,
-                         indicators=indicators_from_storage(indicators))
+        BenchmarkFactory(
+            enterprise_id=enterprise_id, division=industry_id, indicators=indicators_from_storage(indicators)
+        )
         for enterprise_id, industry_id, indicators in (
             AnnualSubmission.objects.filter(
                 year=year, status=SubmissionStatus.CITY_VERIFIED, enterprise_id__in=population

@@ -35,13 +35,20 @@ class DistrictStandard(models.Model):
     """
 
     district = models.ForeignKey(
-        "factories.District", verbose_name=_("管理单位"), on_delete=models.PROTECT, related_name="pool_standards"
+        "factories.District",
+        verbose_name=_("管理单位"),
+        on_delete=models.PROTECT,
+        related_name="pool_standards",
     )
     version = models.PositiveIntegerField(_("版本"))
     parameters = models.JSONField(_("参数"))
     note = models.TextField(_("修订说明"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -53,7 +60,9 @@ class DistrictStandard(models.Model):
         verbose_name_plural = _("区县培育分级标准")
         ordering = ["district_id", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "version"], name="one_row_per_district_standard_version")
+            models.UniqueConstraint(
+                fields=["district", "version"], name="one_row_per_district_standard_version"
+            )
         ]
 
     def __str__(self) -> str:
@@ -86,7 +95,10 @@ class PoolApplication(models.Model):
     """
 
     enterprise = models.ForeignKey(
-        "factories.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="pool_applications"
+        "factories.Enterprise",
+        verbose_name=_("企业"),
+        on_delete=models.PROTECT,
+        related_name="pool_applications",
     )
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
@@ -95,13 +107,20 @@ class PoolApplication(models.Model):
     plan = models.TextField(_("绿色工厂创建计划"))
     lawful_declaration = models.BooleanField(_("守法经营声明"), default=False)
     status = models.CharField(
-        _("状态"), max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING,
+        _("状态"),
+        max_length=10,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.PENDING,
         db_index=True,
     )
     checklist = models.JSONField(_("入库条件核查"), default=list)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
@@ -118,7 +137,8 @@ class PoolApplication(models.Model):
                 fields=["enterprise"], condition=Q(status="pending"), name="one_pending_pool_application"
             ),
             models.CheckConstraint(
-                condition=~Q(status="rejected") | ~Q(decision_reason=""), name="rejected_application_has_reason"
+                condition=~Q(status="rejected") | ~Q(decision_reason=""),
+                name="rejected_application_has_reason",
             ),
         ]
 
@@ -136,18 +156,29 @@ class PoolMembership(models.Model):
     """An enterprise's time in the cultivation pool (入库管理, Art. 11): joined, then exited or graduated."""
 
     enterprise = models.ForeignKey(
-        "factories.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="pool_memberships"
+        "factories.Enterprise",
+        verbose_name=_("企业"),
+        on_delete=models.PROTECT,
+        related_name="pool_memberships",
     )
     district = models.ForeignKey(
         "factories.District", verbose_name=_("入库时管理单位"), on_delete=models.PROTECT, related_name="+"
     )
     application = models.OneToOneField(
-        PoolApplication, verbose_name=_("入库申请"), null=True, blank=True, on_delete=models.PROTECT,
+        PoolApplication,
+        verbose_name=_("入库申请"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="membership",
     )
     joined_on = models.DateField(_("入库日期"))
     status = models.CharField(
-        _("状态"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE, db_index=True
+        _("状态"),
+        max_length=10,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.ACTIVE,
+        db_index=True,
     )
     exited_on = models.DateField(_("出库日期"), null=True, blank=True)
     exit_reason = models.TextField(_("出库原因"), blank=True)
@@ -163,13 +194,16 @@ class PoolMembership(models.Model):
                 fields=["enterprise"], condition=Q(status="active"), name="one_active_pool_membership"
             ),
             models.CheckConstraint(
-                condition=Q(status="active", exited_on__isnull=True) | (~Q(status="active") & Q(exited_on__isnull=False)),
+                condition=Q(status="active", exited_on__isnull=True)
+                | (~Q(status="active") & Q(exited_on__isnull=False)),
                 name="left_membership_has_exit_date",
             ),
         ]
 
     def __str__(self) -> str:
-        return str(_("{enterprise}（{status}）")).format(enterprise=self.enterprise, status=self.get_status_display())
+        return str(_("{enterprise}（{status}）")).format(
+            enterprise=self.enterprise, status=self.get_status_display()
+        )
 
     @property
     def is_active(self) -> bool:
@@ -202,7 +236,10 @@ class SupervisionRecord(models.Model):
     with a plan from that date (DOMAIN §7)."""
 
     membership = models.ForeignKey(
-        PoolMembership, verbose_name=_("培育库成员"), on_delete=models.PROTECT, related_name="supervision_records"
+        PoolMembership,
+        verbose_name=_("培育库成员"),
+        on_delete=models.PROTECT,
+        related_name="supervision_records",
     )
     kind = models.CharField(_("类型"), max_length=20, choices=SupervisionKind.choices)
     date = models.DateField(_("日期"))
@@ -262,8 +299,9 @@ class LevelJob(models.Model):
         "factories.District", verbose_name=_("管理单位"), on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("年度"))
-    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED,
-                              db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
     standard = models.ForeignKey(
         DistrictStandard, verbose_name=_("分级标准版本"), on_delete=models.PROTECT, related_name="jobs"
     )
@@ -272,7 +310,11 @@ class LevelJob(models.Model):
     counts = models.JSONField(_("各级数量"), default=dict, blank=True)
     error = models.TextField(_("失败原因"), blank=True)
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -288,14 +330,16 @@ class LevelJob(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "year"], condition=Q(status__in=["queued", "running"]),
+                fields=["district", "year"],
+                condition=Q(status__in=["queued", "running"]),
                 name="one_unfinished_level_job_per_district_year",
             )
         ]
 
     def __str__(self) -> str:
-        return str(_("{district} {year}年度培育分级 #{id}")).format(district=self.district, year=self.year,
-                                                                  id=self.pk)
+        return str(_("{district} {year}年度培育分级 #{id}")).format(
+            district=self.district, year=self.year, id=self.pk
+        )
 
     @property
     def progress(self) -> int:
@@ -339,7 +383,12 @@ class LevelDecision(models.Model):
         DistrictStandard, verbose_name=_("分级标准版本"), on_delete=models.PROTECT, related_name="decisions"
     )
     job = models.ForeignKey(
-        LevelJob, verbose_name=_("计算任务"), null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+        LevelJob,
+        verbose_name=_("计算任务"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
     )
     review_downgraded = models.BooleanField(_("复核降级"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -351,7 +400,9 @@ class LevelDecision(models.Model):
         verbose_name = _("培育等级")
         verbose_name_plural = _("培育等级")
         ordering = ["-year", "enterprise_id"]
-        constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="one_pool_level_per_enterprise_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="one_pool_level_per_enterprise_year")
+        ]
         indexes = [models.Index(fields=["year", "level"])]
 
     def __str__(self) -> str:
@@ -370,8 +421,11 @@ class CertificationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回认定")
 
 
-OPEN_CERTIFICATION_STATUSES = (CertificationStatus.APPLIED, CertificationStatus.CERTIFIED,
-                               CertificationStatus.UNDER_REVIEW)
+OPEN_CERTIFICATION_STATUSES = (
+    CertificationStatus.APPLIED,
+    CertificationStatus.CERTIFIED,
+    CertificationStatus.UNDER_REVIEW,
+)
 HOLDING_STATUSES = (CertificationStatus.CERTIFIED, CertificationStatus.UNDER_REVIEW)
 
 
@@ -393,7 +447,10 @@ class BCertification(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("依据等级年度"))
     status = models.CharField(
-        _("状态"), max_length=12, choices=CertificationStatus.choices, default=CertificationStatus.APPLIED,
+        _("状态"),
+        max_length=12,
+        choices=CertificationStatus.choices,
+        default=CertificationStatus.APPLIED,
         db_index=True,
     )
     applied_by = models.ForeignKey(
@@ -402,7 +459,11 @@ class BCertification(models.Model):
     applied_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     checklist = models.JSONField(_("B级条件核查"), default=dict)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
@@ -421,17 +482,21 @@ class BCertification(models.Model):
         ordering = ["-applied_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["membership"], condition=Q(status__in=["applied", "certified", "under_review"]),
+                fields=["membership"],
+                condition=Q(status__in=["applied", "certified", "under_review"]),
                 name="one_open_b_certification_per_membership",
             ),
             models.UniqueConstraint(
-                fields=["district", "certificate_no"], condition=~Q(certificate_no=""),
+                fields=["district", "certificate_no"],
+                condition=~Q(certificate_no=""),
                 name="certificate_no_unique_per_district",
             ),
         ]
 
     def __str__(self) -> str:
-        return self.certificate_no or str(_("{enterprise} B级认定申请")).format(enterprise=self.membership.enterprise)
+        return self.certificate_no or str(_("{enterprise} B级认定申请")).format(
+            enterprise=self.membership.enterprise
+        )
 
 
 # --- irregular review (Art. 12) ---------------------------------------------------------------------
@@ -454,8 +519,9 @@ class IrregularReview(models.Model):
     membership = models.ForeignKey(
         PoolMembership, verbose_name=_("培育库成员"), on_delete=models.PROTECT, related_name="reviews"
     )
-    status = models.CharField(_("状态"), max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.OPEN,
-                              db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.OPEN, db_index=True
+    )
     scope_note = models.TextField(_("复核范围"))
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
@@ -467,7 +533,11 @@ class IrregularReview(models.Model):
     level_before = models.CharField(_("降级前等级"), max_length=10, choices=Level.choices, blank=True)
     level_after = models.CharField(_("降级后等级"), max_length=10, choices=Level.choices, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("完成人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("完成人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -479,11 +549,15 @@ class IrregularReview(models.Model):
         verbose_name_plural = _("不定期复核")
         ordering = ["-opened_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["membership"], condition=Q(status="open"), name="one_open_review_per_member"),
+            models.UniqueConstraint(
+                fields=["membership"], condition=Q(status="open"), name="one_open_review_per_member"
+            ),
         ]
 
     def __str__(self) -> str:
-        return str(_("{enterprise} 不定期复核 #{id}")).format(enterprise=self.membership.enterprise, id=self.pk)
+        return str(_("{enterprise} 不定期复核 #{id}")).format(
+            enterprise=self.membership.enterprise, id=self.pk
+        )
 
 
 # --- district annual report (Art. 12) ---------------------------------------------------------------
@@ -508,11 +582,15 @@ class DistrictReport(models.Model):
     narrative, submitted to and acknowledged or returned by the city (Art. 12)."""
 
     district = models.ForeignKey(
-        "factories.District", verbose_name=_("管理单位"), on_delete=models.PROTECT, related_name="pool_reports"
+        "factories.District",
+        verbose_name=_("管理单位"),
+        on_delete=models.PROTECT,
+        related_name="pool_reports",
     )
     year = models.PositiveSmallIntegerField(_("年度"))
-    status = models.CharField(_("状态"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT,
-                              db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT, db_index=True
+    )
     figures = models.JSONField(_("统计数据"), default=dict)
     narrative = models.TextField(_("工作情况"), blank=True)
     generated_by = models.ForeignKey(
@@ -520,12 +598,20 @@ class DistrictReport(models.Model):
     )
     generated_at = models.DateTimeField(_("生成时间"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("报送人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报送人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("市级处理人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("市级处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     decided_at = models.DateTimeField(_("市级处理时间"), null=True, blank=True)
@@ -540,7 +626,9 @@ class DistrictReport(models.Model):
         verbose_name = _("区县年度培育报告")
         verbose_name_plural = _("区县年度培育报告")
         ordering = ["-year", "district_id"]
-        constraints = [models.UniqueConstraint(fields=["district", "year"], name="one_pool_report_per_district_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="one_pool_report_per_district_year")
+        ]
 
     def __str__(self) -> str:
         return str(_("{district} {year}年度培育情况报告")).format(district=self.district, year=self.year)
@@ -548,4 +636,3 @@ class DistrictReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_REPORT_STATUSES
-

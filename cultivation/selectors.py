@@ -29,6 +29,7 @@ from cultivation.models import (
     SupervisionRecord,
 )
 from factories.models import District
+from factories.models.register import DistrictQuerySet
 
 OVERDUE_AFTER_MONTHS = 12
 REPORTED_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACKNOWLEDGED)
@@ -70,13 +71,18 @@ def recommended_b_factories(user: Any) -> QuerySet[BCertification]:
     return (
         BCertification.objects.visible_to(user)
         .filter(status=CertificationStatus.CERTIFIED, membership__status=MembershipStatus.ACTIVE)
-        .select_related("membership__enterprise", "membership__enterprise__district", "district", "applied_by",
-                        "reviewed_by")
+        .select_related(
+            "membership__enterprise",
+            "membership__enterprise__district",
+            "district",
+            "applied_by",
+            "reviewed_by",
+        )
         .order_by("district_id", "certificate_no")
     )
 
 
-def districts_missing_report(user: Any, year: int) -> QuerySet[District]:
+def districts_missing_report(user: Any, year: int) -> DistrictQuerySet:
     """Management units in force on 31 December of Y that have not submitted their report for Y (a draft or
     returned report does not count). City staff and auditors see every unit, a district user its own."""
     units = District.objects.in_force_on(dt.date(year, 12, 31))
@@ -87,7 +93,9 @@ def districts_missing_report(user: Any, year: int) -> QuerySet[District]:
     report = DistrictReport.objects.filter(district=OuterRef("pk"), year=year)
     return (
         units.exclude(pool_reports__year=year, pool_reports__status__in=REPORTED_STATUSES)
-        .annotate(report_status=Subquery(report.values("status")[:1]), report_id=Subquery(report.values("pk")[:1]))
+        .annotate(
+            report_status=Subquery(report.values("status")[:1]), report_id=Subquery(report.values("pk")[:1])
+        )
         .order_by("code")
     )
 
@@ -102,31 +110,45 @@ def report_figures(*, district: District, year: int) -> dict[str, Any]:
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     members = PoolMembership.objects.filter(enterprise__district=district)
     at_year_end = members.filter(joined_on__lte=end).filter(Q(exited_on__isnull=True) | Q(exited_on__gt=end))
-    left = dict(members.filter(exited_on__range=(start, end)).order_by().values("status")
-                .annotate(n=Count("pk")).values_list("status", "n"))
+    left = dict(
+        members.filter(exited_on__range=(start, end))
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
     decisions = LevelDecision.objects.filter(year=year, membership__in=at_year_end)
-    by_level = dict(decisions.order_by().values("level").annotate(n=Count("pk")).values_list("level", "n"))
-    previous = LevelDecision.objects.filter(enterprise=OuterRef("enterprise"), year=year - 1).values("level")[:1]
+    by_level: dict[str, int] = dict(
+        decisions.order_by().values("level").annotate(n=Count("pk")).values_list("level", "n")
+    )
+    previous = LevelDecision.objects.filter(enterprise=OuterRef("enterprise"), year=year - 1)
+    previous_level = previous.values("level")[:1]
     moves: dict[str, list[dict[str, Any]]] = {"up": [], "down": []}
-    rank = {level: index for index, level in enumerate(LEVEL_ORDER)}
+    rank: dict[str, int] = {level: index for index, level in enumerate(LEVEL_ORDER)}
     for enterprise_id, name, before, after in (
-        decisions.annotate(before=Subquery(previous)).exclude(before=None).exclude(before=F("level"))
-        .values_list("enterprise_id", "enterprise__name", "before", "level").order_by("enterprise__name")
+        decisions.annotate(before=Subquery(previous_level))
+        .exclude(before=None)
+        .exclude(before=F("level"))
+        .values_list("enterprise_id", "enterprise__name", "before", "level")
+        .order_by("enterprise__name")
     ):
         moves["up" if rank[after] > rank[before] else "down"].append(
             {"enterprise": enterprise_id, "name": name, "from": before, "to": after}
         )
     certifications = BCertification.objects.filter(membership__enterprise__district=district)
     # Held on 31 December: certified by then, not ended by then, and its holder still in the pool.
-    held = (certifications.filter(membership__in=at_year_end, certified_at__date__lte=end)
-            .filter(Q(status__in=HOLDING_STATUSES) | Q(ended_at__date__gt=end)))
+    held = certifications.filter(membership__in=at_year_end, certified_at__date__lte=end).filter(
+        Q(status__in=HOLDING_STATUSES) | Q(ended_at__date__gt=end)
+    )
     recommended = [
         {"enterprise": enterprise_id, "name": name, "certificate_no": number}
         for enterprise_id, name, number in held.order_by("certificate_no").values_list(
-            "membership__enterprise_id", "membership__enterprise__name", "certificate_no")
+            "membership__enterprise_id", "membership__enterprise__name", "certificate_no"
+        )
     ]
-    reviews = IrregularReview.objects.filter(membership__enterprise__district=district,
-                                             opened_at__date__range=(start, end))
+    reviews = IrregularReview.objects.filter(
+        membership__enterprise__district=district, opened_at__date__range=(start, end)
+    )
     in_force = DistrictStandard.objects.filter(district=district).order_by("-version").first()
     pool_size = at_year_end.count()
     return {

@@ -43,14 +43,30 @@ class PoolApplicationSerializer(ScopedChoicesMixin, serializers.ModelSerializer)
     district = serializers.CharField(source="enterprise.district_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     applied_by = serializers.CharField(source="applied_by.username", read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
     lawful_declaration = serializers.BooleanField(help_text="依法设立、守法经营声明（必须为 true）")
 
     class Meta:
         model = PoolApplication
-        fields = ["id", "enterprise", "enterprise_name", "district", "intention", "plan", "lawful_declaration",
-                  "status", "status_display", "checklist", "applied_by", "created_at", "decided_by", "decided_at",
-                  "decision_reason"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "district",
+            "intention",
+            "plan",
+            "lawful_declaration",
+            "status",
+            "status_display",
+            "checklist",
+            "applied_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
         read_only_fields = ["id", "status", "checklist", "created_at", "decided_at", "decision_reason"]
         # "One pending application" is judged by the service, which answers 409 with a clear message.
         validators: list[Any] = []
@@ -67,8 +83,20 @@ class PoolMembershipSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PoolMembership
-        fields = ["id", "enterprise", "enterprise_name", "district", "district_at_entry", "industry", "application",
-                  "joined_on", "status", "status_display", "exited_on", "exit_reason"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "district",
+            "district_at_entry",
+            "industry",
+            "application",
+            "joined_on",
+            "status",
+            "status_display",
+            "exited_on",
+            "exit_reason",
+        ]
         read_only_fields = fields
 
 
@@ -92,8 +120,17 @@ class SupervisionRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SupervisionRecord
-        fields = ["id", "membership", "kind", "kind_display", "date", "note", "evidence", "recorded_by",
-                  "recorded_at"]
+        fields = [
+            "id",
+            "membership",
+            "kind",
+            "kind_display",
+            "date",
+            "note",
+            "evidence",
+            "recorded_by",
+            "recorded_at",
+        ]
         read_only_fields = ["id", "membership", "recorded_by", "recorded_at"]
 
 
@@ -103,14 +140,25 @@ class DistrictStandardSerializer(serializers.ModelSerializer):
     code = serializers.SerializerMethodField()
     parameters = serializers.JSONField(
         help_text="新版本要修改的参数（b_dimension_min, b_level_min, c_level_min, min_benchmark, weights, "
-                  "indicators）；未列出的沿用现行版本"
+        "indicators）；未列出的沿用现行版本"
     )
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = DistrictStandard
-        fields = ["id", "district", "district_name", "code", "version", "parameters", "note", "created_by",
-                  "created_at"]
+        fields = [
+            "id",
+            "district",
+            "district_name",
+            "code",
+            "version",
+            "parameters",
+            "note",
+            "created_by",
+            "created_at",
+        ]
         read_only_fields = ["id", "version", "created_at"]
 
     def get_code(self, obj: DistrictStandard) -> str:
@@ -122,34 +170,79 @@ class LevelDecisionSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="enterprise.district_id", read_only=True)
     industry = serializers.CharField(source="enterprise.industry_id", read_only=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
-    computed_level = serializers.CharField(read_only=True, help_text="按标准计算的等级（取值同 level）；复核降级前")
+    computed_level = serializers.CharField(
+        read_only=True, help_text="按标准计算的等级（取值同 level）；复核降级前"
+    )
     standard_version = serializers.IntegerField(source="standard.version", read_only=True)
     standard_district = serializers.CharField(source="standard.district_id", read_only=True)
 
     class Meta:
         model = LevelDecision
-        fields = ["id", "enterprise", "enterprise_name", "district", "industry", "year", "level", "level_display",
-                  "computed_level", "certified_b", "supervised", "guided", "has_plan", "data_status",
-                  "level_score", "dimension_scores", "percentiles", "dimension_gaps", "level_gap", "reasons",
-                  "benchmark_group", "benchmark_count", "standard", "standard_version", "standard_district", "job",
-                  "review_downgraded", "membership", "updated_at"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "district",
+            "industry",
+            "year",
+            "level",
+            "level_display",
+            "computed_level",
+            "certified_b",
+            "supervised",
+            "guided",
+            "has_plan",
+            "data_status",
+            "level_score",
+            "dimension_scores",
+            "percentiles",
+            "dimension_gaps",
+            "level_gap",
+            "reasons",
+            "benchmark_group",
+            "benchmark_count",
+            "standard",
+            "standard_version",
+            "standard_district",
+            "job",
+            "review_downgraded",
+            "membership",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
 class YearSerializer(serializers.Serializer):
-    year = serializers.IntegerField(label="年度")
+    year = serializers.IntegerField(label="年度", min_value=2000, max_value=2100)
 
 
 class LevelJobSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district_id", read_only=True)
     standard_version = serializers.IntegerField(source="standard.version", read_only=True)
     progress = serializers.IntegerField(read_only=True)
-    started_by = serializers.CharField(source="started_by.username", read_only=True, default=None)
+    started_by = serializers.CharField(
+        source="started_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = LevelJob
-        fields = ["id", "district", "year", "status", "progress", "done", "total", "counts", "standard",
-                  "standard_version", "error", "started_by", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "district",
+            "year",
+            "status",
+            "progress",
+            "done",
+            "total",
+            "counts",
+            "standard",
+            "standard_version",
+            "error",
+            "started_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
 
@@ -159,13 +252,33 @@ class BCertificationSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     applied_by = serializers.CharField(source="applied_by.username", read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = BCertification
-        fields = ["id", "enterprise", "enterprise_name", "membership", "district", "year", "status",
-                  "status_display", "checklist", "applied_by", "applied_at", "reviewed_by", "reviewed_at",
-                  "decision_reason", "certificate_no", "certified_at", "review_reason", "ended_at", "end_reason"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "membership",
+            "district",
+            "year",
+            "status",
+            "status_display",
+            "checklist",
+            "applied_by",
+            "applied_at",
+            "reviewed_by",
+            "reviewed_at",
+            "decision_reason",
+            "certificate_no",
+            "certified_at",
+            "review_reason",
+            "ended_at",
+            "end_reason",
+        ]
         read_only_fields = fields
 
 
@@ -181,17 +294,42 @@ class IrregularReviewSerializer(ScopedChoicesMixin, serializers.ModelSerializer)
     enterprise_name = serializers.CharField(source="membership.enterprise.name", read_only=True)
     membership = serializers.PrimaryKeyRelatedField(queryset=PoolMembership.objects.all())
     opened_by = serializers.CharField(source="opened_by.username", read_only=True)
-    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
+    closed_by = serializers.CharField(
+        source="closed_by.username", read_only=True, default=None, allow_null=True
+    )
     level_before = serializers.CharField(read_only=True, help_text="复核降级前的等级（取值同培育等级 level）")
     level_after = serializers.CharField(read_only=True, help_text="复核降级后的等级")
 
     class Meta:
         model = IrregularReview
-        fields = ["id", "membership", "enterprise", "enterprise_name", "status", "scope_note", "opened_by",
-                  "opened_at", "findings", "falsification", "downgraded_year", "level_before", "level_after",
-                  "closed_by", "closed_at"]
-        read_only_fields = ["id", "status", "opened_at", "findings", "falsification", "downgraded_year",
-                            "level_before", "level_after", "closed_at"]
+        fields = [
+            "id",
+            "membership",
+            "enterprise",
+            "enterprise_name",
+            "status",
+            "scope_note",
+            "opened_by",
+            "opened_at",
+            "findings",
+            "falsification",
+            "downgraded_year",
+            "level_before",
+            "level_after",
+            "closed_by",
+            "closed_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "opened_at",
+            "findings",
+            "falsification",
+            "downgraded_year",
+            "level_before",
+            "level_after",
+            "closed_at",
+        ]
         validators: list[Any] = []  # "one open review per member" is the service's (409)
 
     scoped_fields = ("membership",)
@@ -207,16 +345,44 @@ class DistrictReportSerializer(serializers.ModelSerializer):
     district_name = serializers.CharField(source="district.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     generated_by = serializers.CharField(source="generated_by.username", read_only=True)
-    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, default=None)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    submitted_by = serializers.CharField(
+        source="submitted_by.username", read_only=True, default=None, allow_null=True
+    )
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = DistrictReport
-        fields = ["id", "district", "district_name", "year", "status", "status_display", "figures", "narrative",
-                  "generated_by", "generated_at", "submitted_by", "submitted_at", "decided_by", "decided_at",
-                  "decision_comment", "return_reason"]
-        read_only_fields = ["id", "year", "status", "figures", "generated_at", "submitted_at", "decided_at",
-                            "decision_comment", "return_reason"]
+        fields = [
+            "id",
+            "district",
+            "district_name",
+            "year",
+            "status",
+            "status_display",
+            "figures",
+            "narrative",
+            "generated_by",
+            "generated_at",
+            "submitted_by",
+            "submitted_at",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "return_reason",
+        ]
+        read_only_fields = [
+            "id",
+            "year",
+            "status",
+            "figures",
+            "generated_at",
+            "submitted_at",
+            "decided_at",
+            "decision_comment",
+            "return_reason",
+        ]
 
 
 class NarrativeSerializer(serializers.Serializer):
@@ -224,7 +390,9 @@ class NarrativeSerializer(serializers.Serializer):
 
 
 class MissingReportSerializer(serializers.ModelSerializer):
-    report_status = serializers.CharField(read_only=True, allow_null=True, help_text="已有报告的状态（草稿/退回），无则为空")
+    report_status = serializers.CharField(
+        read_only=True, allow_null=True, help_text="已有报告的状态（草稿/退回），无则为空"
+    )
     report_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:

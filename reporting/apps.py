@@ -10,3 +10,5 @@ class ReportingConfig(AppConfig):
         from reporting import demo, home  # noqa: F401  (home registers the home-page steps)
 
         demo.register()
+        # The pool and district-report exporters live with the cultivation models they read.
+        import cultivation.exports  # noqa: F401

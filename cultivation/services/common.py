@@ -38,7 +38,7 @@ def ensure_year(year: Any, *, first: int = 2016, field: str = "year") -> int:
     except (TypeError, ValueError):
         year = 0
     if not first <= year <= this_year:
-        raise InvalidInput(field_errors={field: [
-            _("年度应在{first}年至{last}年之间。").format(first=first, last=this_year)
-        ]})
+        raise InvalidInput(
+            field_errors={field: [_("年度应在{first}年至{last}年之间。").format(first=first, last=this_year)]}
+        )
     return year

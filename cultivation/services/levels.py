@@ -55,8 +55,20 @@ logger = logging.getLogger(__name__)
 WRITE_CHUNK = 200
 STALE_AFTER = dt.timedelta(minutes=3)
 LEVEL_FROM_ENGINE = {PoolLevel.B_ELIGIBLE: Level.B_ELIGIBLE, PoolLevel.C: Level.C, PoolLevel.D: Level.D}
-TRACKED = ("level", "computed_level", "certified_b", "supervised", "guided", "has_plan", "data_status",
-           "level_score", "dimension_scores", "benchmark_group", "benchmark_count", "standard_id")
+TRACKED = (
+    "level",
+    "computed_level",
+    "certified_b",
+    "supervised",
+    "guided",
+    "has_plan",
+    "data_status",
+    "level_score",
+    "dimension_scores",
+    "benchmark_group",
+    "benchmark_count",
+    "standard_id",
+)
 
 
 # --- level jobs ----------------------------------------------------------------------------------
@@ -70,15 +82,21 @@ def level_job_start(*, actor: Any, district: District, year: int) -> LevelJob:
     year = ensure_year(year)
     standard = district_standard_in_force(district)
     busy = _("{year}年度的培育分级正在计算中，请等待其完成。").format(year=year)
-    if LevelJob.objects.filter(district=district, year=year, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
+    if LevelJob.objects.filter(
+        district=district, year=year, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).exists():
         raise StateConflict(busy)
     try:
         with transaction.atomic():
             job = LevelJob.objects.create(district=district, year=year, standard=standard, started_by=actor)
     except IntegrityError as exc:
         raise StateConflict(busy) from exc
-    audit.record(actor=actor, action="level_job.start", obj=job,
-                 changes={"year": [None, year], "standard": [None, standard.label]})
+    audit.record(
+        actor=actor,
+        action="level_job.start",
+        obj=job,
+        changes={"year": [None, year], "standard": [None, standard.label]},
+    )
     from cultivation.tasks import run_levels
 
     run_levels.delay_on_commit(job.pk)
@@ -93,18 +111,21 @@ def _progress(job: LevelJob, **fields: Any) -> None:
 def level_job_execute(*, job_id: int) -> str:
     """Compute and store a job's decisions; safe to call twice. Returns the job's final status."""
     now = timezone.now()
-    claimed = LevelJob.objects.filter(pk=job_id).filter(
-        Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    ).update(status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, error="", done=0)
-    job = LevelJob.objects.select_related("standard", "started_by").get(pk=job_id)
+    claimed = (
+        LevelJob.objects.filter(pk=job_id)
+        .filter(Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER))
+        .update(status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, error="", done=0)
+    )
+    job = LevelJob.objects.select_related("standard__district", "started_by").get(pk=job_id)
     if not claimed:
         return job.status
     try:
         counts = _execute(job)
     except Exception as exc:
         logger.exception("pool level job %s failed", job_id)
-        LevelJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
-                                                  finished_at=timezone.now())
+        LevelJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+        )
         return JobStatus.FAILED
     _progress(job, status=JobStatus.SUCCEEDED, finished_at=timezone.now(), counts=counts)
     return JobStatus.SUCCEEDED
@@ -119,22 +140,43 @@ def _execute(job: LevelJob) -> dict[str, int]:
     members = {m.enterprise_id: m for m in inputs.members}
     counts: Counter[str] = Counter()
     for start in range(0, total, WRITE_CHUNK):
-        chunk = results[start:start + WRITE_CHUNK]
+        chunk = results[start : start + WRITE_CHUNK]
         with transaction.atomic():
             ids = [r.enterprise_id for r in chunk]
-            before = {d.enterprise_id: d for d in LevelDecision.objects.filter(enterprise_id__in=ids, year=job.year)}
-            holding = {c.membership.enterprise_id: c for c in BCertification.objects.select_related("membership")
-                       .filter(membership__enterprise_id__in=ids, status__in=HOLDING_STATUSES, year__lte=job.year)}
+            before = {
+                d.enterprise_id: d for d in LevelDecision.objects.filter(enterprise_id__in=ids, year=job.year)
+            }
+            # Only a title of the current membership counts (not one of an earlier stay in the pool).
+            holding = {
+                c.membership.enterprise_id: c
+                for c in BCertification.objects.select_related("membership").filter(
+                    membership_id__in=[inputs.membership_of[i] for i in ids],
+                    status__in=HOLDING_STATUSES,
+                    year__lte=job.year,
+                )
+            }
             for result in chunk:
-                decision = _write_decision(job, result, members[result.enterprise_id], inputs,
-                                           before.get(result.enterprise_id), holding.get(result.enterprise_id))
+                decision = _write_decision(
+                    job,
+                    result,
+                    members[result.enterprise_id],
+                    inputs,
+                    before.get(result.enterprise_id),
+                    holding.get(result.enterprise_id),
+                )
                 counts[decision.level] += 1
         _progress(job, done=start + len(chunk))
     return {level: counts.get(level, 0) for level in Level.values}
 
 
-def _write_decision(job: LevelJob, result: LevelResult, member: PoolMemberInput, inputs: level_inputs.LevelInputs,
-                    before: LevelDecision | None, holding: BCertification | None) -> LevelDecision:
+def _write_decision(
+    job: LevelJob,
+    result: LevelResult,
+    member: PoolMemberInput,
+    inputs: level_inputs.LevelInputs,
+    before: LevelDecision | None,
+    holding: BCertification | None,
+) -> LevelDecision:
     computed = LEVEL_FROM_ENGINE[result.level]
     steps = inputs.downgrades.get(result.enterprise_id, 0)
     level = lower_level(computed, steps)
@@ -143,16 +185,27 @@ def _write_decision(job: LevelJob, result: LevelResult, member: PoolMemberInput,
     if steps:
         reasons.append({"code": "REVIEW_DOWNGRADE", "from": computed, "to": level, "steps": steps})
     decision, created = LevelDecision.objects.update_or_create(
-        enterprise_id=result.enterprise_id, year=job.year,
+        enterprise_id=result.enterprise_id,
+        year=job.year,
         defaults={
-            "membership_id": inputs.membership_of[result.enterprise_id], "level": level, "computed_level": computed,
+            "membership_id": inputs.membership_of[result.enterprise_id],
+            "level": level,
+            "computed_level": computed,
             "certified_b": holding is not None and level == Level.B_ELIGIBLE,
-            "supervised": member.supervised, "guided": member.guided, "has_plan": member.has_plan,
+            "supervised": member.supervised,
+            "guided": member.guided,
+            "has_plan": member.has_plan,
             "data_status": inputs.data_status.get(result.enterprise_id, ""),
-            "percentiles": details["percentiles"], "dimension_scores": details["dimension_scores"],
-            "level_score": result.level_score, "dimension_gaps": details["dimension_gaps"],
-            "level_gap": result.level_gap, "reasons": reasons, "benchmark_group": result.benchmark_group or "",
-            "benchmark_count": result.benchmark_count, "standard": job.standard, "job": job,
+            "percentiles": details["percentiles"],
+            "dimension_scores": details["dimension_scores"],
+            "level_score": result.level_score,
+            "dimension_gaps": details["dimension_gaps"],
+            "level_gap": result.level_gap,
+            "reasons": reasons,
+            "benchmark_group": result.benchmark_group or "",
+            "benchmark_count": result.benchmark_count,
+            "standard": job.standard,
+            "job": job,
             "review_downgraded": steps > 0,
         },
     )
@@ -160,18 +213,32 @@ def _write_decision(job: LevelJob, result: LevelResult, member: PoolMemberInput,
     old = audit.snapshot(before, list(TRACKED)) if before is not None else {}
     changes = audit.diff(old, audit.snapshot(decision, list(TRACKED)))
     if changes:
-        audit.record(actor=actor, action="level_decision.compute" if created else "level_decision.recompute",
-                     obj=decision, changes=changes, reason=job.standard.label)
+        audit.record(
+            actor=actor,
+            action="level_decision.compute" if created else "level_decision.recompute",
+            obj=decision,
+            changes=changes,
+            reason=job.standard.label,
+        )
     # A certified B whose level falls below B goes to district review (it keeps the title until then).
     fell = before is None or before.level == Level.B_ELIGIBLE
-    if holding is not None and holding.status == CertificationStatus.CERTIFIED and level != Level.B_ELIGIBLE and fell:
+    if (
+        holding is not None
+        and holding.status == CertificationStatus.CERTIFIED
+        and level != Level.B_ELIGIBLE
+        and fell
+    ):
         why = _("{year}年度培育等级为{level}，低于B级条件。").format(year=job.year, level=Level(level).label)
         if BCertification.objects.filter(pk=holding.pk, status=CertificationStatus.CERTIFIED).update(
             status=CertificationStatus.UNDER_REVIEW, review_reason=why
         ):
-            audit.record(actor=actor, action="b_certification.under_review", obj=holding,
-                         changes={"status": [CertificationStatus.CERTIFIED, CertificationStatus.UNDER_REVIEW]},
-                         reason=why)
+            audit.record(
+                actor=actor,
+                action="b_certification.under_review",
+                obj=holding,
+                changes={"status": [CertificationStatus.CERTIFIED, CertificationStatus.UNDER_REVIEW]},
+                reason=why,
+            )
     return decision
 
 
@@ -180,8 +247,11 @@ def level_job_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
     from cultivation.tasks import run_levels
 
     now = now or timezone.now()
-    stale = list(LevelJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-                 .values_list("pk", flat=True))
+    stale = list(
+        LevelJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER).values_list(
+            "pk", flat=True
+        )
+    )
     for job_id in stale:
         run_levels.delay(job_id)
     return stale
@@ -201,13 +271,22 @@ def b_checklist(decision: LevelDecision) -> dict[str, Any]:
         "standard": decision.standard.label,
         "data": bool(decision.data_status),
         "dimensions": [
-            {"dimension": code, "name": catalogue.dimension(code).name_zh, "score": score, "min": dimension_min,
-             "passed": score >= dimension_min, "gap": decision.dimension_gaps.get(code, 0.0)}
+            {
+                "dimension": code,
+                "name": catalogue.dimension(code).name_zh,
+                "score": score,
+                "min": dimension_min,
+                "passed": score >= dimension_min,
+                "gap": decision.dimension_gaps.get(code, 0.0),
+            }
             for code, score in decision.dimension_scores.items()
         ],
-        "level_score": {"score": decision.level_score, "min": level_min,
-                        "passed": decision.level_score is not None and decision.level_score >= level_min,
-                        "gap": decision.level_gap},
+        "level_score": {
+            "score": decision.level_score,
+            "min": level_min,
+            "passed": decision.level_score is not None and decision.level_score >= level_min,
+            "gap": decision.level_gap,
+        },
         "supervised": decision.supervised,
         "guided": decision.guided,
         "review_downgraded": decision.review_downgraded,
@@ -238,8 +317,11 @@ def gaps_text(checklist: dict[str, Any]) -> str:
 
 def _certification_conflict(certification: BCertification) -> StateConflict:
     current = BCertification.objects.filter(pk=certification.pk).values_list("status", flat=True).first()
-    return StateConflict(_("该B级认定当前状态为“{status}”，可能已被其他人处理，请刷新页面后查看。").format(
-        status=CertificationStatus(current).label if current else ""))
+    return StateConflict(
+        _("该B级认定当前状态为“{status}”，可能已被其他人处理，请刷新页面后查看。").format(
+            status=CertificationStatus(current).label if current else ""
+        )
+    )
 
 
 @transaction.atomic
@@ -250,34 +332,48 @@ def b_certification_apply(*, actor: Any, enterprise: Enterprise, year: int) -> B
     membership = PoolMembership.objects.filter(enterprise=enterprise, status=MembershipStatus.ACTIVE).first()
     if membership is None:
         raise InvalidInput(field_errors={"enterprise": [_("该企业不在培育库中，不能申请B级认定。")]})
-    decisions = LevelDecision.objects.filter(enterprise=enterprise)
+    decisions = LevelDecision.objects.filter(membership=membership)
     decision = decisions.select_related("standard", "standard__district").filter(year=year).first()
     if decision is None:
-        raise InvalidInput(field_errors={"year": [_("尚未计算该企业{year}年度的培育等级。").format(year=year)]})
+        raise InvalidInput(
+            field_errors={"year": [_("尚未计算该企业{year}年度的培育等级。").format(year=year)]}
+        )
     latest = decisions.aggregate(latest=Max("year"))["latest"]
     if year != latest:
-        raise InvalidInput(field_errors={"year": [
-            _("请依据最新年度（{latest}年）的培育等级申请。").format(latest=latest)
-        ]})
+        raise InvalidInput(
+            field_errors={"year": [_("请依据最新年度（{latest}年）的培育等级申请。").format(latest=latest)]}
+        )
     checklist = b_checklist(decision)
     if decision.level != Level.B_ELIGIBLE:
-        raise InvalidInput(field_errors={"year": [
-            _("{year}年度培育等级为{level}，尚未达到B级条件：{gaps}。").format(
-                year=year, level=Level(decision.level).label, gaps=gaps_text(checklist))
-        ]})
+        raise InvalidInput(
+            field_errors={
+                "year": [
+                    _("{year}年度培育等级为{level}，尚未达到B级条件：{gaps}。").format(
+                        year=year, level=Level(decision.level).label, gaps=gaps_text(checklist)
+                    )
+                ]
+            }
+        )
     open_one = _("该企业已有一项B级认定（申请中、有效或复核中），不能重复申请。")
     if BCertification.objects.filter(membership=membership, status__in=OPEN_CERTIFICATION_STATUSES).exists():
         raise StateConflict(open_one)
     try:
         with transaction.atomic():
             certification = BCertification.objects.create(
-                membership=membership, district_id=enterprise.district_id, year=year, applied_by=actor,
+                membership=membership,
+                district_id=enterprise.district_id,
+                year=year,
+                applied_by=actor,
                 checklist=checklist,
             )
     except IntegrityError as exc:
         raise StateConflict(open_one) from exc
-    audit.record(actor=actor, action="b_certification.apply", obj=certification,
-                 changes={"status": [None, CertificationStatus.APPLIED], "year": [None, year]})
+    audit.record(
+        actor=actor,
+        action="b_certification.apply",
+        obj=certification,
+        changes={"status": [None, CertificationStatus.APPLIED], "year": [None, year]},
+    )
     return certification
 
 
@@ -299,30 +395,58 @@ def b_certification_certify(*, actor: Any, certification: BCertification, note: 
     enterprise = certification.membership.enterprise
     if certification.membership.status != MembershipStatus.ACTIVE:
         raise StateConflict(_("该企业已不在培育库中，不能认定。"))
-    decision = LevelDecision.objects.get(enterprise=enterprise, year=certification.year)
-    if decision.level != Level.B_ELIGIBLE:
-        raise StateConflict(_("该企业{year}年度培育等级已变为{level}，不再满足B级条件，请驳回申请。").format(
-            year=certification.year, level=Level(decision.level).label))
+    level = (
+        LevelDecision.objects.filter(membership=certification.membership, year=certification.year)
+        .values_list("level", flat=True)
+        .first()
+    )
+    if level != Level.B_ELIGIBLE:
+        raise StateConflict(
+            _("该企业{year}年度培育等级已变为{level}，不再满足B级条件，请驳回申请。").format(
+                year=certification.year, level=Level(level).label if level else _("未评定")
+            )
+        )
     district = District.objects.select_for_update().get(pk=enterprise.district_id)
     now = timezone.now()
     number = next_certificate_no(district, timezone.localdate(now).year)
     claimed = BCertification.objects.filter(pk=certification.pk, status=CertificationStatus.APPLIED).update(
-        status=CertificationStatus.CERTIFIED, district=district, certificate_no=number, certified_at=now,
-        reviewed_by=actor, reviewed_at=now, decision_reason=(note or "").strip(),
+        status=CertificationStatus.CERTIFIED,
+        district=district,
+        certificate_no=number,
+        certified_at=now,
+        reviewed_by=actor,
+        reviewed_at=now,
+        decision_reason=(note or "").strip(),
     )
     if not claimed:
         raise _certification_conflict(certification)
-    LevelDecision.objects.filter(enterprise=enterprise, year__gte=certification.year,
-                                 level=Level.B_ELIGIBLE).update(certified_b=True)
-    audit.record(actor=actor, action="b_certification.certify", obj=certification,
-                 changes={"status": [CertificationStatus.APPLIED, CertificationStatus.CERTIFIED],
-                          "certificate_no": [None, number]}, reason=note)
+    LevelDecision.objects.filter(
+        membership=certification.membership, year__gte=certification.year, level=Level.B_ELIGIBLE
+    ).update(certified_b=True)
+    audit.record(
+        actor=actor,
+        action="b_certification.certify",
+        obj=certification,
+        changes={
+            "status": [CertificationStatus.APPLIED, CertificationStatus.CERTIFIED],
+            "certificate_no": [None, number],
+        },
+        reason=note,
+    )
     certification.refresh_from_db()
     return certification
 
 
-def _decide(*, actor: Any, certification: BCertification, allowed: str, to: str, reason: str, action: str,
-            **fields: Any) -> BCertification:
+def _decide(
+    *,
+    actor: Any,
+    certification: BCertification,
+    allowed: str,
+    to: str,
+    reason: str,
+    action: str,
+    **fields: Any,
+) -> BCertification:
     ensure_can(actor, "pool.manage")
     ensure_in_scope(actor, certification)
     now = timezone.now()
@@ -331,7 +455,9 @@ def _decide(*, actor: Any, certification: BCertification, allowed: str, to: str,
     )
     if not claimed:
         raise _certification_conflict(certification)
-    audit.record(actor=actor, action=action, obj=certification, changes={"status": [allowed, to]}, reason=reason)
+    audit.record(
+        actor=actor, action=action, obj=certification, changes={"status": [allowed, to]}, reason=reason
+    )
     certification.refresh_from_db()
     return certification
 
@@ -340,25 +466,44 @@ def _decide(*, actor: Any, certification: BCertification, allowed: str, to: str,
 def b_certification_reject(*, actor: Any, certification: BCertification, reason: str) -> BCertification:
     """The district declines to certify, with a reason."""
     reason = required_text(reason, "reason", _("不予认定时必须填写原因。"))
-    return _decide(actor=actor, certification=certification, allowed=CertificationStatus.APPLIED,
-                   to=CertificationStatus.REJECTED, reason=reason, action="b_certification.reject")
+    return _decide(
+        actor=actor,
+        certification=certification,
+        allowed=CertificationStatus.APPLIED,
+        to=CertificationStatus.REJECTED,
+        reason=reason,
+        action="b_certification.reject",
+    )
 
 
 @transaction.atomic
 def b_certification_confirm_loss(*, actor: Any, certification: BCertification, reason: str) -> BCertification:
     """After review the district confirms that a B factory whose level fell loses its certification (§7)."""
     reason = required_text(reason, "reason", _("取消认定时必须填写原因。"))
-    return _decide(actor=actor, certification=certification, allowed=CertificationStatus.UNDER_REVIEW,
-                   to=CertificationStatus.LOST, reason=reason, action="b_certification.lose",
-                   ended_at=timezone.now(), end_reason=reason)
+    return _decide(
+        actor=actor,
+        certification=certification,
+        allowed=CertificationStatus.UNDER_REVIEW,
+        to=CertificationStatus.LOST,
+        reason=reason,
+        action="b_certification.lose",
+        ended_at=timezone.now(),
+        end_reason=reason,
+    )
 
 
 @transaction.atomic
 def b_certification_keep(*, actor: Any, certification: BCertification, reason: str) -> BCertification:
     """After review the district keeps the certification of a B factory whose level fell, with a reason."""
     reason = required_text(reason, "reason", _("保留认定时必须说明理由。"))
-    return _decide(actor=actor, certification=certification, allowed=CertificationStatus.UNDER_REVIEW,
-                   to=CertificationStatus.CERTIFIED, reason=reason, action="b_certification.keep")
+    return _decide(
+        actor=actor,
+        certification=certification,
+        allowed=CertificationStatus.UNDER_REVIEW,
+        to=CertificationStatus.CERTIFIED,
+        reason=reason,
+        action="b_certification.keep",
+    )
 
 
 # --- irregular review (Art. 12) ------------------------------------------------------------------
@@ -375,11 +520,18 @@ def irregular_review_open(*, actor: Any, membership: PoolMembership, scope_note:
     busy = _("该企业已有一项进行中的不定期复核，请先完成。")
     try:
         with transaction.atomic():
-            review = IrregularReview.objects.create(membership=membership, scope_note=scope_note, opened_by=actor)
+            review = IrregularReview.objects.create(
+                membership=membership, scope_note=scope_note, opened_by=actor
+            )
     except IntegrityError as exc:
         raise StateConflict(busy) from exc
-    audit.record(actor=actor, action="irregular_review.open", obj=review, changes={"status": [None, "open"]},
-                 reason=scope_note)
+    audit.record(
+        actor=actor,
+        action="irregular_review.open",
+        obj=review,
+        changes={"status": [None, "open"]},
+        reason=scope_note,
+    )
     return review
 
 
@@ -393,31 +545,55 @@ def irregular_review_close(
     ensure_in_scope(actor, review)
     findings = required_text(findings, "findings", _("请填写复核结论。"))
     claimed = IrregularReview.objects.filter(pk=review.pk, status=ReviewStatus.OPEN).update(
-        status=ReviewStatus.CLOSED, findings=findings, falsification=bool(falsification), closed_by=actor,
+        status=ReviewStatus.CLOSED,
+        findings=findings,
+        falsification=bool(falsification),
+        closed_by=actor,
         closed_at=timezone.now(),
     )
     if not claimed:
         raise StateConflict(_("该复核已经完成，请刷新页面后查看。"))
     review = IrregularReview.objects.select_related("membership").get(pk=review.pk)
-    audit.record(actor=actor, action="irregular_review.close", obj=review,
-                 changes={"status": ["open", "closed"], "falsification": [None, bool(falsification)]}, reason=findings)
+    audit.record(
+        actor=actor,
+        action="irregular_review.close",
+        obj=review,
+        changes={"status": ["open", "closed"], "falsification": [None, bool(falsification)]},
+        reason=findings,
+    )
     if not falsification:
         return review
-    decision = (LevelDecision.objects.select_for_update().filter(enterprise_id=review.membership.enterprise_id)
-                .order_by("-year").first())
+    decision = (
+        LevelDecision.objects.select_for_update()
+        .filter(membership=review.membership)
+        .order_by("-year")
+        .first()
+    )
     if decision is not None:
         before = decision.level
         decision.level = lower_level(before)
         decision.review_downgraded = True
         decision.certified_b = decision.certified_b and decision.level == Level.B_ELIGIBLE
-        decision.reasons = [*decision.reasons,
-                            {"code": "REVIEW_DOWNGRADE", "from": before, "to": decision.level, "review_id": review.pk}]
+        decision.reasons = [
+            *decision.reasons,
+            {"code": "REVIEW_DOWNGRADE", "from": before, "to": decision.level, "review_id": review.pk},
+        ]
         decision.save(update_fields=["level", "review_downgraded", "certified_b", "reasons", "updated_at"])
-        IrregularReview.objects.filter(pk=review.pk).update(downgraded_year=decision.year, level_before=before,
-                                                            level_after=decision.level)
-        audit.record(actor=actor, action="level_decision.review_downgrade", obj=decision,
-                     changes={"level": [before, decision.level]}, reason=findings)
+        IrregularReview.objects.filter(pk=review.pk).update(
+            downgraded_year=decision.year, level_before=before, level_after=decision.level
+        )
+        audit.record(
+            actor=actor,
+            action="level_decision.review_downgrade",
+            obj=decision,
+            changes={"level": [before, decision.level]},
+            reason=findings,
+        )
         review.refresh_from_db()
-    end_certifications(actor=actor, membership=review.membership, statuses=OPEN_CERTIFICATION_STATUSES,
-                       reason=_("不定期复核发现弄虚作假：{findings}").format(findings=findings))
+    end_certifications(
+        actor=actor,
+        membership=review.membership,
+        statuses=OPEN_CERTIFICATION_STATUSES,
+        reason=_("不定期复核发现弄虚作假：{findings}").format(findings=findings),
+    )
     return review

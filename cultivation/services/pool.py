@@ -62,24 +62,49 @@ def application_checklist(
         )
     independent = enterprise.legal_form in LegalForm.values
     return [
-        {"code": "registered_in_chongqing", "label": _("在重庆市登记注册，统一社会信用代码有效"),
-         "passed": registered, "note": registered_note},
-        {"code": "independent_entity", "label": _("独立法人或视同法人的独立核算单位"), "passed": independent,
-         "note": str(LegalForm(enterprise.legal_form).label) if independent else _("企业名录未登记法人类型。")},
-        {"code": "lawful_declaration", "label": _("依法设立、守法经营声明"), "passed": bool(lawful_declaration),
-         "note": _("申请人已作出声明。") if lawful_declaration else _("申请人未作出声明。")},
-        {"code": "intention_and_plan", "label": _("具有绿色发展意愿和绿色工厂创建计划"),
-         "passed": bool(intention.strip() and plan.strip()),
-         "note": _("已提交书面意愿和创建计划。") if intention.strip() and plan.strip() else _("缺少书面意愿或创建计划。")},
+        {
+            "code": "registered_in_chongqing",
+            "label": _("在重庆市登记注册，统一社会信用代码有效"),
+            "passed": registered,
+            "note": registered_note,
+        },
+        {
+            "code": "independent_entity",
+            "label": _("独立法人或视同法人的独立核算单位"),
+            "passed": independent,
+            "note": str(LegalForm(enterprise.legal_form).label)
+            if independent
+            else _("企业名录未登记法人类型。"),
+        },
+        {
+            "code": "lawful_declaration",
+            "label": _("依法设立、守法经营声明"),
+            "passed": bool(lawful_declaration),
+            "note": _("申请人已作出声明。") if lawful_declaration else _("申请人未作出声明。"),
+        },
+        {
+            "code": "intention_and_plan",
+            "label": _("具有绿色发展意愿和绿色工厂创建计划"),
+            "passed": bool(intention.strip() and plan.strip()),
+            "note": _("已提交书面意愿和创建计划。")
+            if intention.strip() and plan.strip()
+            else _("缺少书面意愿或创建计划。"),
+        },
     ]
 
 
 def _ensure_not_green_factory(enterprise: Enterprise) -> None:
     factory = GreenFactory.objects.filter(enterprise=enterprise, status=GreenFactoryStatus.ACTIVE).first()
     if factory is not None:
-        raise InvalidInput(field_errors={"enterprise": [
-            _("该企业已是认定的{tier}绿色工厂，属于绿色工厂序列，不能进入培育库。").format(tier=factory.get_tier_display())
-        ]})
+        raise InvalidInput(
+            field_errors={
+                "enterprise": [
+                    _("该企业已是认定的{tier}绿色工厂，属于绿色工厂序列，不能进入培育库。").format(
+                        tier=factory.get_tier_display()
+                    )
+                ]
+            }
+        )
 
 
 def _active_membership(enterprise_id: int) -> PoolMembership | None:
@@ -112,24 +137,37 @@ def pool_application_submit(
     pending = _("该企业已有一份待区县审核的入库申请，请等待审核结果。")
     if PoolApplication.objects.filter(enterprise=enterprise, status=ApplicationStatus.PENDING).exists():
         raise StateConflict(pending)
-    checklist = application_checklist(enterprise, intention=intention, plan=plan,
-                                      lawful_declaration=lawful_declaration)
+    checklist = application_checklist(
+        enterprise, intention=intention, plan=plan, lawful_declaration=lawful_declaration
+    )
     try:
         with transaction.atomic():
             application = PoolApplication.objects.create(
-                enterprise=enterprise, applied_by=actor, intention=intention.strip(), plan=plan.strip(),
-                lawful_declaration=True, checklist=checklist,
+                enterprise=enterprise,
+                applied_by=actor,
+                intention=intention.strip(),
+                plan=plan.strip(),
+                lawful_declaration=True,
+                checklist=checklist,
             )
     except IntegrityError as exc:
         raise StateConflict(pending) from exc
-    audit.record(actor=actor, action="pool_application.submit", obj=application,
-                 changes={"status": [None, ApplicationStatus.PENDING],
-                          "checklist": [None, {c["code"]: c["passed"] for c in checklist}]})
+    audit.record(
+        actor=actor,
+        action="pool_application.submit",
+        obj=application,
+        changes={
+            "status": [None, ApplicationStatus.PENDING],
+            "checklist": [None, {c["code"]: c["passed"] for c in checklist}],
+        },
+    )
     return application
 
 
 def _claim_application(application: PoolApplication, **fields: Any) -> None:
-    claimed = PoolApplication.objects.filter(pk=application.pk, status=ApplicationStatus.PENDING).update(**fields)
+    claimed = PoolApplication.objects.filter(pk=application.pk, status=ApplicationStatus.PENDING).update(
+        **fields
+    )
     if not claimed:
         raise StateConflict(_("该入库申请已被处理，请刷新页面后查看。"))
 
@@ -144,27 +182,53 @@ def pool_application_accept(*, actor: Any, application: PoolApplication, note: s
         raise StateConflict(_("该入库申请已被处理，请刷新页面后查看。"))
     enterprise = application.enterprise
     _ensure_not_green_factory(enterprise)
-    checklist = application_checklist(enterprise, intention=application.intention, plan=application.plan,
-                                      lawful_declaration=application.lawful_declaration)
+    checklist = application_checklist(
+        enterprise,
+        intention=application.intention,
+        plan=application.plan,
+        lawful_declaration=application.lawful_declaration,
+    )
     failed = [str(c["label"]) for c in checklist if not c["passed"]]
     if failed:
-        raise InvalidInput(_("不满足入库条件：{items}。请驳回申请并说明原因。").format(items="；".join(failed)))
+        raise InvalidInput(
+            _("不满足入库条件：{items}。请驳回申请并说明原因。").format(items="；".join(failed))
+        )
     now = timezone.now()
-    _claim_application(application, status=ApplicationStatus.ACCEPTED, decided_by=actor, decided_at=now,
-                       decision_reason=(note or "").strip(), checklist=checklist)
+    _claim_application(
+        application,
+        status=ApplicationStatus.ACCEPTED,
+        decided_by=actor,
+        decided_at=now,
+        decision_reason=(note or "").strip(),
+        checklist=checklist,
+    )
     try:
         with transaction.atomic():
             membership = PoolMembership.objects.create(
-                enterprise=enterprise, district_id=enterprise.district_id, application=application,
+                enterprise=enterprise,
+                district_id=enterprise.district_id,
+                application=application,
                 joined_on=timezone.localdate(now),
             )
     except IntegrityError as exc:
         raise StateConflict(_("该企业已在培育库中。")) from exc
-    audit.record(actor=actor, action="pool_application.accept", obj=application,
-                 changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.ACCEPTED]}, reason=note)
-    audit.record(actor=actor, action="pool_membership.join", obj=membership,
-                 changes={"status": [None, MembershipStatus.ACTIVE], "joined_on": [None, membership.joined_on],
-                          "district_id": [None, membership.district_id]})
+    audit.record(
+        actor=actor,
+        action="pool_application.accept",
+        obj=application,
+        changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.ACCEPTED]},
+        reason=note,
+    )
+    audit.record(
+        actor=actor,
+        action="pool_membership.join",
+        obj=membership,
+        changes={
+            "status": [None, MembershipStatus.ACTIVE],
+            "joined_on": [None, membership.joined_on],
+            "district_id": [None, membership.district_id],
+        },
+    )
     application.refresh_from_db()
     return application
 
@@ -175,10 +239,20 @@ def pool_application_reject(*, actor: Any, application: PoolApplication, reason:
     ensure_can(actor, "pool.manage")
     ensure_in_scope(actor, application)
     reason = required_text(reason, "reason", _("驳回入库申请时必须填写原因。"))
-    _claim_application(application, status=ApplicationStatus.REJECTED, decided_by=actor, decided_at=timezone.now(),
-                       decision_reason=reason)
-    audit.record(actor=actor, action="pool_application.reject", obj=application,
-                 changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.REJECTED]}, reason=reason)
+    _claim_application(
+        application,
+        status=ApplicationStatus.REJECTED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        decision_reason=reason,
+    )
+    audit.record(
+        actor=actor,
+        action="pool_application.reject",
+        obj=application,
+        changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.REJECTED]},
+        reason=reason,
+    )
     application.refresh_from_db()
     return application
 
@@ -196,8 +270,13 @@ def end_certifications(
             status=CertificationStatus.WITHDRAWN, ended_at=timezone.now(), end_reason=reason
         )
         if claimed:
-            audit.record(actor=actor, action="b_certification.withdraw", obj=certification,
-                         changes={"status": [certification.status, CertificationStatus.WITHDRAWN]}, reason=reason)
+            audit.record(
+                actor=actor,
+                action="b_certification.withdraw",
+                obj=certification,
+                changes={"status": [certification.status, CertificationStatus.WITHDRAWN]},
+                reason=reason,
+            )
             ended.append(certification)
     return ended
 
@@ -209,9 +288,13 @@ def _leave(*, actor: Any, membership: PoolMembership, status: str, reason: str, 
     if not claimed:
         raise StateConflict(_("该企业已不在培育库中。"))
     membership.refresh_from_db()
-    audit.record(actor=actor, action=action, obj=membership,
-                 changes={"status": [MembershipStatus.ACTIVE, status], "exited_on": [None, membership.exited_on]},
-                 reason=reason)
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=membership,
+        changes={"status": [MembershipStatus.ACTIVE, status], "exited_on": [None, membership.exited_on]},
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -220,10 +303,19 @@ def membership_exit(*, actor: Any, membership: PoolMembership, reason: str) -> P
     ensure_can(actor, "pool.exit")
     ensure_in_scope(actor, membership)
     reason = required_text(reason, "reason", _("退出培育库必须填写原因。"))
-    _leave(actor=actor, membership=membership, status=MembershipStatus.EXITED, reason=reason,
-           action="pool_membership.exit")
-    end_certifications(actor=actor, membership=membership, statuses=OPEN_CERTIFICATION_STATUSES,
-                       reason=_("退出培育库：{reason}").format(reason=reason))
+    _leave(
+        actor=actor,
+        membership=membership,
+        status=MembershipStatus.EXITED,
+        reason=reason,
+        action="pool_membership.exit",
+    )
+    end_certifications(
+        actor=actor,
+        membership=membership,
+        statuses=OPEN_CERTIFICATION_STATUSES,
+        reason=_("退出培育库：{reason}").format(reason=reason),
+    )
     return membership
 
 
@@ -234,19 +326,39 @@ def membership_graduate(*, actor: Any, factory: GreenFactory) -> PoolMembership 
     is rejected; a pending or under-review B certification is withdrawn, a held one stays as history.
     """
     reason = str(GRADUATION_REASON)
-    for application in PoolApplication.objects.filter(enterprise_id=factory.enterprise_id,
-                                                      status=ApplicationStatus.PENDING):
-        _claim_application(application, status=ApplicationStatus.REJECTED, decided_by=actor,
-                           decided_at=timezone.now(), decision_reason=_("已认定为绿色工厂，无需入库培育。"))
-        audit.record(actor=actor, action="pool_application.reject", obj=application,
-                     changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.REJECTED]}, reason=reason)
+    for application in PoolApplication.objects.filter(
+        enterprise_id=factory.enterprise_id, status=ApplicationStatus.PENDING
+    ):
+        _claim_application(
+            application,
+            status=ApplicationStatus.REJECTED,
+            decided_by=actor,
+            decided_at=timezone.now(),
+            decision_reason=_("已认定为绿色工厂，无需入库培育。"),
+        )
+        audit.record(
+            actor=actor,
+            action="pool_application.reject",
+            obj=application,
+            changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.REJECTED]},
+            reason=reason,
+        )
     membership = _active_membership(factory.enterprise_id)
     if membership is None:
         return None
-    _leave(actor=actor, membership=membership, status=MembershipStatus.GRADUATED, reason=reason,
-           action="pool_membership.graduate")
-    end_certifications(actor=actor, membership=membership, reason=reason,
-                       statuses=(CertificationStatus.APPLIED, CertificationStatus.UNDER_REVIEW))
+    _leave(
+        actor=actor,
+        membership=membership,
+        status=MembershipStatus.GRADUATED,
+        reason=reason,
+        action="pool_membership.graduate",
+    )
+    end_certifications(
+        actor=actor,
+        membership=membership,
+        reason=reason,
+        statuses=(CertificationStatus.APPLIED, CertificationStatus.UNDER_REVIEW),
+    )
     return membership
 
 
@@ -271,12 +383,18 @@ def supervision_record_add(
         raise InvalidInput(field_errors=errors)
     if not PoolMembership.objects.filter(pk=membership.pk, status=MembershipStatus.ACTIVE).exists():
         raise StateConflict(_("该企业已不在培育库中，不能再登记监管与服务记录。"))
-    record = SupervisionRecord.objects.create(membership=membership, kind=kind, date=date,
-                                              note=(note or "").strip(), recorded_by=actor)
+    record = SupervisionRecord.objects.create(
+        membership=membership, kind=kind, date=date, note=(note or "").strip(), recorded_by=actor
+    )
     if evidence:
         record.evidence.save(evidence.name, evidence, save=True)
-    audit.record(actor=actor, action="supervision_record.add", obj=record,
-                 changes={"kind": [None, kind], "date": [None, date]}, reason=record.note)
+    audit.record(
+        actor=actor,
+        action="supervision_record.add",
+        obj=record,
+        changes={"kind": [None, kind], "date": [None, date]},
+        reason=record.note,
+    )
     return record
 
 
@@ -295,13 +413,20 @@ def district_standard_in_force(district: Any) -> DistrictStandard:
     try:
         with transaction.atomic():
             standard = DistrictStandard.objects.create(
-                district=district, version=1, parameters=parameters,
+                district=district,
+                version=1,
+                parameters=parameters,
                 note=_("依据市级模板{code}建立").format(code=DEFAULT_POOL_STANDARD.code),
             )
     except IntegrityError:
         return DistrictStandard.objects.get(district=district, version=1)
-    audit.record(actor="system", action="district_standard.create", obj=standard,
-                 changes={"parameters": [None, parameters]}, reason=standard.note)
+    audit.record(
+        actor="system",
+        action="district_standard.create",
+        obj=standard,
+        changes={"parameters": [None, parameters]},
+        reason=standard.note,
+    )
     return standard
 
 
@@ -310,7 +435,9 @@ def _validated_standard(parameters: Mapping[str, Any]) -> dict[str, Any]:
     try:
         validated = pool_standard_to_dict(pool_standard_from_dict(parameters))
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(field_errors={"parameters": [_("分级标准参数无效：{error}").format(error=exc)]}) from exc
+        raise InvalidInput(
+            field_errors={"parameters": [_("分级标准参数无效：{error}").format(error=exc)]}
+        ) from exc
     for name in THRESHOLDS:
         if not 0 <= validated[name] <= 100:
             errors.append(_("{name}应在0到100之间。").format(name=name))
@@ -335,23 +462,41 @@ def district_standard_new_version(
     note = required_text(note, "note", _("请填写修订说明（为什么调整标准）。"))
     unknown = sorted(set(parameters) - set(STANDARD_KEYS))
     if unknown:
-        raise InvalidInput(field_errors={"parameters": [
-            _("不支持的参数：{names}。").format(names="、".join(unknown))
-        ]})
+        raise InvalidInput(
+            field_errors={"parameters": [_("不支持的参数：{names}。").format(names="、".join(unknown))]}
+        )
     current = district_standard_in_force(district)
     current = DistrictStandard.objects.select_for_update().get(pk=current.pk)
-    merged = {**current.parameters, **parameters, "code": current.parameters["code"], "version": current.version + 1}
+    merged = {
+        **current.parameters,
+        **parameters,
+        "code": current.parameters["code"],
+        "version": current.version + 1,
+    }
     validated = _validated_standard(merged)
     if {**validated, "version": current.version} == current.parameters:
         raise InvalidInput(field_errors={"parameters": [_("参数与现行版本相同，无需新建版本。")]})
     try:
         with transaction.atomic():
-            standard = DistrictStandard.objects.create(district=district, version=current.version + 1,
-                                                       parameters=validated, note=note, created_by=actor)
+            standard = DistrictStandard.objects.create(
+                district=district,
+                version=current.version + 1,
+                parameters=validated,
+                note=note,
+                created_by=actor,
+            )
     except IntegrityError as exc:
         raise StateConflict(_("标准已被他人修订，请刷新页面后重试。")) from exc
-    changed = {k: [current.parameters.get(k), validated[k]] for k in STANDARD_KEYS
-               if current.parameters.get(k) != validated[k]}
-    audit.record(actor=actor, action="district_standard.new_version", obj=standard,
-                 changes={"version": [current.version, standard.version], **changed}, reason=note)
+    changed = {
+        k: [current.parameters.get(k), validated[k]]
+        for k in STANDARD_KEYS
+        if current.parameters.get(k) != validated[k]
+    }
+    audit.record(
+        actor=actor,
+        action="district_standard.new_version",
+        obj=standard,
+        changes={"version": [current.version, standard.version], **changed},
+        reason=note,
+    )
     return standard

@@ -26,8 +26,11 @@ FIRST_REPORT_YEAR = 2024  # the measures are in force from 2024-06-20 (Art. 15)
 
 def _conflict(report: DistrictReport) -> StateConflict:
     current = DistrictReport.objects.filter(pk=report.pk).values_list("status", flat=True).first()
-    return StateConflict(_("该报告当前状态为“{status}”，不能执行此操作，请刷新页面后查看。").format(
-        status=ReportStatus(current).label if current else ""))
+    return StateConflict(
+        _("该报告当前状态为“{status}”，不能执行此操作，请刷新页面后查看。").format(
+            status=ReportStatus(current).label if current else ""
+        )
+    )
 
 
 @transaction.atomic
@@ -42,11 +45,14 @@ def district_report_generate(*, actor: Any, district: District, year: int) -> tu
     if report is None:
         try:
             with transaction.atomic():
-                report = DistrictReport.objects.create(district=district, year=year, figures=figures,
-                                                       generated_by=actor, generated_at=now)
+                report = DistrictReport.objects.create(
+                    district=district, year=year, figures=figures, generated_by=actor, generated_at=now
+                )
         except IntegrityError as exc:
             raise StateConflict(_("该年度报告已由他人生成，请刷新页面。")) from exc
-        audit.record(actor=actor, action="district_report.generate", obj=report, changes={"status": [None, "draft"]})
+        audit.record(
+            actor=actor, action="district_report.generate", obj=report, changes={"status": [None, "draft"]}
+        )
         return report, True
     claimed = DistrictReport.objects.filter(pk=report.pk, status__in=EDITABLE_REPORT_STATUSES).update(
         figures=figures, generated_by=actor, generated_at=now, updated_at=now
@@ -55,8 +61,12 @@ def district_report_generate(*, actor: Any, district: District, year: int) -> tu
         raise _conflict(report)
     before = report.figures
     report.refresh_from_db()
-    audit.record(actor=actor, action="district_report.regenerate", obj=report,
-                 changes=audit.diff(before, report.figures))
+    audit.record(
+        actor=actor,
+        action="district_report.regenerate",
+        obj=report,
+        changes=audit.diff(before, report.figures),
+    )
     return report, False
 
 
@@ -73,8 +83,12 @@ def district_report_save_narrative(*, actor: Any, report: DistrictReport, narrat
         raise _conflict(report)
     report.refresh_from_db()
     if before != report.narrative:
-        audit.record(actor=actor, action="district_report.edit", obj=report,
-                     changes={"narrative": [before, report.narrative]})
+        audit.record(
+            actor=actor,
+            action="district_report.edit",
+            obj=report,
+            changes={"narrative": [before, report.narrative]},
+        )
     return report
 
 
@@ -92,13 +106,19 @@ def district_report_submit(*, actor: Any, report: DistrictReport) -> DistrictRep
     )
     if not claimed:
         raise _conflict(report)
-    audit.record(actor=actor, action="district_report.submit", obj=report,
-                 changes={"status": [report.status, ReportStatus.SUBMITTED]})
+    audit.record(
+        actor=actor,
+        action="district_report.submit",
+        obj=report,
+        changes={"status": [report.status, ReportStatus.SUBMITTED]},
+    )
     report.refresh_from_db()
     return report
 
 
-def _decide(*, actor: Any, report: DistrictReport, to: str, action: str, reason: str, **fields: Any) -> DistrictReport:
+def _decide(
+    *, actor: Any, report: DistrictReport, to: str, action: str, reason: str, **fields: Any
+) -> DistrictReport:
     ensure_can(actor, "district_report.decide")
     ensure_in_scope(actor, report)
     now = timezone.now()
@@ -107,8 +127,13 @@ def _decide(*, actor: Any, report: DistrictReport, to: str, action: str, reason:
     )
     if not claimed:
         raise _conflict(report)
-    audit.record(actor=actor, action=action, obj=report, changes={"status": [ReportStatus.SUBMITTED, to]},
-                 reason=reason)
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=report,
+        changes={"status": [ReportStatus.SUBMITTED, to]},
+        reason=reason,
+    )
     report.refresh_from_db()
     return report
 
@@ -117,13 +142,26 @@ def _decide(*, actor: Any, report: DistrictReport, to: str, action: str, reason:
 def district_report_acknowledge(*, actor: Any, report: DistrictReport, comment: str = "") -> DistrictReport:
     """The city acknowledges a submitted report."""
     comment = (comment or "").strip()
-    return _decide(actor=actor, report=report, to=ReportStatus.ACKNOWLEDGED, action="district_report.acknowledge",
-                   reason=comment, decision_comment=comment, return_reason="")
+    return _decide(
+        actor=actor,
+        report=report,
+        to=ReportStatus.ACKNOWLEDGED,
+        action="district_report.acknowledge",
+        reason=comment,
+        decision_comment=comment,
+        return_reason="",
+    )
 
 
 @transaction.atomic
 def district_report_return(*, actor: Any, report: DistrictReport, reason: str) -> DistrictReport:
     """The city returns a submitted report to the district, always with a reason."""
     reason = required_text(reason, "reason", _("退回报告时必须填写原因。"))
-    return _decide(actor=actor, report=report, to=ReportStatus.RETURNED, action="district_report.return",
-                   reason=reason, return_reason=reason)
+    return _decide(
+        actor=actor,
+        report=report,
+        to=ReportStatus.RETURNED,
+        action="district_report.return",
+        reason=reason,
+        return_reason=reason,
+    )

@@ -1,8 +1,7 @@
 """Browser journeys: Debian's Chromium, driven by Playwright's sync API, against pytest-django's live_server.
 
-Playwright's own browser download does not work here, so the system Chromium is launched. The sync API
-runs an event loop in the test thread; Django would then refuse ORM calls from the test ("async unsafe")
-unless DJANGO_ALLOW_ASYNC_UNSAFE is set, so it is set here and `make test` needs no extra variable.
+Playwright's own browser download does not work here, so the system Chromium is launched (see the
+`browser` fixture for the two things its sync API does to the test thread, and what is done about them).
 """
 
 from __future__ import annotations
@@ -18,8 +17,6 @@ from typing import Any
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES, _missing
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,17 +51,68 @@ def skip_module_without_browser() -> None:
 # --- the browser ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+def _start_playwright() -> Any:
+    """Start Playwright's sync API without losing the test thread's database connections.
+
+    Between calls the sync API marks its event loop as running in the test thread. Django keeps database
+    connections per thread, but per async context once a loop runs (asgiref's thread-critical Local), so
+    the test would continue with fresh connection objects: on SQLite without the serialized copy of the
+    migrations' reference data that `serialized_rollback` restores, and so every test after the first
+    would find an empty reference table. The same connection objects are put in both places.
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    in_this_thread = {alias: connections[alias] for alias in connections}
+    playwright = sync_playwright().start()
+    for alias, connection in in_this_thread.items():
+        connections[alias] = connection
+    return playwright
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _reference_data_back_afterwards(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Leave the migrations' reference data (districts, industries, standards) in place for what runs next.
+
+    `serialized_rollback` reloads it at the start of each such test, but the flush after the last one
+    leaves the tables empty, and pytest-django runs tests that reach the database without a django_db
+    marker (tests/system/test_api_fuzz.py builds its world from the districts) after the transactional ones.
+    """
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """One Chromium for the browser tests of this package, and only while they run.
+
+    Between calls the sync API marks an event loop as running in the test thread, which makes Django
+    refuse ORM calls there (“async unsafe”) unless DJANGO_ALLOW_ASYNC_UNSAFE is set. The variable is set
+    here, so `make test` needs none, and removed again with the browser, so that other tests keep Django's
+    protection and subprocesses (`manage.py check --deploy`) never inherit it.
+    """
     if BROWSER_PROBLEM is not None:
         _missing("a browser", BROWSER_PROBLEM)
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
+    set_here = "DJANGO_ALLOW_ASYNC_UNSAFE" not in os.environ
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
+    playwright = _start_playwright()
+    try:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    finally:
+        playwright.stop()
+        if set_here:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

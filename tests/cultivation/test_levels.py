@@ -33,8 +33,9 @@ def test_a_supervised_guided_member_with_excellent_data_is_b_eligible(b_member):
     assert decision.membership == b_member
 
 
-def test_poor_data_with_supervision_guidance_and_a_plan_is_c(benchmark, member, district_user,
-                                                            django_capture_on_commit_callbacks):
+def test_poor_data_with_supervision_guidance_and_a_plan_is_c(
+    benchmark, member, district_user, django_capture_on_commit_callbacks
+):
     supervise(member, district_user)
     approved_submission(member.enterprise, 2025, poor_raw())
     compute(district_user, 2025, django_capture_on_commit_callbacks)
@@ -44,8 +45,9 @@ def test_poor_data_with_supervision_guidance_and_a_plan_is_c(benchmark, member, 
     assert {r["code"] for r in decision.reasons} >= {"DIMENSION_BELOW_B", "LEVEL_BELOW_B"}
 
 
-def test_an_unsupervised_member_is_d_whatever_its_data(benchmark, member, district_user,
-                                                       django_capture_on_commit_callbacks):
+def test_an_unsupervised_member_is_d_whatever_its_data(
+    benchmark, member, district_user, django_capture_on_commit_callbacks
+):
     approved_submission(member.enterprise, 2025, excellent_raw())
     compute(district_user, 2025, django_capture_on_commit_callbacks)
     decision = _decision(member.enterprise)
@@ -53,16 +55,21 @@ def test_an_unsupervised_member_is_d_whatever_its_data(benchmark, member, distri
     assert {r["code"] for r in decision.reasons} >= {"NOT_SUPERVISED", "NOT_GUIDED"}
 
 
-@pytest.mark.parametrize(("record_date", "counts_for_2025"), [
-    (dt.date(2025, 12, 31), True),
-    (dt.date(2025, 1, 1), True),
-    (dt.date(2026, 1, 1), False),
-])
+@pytest.mark.parametrize(
+    ("record_date", "counts_for_2025"),
+    [
+        (dt.date(2025, 12, 31), True),
+        (dt.date(2025, 1, 1), True),
+        (dt.date(2026, 1, 1), False),
+    ],
+)
 def test_a_flag_holds_for_year_y_when_its_record_is_dated_by_31_december(
-        record_date, counts_for_2025, benchmark, member, district_user, django_capture_on_commit_callbacks):
+    record_date, counts_for_2025, benchmark, member, district_user, django_capture_on_commit_callbacks
+):
     supervise(member, district_user, kinds=("online_monitoring", "diagnosis", "improvement_path"))
-    services.supervision_record_add(actor=district_user, membership=member, kind="energy_inspection",
-                                    date=record_date)
+    services.supervision_record_add(
+        actor=district_user, membership=member, kind="energy_inspection", date=record_date
+    )
     # Only the late record decides "supervised": move the early one out of 2025.
     member.supervision_records.filter(kind="online_monitoring").update(date=record_date)
     approved_submission(member.enterprise, 2025, excellent_raw())
@@ -76,15 +83,27 @@ def test_a_supervision_record_cannot_be_dated_in_the_future(member, district_use
     from django.utils import timezone
 
     with pytest.raises(InvalidInput) as caught:
-        services.supervision_record_add(actor=district_user, membership=member, kind="assessment",
-                                        date=timezone.localdate() + dt.timedelta(days=1))
+        services.supervision_record_add(
+            actor=district_user,
+            membership=member,
+            kind="assessment",
+            date=timezone.localdate() + dt.timedelta(days=1),
+        )
     assert "date" in caught.value.field_errors
 
 
-@pytest.mark.parametrize(("status", "level"), [("submitted", "D"), ("draft", "D"), ("district_approved", "B_eligible"),
-                                               ("city_verified", "B_eligible")])
-def test_only_district_approved_or_verified_data_count(status, level, benchmark, member, district_user,
-                                                       django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("status", "level"),
+    [
+        ("submitted", "D"),
+        ("draft", "D"),
+        ("district_approved", "B_eligible"),
+        ("city_verified", "B_eligible"),
+    ],
+)
+def test_only_district_approved_or_verified_data_count(
+    status, level, benchmark, member, district_user, django_capture_on_commit_callbacks
+):
     supervise(member, district_user)
     approved_submission(member.enterprise, 2025, excellent_raw(), status=status)
     compute(district_user, 2025, django_capture_on_commit_callbacks)
@@ -94,7 +113,8 @@ def test_only_district_approved_or_verified_data_count(status, level, benchmark,
 
 
 def test_a_member_of_a_small_division_is_benchmarked_against_every_green_factory(
-        benchmark, district_user, yuzhong, django_capture_on_commit_callbacks):
+    benchmark, district_user, yuzhong, django_capture_on_commit_callbacks
+):
     from tests.model_factories import EnterpriseFactory, industry
 
     electronics = EnterpriseFactory(district=yuzhong, industry=industry("39"))
@@ -108,18 +128,22 @@ def test_a_member_of_a_small_division_is_benchmarked_against_every_green_factory
     assert fallback["division"] == "39" and fallback["division_count"] == 0
 
 
-def test_revoked_and_pool_enterprises_are_not_in_the_benchmark(benchmark, b_member, district_user,
-                                                               django_capture_on_commit_callbacks):
+def test_revoked_and_pool_enterprises_are_not_in_the_benchmark(
+    benchmark, b_member, district_user, django_capture_on_commit_callbacks
+):
     from factories.models import GreenFactory
 
-    GreenFactory.objects.filter(enterprise=benchmark[0]).update(status="revoked", revoked_on=dt.date(2025, 6, 1))
+    GreenFactory.objects.filter(enterprise=benchmark[0]).update(
+        status="revoked", revoked_on=dt.date(2025, 6, 1)
+    )
     compute(district_user, 2025, django_capture_on_commit_callbacks)
     decision = _decision(b_member.enterprise)
     assert decision.benchmark_count == 5 and decision.benchmark_group == "36"
 
 
-def test_the_job_reports_progress_as_it_writes(benchmark, district_user, yuzhong, monkeypatch,
-                                               django_capture_on_commit_callbacks):
+def test_the_job_reports_progress_as_it_writes(
+    benchmark, district_user, yuzhong, monkeypatch, django_capture_on_commit_callbacks
+):
     from tests.model_factories import EnterpriseFactory
 
     for _n in range(3):
@@ -152,7 +176,8 @@ def test_running_a_job_twice_changes_nothing(b_member, district_user, django_cap
     assert len(again) == 1
     ignore = {"job_id", "updated_at"}
     assert [{k: v for k, v in row.items() if k not in ignore} for row in again] == [
-        {k: v for k, v in row.items() if k not in ignore} for row in first]
+        {k: v for k, v in row.items() if k not in ignore} for row in first
+    ]
     assert AuditEntry.objects.filter(action__startswith="level_decision").count() == entries
 
 
@@ -174,16 +199,20 @@ def test_a_second_job_for_the_same_year_waits_for_the_first(member, district_use
         services.level_job_start(actor=district_user, district=district_user.district, year=2025)
 
 
-def test_every_decision_records_the_standard_version_in_force(benchmark, member, district_user,
-                                                              django_capture_on_commit_callbacks):
+def test_every_decision_records_the_standard_version_in_force(
+    benchmark, member, district_user, django_capture_on_commit_callbacks
+):
     supervise(member, district_user)
     approved_submission(member.enterprise, 2025, poor_raw())
     compute(district_user, 2025, django_capture_on_commit_callbacks)
     decision = _decision(member.enterprise)
     assert decision.standard.version == 1 and decision.level == "C"
     standard = services.district_standard_new_version(
-        actor=district_user, district=district_user.district, parameters={"b_level_min": 0, "b_dimension_min": 0},
-        note="本区产业基础薄弱，先把已纳入监管的企业培育为B级")
+        actor=district_user,
+        district=district_user.district,
+        parameters={"b_level_min": 0, "b_dimension_min": 0},
+        note="本区产业基础薄弱，先把已纳入监管的企业培育为B级",
+    )
     assert standard.version == 2 and standard.parameters["b_level_min"] == 0.0
     assert standard.parameters["c_level_min"] == 0.0 and standard.created_by == district_user
     job = compute(district_user, 2025, django_capture_on_commit_callbacks)
@@ -196,8 +225,11 @@ def test_every_decision_records_the_standard_version_in_force(benchmark, member,
 def test_the_standard_starts_from_the_city_template(yuzhong):
     standard = services.district_standard_in_force(yuzhong)
     assert standard.version == 1 and standard.parameters["code"] == "CQ-CULT-2024"
-    assert (standard.parameters["b_dimension_min"], standard.parameters["b_level_min"],
-            standard.parameters["c_level_min"]) == (50.0, 50.0, 0.0)
+    assert (
+        standard.parameters["b_dimension_min"],
+        standard.parameters["b_level_min"],
+        standard.parameters["c_level_min"],
+    ) == (50.0, 50.0, 0.0)
     assert services.district_standard_in_force(yuzhong) == standard
 
 
@@ -205,18 +237,21 @@ def test_a_standard_change_is_checked(district_user):
     district = district_user.district
     for parameters in ({"b_level_min": 150}, {"c_level_min": 60}, {"colour": "green"}, {"b_level_min": 50}):
         with pytest.raises(InvalidInput):
-            services.district_standard_new_version(actor=district_user, district=district, parameters=parameters,
-                                                   note="调整")
+            services.district_standard_new_version(
+                actor=district_user, district=district, parameters=parameters, note="调整"
+            )
     with pytest.raises(InvalidInput):
-        services.district_standard_new_version(actor=district_user, district=district,
-                                               parameters={"b_level_min": 55}, note=" ")
+        services.district_standard_new_version(
+            actor=district_user, district=district, parameters={"b_level_min": 55}, note=" "
+        )
 
 
 def test_a_district_changes_only_its_own_standard(district_user, other_district_user, city_user, jiangjin):
     for actor in (district_user, city_user):
         with pytest.raises(NotAllowed):
-            services.district_standard_new_version(actor=actor, district=jiangjin, parameters={"b_level_min": 55},
-                                                   note="越权")
+            services.district_standard_new_version(
+                actor=actor, district=jiangjin, parameters={"b_level_min": 55}, note="越权"
+            )
     assert not jiangjin.pool_standards.filter(version__gt=1).exists()
 
 
@@ -227,8 +262,9 @@ def test_a_failed_job_records_why(member, district_user, django_capture_on_commi
     assert job.status == "failed" and "lack" in job.error
 
 
-def test_only_districts_compute_and_only_for_their_own_unit(member, city_user, enterprise_user, other_district_user,
-                                                            yuzhong):
+def test_only_districts_compute_and_only_for_their_own_unit(
+    member, city_user, enterprise_user, other_district_user, yuzhong
+):
     for actor in (city_user, enterprise_user, other_district_user):
         with pytest.raises(NotAllowed):
             services.level_job_start(actor=actor, district=yuzhong, year=2025)

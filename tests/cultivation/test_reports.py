@@ -18,8 +18,15 @@ END_2025 = dt.date(2025, 12, 31)
 
 
 @pytest.fixture
-def yuzhong_pool(benchmark, district_user, other_district_user, city_user, yuzhong, jiangjin_member,
-                 django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def yuzhong_pool(
+    benchmark,
+    district_user,
+    other_district_user,
+    city_user,
+    yuzhong,
+    jiangjin_member,
+    django_capture_on_commit_callbacks,
+):  # type: ignore[no-untyped-def]
     """渝中's pool over 2024–2025: an upgrade, a downgrade, an entry, an exit, a graduation, a newcomer of 2026."""
     from factories.services import green_factory_recognize
     from tests.model_factories import EnterpriseFactory
@@ -42,14 +49,20 @@ def yuzhong_pool(benchmark, district_user, other_district_user, city_user, yuzho
 
     services.membership_exit(actor=district_user, membership=leaving, reason="企业停产")
     PoolMembership.objects.filter(pk=leaving.pk).update(exited_on=dt.date(2025, 6, 30))
-    green_factory_recognize(actor=city_user, enterprise=graduating.enterprise, tier="city", recognized_year=2025)
+    green_factory_recognize(
+        actor=city_user, enterprise=graduating.enterprise, tier="city", recognized_year=2025
+    )
     PoolMembership.objects.filter(pk=graduating.pk).update(exited_on=dt.date(2025, 9, 1))
     member("新入库企业", dt.date(2025, 4, 1), {})
     member("2026年入库企业", dt.date(2026, 1, 5), {})
     compute(district_user, 2025, django_capture_on_commit_callbacks)
-    certification = services.b_certification_apply(actor=district_user, enterprise=rising.enterprise, year=2025)
+    certification = services.b_certification_apply(
+        actor=district_user, enterprise=rising.enterprise, year=2025
+    )
     certification = services.b_certification_certify(actor=district_user, certification=certification)
-    BCertification.objects.filter(pk=certification.pk).update(certified_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
+    BCertification.objects.filter(pk=certification.pk).update(
+        certified_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
+    )
     return {"rising": rising, "falling": falling, "certification": certification}
 
 
@@ -59,9 +72,15 @@ def test_the_report_figures_match_the_pool(yuzhong_pool, district_user, yuzhong)
     figures = report.figures
 
     # Counted independently, row by row, from the pool's own records.
-    in_unit = [m for m in PoolMembership.objects.select_related("enterprise") if m.enterprise.district_id == "500103"]
-    at_year_end = [m for m in in_unit if m.joined_on <= END_2025 and (m.exited_on is None or m.exited_on > END_2025)]
-    levels = Counter(d.level for d in LevelDecision.objects.all() if d.year == 2025 and d.membership in at_year_end)
+    in_unit = [
+        m for m in PoolMembership.objects.select_related("enterprise") if m.enterprise.district_id == "500103"
+    ]
+    at_year_end = [
+        m for m in in_unit if m.joined_on <= END_2025 and (m.exited_on is None or m.exited_on > END_2025)
+    ]
+    levels = Counter(
+        d.level for d in LevelDecision.objects.all() if d.year == 2025 and d.membership in at_year_end
+    )
     assert figures["pool_size"] == len(at_year_end) == 3
     assert figures["levels"] == {"B_eligible": levels["B_eligible"], "C": levels["C"], "D": levels["D"]}
     # The 2026 newcomer has a 2025 level (levels are computed for the current pool) but was not in it yet.
@@ -74,17 +93,27 @@ def test_the_report_figures_match_the_pool(yuzhong_pool, district_user, yuzhong)
     assert figures["downgrades"] == 1 and figures["downgraded"][0]["name"] == "下降企业"
     assert figures["certifications"] == 1 and figures["certified_b_total"] == 1
     assert figures["certified_b"] == 1
-    assert figures["recommended"] == [{"enterprise": yuzhong_pool["rising"].enterprise_id, "name": "上升企业",
-                                       "certificate_no": yuzhong_pool["certification"].certificate_no}]
+    assert figures["recommended"] == [
+        {
+            "enterprise": yuzhong_pool["rising"].enterprise_id,
+            "name": "上升企业",
+            "certificate_no": yuzhong_pool["certification"].certificate_no,
+        }
+    ]
     assert figures["standard_versions"] == [1] and figures["standard_in_force"] == 1
 
 
-def test_the_other_districts_pool_is_not_in_the_report(yuzhong_pool, other_district_user, jiangjin,
-                                                      django_capture_on_commit_callbacks):
+def test_the_other_districts_pool_is_not_in_the_report(
+    yuzhong_pool, other_district_user, jiangjin, django_capture_on_commit_callbacks
+):
     compute(other_district_user, 2025, django_capture_on_commit_callbacks)
-    report, _created = services.district_report_generate(actor=other_district_user, district=jiangjin, year=2025)
+    report, _created = services.district_report_generate(
+        actor=other_district_user, district=jiangjin, year=2025
+    )
     PoolMembership.objects.filter(enterprise__district=jiangjin).update(joined_on=dt.date(2025, 2, 1))
-    report, _created = services.district_report_generate(actor=other_district_user, district=jiangjin, year=2025)
+    report, _created = services.district_report_generate(
+        actor=other_district_user, district=jiangjin, year=2025
+    )
     assert report.figures["pool_size"] == 1
     assert report.figures["levels"] == {"B_eligible": 0, "C": 0, "D": 1}
     assert report.figures["certified_b_total"] == 0 and report.figures["upgrades"] == 0
@@ -95,8 +124,9 @@ def test_submit_return_and_acknowledge(member, district_user, city_user, yuzhong
     with pytest.raises(InvalidInput) as caught:
         services.district_report_submit(actor=district_user, report=report)
     assert "narrative" in caught.value.field_errors
-    report = services.district_report_save_narrative(actor=district_user, report=report,
-                                                     narrative="全年新增入库企业1家，开展节能诊断3次。")
+    report = services.district_report_save_narrative(
+        actor=district_user, report=report, narrative="全年新增入库企业1家，开展节能诊断3次。"
+    )
     report = services.district_report_submit(actor=district_user, report=report)
     assert report.status == "submitted" and report.submitted_by == district_user
     with pytest.raises(StateConflict):

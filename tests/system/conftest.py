@@ -36,12 +36,29 @@ REPORTING_YEAR = 2025  # open for reporting: the submission workflow happens in 
 GRADED_YEAR = 2024  # verified data of 2023 and 2024, graded and published
 
 GOOD_VALUES = {
-    "site_area": "20000", "floor_area": "24000", "footprint_area": "12000", "output_value": "50000",
-    "main_material": "8000", "green_material": "2000", "cod": "1500", "ammonia_nitrogen": "100", "so2": "300",
-    "nox": "400", "waste_gas": "900", "wastewater": "30000", "wastewater_treated": "28000",
-    "wastewater_reused": "7000", "solid_waste": "1200", "solid_waste_utilized": "1080", "electricity": "5000000",
-    "natural_gas": "200000", "coal": "0", "oil_products": "20", "purchased_heat": "3000",
-    "renewable_electricity": "1000000", "co2": "4200",
+    "site_area": "20000",
+    "floor_area": "24000",
+    "footprint_area": "12000",
+    "output_value": "50000",
+    "main_material": "8000",
+    "green_material": "2000",
+    "cod": "1500",
+    "ammonia_nitrogen": "100",
+    "so2": "300",
+    "nox": "400",
+    "waste_gas": "900",
+    "wastewater": "30000",
+    "wastewater_treated": "28000",
+    "wastewater_reused": "7000",
+    "solid_waste": "1200",
+    "solid_waste_utilized": "1080",
+    "electricity": "5000000",
+    "natural_gas": "200000",
+    "coal": "0",
+    "oil_products": "20",
+    "purchased_heat": "3000",
+    "renewable_electricity": "1000000",
+    "co2": "4200",
 }
 
 
@@ -61,6 +78,7 @@ class Endpoint:
     is_api: bool
     is_list: bool  # a DRF list route: GET returns a paginated collection
     lookup_field: str = "pk"
+    refused: bool = False  # routed, but the view's http_method_names turn the method away (405)
 
     @property
     def key(self) -> str:
@@ -122,8 +140,13 @@ def discover_endpoints() -> dict[str, Endpoint]:
             lookup = "pk"
         for method in methods:
             endpoint = Endpoint(
-                name=name, method=method.upper(), kwargs=kwargs, is_api=is_api,
-                is_list=is_api and name.endswith("-list") and method == "get", lookup_field=lookup,
+                name=name,
+                method=method.upper(),
+                kwargs=kwargs,
+                is_api=is_api,
+                is_list=is_api and name.endswith("-list") and method == "get",
+                lookup_field=lookup,
+                refused=method not in getattr(view_class, "http_method_names", (method,)),
             )
             found[endpoint.key] = endpoint
     return found
@@ -177,7 +200,9 @@ class World:
 
     def owner(self, relation: str) -> Any:
         """The person a relation's personal object (notification, export) belongs to, other than the caller."""
-        return self.fixture("other_district_user" if relation == "other_district" else "other_enterprise_user")
+        return self.fixture(
+            "other_district_user" if relation == "other_district" else "other_enterprise_user"
+        )
 
     def objects(self, name: str) -> dict[str, Any]:
         if name not in self._built:
@@ -202,8 +227,11 @@ def _nothing(world: World) -> dict[str, Any]:
 
 @kind("district")
 def _districts(world: World) -> dict[str, Any]:
-    return {"own": world.fixture("yuzhong"), "other_enterprise": world.fixture("yuzhong"),
-            "other_district": world.fixture("jiangjin")}
+    return {
+        "own": world.fixture("yuzhong"),
+        "other_enterprise": world.fixture("yuzhong"),
+        "other_district": world.fixture("jiangjin"),
+    }
 
 
 @kind("industry")
@@ -227,16 +255,21 @@ def _enterprises_with_open_year(world: World) -> dict[str, Any]:
 
 @kind("user")
 def _users(world: World) -> dict[str, Any]:
-    return {"own": world.fixture("enterprise_user"), "other_enterprise": world.fixture("other_enterprise_user"),
-            "other_district": world.fixture("other_district_user")}
+    return {
+        "own": world.fixture("enterprise_user"),
+        "other_enterprise": world.fixture("other_enterprise_user"),
+        "other_district": world.fixture("other_district_user"),
+    }
 
 
 @kind("audit")
 def _audit(world: World) -> dict[str, Any]:
     from accounts import audit
 
-    return {relation: audit.record(actor=world.city, action="system.probe", obj=enterprise)
-            for relation, enterprise in world.enterprises.items()}
+    return {
+        relation: audit.record(actor=world.city, action="system.probe", obj=enterprise)
+        for relation, enterprise in world.enterprises.items()
+    }
 
 
 @kind("reporting_year")
@@ -244,8 +277,12 @@ def _reporting_year(world: World) -> dict[str, Any]:
     from reporting.services import reporting_year_open
 
     today = timezone.localdate()
-    year = reporting_year_open(actor=world.city, year=REPORTING_YEAR, opens_on=today - dt.timedelta(days=30),
-                               closes_on=today + dt.timedelta(days=30))
+    year = reporting_year_open(
+        actor=world.city,
+        year=REPORTING_YEAR,
+        opens_on=today - dt.timedelta(days=30),
+        closes_on=today + dt.timedelta(days=30),
+    )
     return _same(year)
 
 
@@ -253,8 +290,10 @@ def _reporting_year(world: World) -> dict[str, Any]:
 def _green_factories(world: World) -> dict[str, Any]:
     from tests.model_factories import GreenFactoryFactory
 
-    return {relation: GreenFactoryFactory(enterprise=enterprise, tier="city", recognized_year=2021)
-            for relation, enterprise in world.enterprises.items()}
+    return {
+        relation: GreenFactoryFactory(enterprise=enterprise, tier="city", recognized_year=2021)
+        for relation, enterprise in world.enterprises.items()
+    }
 
 
 @kind("submission:draft")
@@ -262,42 +301,57 @@ def _drafts(world: World) -> dict[str, Any]:
     from reporting.services import submission_save_draft
 
     world.objects("reporting_year")
-    return {relation: submission_save_draft(actor=world.reviewer(relation), enterprise=enterprise,
-                                            year=REPORTING_YEAR, values=GOOD_VALUES)
-            for relation, enterprise in world.enterprises.items()}
+    return {
+        relation: submission_save_draft(
+            actor=world.reviewer(relation), enterprise=enterprise, year=REPORTING_YEAR, values=GOOD_VALUES
+        )
+        for relation, enterprise in world.enterprises.items()
+    }
 
 
 @kind("submission:submitted")
 def _submitted(world: World) -> dict[str, Any]:
     from reporting.services import submission_submit
 
-    return {relation: submission_submit(actor=world.reviewer(relation), submission=draft)
-            for relation, draft in world.objects("submission:draft").items()}
+    return {
+        relation: submission_submit(actor=world.reviewer(relation), submission=draft)
+        for relation, draft in world.objects("submission:draft").items()
+    }
 
 
 @kind("submission:approved")
 def _approved(world: World) -> dict[str, Any]:
     from reporting.services import submission_approve
 
-    return {relation: submission_approve(actor=world.reviewer(relation), submission=submitted)
-            for relation, submitted in world.objects("submission:submitted").items()}
+    return {
+        relation: submission_approve(actor=world.reviewer(relation), submission=submitted)
+        for relation, submitted in world.objects("submission:submitted").items()
+    }
 
 
 @kind("submission:verified")
 def _verified(world: World) -> dict[str, Any]:
     from reporting.services import submission_verify
 
-    return {relation: submission_verify(actor=world.city, submission=approved)
-            for relation, approved in world.objects("submission:approved").items()}
+    return {
+        relation: submission_verify(actor=world.city, submission=approved)
+        for relation, approved in world.objects("submission:approved").items()
+    }
 
 
 @kind("correction")
 def _corrections(world: World) -> dict[str, Any]:
     from reporting.services import correction_request
 
-    return {relation: correction_request(actor=world.reviewer(relation), submission=verified,
-                                         reason="统计口径错误", new_values={"cod": "1400"})
-            for relation, verified in world.objects("submission:verified").items()}
+    return {
+        relation: correction_request(
+            actor=world.reviewer(relation),
+            submission=verified,
+            reason="统计口径错误",
+            new_values={"cod": "1400"},
+        )
+        for relation, verified in world.objects("submission:verified").items()
+    }
 
 
 @kind("graded")
@@ -315,16 +369,26 @@ def _graded(world: World) -> dict[str, Any]:
         for year in (GRADED_YEAR - 1, GRADED_YEAR):
             verified_submission(enterprise, year, plausible_raw(n, year))
         incidents[relation] = grading.incident_record(
-            actor=recorder, enterprise=enterprise, kind="falsification", severity="general",
-            occurred_on=dt.date(GRADED_YEAR, 5, 1), description="报送数据弄虚作假")
+            actor=recorder,
+            enterprise=enterprise,
+            kind="falsification",
+            severity="general",
+            occurred_on=dt.date(GRADED_YEAR, 5, 1),
+            description="报送数据弄虚作假",
+        )
     run = grading.grading_run_start(actor=world.city, year=GRADED_YEAR)
     assert grading.execute_run(run.pk) == "succeeded"
     today = timezone.localdate()
-    run = grading.grading_run_publish(actor=world.city, run=run, notice_from=today,
-                                      notice_to=today + dt.timedelta(days=7))
-    results = {relation: run.results.get(enterprise=enterprise) for relation, enterprise in world.enterprises.items()}
-    proposals = {relation: RevocationProposal.objects.get(run=run, enterprise=enterprise)
-                 for relation, enterprise in world.enterprises.items()}
+    run = grading.grading_run_publish(
+        actor=world.city, run=run, notice_from=today, notice_to=today + dt.timedelta(days=7)
+    )
+    results = {
+        relation: run.results.get(enterprise=enterprise) for relation, enterprise in world.enterprises.items()
+    }
+    proposals = {
+        relation: RevocationProposal.objects.get(run=run, enterprise=enterprise)
+        for relation, enterprise in world.enterprises.items()
+    }
     return {"run": run, "results": results, "proposals": proposals, "incidents": incidents}
 
 
@@ -362,7 +426,9 @@ def _run(world: World, **fields: Any) -> Any:
     from factories.models import GradingRun
     from factories.services.grading import standard_in_force
 
-    return GradingRun.objects.create(standard=standard_in_force(fields["year"]), started_by=world.city, **fields)
+    return GradingRun.objects.create(
+        standard=standard_in_force(fields["year"]), started_by=world.city, **fields
+    )
 
 
 @kind("run:succeeded")
@@ -373,9 +439,17 @@ def _succeeded_run(world: World) -> dict[str, Any]:
 @kind("run:notice_over")
 def _noticed_run(world: World) -> dict[str, Any]:
     today = timezone.localdate()
-    return _same(_run(world, year=2022, status="published", notice_from=today - dt.timedelta(days=14),
-                      notice_to=today - dt.timedelta(days=7), published_at=timezone.now(),
-                      published_by=world.city))
+    return _same(
+        _run(
+            world,
+            year=2022,
+            status="published",
+            notice_from=today - dt.timedelta(days=14),
+            notice_to=today - dt.timedelta(days=7),
+            published_at=timezone.now(),
+            published_by=world.city,
+        )
+    )
 
 
 @kind("run:failed")
@@ -400,16 +474,23 @@ def _draft_standard(world: World) -> dict[str, Any]:
 
 def _personal(world: World, make: Callable[[Any, str], Any]) -> dict[str, Any]:
     own = PerPersona({role: make(world.persona(role), role) for role in PERSONA_FIXTURES})
-    return {"own": own, "other_enterprise": make(world.owner("other_enterprise"), "erin"),
-            "other_district": make(world.owner("other_district"), "charlie")}
+    return {
+        "own": own,
+        "other_enterprise": make(world.owner("other_enterprise"), "erin"),
+        "other_district": make(world.owner("other_district"), "charlie"),
+    }
 
 
 @kind("notification")
 def _notifications(world: World) -> dict[str, Any]:
     from reporting.models import Notification
 
-    return _personal(world, lambda user, tag: Notification.objects.create(
-        user=user, kind="reminder", key=f"system:{tag}", title="请按时报送年度数据"))
+    return _personal(
+        world,
+        lambda user, tag: Notification.objects.create(
+            user=user, kind="reminder", key=f"system:{tag}", title="请按时报送年度数据"
+        ),
+    )
 
 
 @kind("export")
@@ -426,8 +507,11 @@ def filled_workbook(enterprises: list[Any], values: dict[str, str] | None = None
     from factories.indicators import GBT36132_2018
     from reporting import imports
 
-    data = imports.build_template(year=REPORTING_YEAR, enterprises=[(e.credit_code, e.name) for e in enterprises],
-                                  catalogue_version="GBT36132-2018")
+    data = imports.build_template(
+        year=REPORTING_YEAR,
+        enterprises=[(e.credit_code, e.name) for e in enterprises],
+        catalogue_version="GBT36132-2018",
+    )
     workbook = load_workbook(io.BytesIO(data))
     sheet = workbook[imports.DATA_SHEET]
     header = [c.value for c in sheet[imports.HEADER_ROW]]
@@ -448,8 +532,12 @@ def _imports(world: World) -> dict[str, Any]:
     world.objects("reporting_year")
     jobs = {}
     for relation, enterprise in world.enterprises.items():
-        jobs[relation] = import_upload(actor=world.reviewer(relation), year=REPORTING_YEAR, name="年度数据.xlsx",
-                                       data=filled_workbook([enterprise]))
+        jobs[relation] = import_upload(
+            actor=world.reviewer(relation),
+            year=REPORTING_YEAR,
+            name="年度数据.xlsx",
+            data=filled_workbook([enterprise]),
+        )
         assert jobs[relation].status == "validated", jobs[relation].errors
     return jobs
 
@@ -460,26 +548,37 @@ def _imports(world: World) -> dict[str, Any]:
 def _per_unit(world: World, make: Callable[[Any, Any], Any]) -> dict[str, Any]:
     """One object per management unit: 渝中's (made by bob) for both 渝中 relations, 江津's (charlie's)."""
     yuzhong = make(world.fixture("district_user"), world.fixture("yuzhong"))
-    return {"own": yuzhong, "other_enterprise": yuzhong,
-            "other_district": make(world.fixture("other_district_user"), world.fixture("jiangjin"))}
+    return {
+        "own": yuzhong,
+        "other_enterprise": yuzhong,
+        "other_district": make(world.fixture("other_district_user"), world.fixture("jiangjin")),
+    }
 
 
 @kind("pool:application")
 def _applications(world: World) -> dict[str, Any]:
     from cultivation.services import pool_application_submit
 
-    return {relation: pool_application_submit(actor=world.reviewer(relation), enterprise=enterprise,
-                                              intention="愿意参与绿色工厂梯度培育", plan="三年内创建绿色工厂",
-                                              lawful_declaration=True)
-            for relation, enterprise in world.enterprises.items()}
+    return {
+        relation: pool_application_submit(
+            actor=world.reviewer(relation),
+            enterprise=enterprise,
+            intention="愿意参与绿色工厂梯度培育",
+            plan="三年内创建绿色工厂",
+            lawful_declaration=True,
+        )
+        for relation, enterprise in world.enterprises.items()
+    }
 
 
 @kind("pool:member")
 def _members(world: World) -> dict[str, Any]:
     from cultivation.services import pool_application_accept
 
-    return {relation: pool_application_accept(actor=world.reviewer(relation), application=application).membership
-            for relation, application in world.objects("pool:application").items()}
+    return {
+        relation: pool_application_accept(actor=world.reviewer(relation), application=application).membership
+        for relation, application in world.objects("pool:application").items()
+    }
 
 
 @kind("pool:level_job")
@@ -502,8 +601,10 @@ def _levels(world: World) -> dict[str, Any]:
     from cultivation.models import LevelDecision
 
     world.objects("pool:level_job")
-    return {relation: LevelDecision.objects.get(enterprise=enterprise, year=REPORTING_YEAR)
-            for relation, enterprise in world.enterprises.items()}
+    return {
+        relation: LevelDecision.objects.get(enterprise=enterprise, year=REPORTING_YEAR)
+        for relation, enterprise in world.enterprises.items()
+    }
 
 
 @kind("pool:level:b")
@@ -520,9 +621,12 @@ def _b_eligible(world: World) -> dict[str, Any]:
 def _certifications(world: World) -> dict[str, Any]:
     from cultivation.services import b_certification_apply
 
-    return {relation: b_certification_apply(actor=world.reviewer(relation), enterprise=decision.enterprise,
-                                            year=decision.year)
-            for relation, decision in world.objects("pool:level:b").items()}
+    return {
+        relation: b_certification_apply(
+            actor=world.reviewer(relation), enterprise=decision.enterprise, year=decision.year
+        )
+        for relation, decision in world.objects("pool:level:b").items()
+    }
 
 
 @kind("pool:certification:under_review")
@@ -530,11 +634,14 @@ def _certifications_under_review(world: World) -> dict[str, Any]:
     """Certified B factories whose later level fell: the district must confirm the loss or keep the title."""
     from cultivation.services import b_certification_certify
 
-    certified = {relation: b_certification_certify(actor=world.reviewer(relation), certification=certification)
-                 for relation, certification in world.objects("pool:certification").items()}
+    certified = {
+        relation: b_certification_certify(actor=world.reviewer(relation), certification=certification)
+        for relation, certification in world.objects("pool:certification").items()
+    }
     for certification in certified.values():
-        type(certification).objects.filter(pk=certification.pk).update(status="under_review",
-                                                                        review_reason="等级下降")
+        type(certification).objects.filter(pk=certification.pk).update(
+            status="under_review", review_reason="等级下降"
+        )
         certification.refresh_from_db()
     return certified
 
@@ -543,9 +650,12 @@ def _certifications_under_review(world: World) -> dict[str, Any]:
 def _reviews(world: World) -> dict[str, Any]:
     from cultivation.services import irregular_review_open
 
-    return {relation: irregular_review_open(actor=world.reviewer(relation), membership=membership,
-                                            scope_note="核查能耗数据")
-            for relation, membership in world.objects("pool:member").items()}
+    return {
+        relation: irregular_review_open(
+            actor=world.reviewer(relation), membership=membership, scope_note="核查能耗数据"
+        )
+        for relation, membership in world.objects("pool:member").items()
+    }
 
 
 @kind("pool:standard")
@@ -574,8 +684,9 @@ def _submitted_reports(world: World) -> dict[str, Any]:
     reports = world.objects("pool:report")
     submitted = {"own": district_report_submit(actor=world.reviewer("own"), report=reports["own"])}
     submitted["other_enterprise"] = submitted["own"]
-    submitted["other_district"] = district_report_submit(actor=world.reviewer("other_district"),
-                                                         report=reports["other_district"])
+    submitted["other_district"] = district_report_submit(
+        actor=world.reviewer("other_district"), report=reports["other_district"]
+    )
     return submitted
 
 

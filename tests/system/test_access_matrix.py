@@ -57,7 +57,9 @@ LOGIN = "login"
 Cell = Any  # int | set[int] | LISTED | HIDDEN | DONE | LOGIN
 
 
-def roles(city: Cell, district: Cell, enterprise: Cell, auditor: Cell, anonymous: Cell = 401) -> dict[str, tuple]:
+def roles(
+    city: Cell, district: Cell, enterprise: Cell, auditor: Cell, anonymous: Cell = 401
+) -> dict[str, tuple]:
     """Expected answers per role; a value that is not a 3-tuple holds for all three relations."""
     values = (city, district, enterprise, auditor, anonymous)
     return {role: v if isinstance(v, tuple) else (v, v, v) for role, v in zip(ROLES, values, strict=True)}
@@ -94,8 +96,9 @@ SHARED_GET = roles(200, 200, 200, 200)
 CITY_LIST = roles(LISTED, HIDDEN, HIDDEN, LISTED)
 CITY_GET = roles(200, 404, 404, 200)
 # Personal rows: each persona sees only their own (notifications, exports).
-PERSONAL_LIST = roles((LISTED, HIDDEN, HIDDEN), (LISTED, HIDDEN, HIDDEN), (LISTED, HIDDEN, HIDDEN),
-                      (LISTED, HIDDEN, HIDDEN))
+PERSONAL_LIST = roles(
+    (LISTED, HIDDEN, HIDDEN), (LISTED, HIDDEN, HIDDEN), (LISTED, HIDDEN, HIDDEN), (LISTED, HIDDEN, HIDDEN)
+)
 PERSONAL_GET = roles((200, 404, 404), (200, 404, 404), (200, 404, 404), (200, 404, 404))
 
 
@@ -131,17 +134,30 @@ def new_enterprise(world: World, relation: str, role: str) -> dict[str, Any]:
 
     district = "500116" if relation == "other_district" else "500103"
     serial = {"own": "55550001", "other_enterprise": "55550002", "other_district": "55550003"}[relation]
-    return {"name": f"重庆新登记制造有限公司{serial}", "credit_code": make_credit_code("91", district, serial),
-            "district": district, "industry": "36", "legal_form": "legal_person"}
+    return {
+        "name": f"重庆新登记制造有限公司{serial}",
+        "credit_code": make_credit_code("91", district, serial),
+        "district": district,
+        "industry": "36",
+        "legal_form": "legal_person",
+    }
 
 
 def enterprise_reclassified(world: World, relation: str, role: str) -> dict[str, Any]:
     """The enterprise with its four-digit industry class filled in (PUT of the unchanged representation is
     the defect pinned by test_a_put_of_an_enterprise_as_the_api_returned_it_saves)."""
     e = world.enterprises[relation]
-    return {"name": e.name, "credit_code": e.credit_code, "district": e.district_id, "industry": "3670",
-            "legal_form": e.legal_form, "address": e.address, "contact_name": "李娜",
-            "contact_phone": e.contact_phone, "contact_email": e.contact_email}
+    return {
+        "name": e.name,
+        "credit_code": e.credit_code,
+        "district": e.district_id,
+        "industry": "3670",
+        "legal_form": e.legal_form,
+        "address": e.address,
+        "contact_name": "李娜",
+        "contact_phone": e.contact_phone,
+        "contact_email": e.contact_email,
+    }
 
 
 def recognition(world: World, relation: str, role: str) -> dict[str, Any]:
@@ -159,8 +175,13 @@ def standard_rewrite(world: World, relation: str, role: str) -> dict[str, Any]:
 
 
 def incident(world: World, relation: str, role: str) -> dict[str, Any]:
-    return {"enterprise": world.enterprises[relation].pk, "kind": "safety", "severity": "general",
-            "occurred_on": "2025-03-01", "description": "车间发生一般安全事故"}
+    return {
+        "enterprise": world.enterprises[relation].pk,
+        "kind": "safety",
+        "severity": "general",
+        "occurred_on": "2025-03-01",
+        "description": "车间发生一般安全事故",
+    }
 
 
 def new_submission(world: World, relation: str, role: str) -> dict[str, Any]:
@@ -178,8 +199,12 @@ def upload(world: World, relation: str, role: str) -> dict[str, Any]:
 
 
 def pool_application(world: World, relation: str, role: str) -> dict[str, Any]:
-    return {"enterprise": world.enterprises[relation].pk, "intention": "愿意参与绿色工厂梯度培育",
-            "plan": "三年内创建绿色工厂", "lawful_declaration": True}
+    return {
+        "enterprise": world.enterprises[relation].pk,
+        "intention": "愿意参与绿色工厂梯度培育",
+        "plan": "三年内创建绿色工厂",
+        "lawful_declaration": True,
+    }
 
 
 def b_application(world: World, relation: str, role: str) -> dict[str, Any]:
@@ -214,7 +239,9 @@ def enterprise_form(world: World, relation: str, role: str) -> dict[str, Any]:
 def standard_form(world: World, relation: str, role: str) -> dict[str, Any]:
     from factories.forms_grading import StandardForm
 
-    return form_data(StandardForm(user=world.city, base=world.objects("standard")[relation]), note="系统测试修订")
+    return form_data(
+        StandardForm(user=world.city, base=world.objects("standard")[relation]), note="系统测试修订"
+    )
 
 
 def standard_edit_form(world: World, relation: str, role: str) -> dict[str, Any]:
@@ -231,6 +258,8 @@ PUBLISH = {"notice_from": _today(), "notice_to": _today(7)}
 
 # --- the matrix ------------------------------------------------------------------------------------
 
+# A table is easier to read as one: the formatter leaves it alone.
+# fmt: off
 MATRIX: dict[str, Row | tuple[Row, ...]] = {
     # accounts
     "api:api-root GET": Row("nothing", roles(200, 200, 200, 200)),
@@ -459,6 +488,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     # Committing someone else's upload is refused with a message on the page (302, nothing written).
     "reporting:import_detail POST": Row("import", pages(302, (DONE, DONE, 404), 403, 403)),
 }
+# fmt: on
 
 
 # --- running a row ---------------------------------------------------------------------------------
@@ -534,7 +564,11 @@ def _verdict(expected: Cell, endpoint: Endpoint, response: Any, obj: Any, wrote:
     if expected == DONE:
         return None if status == 302 and wrote else f"{status}{' (wrote)' if wrote else ' (nothing written)'}"
     if expected == LOGIN:
-        return None if status == 302 and response["Location"].startswith(reverse("accounts:login")) else f"{status}"
+        return (
+            None
+            if status == 302 and response["Location"].startswith(reverse("accounts:login"))
+            else f"{status}"
+        )
     allowed = expected if isinstance(expected, set | frozenset) else {expected}
     return None if status in allowed else f"{status}"
 
@@ -567,14 +601,17 @@ def test_each_role_gets_the_answer_the_matrix_gives_for_each_relation(key, row, 
                 transaction.set_rollback(True)
             seen = _verdict(expected, endpoint, response, obj, wrote)
             if seen is not None:
-                mismatches.append(f"{role:<10} {relation:<16} expected {expected}, got {seen} {_detail(response)}")
+                mismatches.append(
+                    f"{role:<10} {relation:<16} expected {expected}, got {seen} {_detail(response)}"
+                )
     assert not mismatches, f"{key} {row.kwargs or ''}\n" + "\n".join(mismatches)
 
 
 def test_every_endpoint_has_a_matrix_entry():
     missing = sorted(set(ENDPOINTS) - set(MATRIX))
-    assert not missing, "endpoints without a row in MATRIX (tests/system/test_access_matrix.py):\n" + "\n".join(
-        missing)
+    assert not missing, (
+        "endpoints without a row in MATRIX (tests/system/test_access_matrix.py):\n" + "\n".join(missing)
+    )
 
 
 def test_the_matrix_names_no_endpoint_that_is_gone():
@@ -602,8 +639,10 @@ WRITES = ("POST", "PUT", "PATCH")
 # Viewsets without a `write_permission` validate the body first, so a refused role sending an incomplete
 # body is told about fields it may not fill in at all (400), not that it may not write (403). The
 # ScopedMixin docstring promises the 403 first; these endpoints break that promise.
-PAYLOAD_FIRST = ("{key}: no write_permission on the viewset, so a refused role's empty body answers 400 "
-                 "with field errors instead of 403")
+PAYLOAD_FIRST = (
+    "{key}: no write_permission on the viewset, so a refused role's empty body answers 400 "
+    "with field errors instead of 403"
+)
 REFUSED_AFTER_PAYLOAD = {
     "api:enterprise-list POST": PAYLOAD_FIRST,
     "api:enterprise-detail PUT": PAYLOAD_FIRST,
@@ -624,8 +663,15 @@ def _refusals() -> list[Any]:
             for role in ROLES[:-1]:
                 cells = row.expect[role]
                 if 403 in cells and set(cells) <= {400, 403, 404}:
-                    marks = ([pytest.mark.xfail(strict=True, reason="defect: " + REFUSED_AFTER_PAYLOAD[key].format(
-                        key=key))] if key in REFUSED_AFTER_PAYLOAD else [])
+                    marks = (
+                        [
+                            pytest.mark.xfail(
+                                strict=True, reason="defect: " + REFUSED_AFTER_PAYLOAD[key].format(key=key)
+                            )
+                        ]
+                        if key in REFUSED_AFTER_PAYLOAD
+                        else []
+                    )
                     cases.append(pytest.param(key, row, role, id=f"{key} {role}", marks=marks))
     return cases
 
@@ -643,10 +689,14 @@ def test_a_refused_role_is_told_so_before_its_payload_is_read(key, row, role, wo
 # --- defects found by the matrix ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect: EnterpriseSerializer sends industry=None with the industry code, and enterprise_update drops "
-    "the unchanged industry_code, so _clean_enterprise sees industry=None: 400 {'industry': ['请选择行业大类。']} "
-    "(and 403 for an enterprise user, whose contact-only change now looks like an industry change)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "defect: EnterpriseSerializer sends industry=None with the industry code, and enterprise_update drops "
+        "the unchanged industry_code, so _clean_enterprise sees industry=None: 400 {'industry': ['请选择行业大类。']} "
+        "(and 403 for an enterprise user, whose contact-only change now looks like an industry change)"
+    ),
+)
 @pytest.mark.parametrize("persona", ["city_user", "enterprise_user"])
 def test_a_put_of_an_enterprise_as_the_api_returned_it_saves(persona, request, enterprise):
     client = APIClient()
@@ -657,10 +707,14 @@ def test_a_put_of_an_enterprise_as_the_api_returned_it_saves(persona, request, e
     assert response.status_code == 200, response.json()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect: the edit form leaves the four-digit class blank for a two-digit industry code; enterprise_update "
-    "keeps the 'changed' industry_code='' and drops the unchanged industry, so every save of such an "
-    "enterprise fails with 请选择行业大类"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "defect: the edit form leaves the four-digit class blank for a two-digit industry code; enterprise_update "
+        "keeps the 'changed' industry_code='' and drops the unchanged industry, so every save of such an "
+        "enterprise fails with 请选择行业大类"
+    ),
+)
 def test_the_enterprise_edit_form_saves_as_it_was_served(client, city_user, enterprise):
     from factories.forms import EnterpriseForm
 
