@@ -7,6 +7,7 @@ class CultivationConfig(AppConfig):
     verbose_name = _("梯度培育库")
 
     def ready(self) -> None:
+        import cultivation.home  # noqa: F401  (registers the pool's home-page steps)
         from cultivation import demo
         from cultivation.services import membership_graduate
         from factories.services import RECOGNITION_HOOKS
