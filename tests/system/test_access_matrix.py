@@ -169,11 +169,6 @@ def standard_version(world: World, relation: str, role: str) -> dict[str, Any]:
     return {"name": "重庆市绿色工厂分级评价标准（修订草案）", "parameters": base.parameters}
 
 
-def standard_rewrite(world: World, relation: str, role: str) -> dict[str, Any]:
-    draft = world.objects("standard:draft")[relation]
-    return {"name": draft.name, "parameters": draft.parameters, "note": "调整说明"}
-
-
 def incident(world: World, relation: str, role: str) -> dict[str, Any]:
     return {
         "enterprise": world.enterprises[relation].pk,
@@ -305,7 +300,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:grading-standard-list GET": Row("standard", SHARED_LIST),
     "api:grading-standard-list POST": Row("standard", city_only(201), body=standard_version),
     "api:grading-standard-detail GET": Row("standard", SHARED_GET),
-    "api:grading-standard-detail PUT": Row("standard:draft", roles(405, 403, 403, 403), body=standard_rewrite),
+    "api:grading-standard-detail PUT": Row("standard:draft", roles(405, 403, 403, 403)),
     "api:grading-standard-detail PATCH": Row("standard:draft", city_only(200), body={"note": "调整说明"}),
     "api:grading-standard-adopt POST": Row("standard:draft", city_only(200), body={"valid_from": _next_new_year()}),
     "api:grading-run-list GET": Row("run:published", CITY_LIST),
@@ -487,6 +482,53 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "reporting:import_detail GET": Row("import", pages(200, (200, 200, 404), 403, 403)),
     # Committing someone else's upload is refused with a message on the page (302, nothing written).
     "reporting:import_detail POST": Row("import", pages(302, (DONE, DONE, 404), 403, 403)),
+    # the cultivation pool: the district decides; review files and reports are for staff, not enterprises
+    "cultivation:application_detail GET": Row("pool:application", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "cultivation:application_decide POST": (
+        Row("pool:application", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "accept"},
+            body={"reason": ""}),
+        Row("pool:application", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "reject"},
+            body={"reason": "创建计划不完整"}),
+    ),
+    "cultivation:member_detail GET": Row("pool:member", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "cultivation:member_action POST": (
+        Row("pool:member", pages(403, (DONE, DONE, 404), (403, 404, 404), 403), kwargs={"action": "supervision"},
+            body={"kind": "energy_inspection", "date": _today(-1), "note": "现场节能监察"}),
+        Row("pool:member", pages(403, (DONE, DONE, 404), (DONE, 404, 404), 403), kwargs={"action": "exit"},
+            body={"reason": "企业自愿退出"}),
+        Row("pool:member", pages(DONE, (DONE, DONE, 404), (403, 404, 404), 403), kwargs={"action": "review"},
+            body={"scope_note": "核查能耗数据"}),
+    ),
+    "cultivation:level_job_detail GET": Row("pool:level_job", pages(200, (200, 200, 404), 404, 200)),
+    "cultivation:level_job_progress GET": Row("pool:level_job", pages(200, (200, 200, 404), 404, 200)),
+    "cultivation:certification_detail GET": Row("pool:certification",
+                                                 pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "cultivation:certificate GET": Row("pool:certification:under_review",
+                                       pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "cultivation:certification_decide POST": (
+        Row("pool:certification", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "certify"},
+            body={"reason": ""}),
+        Row("pool:certification", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "reject"},
+            body={"reason": "资料不实"}),
+        Row("pool:certification:under_review", pages(403, (DONE, DONE, 404), 403, 403),
+            kwargs={"action": "confirm_loss"}, body={"reason": "等级降至C级"}),
+        Row("pool:certification:under_review", pages(403, (DONE, DONE, 404), 403, 403),
+            kwargs={"action": "keep"}, body={"reason": "整改后仍符合要求"}),
+    ),
+    "cultivation:review_detail GET": Row("pool:review", pages(200, (200, 200, 404), 403, 200)),
+    "cultivation:review_detail POST": Row("pool:review", pages(DONE, (DONE, DONE, 404), 403, 403),
+                                          body={"findings": "未发现问题"}),
+    "cultivation:report_detail GET": Row("pool:report", pages(200, (200, 200, 404), 403, 200)),
+    "cultivation:report_action POST": (
+        Row("pool:report", pages(403, (DONE, DONE, 404), 404, 403), kwargs={"action": "narrative"},
+            body={"narrative": "补充监管与服务情况"}),
+        Row("pool:report", pages(403, (DONE, DONE, 404), 404, 403), kwargs={"action": "regenerate"}),
+        Row("pool:report", pages(403, (DONE, DONE, 404), 404, 403), kwargs={"action": "submit"}),
+        Row("pool:report:submitted", pages(DONE, (403, 403, 404), 404, 403), kwargs={"action": "acknowledge"},
+            body={"reason": "已阅"}),
+        Row("pool:report:submitted", pages(DONE, (403, 403, 404), 404, 403), kwargs={"action": "return"},
+            body={"reason": "请补充监管情况"}),
+    ),
 }
 # fmt: on
 
