@@ -37,9 +37,15 @@ class ExportListView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         kinds = [(kind, exports.REGISTRY[kind].title) for kind in EXPORT_KINDS if kind in exports.REGISTRY]
+        titles = dict(kinds)
+        jobs_list = list(ExportJob.objects.visible_to(request.user)[:30])
+        for job in jobs_list:
+            job.title = titles.get(job.kind, job.kind)  # type: ignore[attr-defined]
+            job.filter_text = "；".join(  # type: ignore[attr-defined]
+                f"{exports.FILTER_LABELS.get(k, k)}：{v}" for k, v in sorted(job.filters.items()))
         return render(request, "reporting/exports.html", {
             "kinds": kinds,
-            "jobs": ExportJob.objects.visible_to(request.user)[:30],
+            "jobs": jobs_list,
             "years": ReportingYear.objects.values_list("year", flat=True),
             "districts": District.objects.filter(valid_to__isnull=True) if request.user.sees_whole_city else [],
             "industries": Industry.objects.all(),
