@@ -17,15 +17,22 @@ class ScopedMixin:
 
     queryset: Any
     request: Any
-    write_permission: str | None = None
+    write_permission: str | dict[str, str] | None = None
+
+    def _write_refused(self, request: Any) -> bool:
+        needed = self.write_permission
+        if isinstance(needed, dict):
+            needed = needed.get(getattr(self, "action", "") or "")
+        if not needed or request.method in ("GET", "HEAD", "OPTIONS"):
+            return False
+        from accounts.permissions import can
+
+        return not can(request.user, needed)
 
     def check_permissions(self, request: Any) -> None:
         super().check_permissions(request)  # type: ignore[misc]
-        if self.write_permission and request.method not in ("GET", "HEAD", "OPTIONS"):
-            from accounts.permissions import can
-
-            if not can(request.user, self.write_permission):
-                self.permission_denied(request, message=str(_("您的角色无权执行此操作。")))  # type: ignore[attr-defined]
+        if self._write_refused(request):
+            self.permission_denied(request, message=str(_("您的角色无权执行此操作。")))  # type: ignore[attr-defined]
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

@@ -12,8 +12,8 @@ class UserFilter(django_filters.FilterSet):
 
 
 class AuditEntryFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lte")
+    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="起始日期")
+    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="截止日期")
     actor = django_filters.CharFilter(field_name="actor_name")
 
     class Meta:

@@ -16,7 +16,8 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    district = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    email = serializers.CharField(read_only=True, allow_blank=True)
     role_display = serializers.CharField(source="get_role_display", read_only=True)
 
     class Meta:
@@ -37,8 +38,9 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(UserSerializer):
-    district_name = serializers.CharField(source="district.name", read_only=True, default=None)
-    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, default=None)
+    district_name = serializers.CharField(source="district.name", read_only=True, default=None, allow_null=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, default=None,
+                                            allow_null=True)
 
     class Meta(UserSerializer.Meta):
         fields = [*UserSerializer.Meta.fields, "district_name", "enterprise_name"]

@@ -32,6 +32,16 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return context
 
 
+def parse_date_or_none(text: str) -> Any:
+    """A YYYY-MM-DD date, or None for anything else (a filter that cannot be read is ignored)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
 class AuditListView(RoleRequiredMixin, ListView):
     """The audit trail, searchable, for city staff and auditors."""
 
@@ -53,10 +63,10 @@ class AuditListView(RoleRequiredMixin, ListView):
                 object_type=object_type,
                 **({"object_id": params["object_id"]} if params.get("object_id") else {}),
             )
-        if since := params.get("since"):
-            queryset = queryset.filter(at__date__gte=since)
-        if until := params.get("until"):
-            queryset = queryset.filter(at__date__lte=until)
+        for key, lookup in (("since", "at__date__gte"), ("until", "at__date__lte")):
+            day = parse_date_or_none(params.get(key, ""))
+            if day is not None:
+                queryset = queryset.filter(**{lookup: day})
         return queryset
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

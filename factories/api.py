@@ -52,6 +52,8 @@ class EnterpriseViewSet(ScopedViewSet):
 
     queryset = Enterprise.objects.all()
     serializer_class = EnterpriseSerializer
+    write_permission = {"create": "enterprise.create", "update": "enterprise.update_contact",
+                        "partial_update": "enterprise.update_contact"}  # finer rules in the service
     filterset_class = EnterpriseFilter
     search_fields = ["name", "credit_code"]
     ordering_fields = ["name", "credit_code", "district", "industry", "created_at"]
@@ -66,6 +68,7 @@ class GreenFactoryViewSet(ScopedViewSet):
 
     queryset = GreenFactory.objects.all()
     serializer_class = GreenFactorySerializer
+    write_permission = {"create": "green_factory.manage"}
     filterset_class = GreenFactoryFilter
     ordering_fields = ["recognized_year", "tier", "status", "enterprise__name"]
     ordering = ["-recognized_year", "id"]

@@ -9,7 +9,7 @@ from factories.models import District, Enterprise, GreenFactory, Industry
 
 
 class DistrictSerializer(serializers.ModelSerializer):
-    successor = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    successor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -31,8 +31,9 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
     industry = serializers.CharField(source="industry_code", max_length=4, help_text="两位大类或四位小类代码")
     sequence = serializers.CharField(read_only=True)
-    tier = serializers.CharField(source="green_factory.tier", read_only=True, default=None)
-    green_factory_status = serializers.CharField(source="green_factory.status", read_only=True, default=None)
+    tier = serializers.CharField(source="green_factory.tier", read_only=True, default=None, allow_null=True)
+    green_factory_status = serializers.CharField(source="green_factory.status", read_only=True, default=None,
+                                                 allow_null=True)
     district_name = serializers.CharField(source="district.name", read_only=True)
     industry_name = serializers.CharField(source="industry.name", read_only=True)
 
@@ -46,10 +47,8 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         extra_kwargs = {"credit_code": {"validators": []}}
 
     def _service_data(self, validated: dict[str, Any]) -> dict[str, Any]:
-        data = dict(validated)
-        if "industry_code" in data:
-            data["industry"] = None
-        return data
+        # The API names the industry by its code; the service derives the division from it.
+        return dict(validated)
 
     def create(self, validated_data: dict[str, Any]) -> Enterprise:
         return services.enterprise_create(actor=self.context["request"].user, **self._service_data(validated_data))

@@ -19,7 +19,7 @@ from factories.models import (
 
 
 class GradingStandardSerializer(serializers.ModelSerializer):
-    parameters = serializers.JSONField()
+    parameters = serializers.DictField(help_text="标准参数（权重、α、分档条件等）")
     base = serializers.PrimaryKeyRelatedField(queryset=GradingStandard.objects.all(), write_only=True,
                                               required=False, help_text="新版本以哪个版本为基础（默认现行版本）")
     used_by_published_run = serializers.SerializerMethodField()

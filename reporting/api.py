@@ -44,6 +44,9 @@ class SubmissionViewSet(ScopedViewSet):
 
     queryset = AnnualSubmission.objects.all()
     serializer_class = SubmissionSerializer
+    # Creating needs a filing role; the workflow steps are judged by the services after the object
+    # lookup, so another district's submission answers 404 rather than 403.
+    write_permission = {"create": "submission.edit"}
     filterset_class = SubmissionFilter
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "status", "submitted_at", "updated_at", "enterprise__name"]
@@ -88,7 +91,7 @@ class SubmissionViewSet(ScopedViewSet):
         return self._step(request, services.submission_return, reason=reason.validated_data["reason"])
 
     @extend_schema(request=None, responses=IndicatorSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def indicators(self, request: Request, pk: str | None = None) -> Response:
         """Derived indicators with status ok / not_applicable / not_reported."""
         return Response(IndicatorSerializer(selectors.submission_indicators(self.get_object()), many=True).data)
@@ -100,6 +103,7 @@ class CorrectionViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMi
 
     queryset = CorrectionRequest.objects.all()
     serializer_class = CorrectionSerializer
+    write_permission = {"create": "correction.request"}
     filterset_class = CorrectionFilter
     ordering_fields = ["requested_at", "status"]
     ordering = ["-requested_at", "-id"]

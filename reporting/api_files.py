@@ -73,7 +73,7 @@ class ExportViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
 
 class ImportJobSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True, help_text="按模板填写的 .xlsx 文件")
-    year = serializers.IntegerField()
+    year = serializers.IntegerField(min_value=2016, max_value=2100)
 
     class Meta:
         model = ImportJob

@@ -143,7 +143,7 @@ class CorrectionSerializer(serializers.ModelSerializer):
     submission = serializers.PrimaryKeyRelatedField(queryset=AnnualSubmission.objects.all())
     new_values = serializers.DictField(child=serializers.CharField(allow_null=True, allow_blank=True))
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = CorrectionRequest

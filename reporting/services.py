@@ -56,7 +56,8 @@ def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: 
     ensure_can(actor, "reporting_year.manage")
     errors: dict[str, list[Any]] = {}
     if not 2016 <= year <= today().year:
-        errors["year"] = [_("年度应在2016年至{y}年之间（填报的是已结束或当年的数据）。").format(y=today().year)]
+        raise InvalidInput(field_errors={"year": [
+            _("年度应在2016年至{y}年之间（填报的是已结束或当年的数据）。").format(y=today().year)]})
     if closes_on < opens_on:
         errors["closes_on"] = [_("截止日期不能早于开始日期。")]
     if opens_on.year <= year and opens_on < dt.date(year, 1, 1):

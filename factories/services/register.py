@@ -109,7 +109,7 @@ def _clean_enterprise(actor: Any, data: dict[str, Any], instance: Enterprise | N
             errors["district"] = [_("区县用户只能登记本单位的企业。")]
     industry_code = str(data.get("industry_code") or "").strip()
     if "industry_code" in data or "industry" in data:
-        industry = data.get("industry")
+        industry = data.get("industry", instance.industry if instance is not None else None)
         if industry_code:
             if not (industry_code.isdigit() and len(industry_code) in (2, 4)):
                 errors["industry_code"] = [_("行业代码应为两位（大类）或四位（小类）数字。")]
