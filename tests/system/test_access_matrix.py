@@ -677,10 +677,8 @@ def test_lists_leave_out_what_the_detail_hides():
 
 WRITES = ("POST", "PUT", "PATCH")
 
-# Viewsets without a `write_permission` validate the body first, so a refused role sending an incomplete
-# body is told about fields it may not fill in at all (400), not that it may not write (403). The
-# ScopedMixin docstring promises the 403 first; these endpoints break that promise.
-
+# Every viewset names the permission a write needs (ScopedMixin.write_permission), so a refused role is
+# told it may not write (403) before anything about its payload (400).
 
 def _refusals() -> list[Any]:
     cases = []
