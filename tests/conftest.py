@@ -39,10 +39,39 @@ def _fast_and_eager(settings):  # type: ignore[no-untyped-def]
     app.conf.task_always_eager = True
 
 
+def restore_reference_data() -> None:
+    """What the data migrations put in a fresh database: units, industries and the default standard."""
+    import importlib
+
+    from django.apps import apps
+
+    from factories.models import District
+    from factories.reference import load
+
+    if District.objects.exists():
+        return
+    load(apps.get_model("factories", "District"), apps.get_model("factories", "Industry"))
+    importlib.import_module("factories.migrations.0004_default_grading_standard").create_default(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_survives_flushes(request, django_db_blocker):  # type: ignore[no-untyped-def]
+    """A transactional test ends with a flush that also empties the migrations' reference data. Tests
+    that pytest-django runs after it find the data put back before they start."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames))
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            restore_reference_data()
+    yield
+
+
 @pytest.fixture
 def yuzhong(db):  # type: ignore[no-untyped-def]
     from factories.models import District
 
+    restore_reference_data()
     return District.objects.get(code="500103")
 
 
@@ -50,6 +79,7 @@ def yuzhong(db):  # type: ignore[no-untyped-def]
 def jiangjin(db):  # type: ignore[no-untyped-def]
     from factories.models import District
 
+    restore_reference_data()
     return District.objects.get(code="500116")
 
 

@@ -163,6 +163,10 @@ def fuzz_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator
 def _build_world() -> dict[str, Any]:
     from rest_framework.authtoken.models import Token
 
+    from tests.conftest import restore_reference_data
+
+    restore_reference_data()  # a transactional test that ran before this module may have flushed it
+
     from accounts.models import User
     from factories import demo
     from factories.models import GreenFactory
