@@ -16,7 +16,7 @@ from typing import Any
 
 from factories.grading import FactoryInput, IncidentInput
 from factories.indicators import IndicatorValue, Status
-from factories.models import GradingResult, GreenFactory, Incident, RunStatus
+from factories.models import GradingResult, GreenFactory, Incident
 
 CHUNK = 5000
 
@@ -25,13 +25,14 @@ CHUNK = 5000
 class RunInputs:
     factories: list[FactoryInput]
     enterprise_meta: dict[int, tuple[str, str, str]]  # enterprise id → (district, industry, tier)
-    incident_ids: dict[int, list[int]]
     input_hash: str
 
 
 def _indicators(stored: dict[str, Any]) -> dict[str, IndicatorValue]:
     return {
-        code: IndicatorValue(code, Status(item["status"]), None if item["value"] is None else Decimal(item["value"]))
+        code: IndicatorValue(
+            code, Status(item["status"]), None if item["value"] is None else Decimal(item["value"])
+        )
         for code, item in stored.items()
     }
 
@@ -47,13 +48,16 @@ def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
     year_end = dt.date(year, 12, 31)
     previous: dict[int, tuple[str, bool]] = {}
     for enterprise_id, grade, flags in (
-        GradingResult.objects.published().filter(year=year - 1).values_list("enterprise_id", "grade", "flags")
+        GradingResult.objects.published()
+        .filter(year=year - 1)
+        .values_list("enterprise_id", "grade", "flags")
         .iterator(chunk_size=CHUNK)
     ):
         previous[enterprise_id] = (grade, "no_data" in (flags or []))
     incidents: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for incident_id, enterprise_id, kind, severity in (
-        Incident.objects.filter(occurred_on__year=year).order_by("id")
+        Incident.objects.filter(occurred_on__year=year)
+        .order_by("id")
         .values_list("id", "enterprise_id", "kind", "severity")
     ):
         incidents[enterprise_id].append((incident_id, kind, severity))
@@ -61,13 +65,17 @@ def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
     population = (
         GreenFactory.objects.active_on(year_end)
         .order_by("enterprise_id")
-        .values_list("enterprise_id", "enterprise__industry_id", "enterprise__district_id", "tier",
-                     "recognized_year")
+        .values_list(
+            "enterprise_id", "enterprise__industry_id", "enterprise__district_id", "tier", "recognized_year"
+        )
         .iterator(chunk_size=CHUNK)
     )
     submissions = iter(
-        AnnualSubmission.objects.filter(status=SubmissionStatus.CITY_VERIFIED, year__in=(year, year - 1),
-                                        enterprise__green_factory__isnull=False)
+        AnnualSubmission.objects.filter(
+            status=SubmissionStatus.CITY_VERIFIED,
+            year__in=(year, year - 1),
+            enterprise__green_factory__isnull=False,
+        )
         .order_by("enterprise_id", "year")
         .values_list("enterprise_id", "year", "indicators")
         .iterator(chunk_size=CHUNK)
@@ -88,8 +96,22 @@ def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
         prev_grade, prev_no_data = previous.get(enterprise_id, (None, False))
         own_incidents = incidents.get(enterprise_id, [])
         digest.update(
-            json.dumps([enterprise_id, industry, district, tier, recognized_year, current, last, prev_grade,
-                        prev_no_data, own_incidents], sort_keys=True, separators=(",", ":")).encode()
+            json.dumps(
+                [
+                    enterprise_id,
+                    industry,
+                    district,
+                    tier,
+                    recognized_year,
+                    current,
+                    last,
+                    prev_grade,
+                    prev_no_data,
+                    own_incidents,
+                ],
+                sort_keys=True,
+                separators=(",", ":"),
+            ).encode()
         )
         factories.append(
             FactoryInput(
@@ -101,17 +123,15 @@ def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
                 previous_indicators=_indicators(last) if last is not None else None,
                 previous_grade=prev_grade,
                 previous_no_data=prev_no_data,
-                incidents=tuple(IncidentInput(kind, severity, incident_id)
-                                for incident_id, kind, severity in own_incidents),
+                incidents=tuple(
+                    IncidentInput(kind, severity, incident_id)
+                    for incident_id, kind, severity in own_incidents
+                ),
             )
         )
         meta[enterprise_id] = (district, industry, tier)
     return RunInputs(
         factories=factories,
         enterprise_meta=meta,
-        incident_ids={k: [i for i, _k, _s in v] for k, v in incidents.items()},
         input_hash=digest.hexdigest(),
     )
-
-
-PUBLISHED_STATUSES = (RunStatus.PUBLISHED, RunStatus.FINAL)

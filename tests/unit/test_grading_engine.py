@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -32,33 +32,8 @@ from factories.grading import (
     standard_from_dict,
     standard_to_dict,
 )
-from factories.indicators import Direction, IndicatorValue, Status
-
-UP, DOWN = Direction.UP, Direction.DOWN
-NR = "not reported"
-NA = "not applicable"
-Y = 2025
-
-
-@pytest.fixture(autouse=True)
-def _fast_and_eager() -> Iterator[None]:
-    """The engine is pure: replace tests/conftest.py's Django fixture so this runs with -p no:django."""
-    yield
-
-
-def reading(code: str, raw: str | None) -> IndicatorValue | None:
-    if raw is None:
-        return None
-    if raw == NR:
-        return IndicatorValue(code, Status.NOT_REPORTED)
-    if raw == NA:
-        return IndicatorValue(code, Status.NOT_APPLICABLE)
-    return IndicatorValue(code, Status.OK, Decimal(raw))
-
-
-def readings(values: Mapping[str, str]) -> dict[str, IndicatorValue]:
-    return {code: iv for code, raw in values.items() if (iv := reading(code, raw)) is not None}
-
+from factories.indicators import Direction
+from tests.unit.readings import DOWN, NA, NR, UP, Y, reading, readings
 
 # One indicator per dimension keeps D_k = p, so every expected number below is worked out by hand.
 MINI = replace(

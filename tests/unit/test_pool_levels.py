@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,33 +24,10 @@ from cultivation.levels import (
     pool_standard_to_dict,
 )
 from factories.grading import PEER_GROUP_ALL, IndicatorSpec, build_column
-from factories.indicators import Direction, IndicatorValue, Status
+from factories.indicators import Direction
+from tests.unit.readings import DOWN, NA, NR, UP, Y, reading, readings
 
-UP, DOWN = Direction.UP, Direction.DOWN
-NR = "not reported"
-NA = "not applicable"
-Y = 2025
 B, C, D = PoolLevel.B_ELIGIBLE, PoolLevel.C, PoolLevel.D
-
-
-@pytest.fixture(autouse=True)
-def _fast_and_eager() -> Iterator[None]:
-    """The engine is pure: replace tests/conftest.py's Django fixture so this runs with -p no:django."""
-    yield
-
-
-def reading(code: str, raw: str | None) -> IndicatorValue | None:
-    if raw is None:
-        return None
-    if raw == NR:
-        return IndicatorValue(code, Status.NOT_REPORTED)
-    if raw == NA:
-        return IndicatorValue(code, Status.NOT_APPLICABLE)
-    return IndicatorValue(code, Status.OK, Decimal(raw))
-
-
-def readings(values: Mapping[str, str]) -> dict[str, IndicatorValue]:
-    return {code: iv for code, raw in values.items() if (iv := reading(code, raw)) is not None}
 
 
 # One indicator per dimension keeps D_k = p, so every expected number below is worked out by hand.
