@@ -6,6 +6,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, viewsets
+from rest_framework.response import Response
+
+from accounts import datacache
 
 
 class ScopedMixin:
@@ -33,6 +36,20 @@ class ScopedMixin:
         super().check_permissions(request)  # type: ignore[misc]
         if self._write_refused(request):
             self.permission_denied(request, message=str(_("您的角色无权执行此操作。")))  # type: ignore[attr-defined]
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """The list answer, from `datacache` while nothing it read has changed (key: path with query,
+        viewer, language, date); the renderer still runs per request, so every format works."""
+        parent = super().list  # type: ignore[misc]
+
+        def compute() -> Any:
+            response = parent(request, *args, **kwargs)
+            if response.status_code != 200 or response.has_header("Link"):
+                raise datacache.Uncacheable(response)
+            return response.data
+
+        data = datacache.fetch(datacache.page_key("api", request), compute)
+        return data if isinstance(data, Response) else Response(data)
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

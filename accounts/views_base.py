@@ -2,17 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
+from django.template.response import TemplateResponse
 from django.views.generic import DetailView, ListView
 
+from accounts import datacache
 from accounts.errors import DomainError
 from accounts.permissions import can
+
+# Rendered into cached pages instead of the CSRF token, and replaced by the asker's token when served.
+CSRF_PLACEHOLDER = "csrf-placeholder-2f7c4e91"
+
+
+class CachedPageMixin:
+    """Serve a GET page from `datacache` while nothing it read has changed.
+
+    The key holds the full path with its query, the viewer (user, role, unit), the language and the date;
+    the tables are recorded while the page renders, so no view lists them. Not cached: pages with pending
+    messages (they show once), pages that add messages, non-200 answers and anything that writes. The CSRF
+    token is rendered as a placeholder and each asker gets their own.
+    """
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        parent = super().get  # type: ignore[misc]
+        if not datacache.enabled() or len(messages.get_messages(request)):
+            return parent(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+        def render() -> str:
+            response = parent(request, *args, **kwargs)
+            if not isinstance(response, TemplateResponse) or response.status_code != 200:
+                raise datacache.Uncacheable(response)
+            response.context_data = {**(response.context_data or {}), "csrf_token": CSRF_PLACEHOLDER}
+            response.render()
+            if len(messages.get_messages(request)):
+                raise datacache.Uncacheable(response)
+            return response.content.decode()
+
+        page = datacache.fetch(datacache.page_key("page", request), render)
+        if isinstance(page, HttpResponseBase):
+            if isinstance(page, TemplateResponse) and page.is_rendered:
+                page.content = page.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+            return cast(HttpResponse, page)
+        return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 class RoleRequiredMixin(LoginRequiredMixin):
@@ -40,8 +79,9 @@ class ScopedQuerysetMixin(RoleRequiredMixin):
         return queryset
 
 
-class ScopedListView(ScopedQuerysetMixin, ListView):
+class ScopedListView(CachedPageMixin, ScopedQuerysetMixin, ListView):
     paginate_by = 25
+    paginator_class = datacache.CachedCountPaginator
     ordering_fields: dict[str, str] = {}
     default_ordering: str | None = None
 

@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/greenfactory_bench"
 
 
-def bench_env() -> dict[str, str]:
+def bench_env(url: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    env["DATABASE_URL"] = url or os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     env["DEBUG"] = "true"
     env.pop("REDIS_URL", None)
     env["CELERY_TASK_ALWAYS_EAGER"] = "1"
@@ -27,11 +27,11 @@ def bench_env() -> dict[str, str]:
     return env
 
 
-def ensure_database() -> None:
+def ensure_database(url: str | None = None) -> None:
     """Create the benchmark database if needed and migrate it."""
     import psycopg2
 
-    url = bench_env()["DATABASE_URL"]
+    url = bench_env(url)["DATABASE_URL"]
     name = url.rsplit("/", 1)[1]
     admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
     admin.autocommit = True
@@ -40,13 +40,14 @@ def ensure_database() -> None:
         if cursor.fetchone() is None:
             cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=bench_env(),
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=bench_env(url),
                    check=True)
 
 
-def phase(module: str, *args: str) -> dict[str, Any]:
+def phase(module: str, *args: str, url: str | None = None, extra: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one measured phase in a fresh process (so its peak memory is its own) and return its JSON line."""
-    out = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=bench_env(), check=True,
+    env = {**bench_env(url), **(extra or {})}
+    out = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

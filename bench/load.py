@@ -2,15 +2,20 @@
 trivial view on the same server, on the PostgreSQL benchmark database (100,000 enterprises with two
 years of data — run `python -m bench.grading` first, or this script generates them).
 
-    python -m bench.load            # 15 s per URL, 20 connections
-    python -m bench.load --quick    # 5 s per URL
+    python -m bench.load            # 15 s per URL and scenario, 20 connections
+    python -m bench.load --quick    # 5 s
 
 Load comes from wrk (Debian package `wrk`) on loopback, bounded in time; every request carries the
-signed-in city user's session cookie. Prints p50/p95 latency and throughput per URL, the ratio to the
-trivial view, and the SQL queries each page runs at two data sizes.
-"""
+signed-in city user's session cookie. The server runs as production does (DEBUG off, Redis for cache
+and sessions) and is measured three ways:
 
-from __future__ import annotations
+- *same page*: every request asks for the same URL — what the data cache serves after the first;
+- *spread*: each request picks one of 400 pages (or any of the 100,000 enterprises for the detail page)
+  at random — repeats are served from the cache, first visits compute;
+- *no data cache*: the server started with DATA_CACHE_ENABLED=false — every request computes.
+
+Then the SQL queries each page runs when it computes, at 1,000 and at 100,000 enterprises.
+"""
 
 import argparse
 import json
@@ -25,9 +30,11 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from bench.common import ROOT, bench_env, ensure_database, phase, setup_django, table
+from bench.common import DEFAULT_URL, ROOT, bench_env, ensure_database, phase, setup_django, table
 
 PORT = 8791
+SMALL_URL = os.environ.get("BENCH_SMALL_DATABASE_URL", DEFAULT_URL + "_small")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 PASSWORD = "bench-load-password-2026"
 LUA = """
 done = function(summary, latency, requests)
@@ -37,13 +44,21 @@ done = function(summary, latency, requests)
     summary.errors.status))
 end
 """
+SPREAD = """
+init = function(args)
+  math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1e6) + #tostring({}))
+end
+request = function()
+  return wrk.format("GET", (string.gsub(PATTERN, "{n}", tostring(math.random(LOW, HIGH)))))
+end
+"""
 
 
-def server_env() -> dict[str, str]:
+def server_env(data_cache: bool = True) -> dict[str, str]:
     env = bench_env()
     env.update({"DEBUG": "false", "SECRET_KEY": "bench-" + "k" * 60, "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "SECURE_SSL_REDIRECT": "false", "BEHIND_TLS_PROXY": "true", "AXES_ENABLED": "false",
-                "LOG_LEVEL": "ERROR"})
+                "LOG_LEVEL": "ERROR", "REDIS_URL": REDIS_URL, "DATA_CACHE_ENABLED": str(data_cache).lower()})
     return env
 
 
@@ -63,12 +78,14 @@ def prepare() -> dict[str, Any]:
         GradingRun.objects.filter(pk=run.pk).update(status="final", notice_from=dt.date(2026, 1, 1),
                                                     notice_to=dt.date(2026, 1, 10))
     enterprise = Enterprise.objects.order_by("-pk").first()
+    first = Enterprise.objects.order_by("pk").first()
     # Autovacuum's work in production: fresh statistics and the visibility map for index-only counts.
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    return {"enterprise": enterprise.pk if enterprise else 0, "count": Enterprise.objects.count()}
+    return {"enterprise": enterprise.pk if enterprise else 0, "first": first.pk if first else 0,
+            "count": Enterprise.objects.count()}
 
 
 def queries_per_page(urls: list[str]) -> dict[str, int]:
@@ -80,7 +97,8 @@ def queries_per_page(urls: list[str]) -> dict[str, int]:
     from accounts.models import User
 
     client = Client(HTTP_X_FORWARDED_PROTO="https")
-    client.force_login(User.objects.get(username="bench_load"))
+    user, _ = User.objects.get_or_create(username="bench_load", defaults={"role": "city"})
+    client.force_login(user)
     out = {}
     for url in urls:
         with CaptureQueriesContext(connection) as ctx:
@@ -126,8 +144,13 @@ def login(base: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict[str, Any]:
+def wrk(url: str, cookie: str, seconds: int, connections: int,
+        spread: tuple[str, int, int] | None = None) -> dict[str, Any]:
+    """Drive `url` (or, with `spread` = (pattern, low, high), a random `{n}` of the pattern per request)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if spread:
+            pattern, low, high = spread
+            script.write(f"PATTERN = {json.dumps(pattern)}\nLOW = {low}\nHIGH = {high}\n" + SPREAD)
         script.write(LUA)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name,
                           "-H", f"Cookie: {cookie}", "-H", "X-Forwarded-Proto: https", url],
@@ -137,6 +160,49 @@ def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict[str, Any]
     data = json.loads(line)
     data["rps"] = data["requests"] / data["seconds"]
     return data
+
+
+def pages(info: dict[str, Any]) -> list[tuple[str, str, tuple[str, int, int] | None]]:
+    """(label, URL, spread) for every page driven: the spread picks one of 400 list pages, any enterprise."""
+    first, last = info["first"], info["enterprise"]
+    return [
+        ("/ping/ (trivial, signed-in)", "/ping/", None),
+        ("enterprise list", "/factories/enterprises/", ("/factories/enterprises/?page={n}", 1, 400)),
+        ("enterprise detail", f"/factories/enterprises/{last}/", ("/factories/enterprises/{n}/", first, last)),
+        ("submission list", "/reporting/submissions/", ("/reporting/submissions/?page={n}", 1, 400)),
+        ("dashboard", "/reporting/dashboard/", ("/reporting/dashboard/?year={n}", 2024, 2025)),
+        ("API enterprises", "/api/v1/enterprises/", ("/api/v1/enterprises/?page={n}", 1, 400)),
+        ("API submissions", "/api/v1/submissions/", ("/api/v1/submissions/?page={n}", 1, 400)),
+        ("API grades", "/api/v1/grades/", ("/api/v1/grades/?page={n}", 1, 400)),
+    ]
+
+
+def drive(info: dict[str, Any], seconds: int, data_cache: bool, spread: bool) -> dict[str, dict[str, Any]]:
+    """Start gunicorn (4 sync workers, as on a 2-core server), sign in, drive every page; {label: figures}."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()  # the benchmark's own Redis database: start cold
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{PORT}", "--workers",
+         "4", "--worker-class", "sync", "--log-level", "error"], cwd=ROOT, env=server_env(data_cache))
+    base = f"http://127.0.0.1:{PORT}"
+    out = {}
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        cookie = login(base)
+        for label, url, pattern in pages(info):
+            chosen = pattern if spread else None
+            wrk(base + url, cookie, 2, 20, chosen)  # warm-up (imports, connections; the same page is cached)
+            out[label] = wrk(base + url, cookie, seconds, 20, chosen)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return out
 
 
 def main() -> None:
@@ -162,40 +228,48 @@ def main() -> None:
         phase("bench.grading", "generate", "--n", "100000")
         phase("bench.grading", "run")
         info = phase("bench.load", "prepare")
-    urls = ["/ping/", "/healthz", "/factories/enterprises/", f"/factories/enterprises/{info['enterprise']}/",
-            "/reporting/submissions/", "/reporting/dashboard/", "/api/v1/enterprises/", "/api/v1/submissions/",
-            "/api/v1/grades/"]
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=server_env(),
                    check=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{PORT}", "--workers",
-         "4", "--worker-class", "sync", "--log-level", "error"], cwd=ROOT, env=server_env())
-    base = f"http://127.0.0.1:{PORT}"
-    try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        cookie = login(base)
-        seconds = 5 if args.quick else 15
-        rows, trivial = [], None
-        for url in urls:
-            wrk(base + url, cookie, 2, 20)  # warm-up
-            result = wrk(base + url, cookie, seconds, 20)
-            trivial = trivial or result["rps"]
-            rows.append([url, f"{result['p50']:.1f}", f"{result['p95']:.1f}", f"{result['rps']:.0f}",
-                         f"{100 * result['rps'] / trivial:.0f}%", result["errors"], result["non2xx"]])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    print(f"\nLoad: 20 concurrent connections, {seconds} s per URL, gunicorn 4 sync workers, "
-          f"{info['count']} enterprises on PostgreSQL")
-    print(table(rows, ["url", "p50 ms", "p95 ms", "req/s", "vs trivial", "errors", "non-2xx"]))
-    big = phase("bench.load", "queries", "--urls", ",".join(urls[2:]))
-    print("\nSQL queries per page (city user) at this data size:")
-    print(table([[u, big[u]] for u in urls[2:]], ["url", "queries"]))
+    seconds = 5 if args.quick else 15
+    runs = {
+        "same page": drive(info, seconds, data_cache=True, spread=False),
+        "spread": drive(info, seconds, data_cache=True, spread=True),
+        "no data cache": drive(info, seconds, data_cache=False, spread=False),
+    }
+    rows = []
+    for label, _url, _pattern in pages(info):
+        row = [label]
+        for results in runs.values():
+            trivial = results[pages(info)[0][0]]["rps"]
+            figures = results.get(label)
+            if figures is None:
+                row += ["", "", ""]
+                continue
+            errors = figures["errors"] + figures["non2xx"]
+            row += [f"{figures['p50']:.1f} / {figures['p95']:.1f}", f"{figures['rps']:.0f}",
+                    f"{100 * figures['rps'] / trivial:.0f}%" + (f" ({errors} errors)" if errors else "")]
+        rows.append(row)
+    print(f"\nLoad: 20 concurrent connections, {seconds} s per URL, gunicorn 4 sync workers on {os.cpu_count()} "
+          f"cores (shared with PostgreSQL, Redis and wrk), {info['count']} enterprises on PostgreSQL")
+    header = ["page"]
+    for name in runs:
+        header += [f"{name}: p50 / p95 ms", "req/s", "vs trivial"]
+    print(table(rows, header))
+
+    urls = [url for _label, url, _pattern in pages(info)[1:]]
+    ensure_database(SMALL_URL)
+    small_info = phase("bench.load", "prepare", url=SMALL_URL)
+    if small_info["count"] != 1000:
+        phase("bench.grading", "generate", "--n", "1000", url=SMALL_URL)
+        phase("bench.grading", "run", url=SMALL_URL)
+        small_info = phase("bench.load", "prepare", url=SMALL_URL)
+    no_cache = {"DATA_CACHE_ENABLED": "false"}
+    big = phase("bench.load", "queries", "--urls", ",".join(urls), extra=no_cache)
+    small_urls = [u.replace(f"/{info['enterprise']}/", f"/{small_info['enterprise']}/") for u in urls]
+    small = phase("bench.load", "queries", "--urls", ",".join(small_urls), url=SMALL_URL, extra=no_cache)
+    print("\nSQL queries per page when it is computed (city user, data cache off):")
+    print(table([[u, small[su], big[u]] for u, su in zip(urls, small_urls, strict=True)],
+                ["url", f"{small_info['count']} enterprises", f"{info['count']} enterprises"]))
 
 
 if __name__ == "__main__":

@@ -161,8 +161,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions read from Redis, written through to the database (a restart of Redis signs nobody out).
+    SESSION_ENGINE = "accounts.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Pages, API lists, counts and dashboard figures served from the cache while nothing they read has changed
+# (accounts/datacache.py). It needs a cache every web and worker process shares, hence on with Redis.
+DATA_CACHE_ENABLED = env_bool("DATA_CACHE_ENABLED", bool(REDIS_URL))
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's file transport, which needs no server and
 # still lets a separate worker process pick up tasks (used by `make run`).
@@ -188,9 +193,15 @@ else:
         "store_processed": False,
     }
 CELERY_BEAT_SCHEDULE: dict = {
-    "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": crontab(hour=3, minute=0)},
+    "clear-expired-sessions": {
+        "task": "accounts.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "reporting-reminders": {"task": "reporting.send_reminders", "schedule": crontab(hour=8, minute=0)},
-    "grading-draft-after-window": {"task": "factories.draft_runs_after_reporting", "schedule": crontab(hour=2, minute=0)},
+    "grading-draft-after-window": {
+        "task": "factories.draft_runs_after_reporting",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "grading-resume-stale-runs": {"task": "factories.resume_stale_runs", "schedule": 300.0},
     "cultivation-resume-stale-level-jobs": {"task": "cultivation.resume_stale_level_jobs", "schedule": 300.0},
     "requeue-waiting-exports": {"task": "reporting.requeue_waiting_exports", "schedule": 120.0},

@@ -24,7 +24,13 @@ from django.views.generic.detail import SingleObjectMixin
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.models import Role, User
 from accounts.permissions import can
-from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView, ScopedQuerysetMixin
+from accounts.views_base import (
+    CachedPageMixin,
+    RoleRequiredMixin,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedQuerysetMixin,
+)
 from factories.filters import EnterpriseFilter, GreenFactoryFilter
 from factories.forms import ContactForm, EnterpriseForm, RecognizeForm, RevokeForm, missing_contact_fields
 from factories.models import (
@@ -151,7 +157,7 @@ class EnterpriseListView(SortedFilteredListView):
         return context
 
 
-class EnterpriseDetailView(ScopedDetailView):
+class EnterpriseDetailView(CachedPageMixin, ScopedDetailView):
     """One enterprise: profile, sequence, green-factory record, unit history and links to its data."""
 
     model = Enterprise
@@ -161,10 +167,10 @@ class EnterpriseDetailView(ScopedDetailView):
         return with_sequence(queryset)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
         if signed_in(request).role == Role.ENTERPRISE:
+            self.get_object()  # another enterprise's page answers 404, not a redirect
             return redirect("factories:my_enterprise")
-        return self.render_to_response(self.get_context_data(object=self.object))
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -33,6 +33,13 @@ def _fast_and_eager(settings):  # type: ignore[no-untyped-def]
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.DASHBOARD_CACHE_SECONDS = 0  # tests see every change at once; caching has its own test
+    # The whole suite runs with the dependency-tracked data cache on, so every test that writes and
+    # reads again also checks that nothing stale is served. A rolled-back test leaves generations
+    # behind, so each test starts by invalidating everything.
+    settings.DATA_CACHE_ENABLED = True
+    from tests.helpers import cold_cache
+
+    cold_cache()
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield

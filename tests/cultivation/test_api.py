@@ -21,6 +21,7 @@ from cultivation.models import (
     SupervisionRecord,
 )
 from tests.cultivation.conftest import approved_submission, compute, excellent_raw, join, supervise
+from tests.helpers import cold_cache
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/cultivation"
@@ -405,6 +406,7 @@ def test_list_endpoints_run_a_constant_number_of_queries(
     api.as_user(city_user)
 
     def count() -> int:
+        cold_cache()
         with CaptureQueriesContext(connection) as ctx:
             params = {"page_size": 200, **({"year": 2025} if endpoint.endswith("missing") else {})}
             response = api.get(f"{BASE}/{endpoint}/", params)

@@ -19,6 +19,7 @@ from factories.models import (
     RevocationProposal,
 )
 from factories.services import grading as services
+from tests.helpers import cold_cache
 from tests.model_factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -572,5 +573,6 @@ def test_the_run_page_reads_a_fixed_number_of_queries(
     client, city_user, published, django_assert_max_num_queries
 ):
     client.force_login(city_user)
+    cold_cache()
     with django_assert_max_num_queries(15):
         assert client.get(run_url(published)).status_code == 200

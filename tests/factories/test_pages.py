@@ -12,6 +12,7 @@ from django.urls import reverse
 from factories.creditcode import CODE_CHARSET, make_credit_code
 from factories.models import District, DistrictTransfer, Enterprise, GreenFactory, GreenFactoryStatus
 from factories.services import green_factory_revoke
+from tests.helpers import cold_cache
 from tests.model_factories import EnterpriseFactory, GreenFactoryFactory, industry
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +151,7 @@ def test_register_paginates_with_a_count_and_without_a_query_per_row(
             factory.tier = "national"
             factory.save()
     client.force_login(city_user)
+    cold_cache()
     with django_assert_max_num_queries(10):
         first = client.get(LIST).content.decode()
     assert "共 30 家企业" in first

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from reporting import services
 from reporting.models import AnnualSubmission, CorrectionRequest, ReportingYear, SubmissionStatus
+from tests.helpers import cold_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -476,6 +477,7 @@ def test_list_and_queue_pages_do_not_query_per_row(
         from django.test.utils import CaptureQueriesContext
 
         client.force_login(user)
+        cold_cache()
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         return len(captured)

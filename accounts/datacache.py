@@ -1,0 +1,281 @@
+"""Dependency-tracked caching of what pages and API lists read: exact, never stale, shared by all workers.
+
+How it works
+------------
+Every SQL statement of every connection passes through `_watch` (installed by `install` when a
+connection opens):
+
+- A write (INSERT / UPDATE / DELETE on table T) bumps T's *generation* right after it runs, and once more
+  when its transaction commits. A statement that cannot be read that simply (DDL, TRUNCATE, a CTE that
+  writes) bumps the generation of everything (`*`).
+- While `fetch` computes a value, the tables its SELECTs read are recorded.
+
+`fetch(key, compute)` stores the value together with the generations of the tables it read (and `*`),
+and serves it again only while every one of those generations is unchanged. A page therefore changes the
+moment any row it shows could have changed — including rows written by bulk operations, by the Celery
+worker or by another web process — and no list has to name its tables by hand.
+
+Choices:
+- Correctness against a write that commits *while* a value is computed: the computation starts by reading
+  a global write clock (bumped with every generation) and stores its value only if the clock has not
+  moved when it finishes. Under a stream of writes fewer values are stored; none is stored stale.
+- The second bump at commit covers readers that computed between the statement and its commit (they
+  could not see the write yet); the first bump lets the writing connection itself, inside its
+  transaction, see its own write on the next read.
+- Generations start from the clock in nanoseconds, so a generation key lost from the cache never comes
+  back with a number an old entry was stored under.
+- If the cache server is unreachable, values are computed and not stored; writes log and carry on.
+- Only a cache shared by every process can do this: the setting `DATA_CACHE_ENABLED` defaults to on when
+  REDIS_URL is set. The single-machine default (per-process memory cache) leaves it off.
+
+What is *not* tracked, and so must be part of the key: who asks (the caller includes the user's identity,
+role and unit), the language, and the date (`page_key` adds these).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.functional import cached_property
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+GEN = "dc:gen:"
+ENTRY = "dc:v1:"
+CLOCK = "dc:clock"
+EVERYTHING = "*"
+ENTRY_SECONDS = 600
+
+_READ_TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z_]\w*)"?', re.IGNORECASE)
+_WRITE_TABLE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z_]\w*)"?', re.IGNORECASE)
+_WRITES_IN_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_NOT_DATA = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW", "EXPLAIN", "SELECT")
+
+_local = threading.local()
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "DATA_CACHE_ENABLED", False))
+
+
+# --- what a statement touches ------------------------------------------------------------------------
+
+
+def written_tables(sql: str) -> tuple[str, ...]:
+    """The tables a statement writes: () for reads and transaction control, ('*',) when unsure."""
+    head = sql.lstrip()[:9].upper()
+    if head.startswith(("INSERT", "UPDATE", "DELETE")):
+        match = _WRITE_TABLE.match(sql)
+        return (match.group(1),) if match else (EVERYTHING,)
+    if head.startswith("WITH"):
+        return (EVERYTHING,) if _WRITES_IN_CTE.search(sql) else ()
+    if head.startswith(_NOT_DATA) or not head:
+        return ()
+    return (EVERYTHING,)  # DDL, TRUNCATE, VACUUM, PRAGMA …: forget everything, it is rare
+
+
+def read_tables(sql: str) -> set[str]:
+    return set(_READ_TABLE.findall(sql))
+
+
+# --- the statement hook -------------------------------------------------------------------------------
+
+
+def _frames() -> list[_Frame]:
+    frames = getattr(_local, "frames", None)
+    if frames is None:
+        frames = _local.frames = []
+    return frames
+
+
+class _Frame:
+    __slots__ = ("tables", "wrote")
+
+    def __init__(self) -> None:
+        self.tables: set[str] = set()
+        self.wrote = False
+
+
+def _watch(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    if not enabled():
+        return execute(sql, params, many, context)
+    frames = _frames()
+    if frames:
+        tables = read_tables(sql)
+        for frame in frames:
+            frame.tables |= tables
+    result = execute(sql, params, many, context)
+    written = written_tables(sql)
+    if written:
+        for frame in frames:
+            frame.wrote = True
+        _written(context["connection"], written)
+    return result
+
+
+class _Pending:
+    """Tables written in the current transaction, bumped again when it commits."""
+
+    def __init__(self) -> None:
+        self.tables: set[str] = set()
+
+    def __call__(self) -> None:
+        bump(self.tables)
+
+
+def _written(connection: Any, tables: Iterable[str]) -> None:
+    bump(tables)
+    if not connection.in_atomic_block:
+        return  # autocommit: the statement has committed, the bump above is the commit bump
+    pending: _Pending | None = getattr(connection, "_datacache_pending", None)
+    if pending is None or not any(entry[1] is pending for entry in connection.run_on_commit):
+        pending = _Pending()
+        connection._datacache_pending = pending
+        connection.on_commit(pending)
+    pending.tables.update(tables)
+
+
+def install(sender: Any = None, connection: Any = None, **kwargs: Any) -> None:
+    """`connection_created` receiver: watch every statement of the new connection (the hook does nothing
+    while the setting is off, so tests can switch it per test)."""
+    if connection is not None and _watch not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, _watch)  # outermost; `execute_wrapper()` pops the last
+
+
+# --- generations --------------------------------------------------------------------------------------
+
+
+def bump(tables: Iterable[str]) -> None:
+    """Mark tables as changed (and move the write clock). Failures are logged, never raised: a write
+    must not fail because the cache is away."""
+    keys = [GEN + table for table in set(tables)] + [CLOCK]
+    try:
+        for key in keys:
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, time.time_ns(), None)
+    except Exception:
+        log.warning("data cache: could not bump %s", keys, exc_info=True)
+
+
+def _generations(tables: Iterable[str]) -> dict[str, int]:
+    keys = [GEN + table for table in tables]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, time.time_ns(), None)
+            found[key] = cache.get(key)
+    return found
+
+
+# --- fetch ----------------------------------------------------------------------------------------------
+
+
+class Uncacheable(Exception):
+    """Raised by a computation whose result must be returned but not stored (a redirect, an error page)."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__("uncacheable")
+        self.value = value
+
+
+def _note(tables: Iterable[str]) -> None:
+    for frame in _frames():
+        frame.tables.update(tables)
+
+
+def fetch(key: Sequence[Any], compute: Callable[[], T], timeout: int = ENTRY_SECONDS) -> T:
+    """The value of `compute()`, from the cache while nothing it read has changed.
+
+    `key` must hold everything else the value depends on (who asks, language, date, parameters).
+    A computation that writes is never stored. `Uncacheable(value)` raised inside returns `value`.
+    """
+    if not enabled():
+        try:
+            return compute()
+        except Uncacheable as stop:
+            return stop.value  # type: ignore[no-any-return]
+    entry_key = ENTRY + hashlib.sha1(repr(tuple(key)).encode(), usedforsecurity=False).hexdigest()
+    try:
+        entry = cache.get(entry_key)
+        if entry is not None:
+            tables, generations, value = entry
+            if cache.get_many(list(generations)) == generations:
+                _note(tables)
+                return value  # type: ignore[no-any-return]
+        clock = cache.get(CLOCK)
+    except Exception:
+        log.warning("data cache: unavailable", exc_info=True)
+        clock, entry_key = None, ""
+    frame = _Frame()
+    _frames().append(frame)
+    try:
+        value = compute()
+    except Uncacheable as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        _frames().pop()
+        _note(frame.tables)
+        if frame.wrote:
+            for outer in _frames():
+                outer.wrote = True
+    if entry_key and not frame.wrote:
+        try:
+            tables = frame.tables | {EVERYTHING}
+            generations = _generations(tables)
+            if cache.get(CLOCK) == clock:
+                cache.set(entry_key, (tables, generations, value), timeout)
+        except Exception:
+            log.warning("data cache: could not store", exc_info=True)
+    return value
+
+
+def viewer_key(user: Any) -> tuple[Any, ...]:
+    """Who asks, as far as what they may see and how their name shows: part of every page key."""
+    return (user.pk, str(user), user.role, user.district_id, user.enterprise_id)
+
+
+def page_key(kind: str, request: Any) -> tuple[Any, ...]:
+    """The key of a whole page or API answer: path with query, viewer, language and today's date."""
+    return (
+        kind,
+        request.get_full_path(),
+        *viewer_key(request.user),
+        translation.get_language(),
+        timezone.localdate().isoformat(),
+    )
+
+
+def cached_count(queryset: Any) -> int:
+    """`queryset.count()`, kept while the tables it reads are unchanged (the COUNT of a 100,000-row
+    register costs more than rendering its page)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    return fetch(("count", queryset.db, sql, tuple(map(repr, params))), queryset.count)
+
+
+class CachedCountPaginator(Paginator):
+    """Django's paginator with the total from `cached_count` (exact: recounted after any write
+    to the tables the count reads)."""
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return cached_count(self.object_list)
+        return super().count
