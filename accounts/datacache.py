@@ -24,7 +24,9 @@ Choices:
   transaction, see its own write on the next read.
 - Generations start from the clock in nanoseconds, so a generation key lost from the cache never comes
   back with a number an old entry was stored under.
-- If the cache server is unreachable, values are computed and not stored; writes log and carry on.
+- If the cache server is unreachable, values are computed and not stored; writes log and carry on. A
+  process that missed a bump invalidates everything before it uses the cache again, so a cache that comes
+  back with its old entries (Redis with persistence, a network cut) cannot serve them.
 - Only a cache shared by every process can do this: the setting `DATA_CACHE_ENABLED` defaults to on when
   REDIS_URL is set. The single-machine default (per-process memory cache) leaves it off.
 
@@ -158,10 +160,20 @@ def install(sender: Any = None, connection: Any = None, **kwargs: Any) -> None:
 # --- generations --------------------------------------------------------------------------------------
 
 
+# Set when a bump failed in this process: everything is invalidated once the cache answers again. A process
+# starts with it set, since a process that died with a missed bump may have been the one it replaces.
+_missed = threading.Event()
+_missed.set()
+
+
 def bump(tables: Iterable[str]) -> None:
     """Mark tables as changed (and move the write clock). Failures are logged, never raised: a write
-    must not fail because the cache is away."""
-    keys = [GEN + table for table in set(tables)] + [CLOCK]
+    must not fail because the cache is away. A failed bump is made good by invalidating everything as soon
+    as the cache answers this process again (a cache that kept its entries would otherwise serve them)."""
+    tables = set(tables)
+    if _missed.is_set():
+        tables.add(EVERYTHING)
+    keys = [GEN + table for table in tables] + [CLOCK]
     try:
         for key in keys:
             try:
@@ -169,17 +181,23 @@ def bump(tables: Iterable[str]) -> None:
             except ValueError:
                 cache.set(key, time.time_ns(), None)
     except Exception:
+        _missed.set()
         log.warning("data cache: could not bump %s", keys, exc_info=True)
+    else:
+        if EVERYTHING in tables:
+            _missed.clear()
 
 
-def _generations(tables: Iterable[str]) -> dict[str, int]:
+def _generations(tables: Iterable[str]) -> tuple[dict[str, int], int | None]:
+    """The current generations of `tables` (starting any that are missing) and the write clock."""
     keys = [GEN + table for table in tables]
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, CLOCK])
+    clock = found.pop(CLOCK, None)
     for key in keys:
         if key not in found:
             cache.add(key, time.time_ns(), None)
             found[key] = cache.get(key)
-    return found
+    return found, clock
 
 
 # --- fetch ----------------------------------------------------------------------------------------------
@@ -209,15 +227,19 @@ def fetch(key: Sequence[Any], compute: Callable[[], T], timeout: int = ENTRY_SEC
             return compute()
         except Uncacheable as stop:
             return stop.value  # type: ignore[no-any-return]
+    if _missed.is_set():
+        bump([EVERYTHING])
     entry_key = ENTRY + hashlib.sha1(repr(tuple(key)).encode(), usedforsecurity=False).hexdigest()
     try:
-        entry = cache.get(entry_key)
+        if _missed.is_set():
+            raise ConnectionError("the cache missed a write of this process and still does not answer")
+        found = cache.get_many([entry_key, CLOCK])  # one round trip for the entry and the write clock
+        entry, clock = found.get(entry_key), found.get(CLOCK)
         if entry is not None:
             tables, generations, value = entry
             if cache.get_many(list(generations)) == generations:
                 _note(tables)
                 return value  # type: ignore[no-any-return]
-        clock = cache.get(CLOCK)
     except Exception:
         log.warning("data cache: unavailable", exc_info=True)
         clock, entry_key = None, ""
@@ -236,8 +258,8 @@ def fetch(key: Sequence[Any], compute: Callable[[], T], timeout: int = ENTRY_SEC
     if entry_key and not frame.wrote:
         try:
             tables = frame.tables | {EVERYTHING}
-            generations = _generations(tables)
-            if cache.get(CLOCK) == clock:
+            generations, clock_now = _generations(tables)
+            if clock_now == clock:
                 cache.set(entry_key, (tables, generations, value), timeout)
         except Exception:
             log.warning("data cache: could not store", exc_info=True)
@@ -270,12 +292,32 @@ def cached_count(queryset: Any) -> int:
     return fetch(("count", queryset.db, sql, tuple(map(repr, params))), queryset.count)
 
 
-class CachedCountPaginator(Paginator):
-    """Django's paginator with the total from `cached_count` (exact: recounted after any write
-    to the tables the count reads)."""
+class LargeTablePaginator(Paginator):
+    """Django's paginator for registers of 100,000 rows.
+
+    - The total comes from `cached_count` (exact: recounted after any write to the tables it reads).
+    - A page is read in two steps: the primary keys of the page first (narrow rows, so a deep OFFSET skips
+      keys, not wide rows with their JSON details), then those rows with all their joins, in the same
+      order. Querysets this cannot apply to (DISTINCT, UNION, already sliced) are paged as Django does.
+    """
 
     @cached_property
     def count(self) -> int:
         if isinstance(self.object_list, QuerySet):
             return cached_count(self.object_list)
         return super().count
+
+    def page(self, number: Any) -> Any:
+        queryset = self.object_list
+        query = getattr(queryset, "query", None)
+        if (not isinstance(queryset, QuerySet) or query is None or query.distinct or query.combinator
+                or query.is_sliced or queryset._fields is not None):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)

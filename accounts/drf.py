@@ -11,12 +11,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.datacache import CachedCountPaginator
+from accounts.datacache import LargeTablePaginator
 from accounts.errors import DomainError, InvalidInput, NotAllowed, StateConflict
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    django_paginator_class = CachedCountPaginator
+    django_paginator_class = LargeTablePaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -81,7 +81,7 @@ class ScopedQuerysetMixin(RoleRequiredMixin):
 
 class ScopedListView(CachedPageMixin, ScopedQuerysetMixin, ListView):
     paginate_by = 25
-    paginator_class = datacache.CachedCountPaginator
+    paginator_class = datacache.LargeTablePaginator
     ordering_fields: dict[str, str] = {}
     default_ordering: str | None = None
 

@@ -51,8 +51,8 @@ class RunStartForm(ServiceForm):
         label=_("标准草案"),
         queryset=GradingStandard.objects.none(),
         required=False,
-        empty_label=_("（正式评价：自动使用该年度有效的已采用标准）"),
-        help_text=_("仅用于模拟运行。"),
+        empty_label=_("（不选：正式评价）"),  # short: a select is as wide as its grid column
+        help_text=_("仅用于模拟运行。正式评价不选，自动使用该年度有效的已采用标准。"),
     )
     note = forms.CharField(
         label=_("说明"),

@@ -301,8 +301,10 @@ class RunStartView(RoleRequiredMixin, ServiceFormView):
         return initial
 
     def get_success_message(self, result: GradingRun) -> str:
+        # Neutral on purpose: the run page below shows its live state (and says it refreshes only while it
+        # is running); a small run is often finished before that page opens.
         kind = _("模拟运行") if result.is_simulation else _("评价")
-        return str(_("已开始{year}年度{kind}，计算完成后本页自动刷新。")).format(year=result.year, kind=kind)
+        return str(_("已提交{year}年度{kind}。")).format(year=result.year, kind=kind)
 
     def get_success_url_for(self, result: GradingRun) -> str:
         return reverse("factories:run_detail", args=[result.pk])

@@ -329,6 +329,10 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
 
     def render_page(self, form: SubmissionForm | None) -> HttpResponse:
         submission = self.submission
+        if form is not None and form.is_bound:  # a refused save: preview what was typed, not what is stored
+            preview = typed_preview(self.catalogue, form.data)
+        else:
+            preview = {"indicators": _labelled(selectors.submission_indicators(submission)) if submission else None}
         context = self.get_context_data(
             enterprise=self.enterprise,
             year=self.year,
@@ -348,7 +352,7 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
                 localized(self.catalogue.raw_field(n).label_zh, self.catalogue.raw_field(n).label_en)
                 for n in (form.flagged if form else (submission.yoy_flags if submission else ()))
             ],
-            indicators=_labelled(selectors.submission_indicators(submission)) if submission else None,
+            **preview,
             can_request_correction=(
                 submission is not None
                 and submission.status == SubmissionStatus.CITY_VERIFIED
@@ -367,20 +371,20 @@ class IndicatorPreviewView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         version = request.POST.get("catalogue_version", "")
         catalogue = get_catalogue(version if version in CATALOGUES else DEFAULT_CATALOGUE_VERSION)
-        names = [f.name for f in catalogue.raw_fields]
-        parsed, errors = parse_raw_values(catalogue, {n: request.POST.get(n, "") for n in names})
-        values = {name: parsed.get(name) for name in names}
-        problems = [text for texts in errors.values() for text in texts]
-        problems += [text for texts in validate_raw(values, catalogue).values() for text in texts]
         return render(
-            request,
-            "reporting/_indicator_table.html",
-            {
-                "indicators": _indicator_rows(catalogue, derive_indicators(values, catalogue)),
-                "problems": problems,
-                "preview": True,
-            },
+            request, "reporting/_indicator_table.html", {**typed_preview(catalogue, request.POST), "preview": True}
         )
+
+
+def typed_preview(catalogue: Any, data: Any) -> dict[str, Any]:
+    """The indicators and problems of values as typed (not yet saved): the live preview, and the preview
+    shown again with a form that was refused."""
+    names = [f.name for f in catalogue.raw_fields]
+    parsed, errors = parse_raw_values(catalogue, {n: data.get(n, "") for n in names})
+    values = {name: parsed.get(name) for name in names}
+    problems = [text for texts in errors.values() for text in texts]
+    problems += [text for texts in validate_raw(values, catalogue).values() for text in texts]
+    return {"indicators": _indicator_rows(catalogue, derive_indicators(values, catalogue)), "problems": problems}
 
 
 class SubmissionDetailView(ScopedDetailView):

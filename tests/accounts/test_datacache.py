@@ -211,11 +211,15 @@ def test_an_unreachable_cache_costs_speed_not_answers(client, city_user, enterpr
         raise ConnectionError("cache server down")
 
     client.force_login(city_user)
+    assert enterprise.name in page(client)  # stored while the cache is up
     for name in ("get", "get_many", "set", "add", "incr"):
         monkeypatch.setattr(datacache.cache, name, down)
     assert enterprise.name in page(client)
     Enterprise.objects.filter(pk=enterprise.pk).update(name="重庆缓存故障时改名有限公司")  # the write stands
     assert "重庆缓存故障时改名有限公司" in page(client)
+    monkeypatch.undo()  # the cache is back, with the entry stored before the write it missed
+    assert "重庆缓存故障时改名有限公司" in page(client)
+    assert not datacache._missed.is_set()
 
 
 @pytest.mark.postgres
@@ -244,3 +248,23 @@ def test_a_reader_between_another_connections_write_and_its_commit_is_corrected_
     read.set()
     thread.join(30)
     assert "重庆提交后才可见有限公司" in page(client)
+
+
+@pytest.mark.parametrize("ordering", [("name", "pk"), ("-district_id", "pk"), ("-green_factory__recognized_year", "pk")])
+def test_pages_read_keys_first_yet_hold_what_django_would_show(db, ordering):
+    from django.core.paginator import Paginator
+
+    from factories.views import with_sequence
+    from tests.model_factories import EnterpriseFactory, GreenFactoryFactory
+
+    for n in range(22):
+        unit = ("500103", "500116", "500101")[n % 3]
+        e = EnterpriseFactory(name=f"重庆分页测试{(n * 7) % 22:02d}有限公司", district_id=unit)
+        if n % 2:
+            GreenFactoryFactory(enterprise=e, recognized_year=2019 + n % 5)
+    queryset = with_sequence(Enterprise.objects.select_related("district")).order_by(*ordering)
+    ours, django = datacache.LargeTablePaginator(queryset, 5, orphans=2), Paginator(queryset, 5, orphans=2)
+    assert ours.num_pages == django.num_pages == 4
+    for number in range(1, 5):
+        assert [e.pk for e in ours.page(number)] == [e.pk for e in django.page(number)]
+    assert ours.page(2)[0].district.name  # the rows come with their joins

@@ -225,7 +225,7 @@ def test_the_city_grades_and_publishes_a_year_and_an_enterprise_reads_only_its_o
     page.get_by_role("button", name="开始评价").click()
     expect(page).to_have_url(re.compile(r"/factories/grading/runs/\d+/$"))
     run = GradingRun.objects.get(year=2025)
-    expect(flash(page)).to_contain_text("已开始2025年度评价")
+    expect(flash(page)).to_contain_text("已提交2025年度评价")
     expect(heading(page)).to_contain_text("计算完成（草稿）")
     counted = page.locator(".kpi").filter(has_text="参评绿色工厂")
     expect(counted.locator(".kpi-value")).to_have_text("8")

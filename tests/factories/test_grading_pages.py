@@ -124,6 +124,7 @@ def test_a_city_user_starts_a_run_from_the_page_and_sees_its_results(
     assert response.status_code == 302 and response.url == run_url(run)
     html = page(client, city_user, run_url(run))
     assert "计算完成（草稿）" in html
+    assert "已提交2025年度评价" in html and "自动刷新" not in html  # the finished run promises no refresh
     assert graded_world[0].name in html and graded_world[7].name in html
     assert "首年认定评为A" in html  # graded_world[7] was recognised in 2025 (Art. 7)
     assert "<svg" in html and "各等级工厂数" in html

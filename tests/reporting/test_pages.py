@@ -136,6 +136,16 @@ def test_submitting_after_the_close_date_warns_and_marks_late(
     assert AnnualSubmission.objects.get(enterprise=enterprise).late is True
 
 
+def test_a_refused_save_shows_the_preview_of_what_was_typed(client, enterprise_user, enterprise, open_year):
+    client.force_login(enterprise_user)
+    typed = {"site_area": "20000", "floor_area": "24000", "wastewater": "-5", "action": "save"}
+    response = client.post(edit_url(enterprise), typed)
+    assert response.status_code == 200 and response.context["form"].errors
+    preview = response.content.decode().split('id="live-indicators"', 1)[1].split("</section>", 1)[0]
+    assert "LI-01" in preview and "1.200000" in preview  # computed from the refused values, at once
+    assert not AnnualSubmission.objects.exists()
+
+
 def test_live_preview_returns_an_indicator_table_and_writes_nothing(client, enterprise_user, open_year):
     client.force_login(enterprise_user)
     response = client.post(
