@@ -1,0 +1,104 @@
+"""HTML pages of the district cultivation pool (DOMAIN §7; Art. 4, 5, 10, 11, 12).
+
+Thin like the API they mirror: every object is looked up through `visible_to(user)` (another district's
+row answers 404), every write is one call to a `cultivation.services` function, and a service refusal
+comes back as a message or as field errors next to the kept input, never as a server error.
+
+The pages live in one module per subject; this package re-exports them for `cultivation.urls`.
+"""
+
+from cultivation.views.applications import (
+    ApplicationCreateView,
+    ApplicationDecideView,
+    ApplicationDetailView,
+    ApplicationListView,
+)
+from cultivation.views.certifications import (
+    CertificateView,
+    CertificationApplyView,
+    CertificationDecideView,
+    CertificationDetailView,
+    CertificationListView,
+    RecommendedListView,
+)
+from cultivation.views.common import (
+    LEVEL_CSS,
+    REASON_TEXTS,
+    STAFF_ROLES,
+    PostActionView,
+    ScopedListMixin,
+    StaffOnlyMixin,
+    actor,
+    decorate_decision,
+    level_label,
+    posted_year,
+    reason_texts,
+    selected_district,
+    years_choice,
+)
+from cultivation.views.home import TOP_GAPS, HomeView, cockpit, enterprise_status
+from cultivation.views.levels import (
+    LevelJobDetailView,
+    LevelJobProgressView,
+    LevelJobStartView,
+    LevelListView,
+    job_message,
+)
+from cultivation.views.members import MemberActionView, MemberDetailView, MemberListView
+from cultivation.views.reports import (
+    REPORT_ROWS,
+    ReportActionView,
+    ReportDetailView,
+    ReportGenerateView,
+    ReportListView,
+)
+from cultivation.views.reviews import ReviewDetailView, ReviewListView
+from cultivation.views.standards import StandardDetailView, StandardRedirectView, visible_district
+
+__all__ = [
+    "LEVEL_CSS",
+    "REASON_TEXTS",
+    "REPORT_ROWS",
+    "STAFF_ROLES",
+    "TOP_GAPS",
+    "ApplicationCreateView",
+    "ApplicationDecideView",
+    "ApplicationDetailView",
+    "ApplicationListView",
+    "CertificateView",
+    "CertificationApplyView",
+    "CertificationDecideView",
+    "CertificationDetailView",
+    "CertificationListView",
+    "HomeView",
+    "LevelJobDetailView",
+    "LevelJobProgressView",
+    "LevelJobStartView",
+    "LevelListView",
+    "MemberActionView",
+    "MemberDetailView",
+    "MemberListView",
+    "PostActionView",
+    "RecommendedListView",
+    "ReportActionView",
+    "ReportDetailView",
+    "ReportGenerateView",
+    "ReportListView",
+    "ReviewDetailView",
+    "ReviewListView",
+    "ScopedListMixin",
+    "StaffOnlyMixin",
+    "StandardDetailView",
+    "StandardRedirectView",
+    "actor",
+    "cockpit",
+    "decorate_decision",
+    "enterprise_status",
+    "job_message",
+    "level_label",
+    "posted_year",
+    "reason_texts",
+    "selected_district",
+    "visible_district",
+    "years_choice",
+]

@@ -1,0 +1,123 @@
+"""Applications to join the pool (Art. 10): list, form, detail and the district's decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.permissions import can
+from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from cultivation import services
+from cultivation.filters import ApplicationFilter
+from cultivation.forms import ApplicationForm
+from cultivation.models import ApplicationStatus, PoolApplication
+from cultivation.views.common import PostActionView, ScopedListMixin, actor
+from reporting.forms import add_service_errors
+
+
+class ApplicationListView(ScopedListMixin, ScopedListView):
+    model = PoolApplication
+    template_name = "cultivation/application_list.html"
+    filterset_class = ApplicationFilter
+    ordering_fields = {"created_at": "created_at", "enterprise": "enterprise__name", "status": "status"}
+    default_ordering = ["-created_at", "-pk"]  # type: ignore[assignment]
+    columns = [
+        ("enterprise", _("企业")),
+        (None, _("管理单位")),
+        ("created_at", _("申请时间")),
+        ("status", _("状态")),
+        (None, _("入库条件")),
+    ]
+
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return self.filtered(queryset.select_related("enterprise", "enterprise__district", "applied_by"))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(self.list_context(), statuses=ApplicationStatus.choices)
+        for application in context["object_list"]:
+            application.passed = sum(1 for item in application.checklist if item.get("passed"))
+        context["can_apply"] = can(actor(self.request), "pool.apply")
+        return context
+
+
+class ApplicationCreateView(RoleRequiredMixin, TemplateView):
+    """An enterprise applies for itself; a district clerk applies for one of its enterprises."""
+
+    permission = "pool.apply"
+    template_name = "cultivation/application_form.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ApplicationForm(user=actor(self.request)))
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = ApplicationForm(request.POST, user=actor(request))
+        if form.is_valid():
+            enterprise = form.enterprise()
+            if enterprise is None:
+                raise Http404
+            try:
+                application = services.pool_application_submit(
+                    actor=actor(request),
+                    enterprise=enterprise,
+                    intention=form.cleaned_data["intention"],
+                    plan=form.cleaned_data["plan"],
+                    lawful_declaration=form.cleaned_data["lawful_declaration"],
+                )
+            except NotAllowed as error:
+                raise PermissionDenied(str(error.message)) from error
+            except (InvalidInput, StateConflict) as error:
+                if "enterprise" in error.field_errors and "credit_code" in form.fields:
+                    error.field_errors["credit_code"] = error.field_errors.pop("enterprise")
+                add_service_errors(form, error)
+            else:
+                messages.success(request, str(_("入库申请已提交，等待区县经信部门审核。")))
+                return redirect("cultivation:application_detail", application.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class ApplicationDetailView(ScopedDetailView):
+    model = PoolApplication
+    template_name = "cultivation/application_detail.html"
+
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("enterprise", "enterprise__district", "applied_by", "decided_by")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        application = self.object
+        context["can_decide"] = (
+            can(actor(self.request), "pool.manage") and application.status == ApplicationStatus.PENDING
+        )
+        context["all_passed"] = all(item.get("passed") for item in application.checklist)
+        context["membership"] = getattr(application, "membership", None)
+        return context
+
+
+class ApplicationDecideView(PostActionView):
+    permission = "pool.manage"
+    model = PoolApplication
+
+    def run(self, application: PoolApplication, action: str) -> Any:
+        text = self.request.POST.get("reason", "")
+        if action == "accept":
+            services.pool_application_accept(actor=actor(self.request), application=application, note=text)
+            return _("已同意入库，企业已进入本区县培育库。")
+        if action == "reject":
+            services.pool_application_reject(actor=actor(self.request), application=application, reason=text)
+            return _("已驳回入库申请，企业将看到驳回原因。")
+        raise Http404
+
+    def redirect_to(self, application: PoolApplication) -> str:
+        return reverse("cultivation:application_detail", args=[application.pk])

@@ -1,0 +1,210 @@
+"""B-level certification (Art. 11(1)): application, decision, certificate and the
+certified B factories to recommend for city-level application.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.models import Role
+from accounts.permissions import can
+from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from cultivation import selectors, services
+from cultivation.filters import CertificationFilter
+from cultivation.models import (
+    HOLDING_STATUSES,
+    BCertification,
+    CertificationStatus,
+    LevelDecision,
+    MembershipStatus,
+    PoolMembership,
+)
+from cultivation.views.common import (
+    PostActionView,
+    ScopedListMixin,
+    StaffOnlyMixin,
+    _flash,
+    _in_district,
+    actor,
+    decorate_decision,
+    selected_district,
+)
+from factories.models import District
+
+
+class CertificationListView(ScopedListMixin, ScopedListView):
+    model = BCertification
+    template_name = "cultivation/certification_list.html"
+    filterset_class = CertificationFilter
+    ordering_fields = {"applied_at": "applied_at", "certified_at": "certified_at", "status": "status"}
+    default_ordering = ["-applied_at", "-pk"]  # type: ignore[assignment]
+    columns = [
+        (None, _("企业")),
+        (None, _("依据等级年度")),
+        ("applied_at", _("申请时间")),
+        ("status", _("状态")),
+        ("certified_at", _("认定时间")),
+        (None, _("证书编号")),
+    ]
+
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return self.filtered(
+            queryset.select_related("membership__enterprise", "membership__enterprise__district", "district")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(self.list_context(), statuses=CertificationStatus.choices)
+        return context
+
+
+class CertificationApplyView(RoleRequiredMixin, TemplateView):
+    """Apply for B on the member's latest level; refused with the named gaps when it is not B-eligible."""
+
+    permission = "pool.apply"
+    template_name = "cultivation/certification_apply.html"
+
+    def member(self) -> PoolMembership:
+        members = PoolMembership.objects.visible_to(actor(self.request)).filter(
+            status=MembershipStatus.ACTIVE
+        )
+        pk = self.request.GET.get("member") or self.request.POST.get("member")
+        if actor(self.request).role == Role.ENTERPRISE and not pk:
+            member = members.select_related("enterprise").first()
+        else:
+            member = members.select_related("enterprise").filter(pk=pk).first() if pk else None
+        if member is None:
+            raise Http404
+        return member
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        member = self.member()
+        decision = (
+            member.level_decisions.select_related("standard", "standard__district").order_by("-year").first()
+        )
+        context.update(member=member, decision=decorate_decision(decision) if decision else None)
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        member = self.member()
+        try:
+            certification = services.b_certification_apply(
+                actor=actor(request), enterprise=member.enterprise, year=int(request.POST.get("year") or 0)
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(str(error.message)) from error
+        except (InvalidInput, StateConflict) as error:
+            _flash(request, error)
+            return self.render_to_response(self.get_context_data(refused=True), status=400)
+        messages.success(request, str(_("B级认定申请已提交，等待区县经信部门认定。")))
+        return redirect("cultivation:certification_detail", certification.pk)
+
+
+class CertificationDetailView(ScopedDetailView):
+    """The district's review page: the gap-to-B checklist, then certify / reject or, after a level fell,
+    confirm the loss / keep the title."""
+
+    model = BCertification
+    template_name = "cultivation/certification_detail.html"
+
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related(
+            "membership__enterprise",
+            "membership__enterprise__district",
+            "district",
+            "applied_by",
+            "reviewed_by",
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        certification = self.object
+        decision = (
+            LevelDecision.objects.filter(membership=certification.membership)
+            .select_related("standard", "standard__district")
+            .order_by("-year")
+            .first()
+        )
+        manage = can(actor(self.request), "pool.manage")
+        context.update(
+            decision=decorate_decision(decision) if decision else None,
+            checklist=certification.checklist,
+            can_certify=manage and certification.status == CertificationStatus.APPLIED,
+            can_settle=manage and certification.status == CertificationStatus.UNDER_REVIEW,
+            has_certificate=certification.status in HOLDING_STATUSES and bool(certification.certificate_no),
+        )
+        return context
+
+
+class CertificationDecideView(PostActionView):
+    permission = "pool.manage"
+    model = BCertification
+    DONE = {
+        "certify": _("已认定为区县级绿色工厂，证书编号已生成。"),
+        "reject": _("已决定不予认定，企业将看到原因。"),
+        "confirm_loss": _("已确认取消B级认定。"),
+        "keep": _("已保留B级认定。"),
+    }
+
+    def run(self, certification: BCertification, action: str) -> Any:
+        user, text = actor(self.request), self.request.POST.get("reason", "")
+        if action == "certify":
+            services.b_certification_certify(actor=user, certification=certification, note=text)
+        elif action == "reject":
+            services.b_certification_reject(actor=user, certification=certification, reason=text)
+        elif action == "confirm_loss":
+            services.b_certification_confirm_loss(actor=user, certification=certification, reason=text)
+        elif action == "keep":
+            services.b_certification_keep(actor=user, certification=certification, reason=text)
+        else:
+            raise Http404
+        return self.DONE[action]
+
+    def redirect_to(self, certification: BCertification) -> str:
+        return reverse("cultivation:certification_detail", args=[certification.pk])
+
+
+class CertificateView(ScopedDetailView):
+    """The printable certificate of a certified B factory (区县级绿色工厂)."""
+
+    model = BCertification
+    template_name = "cultivation/certificate.html"
+
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(status__in=HOLDING_STATUSES).select_related(
+            "membership__enterprise", "membership__enterprise__district", "district"
+        )
+
+
+class RecommendedListView(StaffOnlyMixin, LoginRequiredMixin, TemplateView):
+    """Certified B factories of active members, for recommendation to city-level application (Art. 11(1))."""
+
+    template_name = "cultivation/recommended.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        district = selected_district(self.request)
+        rows = _in_district(
+            selectors.recommended_b_factories(actor(self.request)),
+            "membership__enterprise__district",
+            district,
+            actor(self.request),
+        )
+        context.update(
+            rows=rows,
+            district=district,
+            districts=District.objects.order_by("code") if actor(self.request).sees_whole_city else None,
+        )
+        return context

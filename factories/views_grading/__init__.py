@@ -1,0 +1,105 @@
+"""HTML pages of green-factory grading (DOMAIN §6): runs, standards, published grades, explanation
+cards, the recommendation list, incidents and revocation proposals. The HTML mirrors api_grading.
+
+Views are thin: runs come from `selectors.runs_for(user)`, grades from `selectors.published_grades(user)`
+(out-of-scope rows answer 404), and every write is one call to factories.services.grading.
+
+The pages are split by subject: shared labels and helpers (`common.py`), runs and revocation decisions
+(`runs.py`), standards (`standards.py`), published grades, explanation cards and recommendations
+(`results.py`) and incidents (`incidents.py`). Every public name is re-exported here for factories.urls.
+"""
+
+from factories.views_grading.common import (
+    DECIDED_BY_LABELS,
+    EFFECT_LABELS,
+    FALSIFICATION_REVOKE,
+    GRADE_NAMES,
+    GRADES,
+    INDICATOR_STATUS,
+    NO_IMPROVEMENT_CAUSES,
+    OVERRIDE_CODES,
+    PHASE_MESSAGES,
+    PROPOSAL_BADGES,
+    PROPOSAL_REASONS,
+    PUBLISHED_STATES,
+    REASON_TEXTS,
+    RECOMMENDATION_ROLES,
+    RUN_BADGES,
+    RUN_ROLES,
+    ReasonWriter,
+    decided_label,
+    f2,
+    run_badge,
+    show_errors,
+)
+from factories.views_grading.incidents import IncidentCreateView, IncidentListView
+from factories.views_grading.results import (
+    ExplanationView,
+    GradeListView,
+    MyGradesView,
+    RecommendationListView,
+    published_years,
+)
+from factories.views_grading.runs import (
+    ProposalDecisionView,
+    RunActionView,
+    RunDetailView,
+    RunListView,
+    RunProgressView,
+    RunStartView,
+)
+from factories.views_grading.standards import (
+    StandardAdoptView,
+    StandardDetailView,
+    StandardFormView,
+    StandardListView,
+    describe_standard,
+    effect_label,
+    standard_in_force_or_none,
+    used_by_published_run,
+)
+
+__all__ = [
+    "DECIDED_BY_LABELS",
+    "EFFECT_LABELS",
+    "FALSIFICATION_REVOKE",
+    "GRADES",
+    "GRADE_NAMES",
+    "INDICATOR_STATUS",
+    "NO_IMPROVEMENT_CAUSES",
+    "OVERRIDE_CODES",
+    "PHASE_MESSAGES",
+    "PROPOSAL_BADGES",
+    "PROPOSAL_REASONS",
+    "PUBLISHED_STATES",
+    "REASON_TEXTS",
+    "RECOMMENDATION_ROLES",
+    "RUN_BADGES",
+    "RUN_ROLES",
+    "ExplanationView",
+    "GradeListView",
+    "IncidentCreateView",
+    "IncidentListView",
+    "MyGradesView",
+    "ProposalDecisionView",
+    "ReasonWriter",
+    "RecommendationListView",
+    "RunActionView",
+    "RunDetailView",
+    "RunListView",
+    "RunProgressView",
+    "RunStartView",
+    "StandardAdoptView",
+    "StandardDetailView",
+    "StandardFormView",
+    "StandardListView",
+    "decided_label",
+    "describe_standard",
+    "effect_label",
+    "f2",
+    "published_years",
+    "run_badge",
+    "show_errors",
+    "standard_in_force_or_none",
+    "used_by_published_run",
+]

@@ -1,0 +1,301 @@
+"""Published grades: the grade list (and an enterprise's own grades), the explanation card of one
+factory-year, and the list of factories recommended for the national level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import ListView, TemplateView
+
+from accounts.models import Role
+from accounts.views_base import RoleRequiredMixin
+from factories import grading, selectors
+from factories.api_grading import GradeFilter
+from factories.indicators import Direction
+from factories.models import District, GradingResult, GreenFactoryStatus, Industry, Tier
+from factories.views import RolesMixin, signed_in
+from factories.views_grading.common import (
+    GRADES,
+    INDICATOR_STATUS,
+    OVERRIDE_CODES,
+    RECOMMENDATION_ROLES,
+    ReasonWriter,
+    decided_label,
+    f2,
+)
+from factories.views_grading.standards import describe_standard
+from reporting.charts import GRADE_COLORS, bar_chart, line_chart, radar_chart
+from reporting.forms import localized
+
+
+def published_years(user: Any) -> list[int]:
+    return list(selectors.published_grades(user).order_by("-year").values_list("year", flat=True).distinct())
+
+
+class GradeListView(RoleRequiredMixin, ListView):
+    """Published grades (公示 or final) in the user's scope; an enterprise user sees its own over years."""
+
+    template_name = "factories/grading/grade_list.html"
+    paginate_by = 25
+    filter_params = ("year", "district", "industry", "grade", "tier", "q")
+
+    def is_enterprise(self) -> bool:
+        return signed_in(self.request).role == Role.ENTERPRISE
+
+    def get_template_names(self) -> list[str]:
+        return ["factories/grading/my_grades.html"] if self.is_enterprise() else [self.template_name]
+
+    def get_paginate_by(self, queryset: Any) -> int | None:
+        return None if self.is_enterprise() else self.paginate_by
+
+    def get_queryset(self) -> QuerySet[GradingResult]:
+        grades = selectors.published_grades(self.request.user).select_related("run")
+        if self.is_enterprise():
+            return grades.order_by("-year")
+        self.filterset = GradeFilter(self.request.GET, queryset=grades)
+        queryset = self.filterset.qs
+        term = self.request.GET.get("q", "").strip()
+        if term:
+            queryset = queryset.filter(
+                Q(enterprise__name__icontains=term) | Q(enterprise__credit_code__icontains=term.upper())
+            )
+        self.filtered = queryset
+        return queryset.order_by("-year", F("composite_score").desc(nulls_last=True), "enterprise__name")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = signed_in(self.request)
+        context["is_enterprise"] = self.is_enterprise()
+        if self.is_enterprise():
+            return {**context, **self.my_context(list(context["object_list"]))}
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        values = {name: self.request.GET.get(name, "") for name in self.filter_params}
+        rows = selectors.grade_distribution(self.filtered, "year")
+        context.update(
+            querystring=query.urlencode(),
+            values=values,
+            filtered=any(values.values()),
+            years=published_years(user),
+            grades=GRADES,
+            tiers=Tier.choices,
+            sees_whole_city=user.sees_whole_city,
+            districts=District.objects.in_force_on(timezone.localdate()).order_by("code"),
+            industries=Industry.objects.all(),
+            distribution=rows,
+            chart=bar_chart(
+                [str(_("{year}年度")).format(year=r["key"]) for r in rows],
+                [(g, [r[g] for r in rows]) for g in GRADES],
+                title=str(_("等级分布（当前筛选条件）")),
+                stacked=True,
+                colors=[GRADE_COLORS[g] for g in GRADES],
+            )
+            if rows
+            else None,
+        )
+        return context
+
+    def my_context(self, grades: list[Any]) -> dict[str, Any]:
+        writer = ReasonWriter()
+        for result in grades:
+            result.rule_text = writer.rule(result.decided_by, result.reasons)
+        chronological = sorted(grades, key=lambda r: r.year)
+        chart = (
+            line_chart(
+                [str(_("{year}年度")).format(year=r.year) for r in chronological],
+                [
+                    (str(_("综合得分 C")), [r.composite_score for r in chronological]),
+                    (str(_("水平得分 L")), [r.level_score for r in chronological]),
+                    (str(_("提升得分 S")), [r.improvement_score for r in chronological]),
+                ],
+                title=str(_("本企业历年得分")),
+                y_max=100,
+            )
+            if len(chronological) > 1
+            else None
+        )
+        return {"latest": grades[0] if grades else None, "chart": chart}
+
+
+class MyGradesView(GradeListView):
+    """The link of the 'grade published' notification: an enterprise's own grades (others: the list)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and signed_in(request).role != Role.ENTERPRISE:
+            return redirect("factories:grade_list")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ExplanationView(RoleRequiredMixin, TemplateView):
+    """The explanation card of one published factory-year (§6 end); only grades in the user's scope."""
+
+    template_name = "factories/grading/explanation.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = signed_in(self.request)
+        result = get_object_or_404(
+            selectors.published_grades(user).select_related("run__standard"),
+            pk=kwargs["result_pk"],
+        )
+        card = selectors.explanation(result)
+        standard = card["standard"]
+        writer = ReasonWriter(standard.parameters.get("catalogue_version"))
+        catalogue = writer.catalogue
+        names = {i.code: localized(i.name_zh, i.name_en) for i in catalogue.indicators}
+        indicators = []
+        for row in card["indicators"]:
+            rate = row["rate"]
+            indicators.append(
+                {
+                    **row,
+                    "name": names.get(row["code"], row["name"]),
+                    "value": _plain(row["value"]),
+                    "previous": _plain(row["previous"]),
+                    "value_exact": row["value"],
+                    "previous_exact": row["previous"],
+                    "status_label": INDICATOR_STATUS.get(row["status"], row["status"]),
+                    "up": row["direction"] == Direction.UP,
+                    "percentile": None if row["percentile"] is None else f"{row['percentile']:.1f}",
+                    "rate": None if rate is None else f"{rate * 100:+.1f}%",
+                    "rate_sign": 0 if rate is None else (1 if rate > 0 else -1 if rate < 0 else 0),
+                }
+            )
+        total_weight = sum(d["weight"] or 0 for d in card["dimensions"] if d["score"] is not None) or 1
+        dimensions = [
+            {
+                **d,
+                "name": writer.dimension(d["code"]),
+                "score": f2(d["score"]),
+                "raw": d["score"],
+                "share": None if d["score"] is None else 100 * (d["weight"] or 0) / total_weight,
+                "improvement": None if d["improvement"] is None else f"{d['improvement'] * 100:+.1f}%",
+            }
+            for d in card["dimensions"]
+        ]
+        scored = [d for d in dimensions if d["raw"] is not None]
+        radar = (
+            radar_chart(
+                [d["name"] for d in scored],
+                [
+                    (str(result.enterprise.name), [d["raw"] for d in scored]),
+                    (str(_("对标组中位水平（50）")), [50.0] * len(scored)),
+                ],
+                title=str(_("各维度得分 D（百分位，满分 100）")),
+            )
+            if scored
+            else None
+        )
+        reasons = [
+            {"code": r.get("code"), "text": writer.text(r), "override": r.get("code") in OVERRIDE_CODES}
+            for r in result.reasons
+        ]
+        if result.peer_group == grading.PEER_GROUP_ALL:
+            peer_label = str(_("全部绿色工厂（不分行业）"))
+        elif result.peer_group:
+            peer_label = str(_("同行业：{industry}")).format(industry=writer.industry(result.peer_group))
+        else:
+            peer_label = ""
+        context.update(
+            result=result,
+            card=card,
+            standard=standard,
+            indicators=indicators,
+            dimensions=dimensions,
+            radar=radar,
+            reasons=reasons,
+            overrides=[r for r in reasons if r["override"] and r["code"] != result.decided_by],
+            rule_text=writer.rule(result.decided_by, result.reasons),
+            rule_label=decided_label(result.decided_by),
+            peer_label=peer_label,
+            next_band=self.next_band(card["next_band"], writer),
+            L=f2(result.level_score),
+            S=f2(result.improvement_score),
+            C=f2(result.composite_score),
+            q_pct=None if result.q is None else f"{result.q * 100:.1f}%",
+            bands=describe_standard(standard)["bands"],
+            back_url=reverse(
+                "factories:my_grades" if user.role == Role.ENTERPRISE else "factories:grade_list"
+            ),
+            sees_runs=user.sees_whole_city,
+        )
+        return context
+
+    @staticmethod
+    def next_band(data: Mapping[str, Any] | None, writer: ReasonWriter) -> dict[str, Any] | None:
+        if not data:
+            return None
+        if data.get("blocked_by") == "TOP_BAND":
+            return {"kind": "top"}
+        if data.get("blocked_by") == "DIMENSION_MIN":
+            return {
+                "kind": "blocked",
+                "grade": data["grade"],
+                "dimensions": "、".join(writer.dimension(d) for d in data.get("blocking_dimensions", [])),
+            }
+        return {
+            "kind": "gap",
+            "grade": data["grade"],
+            "c_needed": f2(data.get("c_needed")),
+            "c_gap": f2(data.get("c_gap")),
+        }
+
+
+def _plain(value: Any) -> str | None:
+    """A stored Decimal for reading: 4 decimals (6 below 0.01), no trailing zeros or exponent."""
+    if value is None:
+        return None
+    if not isinstance(value, Decimal):
+        return str(value)
+    places = Decimal("0.0001") if abs(value) >= Decimal("0.01") else Decimal("0.000001")
+    return format(value.quantize(places).normalize(), "f")
+
+
+class RecommendationListView(RolesMixin, RoleRequiredMixin, ListView):
+    """City-level factories graded AA or above in the published run: the national-level list (Art. 8)."""
+
+    roles = RECOMMENDATION_ROLES
+    template_name = "factories/grading/recommendation_list.html"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[GradingResult]:
+        self.years = published_years(self.request.user)
+        try:
+            self.year = int(self.request.GET.get("year") or (self.years[0] if self.years else 0))
+        except ValueError:
+            self.year = self.years[0] if self.years else 0
+        queryset = selectors.recommendations(self.request.user, self.year).select_related(
+            "run", "enterprise__green_factory"
+        )
+        params = {k: v for k, v in self.request.GET.items() if k in ("district", "industry")}
+        return GradeFilter(params, queryset=queryset).qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        for result in context["object_list"]:
+            factory = result.enterprise.green_factory_or_none
+            result.revoked = factory is not None and factory.status == GreenFactoryStatus.REVOKED
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        values = {name: self.request.GET.get(name, "") for name in ("district", "industry")}
+        user = signed_in(self.request)
+        context.update(
+            querystring=query.urlencode(),
+            years=self.years,
+            year=self.year,
+            values=values,
+            filtered=any(values.values()),
+            sees_whole_city=user.sees_whole_city,
+            districts=District.objects.in_force_on(timezone.localdate()).order_by("code"),
+            industries=Industry.objects.all(),
+        )
+        return context

@@ -1,0 +1,53 @@
+"""HTML pages for annual data: lists, the data-entry form, review queues, corrections, years, notifications.
+
+Views parse input, call one service or selector and render. Every object is looked up through
+`visible_to(user)`, so rows outside the user's scope answer 404; every write is a service call.
+
+The pages live in one module per area; this package re-exports them so `reporting.urls` and other
+importers keep using `reporting.views.<Name>`.
+"""
+
+from reporting.views.common import (
+    ACTION_DONE,
+    INDICATOR_STATUS_LABELS,
+    REVIEWER_ROLES,
+    TRANSITION_LABELS,
+    WINDOW_STATE_LABELS,
+    SortedListMixin,
+    typed_preview,
+)
+from reporting.views.corrections import CorrectionCreateView, CorrectionDecideView, CorrectionListView
+from reporting.views.notifications import NotificationListView, NotificationMarkReadView
+from reporting.views.reviews import CityQueueView, DistrictQueueView, ReviewQueueView
+from reporting.views.submissions import (
+    IndicatorPreviewView,
+    SubmissionActionView,
+    SubmissionDetailView,
+    SubmissionEditView,
+    SubmissionListView,
+)
+from reporting.views.years import YearListView
+
+__all__ = [
+    "ACTION_DONE",
+    "INDICATOR_STATUS_LABELS",
+    "REVIEWER_ROLES",
+    "TRANSITION_LABELS",
+    "WINDOW_STATE_LABELS",
+    "CityQueueView",
+    "CorrectionCreateView",
+    "CorrectionDecideView",
+    "CorrectionListView",
+    "DistrictQueueView",
+    "IndicatorPreviewView",
+    "NotificationListView",
+    "NotificationMarkReadView",
+    "ReviewQueueView",
+    "SortedListMixin",
+    "SubmissionActionView",
+    "SubmissionDetailView",
+    "SubmissionEditView",
+    "SubmissionListView",
+    "YearListView",
+    "typed_preview",
+]

@@ -1,0 +1,168 @@
+"""Labels and helpers shared by the annual-data pages: status and window labels, indicator rows,
+value groups, the typed-values preview, correction changes and the sortable-list mixin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError
+from factories.indicators import Catalogue, IndicatorValue, Status, derive_indicators, validate_raw
+from reporting import services
+from reporting.forms import localized
+from reporting.models import AnnualSubmission, CorrectionRequest, CorrectionStatus, ReportingYear
+from reporting.values import parse_raw_values
+
+INDICATOR_STATUS_LABELS = {
+    Status.OK: _("正常"),
+    Status.NOT_APPLICABLE: _("不适用"),
+    Status.NOT_REPORTED: _("未填报"),
+}
+WINDOW_STATE_LABELS = {"not_open": _("尚未开放"), "open": _("填报中"), "closed": _("已截止")}
+TRANSITION_LABELS = {
+    "submit": _("提交"),
+    "approve": _("区县审核通过"),
+    "verify": _("市级复核通过"),
+    "return": _("退回修改"),
+    "correct": _("更正（新版本）"),
+}
+ACTION_DONE = {
+    "submit": _("已提交，等待区县经信部门审核。"),
+    "approve": _("已审核通过，已转市经济信息委复核。"),
+    "verify": _("已复核通过，数据已锁定。"),
+    "return": _("已退回，企业将收到退回原因。"),
+}
+REVIEWER_ROLES = ("city", "district", "auditor")
+
+
+# --- small helpers --------------------------------------------------------------------------------
+
+
+def _flash(request: HttpRequest, error: DomainError) -> None:
+    """A service's refusal as messages; field messages already name their field, so they stand alone."""
+    texts = [str(text) for texts in error.field_errors.values() for text in texts]
+    for text in texts or [str(error.message)]:
+        messages.error(request, text)
+
+
+def _indicator_rows(catalogue: Catalogue, values: Mapping[str, IndicatorValue]) -> list[dict[str, Any]]:
+    rows = []
+    for indicator in catalogue.indicators:
+        value = values[indicator.code]
+        rows.append(
+            {
+                "code": indicator.code,
+                "name": indicator.name_zh,
+                "name_en": indicator.name_en,
+                "value": None if value.value is None else format(value.value, "f"),
+                "unit": indicator.unit,
+                "status": str(value.status),
+                "formula": indicator.formula_zh,
+                "direction": str(indicator.direction),
+            }
+        )
+    return _labelled(rows)
+
+
+def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Indicator rows (as the selector returns them) with the label and status text of the UI language."""
+    return [
+        {
+            **row,
+            "label": localized(row["name"], row["name_en"]),
+            "status_label": INDICATOR_STATUS_LABELS[Status(row["status"])],
+        }
+        for row in rows
+    ]
+
+
+def _value_groups(
+    catalogue: Catalogue,
+    raw_values: Mapping[str, Any],
+    flagged: Any = (),
+    previous: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Raw values grouped by dimension for read-only display, with last year's value when known."""
+    return [
+        {
+            "name": localized(group.name_zh, group.name_en),
+            "rows": [
+                {
+                    "name": f.name,
+                    "label": localized(f.label_zh, f.label_en),
+                    "unit": f.unit,
+                    "value": raw_values.get(f.name),
+                    "previous": previous.get(f.name) if previous is not None else None,
+                    "flagged": f.name in flagged,
+                }
+                for f in raw_fields
+            ],
+        }
+        for group, raw_fields in catalogue.field_groups()
+    ]
+
+
+def _window(reporting_year: ReportingYear | None) -> dict[str, Any] | None:
+    if reporting_year is None:
+        return None
+    state = reporting_year.window_state(services.today())
+    return {"year": reporting_year, "state": state, "state_label": WINDOW_STATE_LABELS[state]}
+
+
+class SortedListMixin:
+    """Applies `?sort=` (ScopedQuerysetMixin builds the queryset without ListView's ordering) and
+    describes the sortable column headers for the template."""
+
+    request: HttpRequest
+    sort_columns: list[tuple[str, Any]] = []
+
+    def order(self, queryset: QuerySet) -> QuerySet:
+        ordering = self.get_ordering()  # type: ignore[attr-defined]
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def sort_headers(self) -> list[dict[str, Any]]:
+        current = self.request.GET.get("sort", "")
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        headers = []
+        for key, label in self.sort_columns:
+            query["sort"] = f"-{key}" if current == key else key
+            aria = "ascending" if current == key else "descending" if current == f"-{key}" else ""
+            headers.append({"key": key, "label": label, "url": "?" + query.urlencode(), "aria_sort": aria})
+        return headers
+
+
+def typed_preview(catalogue: Any, data: Any) -> dict[str, Any]:
+    """The indicators and problems of values as typed (not yet saved): the live preview, and the preview
+    shown again with a form that was refused."""
+    names = [f.name for f in catalogue.raw_fields]
+    parsed, errors = parse_raw_values(catalogue, {n: data.get(n, "") for n in names})
+    values = {name: parsed.get(name) for name in names}
+    problems = [text for texts in errors.values() for text in texts]
+    problems += [text for texts in validate_raw(values, catalogue).values() for text in texts]
+    return {
+        "indicators": _indicator_rows(catalogue, derive_indicators(values, catalogue)),
+        "problems": problems,
+    }
+
+
+def _correction_changes(
+    catalogue: Catalogue, submission: AnnualSubmission, correction: CorrectionRequest
+) -> list[dict[str, Any]]:
+    """Requested values; the current value is shown next to them while the request is pending."""
+    pending = correction.status == CorrectionStatus.PENDING
+    return [
+        {
+            "label": localized(f.label_zh, f.label_en),
+            "unit": f.unit,
+            "old": submission.raw_values.get(f.name) if pending else None,
+            "new": correction.new_values[f.name],
+        }
+        for f in catalogue.raw_fields
+        if f.name in correction.new_values
+    ]

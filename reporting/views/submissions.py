@@ -1,0 +1,376 @@
+"""Submission pages: the list, the data-entry form, the live indicator preview, the detail page and
+the workflow steps (submit, approve, verify, return) posted from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.permissions import can
+from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from factories.indicators import CATALOGUES, DEFAULT_CATALOGUE_VERSION, Catalogue, get_catalogue
+from factories.models import District, Enterprise
+from reporting import selectors, services
+from reporting.filters import SubmissionFilter
+from reporting.forms import SubmissionForm, add_service_errors, localized
+from reporting.models import (
+    AnnualSubmission,
+    CorrectionRequest,
+    CorrectionStatus,
+    ReportingYear,
+    SubmissionStatus,
+)
+from reporting.views.common import (
+    ACTION_DONE,
+    REVIEWER_ROLES,
+    TRANSITION_LABELS,
+    SortedListMixin,
+    _correction_changes,
+    _flash,
+    _labelled,
+    _value_groups,
+    _window,
+    typed_preview,
+)
+
+
+class SubmissionListView(SortedListMixin, ScopedListView):
+    """Every role's visible submissions; an enterprise also sees what to do for each open year."""
+
+    model = AnnualSubmission
+    template_name = "reporting/submission_list.html"
+    ordering_fields = {
+        "year": "year",
+        "enterprise": "enterprise__name",
+        "district": "enterprise__district__code",
+        "status": "status",
+        "submitted_at": "submitted_at",
+    }
+    default_ordering = ["-year", "-pk"]  # served by the (year, id) index; name sort on request
+    sort_columns = [
+        ("year", _("年度")),
+        ("enterprise", _("企业")),
+        ("district", _("管理单位")),
+        ("status", _("状态")),
+        ("submitted_at", _("提交时间")),
+    ]
+
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = queryset.select_related("enterprise", "enterprise__district", "district")
+        return self.order(SubmissionFilter(self.request.GET, queryset=queryset).qs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            sort_headers=self.sort_headers(),
+            statuses=SubmissionStatus.choices,
+            years=ReportingYear.objects.values_list("year", flat=True),
+            districts=District.objects.all() if user.sees_whole_city else None,
+            filtered=any(self.request.GET.get(k) for k in ("year", "status", "district", "q")),
+            can_edit=can(user, "submission.edit"),
+            year_panels=self.year_panels() if user.role == "enterprise" else None,
+        )
+        return context
+
+    def year_panels(self) -> list[dict[str, Any]]:
+        """Reporting years an enterprise can act on: open or upcoming ones, a closed one with its draft,
+        and the latest year even after its close date (late submissions are accepted, DOMAIN §5)."""
+        user = self.request.user
+        years = list(ReportingYear.objects.all())
+        submissions = {
+            s.year: s
+            for s in AnnualSubmission.objects.visible_to(user).filter(year__in=[y.year for y in years])
+        }
+        latest = max((y.year for y in years), default=None)
+        panels = []
+        for reporting_year in years:
+            submission = submissions.get(reporting_year.year)
+            if reporting_year.window_state(services.today()) == "closed":
+                has_draft = submission is not None and submission.status == SubmissionStatus.DRAFT
+                late_start = submission is None and reporting_year.year == latest
+                if not (has_draft or late_start):
+                    continue
+            panels.append(
+                {
+                    "window": _window(reporting_year),
+                    "submission": submission,
+                    "edit_url": reverse(
+                        "reporting:submission_edit", args=[user.enterprise_id, reporting_year.year]
+                    ),
+                }
+            )
+        return panels
+
+
+class SubmissionEditView(RoleRequiredMixin, TemplateView):
+    """The data-entry form of one enterprise-year; read-only, with the reason, when it cannot be edited."""
+
+    template_name = "reporting/submission_edit.html"
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.year = int(kwargs["year"])
+
+    def load(self) -> None:
+        user = self.request.user
+        self.enterprise = get_object_or_404(
+            Enterprise.objects.visible_to(user).select_related("district"), pk=self.kwargs["enterprise_id"]
+        )
+        self.reporting_year = ReportingYear.objects.filter(year=self.year).first()
+        self.submission = (
+            AnnualSubmission.objects.visible_to(user)
+            .filter(enterprise=self.enterprise, year=self.year)
+            .first()
+        )
+        self.blocker = services.edit_blocker(
+            user, enterprise=self.enterprise, year=self.year, submission=self.submission
+        )
+        if self.submission is not None:
+            version = self.submission.catalogue_version
+        elif self.reporting_year is not None:
+            version = self.reporting_year.catalogue_version
+        else:
+            version = DEFAULT_CATALOGUE_VERSION
+        self.catalogue = get_catalogue(version)
+
+    def make_form(self, data: Any = None) -> SubmissionForm:
+        flagged = self.submission.yoy_flags if self.submission else ()
+        initial = {}
+        if self.submission is not None:
+            initial = {**self.submission.raw_values, "explanation": self.submission.explanation}
+        return SubmissionForm(data, initial=initial, catalogue=self.catalogue, flagged=flagged)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.load()
+        return self.render_page(None if self.blocker else self.make_form())
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.load()
+        if self.blocker:
+            messages.error(request, self.blocker)
+            return redirect(request.path)
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            return self.render_page(form)
+        try:
+            self.submission = services.submission_save_draft(
+                actor=request.user,
+                enterprise=self.enterprise,
+                year=self.year,
+                values=form.raw_values(),
+                explanation=form.cleaned_data["explanation"],
+            )
+        except InvalidInput as error:
+            add_service_errors(form, error)
+            return self.render_page(form)
+        except StateConflict as error:
+            messages.error(request, str(error.message))
+            return redirect(request.path)
+        except NotAllowed as error:
+            raise PermissionDenied(str(error.message)) from error
+        form.flagged = set(self.submission.yoy_flags)
+        if request.POST.get("action") != "submit":
+            messages.success(request, _("草稿已保存。提交前可随时修改。"))
+            return redirect(request.path)
+        try:
+            services.submission_submit(actor=request.user, submission=self.submission)
+        except InvalidInput as error:
+            messages.warning(request, _("草稿已保存，但尚未提交：请先处理下方标出的问题。"))
+            add_service_errors(form, error)
+            return self.render_page(form)
+        except StateConflict as error:
+            messages.error(request, str(error.message))
+            return redirect(request.path)
+        messages.success(request, ACTION_DONE["submit"])
+        return redirect("reporting:submission_detail", pk=self.submission.pk)
+
+    def render_page(self, form: SubmissionForm | None) -> HttpResponse:
+        submission = self.submission
+        if form is not None and form.is_bound:  # a refused save: preview what was typed, not what is stored
+            preview = typed_preview(self.catalogue, form.data)
+        else:
+            preview = {
+                "indicators": _labelled(selectors.submission_indicators(submission)) if submission else None
+            }
+        context = self.get_context_data(
+            enterprise=self.enterprise,
+            year=self.year,
+            submission=submission,
+            window=_window(self.reporting_year),
+            blocker=self.blocker,
+            form=form,
+            catalogue=self.catalogue,
+            value_groups=None
+            if form
+            else _value_groups(
+                self.catalogue,
+                submission.raw_values if submission else {},
+                submission.yoy_flags if submission else (),
+            ),
+            flagged_labels=[
+                localized(self.catalogue.raw_field(n).label_zh, self.catalogue.raw_field(n).label_en)
+                for n in (form.flagged if form else (submission.yoy_flags if submission else ()))
+            ],
+            **preview,
+            can_request_correction=(
+                submission is not None
+                and submission.status == SubmissionStatus.CITY_VERIFIED
+                and can(self.request.user, "correction.request")
+            ),
+        )
+        return self.render_to_response(context)
+
+
+class IndicatorPreviewView(LoginRequiredMixin, View):
+    """Derived indicators of the values being typed, as an HTML fragment; writes nothing."""
+
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        version = request.POST.get("catalogue_version", "")
+        catalogue = get_catalogue(version if version in CATALOGUES else DEFAULT_CATALOGUE_VERSION)
+        return render(
+            request,
+            "reporting/_indicator_table.html",
+            {**typed_preview(catalogue, request.POST), "preview": True},
+        )
+
+
+class SubmissionDetailView(ScopedDetailView):
+    """One enterprise-year: values, indicators, history and the workflow steps open to the user."""
+
+    model = AnnualSubmission
+    template_name = "reporting/submission_detail.html"
+
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("enterprise", "enterprise__district", "district")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        submission: AnnualSubmission = self.object
+        user = self.request.user
+        catalogue = get_catalogue(submission.catalogue_version)
+        status = submission.status
+        is_reviewer = user.role in REVIEWER_ROLES
+        corrections = list(submission.corrections.select_related("requested_by", "decided_by"))
+        has_pending = any(c.status == CorrectionStatus.PENDING for c in corrections)
+        history = selectors.field_history(submission) if is_reviewer else {}
+        previous = (
+            AnnualSubmission.objects.visible_to(user)
+            .filter(enterprise_id=submission.enterprise_id, year=submission.year - 1)
+            .values_list("raw_values", flat=True)
+            .first()
+        )
+        context.update(
+            catalogue=catalogue,
+            window=_window(ReportingYear.objects.filter(year=submission.year).first()),
+            value_groups=_value_groups(catalogue, submission.raw_values, submission.yoy_flags, previous),
+            has_previous=previous is not None,
+            flagged_labels=[
+                localized(catalogue.raw_field(n).label_zh, catalogue.raw_field(n).label_en)
+                for n in submission.yoy_flags
+            ],
+            indicators=_labelled(selectors.submission_indicators(submission)),
+            transitions=[
+                {"t": t, "label": TRANSITION_LABELS.get(t.action, t.action)}
+                for t in submission.transitions.select_related("actor")
+            ],
+            show_history=is_reviewer,
+            history=[
+                {"label": localized(f.label_zh, f.label_en), "unit": f.unit, "changes": history[f.name]}
+                for f in catalogue.raw_fields
+                if f.name in history
+            ],
+            versions=self.versions(catalogue, submission),
+            corrections=self.correction_rows(catalogue, submission, corrections),
+            can_edit=status == SubmissionStatus.DRAFT and can(user, "submission.edit"),
+            can_submit=status == SubmissionStatus.DRAFT and can(user, "submission.submit"),
+            can_approve=status == SubmissionStatus.SUBMITTED and can(user, "submission.approve"),
+            can_verify=status == SubmissionStatus.DISTRICT_APPROVED and can(user, "submission.verify"),
+            can_return=status in (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED)
+            and can(user, "submission.return"),
+            can_correct=status == SubmissionStatus.CITY_VERIFIED
+            and can(user, "correction.request")
+            and not has_pending,
+            has_pending_correction=has_pending,
+        )
+        return context
+
+    @staticmethod
+    def versions(catalogue: Catalogue, submission: AnnualSubmission) -> list[dict[str, Any]]:
+        """Locked versions with what changed from the previous one; shown once data was corrected."""
+        versions = list(submission.versions.select_related("created_by"))
+        if len(versions) < 2:
+            return []
+        rows, previous = [], None
+        for version in versions:
+            changes = []
+            if previous is not None:
+                changes = [
+                    {
+                        "label": localized(f.label_zh, f.label_en),
+                        "unit": f.unit,
+                        "old": previous.raw_values.get(f.name),
+                        "new": version.raw_values.get(f.name),
+                    }
+                    for f in catalogue.raw_fields
+                    if previous.raw_values.get(f.name) != version.raw_values.get(f.name)
+                ]
+            rows.append({"v": version, "changes": changes})
+            previous = version
+        return rows
+
+    @staticmethod
+    def correction_rows(
+        catalogue: Catalogue, submission: AnnualSubmission, corrections: list[CorrectionRequest]
+    ) -> list[dict[str, Any]]:
+        return [{"c": c, "changes": _correction_changes(catalogue, submission, c)} for c in corrections]
+
+
+class SubmissionActionView(RoleRequiredMixin, View):
+    """One workflow step (submit, approve, verify, return) as a POST; refusals come back as messages."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        submission = get_object_or_404(
+            AnnualSubmission.objects.visible_to(request.user).select_related("enterprise"), pk=pk
+        )
+        text = request.POST.get("reason", "")
+        detail = reverse("reporting:submission_detail", args=[submission.pk])
+        try:
+            if action == "submit":
+                services.submission_submit(actor=request.user, submission=submission)
+            elif action == "approve":
+                services.submission_approve(actor=request.user, submission=submission, comment=text.strip())
+            elif action == "verify":
+                services.submission_verify(actor=request.user, submission=submission, comment=text.strip())
+            elif action == "return":
+                services.submission_return(actor=request.user, submission=submission, reason=text)
+            else:
+                raise Http404
+        except NotAllowed as error:
+            raise PermissionDenied(str(error.message)) from error
+        except InvalidInput as error:
+            _flash(request, error)
+            if action == "submit" and can(request.user, "submission.edit"):
+                return redirect("reporting:submission_edit", submission.enterprise_id, submission.year)
+            return HttpResponseRedirect(detail)
+        except StateConflict as error:
+            _flash(request, error)
+            return HttpResponseRedirect(detail)
+        messages.success(request, ACTION_DONE[action])
+        return HttpResponseRedirect(detail)

@@ -1,0 +1,111 @@
+"""Reporting years: their windows and submission counts; the city opens years and moves windows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from accounts.errors import InvalidInput
+from accounts.permissions import can
+from reporting import services
+from reporting.forms import YearOpenForm, YearWindowForm, add_service_errors
+from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
+from reporting.views.common import _window
+
+
+class YearListView(LoginRequiredMixin, TemplateView):
+    """Reporting years and their windows for everyone; the city opens years and moves windows."""
+
+    template_name = "reporting/year_list.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_page()
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can(request.user, "reporting_year.manage"):
+            raise PermissionDenied
+        if request.POST.get("form") == "window":
+            return self.update_window()
+        form = YearOpenForm(request.POST)
+        if form.is_valid():
+            try:
+                services.reporting_year_open(actor=request.user, **form.cleaned_data)
+            except InvalidInput as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("{year}年度已开放填报。").format(year=form.cleaned_data["year"]))
+                return redirect("reporting:year_list")
+        return self.render_page(open_form=form)
+
+    def update_window(self) -> HttpResponse:
+        form = YearWindowForm(self.request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            reporting_year = get_object_or_404(
+                ReportingYear.objects.visible_to(self.request.user), year=data["year"]
+            )
+            try:
+                services.reporting_year_update(
+                    actor=self.request.user,
+                    reporting_year=reporting_year,
+                    opens_on=data["opens_on"],
+                    closes_on=data["closes_on"],
+                    reason=data["reason"],
+                )
+            except InvalidInput as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(self.request, _("{year}年度填报窗口已调整。").format(year=data["year"]))
+                return redirect("reporting:year_list")
+        return self.render_page(window_form=form)
+
+    def render_page(
+        self, open_form: YearOpenForm | None = None, window_form: YearWindowForm | None = None
+    ) -> HttpResponse:
+        user = self.request.user
+        manage = can(user, "reporting_year.manage")
+        counts: dict[int, dict[str, int]] = {}
+        for row in AnnualSubmission.objects.visible_to(user).values("year", "status").annotate(n=Count("pk")):
+            counts.setdefault(row["year"], {})[row["status"]] = row["n"]
+        bound_year = window_form.data.get("year") if window_form is not None else None
+        rows = []
+        for reporting_year in ReportingYear.objects.visible_to(user):
+            by_status = counts.get(reporting_year.year, {})
+            form = None
+            if manage:
+                form = (
+                    window_form
+                    if bound_year == str(reporting_year.year)
+                    else YearWindowForm(
+                        initial={
+                            "year": reporting_year.year,
+                            "opens_on": reporting_year.opens_on,
+                            "closes_on": reporting_year.closes_on,
+                        }
+                    )
+                )
+            rows.append(
+                {
+                    "window": _window(reporting_year),
+                    "total": sum(by_status.values()),
+                    "counts": [
+                        (label, by_status.get(value, 0), value) for value, label in SubmissionStatus.choices
+                    ],
+                    "form": form,
+                }
+            )
+        if manage and open_form is None:
+            last_year = services.today().year - 1
+            opened = {row["window"]["year"].year for row in rows}
+            open_form = YearOpenForm(initial={"year": None if last_year in opened else last_year})
+        return self.render_to_response(
+            self.get_context_data(rows=rows, open_form=open_form, can_manage=manage)
+        )
