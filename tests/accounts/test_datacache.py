@@ -269,3 +269,29 @@ def test_pages_read_keys_first_yet_hold_what_django_would_show(db, ordering):
     for number in range(1, 5):
         assert [e.pk for e in ours.page(number)] == [e.pk for e in django.page(number)]
     assert ours.page(2)[0].district.name  # the rows come with their joins
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_write_by_another_process_invalidates_the_page(client, city_user, enterprise):
+    """What a Celery worker or another gunicorn worker writes reaches this process through Redis."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    client.force_login(city_user)
+    assert enterprise.name in page(client)
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    code = (
+        "import django; django.setup()\n"
+        "from accounts import datacache\n"
+        "datacache._missed.clear()  # only the write's own table is bumped, not everything\n"
+        "from factories.models import Enterprise\n"
+        f"Enterprise.objects.filter(pk={enterprise.pk}).update(name='重庆另一进程改名有限公司')\n"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert "重庆另一进程改名有限公司" in page(client)
