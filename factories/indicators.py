@@ -28,6 +28,7 @@ __all__ = [
     "EnergyCoefficient",
     "IndicatorDef",
     "IndicatorValue",
+    "Message",
     "Ratio",
     "RawField",
     "Status",
@@ -50,6 +51,32 @@ _EXACT = Context(prec=60, rounding=ROUND_DOWN, traps=[InvalidOperation, Division
 # The one inexact step is the division. Truncating it to 60 digits can never move a value across a
 # 6th-decimal half-way point, so the following ROUND_HALF_UP gives the same result as exact arithmetic.
 _DIVIDE = Context(prec=60, rounding=ROUND_DOWN, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
+class Message(str):
+    """A message in both UI languages, for pure code that cannot use gettext.
+
+    The string itself is the Chinese text, so existing callers, comparisons and storage see exactly
+    what they saw before; `en` is the English text, which the Django layer picks for English users.
+    """
+
+    en: str
+
+    def __new__(cls, zh: str, en: str) -> Message:
+        message = super().__new__(cls, zh)
+        message.en = en
+        return message
+
+    def __reduce__(self) -> tuple[type[Message], tuple[str, str]]:
+        return (Message, (str(self), self.en))
+
+    @property
+    def zh(self) -> str:
+        return str(self)
+
+    def in_language(self, language: str | None) -> str:
+        """The text for a language code such as "en" or "zh-hans"; Chinese unless it is English."""
+        return self.en if (language or "").lower().startswith("en") else str(self)
 
 
 class Direction(StrEnum):
@@ -104,8 +131,10 @@ class RawField:
     label_zh: str
     label_en: str
     unit: str
+    unit_en: str
     dimension: str
     help_zh: str
+    help_en: str
     must_be_positive: bool = False
 
 
@@ -150,12 +179,14 @@ class IndicatorDef:
     name_zh: str
     name_en: str
     unit: str
+    unit_en: str
     direction: Direction
     dimension: str
     numerator: tuple[str, ...]
     denominator: str
     formula: Ratio
     formula_zh: str
+    formula_en: str
     is_percent: bool = False
 
     @property
@@ -266,40 +297,66 @@ _ENERGY_COEFFICIENTS_GBT2589_2020 = (
 )
 
 _RAW_FIELDS_2018 = (
-    RawField("site_area", "用地面积", "Site area", "m²", "land",
-             "厂区用地总面积（以土地证或租赁合同为准），必须大于0。", must_be_positive=True),
-    RawField("floor_area", "计容建筑面积", "Floor area counted in the plot ratio", "m²", "land",
-             "计入容积率的建筑面积。"),
-    RawField("footprint_area", "建构筑物及堆场占地面积", "Footprint of buildings, structures and yards", "m²",
-             "land", "建筑物、构筑物及露天堆场的占地面积，不能大于用地面积。"),
-    RawField("output_value", "工业总产值（当年价）", "Gross industrial output value (current prices)", "万元",
-             "general", "按当年价格计算的工业总产值，必须大于0；各“单位产值”指标均以此为分母。",
+    RawField("site_area", "用地面积", "Site area", "m²", "m²", "land",
+             "厂区用地总面积（以土地证或租赁合同为准），必须大于0。",
+             "Total site area of the plant (as in the land certificate or lease contract); must be greater than 0.",
              must_be_positive=True),
-    RawField("main_material", "主要原材料消耗量", "Main raw materials consumed", "t", "materials",
-             "当年主要原材料的消耗量。"),
-    RawField("green_material", "绿色物料使用量", "Green materials used", "t", "materials",
-             "主要原材料中绿色物料的使用量，不能大于主要原材料消耗量。"),
-    RawField("cod", "化学需氧量产生量", "COD generated", "kg", "clean", "当年化学需氧量（COD）产生量。"),
-    RawField("ammonia_nitrogen", "氨氮产生量", "Ammonia nitrogen generated", "kg", "clean", "当年氨氮产生量。"),
-    RawField("so2", "二氧化硫产生量", "SO₂ generated", "kg", "clean", "当年二氧化硫产生量。"),
-    RawField("nox", "氮氧化物产生量", "NOₓ generated", "kg", "clean", "当年氮氧化物产生量。"),
-    RawField("waste_gas", "废气产生量", "Waste gas generated", "万Nm³", "clean", "当年废气产生量（标准状态）。"),
-    RawField("wastewater", "废水产生量", "Wastewater generated", "t", "clean", "当年废水产生量。"),
-    RawField("wastewater_treated", "废水处理量", "Wastewater treated", "t", "waste", "当年经处理的废水量。"),
-    RawField("wastewater_reused", "废水回用量", "Treated wastewater reused", "t", "waste",
-             "处理后回用的废水量，不能大于废水处理量。"),
-    RawField("solid_waste", "一般工业固体废物产生量", "General industrial solid waste generated", "t", "waste",
-             "当年一般工业固体废物产生量。"),
+    RawField("floor_area", "计容建筑面积", "Floor area counted in the plot ratio", "m²", "m²", "land",
+             "计入容积率的建筑面积。", "Building floor area counted in the plot ratio."),
+    RawField("footprint_area", "建构筑物及堆场占地面积", "Footprint of buildings, structures and yards", "m²", "m²",
+             "land", "建筑物、构筑物及露天堆场的占地面积，不能大于用地面积。",
+             "Land occupied by buildings, structures and open-air storage yards; may not exceed the site area."),
+    RawField("output_value", "工业总产值（当年价）", "Gross industrial output value (current prices)", "万元",
+             "10k yuan", "general", "按当年价格计算的工业总产值，必须大于0；各“单位产值”指标均以此为分母。",
+             "Gross industrial output value at the current year's prices; must be greater than 0. Every "
+             "\"per 10k yuan of output\" indicator uses it as the denominator.",
+             must_be_positive=True),
+    RawField("main_material", "主要原材料消耗量", "Main raw materials consumed", "t", "t", "materials",
+             "当年主要原材料的消耗量。", "Main raw materials consumed during the year."),
+    RawField("green_material", "绿色物料使用量", "Green materials used", "t", "t", "materials",
+             "主要原材料中绿色物料的使用量，不能大于主要原材料消耗量。",
+             "Green materials among the main raw materials; may not exceed the main raw materials consumed."),
+    RawField("cod", "化学需氧量产生量", "COD generated", "kg", "kg", "clean", "当年化学需氧量（COD）产生量。",
+             "Chemical oxygen demand (COD) generated during the year."),
+    RawField("ammonia_nitrogen", "氨氮产生量", "Ammonia nitrogen generated", "kg", "kg", "clean", "当年氨氮产生量。",
+             "Ammonia nitrogen generated during the year."),
+    RawField("so2", "二氧化硫产生量", "SO₂ generated", "kg", "kg", "clean", "当年二氧化硫产生量。",
+             "Sulphur dioxide (SO₂) generated during the year."),
+    RawField("nox", "氮氧化物产生量", "NOₓ generated", "kg", "kg", "clean", "当年氮氧化物产生量。",
+             "Nitrogen oxides (NOₓ) generated during the year."),
+    RawField("waste_gas", "废气产生量", "Waste gas generated", "万Nm³", "10k Nm³", "clean",
+             "当年废气产生量（标准状态）。", "Waste gas generated during the year (at standard conditions)."),
+    RawField("wastewater", "废水产生量", "Wastewater generated", "t", "t", "clean", "当年废水产生量。",
+             "Wastewater generated during the year."),
+    RawField("wastewater_treated", "废水处理量", "Wastewater treated", "t", "t", "waste", "当年经处理的废水量。",
+             "Wastewater treated during the year."),
+    RawField("wastewater_reused", "废水回用量", "Treated wastewater reused", "t", "t", "waste",
+             "处理后回用的废水量，不能大于废水处理量。",
+             "Treated wastewater that is reused; may not exceed the wastewater treated."),
+    RawField("solid_waste", "一般工业固体废物产生量", "General industrial solid waste generated", "t", "t", "waste",
+             "当年一般工业固体废物产生量。", "General industrial solid waste generated during the year."),
     RawField("solid_waste_utilized", "一般工业固体废物综合利用量", "General industrial solid waste utilised", "t",
-             "waste", "当年综合利用量，可含利用往年贮存量，因此可能大于产生量（利用率按100%封顶）。"),
-    RawField("electricity", "电力消费量", "Electricity consumed", "kWh", "energy", "当年电力消费总量（含可再生能源电力）。"),
-    RawField("natural_gas", "天然气消费量", "Natural gas consumed", "m³", "energy", "当年天然气消费量。"),
-    RawField("coal", "煤炭消费量", "Coal consumed", "t", "energy", "当年煤炭消费量（实物量）。"),
-    RawField("oil_products", "油品消费量", "Oil products consumed", "t", "energy", "当年汽油、柴油等油品消费量（实物量）。"),
-    RawField("purchased_heat", "外购热力", "Purchased heat", "GJ", "energy", "当年外购的蒸汽、热水等热力。"),
-    RawField("renewable_electricity", "可再生能源电力消费量", "Renewable electricity consumed", "kWh", "energy",
-             "电力消费量中来自可再生能源的部分，不能大于电力消费量。"),
-    RawField("co2", "二氧化碳排放量", "CO₂ emitted", "t", "energy", "当年二氧化碳排放量。"),
+             "t", "waste", "当年综合利用量，可含利用往年贮存量，因此可能大于产生量（利用率按100%封顶）。",
+             "Amount utilised during the year; it may include waste stored in earlier years, so it can exceed "
+             "the amount generated (the utilisation rate is capped at 100%)."),
+    RawField("electricity", "电力消费量", "Electricity consumed", "kWh", "kWh", "energy",
+             "当年电力消费总量（含可再生能源电力）。",
+             "Total electricity consumed during the year (including renewable electricity)."),
+    RawField("natural_gas", "天然气消费量", "Natural gas consumed", "m³", "m³", "energy", "当年天然气消费量。",
+             "Natural gas consumed during the year."),
+    RawField("coal", "煤炭消费量", "Coal consumed", "t", "t", "energy", "当年煤炭消费量（实物量）。",
+             "Coal consumed during the year (physical quantity)."),
+    RawField("oil_products", "油品消费量", "Oil products consumed", "t", "t", "energy",
+             "当年汽油、柴油等油品消费量（实物量）。",
+             "Petrol, diesel and other oil products consumed during the year (physical quantity)."),
+    RawField("purchased_heat", "外购热力", "Purchased heat", "GJ", "GJ", "energy", "当年外购的蒸汽、热水等热力。",
+             "Steam, hot water and other heat purchased during the year."),
+    RawField("renewable_electricity", "可再生能源电力消费量", "Renewable electricity consumed", "kWh", "kWh",
+             "energy", "电力消费量中来自可再生能源的部分，不能大于电力消费量。",
+             "The part of the electricity consumed that comes from renewable sources; may not exceed the "
+             "electricity consumed."),
+    RawField("co2", "二氧化碳排放量", "CO₂ emitted", "t", "t", "energy", "当年二氧化碳排放量。",
+             "Carbon dioxide (CO₂) emitted during the year."),
 )  # fmt: skip
 
 _DIMENSIONS_2018 = (
@@ -319,38 +376,47 @@ _ENERGY_FIELDS = tuple(c.field for c in _ENERGY_COEFFICIENTS_GBT2589_2020)
 _UP, _DOWN = Direction.UP, Direction.DOWN
 
 _INDICATORS_2018 = (
-    IndicatorDef("LI-01", "容积率", "Plot ratio", "", _UP, "land",
-                 ("floor_area",), "site_area", _PLAIN, "计容建筑面积 ÷ 用地面积"),
-    IndicatorDef("LI-02", "建筑密度", "Building density", "%", _UP, "land",
+    IndicatorDef("LI-01", "容积率", "Plot ratio", "", "", _UP, "land",
+                 ("floor_area",), "site_area", _PLAIN, "计容建筑面积 ÷ 用地面积",
+                 "Floor area counted in the plot ratio ÷ site area"),
+    IndicatorDef("LI-02", "建筑密度", "Building density", "%", "%", _UP, "land",
                  ("footprint_area",), "site_area", _PERCENT, "建构筑物及堆场占地面积 ÷ 用地面积 × 100",
-                 is_percent=True),
-    IndicatorDef("LI-03", "单位用地面积产值", "Output value per mu of land", "万元/亩", _UP, "land",
-                 ("output_value",), "site_area", _PER_MU, "工业总产值 ÷ (用地面积 ÷ 666.67)"),
-    IndicatorDef("RH-01", "绿色物料使用率", "Green-material rate", "%", _UP, "materials",
+                 "Footprint of buildings, structures and yards ÷ site area × 100", is_percent=True),
+    IndicatorDef("LI-03", "单位用地面积产值", "Output value per mu of land", "万元/亩", "10k yuan/mu", _UP, "land",
+                 ("output_value",), "site_area", _PER_MU, "工业总产值 ÷ (用地面积 ÷ 666.67)",
+                 "Gross industrial output value ÷ (site area ÷ 666.67)"),
+    IndicatorDef("RH-01", "绿色物料使用率", "Green-material rate", "%", "%", _UP, "materials",
                  ("green_material",), "main_material", _PERCENT, "绿色物料使用量 ÷ 主要原材料消耗量 × 100",
-                 is_percent=True),
-    IndicatorDef("CP-01", "单位产值主要污染物产生量", "Main pollutants per 10k yuan of output", "kg/万元", _DOWN,
-                 "clean", ("cod", "ammonia_nitrogen", "so2", "nox"), "output_value", _PLAIN,
-                 "(化学需氧量 + 氨氮 + 二氧化硫 + 氮氧化物) ÷ 工业总产值"),
-    IndicatorDef("CP-02", "单位产值废气产生量", "Waste gas per 10k yuan of output", "万Nm³/万元", _DOWN, "clean",
-                 ("waste_gas",), "output_value", _PLAIN, "废气产生量 ÷ 工业总产值"),
-    IndicatorDef("CP-03", "单位产值废水产生量", "Wastewater per 10k yuan of output", "t/万元", _DOWN, "clean",
-                 ("wastewater",), "output_value", _PLAIN, "废水产生量 ÷ 工业总产值"),
-    IndicatorDef("WR-01", "单位产值主要原材料消耗量", "Main raw materials per 10k yuan of output", "t/万元", _DOWN,
-                 "waste", ("main_material",), "output_value", _PLAIN, "主要原材料消耗量 ÷ 工业总产值"),
-    IndicatorDef("WR-02", "工业固体废物综合利用率", "Industrial solid waste utilisation rate", "%", _UP, "waste",
+                 "Green materials used ÷ main raw materials consumed × 100", is_percent=True),
+    IndicatorDef("CP-01", "单位产值主要污染物产生量", "Main pollutants per 10k yuan of output", "kg/万元",
+                 "kg/10k yuan", _DOWN, "clean", ("cod", "ammonia_nitrogen", "so2", "nox"), "output_value", _PLAIN,
+                 "(化学需氧量 + 氨氮 + 二氧化硫 + 氮氧化物) ÷ 工业总产值",
+                 "(COD + ammonia nitrogen + SO₂ + NOₓ) ÷ gross industrial output value"),
+    IndicatorDef("CP-02", "单位产值废气产生量", "Waste gas per 10k yuan of output", "万Nm³/万元", "10k Nm³/10k yuan",
+                 _DOWN, "clean", ("waste_gas",), "output_value", _PLAIN, "废气产生量 ÷ 工业总产值",
+                 "Waste gas generated ÷ gross industrial output value"),
+    IndicatorDef("CP-03", "单位产值废水产生量", "Wastewater per 10k yuan of output", "t/万元", "t/10k yuan", _DOWN,
+                 "clean", ("wastewater",), "output_value", _PLAIN, "废水产生量 ÷ 工业总产值",
+                 "Wastewater generated ÷ gross industrial output value"),
+    IndicatorDef("WR-01", "单位产值主要原材料消耗量", "Main raw materials per 10k yuan of output", "t/万元",
+                 "t/10k yuan", _DOWN, "waste", ("main_material",), "output_value", _PLAIN,
+                 "主要原材料消耗量 ÷ 工业总产值", "Main raw materials consumed ÷ gross industrial output value"),
+    IndicatorDef("WR-02", "工业固体废物综合利用率", "Industrial solid waste utilisation rate", "%", "%", _UP, "waste",
                  ("solid_waste_utilized",), "solid_waste", Ratio(scale=HUNDRED, cap=HUNDRED),
-                 "min(100, 综合利用量 ÷ 产生量 × 100)", is_percent=True),
-    IndicatorDef("WR-03", "废水处理回用率", "Treated wastewater reuse rate", "%", _UP, "waste",
+                 "min(100, 综合利用量 ÷ 产生量 × 100)", "min(100, amount utilised ÷ amount generated × 100)",
+                 is_percent=True),
+    IndicatorDef("WR-03", "废水处理回用率", "Treated wastewater reuse rate", "%", "%", _UP, "waste",
                  ("wastewater_reused",), "wastewater_treated", _PERCENT, "废水回用量 ÷ 废水处理量 × 100",
-                 is_percent=True),
-    IndicatorDef("EL-01", "单位产值综合能耗", "Energy use per 10k yuan of output", "tce/万元", _DOWN, "energy",
-                 _ENERGY_FIELDS, "output_value", _TCE, "综合能耗（折标准煤，GB/T 2589-2020）÷ 工业总产值"),
-    IndicatorDef("EL-02", "单位产值碳排放量", "CO₂ per 10k yuan of output", "tCO₂/万元", _DOWN, "energy",
-                 ("co2",), "output_value", _PLAIN, "二氧化碳排放量 ÷ 工业总产值"),
-    IndicatorDef("EL-03", "可再生能源电力占比", "Share of renewable electricity", "%", _UP, "energy",
+                 "Treated wastewater reused ÷ wastewater treated × 100", is_percent=True),
+    IndicatorDef("EL-01", "单位产值综合能耗", "Energy use per 10k yuan of output", "tce/万元", "tce/10k yuan", _DOWN,
+                 "energy", _ENERGY_FIELDS, "output_value", _TCE, "综合能耗（折标准煤，GB/T 2589-2020）÷ 工业总产值",
+                 "Total energy use (in tonnes of coal equivalent, GB/T 2589-2020) ÷ gross industrial output value"),
+    IndicatorDef("EL-02", "单位产值碳排放量", "CO₂ per 10k yuan of output", "tCO₂/万元", "tCO₂/10k yuan", _DOWN,
+                 "energy", ("co2",), "output_value", _PLAIN, "二氧化碳排放量 ÷ 工业总产值",
+                 "CO₂ emitted ÷ gross industrial output value"),
+    IndicatorDef("EL-03", "可再生能源电力占比", "Share of renewable electricity", "%", "%", _UP, "energy",
                  ("renewable_electricity",), "electricity", _PERCENT, "可再生能源电力 ÷ 电力消费量 × 100",
-                 is_percent=True),
+                 "Renewable electricity consumed ÷ electricity consumed × 100", is_percent=True),
 )  # fmt: skip
 
 GBT36132_2018 = Catalogue(
@@ -419,6 +485,9 @@ def derive_indicators(
 MSG_NEGATIVE = "{label}不能为负数（当前为 {value} {unit}）。"
 MSG_NOT_POSITIVE = "{label}必须大于0（当前为 {value} {unit}）。"
 MSG_EXCEEDS = "{label}（{value} {unit}）不能大于{limit_label}（{limit_value} {limit_unit}）。"
+MSG_NEGATIVE_EN = "{label} cannot be negative (currently {value} {unit})."
+MSG_NOT_POSITIVE_EN = "{label} must be greater than 0 (currently {value} {unit})."
+MSG_EXCEEDS_EN = "{label} ({value} {unit}) cannot be greater than {limit_label} ({limit_value} {limit_unit})."
 
 
 def _display(value: Decimal) -> str:
@@ -429,30 +498,43 @@ def _display(value: Decimal) -> str:
 def validate_raw(
     raw: Mapping[str, Decimal | None], catalogue: Catalogue = GBT36132_2018
 ) -> dict[str, list[str]]:
-    """Field → Chinese errors for negative values, the > 0 fields and the ≤ relations (DOMAIN §4)."""
+    """Field → errors (a Message: Chinese str, English `.en`) for negatives, > 0 fields and ≤ relations (§4)."""
     errors: dict[str, list[str]] = {}
     for raw_field in catalogue.raw_fields:
         value = raw.get(raw_field.name)
         if value is None:
             continue
-        texts = {"label": raw_field.label_zh, "value": _display(value), "unit": raw_field.unit}
+        shown = _display(value)
+        zh = {"label": raw_field.label_zh, "value": shown, "unit": raw_field.unit}
+        en = {"label": raw_field.label_en, "value": shown, "unit": raw_field.unit_en}
         if value < ZERO:
-            errors.setdefault(raw_field.name, []).append(MSG_NEGATIVE.format(**texts))
+            message = Message(MSG_NEGATIVE.format(**zh), MSG_NEGATIVE_EN.format(**en))
+            errors.setdefault(raw_field.name, []).append(message)
         elif value == ZERO and raw_field.must_be_positive:
-            errors.setdefault(raw_field.name, []).append(MSG_NOT_POSITIVE.format(**texts))
+            message = Message(MSG_NOT_POSITIVE.format(**zh), MSG_NOT_POSITIVE_EN.format(**en))
+            errors.setdefault(raw_field.name, []).append(message)
     for rule in catalogue.at_most:
         value, limit = raw.get(rule.field), raw.get(rule.limit)
         # A negative value already has its own message; comparing it would only add noise.
         if value is None or limit is None or value < ZERO or limit < ZERO or value <= limit:
             continue
         part, whole = catalogue.raw_field(rule.field), catalogue.raw_field(rule.limit)
-        message = MSG_EXCEEDS.format(
-            label=part.label_zh,
-            value=_display(value),
-            unit=part.unit,
-            limit_label=whole.label_zh,
-            limit_value=_display(limit),
-            limit_unit=whole.unit,
+        numbers = {"value": _display(value), "limit_value": _display(limit)}
+        message = Message(
+            MSG_EXCEEDS.format(
+                label=part.label_zh,
+                unit=part.unit,
+                limit_label=whole.label_zh,
+                limit_unit=whole.unit,
+                **numbers,
+            ),
+            MSG_EXCEEDS_EN.format(
+                label=part.label_en,
+                unit=part.unit_en,
+                limit_label=whole.label_en,
+                limit_unit=whole.unit_en,
+                **numbers,
+            ),
         )
         errors.setdefault(rule.field, []).append(message)
     return {

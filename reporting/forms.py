@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
 from factories.indicators import Catalogue, RawField
-from reporting.services import REQUIRED_ON_SUBMIT
+from reporting.services import REQUIRED_ON_SUBMIT, in_language
 
 MAX_INPUT_LENGTH = 40
 
@@ -32,6 +32,10 @@ class FieldRow:
     raw: RawField
     flagged: bool
     required_on_submit: bool
+
+    @property
+    def unit(self) -> str:
+        return localized(self.raw.unit, self.raw.unit_en)
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class CatalogueValuesForm(forms.Form):
         for raw_field in catalogue.raw_fields:
             self.fields[raw_field.name] = forms.CharField(
                 label=localized(raw_field.label_zh, raw_field.label_en),
-                help_text=raw_field.help_zh,
+                help_text=localized(raw_field.help_zh, raw_field.help_en),
                 required=False,
                 max_length=MAX_INPUT_LENGTH,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "num"}),
@@ -129,6 +133,6 @@ def add_service_errors(form: forms.Form, error: DomainError) -> None:
     """Put a service's field errors next to their inputs (the typed text stays); the rest above the form."""
     for name, texts in error.field_errors.items():
         for text in texts:
-            form.add_error(name if name in form.fields else None, str(text))
+            form.add_error(name if name in form.fields else None, str(in_language(text)))
     if not error.field_errors:
         form.add_error(None, str(error.message))

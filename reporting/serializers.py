@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.functional import lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,6 +13,7 @@ from rest_framework import serializers
 from factories.indicators import GBT36132_2018
 from factories.models import Enterprise
 from reporting import services
+from reporting.forms import localized
 from reporting.models import AnnualSubmission, CorrectionRequest, Notification, ReportingYear
 
 RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]
@@ -26,7 +28,7 @@ class RawValueField(serializers.Field):
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_null", True)
         kwargs.setdefault("label", f"{field.label_zh}（{field.unit}）")
-        kwargs.setdefault("help_text", field.help_zh)
+        kwargs.setdefault("help_text", lazy(localized, str)(field.help_zh, field.help_en))
         self.raw_name = name
         super().__init__(**kwargs)
 

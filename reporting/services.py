@@ -14,13 +14,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import ensure_can, ensure_in_scope
-from factories.indicators import get_catalogue, validate_raw, year_on_year_flags
+from factories.indicators import Message, RawField, get_catalogue, validate_raw, year_on_year_flags
 from factories.models import Enterprise
 from reporting import notifications
 from reporting.models import (
@@ -45,6 +45,19 @@ REQUIRED_ON_SUBMIT = ("site_area", "output_value")
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def in_language(text: Any) -> Any:
+    """A bilingual message of the pure catalogue code (a Message) in the active UI language; other text as is."""
+    return text.in_language(get_language()) if isinstance(text, Message) else text
+
+
+def _in_language(errors: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    return {field: [in_language(text) for text in texts] for field, texts in errors.items()}
+
+
+def _label(raw_field: RawField) -> str:
+    return in_language(Message(raw_field.label_zh, raw_field.label_en))
 
 
 # --- reporting years --------------------------------------------------------------------------
@@ -153,7 +166,7 @@ def submission_save_draft(
     for field, messages in _validated(catalogue_version, stored).items():
         errors.setdefault(field, []).extend(messages)
     if errors:
-        raise InvalidInput(field_errors=errors)
+        raise InvalidInput(field_errors=_in_language(errors))
     flags = _yoy_flags(catalogue_version, stored, _previous_raw(enterprise, year))
     if submission is None:
         try:
@@ -248,17 +261,17 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
     catalogue = get_catalogue(submission.catalogue_version)
     for name in REQUIRED_ON_SUBMIT:
         if submission.raw_values.get(name) is None:
-            errors[name] = [_("提交前请填写{label}。").format(label=catalogue.raw_field(name).label_zh)]
+            errors[name] = [_("提交前请填写{label}。").format(label=_label(catalogue.raw_field(name)))]
     errors.update(_validated(submission.catalogue_version, submission.raw_values))
     flags = _yoy_flags(submission.catalogue_version, submission.raw_values,
                        _previous_raw(submission.enterprise, submission.year))
     if flags and not submission.explanation.strip():
-        labels = "、".join(catalogue.raw_field(name).label_zh for name in flags)
+        labels = in_language(Message("、", ", ")).join(_label(catalogue.raw_field(name)) for name in flags)
         errors["explanation"] = [
             _("以下数据与上年相比变化超过3倍，请在“情况说明”中写明原因：{labels}。").format(labels=labels)
         ]
     if errors:
-        raise InvalidInput(field_errors=errors)
+        raise InvalidInput(field_errors=_in_language(errors))
     late = today() > reporting_year.closes_on
     submission = _transition(
         actor=actor, submission=submission, action="submit", allowed_from=(SubmissionStatus.DRAFT,),
@@ -346,7 +359,7 @@ def correction_request(*, actor: Any, submission: AnnualSubmission, reason: str,
     if not errors:
         errors.update(_validated(submission.catalogue_version, {**submission.raw_values, **changed}))
     if errors:
-        raise InvalidInput(field_errors=errors)
+        raise InvalidInput(field_errors=_in_language(errors))
     try:
         with transaction.atomic():
             correction = CorrectionRequest.objects.create(
@@ -430,7 +443,8 @@ def submissions_import(*, actor: Any, year: int, rows: list[Any], columns: dict[
     errors: list[dict[str, Any]] = []
 
     def error(row: int, field: str, message: str) -> None:
-        errors.append({"sheet": sheet, "row": row, "column": columns.get(field, ""), "message": str(message)})
+        text = str(in_language(message))
+        errors.append({"sheet": sheet, "row": row, "column": columns.get(field, ""), "message": text})
 
     reporting_year = ReportingYear.objects.filter(year=year).first()
     if reporting_year is None or today() < reporting_year.opens_on:

@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.translation import gettext as _
-
-from factories.indicators import Catalogue, IndicatorValue, Status, derive_indicators, get_catalogue
+from factories.indicators import Catalogue, IndicatorValue, Message, Status, derive_indicators, get_catalogue
 
 MAX_INTEGER_DIGITS = 15
 MAX_DECIMAL_PLACES = 6
@@ -18,7 +16,8 @@ def parse_raw_values(catalogue: Catalogue, values: Mapping[str, Any]) -> tuple[d
     """Parse user input (strings, numbers, empty) into Decimals; returns (values, field errors).
 
     Empty input means not reported (None). Unknown field names are errors, so a typo in an API call
-    or an import column is never silently dropped.
+    or an import column is never silently dropped. Errors are Messages (Chinese str, English `.en`);
+    the Django layer shows the one of the user's language.
     """
     known = {f.name: f for f in catalogue.raw_fields}
     parsed: dict[str, Decimal | None] = {}
@@ -26,30 +25,33 @@ def parse_raw_values(catalogue: Catalogue, values: Mapping[str, Any]) -> tuple[d
     for name, value in values.items():
         field = known.get(name)
         if field is None:
-            errors[name] = [_("未知字段“{name}”。").format(name=name)]
+            errors[name] = [Message(f"未知字段“{name}”。", f'Unknown field "{name}".')]
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
             parsed[name] = None
             continue
         if isinstance(value, bool):
-            errors[name] = [_("{label}应为数字。").format(label=field.label_zh)]
+            errors[name] = [Message(f"{field.label_zh}应为数字。", f"{field.label_en} must be a number.")]
             continue
         try:
             number = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, Decimal) else value
         except (InvalidOperation, ValueError):
-            errors[name] = [_("{label}应为数字，“{value}”无法识别。").format(label=field.label_zh, value=value)]
+            errors[name] = [Message(f"{field.label_zh}应为数字，“{value}”无法识别。",
+                                    f'{field.label_en} must be a number; "{value}" is not recognised.')]
             continue
         if not number.is_finite():
-            errors[name] = [_("{label}应为有限的数字。").format(label=field.label_zh)]
+            errors[name] = [Message(f"{field.label_zh}应为有限的数字。", f"{field.label_en} must be a finite number.")]
             continue
         exponent = number.as_tuple().exponent
         decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         integer_digits = number.adjusted() + 1 if number else 1
         if decimals > MAX_DECIMAL_PLACES:
-            errors[name] = [_("{label}最多保留{n}位小数。").format(label=field.label_zh, n=MAX_DECIMAL_PLACES)]
+            errors[name] = [Message(f"{field.label_zh}最多保留{MAX_DECIMAL_PLACES}位小数。",
+                                    f"{field.label_en} may have at most {MAX_DECIMAL_PLACES} decimal places.")]
             continue
         if integer_digits > MAX_INTEGER_DIGITS:
-            errors[name] = [_("{label}数值过大，请检查单位（{unit}）。").format(label=field.label_zh, unit=field.unit)]
+            errors[name] = [Message(f"{field.label_zh}数值过大，请检查单位（{field.unit}）。",
+                                    f"{field.label_en} is too large; please check the unit ({field.unit_en}).")]
             continue
         parsed[name] = number
     return parsed, errors

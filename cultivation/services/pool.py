@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.errors import InvalidInput, StateConflict
@@ -51,7 +51,9 @@ def application_checklist(
     try:
         code = validate_credit_code(enterprise.credit_code)
     except CreditCodeError as exc:
-        registered, registered_note = False, _("统一社会信用代码无效：{error}").format(error=exc.message)
+        registered, registered_note = False, _("统一社会信用代码无效：{error}").format(
+            error=exc.message.in_language(get_language())
+        )
     else:
         division = code[2:8]
         registered = division.startswith(CHONGQING_DIVISION_PREFIX)

@@ -45,7 +45,7 @@ REVIEWER_ROLES = ("city", "district", "auditor")
 
 def _flash(request: HttpRequest, error: DomainError) -> None:
     """A service's refusal as messages; field messages already name their field, so they stand alone."""
-    texts = [str(text) for texts in error.field_errors.values() for text in texts]
+    texts = [str(services.in_language(text)) for texts in error.field_errors.values() for text in texts]
     for text in texts or [str(error.message)]:
         messages.error(request, text)
 
@@ -66,19 +66,25 @@ def _indicator_rows(catalogue: Catalogue, values: Mapping[str, IndicatorValue]) 
                 "direction": str(indicator.direction),
             }
         )
-    return _labelled(rows)
+    return _labelled(rows, catalogue)
 
 
-def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Indicator rows (as the selector returns them) with the label and status text of the UI language."""
-    return [
-        {
-            **row,
-            "label": localized(row["name"], row["name_en"]),
-            "status_label": INDICATOR_STATUS_LABELS[Status(row["status"])],
-        }
-        for row in rows
-    ]
+def _labelled(rows: list[dict[str, Any]], catalogue: Catalogue) -> list[dict[str, Any]]:
+    """Indicator rows (as the selector returns them) with the label, unit, formula and status text of
+    the UI language."""
+    labelled = []
+    for row in rows:
+        indicator = catalogue.indicator(row["code"])
+        labelled.append(
+            {
+                **row,
+                "label": localized(row["name"], row["name_en"]),
+                "unit": localized(indicator.unit, indicator.unit_en),
+                "formula": localized(indicator.formula_zh, indicator.formula_en),
+                "status_label": INDICATOR_STATUS_LABELS[Status(row["status"])],
+            }
+        )
+    return labelled
 
 
 def _value_groups(
@@ -95,7 +101,7 @@ def _value_groups(
                 {
                     "name": f.name,
                     "label": localized(f.label_zh, f.label_en),
-                    "unit": f.unit,
+                    "unit": localized(f.unit, f.unit_en),
                     "value": raw_values.get(f.name),
                     "previous": previous.get(f.name) if previous is not None else None,
                     "flagged": f.name in flagged,
@@ -143,8 +149,10 @@ def typed_preview(catalogue: Any, data: Any) -> dict[str, Any]:
     names = [f.name for f in catalogue.raw_fields]
     parsed, errors = parse_raw_values(catalogue, {n: data.get(n, "") for n in names})
     values = {name: parsed.get(name) for name in names}
-    problems = [text for texts in errors.values() for text in texts]
-    problems += [text for texts in validate_raw(values, catalogue).values() for text in texts]
+    problems = [services.in_language(text) for texts in errors.values() for text in texts]
+    problems += [
+        services.in_language(text) for texts in validate_raw(values, catalogue).values() for text in texts
+    ]
     return {
         "indicators": _indicator_rows(catalogue, derive_indicators(values, catalogue)),
         "problems": problems,
@@ -159,7 +167,7 @@ def _correction_changes(
     return [
         {
             "label": localized(f.label_zh, f.label_en),
-            "unit": f.unit,
+            "unit": localized(f.unit, f.unit_en),
             "old": submission.raw_values.get(f.name) if pending else None,
             "new": correction.new_values[f.name],
         }

@@ -202,7 +202,9 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
             preview = typed_preview(self.catalogue, form.data)
         else:
             preview = {
-                "indicators": _labelled(selectors.submission_indicators(submission)) if submission else None
+                "indicators": _labelled(selectors.submission_indicators(submission), self.catalogue)
+                if submission
+                else None
             }
         context = self.get_context_data(
             enterprise=self.enterprise,
@@ -283,14 +285,18 @@ class SubmissionDetailView(ScopedDetailView):
                 localized(catalogue.raw_field(n).label_zh, catalogue.raw_field(n).label_en)
                 for n in submission.yoy_flags
             ],
-            indicators=_labelled(selectors.submission_indicators(submission)),
+            indicators=_labelled(selectors.submission_indicators(submission), catalogue),
             transitions=[
                 {"t": t, "label": TRANSITION_LABELS.get(t.action, t.action)}
                 for t in submission.transitions.select_related("actor")
             ],
             show_history=is_reviewer,
             history=[
-                {"label": localized(f.label_zh, f.label_en), "unit": f.unit, "changes": history[f.name]}
+                {
+                    "label": localized(f.label_zh, f.label_en),
+                    "unit": localized(f.unit, f.unit_en),
+                    "changes": history[f.name],
+                }
                 for f in catalogue.raw_fields
                 if f.name in history
             ],
@@ -322,7 +328,7 @@ class SubmissionDetailView(ScopedDetailView):
                 changes = [
                     {
                         "label": localized(f.label_zh, f.label_en),
-                        "unit": f.unit,
+                        "unit": localized(f.unit, f.unit_en),
                         "old": previous.raw_values.get(f.name),
                         "new": version.raw_values.get(f.name),
                     }

@@ -235,6 +235,14 @@ def test_invalid_credit_code_shows_the_check_digit_message_at_the_field_and_keep
     assert not Enterprise.objects.filter(name="重庆新登记制造有限公司").exists()
 
 
+def test_a_wrong_check_character_is_explained_in_english_to_an_english_user(client, city_user):
+    client.force_login(city_user)
+    client.post("/i18n/setlang/", {"language": "en"})
+    response = client.post(CREATE, new_enterprise_form(credit_code=with_wrong_check_char(NEW_CODE)))
+    errors = " ".join(response.context["form"].errors["credit_code"])
+    assert NEW_CODE[-1] in errors and not re.search(r"[\u4e00-\u9fff]", errors), errors
+
+
 def test_a_credit_code_already_registered_is_refused_at_the_field(client, city_user, enterprise):
     client.force_login(city_user)
     html = client.post(CREATE, new_enterprise_form(credit_code=enterprise.credit_code)).content.decode()

@@ -403,12 +403,14 @@ def test_a_new_catalogue_version_is_new_data_not_new_code() -> None:
         name_zh="单位产值废水回用量",
         name_en="Reused wastewater per 10k yuan of output",
         unit="t/万元",
+        unit_en="t/10k yuan",
         direction=Direction.UP,
         dimension="waste",
         numerator=("wastewater_reused",),
         denominator="output_value",
         formula=Ratio(),
         formula_zh="废水回用量 ÷ 工业总产值",
+        formula_en="Treated wastewater reused ÷ gross industrial output value",
     )
     newer = dataclasses.replace(
         GBT36132_2018, version="TEST-NEXT", indicators=(*GBT36132_2018.indicators, water_reuse)
