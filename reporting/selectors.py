@@ -30,6 +30,8 @@ def submission_indicators(submission: AnnualSubmission) -> list[dict[str, Any]]:
             "formula": indicator.formula_zh,
             "value": None if iv.value is None else format(iv.value, "f"),
             "unit": indicator.unit,
+            "unit_en": indicator.unit_en,
+            "formula_en": indicator.formula_en,
             "status": str(iv.status),
         })
     return rows

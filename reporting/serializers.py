@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -44,7 +45,7 @@ class RawValueField(serializers.Field):
         if isinstance(data, int | Decimal):
             data = str(data)
         if data is not None and not isinstance(data, str):
-            raise serializers.ValidationError("应为数字或数字字符串。")
+            raise serializers.ValidationError(_("应为数字或数字字符串。"))
         return data
 
 
@@ -135,9 +136,11 @@ class ReasonSerializer(serializers.Serializer):
 class IndicatorSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
+    name_en = serializers.CharField()
     dimension = serializers.CharField()
     value = serializers.CharField(allow_null=True)
-    unit = serializers.CharField()
+    unit = serializers.CharField(allow_blank=True)
+    unit_en = serializers.CharField(allow_blank=True)
     status = serializers.ChoiceField(choices=["ok", "not_applicable", "not_reported"])
 
 

@@ -152,6 +152,7 @@ class ExplanationView(RoleRequiredMixin, TemplateView):
         writer = ReasonWriter(standard.parameters.get("catalogue_version"))
         catalogue = writer.catalogue
         names = {i.code: localized(i.name_zh, i.name_en) for i in catalogue.indicators}
+        units = {i.code: localized(i.unit, i.unit_en) for i in catalogue.indicators}
         indicators = []
         for row in card["indicators"]:
             rate = row["rate"]
@@ -159,6 +160,7 @@ class ExplanationView(RoleRequiredMixin, TemplateView):
                 {
                     **row,
                     "name": names.get(row["code"], row["name"]),
+                    "unit": units.get(row["code"], row["unit"]),
                     "value": _plain(row["value"]),
                     "previous": _plain(row["previous"]),
                     "value_exact": row["value"],

@@ -39,7 +39,7 @@ def describe_standard(standard: GradingStandard) -> dict[str, Any]:
             {
                 "code": indicator.code,
                 "name": localized(indicator.name_zh, indicator.name_en),
-                "unit": indicator.unit,
+                "unit": localized(indicator.unit, indicator.unit_en),
                 "up": indicator.direction == Direction.UP,
             }
         )

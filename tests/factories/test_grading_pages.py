@@ -359,6 +359,14 @@ def test_the_explanation_card_shows_the_own_numbers_and_a_radar(
     assert not any(r.enterprise.name in html for r in others)
 
 
+def test_the_explanation_card_in_english_shows_english_units(client, factory_user, published, graded_world):
+    own = published.results.get(enterprise=graded_world[0])
+    client.force_login(factory_user)
+    client.post("/i18n/setlang/", {"language": "en"})
+    html = client.get(explanation_url(own)).content.decode()
+    assert "t/10k yuan" in html and "t/万元" not in html and "万元" not in html
+
+
 def test_another_factorys_card_is_404_for_an_enterprise_user(client, factory_user, published, graded_world):
     other = published.results.get(enterprise=graded_world[1])
     client.force_login(factory_user)

@@ -119,8 +119,9 @@ def test_the_whole_chain_over_the_api(api, enterprise_user, district_user, city_
     assert verified.json()["status"] == "city_verified"
     indicators = {row["code"]: row for row in api.as_user(enterprise_user)
                   .get(f"/api/v1/submissions/{submitted.pk}/indicators/").json()}
-    assert indicators["LI-02"] == {"code": "LI-02", "name": "建筑密度", "dimension": "land", "value": "60.000000",
-                                   "unit": "%", "status": "ok"}
+    assert indicators["LI-02"] == {"code": "LI-02", "name": "建筑密度", "name_en": "Building density",
+                                   "dimension": "land", "value": "60.000000", "unit": "%", "unit_en": "%",
+                                   "status": "ok"}
 
 
 def test_indicators_report_not_applicable_and_not_reported(api, enterprise_user, enterprise, open_year):

@@ -130,6 +130,17 @@ def test_the_api_answers_validation_errors_in_the_requested_language(
     ]
 
 
+def test_the_api_type_error_and_indicator_units_come_in_english_too(api, enterprise_user, enterprise, draft):
+    client = api.as_user(enterprise_user)
+    values = {"enterprise": enterprise.pk, "year": 2025, "site_area": ["100"]}
+    refused = client.post("/api/v1/submissions/", values, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.json()["site_area"] == ["Should be a number or a numeric string."]
+    rows = client.get(f"/api/v1/submissions/{draft.pk}/indicators/").json()
+    by_code = {row["code"]: row for row in rows}
+    assert by_code["CP-03"]["unit"] == "t/万元" and by_code["CP-03"]["unit_en"] == "t/10k yuan"
+    assert all(row["name_en"] and not re.search(r"[\u4e00-\u9fff]", row["unit_en"]) for row in rows)
+
+
 # --- Chinese stays as it was -------------------------------------------------------------------------
 
 
