@@ -11,10 +11,10 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import InvalidInput
+from accounts.i18n import in_language
 from factories import services
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.models import District, Enterprise, GreenFactory, Industry, LegalForm, Tier
@@ -190,7 +190,7 @@ class RecognizeForm(ServiceForm):
         try:
             code = validate_credit_code(self.cleaned_data["credit_code"])
         except CreditCodeError as error:
-            raise forms.ValidationError(error.message.in_language(get_language())) from error
+            raise forms.ValidationError(in_language(error.message)) from error
         self.enterprise = Enterprise.objects.visible_to(self.user).filter(credit_code=code).first()
         if self.enterprise is None:
             raise forms.ValidationError(

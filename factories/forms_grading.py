@@ -12,10 +12,10 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import InvalidInput
+from accounts.i18n import in_language, localized
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.forms import ServiceForm
 from factories.indicators import get_catalogue
@@ -29,7 +29,6 @@ from factories.models import (
     StandardStatus,
 )
 from factories.services import grading as services
-from reporting.forms import localized
 
 
 class DateInput(forms.DateInput):
@@ -345,7 +344,7 @@ class IncidentForm(ServiceForm):
         try:
             code = validate_credit_code(self.cleaned_data["credit_code"])
         except CreditCodeError as error:
-            raise forms.ValidationError(error.message.in_language(get_language())) from error
+            raise forms.ValidationError(in_language(error.message)) from error
         self.enterprise = Enterprise.objects.visible_to(self.user).filter(credit_code=code).first()
         if self.enterprise is None:
             raise forms.ValidationError(

@@ -57,7 +57,7 @@ class Message(str):
     """A message in both UI languages, for pure code that cannot use gettext.
 
     The string itself is the Chinese text, so existing callers, comparisons and storage see exactly
-    what they saw before; `en` is the English text, which the Django layer picks for English users.
+    what they saw before; `en` is the English text, which `accounts.i18n.in_language` picks for English users.
     """
 
     en: str
@@ -73,10 +73,6 @@ class Message(str):
     @property
     def zh(self) -> str:
         return str(self)
-
-    def in_language(self, language: str | None) -> str:
-        """The text for a language code such as "en" or "zh-hans"; Chinese unless it is English."""
-        return self.en if (language or "").lower().startswith("en") else str(self)
 
 
 class Direction(StrEnum):

@@ -9,19 +9,14 @@ from typing import Any
 
 from django import forms
 from django.forms import BoundField
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.i18n import in_language, localized
 from factories.indicators import Catalogue, RawField
-from reporting.services import REQUIRED_ON_SUBMIT, in_language
+from reporting.services import REQUIRED_ON_SUBMIT
 
 MAX_INPUT_LENGTH = 40
-
-
-def localized(zh: str, en: str) -> str:
-    """Catalogue texts carry both languages; pick the one of the active UI language."""
-    return en if en and (get_language() or "").startswith("en") else zh
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.i18n import localized
 from factories.indicators import GBT36132_2018
 from factories.models import Enterprise
 from reporting import services
-from reporting.forms import localized
 from reporting.models import AnnualSubmission, CorrectionRequest, Notification, ReportingYear
 
 RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]

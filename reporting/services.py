@@ -14,13 +14,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.i18n import in_language, localized
 from accounts.permissions import ensure_can, ensure_in_scope
-from factories.indicators import Message, RawField, get_catalogue, validate_raw, year_on_year_flags
+from factories.indicators import RawField, get_catalogue, validate_raw, year_on_year_flags
 from factories.models import Enterprise
 from reporting import notifications
 from reporting.models import (
@@ -47,17 +48,12 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def in_language(text: Any) -> Any:
-    """A bilingual message of the pure catalogue code (a Message) in the active UI language; other text as is."""
-    return text.in_language(get_language()) if isinstance(text, Message) else text
-
-
 def _in_language(errors: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
     return {field: [in_language(text) for text in texts] for field, texts in errors.items()}
 
 
 def _label(raw_field: RawField) -> str:
-    return in_language(Message(raw_field.label_zh, raw_field.label_en))
+    return localized(raw_field.label_zh, raw_field.label_en)
 
 
 # --- reporting years --------------------------------------------------------------------------
@@ -266,7 +262,7 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
     flags = _yoy_flags(submission.catalogue_version, submission.raw_values,
                        _previous_raw(submission.enterprise, submission.year))
     if flags and not submission.explanation.strip():
-        labels = in_language(Message("、", ", ")).join(_label(catalogue.raw_field(name)) for name in flags)
+        labels = localized("、", ", ").join(_label(catalogue.raw_field(name)) for name in flags)
         errors["explanation"] = [
             _("以下数据与上年相比变化超过3倍，请在“情况说明”中写明原因：{labels}。").format(labels=labels)
         ]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts import datacache
+from accounts.i18n import localized
 from accounts.models import Role
 from accounts.views_base import CachedPageMixin
 from factories.indicators import get_catalogue
@@ -36,7 +37,6 @@ from reporting.charts import (
     radar_chart,
 )
 from reporting.dashboards import GRADES
-from reporting.forms import localized
 from reporting.models import STATUS_COLOURS, SubmissionStatus
 
 TOP_INDUSTRIES = 10

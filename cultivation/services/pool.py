@@ -13,11 +13,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.errors import InvalidInput, StateConflict
+from accounts.i18n import in_language
 from accounts.permissions import ensure_can, ensure_in_scope
 from cultivation.levels import DEFAULT_POOL_STANDARD, pool_standard_from_dict, pool_standard_to_dict
 from cultivation.models import (
@@ -52,7 +53,7 @@ def application_checklist(
         code = validate_credit_code(enterprise.credit_code)
     except CreditCodeError as exc:
         registered, registered_note = False, _("统一社会信用代码无效：{error}").format(
-            error=exc.message.in_language(get_language())
+            error=in_language(exc.message)
         )
     else:
         division = code[2:8]

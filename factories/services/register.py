@@ -7,11 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
 from accounts.errors import InvalidInput
+from accounts.i18n import in_language
 from accounts.permissions import ensure_can
 from factories.models import District, DistrictTransfer, Enterprise, GreenFactory
 
@@ -93,7 +93,7 @@ def _clean_enterprise(actor: Any, data: dict[str, Any], instance: Enterprise | N
         try:
             cleaned["credit_code"] = validate_credit_code(str(data["credit_code"] or ""))
         except CreditCodeError as exc:
-            errors["credit_code"] = [exc.message.in_language(get_language())]
+            errors["credit_code"] = [in_language(exc.message)]
         else:
             clash = Enterprise.objects.filter(credit_code=cleaned["credit_code"])
             if instance is not None:

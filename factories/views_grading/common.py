@@ -13,11 +13,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.i18n import localized
 from accounts.models import Role
 from factories import grading
 from factories.indicators import get_catalogue
 from factories.models import IncidentKind, IncidentSeverity, Industry, ProposalStatus, RunStatus
-from reporting.forms import localized
 
 RUN_ROLES = frozenset({Role.CITY, Role.AUDITOR})
 RECOMMENDATION_ROLES = frozenset({Role.CITY, Role.DISTRICT, Role.AUDITOR})

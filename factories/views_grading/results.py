@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView, TemplateView
 
+from accounts.i18n import localized
 from accounts.models import Role
 from accounts.views_base import RoleRequiredMixin
 from factories import grading, selectors
@@ -34,7 +35,6 @@ from factories.views_grading.common import (
 )
 from factories.views_grading.standards import describe_standard
 from reporting.charts import GRADE_COLORS, bar_chart, line_chart, radar_chart
-from reporting.forms import localized
 
 
 def published_years(user: Any) -> list[int]:

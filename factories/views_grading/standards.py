@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from accounts.errors import DomainError, InvalidInput
+from accounts.i18n import localized
 from accounts.permissions import can
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from factories import grading, selectors
@@ -24,7 +25,6 @@ from factories.models import GradingStandard, IncidentKind, IncidentSeverity, St
 from factories.services import grading as services
 from factories.views import ServiceFormView, signed_in
 from factories.views_grading.common import EFFECT_LABELS, GRADE_NAMES, PUBLISHED_STATES, show_errors
-from reporting.forms import localized
 
 
 def describe_standard(standard: GradingStandard) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.i18n import in_language, localized
 from factories.indicators import Catalogue, IndicatorValue, Status, derive_indicators, validate_raw
 from reporting import services
-from reporting.forms import localized
 from reporting.models import AnnualSubmission, CorrectionRequest, CorrectionStatus, ReportingYear
 from reporting.values import parse_raw_values
 
@@ -45,7 +45,7 @@ REVIEWER_ROLES = ("city", "district", "auditor")
 
 def _flash(request: HttpRequest, error: DomainError) -> None:
     """A service's refusal as messages; field messages already name their field, so they stand alone."""
-    texts = [str(services.in_language(text)) for texts in error.field_errors.values() for text in texts]
+    texts = [str(in_language(text)) for texts in error.field_errors.values() for text in texts]
     for text in texts or [str(error.message)]:
         messages.error(request, text)
 
@@ -149,9 +149,9 @@ def typed_preview(catalogue: Any, data: Any) -> dict[str, Any]:
     names = [f.name for f in catalogue.raw_fields]
     parsed, errors = parse_raw_values(catalogue, {n: data.get(n, "") for n in names})
     values = {name: parsed.get(name) for name in names}
-    problems = [services.in_language(text) for texts in errors.values() for text in texts]
+    problems = [in_language(text) for texts in errors.values() for text in texts]
     problems += [
-        services.in_language(text) for texts in validate_raw(values, catalogue).values() for text in texts
+        in_language(text) for texts in validate_raw(values, catalogue).values() for text in texts
     ]
     return {
         "indicators": _indicator_rows(catalogue, derive_indicators(values, catalogue)),

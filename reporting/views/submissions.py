@@ -17,13 +17,14 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.i18n import localized
 from accounts.permissions import can
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from factories.indicators import CATALOGUES, DEFAULT_CATALOGUE_VERSION, Catalogue, get_catalogue
 from factories.models import District, Enterprise
 from reporting import selectors, services
 from reporting.filters import SubmissionFilter
-from reporting.forms import SubmissionForm, add_service_errors, localized
+from reporting.forms import SubmissionForm, add_service_errors
 from reporting.models import (
     AnnualSubmission,
     CorrectionRequest,

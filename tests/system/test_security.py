@@ -695,7 +695,6 @@ NOT_AUDITED: dict[str, str] = {
     "the run's results, which carry the run",
     "factories.services.grading.grading_run_resume_stale": "re-sends stalled runs to the worker; changes no data",
     "reporting.services.today": "pure: the local date",
-    "reporting.services.in_language": "pure: a bilingual catalogue message in the active UI language",
     "reporting.services.edit_blocker": "read: why a form cannot be edited",
     "reporting.services.notification_mark_read": "a person's own read marks on their notifications",
     "reporting.jobs.clean_filters": "pure: validates export filters",
