@@ -310,8 +310,14 @@ class LargeTablePaginator(Paginator):
     def page(self, number: Any) -> Any:
         queryset = self.object_list
         query = getattr(queryset, "query", None)
-        if (not isinstance(queryset, QuerySet) or query is None or query.distinct or query.combinator
-                or query.is_sliced or queryset._fields is not None):
+        if (
+            not isinstance(queryset, QuerySet)
+            or query is None
+            or query.distinct
+            or query.combinator
+            or query.is_sliced
+            or queryset._fields is not None
+        ):
             return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page

@@ -9,7 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
-def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(
             {"detail": _("登录失败次数过多，账户已被暂时锁定，请稍后再试或联系管理员。")}, status=429

@@ -38,9 +38,12 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(UserSerializer):
-    district_name = serializers.CharField(source="district.name", read_only=True, default=None, allow_null=True)
-    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, default=None,
-                                            allow_null=True)
+    district_name = serializers.CharField(
+        source="district.name", read_only=True, default=None, allow_null=True
+    )
+    enterprise_name = serializers.CharField(
+        source="enterprise.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta(UserSerializer.Meta):
         fields = [*UserSerializer.Meta.fields, "district_name", "enterprise_name"]

@@ -40,15 +40,19 @@ def ensure_database(url: str | None = None) -> None:
         if cursor.fetchone() is None:
             cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=bench_env(url),
-                   check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=bench_env(url), check=True
+    )
 
 
-def phase(module: str, *args: str, url: str | None = None, extra: dict[str, str] | None = None) -> dict[str, Any]:
+def phase(
+    module: str, *args: str, url: str | None = None, extra: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run one measured phase in a fresh process (so its peak memory is its own) and return its JSON line."""
     env = {**bench_env(url), **(extra or {})}
-    out = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -74,8 +78,12 @@ def measure(fn: Callable[[], Any]) -> dict[str, Any]:
         fn()
         elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": round(elapsed, 3), "queries": queries[0], "peak_mib": round(peak, 1),
-            "growth_mib": round(peak - baseline, 1)}
+    return {
+        "seconds": round(elapsed, 3),
+        "queries": queries[0],
+        "peak_mib": round(peak, 1),
+        "growth_mib": round(peak - baseline, 1),
+    }
 
 
 def setup_django() -> None:

@@ -25,9 +25,28 @@ def _values(n: int):  # type: ignore[no-untyped-def]
     """The same 20 values per row for both writers: text, codes, ints, decimals, floats, dates."""
     day = dt.date(2025, 1, 1)
     for i in range(n):
-        yield [f"重庆基准制造有限公司{i:06d}", f"91500000{i:08d}X", "渝中区", "36", "city", "AA", "A", "BAND",
-               61.2345 + i % 7, 55.5, 58.1 + i % 3, 0.25, "36", 312, Decimal("12345.678900"),
-               Decimal(i), i, day, 73.2, "" if i % 5 else "=1+1"]
+        yield [
+            f"重庆基准制造有限公司{i:06d}",
+            f"91500000{i:08d}X",
+            "渝中区",
+            "36",
+            "city",
+            "AA",
+            "A",
+            "BAND",
+            61.2345 + i % 7,
+            55.5,
+            58.1 + i % 3,
+            0.25,
+            "36",
+            312,
+            Decimal("12345.678900"),
+            Decimal(i),
+            i,
+            day,
+            73.2,
+            "" if i % 5 else "=1+1",
+        ]
 
 
 def bare(n: int) -> dict[str, Any]:
@@ -48,10 +67,15 @@ def ours(n: int) -> dict[str, Any]:
     """The platform's writer (title row, styled header, number formats, neutralisation, autofilter)."""
     from reporting.exports import Column, Exporter, write_xlsx
 
-    kinds = ["text"] * 8 + ["float2"] * 4 + ["text", "int", "decimal", "decimal", "int", "date", "float2", "text"]
-    exporter = Exporter(kind="bench", title="基准导出", columns=lambda: [Column(f"列{i}", k) for i, k in
-                                                                       enumerate(kinds)],
-                        queryset=lambda user, filters: None)  # type: ignore[arg-type,return-value]
+    kinds = (
+        ["text"] * 8 + ["float2"] * 4 + ["text", "int", "decimal", "decimal", "int", "date", "float2", "text"]
+    )
+    exporter = Exporter(
+        kind="bench",
+        title="基准导出",
+        columns=lambda: [Column(f"列{i}", k) for i, k in enumerate(kinds)],
+        queryset=lambda user, filters: None,
+    )  # type: ignore[arg-type,return-value]
     exporter.rows = lambda user, filters: _values(n)  # type: ignore[method-assign]
 
     def go() -> None:
@@ -82,11 +106,14 @@ def full_export() -> dict[str, Any]:
 def publish_bench_run() -> dict[str, Any]:
     from factories.models import GradingRun
 
-    run = GradingRun.objects.filter(year=2025, status="succeeded", is_simulation=False).order_by("-pk").first()
+    run = (
+        GradingRun.objects.filter(year=2025, status="succeeded", is_simulation=False).order_by("-pk").first()
+    )
     if run is None:
         return {"published": 0}
-    GradingRun.objects.filter(pk=run.pk).update(status="final", notice_from=dt.date(2026, 1, 1),
-                                                notice_to=dt.date(2026, 1, 10))
+    GradingRun.objects.filter(pk=run.pk).update(
+        status="final", notice_from=dt.date(2026, 1, 1), notice_to=dt.date(2026, 1, 10)
+    )
     return {"published": run.results.count()}
 
 
@@ -104,8 +131,9 @@ def import_rows(n: int) -> dict[str, Any]:
     from tests.model_factories import plausible_raw
 
     user = User.objects.filter(role="city").first() or User.objects.create(username="bench_city", role="city")
-    ReportingYear.objects.update_or_create(year=2026, defaults={"opens_on": dt.date(2026, 1, 1),
-                                                                "closes_on": dt.date(2026, 12, 31)})
+    ReportingYear.objects.update_or_create(
+        year=2026, defaults={"opens_on": dt.date(2026, 1, 1), "closes_on": dt.date(2026, 12, 31)}
+    )
     AnnualSubmission.objects.filter(year=2026).delete()
     enterprises = list(Enterprise.objects.order_by("pk").values_list("credit_code", "name")[:n])
     template = imports.build_template(year=2026, enterprises=enterprises, catalogue_version="GBT36132-2018")
@@ -132,22 +160,34 @@ def import_rows(n: int) -> dict[str, Any]:
         holder["job"] = services.import_commit(actor=user, job=job)
 
     committed = measure(commit)
-    return {"rows": n, "file_mib": round(len(data) / 1024 / 1024, 2), "dry_run": dry_run, "commit": committed,
-            "status": holder["job"].status, "errors": len(holder["job"].errors),
-            "written": AnnualSubmission.objects.filter(year=2026).count()}
+    return {
+        "rows": n,
+        "file_mib": round(len(data) / 1024 / 1024, 2),
+        "dry_run": dry_run,
+        "commit": committed,
+        "status": holder["job"].status,
+        "errors": len(holder["job"].errors),
+        "written": AnnualSubmission.objects.filter(year=2026).count(),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", nargs="?", default="all",
-                        choices=["all", "bare", "ours", "full", "publish", "import"])
+    parser.add_argument(
+        "command", nargs="?", default="all", choices=["all", "bare", "ours", "full", "publish", "import"]
+    )
     parser.add_argument("--n", type=int, default=100000)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.command != "all":
         setup_django()
-        result = {"bare": lambda: bare(args.n), "ours": lambda: ours(args.n), "full": full_export, "publish": publish_bench_run,
-                  "import": lambda: import_rows(args.n)}[args.command]()
+        result = {
+            "bare": lambda: bare(args.n),
+            "ours": lambda: ours(args.n),
+            "full": full_export,
+            "publish": publish_bench_run,
+            "import": lambda: import_rows(args.n),
+        }[args.command]()
         print(json.dumps(result))
         return
     n_export, n_import = (10000, 2000) if args.quick else (100000, 10000)
@@ -156,24 +196,53 @@ def main() -> None:
     base = phase("bench.excel", "bare", "--n", str(n_export))
     mine = phase("bench.excel", "ours", "--n", str(n_export))
     print(f"\nExport {n_export} rows × {COLUMNS} columns (xlsx, write-only)")
-    print(table([["bare openpyxl write-only", base["seconds"], base["peak_mib"], base["growth_mib"], "1.00"],
-                 ["platform writer", mine["seconds"], mine["peak_mib"], mine["growth_mib"],
-                  f"{mine['seconds'] / base['seconds']:.2f}"]],
-                ["writer", "seconds", "peak RSS MiB", "growth while writing MiB", "time ratio"]))
+    print(
+        table(
+            [
+                ["bare openpyxl write-only", base["seconds"], base["peak_mib"], base["growth_mib"], "1.00"],
+                [
+                    "platform writer",
+                    mine["seconds"],
+                    mine["peak_mib"],
+                    mine["growth_mib"],
+                    f"{mine['seconds'] / base['seconds']:.2f}",
+                ],
+            ],
+            ["writer", "seconds", "peak RSS MiB", "growth while writing MiB", "time ratio"],
+        )
+    )
     published = phase("bench.excel", "publish")
     if published.get("published"):
         full = phase("bench.excel", "full")
-        print(f"Real `grades` export from PostgreSQL: {full['rows']} rows × 21 columns in {full['seconds']} s, "
-              f"{full['queries']} queries, peak {full['peak_mib']} MiB")
+        print(
+            f"Real `grades` export from PostgreSQL: {full['rows']} rows × 21 columns in {full['seconds']} s, "
+            f"{full['queries']} queries, peak {full['peak_mib']} MiB"
+        )
     result = phase("bench.excel", "import", "--n", str(n_import))
     print(f"\nImport {result['rows']} rows ({result['file_mib']} MiB xlsx) through the services")
-    print(table([["dry run (parse + validate)", result["dry_run"]["seconds"], result["dry_run"]["queries"],
-                  result["dry_run"]["peak_mib"]],
-                 ["commit (re-check + write)", result["commit"]["seconds"], result["commit"]["queries"],
-                  result["commit"]["peak_mib"]]],
-                ["phase", "seconds", "queries", "peak MiB"]))
-    print(f"total {result['dry_run']['seconds'] + result['commit']['seconds']:.1f} s; status {result['status']}, "
-          f"{result['errors']} errors, {result['written']} submissions written")
+    print(
+        table(
+            [
+                [
+                    "dry run (parse + validate)",
+                    result["dry_run"]["seconds"],
+                    result["dry_run"]["queries"],
+                    result["dry_run"]["peak_mib"],
+                ],
+                [
+                    "commit (re-check + write)",
+                    result["commit"]["seconds"],
+                    result["commit"]["queries"],
+                    result["commit"]["peak_mib"],
+                ],
+            ],
+            ["phase", "seconds", "queries", "peak MiB"],
+        )
+    )
+    print(
+        f"total {result['dry_run']['seconds'] + result['commit']['seconds']:.1f} s; status {result['status']}, "
+        f"{result['errors']} errors, {result['written']} submissions written"
+    )
     print(f"(benchmark wall time {time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
 

@@ -56,9 +56,19 @@ end
 
 def server_env(data_cache: bool = True) -> dict[str, str]:
     env = bench_env()
-    env.update({"DEBUG": "false", "SECRET_KEY": "bench-" + "k" * 60, "ALLOWED_HOSTS": "127.0.0.1,localhost",
-                "SECURE_SSL_REDIRECT": "false", "BEHIND_TLS_PROXY": "true", "AXES_ENABLED": "false",
-                "LOG_LEVEL": "ERROR", "REDIS_URL": REDIS_URL, "DATA_CACHE_ENABLED": str(data_cache).lower()})
+    env.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-" + "k" * 60,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "BEHIND_TLS_PROXY": "true",
+            "AXES_ENABLED": "false",
+            "LOG_LEVEL": "ERROR",
+            "REDIS_URL": REDIS_URL,
+            "DATA_CACHE_ENABLED": str(data_cache).lower(),
+        }
+    )
     return env
 
 
@@ -75,8 +85,9 @@ def prepare() -> dict[str, Any]:
     user.save()
     run = GradingRun.objects.filter(year=2025, is_simulation=False, status__in=["succeeded", "final"]).first()
     if run is not None and run.status != "final":
-        GradingRun.objects.filter(pk=run.pk).update(status="final", notice_from=dt.date(2026, 1, 1),
-                                                    notice_to=dt.date(2026, 1, 10))
+        GradingRun.objects.filter(pk=run.pk).update(
+            status="final", notice_from=dt.date(2026, 1, 1), notice_to=dt.date(2026, 1, 10)
+        )
     enterprise = Enterprise.objects.order_by("-pk").first()
     first = Enterprise.objects.order_by("pk").first()
     # Autovacuum's work in production: fresh statistics and the visibility map for index-only counts.
@@ -84,8 +95,11 @@ def prepare() -> dict[str, Any]:
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    return {"enterprise": enterprise.pk if enterprise else 0, "first": first.pk if first else 0,
-            "count": Enterprise.objects.count()}
+    return {
+        "enterprise": enterprise.pk if enterprise else 0,
+        "first": first.pk if first else 0,
+        "count": Enterprise.objects.count(),
+    }
 
 
 def queries_per_page(urls: list[str]) -> dict[str, int]:
@@ -114,8 +128,13 @@ def login(base: str) -> str:
 
     host = base.split("//", 1)[1]
 
-    def request(method: str, path: str, body: bytes | None = None, cookies: dict[str, str] | None = None,
-                extra: dict[str, str] | None = None) -> tuple[Any, str]:
+    def request(
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        cookies: dict[str, str] | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> tuple[Any, str]:
         connection = http.client.HTTPConnection(host, timeout=30)
         headers = {"X-Forwarded-Proto": "https", **(extra or {})}
         if cookies:
@@ -134,27 +153,51 @@ def login(base: str) -> str:
     response, page = request("GET", "/accounts/login/")
     cookies = cookies_of(response)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    body = urllib.parse.urlencode({"username": "bench_load", "password": PASSWORD,
-                                   "csrfmiddlewaretoken": token}).encode()
-    response, _page = request("POST", "/accounts/login/", body, cookies, {
-        "Content-Type": "application/x-www-form-urlencoded", "Referer": f"https://{host}/accounts/login/"})
+    body = urllib.parse.urlencode(
+        {"username": "bench_load", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    ).encode()
+    response, _page = request(
+        "POST",
+        "/accounts/login/",
+        body,
+        cookies,
+        {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"https://{host}/accounts/login/"},
+    )
     cookies.update(cookies_of(response))
     if "sessionid" not in cookies:
         raise SystemExit(f"login failed: HTTP {response.status}")
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def wrk(url: str, cookie: str, seconds: int, connections: int,
-        spread: tuple[str, int, int] | None = None) -> dict[str, Any]:
+def wrk(
+    url: str, cookie: str, seconds: int, connections: int, spread: tuple[str, int, int] | None = None
+) -> dict[str, Any]:
     """Drive `url` (or, with `spread` = (pattern, low, high), a random `{n}` of the pattern per request)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         if spread:
             pattern, low, high = spread
             script.write(f"PATTERN = {json.dumps(pattern)}\nLOW = {low}\nHIGH = {high}\n" + SPREAD)
         script.write(LUA)
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name,
-                          "-H", f"Cookie: {cookie}", "-H", "X-Forwarded-Proto: https", url],
-                         capture_output=True, text=True, timeout=seconds + 60)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            script.name,
+            "-H",
+            f"Cookie: {cookie}",
+            "-H",
+            "X-Forwarded-Proto: https",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
     os.unlink(script.name)
     line = [x for x in out.stdout.splitlines() if x.startswith("{")][-1]
     data = json.loads(line)
@@ -168,7 +211,11 @@ def pages(info: dict[str, Any]) -> list[tuple[str, str, tuple[str, int, int] | N
     return [
         ("/ping/ (trivial, signed-in)", "/ping/", None),
         ("enterprise list", "/factories/enterprises/", ("/factories/enterprises/?page={n}", 1, 400)),
-        ("enterprise detail", f"/factories/enterprises/{last}/", ("/factories/enterprises/{n}/", first, last)),
+        (
+            "enterprise detail",
+            f"/factories/enterprises/{last}/",
+            ("/factories/enterprises/{n}/", first, last),
+        ),
         ("submission list", "/reporting/submissions/", ("/reporting/submissions/?page={n}", 1, 400)),
         ("dashboard", "/reporting/dashboard/", ("/reporting/dashboard/?year={n}", 2024, 2025)),
         ("API enterprises", "/api/v1/enterprises/", ("/api/v1/enterprises/?page={n}", 1, 400)),
@@ -183,8 +230,23 @@ def drive(info: dict[str, Any], seconds: int, data_cache: bool, spread: bool) ->
 
     redis.Redis.from_url(REDIS_URL).flushdb()  # the benchmark's own Redis database: start cold
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{PORT}", "--workers",
-         "4", "--worker-class", "sync", "--log-level", "error"], cwd=ROOT, env=server_env(data_cache))
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "4",
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "error",
+        ],
+        cwd=ROOT,
+        env=server_env(data_cache),
+    )
     base = f"http://127.0.0.1:{PORT}"
     out = {}
     try:
@@ -228,8 +290,12 @@ def main() -> None:
         phase("bench.grading", "generate", "--n", "100000")
         phase("bench.grading", "run")
         info = phase("bench.load", "prepare")
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=server_env(),
-                   check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=server_env(),
+        check=True,
+    )
     seconds = 5 if args.quick else 15
     runs = {
         "same page": drive(info, seconds, data_cache=True, spread=False),
@@ -246,11 +312,16 @@ def main() -> None:
                 row += ["", "", ""]
                 continue
             errors = figures["errors"] + figures["non2xx"]
-            row += [f"{figures['p50']:.1f} / {figures['p95']:.1f}", f"{figures['rps']:.0f}",
-                    f"{100 * figures['rps'] / trivial:.0f}%" + (f" ({errors} errors)" if errors else "")]
+            row += [
+                f"{figures['p50']:.1f} / {figures['p95']:.1f}",
+                f"{figures['rps']:.0f}",
+                f"{100 * figures['rps'] / trivial:.0f}%" + (f" ({errors} errors)" if errors else ""),
+            ]
         rows.append(row)
-    print(f"\nLoad: 20 concurrent connections, {seconds} s per URL, gunicorn 4 sync workers on {os.cpu_count()} "
-          f"cores (shared with PostgreSQL, Redis and wrk), {info['count']} enterprises on PostgreSQL")
+    print(
+        f"\nLoad: 20 concurrent connections, {seconds} s per URL, gunicorn 4 sync workers on {os.cpu_count()} "
+        f"cores (shared with PostgreSQL, Redis and wrk), {info['count']} enterprises on PostgreSQL"
+    )
     header = ["page"]
     for name in runs:
         header += [f"{name}: p50 / p95 ms", "req/s", "vs trivial"]
@@ -268,8 +339,12 @@ def main() -> None:
     small_urls = [u.replace(f"/{info['enterprise']}/", f"/{small_info['enterprise']}/") for u in urls]
     small = phase("bench.load", "queries", "--urls", ",".join(small_urls), url=SMALL_URL, extra=no_cache)
     print("\nSQL queries per page when it is computed (city user, data cache off):")
-    print(table([[u, small[su], big[u]] for u, su in zip(urls, small_urls, strict=True)],
-                ["url", f"{small_info['count']} enterprises", f"{info['count']} enterprises"]))
+    print(
+        table(
+            [[u, small[su], big[u]] for u, su in zip(urls, small_urls, strict=True)],
+            ["url", f"{small_info['count']} enterprises", f"{info['count']} enterprises"],
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,11 @@ class EnterpriseViewSet(ScopedViewSet):
 
     queryset = Enterprise.objects.all()
     serializer_class = EnterpriseSerializer
-    write_permission = {"create": "enterprise.create", "update": "enterprise.update_contact",
-                        "partial_update": "enterprise.update_contact"}  # finer rules in the service
+    write_permission = {
+        "create": "enterprise.create",
+        "update": "enterprise.update_contact",
+        "partial_update": "enterprise.update_contact",
+    }  # finer rules in the service
     filterset_class = EnterpriseFilter
     search_fields = ["name", "credit_code"]
     ordering_fields = ["name", "credit_code", "district", "industry", "created_at"]

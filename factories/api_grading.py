@@ -31,8 +31,14 @@ from factories.serializers_grading import (
 from factories.services import grading as services
 
 
-class GradingStandardViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                             mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class GradingStandardViewSet(
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Versioned grading standards. POST creates a new draft version; PATCH edits a draft; `adopt` puts it in force."""
 
     queryset = GradingStandard.objects.all()
@@ -45,22 +51,30 @@ class GradingStandardViewSet(ScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         data = serializer.validated_data
         base = data.get("base") or services.standard_in_force(timezone.localdate().year)
         serializer.instance = services.grading_standard_new_version(
-            actor=self.request.user, base=base, parameters=data.get("parameters"), name=data.get("name", ""),
-            note=data.get("note", ""))
+            actor=self.request.user,
+            base=base,
+            parameters=data.get("parameters"),
+            name=data.get("name", ""),
+            note=data.get("note", ""),
+        )
 
     def perform_update(self, serializer: Any) -> None:
         data = serializer.validated_data
         serializer.instance = services.grading_standard_update(
-            actor=self.request.user, standard=serializer.instance,
-            parameters=data.get("parameters", serializer.instance.parameters), note=data.get("note", ""))
+            actor=self.request.user,
+            standard=serializer.instance,
+            parameters=data.get("parameters", serializer.instance.parameters),
+            note=data.get("note", ""),
+        )
 
     @extend_schema(request=AdoptSerializer, responses=GradingStandardSerializer)
     @action(detail=True, methods=["post"])
     def adopt(self, request: Request, pk: str | None = None) -> Response:
         body = AdoptSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        standard = services.grading_standard_adopt(actor=request.user, standard=self.get_object(),
-                                                   valid_from=body.validated_data["valid_from"])
+        standard = services.grading_standard_adopt(
+            actor=request.user, standard=self.get_object(), valid_from=body.validated_data["valid_from"]
+        )
         return Response(self.get_serializer(standard).data)
 
 
@@ -73,8 +87,13 @@ class ResultFilter(django_filters.FilterSet):
         fields = ["grade", "district", "industry", "tier", "revocation_proposed", "year", "enterprise"]
 
 
-class GradingRunViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                        viewsets.GenericViewSet):
+class GradingRunViewSet(
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Grading runs (city staff and auditors). POST with `year` starts one as a Celery task."""
 
     queryset = GradingRun.objects.all()
@@ -89,8 +108,12 @@ class GradingRunViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
         serializer.instance = services.grading_run_start(
-            actor=self.request.user, year=data["year"], standard=data.get("standard"),
-            simulation=data.get("is_simulation", False), note=data.get("note", ""))
+            actor=self.request.user,
+            year=data["year"],
+            standard=data.get("standard"),
+            simulation=data.get("is_simulation", False),
+            note=data.get("note", ""),
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().create(request, *args, **kwargs)
@@ -135,13 +158,25 @@ class GradingRunViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
         """Who moved from what to what against the year's published run, and by district and industry."""
         run = self.get_object()
         moves = selectors.run_diff(run)
-        return Response({
-            "base_run": getattr(selectors.published_run(run.year), "pk", None),
-            "moves": [{"enterprise": m["enterprise"].pk, "enterprise_name": m["enterprise"].name,
-                       "district": m["district"].pk, "from": m["from"], "to": m["to"], "direction": m["direction"],
-                       "decided_by": m["decided_by"], "reasons": m["reasons"]} for m in moves],
-            "by": selectors.moves_by(run),
-        })
+        return Response(
+            {
+                "base_run": getattr(selectors.published_run(run.year), "pk", None),
+                "moves": [
+                    {
+                        "enterprise": m["enterprise"].pk,
+                        "enterprise_name": m["enterprise"].name,
+                        "district": m["district"].pk,
+                        "from": m["from"],
+                        "to": m["to"],
+                        "direction": m["direction"],
+                        "decided_by": m["decided_by"],
+                        "reasons": m["reasons"],
+                    }
+                    for m in moves
+                ],
+                "by": selectors.moves_by(run),
+            }
+        )
 
 
 class GradeFilter(django_filters.FilterSet):
@@ -172,21 +207,42 @@ class GradeViewSet(ScopedReadOnlyViewSet):
         """The factory's explanation card: deciding rule, peer group, L, S, C, D_k, indicators, next band."""
         card = selectors.explanation(self.get_object())
         result = card["result"]
-        return Response({
-            "enterprise": result.enterprise_id, "year": result.year, "grade": result.grade,
-            "computed_grade": result.computed_grade, "decided_by": result.decided_by,
-            "standard": card["standard"].label, "peer_group": result.peer_group, "peer_count": result.peer_count,
-            "level_score": result.level_score, "improvement_score": result.improvement_score,
-            "composite_score": result.composite_score, "q": result.q, "dimensions": card["dimensions"],
-            "indicators": [{**row, "value": None if row["value"] is None else str(row["value"]),
-                            "previous": None if row["previous"] is None else str(row["previous"])}
-                           for row in card["indicators"]],
-            "reasons": result.reasons, "next_band": card["next_band"],
-        })
+        return Response(
+            {
+                "enterprise": result.enterprise_id,
+                "year": result.year,
+                "grade": result.grade,
+                "computed_grade": result.computed_grade,
+                "decided_by": result.decided_by,
+                "standard": card["standard"].label,
+                "peer_group": result.peer_group,
+                "peer_count": result.peer_count,
+                "level_score": result.level_score,
+                "improvement_score": result.improvement_score,
+                "composite_score": result.composite_score,
+                "q": result.q,
+                "dimensions": card["dimensions"],
+                "indicators": [
+                    {
+                        **row,
+                        "value": None if row["value"] is None else str(row["value"]),
+                        "previous": None if row["previous"] is None else str(row["previous"]),
+                    }
+                    for row in card["indicators"]
+                ],
+                "reasons": result.reasons,
+                "next_band": card["next_band"],
+            }
+        )
 
 
-class IncidentViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      viewsets.GenericViewSet):
+class IncidentViewSet(
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Incidents recorded by the city (Art. 9); `confirm-revocation` confirms the revocation a run proposed."""
 
     queryset = Incident.objects.all()
@@ -206,13 +262,18 @@ class IncidentViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     def confirm_revocation(self, request: Request, pk: str | None = None) -> Response:
         """Confirm the pending revocation proposed because of this incident (by a second city user)."""
         incident = self.get_object()
-        proposal = incident.revocation_proposals.filter(status="proposed", run__is_simulation=False).order_by(
-            "-run_id").first()
+        proposal = (
+            incident.revocation_proposals.filter(status="proposed", run__is_simulation=False)
+            .order_by("-run_id")
+            .first()
+        )
         if proposal is None:
             raise Http404("该事故没有待确认的撤销建议。")
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        proposal = services.revocation_confirm(actor=request.user, proposal=proposal, note=body.validated_data["note"])
+        proposal = services.revocation_confirm(
+            actor=request.user, proposal=proposal, note=body.validated_data["note"]
+        )
         return Response(RevocationProposalSerializer(proposal).data)
 
 
@@ -232,8 +293,9 @@ class RevocationProposalViewSet(ScopedReadOnlyViewSet):
     def confirm(self, request: Request, pk: str | None = None) -> Response:
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        proposal = services.revocation_confirm(actor=request.user, proposal=self.get_object(),
-                                               note=body.validated_data["note"])
+        proposal = services.revocation_confirm(
+            actor=request.user, proposal=self.get_object(), note=body.validated_data["note"]
+        )
         return Response(self.get_serializer(proposal).data)
 
     @extend_schema(request=NoteSerializer, responses=RevocationProposalSerializer)
@@ -241,8 +303,9 @@ class RevocationProposalViewSet(ScopedReadOnlyViewSet):
     def dismiss(self, request: Request, pk: str | None = None) -> Response:
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        proposal = services.revocation_dismiss(actor=request.user, proposal=self.get_object(),
-                                               note=body.validated_data["note"])
+        proposal = services.revocation_dismiss(
+            actor=request.user, proposal=self.get_object(), note=body.validated_data["note"]
+        )
         return Response(self.get_serializer(proposal).data)
 
 
@@ -255,8 +318,11 @@ class RecommendationViewSet(ScopedReadOnlyViewSet):
     ordering = ["-year", "-composite_score", "enterprise_id"]
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.published().filter(tier="city", grade__in=["AA", "AAA", "AAAA"]).select_related(
-            "enterprise", "run")
+        return (
+            queryset.published()
+            .filter(tier="city", grade__in=["AA", "AAA", "AAAA"])
+            .select_related("enterprise", "run")
+        )
 
 
 def register(router: Any) -> None:

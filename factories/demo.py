@@ -266,6 +266,8 @@ STEPS: list[tuple[str, Any]] = [
     ("绿色工厂", _step_green_factories),
     ("用户", _step_users),
 ]
+
+
 def _step_grading(state: dict[str, Any]) -> None:
     """2024 graded, published and final; 2025 graded as a draft for the city to review and publish."""
     from factories.models import GradingRun
@@ -273,13 +275,15 @@ def _step_grading(state: dict[str, Any]) -> None:
 
     operator = _operator()
     for year in (2024, 2025):
-        run = GradingRun.objects.create(year=year, standard=grading.standard_in_force(year), started_by=operator,
-                                        note="演示数据")
+        run = GradingRun.objects.create(
+            year=year, standard=grading.standard_in_force(year), started_by=operator, note="演示数据"
+        )
         grading.execute_run(run.pk)
         if year == 2024:
             run.refresh_from_db()
-            run = grading.grading_run_publish(actor=operator, run=run, notice_from=dt.date(2025, 7, 1),
-                                              notice_to=dt.date(2025, 7, 10))
+            run = grading.grading_run_publish(
+                actor=operator, run=run, notice_from=dt.date(2025, 7, 1), notice_to=dt.date(2025, 7, 10)
+            )
             grading.grading_run_finalize(actor=operator, run=run)
 
 

@@ -19,7 +19,13 @@ def on_run_published(run: Any) -> None:
         url = reverse("factories:my_grades")
     except NoReverseMatch:
         url = ""
-    notify(users.iterator(), kind="grade_published", key=f"grade:{run.year}:{run.pk}",
-           title=_("{year}年度绿色工厂分级评价结果已公示（{start}至{end}）").format(
-               year=run.year, start=run.notice_from, end=run.notice_to),
-           body=_("请登录平台查看本企业的等级及评价说明。如有异议，请在公示期内向市经济信息委反映。"), url=url)
+    notify(
+        users.iterator(),
+        kind="grade_published",
+        key=f"grade:{run.year}:{run.pk}",
+        title=_("{year}年度绿色工厂分级评价结果已公示（{start}至{end}）").format(
+            year=run.year, start=run.notice_from, end=run.notice_to
+        ),
+        body=_("请登录平台查看本企业的等级及评价说明。如有异议，请在公示期内向市经济信息委反映。"),
+        url=url,
+    )

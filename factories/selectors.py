@@ -14,19 +14,28 @@ from factories.models import Enterprise, GradingResult, GradingRun, RunStatus
 
 def published_grades(user: Any) -> QuerySet[GradingResult]:
     """The grades the public notice or final publication of each year shows, scoped to the user."""
-    return GradingResult.objects.visible_to(user).published().select_related("enterprise", "district", "industry")
+    return (
+        GradingResult.objects.visible_to(user)
+        .published()
+        .select_related("enterprise", "district", "industry")
+    )
 
 
 def published_run(year: int) -> GradingRun | None:
-    return (GradingRun.objects.published().filter(year=year, superseded_by__isnull=True)
-            .order_by("-published_at", "-id").first())
+    return (
+        GradingRun.objects.published()
+        .filter(year=year, superseded_by__isnull=True)
+        .order_by("-published_at", "-id")
+        .first()
+    )
 
 
 def recommendations(user: Any, year: int | None = None) -> QuerySet[GradingResult]:
     """City-level green factories graded AA or above in the published run (Art. 8)."""
     # A factory whose title has since been revoked is no longer recommended.
-    queryset = published_grades(user).filter(tier="city", grade__in=["AA", "AAA", "AAAA"],
-                                             enterprise__green_factory__status="active")
+    queryset = published_grades(user).filter(
+        tier="city", grade__in=["AA", "AAA", "AAAA"], enterprise__green_factory__status="active"
+    )
     if year is not None:
         queryset = queryset.filter(year=year)
     return queryset.order_by("-year", "-composite_score", "enterprise_id")
@@ -38,18 +47,37 @@ def run_diff(run: GradingRun, base: GradingRun | None = None) -> list[dict[str, 
     if base is None or base.pk == run.pk:
         return []
     old = dict(base.results.values_list("enterprise_id", "grade"))
-    order = {grade: rank for rank, grade in enumerate(reversed(grading.standard_from_dict(
-        run.standard.parameters).grades))}
+    order = {
+        grade: rank
+        for rank, grade in enumerate(reversed(grading.standard_from_dict(run.standard.parameters).grades))
+    }
     moves = []
     for result in run.results.select_related("enterprise", "district").order_by("enterprise__name"):
         before = old.pop(result.enterprise_id, None)
         if before != result.grade:
-            moves.append({"enterprise": result.enterprise, "district": result.district, "from": before,
-                          "to": result.grade, "decided_by": result.decided_by, "reasons": result.reasons,
-                          "direction": _direction(before, result.grade, order)})
+            moves.append(
+                {
+                    "enterprise": result.enterprise,
+                    "district": result.district,
+                    "from": before,
+                    "to": result.grade,
+                    "decided_by": result.decided_by,
+                    "reasons": result.reasons,
+                    "direction": _direction(before, result.grade, order),
+                }
+            )
     for enterprise in Enterprise.objects.filter(pk__in=old).select_related("district"):
-        moves.append({"enterprise": enterprise, "district": enterprise.district, "from": old[enterprise.pk],
-                      "to": None, "decided_by": "NOT_IN_POPULATION", "reasons": [], "direction": "out"})
+        moves.append(
+            {
+                "enterprise": enterprise,
+                "district": enterprise.district,
+                "from": old[enterprise.pk],
+                "to": None,
+                "decided_by": "NOT_IN_POPULATION",
+                "reasons": [],
+                "direction": "out",
+            }
+        )
     return moves
 
 
@@ -77,10 +105,17 @@ def moves_by(run: GradingRun, base: GradingRun | None = None) -> dict[str, list[
 
 def grade_distribution(results: QuerySet[GradingResult], by: str) -> list[dict[str, Any]]:
     """Counts of each grade per `by` (e.g. "district__name", "industry_id", "year") in SQL."""
-    return list(results.values(key=F(by)).annotate(
-        AAAA=Count("id", filter=Q(grade="AAAA")), AAA=Count("id", filter=Q(grade="AAA")),
-        AA=Count("id", filter=Q(grade="AA")), A=Count("id", filter=Q(grade="A")), total=Count("id"),
-    ).order_by("key"))
+    return list(
+        results.values(key=F(by))
+        .annotate(
+            AAAA=Count("id", filter=Q(grade="AAAA")),
+            AAA=Count("id", filter=Q(grade="AAA")),
+            AA=Count("id", filter=Q(grade="AA")),
+            A=Count("id", filter=Q(grade="A")),
+            total=Count("id"),
+        )
+        .order_by("key")
+    )
 
 
 def explanation(result: GradingResult) -> dict[str, Any]:
@@ -94,10 +129,16 @@ def explanation(result: GradingResult) -> dict[str, Any]:
     # (a later correction makes a new version, which this card must not mix with the stored percentiles).
     as_of = result.run.started_at or result.run.created_at
     versions: dict[int, Any] = {}
-    for version in (SubmissionVersion.objects.filter(
-            submission__enterprise_id=result.enterprise_id, submission__year__in=(result.year, result.year - 1),
-            submission__status=SubmissionStatus.CITY_VERIFIED, created_at__lte=as_of)
-            .select_related("submission").order_by("version")):
+    for version in (
+        SubmissionVersion.objects.filter(
+            submission__enterprise_id=result.enterprise_id,
+            submission__year__in=(result.year, result.year - 1),
+            submission__status=SubmissionStatus.CITY_VERIFIED,
+            created_at__lte=as_of,
+        )
+        .select_related("submission")
+        .order_by("version")
+    ):
         versions[version.submission.year] = version.indicators
     current = indicators_from_storage(versions[result.year]) if result.year in versions else {}
     previous = indicators_from_storage(versions[result.year - 1]) if result.year - 1 in versions else {}
@@ -106,30 +147,56 @@ def explanation(result: GradingResult) -> dict[str, Any]:
     for indicator in catalogue.indicators:
         reading = current.get(indicator.code)
         before = previous.get(indicator.code)
-        indicators.append({
-            "code": indicator.code, "name": indicator.name_zh, "unit": indicator.unit,
-            "dimension": catalogue.dimension(indicator.dimension).name_zh, "direction": str(indicator.direction),
-            "value": None if reading is None or reading.value is None else reading.value,
-            "status": str(reading.status) if reading else "no_data",
-            "previous": None if before is None else before.value,
-            "percentile": details.get("percentiles", {}).get(indicator.code),
-            "rate": details.get("improvement_rates", {}).get(indicator.code),
-        })
+        indicators.append(
+            {
+                "code": indicator.code,
+                "name": indicator.name_zh,
+                "unit": indicator.unit,
+                "dimension": catalogue.dimension(indicator.dimension).name_zh,
+                "direction": str(indicator.direction),
+                "value": None if reading is None or reading.value is None else reading.value,
+                "status": str(reading.status) if reading else "no_data",
+                "previous": None if before is None else before.value,
+                "percentile": details.get("percentiles", {}).get(indicator.code),
+                "rate": details.get("improvement_rates", {}).get(indicator.code),
+            }
+        )
     dimensions = [
-        {"code": d.code, "name": d.name_zh, "weight": standard.weights.get(d.code),
-         "score": details.get("dimension_scores", {}).get(d.code),
-         "improvement": details.get("dimension_improvement", {}).get(d.code)}
+        {
+            "code": d.code,
+            "name": d.name_zh,
+            "weight": standard.weights.get(d.code),
+            "score": details.get("dimension_scores", {}).get(d.code),
+            "improvement": details.get("dimension_improvement", {}).get(d.code),
+        }
         for d in catalogue.dimensions
     ]
-    return {"result": result, "standard": result.run.standard, "indicators": indicators, "dimensions": dimensions,
-            "next_band": details.get("next_band"), "reasons": result.reasons,
-            "bands": [{"grade": b.grade, "q_below": b.q_below, "c_min": b.c_min, "dimension_min": b.dimension_min}
-                      for b in standard.bands]}
+    return {
+        "result": result,
+        "standard": result.run.standard,
+        "indicators": indicators,
+        "dimensions": dimensions,
+        "next_band": details.get("next_band"),
+        "reasons": result.reasons,
+        "bands": [
+            {"grade": b.grade, "q_below": b.q_below, "c_min": b.c_min, "dimension_min": b.dimension_min}
+            for b in standard.bands
+        ],
+    }
 
 
 def runs_for(user: Any) -> QuerySet[GradingRun]:
     return GradingRun.objects.visible_to(user).select_related("standard", "started_by")
 
 
-__all__ = ["RunStatus", "explanation", "grade_distribution", "moves_by", "published_grades", "published_run",
-           "recommendations", "run_diff", "runs_for"]
+__all__ = [
+    "RunStatus",
+    "explanation",
+    "grade_distribution",
+    "moves_by",
+    "published_grades",
+    "published_run",
+    "recommendations",
+    "run_diff",
+    "runs_for",
+]

@@ -32,16 +32,33 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     industry = serializers.CharField(source="industry_code", max_length=4, help_text="两位大类或四位小类代码")
     sequence = serializers.CharField(read_only=True)
     tier = serializers.CharField(source="green_factory.tier", read_only=True, default=None, allow_null=True)
-    green_factory_status = serializers.CharField(source="green_factory.status", read_only=True, default=None,
-                                                 allow_null=True)
+    green_factory_status = serializers.CharField(
+        source="green_factory.status", read_only=True, default=None, allow_null=True
+    )
     district_name = serializers.CharField(source="district.name", read_only=True)
     industry_name = serializers.CharField(source="industry.name", read_only=True)
 
     class Meta:
         model = Enterprise
-        fields = ["id", "name", "credit_code", "district", "district_name", "industry", "industry_name",
-                  "legal_form", "address", "contact_name", "contact_phone", "contact_email", "sequence", "tier",
-                  "green_factory_status", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "district",
+            "district_name",
+            "industry",
+            "industry_name",
+            "legal_form",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "sequence",
+            "tier",
+            "green_factory_status",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "sequence", "tier", "green_factory_status", "created_at", "updated_at"]
         # Uniqueness and the check digit are judged by the service, whose messages a clerk understands.
         extra_kwargs = {"credit_code": {"validators": []}}
@@ -51,7 +68,9 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         return dict(validated)
 
     def create(self, validated_data: dict[str, Any]) -> Enterprise:
-        return services.enterprise_create(actor=self.context["request"].user, **self._service_data(validated_data))
+        return services.enterprise_create(
+            actor=self.context["request"].user, **self._service_data(validated_data)
+        )
 
     def update(self, instance: Enterprise, validated_data: dict[str, Any]) -> Enterprise:
         return services.enterprise_update(
@@ -67,8 +86,19 @@ class GreenFactorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GreenFactory
-        fields = ["id", "enterprise", "enterprise_name", "district", "industry", "tier", "recognized_year",
-                  "status", "revoked_on", "revoke_reason", "ban_until"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "district",
+            "industry",
+            "tier",
+            "recognized_year",
+            "status",
+            "revoked_on",
+            "revoke_reason",
+            "ban_until",
+        ]
         read_only_fields = ["id", "status", "revoked_on", "revoke_reason", "ban_until"]
 
     def get_fields(self) -> dict[str, Any]:

@@ -20,14 +20,30 @@ from factories.models import (
 
 class GradingStandardSerializer(serializers.ModelSerializer):
     parameters = serializers.DictField(help_text="标准参数（权重、α、分档条件等）")
-    base = serializers.PrimaryKeyRelatedField(queryset=GradingStandard.objects.all(), write_only=True,
-                                              required=False, help_text="新版本以哪个版本为基础（默认现行版本）")
+    base = serializers.PrimaryKeyRelatedField(
+        queryset=GradingStandard.objects.all(),
+        write_only=True,
+        required=False,
+        help_text="新版本以哪个版本为基础（默认现行版本）",
+    )
     used_by_published_run = serializers.SerializerMethodField()
 
     class Meta:
         model = GradingStandard
-        fields = ["id", "code", "version", "name", "status", "parameters", "valid_from", "valid_to", "note",
-                  "created_at", "base", "used_by_published_run"]
+        fields = [
+            "id",
+            "code",
+            "version",
+            "name",
+            "status",
+            "parameters",
+            "valid_from",
+            "valid_to",
+            "note",
+            "created_at",
+            "base",
+            "used_by_published_run",
+        ]
         read_only_fields = ["id", "code", "version", "status", "valid_from", "valid_to", "created_at"]
 
     @extend_schema_field(OpenApiTypes.BOOL)
@@ -43,7 +59,10 @@ class GradingRunSerializer(serializers.ModelSerializer):
     standard = serializers.CharField(source="standard.code", read_only=True)
     standard_version = serializers.IntegerField(source="standard.version", read_only=True)
     standard_id = serializers.PrimaryKeyRelatedField(
-        queryset=GradingStandard.objects.all(), source="standard", write_only=True, required=False,
+        queryset=GradingStandard.objects.all(),
+        source="standard",
+        write_only=True,
+        required=False,
         help_text="评价标准版本（正式评价默认用年底有效的已采用版本；模拟运行必填草案版本）",
     )
     progress = serializers.IntegerField(read_only=True)
@@ -51,13 +70,50 @@ class GradingRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GradingRun
-        fields = ["id", "year", "standard", "standard_version", "standard_id", "is_simulation", "status",
-                  "progress", "done", "total", "phase", "input_hash", "error", "note", "started_by", "created_at",
-                  "started_at", "finished_at", "notice_from", "notice_to", "published_at", "finalized_at",
-                  "superseded_by"]
-        read_only_fields = ["id", "status", "progress", "done", "total", "phase", "input_hash", "error",
-                            "started_by", "created_at", "started_at", "finished_at", "notice_from", "notice_to",
-                            "published_at", "finalized_at", "superseded_by"]
+        fields = [
+            "id",
+            "year",
+            "standard",
+            "standard_version",
+            "standard_id",
+            "is_simulation",
+            "status",
+            "progress",
+            "done",
+            "total",
+            "phase",
+            "input_hash",
+            "error",
+            "note",
+            "started_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "notice_from",
+            "notice_to",
+            "published_at",
+            "finalized_at",
+            "superseded_by",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "progress",
+            "done",
+            "total",
+            "phase",
+            "input_hash",
+            "error",
+            "started_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "notice_from",
+            "notice_to",
+            "published_at",
+            "finalized_at",
+            "superseded_by",
+        ]
 
 
 class PublishSerializer(serializers.Serializer):
@@ -73,9 +129,29 @@ class GradingResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GradingResult
-        fields = ["id", "run", "enterprise", "enterprise_name", "year", "district", "industry", "tier", "grade",
-                  "computed_grade", "decided_by", "level_score", "improvement_score", "composite_score", "q",
-                  "peer_group", "peer_count", "revocation_proposed", "flags", "reasons", "details"]
+        fields = [
+            "id",
+            "run",
+            "enterprise",
+            "enterprise_name",
+            "year",
+            "district",
+            "industry",
+            "tier",
+            "grade",
+            "computed_grade",
+            "decided_by",
+            "level_score",
+            "improvement_score",
+            "composite_score",
+            "q",
+            "peer_group",
+            "peer_count",
+            "revocation_proposed",
+            "flags",
+            "reasons",
+            "details",
+        ]
         read_only_fields = fields
 
 
@@ -89,8 +165,21 @@ class PublishedGradeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GradingResult
-        fields = ["id", "enterprise", "enterprise_name", "year", "grade", "district", "industry", "tier", "status",
-                  "level_score", "improvement_score", "composite_score", "decided_by"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "year",
+            "grade",
+            "district",
+            "industry",
+            "tier",
+            "status",
+            "level_score",
+            "improvement_score",
+            "composite_score",
+            "decided_by",
+        ]
         read_only_fields = fields
 
 
@@ -102,8 +191,18 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Incident
-        fields = ["id", "enterprise", "enterprise_name", "kind", "severity", "occurred_on", "description",
-                  "evidence", "recorded_by", "recorded_at"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "kind",
+            "severity",
+            "occurred_on",
+            "description",
+            "evidence",
+            "recorded_by",
+            "recorded_at",
+        ]
         read_only_fields = ["id", "recorded_by", "recorded_at"]
 
     def get_fields(self) -> dict[str, Any]:
@@ -121,8 +220,19 @@ class RevocationProposalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RevocationProposal
-        fields = ["id", "run", "year", "enterprise", "enterprise_name", "incident", "reason", "status", "decided_by",
-                  "decided_at", "decision_note"]
+        fields = [
+            "id",
+            "run",
+            "year",
+            "enterprise",
+            "enterprise_name",
+            "incident",
+            "reason",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
         read_only_fields = fields
 
 

@@ -94,11 +94,18 @@ class SubmissionViewSet(ScopedViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def indicators(self, request: Request, pk: str | None = None) -> Response:
         """Derived indicators with status ok / not_applicable / not_reported."""
-        return Response(IndicatorSerializer(selectors.submission_indicators(self.get_object()), many=True).data)
+        return Response(
+            IndicatorSerializer(selectors.submission_indicators(self.get_object()), many=True).data
+        )
 
 
-class CorrectionViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class CorrectionViewSet(
+    ScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Correction requests for locked data; the city approves or rejects them."""
 
     queryset = CorrectionRequest.objects.all()
@@ -116,8 +123,12 @@ class CorrectionViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMi
     def approve(self, request: Request, pk: str | None = None) -> Response:
         reason = ReasonSerializer(data=request.data)
         reason.is_valid(raise_exception=True)
-        correction = services.correction_decide(actor=request.user, correction=self.get_object(), approve=True,
-                                                reason=reason.validated_data["reason"])
+        correction = services.correction_decide(
+            actor=request.user,
+            correction=self.get_object(),
+            approve=True,
+            reason=reason.validated_data["reason"],
+        )
         return Response(self.get_serializer(correction).data)
 
     @extend_schema(request=ReasonSerializer, responses=CorrectionSerializer)
@@ -125,8 +136,12 @@ class CorrectionViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMi
     def reject(self, request: Request, pk: str | None = None) -> Response:
         reason = ReasonSerializer(data=request.data)
         reason.is_valid(raise_exception=True)
-        correction = services.correction_decide(actor=request.user, correction=self.get_object(), approve=False,
-                                                reason=reason.validated_data["reason"])
+        correction = services.correction_decide(
+            actor=request.user,
+            correction=self.get_object(),
+            approve=False,
+            reason=reason.validated_data["reason"],
+        )
         return Response(self.get_serializer(correction).data)
 
 

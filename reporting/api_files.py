@@ -20,17 +20,38 @@ from reporting.models import ExportJob, ImportJob
 
 class ExportJobSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=[])
-    filters = serializers.DictField(required=False, default=dict,
-                                    help_text="year, district, industry, grade, tier, status")
+    filters = serializers.DictField(
+        required=False, default=dict, help_text="year, district, industry, grade, tier, status"
+    )
     progress = serializers.IntegerField(read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ExportJob
-        fields = ["id", "kind", "filters", "status", "progress", "done", "total", "error", "created_at",
-                  "finished_at", "download_url"]
-        read_only_fields = ["id", "status", "progress", "done", "total", "error", "created_at", "finished_at",
-                            "download_url"]
+        fields = [
+            "id",
+            "kind",
+            "filters",
+            "status",
+            "progress",
+            "done",
+            "total",
+            "error",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "progress",
+            "done",
+            "total",
+            "error",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
@@ -43,8 +64,13 @@ class ExportJobSerializer(serializers.ModelSerializer):
         return reverse("api:export-download", args=[obj.pk])
 
 
-class ExportViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                    viewsets.GenericViewSet):
+class ExportViewSet(
+    ScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """The caller's exports. Small exports are ready at once; large ones report progress until done."""
 
     queryset = ExportJob.objects.all()
@@ -54,13 +80,17 @@ class ExportViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        job, queued = jobs.export_request(actor=request.user, kind=body.validated_data["kind"],
-                                          filters=body.validated_data.get("filters") or {})
+        job, queued = jobs.export_request(
+            actor=request.user,
+            kind=body.validated_data["kind"],
+            filters=body.validated_data.get("filters") or {},
+        )
         data = self.get_serializer(job).data
         if not queued:
             data["message"] = "后台任务服务暂时不可用：导出已登记，服务恢复后将自动生成，请稍后查看。"
-        return Response(data, status=status.HTTP_201_CREATED if job.status == "succeeded" else
-                        status.HTTP_202_ACCEPTED)
+        return Response(
+            data, status=status.HTTP_201_CREATED if job.status == "succeeded" else status.HTTP_202_ACCEPTED
+        )
 
     @extend_schema(responses={200: OpenApiResponse(description="the xlsx file")})
     @action(detail=True, methods=["get"])
@@ -68,7 +98,9 @@ class ExportViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
         job = self.get_object()
         if job.status != "succeeded" or not job.file:
             raise Http404("导出文件尚未生成。")
-        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+        return FileResponse(
+            job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1]
+        )
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
@@ -77,14 +109,37 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportJob
-        fields = ["id", "year", "file", "file_name", "file_size", "status", "row_count", "errors", "created_at",
-                  "committed_at"]
-        read_only_fields = ["id", "file_name", "file_size", "status", "row_count", "errors", "created_at",
-                            "committed_at"]
+        fields = [
+            "id",
+            "year",
+            "file",
+            "file_name",
+            "file_size",
+            "status",
+            "row_count",
+            "errors",
+            "created_at",
+            "committed_at",
+        ]
+        read_only_fields = [
+            "id",
+            "file_name",
+            "file_size",
+            "status",
+            "row_count",
+            "errors",
+            "created_at",
+            "committed_at",
+        ]
 
 
-class ImportViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                    viewsets.GenericViewSet):
+class ImportViewSet(
+    ScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Upload → dry run (every error by sheet, row, column) → `commit`, all or nothing."""
 
     queryset = ImportJob.objects.all()
@@ -98,16 +153,19 @@ class ImportViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
         upload = body.validated_data["file"]
         if upload.size > 20 * 1024 * 1024:
             return Response({"file": ["文件过大，上限为 10 MB。"]}, status=status.HTTP_400_BAD_REQUEST)
-        job = services.import_upload(actor=request.user, year=body.validated_data["year"], name=upload.name,
-                                     data=upload.read())
+        job = services.import_upload(
+            actor=request.user, year=body.validated_data["year"], name=upload.name, data=upload.read()
+        )
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=ImportJobSerializer)
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
         job = services.import_commit(actor=request.user, job=self.get_object())
-        return Response(self.get_serializer(job).data,
-                        status=status.HTTP_200_OK if job.status == "committed" else status.HTTP_400_BAD_REQUEST)
+        return Response(
+            self.get_serializer(job).data,
+            status=status.HTTP_200_OK if job.status == "committed" else status.HTTP_400_BAD_REQUEST,
+        )
 
 
 def register(router: Any) -> None:

@@ -19,7 +19,10 @@ from factories.models import District, Enterprise
 from reporting import services
 
 CURRENT_YEAR = 2025
-HISTORY = {2023: (dt.date(2024, 3, 1), dt.date(2024, 5, 31)), 2024: (dt.date(2025, 3, 1), dt.date(2025, 5, 31))}
+HISTORY = {
+    2023: (dt.date(2024, 3, 1), dt.date(2024, 5, 31)),
+    2024: (dt.date(2025, 3, 1), dt.date(2025, 5, 31)),
+}
 CURRENT_WINDOW = (dt.date(2026, 11, 1), dt.date(2026, 12, 31))
 
 
@@ -77,17 +80,29 @@ def raw_values(rng: random.Random, p: dict[str, float], year: int) -> dict[str, 
     solid = output * p["solid"] * trend
     main = output * p["material"] * trend
     values: dict[str, str | None] = {
-        "site_area": _q(site), "floor_area": _q(site * p["plot"]), "footprint_area": _q(site * p["density"]),
-        "output_value": _q(output), "main_material": _q(main),
+        "site_area": _q(site),
+        "floor_area": _q(site * p["plot"]),
+        "footprint_area": _q(site * p["density"]),
+        "output_value": _q(output),
+        "main_material": _q(main),
         "green_material": _q(main * min(1.0, p["green"] / trend)),
-        "cod": _q(output * p["pollutant"] * 0.55 * trend), "ammonia_nitrogen": _q(output * p["pollutant"] * 0.05 * trend),
-        "so2": _q(output * p["pollutant"] * 0.15 * trend), "nox": _q(output * p["pollutant"] * 0.25 * trend),
-        "waste_gas": _q(output * p["gas"] * trend), "wastewater": _q(output * p["water"] * trend),
-        "wastewater_treated": _q(treated), "wastewater_reused": _q(treated * min(1.0, p["reuse"] / trend)),
-        "solid_waste": _q(solid), "solid_waste_utilized": _q(solid * p["utilised"]),
-        "electricity": _q(electricity), "natural_gas": _q(gas), "coal": _q(coal), "oil_products": _q(oil),
+        "cod": _q(output * p["pollutant"] * 0.55 * trend),
+        "ammonia_nitrogen": _q(output * p["pollutant"] * 0.05 * trend),
+        "so2": _q(output * p["pollutant"] * 0.15 * trend),
+        "nox": _q(output * p["pollutant"] * 0.25 * trend),
+        "waste_gas": _q(output * p["gas"] * trend),
+        "wastewater": _q(output * p["water"] * trend),
+        "wastewater_treated": _q(treated),
+        "wastewater_reused": _q(treated * min(1.0, p["reuse"] / trend)),
+        "solid_waste": _q(solid),
+        "solid_waste_utilized": _q(solid * p["utilised"]),
+        "electricity": _q(electricity),
+        "natural_gas": _q(gas),
+        "coal": _q(coal),
+        "oil_products": _q(oil),
         "purchased_heat": _q(output * p["heat"] * trend),
-        "renewable_electricity": _q(electricity * min(1.0, p["renewable"] / trend)), "co2": _q(co2),
+        "renewable_electricity": _q(electricity * min(1.0, p["renewable"] / trend)),
+        "co2": _q(co2),
     }
     if rng.random() < 0.05:
         values["wastewater_treated"] = values["wastewater_reused"] = "0.00"
@@ -102,25 +117,40 @@ def _clerks() -> dict[str, Any]:
     for unit in District.objects.filter(enterprises__isnull=False).distinct():
         user = User.objects.filter(role=Role.DISTRICT, district=unit).order_by("pk").first()
         if user is None:
-            user = User(username=f"qx_{unit.code.lower()}", role=Role.DISTRICT, district=unit,
-                        first_name=f"{unit.name}经信部门")
+            user = User(
+                username=f"qx_{unit.code.lower()}",
+                role=Role.DISTRICT,
+                district=unit,
+                first_name=f"{unit.name}经信部门",
+            )
             user.set_unusable_password()
             user.save()
-            audit.record(actor="seed_demo", action="user.create", obj=user, reason="演示数据：区县经信部门账号")
+            audit.record(
+                actor="seed_demo", action="user.create", obj=user, reason="演示数据：区县经信部门账号"
+            )
         clerks[unit.code] = user
     return clerks
 
 
 def _open_year(city: Any, year: int) -> None:
     today = dt.date.today()
-    services.reporting_year_open(actor=city, year=year, opens_on=min(today, dt.date(year + 1, 1, 1)),
-                                 closes_on=today + dt.timedelta(days=60))
+    services.reporting_year_open(
+        actor=city,
+        year=year,
+        opens_on=min(today, dt.date(year + 1, 1, 1)),
+        closes_on=today + dt.timedelta(days=60),
+    )
 
 
 def _close_window(city: Any, year: int, window: tuple[dt.date, dt.date]) -> None:
     reporting_year = services.ReportingYear.objects.get(year=year)
-    services.reporting_year_update(actor=city, reporting_year=reporting_year, opens_on=window[0],
-                                   closes_on=window[1], reason="演示数据：恢复历史填报窗口")
+    services.reporting_year_update(
+        actor=city,
+        reporting_year=reporting_year,
+        opens_on=window[0],
+        closes_on=window[1],
+        reason="演示数据：恢复历史填报窗口",
+    )
 
 
 def seed_submissions(rng: random.Random, *, skip: set[int]) -> dict[str, int]:
@@ -149,13 +179,22 @@ def seed_submissions(rng: random.Random, *, skip: set[int]) -> dict[str, int]:
                 continue  # did not report that year
             clerk = clerks[enterprise.district_id]
             submission = services.submission_save_draft(
-                actor=clerk, enterprise=enterprise, year=year, values=raw_values(rng, profiles[enterprise.pk], year)
+                actor=clerk,
+                enterprise=enterprise,
+                year=year,
+                values=raw_values(rng, profiles[enterprise.pk], year),
             )
-            state = "verified" if year < CURRENT_YEAR else rng.choices(
-                ["draft", "submitted", "approved", "verified"], [0.12, 0.18, 0.2, 0.5])[0]
+            state = (
+                "verified"
+                if year < CURRENT_YEAR
+                else rng.choices(["draft", "submitted", "approved", "verified"], [0.12, 0.18, 0.2, 0.5])[0]
+            )
             if submission.yoy_flags:
                 submission = services.submission_save_draft(
-                    actor=clerk, enterprise=enterprise, year=year, values={},
+                    actor=clerk,
+                    enterprise=enterprise,
+                    year=year,
+                    values={},
                     explanation="产线调整，数据波动较大，已附说明材料。",
                 )
             if state != "draft":

@@ -7,7 +7,9 @@ from reporting.models import AnnualSubmission, CorrectionRequest, SubmissionStat
 
 
 class SubmissionFilter(django_filters.FilterSet):
-    district = django_filters.CharFilter(field_name="enterprise__district__code", label="企业当前管理单位代码")
+    district = django_filters.CharFilter(
+        field_name="enterprise__district__code", label="企业当前管理单位代码"
+    )
     filed_district = django_filters.CharFilter(field_name="district__code", label="填报时管理单位代码")
     industry = django_filters.CharFilter(field_name="enterprise__industry__code", label="行业大类代码")
     status = django_filters.MultipleChoiceFilter(choices=SubmissionStatus.choices)
@@ -19,9 +21,13 @@ class SubmissionFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
         value = value.strip()
-        return queryset.filter(
-            Q(enterprise__name__icontains=value) | Q(enterprise__credit_code__icontains=value.upper())
-        ) if value else queryset
+        return (
+            queryset.filter(
+                Q(enterprise__name__icontains=value) | Q(enterprise__credit_code__icontains=value.upper())
+            )
+            if value
+            else queryset
+        )
 
 
 class CorrectionFilter(django_filters.FilterSet):

@@ -56,9 +56,11 @@ class ImportRow:
 
 def headers(catalogue: Catalogue) -> list[tuple[str, str]]:
     """(field key, header text) of the data sheet: credit code, name, every raw field with its unit, explanation."""
-    return ([("credit_code", _("统一社会信用代码")), ("name", _("企业名称（仅供核对）"))]
-            + [(f.name, f"{f.label_zh}（{f.unit}）" if f.unit else f.label_zh) for f in catalogue.raw_fields]
-            + [("explanation", _("情况说明"))])
+    return (
+        [("credit_code", _("统一社会信用代码")), ("name", _("企业名称（仅供核对）"))]
+        + [(f.name, f"{f.label_zh}（{f.unit}）" if f.unit else f.label_zh) for f in catalogue.raw_fields]
+        + [("explanation", _("情况说明"))]
+    )
 
 
 def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_version: str) -> bytes:
@@ -74,8 +76,13 @@ def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_v
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = DATA_SHEET
-    sheet.append([_("{year}年度绿色制造数据导入模板（指标目录 {version}；空白=未填报，0=没有）").format(
-        year=year, version=catalogue.version)])
+    sheet.append(
+        [
+            _("{year}年度绿色制造数据导入模板（指标目录 {version}；空白=未填报，0=没有）").format(
+                year=year, version=catalogue.version
+            )
+        ]
+    )
     sheet["A1"].font = Font(bold=True, size=12)
     sheet.append([title for _key, title in columns])
     for index, _column in enumerate(columns, 1):
@@ -88,17 +95,29 @@ def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_v
     for code, name in enterprises:
         sheet.append([code, name])
     last_row = max(FIRST_DATA_ROW + len(enterprises) + 500, 1000)
-    numbers = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                             showErrorMessage=True, errorTitle=_("数值无效"), error=_("请填写不小于0的数字；未填报请留空。"))
+    numbers = DataValidation(
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=_("数值无效"),
+        error=_("请填写不小于0的数字；未填报请留空。"),
+    )
     numbers.add(f"C{FIRST_DATA_ROW}:{get_column_letter(len(columns) - 1)}{last_row}")
     sheet.add_data_validation(numbers)
     if enterprises:
         listing = workbook.create_sheet(LIST_SHEET)
         for code, name in enterprises:
             listing.append([code, name])
-        codes = DataValidation(type="list", formula1=f"='{LIST_SHEET}'!$A$1:$A${len(enterprises)}",
-                               allow_blank=False, showErrorMessage=True, errorTitle=_("企业不在清单中"),
-                               error=_("请从下拉清单中选择本单位已登记企业的统一社会信用代码。"))
+        codes = DataValidation(
+            type="list",
+            formula1=f"='{LIST_SHEET}'!$A$1:$A${len(enterprises)}",
+            allow_blank=False,
+            showErrorMessage=True,
+            errorTitle=_("企业不在清单中"),
+            error=_("请从下拉清单中选择本单位已登记企业的统一社会信用代码。"),
+        )
         codes.add(f"A{FIRST_DATA_ROW}:A{last_row}")
         sheet.add_data_validation(codes)
     help_sheet = workbook.create_sheet(HELP_SHEET)
@@ -122,10 +141,15 @@ def inspect_upload(name: str, data: bytes) -> None:
     if lower.endswith((".xlsm", ".xltm", ".xlam")):
         raise UploadRefused(_("不接受含宏的工作簿（{name}）。请另存为 .xlsx 格式后上传。").format(name=name))
     if not lower.endswith(".xlsx"):
-        raise UploadRefused(_("只接受 .xlsx 格式的 Excel 文件（{name}）。请使用平台提供的模板。").format(name=name))
+        raise UploadRefused(
+            _("只接受 .xlsx 格式的 Excel 文件（{name}）。请使用平台提供的模板。").format(name=name)
+        )
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadRefused(_("文件过大（{size:.1f} MB），上限为 {limit} MB。").format(
-            size=len(data) / 1024 / 1024, limit=MAX_UPLOAD_BYTES // 1024 // 1024))
+        raise UploadRefused(
+            _("文件过大（{size:.1f} MB），上限为 {limit} MB。").format(
+                size=len(data) / 1024 / 1024, limit=MAX_UPLOAD_BYTES // 1024 // 1024
+            )
+        )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise UploadRefused(_("文件不是有效的 Excel（.xlsx）文件，可能已损坏或只是改了扩展名。"))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -134,10 +158,14 @@ def inspect_upload(name: str, data: bytes) -> None:
             raise UploadRefused(_("文件结构异常（包含 {n} 个部件），已拒绝。").format(n=len(members)))
         total = sum(m.file_size for m in members)
         if total > MAX_UNCOMPRESSED_BYTES:
-            raise UploadRefused(_("文件解压后过大（{size} MB），疑似压缩炸弹，已拒绝。").format(size=total // 1024 // 1024))
+            raise UploadRefused(
+                _("文件解压后过大（{size} MB），疑似压缩炸弹，已拒绝。").format(size=total // 1024 // 1024)
+            )
         for member in members:
             if member.compress_size and member.file_size / member.compress_size > MAX_RATIO:
-                raise UploadRefused(_("文件压缩比异常（{name}），疑似压缩炸弹，已拒绝。").format(name=member.filename))
+                raise UploadRefused(
+                    _("文件压缩比异常（{name}），疑似压缩炸弹，已拒绝。").format(name=member.filename)
+                )
             if member.filename.lower().endswith("vbaproject.bin"):
                 raise UploadRefused(_("文件包含宏代码，已拒绝。请另存为不含宏的 .xlsx 文件。"))
         names = {m.filename for m in members}
@@ -161,7 +189,9 @@ def read_rows(data: bytes, catalogue: Catalogue) -> tuple[list[ImportRow], list[
     except Exception as exc:
         raise UploadRefused(_("无法读取该 Excel 文件：{error}").format(error=type(exc).__name__)) from exc
     if DATA_SHEET not in workbook.sheetnames:
-        raise UploadRefused(_("找不到工作表“{sheet}”。请使用平台下载的模板，不要修改工作表名称。").format(sheet=DATA_SHEET))
+        raise UploadRefused(
+            _("找不到工作表“{sheet}”。请使用平台下载的模板，不要修改工作表名称。").format(sheet=DATA_SHEET)
+        )
     sheet = workbook[DATA_SHEET]
     expected = headers(catalogue)
     by_title = {title: key for key, title in expected}
@@ -173,8 +203,14 @@ def read_rows(data: bytes, catalogue: Catalogue) -> tuple[list[ImportRow], list[
             continue
         key = by_title.get(str(title).strip())
         if key is None:
-            errors.append(RowError(DATA_SHEET, HEADER_ROW, get_column_letter(index + 1),
-                                   _("无法识别的表头“{title}”。").format(title=title)))
+            errors.append(
+                RowError(
+                    DATA_SHEET,
+                    HEADER_ROW,
+                    get_column_letter(index + 1),
+                    _("无法识别的表头“{title}”。").format(title=title),
+                )
+            )
         else:
             positions[index] = key
     missing = [title for key, title in expected if key not in positions.values() and key != "name"]
@@ -193,10 +229,18 @@ def read_rows(data: bytes, catalogue: Catalogue) -> tuple[list[ImportRow], list[
             continue  # pre-filled enterprise without figures: nothing to import
         code = str(record.get("credit_code") or "").strip().upper()
         if not code:
-            errors.append(RowError(DATA_SHEET, row_number, column_of["credit_code"], _("缺少统一社会信用代码。")))
+            errors.append(
+                RowError(DATA_SHEET, row_number, column_of["credit_code"], _("缺少统一社会信用代码。"))
+            )
             continue
-        rows.append(ImportRow(row=row_number, credit_code=code, values=raw,
-                              explanation=str(record.get("explanation") or "").strip()))
+        rows.append(
+            ImportRow(
+                row=row_number,
+                credit_code=code,
+                values=raw,
+                explanation=str(record.get("explanation") or "").strip(),
+            )
+        )
     workbook.close()
     return rows, errors, column_of
 

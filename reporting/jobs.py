@@ -19,8 +19,15 @@ from reporting.models import ExportJob, JobStatus
 
 logger = logging.getLogger(__name__)
 
-FILTER_KEYS = {"year": int, "district": str, "industry": str, "grade": str, "tier": str, "status": str,
-               "level": str}
+FILTER_KEYS = {
+    "year": int,
+    "district": str,
+    "industry": str,
+    "grade": str,
+    "tier": str,
+    "status": str,
+    "level": str,
+}
 
 
 def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
@@ -60,10 +67,15 @@ def export_request(*, actor: Any, kind: str, filters: dict[str, Any] | None = No
     exporter = exports.get(kind)
     cleaned = clean_filters(filters or {})
     with transaction.atomic():
-        job = ExportJob.objects.create(requested_by=actor, kind=kind, filters=cleaned,
-                                       total=exporter.count(actor, cleaned))
-        audit.record(actor=actor, action="export.request", obj=job, changes={"kind": [None, kind],
-                                                                            "filters": [None, cleaned]})
+        job = ExportJob.objects.create(
+            requested_by=actor, kind=kind, filters=cleaned, total=exporter.count(actor, cleaned)
+        )
+        audit.record(
+            actor=actor,
+            action="export.request",
+            obj=job,
+            changes={"kind": [None, kind], "filters": [None, cleaned]},
+        )
     if job.total <= exports.SYNC_LIMIT:
         export_execute(job.pk)
         job.refresh_from_db()
@@ -76,7 +88,8 @@ def export_request(*, actor: Any, kind: str, filters: dict[str, Any] | None = No
 def export_execute(job_id: int) -> str:
     """Build the file of a queued export (idempotent: a finished job is left alone)."""
     claimed = ExportJob.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
-        status=JobStatus.RUNNING, done=0)
+        status=JobStatus.RUNNING, done=0
+    )
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     if not claimed:
         return job.status
@@ -92,12 +105,18 @@ def export_execute(job_id: int) -> str:
             count = exports.write_xlsx(exporter, job.requested_by, job.filters, handle, progress)
             handle.seek(0)
             job.file.save(exports.filename(exporter), File(handle), save=False)
-        ExportJob.objects.filter(pk=job_id).update(status=JobStatus.SUCCEEDED, file=job.file.name, done=count,
-                                                   total=count, finished_at=timezone.now())
+        ExportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.SUCCEEDED,
+            file=job.file.name,
+            done=count,
+            total=count,
+            finished_at=timezone.now(),
+        )
     except Exception as exc:
         logger.exception("export %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}",
-                                                   finished_at=timezone.now())
+        ExportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
         return JobStatus.FAILED
     return JobStatus.SUCCEEDED
 
@@ -107,5 +126,7 @@ def requeue_waiting_exports(older_than_seconds: int = 120) -> int:
     from reporting.tasks import run_export
 
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    waiting = ExportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff).values_list("pk", flat=True)
+    waiting = ExportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff).values_list(
+        "pk", flat=True
+    )
     return sum(1 for pk in waiting if enqueue(run_export, pk))

@@ -35,7 +35,9 @@ class ReportingYear(models.Model):
         verbose_name_plural = _("填报年度")
         ordering = ["-year"]
         constraints = [
-            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="window_closes_after_opening")
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")), name="window_closes_after_opening"
+            )
         ]
 
     def __str__(self) -> str:
@@ -94,7 +96,11 @@ class AnnualSubmission(models.Model):
         help_text=_("提交时企业所属的管理单位；管理单位撤并后仍保留原单位。"),
     )
     status = models.CharField(
-        _("状态"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT, db_index=True
+        _("状态"),
+        max_length=20,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.DRAFT,
+        db_index=True,
     )
     late = models.BooleanField(_("逾期提交"), default=False)
     catalogue_version = models.CharField(_("指标目录版本"), max_length=32, default=DEFAULT_CATALOGUE_VERSION)
@@ -116,9 +122,14 @@ class AnnualSubmission(models.Model):
         verbose_name = _("年度数据")
         verbose_name_plural = _("年度数据")
         ordering = ["-year", "enterprise__name", "id"]
-        constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="one_submission_per_enterprise_year")]
-        indexes = [models.Index(fields=["year", "status"]), models.Index(fields=["district", "year"]),
-                   models.Index(fields=["year", "id"], name="submission_year_id")]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="one_submission_per_enterprise_year")
+        ]
+        indexes = [
+            models.Index(fields=["year", "status"]),
+            models.Index(fields=["district", "year"]),
+            models.Index(fields=["year", "id"], name="submission_year_id"),
+        ]
 
     def __str__(self) -> str:
         return str(_("{enterprise} {year}年度数据")).format(enterprise=self.enterprise, year=self.year)
@@ -162,7 +173,9 @@ class SubmissionVersion(models.Model):
     catalogue_version = models.CharField(_("指标目录版本"), max_length=32)
     reason = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
 
     class Meta:
         verbose_name = _("数据版本")
@@ -191,7 +204,9 @@ class CorrectionRequest(models.Model):
     submission = models.ForeignKey(AnnualSubmission, on_delete=models.PROTECT, related_name="corrections")
     reason = models.TextField(_("更正原因"))
     new_values = models.JSONField(_("更正后的数值"))
-    status = models.CharField(_("状态"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_by = models.ForeignKey(
@@ -208,7 +223,9 @@ class CorrectionRequest(models.Model):
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["submission"], condition=Q(status="pending"), name="one_pending_correction_per_submission"
+                fields=["submission"],
+                condition=Q(status="pending"),
+                name="one_pending_correction_per_submission",
             )
         ]
 
@@ -321,8 +338,9 @@ class ImportJob(models.Model):
     """An uploaded annual-data workbook: dry run first (every error by sheet, row and column), then commit."""
 
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey("factories.District", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    district = models.ForeignKey(
+        "factories.District", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     file_name = models.CharField(_("文件名"), max_length=255)
@@ -330,12 +348,16 @@ class ImportJob(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices)
     row_count = models.PositiveIntegerField(_("数据行数"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
-    parsed = models.JSONField(default=dict, blank=True,
-                              help_text="rows read at the dry run, so the commit re-checks without re-parsing")
+    parsed = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="rows read at the dry run, so the commit re-checks without re-parsing",
+    )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
-    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = ImportJobQuerySet.as_manager()
 

@@ -24,7 +24,9 @@ def notify(users: Iterable[Any], *, kind: str, key: str, title: str, body: str =
         try:
             with transaction.atomic():
                 created.append(
-                    Notification.objects.create(user=user, kind=kind, key=key, title=title, body=body, url=url)
+                    Notification.objects.create(
+                        user=user, kind=kind, key=key, title=title, body=body, url=url
+                    )
                 )
         except IntegrityError:
             continue  # already notified under this key (e.g. the reminder task ran twice)
@@ -37,8 +39,13 @@ def notify(users: Iterable[Any], *, kind: str, key: str, title: str, body: str =
 def _send(recipients: list[str], title: str, body: str, url: str) -> None:
     text = body + (f"\n\n{url}" if url else "")
     try:
-        send_mail(f"[{settings.PLATFORM_NAME}] {title}", text, settings.DEFAULT_FROM_EMAIL, recipients,
-                  fail_silently=False)
+        send_mail(
+            f"[{settings.PLATFORM_NAME}] {title}",
+            text,
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
+            fail_silently=False,
+        )
     except Exception:  # the in-app notification stands even if the mail server is down
         logger.exception("notification e-mail to %s failed", recipients)
 
@@ -61,8 +68,13 @@ def on_submission_event(submission: Any, event: str, reason: str = "") -> None:
     name, year = submission.enterprise.name, submission.year
     key = f"submission:{submission.pk}:{event}:{submission.transitions.count()}"
     if event == "submitted":
-        notify(_district_users(submission.enterprise.district_id), kind="submission_submitted", key=key,
-               title=_("{name}提交了{year}年度数据，待审核").format(name=name, year=year), url=url)
+        notify(
+            _district_users(submission.enterprise.district_id),
+            kind="submission_submitted",
+            key=key,
+            title=_("{name}提交了{year}年度数据，待审核").format(name=name, year=year),
+            url=url,
+        )
         return
     titles = {
         "returned": _("{year}年度数据被退回，请修改后重新提交").format(year=year),
@@ -70,14 +82,27 @@ def on_submission_event(submission: Any, event: str, reason: str = "") -> None:
         "verified": _("{year}年度数据已通过市级复核并锁定").format(year=year),
     }
     body = _("退回原因：{reason}").format(reason=reason) if reason else ""
-    notify(_enterprise_users(submission.enterprise_id), kind=f"submission_{event}", key=key,
-           title=titles[event], body=body, url=url)
+    notify(
+        _enterprise_users(submission.enterprise_id),
+        kind=f"submission_{event}",
+        key=key,
+        title=titles[event],
+        body=body,
+        url=url,
+    )
 
 
 def on_correction_decided(correction: Any) -> None:
     submission = correction.submission
     approved = correction.status == "approved"
-    title = (_("{year}年度数据更正申请已批准") if approved else _("{year}年度数据更正申请被驳回")).format(year=submission.year)
-    notify(_enterprise_users(submission.enterprise_id), kind="correction_decided", key=f"correction:{correction.pk}",
-           title=title, body=correction.decision_reason,
-           url=reverse("reporting:submission_detail", args=[submission.pk]))
+    title = (_("{year}年度数据更正申请已批准") if approved else _("{year}年度数据更正申请被驳回")).format(
+        year=submission.year
+    )
+    notify(
+        _enterprise_users(submission.enterprise_id),
+        kind="correction_decided",
+        key=f"correction:{correction.pk}",
+        title=title,
+        body=correction.decision_reason,
+        url=reverse("reporting:submission_detail", args=[submission.pk]),
+    )

@@ -20,20 +20,22 @@ def submission_indicators(submission: AnnualSubmission) -> list[dict[str, Any]]:
     rows = []
     for indicator in catalogue.indicators:
         iv = values[indicator.code]
-        rows.append({
-            "code": indicator.code,
-            "name": indicator.name_zh,
-            "name_en": indicator.name_en,
-            "dimension": indicator.dimension,
-            "dimension_name": catalogue.dimension(indicator.dimension).name_zh,
-            "direction": str(indicator.direction),
-            "formula": indicator.formula_zh,
-            "value": None if iv.value is None else format(iv.value, "f"),
-            "unit": indicator.unit,
-            "unit_en": indicator.unit_en,
-            "formula_en": indicator.formula_en,
-            "status": str(iv.status),
-        })
+        rows.append(
+            {
+                "code": indicator.code,
+                "name": indicator.name_zh,
+                "name_en": indicator.name_en,
+                "dimension": indicator.dimension,
+                "dimension_name": catalogue.dimension(indicator.dimension).name_zh,
+                "direction": str(indicator.direction),
+                "formula": indicator.formula_zh,
+                "value": None if iv.value is None else format(iv.value, "f"),
+                "unit": indicator.unit,
+                "unit_en": indicator.unit_en,
+                "formula_en": indicator.formula_en,
+                "status": str(iv.status),
+            }
+        )
     return rows
 
 
@@ -46,8 +48,14 @@ def field_history(submission: AnnualSubmission) -> dict[str, list[dict[str, Any]
             if field in ("status",) or not isinstance(change, list) or len(change) != 2:
                 continue
             history.setdefault(field, []).append(
-                {"at": entry.at, "actor": entry.actor_name, "action": entry.action, "old": change[0],
-                 "new": change[1], "reason": entry.reason}
+                {
+                    "at": entry.at,
+                    "actor": entry.actor_name,
+                    "action": entry.action,
+                    "old": change[0],
+                    "new": change[1],
+                    "reason": entry.reason,
+                }
             )
     return history
 

@@ -82,11 +82,41 @@ class _SubmissionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AnnualSubmission
-        fields = ["id", "enterprise", "enterprise_name", "year", "district", "status", "status_display", "late",
-                  "version", "catalogue_version", *RAW_FIELD_NAMES, "explanation", "yoy_flags", "return_reason",
-                  "submitted_at", "approved_at", "verified_at", "created_at", "updated_at"]
-        read_only_fields = ["id", "status", "late", "version", "catalogue_version", "yoy_flags", "return_reason",
-                            "submitted_at", "approved_at", "verified_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "year",
+            "district",
+            "status",
+            "status_display",
+            "late",
+            "version",
+            "catalogue_version",
+            *RAW_FIELD_NAMES,
+            "explanation",
+            "yoy_flags",
+            "return_reason",
+            "submitted_at",
+            "approved_at",
+            "verified_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "late",
+            "version",
+            "catalogue_version",
+            "yoy_flags",
+            "return_reason",
+            "submitted_at",
+            "approved_at",
+            "verified_at",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
@@ -148,14 +178,33 @@ class CorrectionSerializer(serializers.ModelSerializer):
     submission = serializers.PrimaryKeyRelatedField(queryset=AnnualSubmission.objects.all())
     new_values = serializers.DictField(child=serializers.CharField(allow_null=True, allow_blank=True))
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None, allow_null=True)
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = CorrectionRequest
-        fields = ["id", "submission", "reason", "new_values", "status", "requested_by", "requested_at",
-                  "decided_by", "decided_at", "decision_reason"]
-        read_only_fields = ["id", "status", "requested_by", "requested_at", "decided_by", "decided_at",
-                            "decision_reason"]
+        fields = [
+            "id",
+            "submission",
+            "reason",
+            "new_values",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()

@@ -65,8 +65,13 @@ def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: 
     ensure_can(actor, "reporting_year.manage")
     errors: dict[str, list[Any]] = {}
     if not 2016 <= year <= today().year:
-        raise InvalidInput(field_errors={"year": [
-            _("年度应在2016年至{y}年之间（填报的是已结束或当年的数据）。").format(y=today().year)]})
+        raise InvalidInput(
+            field_errors={
+                "year": [
+                    _("年度应在2016年至{y}年之间（填报的是已结束或当年的数据）。").format(y=today().year)
+                ]
+            }
+        )
     if closes_on < opens_on:
         errors["closes_on"] = [_("截止日期不能早于开始日期。")]
     if opens_on.year <= year and opens_on < dt.date(year, 1, 1):
@@ -76,14 +81,19 @@ def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: 
     if errors:
         raise InvalidInput(field_errors=errors)
     reporting_year = ReportingYear.objects.create(year=year, opens_on=opens_on, closes_on=closes_on)
-    audit.record(actor=actor, action="reporting_year.open", obj=reporting_year,
-                 changes={"opens_on": [None, opens_on], "closes_on": [None, closes_on]})
+    audit.record(
+        actor=actor,
+        action="reporting_year.open",
+        obj=reporting_year,
+        changes={"opens_on": [None, opens_on], "closes_on": [None, closes_on]},
+    )
     return reporting_year
 
 
 @transaction.atomic
-def reporting_year_update(*, actor: Any, reporting_year: ReportingYear, opens_on: dt.date, closes_on: dt.date,
-                          reason: str = "") -> ReportingYear:
+def reporting_year_update(
+    *, actor: Any, reporting_year: ReportingYear, opens_on: dt.date, closes_on: dt.date, reason: str = ""
+) -> ReportingYear:
     """Move a window (e.g. extend the close date); late flags already set stay as they were."""
     ensure_can(actor, "reporting_year.manage")
     if closes_on < opens_on:
@@ -91,21 +101,30 @@ def reporting_year_update(*, actor: Any, reporting_year: ReportingYear, opens_on
     before = audit.snapshot(reporting_year, ["opens_on", "closes_on"])
     reporting_year.opens_on, reporting_year.closes_on = opens_on, closes_on
     reporting_year.save(update_fields=["opens_on", "closes_on"])
-    audit.record(actor=actor, action="reporting_year.update", obj=reporting_year,
-                 changes=audit.diff(before, audit.snapshot(reporting_year, ["opens_on", "closes_on"])), reason=reason)
+    audit.record(
+        actor=actor,
+        action="reporting_year.update",
+        obj=reporting_year,
+        changes=audit.diff(before, audit.snapshot(reporting_year, ["opens_on", "closes_on"])),
+        reason=reason,
+    )
     return reporting_year
 
 
 # --- why a form can or cannot be edited --------------------------------------------------------
 
 LOCK_MESSAGES = {
-    SubmissionStatus.SUBMITTED: gettext_lazy("已提交，正在等待区县审核，暂不能修改。如需修改，请联系区县经信部门退回。"),
+    SubmissionStatus.SUBMITTED: gettext_lazy(
+        "已提交，正在等待区县审核，暂不能修改。如需修改，请联系区县经信部门退回。"
+    ),
     SubmissionStatus.DISTRICT_APPROVED: gettext_lazy("区县已审核通过，正在等待市级复核，暂不能修改。"),
     SubmissionStatus.CITY_VERIFIED: gettext_lazy("数据已经市级复核并锁定。如需修改，请提交更正申请。"),
 }
 
 
-def edit_blocker(actor: Any, *, enterprise: Enterprise, year: int, submission: AnnualSubmission | None) -> str | None:
+def edit_blocker(
+    actor: Any, *, enterprise: Enterprise, year: int, submission: AnnualSubmission | None
+) -> str | None:
     """Why `actor` cannot edit this enterprise-year's data now, in words a clerk understands; None if they can."""
     from accounts.permissions import can
 
@@ -127,7 +146,9 @@ def edit_blocker(actor: Any, *, enterprise: Enterprise, year: int, submission: A
 
 
 def _previous_raw(enterprise: Enterprise, year: int) -> dict[str, Any] | None:
-    previous = AnnualSubmission.objects.filter(enterprise=enterprise, year=year - 1).only("raw_values").first()
+    previous = (
+        AnnualSubmission.objects.filter(enterprise=enterprise, year=year - 1).only("raw_values").first()
+    )
     return previous.raw_values if previous is not None else None
 
 
@@ -136,16 +157,25 @@ def _validated(catalogue_version: str, stored: Mapping[str, str | None]) -> dict
     return validate_raw(from_storage(stored, catalogue), catalogue)
 
 
-def _yoy_flags(catalogue_version: str, stored: Mapping[str, str | None], previous: Mapping[str, Any] | None) -> list[str]:
+def _yoy_flags(
+    catalogue_version: str, stored: Mapping[str, str | None], previous: Mapping[str, Any] | None
+) -> list[str]:
     if previous is None:
         return []
     catalogue = get_catalogue(catalogue_version)
-    return year_on_year_flags(from_storage(stored, catalogue), from_storage(previous, catalogue), catalogue=catalogue)
+    return year_on_year_flags(
+        from_storage(stored, catalogue), from_storage(previous, catalogue), catalogue=catalogue
+    )
 
 
 @transaction.atomic
 def submission_save_draft(
-    *, actor: Any, enterprise: Enterprise, year: int, values: Mapping[str, Any], explanation: str | None = None
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    year: int,
+    values: Mapping[str, Any],
+    explanation: str | None = None,
 ) -> AnnualSubmission:
     """Create or update the draft of an enterprise-year; only drafts can change (DOMAIN §5)."""
     ensure_can(actor, "submission.edit")
@@ -168,14 +198,22 @@ def submission_save_draft(
         try:
             with transaction.atomic():
                 submission = AnnualSubmission.objects.create(
-                    enterprise=enterprise, year=year, district_id=enterprise.district_id,
-                    catalogue_version=catalogue_version, raw_values=stored, yoy_flags=flags,
+                    enterprise=enterprise,
+                    year=year,
+                    district_id=enterprise.district_id,
+                    catalogue_version=catalogue_version,
+                    raw_values=stored,
+                    yoy_flags=flags,
                     explanation=explanation or "",
                 )
         except IntegrityError as exc:
             raise StateConflict(_("该企业本年度的数据已由他人创建，请刷新页面后再编辑。")) from exc
-        audit.record(actor=actor, action="submission.create", obj=submission,
-                     changes={k: [None, v] for k, v in stored.items() if v is not None})
+        audit.record(
+            actor=actor,
+            action="submission.create",
+            obj=submission,
+            changes={k: [None, v] for k, v in stored.items() if v is not None},
+        )
         return submission
     before = {**submission.raw_values, "explanation": submission.explanation}
     submission.raw_values = stored
@@ -214,7 +252,9 @@ def _transition(
     current = submission.status
     fields = dict(fields or {})
     fields.setdefault("updated_at", timezone.now())
-    updated = AnnualSubmission.objects.filter(pk=submission.pk, status__in=allowed_from).update(status=to, **fields)
+    updated = AnnualSubmission.objects.filter(pk=submission.pk, status__in=allowed_from).update(
+        status=to, **fields
+    )
     if not updated:
         latest = AnnualSubmission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
         label = SubmissionStatus(latest).label if latest else ""
@@ -226,9 +266,13 @@ def _transition(
     SubmissionTransition.objects.create(
         submission=submission, from_status=current, to_status=to, action=action, actor=actor, reason=reason
     )
-    audit.record(actor=actor, action=f"submission.{action}", obj=submission,
-                 changes={"status": [current, to], **{k: [None, v] for k, v in fields.items() if k != "updated_at"}},
-                 reason=reason)
+    audit.record(
+        actor=actor,
+        action=f"submission.{action}",
+        obj=submission,
+        changes={"status": [current, to], **{k: [None, v] for k, v in fields.items() if k != "updated_at"}},
+        reason=reason,
+    )
     submission.refresh_from_db()
     return submission
 
@@ -248,7 +292,9 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
     ensure_can(actor, "submission.submit")
     ensure_in_scope(actor, submission)
     # Re-read under a row lock, so the checks below see the data that is being submitted.
-    submission = AnnualSubmission.objects.select_for_update().select_related("enterprise").get(pk=submission.pk)
+    submission = (
+        AnnualSubmission.objects.select_for_update().select_related("enterprise").get(pk=submission.pk)
+    )
     _ensure_state(submission, (SubmissionStatus.DRAFT,), "submit")
     reporting_year = ReportingYear.objects.filter(year=submission.year).first()
     if reporting_year is None or today() < reporting_year.opens_on:
@@ -259,8 +305,11 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
         if submission.raw_values.get(name) is None:
             errors[name] = [_("提交前请填写{label}。").format(label=_label(catalogue.raw_field(name)))]
     errors.update(_validated(submission.catalogue_version, submission.raw_values))
-    flags = _yoy_flags(submission.catalogue_version, submission.raw_values,
-                       _previous_raw(submission.enterprise, submission.year))
+    flags = _yoy_flags(
+        submission.catalogue_version,
+        submission.raw_values,
+        _previous_raw(submission.enterprise, submission.year),
+    )
     if flags and not submission.explanation.strip():
         labels = localized("、", ", ").join(_label(catalogue.raw_field(name)) for name in flags)
         errors["explanation"] = [
@@ -270,10 +319,18 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
         raise InvalidInput(field_errors=_in_language(errors))
     late = today() > reporting_year.closes_on
     submission = _transition(
-        actor=actor, submission=submission, action="submit", allowed_from=(SubmissionStatus.DRAFT,),
+        actor=actor,
+        submission=submission,
+        action="submit",
+        allowed_from=(SubmissionStatus.DRAFT,),
         to=SubmissionStatus.SUBMITTED,
-        fields={"late": late, "submitted_at": timezone.now(), "yoy_flags": flags, "return_reason": "",
-                "district_id": submission.enterprise.district_id},
+        fields={
+            "late": late,
+            "submitted_at": timezone.now(),
+            "yoy_flags": flags,
+            "return_reason": "",
+            "district_id": submission.enterprise.district_id,
+        },
     )
     notifications.on_submission_event(submission, "submitted")
     return submission
@@ -286,8 +343,13 @@ def submission_approve(*, actor: Any, submission: AnnualSubmission, comment: str
     ensure_in_scope(actor, submission)
     _ensure_state(submission, (SubmissionStatus.SUBMITTED,), "approve")
     submission = _transition(
-        actor=actor, submission=submission, action="approve", allowed_from=(SubmissionStatus.SUBMITTED,),
-        to=SubmissionStatus.DISTRICT_APPROVED, reason=comment, fields={"approved_at": timezone.now()},
+        actor=actor,
+        submission=submission,
+        action="approve",
+        allowed_from=(SubmissionStatus.SUBMITTED,),
+        to=SubmissionStatus.DISTRICT_APPROVED,
+        reason=comment,
+        fields={"approved_at": timezone.now()},
     )
     notifications.on_submission_event(submission, "approved")
     return submission
@@ -299,15 +361,25 @@ def submission_verify(*, actor: Any, submission: AnnualSubmission, comment: str 
     ensure_can(actor, "submission.verify")
     ensure_in_scope(actor, submission)
     _ensure_state(submission, (SubmissionStatus.DISTRICT_APPROVED,), "verify")
-    indicators = indicators_to_storage(compute_indicators(submission.raw_values, submission.catalogue_version))
+    indicators = indicators_to_storage(
+        compute_indicators(submission.raw_values, submission.catalogue_version)
+    )
     submission = _transition(
-        actor=actor, submission=submission, action="verify", allowed_from=(SubmissionStatus.DISTRICT_APPROVED,),
-        to=SubmissionStatus.CITY_VERIFIED, reason=comment,
+        actor=actor,
+        submission=submission,
+        action="verify",
+        allowed_from=(SubmissionStatus.DISTRICT_APPROVED,),
+        to=SubmissionStatus.CITY_VERIFIED,
+        reason=comment,
         fields={"verified_at": timezone.now(), "indicators": indicators},
     )
     SubmissionVersion.objects.create(
-        submission=submission, version=submission.version, raw_values=submission.raw_values,
-        indicators=indicators, catalogue_version=submission.catalogue_version, created_by=actor,
+        submission=submission,
+        version=submission.version,
+        raw_values=submission.raw_values,
+        indicators=indicators,
+        catalogue_version=submission.catalogue_version,
+        created_by=actor,
         reason=_("市级复核锁定"),
     )
     notifications.on_submission_event(submission, "verified")
@@ -324,8 +396,13 @@ def submission_return(*, actor: Any, submission: AnnualSubmission, reason: str) 
     allowed = (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED)
     _ensure_state(submission, allowed, "return")
     submission = _transition(
-        actor=actor, submission=submission, action="return", allowed_from=allowed, to=SubmissionStatus.DRAFT,
-        reason=reason.strip(), fields={"return_reason": reason.strip(), "approved_at": None},
+        actor=actor,
+        submission=submission,
+        action="return",
+        allowed_from=allowed,
+        to=SubmissionStatus.DRAFT,
+        reason=reason.strip(),
+        fields={"return_reason": reason.strip(), "approved_at": None},
     )
     notifications.on_submission_event(submission, "returned", reason=reason.strip())
     return submission
@@ -335,7 +412,9 @@ def submission_return(*, actor: Any, submission: AnnualSubmission, reason: str) 
 
 
 @transaction.atomic
-def correction_request(*, actor: Any, submission: AnnualSubmission, reason: str, new_values: Mapping[str, Any]) -> CorrectionRequest:
+def correction_request(
+    *, actor: Any, submission: AnnualSubmission, reason: str, new_values: Mapping[str, Any]
+) -> CorrectionRequest:
     """Ask to change locked data: reason and new values, decided by the city (DOMAIN §5)."""
     ensure_can(actor, "correction.request")
     ensure_in_scope(actor, submission)
@@ -363,13 +442,20 @@ def correction_request(*, actor: Any, submission: AnnualSubmission, reason: str,
             )
     except IntegrityError as exc:
         raise StateConflict(_("该年度数据已有一项待审批的更正申请，请等待市级审批后再提交。")) from exc
-    audit.record(actor=actor, action="correction.request", obj=submission,
-                 changes={k: [submission.raw_values.get(k), v] for k, v in changed.items()}, reason=reason.strip())
+    audit.record(
+        actor=actor,
+        action="correction.request",
+        obj=submission,
+        changes={k: [submission.raw_values.get(k), v] for k, v in changed.items()},
+        reason=reason.strip(),
+    )
     return correction
 
 
 @transaction.atomic
-def correction_decide(*, actor: Any, correction: CorrectionRequest, approve: bool, reason: str = "") -> CorrectionRequest:
+def correction_decide(
+    *, actor: Any, correction: CorrectionRequest, approve: bool, reason: str = ""
+) -> CorrectionRequest:
     """The city approves (a new version replaces the data, the old stays visible) or rejects a correction."""
     ensure_can(actor, "correction.decide")
     ensure_in_scope(actor, correction)
@@ -392,22 +478,41 @@ def correction_decide(*, actor: Any, correction: CorrectionRequest, approve: boo
         submission.raw_values = merged
         submission.indicators = indicators
         submission.version += 1
-        submission.yoy_flags = _yoy_flags(submission.catalogue_version, merged,
-                                          _previous_raw(submission.enterprise, submission.year))
+        submission.yoy_flags = _yoy_flags(
+            submission.catalogue_version, merged, _previous_raw(submission.enterprise, submission.year)
+        )
         submission.save(update_fields=["raw_values", "indicators", "version", "yoy_flags", "updated_at"])
         SubmissionVersion.objects.create(
-            submission=submission, version=submission.version, raw_values=merged, indicators=indicators,
-            catalogue_version=submission.catalogue_version, created_by=actor,
+            submission=submission,
+            version=submission.version,
+            raw_values=merged,
+            indicators=indicators,
+            catalogue_version=submission.catalogue_version,
+            created_by=actor,
             reason=_("更正申请 #{id}：{reason}").format(id=correction.pk, reason=correction.reason),
         )
         SubmissionTransition.objects.create(
-            submission=submission, from_status=submission.status, to_status=submission.status, action="correct",
-            actor=actor, reason=correction.reason,
+            submission=submission,
+            from_status=submission.status,
+            to_status=submission.status,
+            action="correct",
+            actor=actor,
+            reason=correction.reason,
         )
-        audit.record(actor=actor, action="submission.correct", obj=submission,
-                     changes=audit.diff(before, merged), reason=correction.reason)
-    audit.record(actor=actor, action=f"correction.{'approve' if approve else 'reject'}", obj=correction,
-                 changes={"status": ["pending", status]}, reason=reason)
+        audit.record(
+            actor=actor,
+            action="submission.correct",
+            obj=submission,
+            changes=audit.diff(before, merged),
+            reason=correction.reason,
+        )
+    audit.record(
+        actor=actor,
+        action=f"correction.{'approve' if approve else 'reject'}",
+        obj=correction,
+        changes={"status": ["pending", status]},
+        reason=reason,
+    )
     notifications.on_correction_decided(correction)
     return correction
 
@@ -425,8 +530,9 @@ def notification_mark_read(*, actor: Any, ids: list[int] | None = None) -> int:
 # --- imports ----------------------------------------------------------------------------------
 
 
-def submissions_import(*, actor: Any, year: int, rows: list[Any], columns: dict[str, str], commit: bool,
-                       sheet: str = "年度数据") -> list[dict[str, Any]]:
+def submissions_import(
+    *, actor: Any, year: int, rows: list[Any], columns: dict[str, str], commit: bool, sheet: str = "年度数据"
+) -> list[dict[str, Any]]:
     """Validate (and with `commit`, write) many drafts at once, all or nothing.
 
     The same rules as `submission_save_draft` — scope, window, only drafts change, the number parser,
@@ -444,24 +550,46 @@ def submissions_import(*, actor: Any, year: int, rows: list[Any], columns: dict[
 
     reporting_year = ReportingYear.objects.filter(year=year).first()
     if reporting_year is None or today() < reporting_year.opens_on:
-        return [{"sheet": sheet, "row": 0, "column": "", "message": _("{year}年度尚未开放填报，不能导入。").format(year=year)}]
+        return [
+            {
+                "sheet": sheet,
+                "row": 0,
+                "column": "",
+                "message": _("{year}年度尚未开放填报，不能导入。").format(year=year),
+            }
+        ]
     catalogue = get_catalogue(reporting_year.catalogue_version)
     codes = {row.credit_code for row in rows}
-    enterprises = {e.credit_code: e for e in Enterprise.objects.visible_to(actor).filter(credit_code__in=codes)}
-    existing = {s.enterprise_id: s for s in AnnualSubmission.objects.filter(
-        year=year, enterprise__in=enterprises.values())}
-    previous = dict(AnnualSubmission.objects.filter(year=year - 1, enterprise__in=enterprises.values())
-                    .values_list("enterprise_id", "raw_values"))
+    enterprises = {
+        e.credit_code: e for e in Enterprise.objects.visible_to(actor).filter(credit_code__in=codes)
+    }
+    existing = {
+        s.enterprise_id: s
+        for s in AnnualSubmission.objects.filter(year=year, enterprise__in=enterprises.values())
+    }
+    previous = dict(
+        AnnualSubmission.objects.filter(year=year - 1, enterprise__in=enterprises.values()).values_list(
+            "enterprise_id", "raw_values"
+        )
+    )
     seen: dict[str, int] = {}
     prepared: list[tuple[Any, dict[str, Any], list[str], str]] = []
     for row in rows:
         enterprise = enterprises.get(row.credit_code)
         if row.credit_code in seen:
-            error(row.row, "credit_code", _("与第{n}行重复：同一企业在文件中只能出现一次。").format(n=seen[row.credit_code]))
+            error(
+                row.row,
+                "credit_code",
+                _("与第{n}行重复：同一企业在文件中只能出现一次。").format(n=seen[row.credit_code]),
+            )
             continue
         seen[row.credit_code] = row.row
         if enterprise is None:
-            error(row.row, "credit_code", _("统一社会信用代码{code}不是您管辖范围内已登记的企业。").format(code=row.credit_code))
+            error(
+                row.row,
+                "credit_code",
+                _("统一社会信用代码{code}不是您管辖范围内已登记的企业。").format(code=row.credit_code),
+            )
             continue
         submission = existing.get(enterprise.pk)
         if submission is not None and submission.status != SubmissionStatus.DRAFT:
@@ -469,19 +597,33 @@ def submissions_import(*, actor: Any, year: int, rows: list[Any], columns: dict[
             continue
         parsed, field_errors = parse_raw_values(catalogue, row.values)
         stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
-        for field, messages in {**field_errors, **validate_raw(from_storage(stored, catalogue), catalogue)}.items():
+        for field, messages in {
+            **field_errors,
+            **validate_raw(from_storage(stored, catalogue), catalogue),
+        }.items():
             for message in messages:
                 error(row.row, field, message)
         if field_errors:
             continue
-        flags = (year_on_year_flags(from_storage(stored, catalogue), from_storage(previous[enterprise.pk], catalogue),
-                                    catalogue=catalogue) if enterprise.pk in previous else [])
+        flags = (
+            year_on_year_flags(
+                from_storage(stored, catalogue),
+                from_storage(previous[enterprise.pk], catalogue),
+                catalogue=catalogue,
+            )
+            if enterprise.pk in previous
+            else []
+        )
         prepared.append((enterprise, stored, flags, row.explanation))
     if errors or not commit:
         return errors
     with transaction.atomic():
-        locked = {s.enterprise_id: s for s in AnnualSubmission.objects.select_for_update().filter(
-            year=year, enterprise__in=[p[0] for p in prepared])}
+        locked = {
+            s.enterprise_id: s
+            for s in AnnualSubmission.objects.select_for_update().filter(
+                year=year, enterprise__in=[p[0] for p in prepared]
+            )
+        }
         if any(s.status != SubmissionStatus.DRAFT for s in locked.values()):
             raise StateConflict(_("导入期间有企业的数据已被提交审核，请重新试导入。"))
         new, changed, audit_rows = [], [], []
@@ -489,9 +631,17 @@ def submissions_import(*, actor: Any, year: int, rows: list[Any], columns: dict[
         for enterprise, stored, flags, explanation in prepared:
             submission = locked.get(enterprise.pk)
             if submission is None:
-                new.append(AnnualSubmission(enterprise=enterprise, year=year, district_id=enterprise.district_id,
-                                            catalogue_version=catalogue.version, raw_values=stored, yoy_flags=flags,
-                                            explanation=explanation))
+                new.append(
+                    AnnualSubmission(
+                        enterprise=enterprise,
+                        year=year,
+                        district_id=enterprise.district_id,
+                        catalogue_version=catalogue.version,
+                        raw_values=stored,
+                        yoy_flags=flags,
+                        explanation=explanation,
+                    )
+                )
                 continue
             before = {**submission.raw_values, "explanation": submission.explanation}
             submission.raw_values, submission.yoy_flags = stored, flags
@@ -500,26 +650,43 @@ def submissions_import(*, actor: Any, year: int, rows: list[Any], columns: dict[
             changed.append(submission)
             diff = audit.diff(before, {**stored, "explanation": submission.explanation})
             if diff:
-                audit_rows.append(AuditEntry(actor=actor, actor_name=actor.get_username(), action="submission.import",
-                                             object_type=submission._meta.label_lower, object_id=str(submission.pk),
-                                             object_repr=str(submission)[:255], changes=diff))
+                audit_rows.append(
+                    AuditEntry(
+                        actor=actor,
+                        actor_name=actor.get_username(),
+                        action="submission.import",
+                        object_type=submission._meta.label_lower,
+                        object_id=str(submission.pk),
+                        object_repr=str(submission)[:255],
+                        changes=diff,
+                    )
+                )
         created = AnnualSubmission.objects.bulk_create(new, batch_size=1000)
-        AnnualSubmission.objects.bulk_update(changed, ["raw_values", "yoy_flags", "explanation", "updated_at"],
-                                             batch_size=1000)
+        AnnualSubmission.objects.bulk_update(
+            changed, ["raw_values", "yoy_flags", "explanation", "updated_at"], batch_size=1000
+        )
         for submission in created:
-            audit_rows.append(AuditEntry(actor=actor, actor_name=actor.get_username(), action="submission.import",
-                                         object_type=submission._meta.label_lower, object_id=str(submission.pk),
-                                         object_repr=f"{submission.enterprise.name} {year}"[:255],
-                                         changes={k: [None, v] for k, v in submission.raw_values.items()
-                                                  if v is not None}))
+            audit_rows.append(
+                AuditEntry(
+                    actor=actor,
+                    actor_name=actor.get_username(),
+                    action="submission.import",
+                    object_type=submission._meta.label_lower,
+                    object_id=str(submission.pk),
+                    object_repr=f"{submission.enterprise.name} {year}"[:255],
+                    changes={k: [None, v] for k, v in submission.raw_values.items() if v is not None},
+                )
+            )
         AuditEntry.objects.bulk_create(audit_rows, batch_size=1000)
     return []
 
 
 def _json_values(values: dict[str, Any]) -> dict[str, Any]:
     """Cell values as JSON keeps them: numbers as numbers (Decimal as text), text as text."""
-    return {k: (format(v, "f") if isinstance(v, Decimal) else v.isoformat() if hasattr(v, "isoformat") else v)
-            for k, v in values.items()}
+    return {
+        k: (format(v, "f") if isinstance(v, Decimal) else v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in values.items()
+    }
 
 
 def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
@@ -530,15 +697,19 @@ def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
     from reporting.models import ImportJob, ImportStatus
 
     ensure_can(actor, "import.create")
-    job = ImportJob(uploaded_by=actor, district_id=actor.district_id, year=year, file_name=name[:255],
-                    file_size=len(data))
+    job = ImportJob(
+        uploaded_by=actor, district_id=actor.district_id, year=year, file_name=name[:255], file_size=len(data)
+    )
     try:
         imports.inspect_upload(name, data)
         reporting_year = ReportingYear.objects.filter(year=year).first()
         catalogue = get_catalogue(reporting_year.catalogue_version if reporting_year else "GBT36132-2018")
         rows, row_errors, columns = imports.read_rows(data, catalogue)
     except imports.UploadRefused as refused:
-        job.status, job.errors = ImportStatus.REFUSED, [{"sheet": "", "row": 0, "column": "", "message": refused.message}]
+        job.status, job.errors = (
+            ImportStatus.REFUSED,
+            [{"sheet": "", "row": 0, "column": "", "message": refused.message}],
+        )
         job.save()
         audit.record(actor=actor, action="import.refused", obj=job, reason=refused.message)
         return job
@@ -547,13 +718,23 @@ def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
         errors = submissions_import(actor=actor, year=year, rows=rows, columns=columns, commit=False)
     job.row_count = len(rows)
     job.errors = errors
-    job.parsed = {"columns": columns, "rows": [[r.row, r.credit_code, _json_values(r.values), r.explanation]
-                                               for r in rows]} if not errors else {}
+    job.parsed = (
+        {
+            "columns": columns,
+            "rows": [[r.row, r.credit_code, _json_values(r.values), r.explanation] for r in rows],
+        }
+        if not errors
+        else {}
+    )
     job.status = ImportStatus.INVALID if errors else ImportStatus.VALIDATED
     job.file.save(f"import-{year}-{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data), save=False)
     job.save()
-    audit.record(actor=actor, action="import.dry_run", obj=job, changes={"rows": [None, len(rows)],
-                                                                        "errors": [None, len(errors)]})
+    audit.record(
+        actor=actor,
+        action="import.dry_run",
+        obj=job,
+        changes={"rows": [None, len(rows)], "errors": [None, len(errors)]},
+    )
     return job
 
 
@@ -568,8 +749,10 @@ def import_commit(*, actor: Any, job: Any) -> Any:
     if job.status != ImportStatus.VALIDATED:
         raise StateConflict(_("只有校验通过且尚未导入的文件可以正式导入。"))
     # The rows read at the dry run are checked again below against today's data; the file is kept for the record.
-    rows = [imports.ImportRow(row=r, credit_code=code, values=values, explanation=text)
-            for r, code, values, text in job.parsed.get("rows", [])]
+    rows = [
+        imports.ImportRow(row=r, credit_code=code, values=values, explanation=text)
+        for r, code, values, text in job.parsed.get("rows", [])
+    ]
     columns = job.parsed.get("columns", {})
     errors: list[dict[str, Any]] = []
 
@@ -580,11 +763,13 @@ def import_commit(*, actor: Any, job: Any) -> Any:
         with transaction.atomic():
             # Claim the job and write the rows in one transaction: either both happen or neither.
             claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
-                status=ImportStatus.COMMITTED, committed_at=timezone.now(), committed_by=actor)
+                status=ImportStatus.COMMITTED, committed_at=timezone.now(), committed_by=actor
+            )
             if not claimed:
                 raise StateConflict(_("该文件已经导入。"))
-            errors = errors or submissions_import(actor=actor, year=job.year, rows=rows, columns=columns,
-                                                  commit=True)
+            errors = errors or submissions_import(
+                actor=actor, year=job.year, rows=rows, columns=columns, commit=True
+            )
             if errors:
                 raise _RolledBack
             audit.record(actor=actor, action="import.commit", obj=job, changes={"rows": [None, len(rows)]})

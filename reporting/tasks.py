@@ -24,11 +24,14 @@ def send_reporting_reminders(today: dt.date) -> int:
 
     sent = 0
     for days in REMINDER_DAYS:
-        for reporting_year in ReportingYear.objects.filter(closes_on=today + dt.timedelta(days=days),
-                                                           opens_on__lte=today):
-            submitted = AnnualSubmission.objects.filter(year=reporting_year.year).exclude(
-                status=SubmissionStatus.DRAFT
-            ).values("enterprise_id")
+        for reporting_year in ReportingYear.objects.filter(
+            closes_on=today + dt.timedelta(days=days), opens_on__lte=today
+        ):
+            submitted = (
+                AnnualSubmission.objects.filter(year=reporting_year.year)
+                .exclude(status=SubmissionStatus.DRAFT)
+                .values("enterprise_id")
+            )
             users = User.objects.filter(role="enterprise", is_active=True, enterprise__isnull=False).exclude(
                 enterprise_id__in=submitted
             )
@@ -39,9 +42,9 @@ def send_reporting_reminders(today: dt.date) -> int:
                 title=_("{year}年度数据填报将于{days}天后截止（{date}）").format(
                     year=reporting_year.year, days=days, date=reporting_year.closes_on
                 ),
-                body=_("贵企业尚未提交{year}年度绿色制造数据，请在截止日期前完成填报。逾期提交将被标记为逾期。").format(
-                    year=reporting_year.year
-                ),
+                body=_(
+                    "贵企业尚未提交{year}年度绿色制造数据，请在截止日期前完成填报。逾期提交将被标记为逾期。"
+                ).format(year=reporting_year.year),
                 url=reverse("reporting:submission_list"),
             )
     return sent

@@ -12,7 +12,9 @@ MAX_INTEGER_DIGITS = 15
 MAX_DECIMAL_PLACES = 6
 
 
-def parse_raw_values(catalogue: Catalogue, values: Mapping[str, Any]) -> tuple[dict[str, Decimal | None], dict[str, list[str]]]:
+def parse_raw_values(
+    catalogue: Catalogue, values: Mapping[str, Any]
+) -> tuple[dict[str, Decimal | None], dict[str, list[str]]]:
     """Parse user input (strings, numbers, empty) into Decimals; returns (values, field errors).
 
     Empty input means not reported (None). Unknown field names are errors, so a typo in an API call
@@ -36,22 +38,36 @@ def parse_raw_values(catalogue: Catalogue, values: Mapping[str, Any]) -> tuple[d
         try:
             number = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, Decimal) else value
         except (InvalidOperation, ValueError):
-            errors[name] = [Message(f"{field.label_zh}应为数字，“{value}”无法识别。",
-                                    f'{field.label_en} must be a number; "{value}" is not recognised.')]
+            errors[name] = [
+                Message(
+                    f"{field.label_zh}应为数字，“{value}”无法识别。",
+                    f'{field.label_en} must be a number; "{value}" is not recognised.',
+                )
+            ]
             continue
         if not number.is_finite():
-            errors[name] = [Message(f"{field.label_zh}应为有限的数字。", f"{field.label_en} must be a finite number.")]
+            errors[name] = [
+                Message(f"{field.label_zh}应为有限的数字。", f"{field.label_en} must be a finite number.")
+            ]
             continue
         exponent = number.as_tuple().exponent
         decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         integer_digits = number.adjusted() + 1 if number else 1
         if decimals > MAX_DECIMAL_PLACES:
-            errors[name] = [Message(f"{field.label_zh}最多保留{MAX_DECIMAL_PLACES}位小数。",
-                                    f"{field.label_en} may have at most {MAX_DECIMAL_PLACES} decimal places.")]
+            errors[name] = [
+                Message(
+                    f"{field.label_zh}最多保留{MAX_DECIMAL_PLACES}位小数。",
+                    f"{field.label_en} may have at most {MAX_DECIMAL_PLACES} decimal places.",
+                )
+            ]
             continue
         if integer_digits > MAX_INTEGER_DIGITS:
-            errors[name] = [Message(f"{field.label_zh}数值过大，请检查单位（{field.unit}）。",
-                                    f"{field.label_en} is too large; please check the unit ({field.unit_en}).")]
+            errors[name] = [
+                Message(
+                    f"{field.label_zh}数值过大，请检查单位（{field.unit}）。",
+                    f"{field.label_en} is too large; please check the unit ({field.unit_en}).",
+                )
+            ]
             continue
         parsed[name] = number
     return parsed, errors
@@ -64,7 +80,10 @@ def to_storage(values: Mapping[str, Decimal | None]) -> dict[str, str | None]:
 
 def from_storage(stored: Mapping[str, str | None], catalogue: Catalogue) -> dict[str, Decimal | None]:
     """Every catalogue field, None where not reported."""
-    return {f.name: (Decimal(stored[f.name]) if stored.get(f.name) is not None else None) for f in catalogue.raw_fields}
+    return {
+        f.name: (Decimal(stored[f.name]) if stored.get(f.name) is not None else None)
+        for f in catalogue.raw_fields
+    }
 
 
 def indicators_to_storage(indicators: Mapping[str, IndicatorValue]) -> dict[str, dict[str, str | None]]:
@@ -76,11 +95,15 @@ def indicators_to_storage(indicators: Mapping[str, IndicatorValue]) -> dict[str,
 
 def indicators_from_storage(stored: Mapping[str, Mapping[str, Any]]) -> dict[str, IndicatorValue]:
     return {
-        code: IndicatorValue(code, Status(item["status"]), None if item["value"] is None else Decimal(item["value"]))
+        code: IndicatorValue(
+            code, Status(item["status"]), None if item["value"] is None else Decimal(item["value"])
+        )
         for code, item in stored.items()
     }
 
 
-def compute_indicators(stored_raw: Mapping[str, str | None], catalogue_version: str) -> dict[str, IndicatorValue]:
+def compute_indicators(
+    stored_raw: Mapping[str, str | None], catalogue_version: str
+) -> dict[str, IndicatorValue]:
     catalogue = get_catalogue(catalogue_version)
     return derive_indicators(from_storage(stored_raw, catalogue), catalogue)

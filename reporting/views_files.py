@@ -19,8 +19,15 @@ from factories.models import District, Enterprise, Industry
 from reporting import exports, imports, jobs, services
 from reporting.models import ExportJob, ImportJob, ReportingYear
 
-EXPORT_KINDS = ["enterprises", "green_factories", "submissions", "grades", "recommendations", "pool",
-                "district_reports"]
+EXPORT_KINDS = [
+    "enterprises",
+    "green_factories",
+    "submissions",
+    "grades",
+    "recommendations",
+    "pool",
+    "district_reports",
+]
 
 
 def template_enterprises(user: Any) -> list[tuple[str, str]]:
@@ -42,28 +49,43 @@ class ExportListView(RoleRequiredMixin, View):
         for job in jobs_list:
             job.title = titles.get(job.kind, job.kind)  # type: ignore[attr-defined]
             job.filter_text = "；".join(  # type: ignore[attr-defined]
-                f"{exports.FILTER_LABELS.get(k, k)}：{v}" for k, v in sorted(job.filters.items()))
-        return render(request, "reporting/exports.html", {
-            "kinds": kinds,
-            "jobs": jobs_list,
-            "years": ReportingYear.objects.values_list("year", flat=True),
-            "districts": District.objects.filter(valid_to__isnull=True) if request.user.sees_whole_city else [],
-            "industries": Industry.objects.all(),
-            "sync_limit": exports.SYNC_LIMIT,
-        })
+                f"{exports.FILTER_LABELS.get(k, k)}：{v}" for k, v in sorted(job.filters.items())
+            )
+        return render(
+            request,
+            "reporting/exports.html",
+            {
+                "kinds": kinds,
+                "jobs": jobs_list,
+                "years": ReportingYear.objects.values_list("year", flat=True),
+                "districts": District.objects.filter(valid_to__isnull=True)
+                if request.user.sees_whole_city
+                else [],
+                "industries": Industry.objects.all(),
+                "sync_limit": exports.SYNC_LIMIT,
+            },
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        filters = {k: request.POST.get(k) for k in ("year", "district", "industry", "grade", "tier", "status")}
+        filters = {
+            k: request.POST.get(k) for k in ("year", "district", "industry", "grade", "tier", "status")
+        }
         try:
-            job, queued = jobs.export_request(actor=request.user, kind=request.POST.get("kind", ""), filters=filters)
+            job, queued = jobs.export_request(
+                actor=request.user, kind=request.POST.get("kind", ""), filters=filters
+            )
         except DomainError as error:
             show_domain_error(request, error)
             return redirect("reporting:export_list")
         if job.status == "succeeded":
             return redirect("reporting:export_download", pk=job.pk)
         if not queued:
-            messages.warning(request, _("后台任务服务暂时不可用：导出已登记（共 {n} 行），服务恢复后将自动生成，请稍后回到本页下载。")
-                             .format(n=job.total))
+            messages.warning(
+                request,
+                _(
+                    "后台任务服务暂时不可用：导出已登记（共 {n} 行），服务恢复后将自动生成，请稍后回到本页下载。"
+                ).format(n=job.total),
+            )
         else:
             messages.info(request, _("导出共 {n} 行，正在后台生成，完成后可在下方下载。").format(n=job.total))
         return redirect("reporting:export_list")
@@ -76,14 +98,23 @@ class ExportDownloadView(LoginRequiredMixin, View):
         job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk)
         if job.status != "succeeded" or not job.file:
             raise Http404
-        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+        return FileResponse(
+            job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1]
+        )
 
 
 class ExportProgressView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> JsonResponse:
         job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk)
-        return JsonResponse({"status": job.status, "progress": job.progress, "done": job.done, "total": job.total,
-                             "message": job.error})
+        return JsonResponse(
+            {
+                "status": job.status,
+                "progress": job.progress,
+                "done": job.done,
+                "total": job.total,
+                "message": job.error,
+            }
+        )
 
 
 class ImportTemplateView(RoleRequiredMixin, View):
@@ -93,10 +124,14 @@ class ImportTemplateView(RoleRequiredMixin, View):
         year = int(request.GET.get("year") or timezone.localdate().year - 1)
         reporting_year = ReportingYear.objects.filter(year=year).first()
         data = imports.build_template(
-            year=year, enterprises=template_enterprises(request.user),
-            catalogue_version=reporting_year.catalogue_version if reporting_year else "GBT36132-2018")
+            year=year,
+            enterprises=template_enterprises(request.user),
+            catalogue_version=reporting_year.catalogue_version if reporting_year else "GBT36132-2018",
+        )
         unit = request.user.district.name if request.user.district_id else "全市"
-        return FileResponse(io.BytesIO(data), as_attachment=True, filename=f"{year}年度数据导入模板-{unit}.xlsx")
+        return FileResponse(
+            io.BytesIO(data), as_attachment=True, filename=f"{year}年度数据导入模板-{unit}.xlsx"
+        )
 
 
 class ImportListView(RoleRequiredMixin, View):
@@ -105,11 +140,17 @@ class ImportListView(RoleRequiredMixin, View):
     permission = "import.create"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "reporting/imports.html", {
-            "jobs": ImportJob.objects.visible_to(request.user).select_related("uploaded_by", "committed_by")[:50],
-            "years": ReportingYear.objects.values_list("year", flat=True),
-            "max_mb": imports.MAX_UPLOAD_BYTES // 1024 // 1024,
-        })
+        return render(
+            request,
+            "reporting/imports.html",
+            {
+                "jobs": ImportJob.objects.visible_to(request.user).select_related(
+                    "uploaded_by", "committed_by"
+                )[:50],
+                "years": ReportingYear.objects.values_list("year", flat=True),
+                "max_mb": imports.MAX_UPLOAD_BYTES // 1024 // 1024,
+            },
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
@@ -118,11 +159,17 @@ class ImportListView(RoleRequiredMixin, View):
             messages.error(request, _("请选择年度并选择要上传的 .xlsx 文件。"))
             return redirect("reporting:import_list")
         if upload.size > imports.MAX_UPLOAD_BYTES:
-            messages.error(request, _("文件过大（{size:.1f} MB），上限为 {limit} MB。").format(
-                size=upload.size / 1024 / 1024, limit=imports.MAX_UPLOAD_BYTES // 1024 // 1024))
+            messages.error(
+                request,
+                _("文件过大（{size:.1f} MB），上限为 {limit} MB。").format(
+                    size=upload.size / 1024 / 1024, limit=imports.MAX_UPLOAD_BYTES // 1024 // 1024
+                ),
+            )
             return redirect("reporting:import_list")
         try:
-            job = services.import_upload(actor=request.user, year=int(year), name=upload.name, data=upload.read())
+            job = services.import_upload(
+                actor=request.user, year=int(year), name=upload.name, data=upload.read()
+            )
         except DomainError as error:
             show_domain_error(request, error)
             return redirect("reporting:import_list")
@@ -144,7 +191,10 @@ class ImportDetailView(RoleRequiredMixin, View):
             show_domain_error(request, error)
             return redirect("reporting:import_detail", pk=pk)
         if job.status == "committed":
-            messages.success(request, _("已导入 {n} 行数据（草稿），请到“年度数据填报”中提交审核。").format(n=job.row_count))
+            messages.success(
+                request,
+                _("已导入 {n} 行数据（草稿），请到“年度数据填报”中提交审核。").format(n=job.row_count),
+            )
         else:
             messages.error(request, _("导入未完成：数据在试导入后发生了变化，详见下方错误，未写入任何数据。"))
         return redirect("reporting:import_detail", pk=pk)

@@ -66,7 +66,8 @@ def _reference_data_survives_flushes(request, django_db_blocker):  # type: ignor
     """A transactional test ends with a flush that also empties the migrations' reference data. Tests
     that pytest-django runs after it find the data put back before they start."""
     uses_db = request.node.get_closest_marker("django_db") is not None or bool(
-        {"db", "transactional_db", "live_server"} & set(request.fixturenames))
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
     if uses_db:
         request.getfixturevalue("django_db_setup")
         with django_db_blocker.unblock():
@@ -110,7 +111,9 @@ def jiangjin_enterprise(jiangjin):  # type: ignore[no-untyped-def]
     from tests.model_factories import EnterpriseFactory
 
     return EnterpriseFactory(
-        name="重庆江津机械有限公司", district=jiangjin, credit_code=make_credit_code("91", "500116", "77777777")
+        name="重庆江津机械有限公司",
+        district=jiangjin,
+        credit_code=make_credit_code("91", "500116", "77777777"),
     )
 
 

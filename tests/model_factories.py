@@ -62,11 +62,20 @@ def verified_submission(enterprise: Enterprise, year: int, raw: dict[str, str | 
     from reporting.values import compute_indicators, indicators_to_storage
 
     submission = AnnualSubmission.objects.create(
-        enterprise=enterprise, year=year, district_id=enterprise.district_id, status="city_verified",
-        raw_values=raw, indicators=indicators_to_storage(compute_indicators(raw, "GBT36132-2018")),
+        enterprise=enterprise,
+        year=year,
+        district_id=enterprise.district_id,
+        status="city_verified",
+        raw_values=raw,
+        indicators=indicators_to_storage(compute_indicators(raw, "GBT36132-2018")),
     )
-    SubmissionVersion.objects.create(submission=submission, version=1, raw_values=raw,
-                                     indicators=submission.indicators, catalogue_version="GBT36132-2018")
+    SubmissionVersion.objects.create(
+        submission=submission,
+        version=1,
+        raw_values=raw,
+        indicators=submission.indicators,
+        catalogue_version="GBT36132-2018",
+    )
     return submission
 
 
@@ -86,15 +95,27 @@ def plausible_raw(seed: int, year: int) -> dict[str, str]:
         return f"{x:.2f}"
 
     return {
-        "site_area": q(site), "floor_area": q(site * rng.uniform(0.6, 2)),
-        "footprint_area": q(site * rng.uniform(0.3, 0.7)), "output_value": q(output), "main_material": q(main),
-        "green_material": q(main * rng.uniform(0, 0.6)), "cod": q(output * rng.uniform(0.01, 0.3)),
-        "ammonia_nitrogen": q(output * 0.01), "so2": q(output * rng.uniform(0.001, 0.05)),
-        "nox": q(output * rng.uniform(0.001, 0.05)), "waste_gas": q(output * rng.uniform(0.005, 0.1)),
-        "wastewater": q(treated * 1.1), "wastewater_treated": q(treated),
-        "wastewater_reused": q(treated * rng.uniform(0, 0.6)), "solid_waste": q(solid),
-        "solid_waste_utilized": q(solid * rng.uniform(0.5, 1)), "electricity": q(electricity),
-        "natural_gas": q(output * rng.uniform(0, 40)), "coal": "0", "oil_products": q(output * 0.001),
+        "site_area": q(site),
+        "floor_area": q(site * rng.uniform(0.6, 2)),
+        "footprint_area": q(site * rng.uniform(0.3, 0.7)),
+        "output_value": q(output),
+        "main_material": q(main),
+        "green_material": q(main * rng.uniform(0, 0.6)),
+        "cod": q(output * rng.uniform(0.01, 0.3)),
+        "ammonia_nitrogen": q(output * 0.01),
+        "so2": q(output * rng.uniform(0.001, 0.05)),
+        "nox": q(output * rng.uniform(0.001, 0.05)),
+        "waste_gas": q(output * rng.uniform(0.005, 0.1)),
+        "wastewater": q(treated * 1.1),
+        "wastewater_treated": q(treated),
+        "wastewater_reused": q(treated * rng.uniform(0, 0.6)),
+        "solid_waste": q(solid),
+        "solid_waste_utilized": q(solid * rng.uniform(0.5, 1)),
+        "electricity": q(electricity),
+        "natural_gas": q(output * rng.uniform(0, 40)),
+        "coal": "0",
+        "oil_products": q(output * 0.001),
         "purchased_heat": q(output * rng.uniform(0, 0.3)),
-        "renewable_electricity": q(electricity * rng.uniform(0, 0.4)), "co2": q(electricity * 0.00057),
+        "renewable_electricity": q(electricity * rng.uniform(0, 0.4)),
+        "co2": q(electricity * 0.00057),
     }

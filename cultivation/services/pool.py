@@ -52,8 +52,9 @@ def application_checklist(
     try:
         code = validate_credit_code(enterprise.credit_code)
     except CreditCodeError as exc:
-        registered, registered_note = False, _("统一社会信用代码无效：{error}").format(
-            error=in_language(exc.message)
+        registered, registered_note = (
+            False,
+            _("统一社会信用代码无效：{error}").format(error=in_language(exc.message)),
         )
     else:
         division = code[2:8]

@@ -26,7 +26,24 @@ from factories.models.register import (
 )
 
 __all__ = [
-    "District", "DistrictTransfer", "Enterprise", "GradingResult", "GradingRun", "GradingStandard", "GreenFactory",
-    "GreenFactoryStatus", "Incident", "IncidentKind", "IncidentSeverity", "Industry", "LegalForm",
-    "ProposalStatus", "RevocationProposal", "RunStatus", "Sequence", "StandardStatus", "Tier", "UnitKind",
+    "District",
+    "DistrictTransfer",
+    "Enterprise",
+    "GradingResult",
+    "GradingRun",
+    "GradingStandard",
+    "GreenFactory",
+    "GreenFactoryStatus",
+    "Incident",
+    "IncidentKind",
+    "IncidentSeverity",
+    "Industry",
+    "LegalForm",
+    "ProposalStatus",
+    "RevocationProposal",
+    "RunStatus",
+    "Sequence",
+    "StandardStatus",
+    "Tier",
+    "UnitKind",
 ]

@@ -28,13 +28,16 @@ class GradingStandard(models.Model):
     code = models.CharField(_("标准代码"), max_length=32)
     version = models.PositiveIntegerField(_("版本"))
     name = models.CharField(_("名称"), max_length=200)
-    status = models.CharField(_("状态"), max_length=10, choices=StandardStatus.choices, default=StandardStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=StandardStatus.choices, default=StandardStatus.DRAFT
+    )
     parameters = models.JSONField(_("参数"))
     valid_from = models.DateField(_("生效日期"), null=True, blank=True)
     valid_to = models.DateField(_("失效日期"), null=True, blank=True)
     note = models.TextField(_("修订说明"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = GradingStandardQuerySet.as_manager()
@@ -43,7 +46,9 @@ class GradingStandard(models.Model):
         verbose_name = _("分级评价标准")
         verbose_name_plural = _("分级评价标准")
         ordering = ["code", "-version"]
-        constraints = [models.UniqueConstraint(fields=["code", "version"], name="one_row_per_standard_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="one_row_per_standard_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
@@ -84,20 +89,24 @@ class GradingRun(models.Model):
     """One grading of year Y against one standard version, with every intermediate number stored (§6)."""
 
     year = models.PositiveSmallIntegerField(_("评价年度"), db_index=True)
-    standard = models.ForeignKey(GradingStandard, verbose_name=_("评价标准"), on_delete=models.PROTECT,
-                                 related_name="runs")
-    status = models.CharField(_("状态"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED,
-                              db_index=True)
-    is_simulation = models.BooleanField(_("模拟运行"), default=False,
-                                        help_text=_("以标准草案试算，不可发布。"))
+    standard = models.ForeignKey(
+        GradingStandard, verbose_name=_("评价标准"), on_delete=models.PROTECT, related_name="runs"
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    is_simulation = models.BooleanField(
+        _("模拟运行"), default=False, help_text=_("以标准草案试算，不可发布。")
+    )
     total = models.PositiveIntegerField(_("工厂总数"), default=0)
     done = models.PositiveIntegerField(_("已完成"), default=0)
     phase = models.CharField(_("阶段"), max_length=32, blank=True)
     input_hash = models.CharField(_("输入数据指纹"), max_length=64, blank=True)
     error = models.TextField(_("失败原因"), blank=True)
     note = models.TextField(_("说明"), blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -105,13 +114,16 @@ class GradingRun(models.Model):
     notice_from = models.DateField(_("公示开始"), null=True, blank=True)
     notice_to = models.DateField(_("公示结束"), null=True, blank=True)
     published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     finalized_at = models.DateTimeField(_("正式发布时间"), null=True, blank=True)
-    finalized_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
-    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name=_("被替代为"))
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("被替代为")
+    )
 
     objects = GradingRunQuerySet.as_manager()
 
@@ -141,8 +153,11 @@ class GradingResultQuerySet(ScopedQuerySet):
 
     def published(self) -> GradingResultQuerySet:
         """Results of the current published run of each year (公示 or final, not superseded)."""
-        return self.filter(run__is_simulation=False, run__status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
-                           run__superseded_by__isnull=True)
+        return self.filter(
+            run__is_simulation=False,
+            run__status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
+            run__superseded_by__isnull=True,
+        )
 
 
 class GradingResult(models.Model):
@@ -151,8 +166,9 @@ class GradingResult(models.Model):
     run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="results")
     enterprise = models.ForeignKey("factories.Enterprise", on_delete=models.PROTECT, related_name="grades")
     year = models.PositiveSmallIntegerField(_("年度"))
-    district = models.ForeignKey("factories.District", on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("评价时管理单位"))
+    district = models.ForeignKey(
+        "factories.District", on_delete=models.PROTECT, related_name="+", verbose_name=_("评价时管理单位")
+    )
     industry = models.ForeignKey("factories.Industry", on_delete=models.PROTECT, related_name="+")
     tier = models.CharField(_("级别"), max_length=10)
     grade = models.CharField(_("等级"), max_length=4, db_index=True)
@@ -175,8 +191,13 @@ class GradingResult(models.Model):
         verbose_name = _("评价结果")
         verbose_name_plural = _("评价结果")
         ordering = ["run", "enterprise_id"]
-        constraints = [models.UniqueConstraint(fields=["run", "enterprise"], name="one_result_per_factory_per_run")]
-        indexes = [models.Index(fields=["year", "grade"]), models.Index(fields=["year", "id"], name="result_year_id")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "enterprise"], name="one_result_per_factory_per_run")
+        ]
+        indexes = [
+            models.Index(fields=["year", "grade"]),
+            models.Index(fields=["year", "id"], name="result_year_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.year} {self.grade}"
@@ -204,8 +225,9 @@ class IncidentQuerySet(ScopedQuerySet):
 class Incident(models.Model):
     """An accident or falsification recorded by the city (Art. 9); it acts on the grade of its year."""
 
-    enterprise = models.ForeignKey("factories.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="incidents")
+    enterprise = models.ForeignKey(
+        "factories.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="incidents"
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=IncidentKind.choices)
     severity = models.CharField(_("等级"), max_length=16, choices=IncidentSeverity.choices)
     occurred_on = models.DateField(_("发生日期"))
@@ -222,7 +244,9 @@ class Incident(models.Model):
         ordering = ["-occurred_on", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.enterprise} {self.occurred_on} {self.get_kind_display()}（{self.get_severity_display()}）"
+        return (
+            f"{self.enterprise} {self.occurred_on} {self.get_kind_display()}（{self.get_severity_display()}）"
+        )
 
     @property
     def year(self) -> int:
@@ -245,13 +269,16 @@ class RevocationProposal(models.Model):
 
     run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="revocation_proposals")
     enterprise = models.ForeignKey("factories.Enterprise", on_delete=models.PROTECT, related_name="+")
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="revocation_proposals")
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="revocation_proposals"
+    )
     reason = models.CharField(_("原因"), max_length=40)
-    status = models.CharField(_("状态"), max_length=10, choices=ProposalStatus.choices,
-                              default=ProposalStatus.PROPOSED)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
 
@@ -263,8 +290,10 @@ class RevocationProposal(models.Model):
         ordering = ["-run_id", "enterprise_id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "enterprise"], name="one_proposal_per_factory_per_run"),
-            models.CheckConstraint(condition=Q(status="proposed") | Q(decided_by__isnull=False),
-                                   name="decided_proposal_names_decider"),
+            models.CheckConstraint(
+                condition=Q(status="proposed") | Q(decided_by__isnull=False),
+                name="decided_proposal_names_decider",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,13 @@ from factories.services.register import (
 )
 
 __all__ = [
-    "CONTACT_FIELDS", "ENTERPRISE_FIELDS", "RECOGNITION_HOOKS", "REVOCATION_BAN_YEARS", "district_merge",
-    "enterprise_create", "enterprise_update", "green_factory_recognize", "green_factory_revoke",
+    "CONTACT_FIELDS",
+    "ENTERPRISE_FIELDS",
+    "RECOGNITION_HOOKS",
+    "REVOCATION_BAN_YEARS",
+    "district_merge",
+    "enterprise_create",
+    "enterprise_update",
+    "green_factory_recognize",
+    "green_factory_revoke",
 ]

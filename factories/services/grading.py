@@ -49,8 +49,12 @@ EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".jpg": (b"\xff\xd8\xff",),
     ".jpeg": (b"\xff\xd8\xff",),
 }
-EVIDENCE_TYPE_ERROR = gettext_lazy("证明材料只能是 PDF、JPG 或 PNG 文件（如为 Word 或压缩包，请先另存为 PDF）。")
-EVIDENCE_CONTENT_ERROR = gettext_lazy("文件内容与扩展名不符，不是有效的 PDF、JPG 或 PNG 文件，请重新导出后上传。")
+EVIDENCE_TYPE_ERROR = gettext_lazy(
+    "证明材料只能是 PDF、JPG 或 PNG 文件（如为 Word 或压缩包，请先另存为 PDF）。"
+)
+EVIDENCE_CONTENT_ERROR = gettext_lazy(
+    "文件内容与扩展名不符，不是有效的 PDF、JPG 或 PNG 文件，请重新导出后上传。"
+)
 EVIDENCE_SIZE_ERROR = gettext_lazy("证明材料不能超过 10 MB（当前 {size} MB），请压缩或拆分后上传。")
 
 
@@ -71,6 +75,7 @@ def evidence_problem(upload: Any) -> str | None:
         return str(EVIDENCE_CONTENT_ERROR)
     return None
 
+
 WRITE_CHUNK = 2000
 MAX_WRITE_BATCHES = 20  # so the number of queries of a run stays bounded whatever the population
 STALE_AFTER = dt.timedelta(minutes=3)
@@ -83,15 +88,20 @@ def _validated_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     try:
         return grading.standard_to_dict(grading.standard_from_dict(parameters))
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(field_errors={"parameters": [_("评价标准参数无效：{error}").format(error=exc)]}) from exc
+        raise InvalidInput(
+            field_errors={"parameters": [_("评价标准参数无效：{error}").format(error=exc)]}
+        ) from exc
 
 
 def standard_in_force(year: int) -> GradingStandard:
     """The adopted standard valid on 31 December of Y (the latest adopted one if none names Y)."""
     year_end = dt.date(year, 12, 31)
     adopted = GradingStandard.objects.filter(status=StandardStatus.ADOPTED)
-    candidates = adopted.filter(valid_from__lte=year_end).exclude(valid_to__lt=year_end).order_by("-valid_from",
-                                                                                                  "-version")
+    candidates = (
+        adopted.filter(valid_from__lte=year_end)
+        .exclude(valid_to__lt=year_end)
+        .order_by("-valid_from", "-version")
+    )
     standard = candidates.first() or adopted.order_by("-valid_from", "-version").first()
     if standard is None:
         raise InvalidInput(_("没有已采用的分级评价标准，请先采用一个标准版本。"))
@@ -99,12 +109,20 @@ def standard_in_force(year: int) -> GradingStandard:
 
 
 def _used_by_published_run(standard: GradingStandard) -> bool:
-    return standard.runs.filter(is_simulation=False, status__in=[RunStatus.PUBLISHED, RunStatus.FINAL]).exists()
+    return standard.runs.filter(
+        is_simulation=False, status__in=[RunStatus.PUBLISHED, RunStatus.FINAL]
+    ).exists()
 
 
 @transaction.atomic
-def grading_standard_new_version(*, actor: Any, base: GradingStandard, parameters: dict[str, Any] | None = None,
-                                 name: str = "", note: str = "") -> GradingStandard:
+def grading_standard_new_version(
+    *,
+    actor: Any,
+    base: GradingStandard,
+    parameters: dict[str, Any] | None = None,
+    name: str = "",
+    note: str = "",
+) -> GradingStandard:
     """A change to the standard is a new draft version (the base stays as it was)."""
     ensure_can(actor, "grading.manage")
     latest = GradingStandard.objects.select_for_update().filter(code=base.code).order_by("-version").first()
@@ -112,17 +130,27 @@ def grading_standard_new_version(*, actor: Any, base: GradingStandard, parameter
     params = dict(parameters if parameters is not None else base.parameters)
     params.update({"code": base.code, "version": version})
     standard = GradingStandard.objects.create(
-        code=base.code, version=version, name=name or base.name, parameters=_validated_parameters(params),
-        note=note, created_by=actor,
+        code=base.code,
+        version=version,
+        name=name or base.name,
+        parameters=_validated_parameters(params),
+        note=note,
+        created_by=actor,
     )
-    audit.record(actor=actor, action="grading_standard.create", obj=standard,
-                 changes={"parameters": [None, standard.parameters]}, reason=note)
+    audit.record(
+        actor=actor,
+        action="grading_standard.create",
+        obj=standard,
+        changes={"parameters": [None, standard.parameters]},
+        reason=note,
+    )
     return standard
 
 
 @transaction.atomic
-def grading_standard_update(*, actor: Any, standard: GradingStandard, parameters: dict[str, Any],
-                            note: str = "") -> GradingStandard:
+def grading_standard_update(
+    *, actor: Any, standard: GradingStandard, parameters: dict[str, Any], note: str = ""
+) -> GradingStandard:
     """Edit a draft version; adopted versions and versions behind a published run are frozen."""
     ensure_can(actor, "grading.manage")
     standard = GradingStandard.objects.select_for_update().get(pk=standard.pk)
@@ -134,8 +162,13 @@ def grading_standard_update(*, actor: Any, standard: GradingStandard, parameters
     if note:
         standard.note = note
     standard.save(update_fields=["parameters", "note"])
-    audit.record(actor=actor, action="grading_standard.update", obj=standard,
-                 changes={"parameters": [before, standard.parameters]}, reason=note)
+    audit.record(
+        actor=actor,
+        action="grading_standard.update",
+        obj=standard,
+        changes={"parameters": [before, standard.parameters]},
+        reason=note,
+    )
     return standard
 
 
@@ -146,19 +179,29 @@ def grading_standard_adopt(*, actor: Any, standard: GradingStandard, valid_from:
     standard = GradingStandard.objects.select_for_update().get(pk=standard.pk)
     if standard.status != StandardStatus.DRAFT:
         raise StateConflict(_("该标准版本已经采用。"))
-    previous = GradingStandard.objects.filter(code=standard.code, status=StandardStatus.ADOPTED,
-                                              valid_to__isnull=True).exclude(pk=standard.pk)
+    previous = GradingStandard.objects.filter(
+        code=standard.code, status=StandardStatus.ADOPTED, valid_to__isnull=True
+    ).exclude(pk=standard.pk)
     for old in previous:
         if old.valid_from and old.valid_from >= valid_from:
-            raise InvalidInput(field_errors={"valid_from": [_("生效日期必须晚于现行版本的生效日期（{d}）。").format(
-                d=old.valid_from)]})
+            raise InvalidInput(
+                field_errors={
+                    "valid_from": [_("生效日期必须晚于现行版本的生效日期（{d}）。").format(d=old.valid_from)]
+                }
+            )
         old.valid_to = valid_from - dt.timedelta(days=1)
         old.save(update_fields=["valid_to"])
-        audit.record(actor=actor, action="grading_standard.retire", obj=old, changes={"valid_to": [None, old.valid_to]})
+        audit.record(
+            actor=actor, action="grading_standard.retire", obj=old, changes={"valid_to": [None, old.valid_to]}
+        )
     standard.status, standard.valid_from = StandardStatus.ADOPTED, valid_from
     standard.save(update_fields=["status", "valid_from"])
-    audit.record(actor=actor, action="grading_standard.adopt", obj=standard,
-                 changes={"status": ["draft", "adopted"], "valid_from": [None, valid_from]})
+    audit.record(
+        actor=actor,
+        action="grading_standard.adopt",
+        obj=standard,
+        changes={"status": ["draft", "adopted"], "valid_from": [None, valid_from]},
+    )
     return standard
 
 
@@ -166,8 +209,14 @@ def grading_standard_adopt(*, actor: Any, standard: GradingStandard, valid_from:
 
 
 @transaction.atomic
-def grading_run_start(*, actor: Any, year: int, standard: GradingStandard | None = None,
-                      simulation: bool = False, note: str = "") -> GradingRun:
+def grading_run_start(
+    *,
+    actor: Any,
+    year: int,
+    standard: GradingStandard | None = None,
+    simulation: bool = False,
+    note: str = "",
+) -> GradingRun:
     """Record a run of year Y and enqueue it. A simulation grades against a draft standard and can never be published."""
     if actor is not None:
         ensure_can(actor, "grading.manage")
@@ -179,7 +228,9 @@ def grading_run_start(*, actor: Any, year: int, standard: GradingStandard | None
             raise InvalidInput(field_errors={"standard": [_("模拟运行需要指定一个标准草案。")]})
         standard = standard_in_force(year)
     elif not simulation and standard.status != StandardStatus.ADOPTED:
-        raise InvalidInput(field_errors={"standard": [_("正式评价只能使用已采用的标准；草案请用“模拟运行”。")]})
+        raise InvalidInput(
+            field_errors={"standard": [_("正式评价只能使用已采用的标准；草案请用“模拟运行”。")]}
+        )
     if connection.vendor == "postgresql":
         # Serialise starts of the same year: two clicks at once must not both pass the check below.
         with connection.cursor() as cursor:
@@ -189,11 +240,16 @@ def grading_run_start(*, actor: Any, year: int, standard: GradingStandard | None
     )
     if active.exists():
         raise StateConflict(_("{year}年度已有一个评价正在排队或计算中，请等待其完成。").format(year=year))
-    run = GradingRun.objects.create(year=year, standard=standard, is_simulation=simulation, started_by=actor,
-                                    note=note, phase="queued")
-    audit.record(actor=actor or "beat", action="grading_run.start", obj=run,
-                 changes={"year": [None, year], "standard": [None, standard.label], "simulation": [None, simulation]},
-                 reason=note)
+    run = GradingRun.objects.create(
+        year=year, standard=standard, is_simulation=simulation, started_by=actor, note=note, phase="queued"
+    )
+    audit.record(
+        actor=actor or "beat",
+        action="grading_run.start",
+        obj=run,
+        changes={"year": [None, year], "standard": [None, standard.label], "simulation": [None, simulation]},
+        reason=note,
+    )
     from factories.tasks import run_grading
 
     run_grading.delay_on_commit(run.pk)
@@ -232,8 +288,13 @@ def execute_run(run_id: int) -> str:
     with _exclusive(run_id) as acquired:
         if not acquired:
             return "busy"
-        claimed = GradingRun.objects.filter(pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
-            status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(), phase="loading",
+        claimed = GradingRun.objects.filter(
+            pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+        ).update(
+            status=RunStatus.RUNNING,
+            started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            phase="loading",
             error="",
         )
         run = GradingRun.objects.select_related("standard").get(pk=run_id)
@@ -244,7 +305,9 @@ def execute_run(run_id: int) -> str:
         except Exception as exc:
             logger.exception("grading run %s failed", run_id)
             GradingRun.objects.filter(pk=run_id).update(
-                status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now(),
+                status=RunStatus.FAILED,
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+                finished_at=timezone.now(),
                 phase="failed",
             )
             return RunStatus.FAILED
@@ -273,32 +336,62 @@ def _execute(run: GradingRun) -> None:
             results[index] = None  # type: ignore[call-overload]  # written rows are dropped as we go
             district, industry, tier = inputs.enterprise_meta[result.enterprise_id]
             details = grading.result_to_dict(result)
-            rows.append(GradingResult(
-                run=run, enterprise_id=result.enterprise_id, year=run.year, district_id=district,
-                industry_id=industry, tier=tier, grade=result.grade, computed_grade=result.computed_grade or "",
-                decided_by=result.decided_by, level_score=result.level_score,
-                improvement_score=result.improvement_score, composite_score=result.composite, q=result.q,
-                peer_group=result.peer_group or "", peer_count=result.peer_count,
-                revocation_proposed=result.revocation_proposed, flags=list(result.flags),
-                reasons=details["reasons"],
-                details={k: details[k] for k in ("percentiles", "dimension_scores", "improvement_rates",
-                                                 "dimension_improvement", "next_band", "standard")},
-            ))
+            rows.append(
+                GradingResult(
+                    run=run,
+                    enterprise_id=result.enterprise_id,
+                    year=run.year,
+                    district_id=district,
+                    industry_id=industry,
+                    tier=tier,
+                    grade=result.grade,
+                    computed_grade=result.computed_grade or "",
+                    decided_by=result.decided_by,
+                    level_score=result.level_score,
+                    improvement_score=result.improvement_score,
+                    composite_score=result.composite,
+                    q=result.q,
+                    peer_group=result.peer_group or "",
+                    peer_count=result.peer_count,
+                    revocation_proposed=result.revocation_proposed,
+                    flags=list(result.flags),
+                    reasons=details["reasons"],
+                    details={
+                        k: details[k]
+                        for k in (
+                            "percentiles",
+                            "dimension_scores",
+                            "improvement_rates",
+                            "dimension_improvement",
+                            "next_band",
+                            "standard",
+                        )
+                    },
+                )
+            )
             # A simulation only shows what a draft standard would do; it proposes nothing.
             if result.revocation_proposed and not run.is_simulation:
                 revoking = next((r for r in result.reasons if r.code == "INCIDENT_REVOKE"), None)
-                proposals.append(RevocationProposal(
-                    run=run, enterprise_id=result.enterprise_id,
-                    incident_id=revoking.params["incident_id"] if revoking else None,
-                    reason="incident" if revoking else "no_data_two_years",
-                ))
+                proposals.append(
+                    RevocationProposal(
+                        run=run,
+                        enterprise_id=result.enterprise_id,
+                        incident_id=revoking.params["incident_id"] if revoking else None,
+                        reason="incident" if revoking else "no_data_two_years",
+                    )
+                )
         with transaction.atomic():
             GradingResult.objects.bulk_create(rows, ignore_conflicts=True)
         written += len(rows)
         _progress(run, done=written)
     RevocationProposal.objects.bulk_create(proposals, ignore_conflicts=True)
-    GradingRun.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED, finished_at=timezone.now(),
-                                                phase="done", done=total, heartbeat_at=timezone.now())
+    GradingRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+        phase="done",
+        done=total,
+        heartbeat_at=timezone.now(),
+    )
 
 
 def grading_run_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
@@ -306,8 +399,11 @@ def grading_run_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
     from factories.tasks import run_grading
 
     now = now or timezone.now()
-    stale = list(GradingRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-                 .values_list("pk", flat=True))
+    stale = list(
+        GradingRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER).values_list(
+            "pk", flat=True
+        )
+    )
     for run_id in stale:
         run_grading.delay(run_id)
     return stale
@@ -318,9 +414,11 @@ def grading_run_retry(*, actor: Any, run: GradingRun) -> GradingRun:
     """Restart a failed run (or one whose worker died) with the same standard."""
     ensure_can(actor, "grading.manage")
     stale_before = timezone.now() - STALE_AFTER
-    updated = GradingRun.objects.filter(pk=run.pk).filter(
-        Q(status=RunStatus.FAILED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
-    ).update(status=RunStatus.QUEUED, error="", phase="queued")
+    updated = (
+        GradingRun.objects.filter(pk=run.pk)
+        .filter(Q(status=RunStatus.FAILED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before))
+        .update(status=RunStatus.QUEUED, error="", phase="queued")
+    )
     if not updated:
         raise StateConflict(_("只有失败或已停止响应的评价可以重新运行。"))
     audit.record(actor=actor, action="grading_run.retry", obj=run, changes={"status": [run.status, "queued"]})
@@ -335,7 +433,9 @@ def grading_run_retry(*, actor: Any, run: GradingRun) -> GradingRun:
 
 
 @transaction.atomic
-def grading_run_publish(*, actor: Any, run: GradingRun, notice_from: dt.date, notice_to: dt.date) -> GradingRun:
+def grading_run_publish(
+    *, actor: Any, run: GradingRun, notice_from: dt.date, notice_to: dt.date
+) -> GradingRun:
     """Publish a finished run for public notice (公示); a newer publication of the same year supersedes the old."""
     ensure_can(actor, "grading.manage")
     if run.is_simulation:
@@ -343,17 +443,34 @@ def grading_run_publish(*, actor: Any, run: GradingRun, notice_from: dt.date, no
     if notice_to < notice_from:
         raise InvalidInput(field_errors={"notice_to": [_("公示结束日期不能早于开始日期。")]})
     claimed = GradingRun.objects.filter(pk=run.pk, status=RunStatus.SUCCEEDED, is_simulation=False).update(
-        status=RunStatus.PUBLISHED, notice_from=notice_from, notice_to=notice_to, published_at=timezone.now(),
+        status=RunStatus.PUBLISHED,
+        notice_from=notice_from,
+        notice_to=notice_to,
+        published_at=timezone.now(),
         published_by=actor,
     )
     if not claimed:
-        raise StateConflict(_("只有计算完成的评价可以发布公示（当前状态：{s}）。").format(
-            s=RunStatus(GradingRun.objects.get(pk=run.pk).status).label))
-    GradingRun.objects.filter(year=run.year, is_simulation=False, status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
-                              superseded_by__isnull=True).exclude(pk=run.pk).update(superseded_by=run)
-    audit.record(actor=actor, action="grading_run.publish", obj=run,
-                 changes={"status": ["succeeded", "published"], "notice_from": [None, notice_from],
-                          "notice_to": [None, notice_to]})
+        raise StateConflict(
+            _("只有计算完成的评价可以发布公示（当前状态：{s}）。").format(
+                s=RunStatus(GradingRun.objects.get(pk=run.pk).status).label
+            )
+        )
+    GradingRun.objects.filter(
+        year=run.year,
+        is_simulation=False,
+        status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
+        superseded_by__isnull=True,
+    ).exclude(pk=run.pk).update(superseded_by=run)
+    audit.record(
+        actor=actor,
+        action="grading_run.publish",
+        obj=run,
+        changes={
+            "status": ["succeeded", "published"],
+            "notice_from": [None, notice_from],
+            "notice_to": [None, notice_to],
+        },
+    )
     run.refresh_from_db()
     from factories.notifications import on_run_published
 
@@ -367,12 +484,14 @@ def grading_run_finalize(*, actor: Any, run: GradingRun) -> GradingRun:
     ensure_can(actor, "grading.manage")
     if run.notice_to and timezone.localdate() <= run.notice_to:
         raise StateConflict(_("公示期至 {d} 结束，公示期满后方可正式发布。").format(d=run.notice_to))
-    claimed = GradingRun.objects.filter(pk=run.pk, status=RunStatus.PUBLISHED, superseded_by__isnull=True).update(
-        status=RunStatus.FINAL, finalized_at=timezone.now(), finalized_by=actor
-    )
+    claimed = GradingRun.objects.filter(
+        pk=run.pk, status=RunStatus.PUBLISHED, superseded_by__isnull=True
+    ).update(status=RunStatus.FINAL, finalized_at=timezone.now(), finalized_by=actor)
     if not claimed:
         raise StateConflict(_("只有公示中的评价可以正式发布。"))
-    audit.record(actor=actor, action="grading_run.finalize", obj=run, changes={"status": ["published", "final"]})
+    audit.record(
+        actor=actor, action="grading_run.finalize", obj=run, changes={"status": ["published", "final"]}
+    )
     run.refresh_from_db()
     return run
 
@@ -381,8 +500,16 @@ def grading_run_finalize(*, actor: Any, run: GradingRun) -> GradingRun:
 
 
 @transaction.atomic
-def incident_record(*, actor: Any, enterprise: Any, kind: str, severity: str, occurred_on: dt.date,
-                    description: str, evidence: Any = None) -> Incident:
+def incident_record(
+    *,
+    actor: Any,
+    enterprise: Any,
+    kind: str,
+    severity: str,
+    occurred_on: dt.date,
+    description: str,
+    evidence: Any = None,
+) -> Incident:
     """Record an environmental, safety or quality accident or a falsification (Art. 9)."""
     ensure_can(actor, "incident.manage")
     errors: dict[str, list[Any]] = {}
@@ -400,12 +527,22 @@ def incident_record(*, actor: Any, enterprise: Any, kind: str, severity: str, oc
         errors["evidence"] = [problem]
     if errors:
         raise InvalidInput(field_errors=errors)
-    incident = Incident.objects.create(enterprise=enterprise, kind=kind, severity=severity, occurred_on=occurred_on,
-                                       description=description.strip(), recorded_by=actor)
+    incident = Incident.objects.create(
+        enterprise=enterprise,
+        kind=kind,
+        severity=severity,
+        occurred_on=occurred_on,
+        description=description.strip(),
+        recorded_by=actor,
+    )
     if evidence:
         incident.evidence.save(evidence.name, evidence, save=True)
-    audit.record(actor=actor, action="incident.record", obj=incident,
-                 changes={"kind": [None, kind], "severity": [None, severity], "occurred_on": [None, occurred_on]})
+    audit.record(
+        actor=actor,
+        action="incident.record",
+        obj=incident,
+        changes={"kind": [None, kind], "severity": [None, severity], "occurred_on": [None, occurred_on]},
+    )
     return incident
 
 
@@ -424,8 +561,11 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
     if proposal.run.is_simulation:
         raise StateConflict(_("模拟运行提出的撤销建议不能确认。"))
     newer = GradingRun.objects.filter(
-        year=proposal.run.year, is_simulation=False, created_at__gt=proposal.run.created_at,
-        status__in=[RunStatus.SUCCEEDED, RunStatus.PUBLISHED, RunStatus.FINAL])
+        year=proposal.run.year,
+        is_simulation=False,
+        created_at__gt=proposal.run.created_at,
+        status__in=[RunStatus.SUCCEEDED, RunStatus.PUBLISHED, RunStatus.FINAL],
+    )
     if proposal.run.superseded_by_id or newer.exists():
         raise StateConflict(_("该撤销建议来自已被新评价取代的运行，请在最新的评价中处理。"))
     claimed = RevocationProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
@@ -434,13 +574,18 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
     if not claimed:
         raise StateConflict(_("该撤销建议已被处理。"))
     factory = GreenFactory.objects.get(enterprise_id=proposal.enterprise_id)
-    reason = (_("{year}年度分级评价：{what}").format(
+    reason = _("{year}年度分级评价：{what}").format(
         year=proposal.run.year,
         what=str(proposal.incident) if proposal.incident_id else _("连续两年未报送经复核的数据"),
-    ))
+    )
     green_factory_revoke(actor=actor, factory=factory, revoked_on=timezone.localdate(), reason=reason)
-    audit.record(actor=actor, action="revocation.confirm", obj=proposal, changes={"status": ["proposed", "confirmed"]},
-                 reason=note)
+    audit.record(
+        actor=actor,
+        action="revocation.confirm",
+        obj=proposal,
+        changes={"status": ["proposed", "confirmed"]},
+        reason=note,
+    )
     proposal.refresh_from_db()
     return proposal
 
@@ -452,11 +597,19 @@ def revocation_dismiss(*, actor: Any, proposal: RevocationProposal, note: str) -
     if not (note or "").strip():
         raise InvalidInput(field_errors={"note": [_("不予撤销时必须说明理由。")]})
     claimed = RevocationProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
-        status=ProposalStatus.DISMISSED, decided_by=actor, decided_at=timezone.now(), decision_note=note.strip()
+        status=ProposalStatus.DISMISSED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        decision_note=note.strip(),
     )
     if not claimed:
         raise StateConflict(_("该撤销建议已被处理。"))
-    audit.record(actor=actor, action="revocation.dismiss", obj=proposal, changes={"status": ["proposed", "dismissed"]},
-                 reason=note)
+    audit.record(
+        actor=actor,
+        action="revocation.dismiss",
+        obj=proposal,
+        changes={"status": ["proposed", "dismissed"]},
+        reason=note,
+    )
     proposal.refresh_from_db()
     return proposal

@@ -237,11 +237,7 @@ def green_factory_recognize(
             )
             return existing
         errors["enterprise"] = [_("该企业已是有效的绿色工厂。")]
-    if (
-        existing is not None
-        and existing.ban_until
-        and existing.ban_until > dt.date(recognized_year, 12, 31)
-    ):
+    if existing is not None and existing.ban_until and existing.ban_until > dt.date(recognized_year, 12, 31):
         errors["enterprise"] = [
             _("该企业的绿色工厂称号已于{date}撤销，{until}前不得再次认定。").format(
                 date=existing.revoked_on, until=existing.ban_until

@@ -150,9 +150,7 @@ def typed_preview(catalogue: Any, data: Any) -> dict[str, Any]:
     parsed, errors = parse_raw_values(catalogue, {n: data.get(n, "") for n in names})
     values = {name: parsed.get(name) for name in names}
     problems = [in_language(text) for texts in errors.values() for text in texts]
-    problems += [
-        in_language(text) for texts in validate_raw(values, catalogue).values() for text in texts
-    ]
+    problems += [in_language(text) for texts in validate_raw(values, catalogue).values() for text in texts]
     return {
         "indicators": _indicator_rows(catalogue, derive_indicators(values, catalogue)),
         "problems": problems,

@@ -13,8 +13,9 @@ GOOD_PASSWORD = "qingshan-lvshui-2026"
 
 
 def test_add_user_creates_a_district_user_bound_to_its_unit(capsys):
-    call_command("add_user", "yuzhong_clerk", "--role", "district", "--district", "500103",
-                 "--password", GOOD_PASSWORD)
+    call_command(
+        "add_user", "yuzhong_clerk", "--role", "district", "--district", "500103", "--password", GOOD_PASSWORD
+    )
     user = User.objects.get(username="yuzhong_clerk")
     assert user.role == "district" and user.district_id == "500103"
     assert user.check_password(GOOD_PASSWORD)
@@ -23,8 +24,16 @@ def test_add_user_creates_a_district_user_bound_to_its_unit(capsys):
 
 
 def test_add_user_creates_an_enterprise_user_by_credit_code(enterprise):
-    call_command("add_user", "reporter", "--role", "enterprise", "--enterprise", enterprise.credit_code.lower(),
-                 "--password", GOOD_PASSWORD)
+    call_command(
+        "add_user",
+        "reporter",
+        "--role",
+        "enterprise",
+        "--enterprise",
+        enterprise.credit_code.lower(),
+        "--password",
+        GOOD_PASSWORD,
+    )
     assert User.objects.get(username="reporter").enterprise == enterprise
 
 
@@ -32,11 +41,20 @@ def test_add_user_creates_an_enterprise_user_by_credit_code(enterprise):
     ("args", "message"),
     [
         (["--role", "district", "--password", GOOD_PASSWORD], "区县用户必须指定管理单位代码"),
-        (["--role", "district", "--district", "999999", "--password", GOOD_PASSWORD], "管理单位代码“999999”不存在"),
+        (
+            ["--role", "district", "--district", "999999", "--password", GOOD_PASSWORD],
+            "管理单位代码“999999”不存在",
+        ),
         (["--role", "district", "--district", "500105", "--password", GOOD_PASSWORD], "已撤并"),
         (["--role", "enterprise", "--password", GOOD_PASSWORD], "企业用户必须指定企业"),
-        (["--role", "enterprise", "--enterprise", "91500103MA5U000000", "--password", GOOD_PASSWORD], "未登记"),
-        (["--role", "city", "--district", "500103", "--password", GOOD_PASSWORD], "只有区县用户可以指定管理单位"),
+        (
+            ["--role", "enterprise", "--enterprise", "91500103MA5U000000", "--password", GOOD_PASSWORD],
+            "未登记",
+        ),
+        (
+            ["--role", "city", "--district", "500103", "--password", GOOD_PASSWORD],
+            "只有区县用户可以指定管理单位",
+        ),
         (["--role", "auditor", "--password", "123"], "password"),
     ],
 )

@@ -48,8 +48,9 @@ def test_web_login_locks_after_repeated_failures(city_user, settings):
 
 def test_web_login_with_right_password_reaches_the_chinese_home_page(city_user):
     client = Client()
-    response = client.post("/accounts/login/", {"username": "alice", "password": "correct-horse-battery"},
-                           follow=True)
+    response = client.post(
+        "/accounts/login/", {"username": "alice", "password": "correct-horse-battery"}, follow=True
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in html
@@ -91,7 +92,9 @@ def test_password_change_page_is_in_chinese(city_user):
 def test_weak_passwords_are_refused_on_change(city_user):
     client = Client()
     client.force_login(city_user)
-    response = client.post("/accounts/password/", {"old_password": "correct-horse-battery",
-                                                   "new_password1": "12345678", "new_password2": "12345678"})
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": "correct-horse-battery", "new_password1": "12345678", "new_password2": "12345678"},
+    )
     assert response.status_code == 200
     assert "密码" in response.content.decode() and "太短" in response.content.decode()

@@ -47,8 +47,13 @@ def test_audit_browser_is_open_to_city_and_auditors_only(city_user, auditor, dis
 def test_audit_browser_shows_who_did_what_and_why(city_user):
     from accounts import audit
 
-    audit.record(actor=city_user, action="test.write", obj=city_user, changes={"email": ["", "a@b.cn"]},
-                 reason="测试原因")
+    audit.record(
+        actor=city_user,
+        action="test.write",
+        obj=city_user,
+        changes={"email": ["", "a@b.cn"]},
+        reason="测试原因",
+    )
     client = Client()
     client.force_login(city_user)
     html = client.get("/accounts/audit/", {"q": "测试原因"}).content.decode()

@@ -35,8 +35,12 @@ def test_abolished_units_name_their_successor_by_code(api, auditor):
 
 def test_units_in_force_after_the_merger_exclude_jiangbei_and_yubei(api, auditor):
     api.as_user(auditor)
-    codes = {u["code"] for u in api.get("/api/v1/districts/", {"in_force_on": "2026-03-01", "page_size": 100})
-             .json()["results"]}
+    codes = {
+        u["code"]
+        for u in api.get("/api/v1/districts/", {"in_force_on": "2026-03-01", "page_size": 100}).json()[
+            "results"
+        ]
+    }
     assert "500105" not in codes and "500112" not in codes
     assert {"LJXQ", "GXQ", "WSJK", "500103"} <= codes
     assert len(codes) == 39
@@ -65,8 +69,9 @@ def test_me_tells_role_unit_and_enterprise(persona, role, district, has_enterpri
     assert (body["enterprise"] is not None) == has_enterprise
 
 
-def test_city_and_auditor_see_every_user(api, city_user, auditor, district_user, other_district_user,
-                                         enterprise_user):
+def test_city_and_auditor_see_every_user(
+    api, city_user, auditor, district_user, other_district_user, enterprise_user
+):
     for viewer in (city_user, auditor):
         names = {u["username"] for u in api.as_user(viewer).get("/api/v1/users/").json()["results"]}
         assert {"alice", "frank", "bob", "charlie", "dora"} <= names
@@ -94,7 +99,9 @@ def test_reference_api_is_read_only(api, city_user):
     assert api.delete("/api/v1/industries/36/").status_code == 405
 
 
-def test_audit_trail_api_is_for_city_and_auditors_only(api, city_user, auditor, district_user, enterprise_user):
+def test_audit_trail_api_is_for_city_and_auditors_only(
+    api, city_user, auditor, district_user, enterprise_user
+):
     assert api.as_user(city_user).get("/api/v1/audit/").status_code == 200
     assert api.as_user(auditor).get("/api/v1/audit/").status_code == 200
     assert api.as_user(district_user).get("/api/v1/audit/").json()["count"] == 0

@@ -61,8 +61,9 @@ def test_merger_moves_enterprises_and_access_follows_them(jiangbei_world, city_u
     assert Enterprise.objects.visible_to(w["old_clerk"]).count() == 2
     assert Enterprise.objects.visible_to(w["new_clerk"]).count() == 0
 
-    moved = district_merge(actor=city_user, unit=w["jiangbei"], successor=w["liangjiang"],
-                           effective_on=dt.date(2026, 1, 25))
+    moved = district_merge(
+        actor=city_user, unit=w["jiangbei"], successor=w["liangjiang"], effective_on=dt.date(2026, 1, 25)
+    )
 
     assert moved == 2
     assert Enterprise.objects.visible_to(w["old_clerk"]).count() == 0
@@ -74,7 +75,9 @@ def test_merger_moves_enterprises_and_access_follows_them(jiangbei_world, city_u
 
 def test_merger_keeps_the_old_unit_in_the_enterprises_history(jiangbei_world, city_user):
     w = jiangbei_world
-    district_merge(actor=city_user, unit=w["jiangbei"], successor=w["liangjiang"], effective_on=dt.date(2026, 1, 25))
+    district_merge(
+        actor=city_user, unit=w["jiangbei"], successor=w["liangjiang"], effective_on=dt.date(2026, 1, 25)
+    )
     transfers = DistrictTransfer.objects.filter(enterprise__in=w["moved"])
     assert transfers.count() == 2
     assert {(t.from_district_id, t.to_district_id) for t in transfers} == {("500105", "LJXQ")}
@@ -84,12 +87,18 @@ def test_merger_keeps_the_old_unit_in_the_enterprises_history(jiangbei_world, ci
 def test_only_city_staff_apply_a_merger(jiangbei_world, district_user):
     w = jiangbei_world
     with pytest.raises(NotAllowed):
-        district_merge(actor=district_user, unit=w["jiangbei"], successor=w["liangjiang"],
-                       effective_on=dt.date(2026, 1, 25))
+        district_merge(
+            actor=district_user,
+            unit=w["jiangbei"],
+            successor=w["liangjiang"],
+            effective_on=dt.date(2026, 1, 25),
+        )
     assert Enterprise.objects.filter(district=w["jiangbei"]).count() == 2
 
 
 def test_a_unit_cannot_merge_into_itself(jiangbei_world, city_user):
     w = jiangbei_world
     with pytest.raises(InvalidInput):
-        district_merge(actor=city_user, unit=w["jiangbei"], successor=w["jiangbei"], effective_on=dt.date(2026, 1, 25))
+        district_merge(
+            actor=city_user, unit=w["jiangbei"], successor=w["jiangbei"], effective_on=dt.date(2026, 1, 25)
+        )

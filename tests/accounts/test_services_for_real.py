@@ -35,8 +35,12 @@ def real_worker():
 def test_a_real_worker_runs_a_task_sent_through_redis(real_worker):
     from accounts.tasks import clear_expired_sessions
 
-    Session.objects.create(session_key="old", session_data="x", expire_date=timezone.now() - dt.timedelta(days=1))
-    Session.objects.create(session_key="new", session_data="x", expire_date=timezone.now() + dt.timedelta(days=1))
+    Session.objects.create(
+        session_key="old", session_data="x", expire_date=timezone.now() - dt.timedelta(days=1)
+    )
+    Session.objects.create(
+        session_key="new", session_data="x", expire_date=timezone.now() + dt.timedelta(days=1)
+    )
     assert real_worker.conf.broker_url.startswith("redis://")
 
     clear_expired_sessions.delay()
@@ -59,8 +63,14 @@ PRODUCTION_ENV = {
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_deploy_check_is_clean_with_production_settings():
@@ -82,15 +92,25 @@ def test_production_settings_refuse_a_weak_secret_key():
 
 
 def test_production_settings_use_postgres_and_redis_and_secure_cookies():
-    code = ("from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, "
-            "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, s.DEBUG)")
+    code = (
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, "
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, s.DEBUG)"
+    )
     result = _manage("shell", "-c", code, env=PRODUCTION_ENV)
-    assert result.stdout.split()[-6:] == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/0", "True",
-                                          "True", "True", "False"]
+    assert result.stdout.split()[-6:] == [
+        "django.db.backends.postgresql",
+        "redis://127.0.0.1:6379/0",
+        "True",
+        "True",
+        "True",
+        "False",
+    ]
 
 
 def test_with_nothing_set_the_platform_uses_sqlite_and_a_serverless_broker():
-    code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+    code = (
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+    )
     env = {"DATABASE_URL": "", "REDIS_URL": "", "DEBUG": "", "SECRET_KEY": ""}
     result = _manage("shell", "-c", code, env=env)
     assert result.stdout.split()[-2:] == ["django.db.backends.sqlite3", "filesystem://"]

@@ -18,8 +18,9 @@ def _rows(job):  # type: ignore[no-untyped-def]
     return [c.value for c in sheet[2]], list(sheet.iter_rows(min_row=3, values_only=True))
 
 
-def test_the_pool_export_lists_levels_of_the_requesters_district_only(certified, jiangjin_member, district_user,
-                                                                      other_district_user, enterprise):
+def test_the_pool_export_lists_levels_of_the_requesters_district_only(
+    certified, jiangjin_member, district_user, other_district_user, enterprise
+):
     header, rows = _rows(jobs.export_request(actor=district_user, kind="pool")[0])
     assert header[:6] == ["年度", "企业名称", "统一社会信用代码", "管理单位", "行业代码", "培育等级"]
     assert rows and {row[1] for row in rows} == {enterprise.name}
@@ -28,12 +29,17 @@ def test_the_pool_export_lists_levels_of_the_requesters_district_only(certified,
     assert enterprise.name not in {row[1] for row in others}
 
 
-def test_the_district_report_export_carries_the_generated_figures(member, district_user, city_user,
-                                                                  other_district_user):
+def test_the_district_report_export_carries_the_generated_figures(
+    member, district_user, city_user, other_district_user
+):
     from cultivation.services import district_report_generate
 
-    report, _created = district_report_generate(actor=district_user, district=district_user.district, year=2025)
-    header, rows = _rows(jobs.export_request(actor=city_user, kind="district_reports", filters={"year": 2025})[0])
+    report, _created = district_report_generate(
+        actor=district_user, district=district_user.district, year=2025
+    )
+    header, rows = _rows(
+        jobs.export_request(actor=city_user, kind="district_reports", filters={"year": 2025})[0]
+    )
     assert "库内企业数" in header
     row = rows[0]
     assert row[1] == "渝中区" and row[header.index("库内企业数")] == report.figures["pool_size"]

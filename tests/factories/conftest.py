@@ -18,8 +18,11 @@ def graded_world(yuzhong, jiangjin):  # type: ignore[no-untyped-def]
     factories = []
     for n in range(8):
         district = yuzhong if n < 5 else jiangjin
-        enterprise = EnterpriseFactory(name=f"重庆汽车部件{n}厂", district=district,
-                                       credit_code=make_credit_code("91", district.code, f"{n + 30000000:08d}"))
+        enterprise = EnterpriseFactory(
+            name=f"重庆汽车部件{n}厂",
+            district=district,
+            credit_code=make_credit_code("91", district.code, f"{n + 30000000:08d}"),
+        )
         GreenFactoryFactory(enterprise=enterprise, tier="city", recognized_year=2021 if n != 7 else 2025)
         for year in (2024, 2025):
             verified_submission(enterprise, year, plausible_raw(n, year))

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 def published(graded_world, city_user, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
-    return services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 12, 1),
-                                        notice_to=dt.date(2026, 12, 7))
+    return services.grading_run_publish(
+        actor=city_user, run=run, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
+    )
 
 
 @pytest.fixture
@@ -28,8 +29,9 @@ def factory_user(graded_world):  # type: ignore[no-untyped-def]
     return UserFactory(username="gina", role="enterprise", enterprise=graded_world[0])
 
 
-def test_a_city_user_starts_a_run_over_the_api_and_sees_its_results(api, city_user, graded_world,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_city_user_starts_a_run_over_the_api_and_sees_its_results(
+    api, city_user, graded_world, django_capture_on_commit_callbacks
+):
     api.as_user(city_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/v1/grading-runs/", {"year": 2025}, format="json")
@@ -39,8 +41,18 @@ def test_a_city_user_starts_a_run_over_the_api_and_sees_its_results(api, city_us
     assert run["status"] == "succeeded" and run["progress"] == 100 and run["standard"] == "CQ-GF-2024"
     results = api.get(f"/api/v1/grading-runs/{run_id}/results/").json()
     assert results["count"] == 8
-    assert {"enterprise", "grade", "computed_grade", "level_score", "improvement_score", "composite_score",
-            "peer_group", "peer_count", "revocation_proposed", "reasons"} <= set(results["results"][0])
+    assert {
+        "enterprise",
+        "grade",
+        "computed_grade",
+        "level_score",
+        "improvement_score",
+        "composite_score",
+        "peer_group",
+        "peer_count",
+        "revocation_proposed",
+        "reasons",
+    } <= set(results["results"][0])
 
 
 @pytest.mark.parametrize("persona", ["district_user", "enterprise_user"])
@@ -58,10 +70,14 @@ def test_auditors_read_runs_but_cannot_start_or_publish(api, auditor, published)
     assert api.post(f"/api/v1/grading-runs/{published.pk}/finalize/").status_code == 403
 
 
-def test_published_grades_are_scoped(api, city_user, district_user, other_district_user, factory_user, published,
-                                     graded_world):
+def test_published_grades_are_scoped(
+    api, city_user, district_user, other_district_user, factory_user, published, graded_world
+):
     def ids(user):  # type: ignore[no-untyped-def]
-        return {r["enterprise"] for r in api.as_user(user).get("/api/v1/grades/", {"year": 2025}).json()["results"]}
+        return {
+            r["enterprise"]
+            for r in api.as_user(user).get("/api/v1/grades/", {"year": 2025}).json()["results"]
+        }
 
     assert ids(city_user) == {e.pk for e in graded_world}
     assert ids(district_user) == {e.pk for e in graded_world[:5]}
@@ -69,7 +85,9 @@ def test_published_grades_are_scoped(api, city_user, district_user, other_distri
     assert ids(factory_user) == {graded_world[0].pk}
 
 
-def test_grades_are_not_visible_before_publication(api, city_user, graded_world, django_capture_on_commit_callbacks):
+def test_grades_are_not_visible_before_publication(
+    api, city_user, graded_world, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.grading_run_start(actor=city_user, year=2025)
     assert api.as_user(city_user).get("/api/v1/grades/").json()["count"] == 0
@@ -105,19 +123,30 @@ def test_recommendations_list_city_level_factories_graded_aa_or_above(api, city_
     assert all(r["grade"] in ("AA", "AAA", "AAAA") and r["tier"] == "city" for r in rows)
 
 
-def test_incident_confirm_revocation_over_the_api(api, city_user, second_city_user, graded_world,
-                                                  django_capture_on_commit_callbacks):
+def test_incident_confirm_revocation_over_the_api(
+    api, city_user, second_city_user, graded_world, django_capture_on_commit_callbacks
+):
     api.as_user(city_user)
-    incident = api.post("/api/v1/incidents/", {"enterprise": graded_world[2].pk, "kind": "falsification",
-                                               "severity": "general", "occurred_on": "2025-04-01",
-                                               "description": "数据造假"}, format="multipart")
+    incident = api.post(
+        "/api/v1/incidents/",
+        {
+            "enterprise": graded_world[2].pk,
+            "kind": "falsification",
+            "severity": "general",
+            "occurred_on": "2025-04-01",
+            "description": "数据造假",
+        },
+        format="multipart",
+    )
     assert incident.status_code == 201, incident.json()
     iid = incident.json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
         api.post("/api/v1/grading-runs/", {"year": 2025}, format="json")
     refused = api.post(f"/api/v1/incidents/{iid}/confirm-revocation/", {"note": "确认"})
     assert refused.status_code == 403
-    confirmed = api.as_user(second_city_user).post(f"/api/v1/incidents/{iid}/confirm-revocation/", {"note": "确认"})
+    confirmed = api.as_user(second_city_user).post(
+        f"/api/v1/incidents/{iid}/confirm-revocation/", {"note": "确认"}
+    )
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
     assert api.get(f"/api/v1/enterprises/{graded_world[2].pk}/").json()["sequence"] == "other"
 
@@ -127,8 +156,11 @@ def test_standards_are_public_and_changed_by_the_city_only(api, city_user, distr
     assert listed[0]["code"] == "CQ-GF-2024" and listed[0]["parameters"]["alpha"] == 0.7
     assert api.post("/api/v1/grading-standards/", {"parameters": {}}, format="json").status_code == 403
     params = {**listed[0]["parameters"], "min_peer": 6}
-    created = api.as_user(city_user).post("/api/v1/grading-standards/", {"parameters": params, "name": "修订",
-                                                                         "note": "对标组下限6"}, format="json")
+    created = api.as_user(city_user).post(
+        "/api/v1/grading-standards/",
+        {"parameters": params, "name": "修订", "note": "对标组下限6"},
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     assert created.json()["version"] == 2 and created.json()["status"] == "draft"
 

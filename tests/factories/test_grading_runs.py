@@ -28,12 +28,26 @@ def _run(city_user, year=2025, **kwargs):  # type: ignore[no-untyped-def]
 
 
 def _snapshot(run):  # type: ignore[no-untyped-def]
-    return sorted(GradingResult.objects.filter(run=run).values_list(
-        "enterprise_id", "grade", "computed_grade", "level_score", "improvement_score", "composite_score", "q",
-        "peer_group", "peer_count", "reasons", "details"))
+    return sorted(
+        GradingResult.objects.filter(run=run).values_list(
+            "enterprise_id",
+            "grade",
+            "computed_grade",
+            "level_score",
+            "improvement_score",
+            "composite_score",
+            "q",
+            "peer_group",
+            "peer_count",
+            "reasons",
+            "details",
+        )
+    )
 
 
-def test_a_run_grades_the_whole_population_and_stores_every_number(graded_world, city_user, django_capture_on_commit_callbacks):
+def test_a_run_grades_the_whole_population_and_stores_every_number(
+    graded_world, city_user, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
     run.refresh_from_db()
@@ -50,8 +64,9 @@ def test_a_run_grades_the_whole_population_and_stores_every_number(graded_world,
     assert results[graded_world[7].pk].decided_by == "FIRST_YEAR"
 
 
-def test_running_twice_stores_identical_results_without_duplicates(graded_world, city_user,
-                                                                    django_capture_on_commit_callbacks):
+def test_running_twice_stores_identical_results_without_duplicates(
+    graded_world, city_user, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
     run.refresh_from_db()
@@ -67,7 +82,9 @@ def test_running_twice_stores_identical_results_without_duplicates(graded_world,
     assert [row[1:] for row in _snapshot(second)] == [row[1:] for row in first]
 
 
-def test_a_half_written_run_resumes_to_the_same_results(graded_world, city_user, django_capture_on_commit_callbacks):
+def test_a_half_written_run_resumes_to_the_same_results(
+    graded_world, city_user, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
     complete = _snapshot(run)
@@ -77,8 +94,9 @@ def test_a_half_written_run_resumes_to_the_same_results(graded_world, city_user,
     assert _snapshot(run) == complete
 
 
-def test_a_resumed_run_whose_inputs_changed_starts_its_results_again(graded_world, city_user,
-                                                                       django_capture_on_commit_callbacks):
+def test_a_resumed_run_whose_inputs_changed_starts_its_results_again(
+    graded_world, city_user, django_capture_on_commit_callbacks
+):
     from reporting.models import AnnualSubmission
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -110,12 +128,14 @@ def test_only_city_staff_start_runs(graded_world, district_user, auditor):
 def test_publication_states_and_immutability(graded_world, city_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
-    run = services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 11, 1),
-                                       notice_to=dt.date(2026, 11, 7))
+    run = services.grading_run_publish(
+        actor=city_user, run=run, notice_from=dt.date(2026, 11, 1), notice_to=dt.date(2026, 11, 7)
+    )
     assert run.status == "published"
     with pytest.raises(StateConflict):
-        services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 11, 1),
-                                     notice_to=dt.date(2026, 11, 7))
+        services.grading_run_publish(
+            actor=city_user, run=run, notice_from=dt.date(2026, 11, 1), notice_to=dt.date(2026, 11, 7)
+        )
     run = services.grading_run_finalize(actor=city_user, run=run)
     assert run.status == "final"
     standard = run.standard
@@ -123,39 +143,52 @@ def test_publication_states_and_immutability(graded_world, city_user, django_cap
         services.grading_standard_update(actor=city_user, standard=standard, parameters=standard.parameters)
 
 
-def test_a_new_run_shows_its_diff_against_the_published_one(graded_world, city_user,
-                                                             django_capture_on_commit_callbacks):
+def test_a_new_run_shows_its_diff_against_the_published_one(
+    graded_world, city_user, django_capture_on_commit_callbacks
+):
     from factories import selectors
     from factories.models import Incident
 
     with django_capture_on_commit_callbacks(execute=True):
         published = services.grading_run_start(actor=city_user, year=2025)
-    services.grading_run_publish(actor=city_user, run=published, notice_from=dt.date(2026, 12, 1),
-                                 notice_to=dt.date(2026, 12, 7))
+    services.grading_run_publish(
+        actor=city_user, run=published, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
+    )
     target = next(r for r in published.results.all() if r.grade != "A")
-    Incident.objects.create(enterprise_id=target.enterprise_id, kind="safety", severity="large",
-                            occurred_on=dt.date(2025, 5, 1), description="较大安全事故", recorded_by=city_user)
+    Incident.objects.create(
+        enterprise_id=target.enterprise_id,
+        kind="safety",
+        severity="large",
+        occurred_on=dt.date(2025, 5, 1),
+        description="较大安全事故",
+        recorded_by=city_user,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         rerun = services.grading_run_start(actor=city_user, year=2025)
     moves = selectors.run_diff(rerun)
     assert [(m["enterprise"].pk, m["from"], m["to"], m["direction"]) for m in moves] == [
-        (target.enterprise_id, target.grade, "A", "down")]
+        (target.enterprise_id, target.grade, "A", "down")
+    ]
 
 
 def test_a_simulation_can_never_be_published(graded_world, city_user, django_capture_on_commit_callbacks):
     draft = services.grading_standard_new_version(
-        actor=city_user, base=GradingStandard.objects.get(version=1), note="提高能源权重")
+        actor=city_user, base=GradingStandard.objects.get(version=1), note="提高能源权重"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025, standard=draft, simulation=True)
     run.refresh_from_db()
     assert run.is_simulation and run.status == "succeeded"
     with pytest.raises(StateConflict):
-        services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 12, 1),
-                                     notice_to=dt.date(2026, 12, 7))
+        services.grading_run_publish(
+            actor=city_user, run=run, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
+        )
 
 
 def test_an_official_run_refuses_a_draft_standard(graded_world, city_user):
-    draft = services.grading_standard_new_version(actor=city_user, base=GradingStandard.objects.get(version=1))
+    draft = services.grading_standard_new_version(
+        actor=city_user, base=GradingStandard.objects.get(version=1)
+    )
     with pytest.raises(InvalidInput):
         services.grading_run_start(actor=city_user, year=2025, standard=draft)
 
@@ -176,9 +209,14 @@ def test_standard_changes_create_versions_and_adoption_retires_the_old(city_user
 
 @pytest.fixture
 def revoking_world(graded_world, city_user, second_city_user, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    incident = services.incident_record(actor=city_user, enterprise=graded_world[1], kind="environmental",
-                                        severity="major", occurred_on=dt.date(2025, 8, 1),
-                                        description="重大环境污染事故")
+    incident = services.incident_record(
+        actor=city_user,
+        enterprise=graded_world[1],
+        kind="environmental",
+        severity="major",
+        occurred_on=dt.date(2025, 8, 1),
+        description="重大环境污染事故",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
     return {"incident": incident, "run": run, "proposal": RevocationProposal.objects.get(run=run)}
@@ -196,8 +234,9 @@ def test_the_person_who_recorded_the_incident_cannot_confirm_the_revocation(revo
     assert "另一名" in str(error.value.message)
 
 
-def test_a_second_city_user_confirms_and_the_factory_is_revoked_and_banned(revoking_world, second_city_user,
-                                                                           graded_world):
+def test_a_second_city_user_confirms_and_the_factory_is_revoked_and_banned(
+    revoking_world, second_city_user, graded_world
+):
     services.revocation_confirm(actor=second_city_user, proposal=revoking_world["proposal"], note="复核属实")
     factory = GreenFactory.objects.get(enterprise=graded_world[1])
     assert factory.status == "revoked" and factory.ban_until.year == factory.revoked_on.year + 3
@@ -213,13 +252,20 @@ def test_district_users_cannot_confirm_revocations(revoking_world, district_user
 
 def test_incidents_are_recorded_for_green_factories_only_and_validated(city_user, enterprise):
     with pytest.raises(InvalidInput) as error:
-        services.incident_record(actor=city_user, enterprise=enterprise, kind="fire", severity="huge",
-                                 occurred_on=dt.date(2099, 1, 1), description="")
+        services.incident_record(
+            actor=city_user,
+            enterprise=enterprise,
+            kind="fire",
+            severity="huge",
+            occurred_on=dt.date(2099, 1, 1),
+            description="",
+        )
     assert set(error.value.field_errors) == {"kind", "severity", "occurred_on", "description", "enterprise"}
 
 
-def test_beat_creates_a_draft_run_once_after_the_window_closes(graded_world, city_user,
-                                                                 django_capture_on_commit_callbacks):
+def test_beat_creates_a_draft_run_once_after_the_window_closes(
+    graded_world, city_user, django_capture_on_commit_callbacks
+):
     from factories.tasks import draft_runs_after_reporting
     from reporting.models import ReportingYear
 
@@ -230,27 +276,32 @@ def test_beat_creates_a_draft_run_once_after_the_window_closes(graded_world, cit
     assert draft_runs_after_reporting() == []
 
 
-def test_stale_running_runs_are_resumed_by_the_watchdog(graded_world, city_user, django_capture_on_commit_callbacks):
+def test_stale_running_runs_are_resumed_by_the_watchdog(
+    graded_world, city_user, django_capture_on_commit_callbacks
+):
     from django.utils import timezone
 
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
     complete = _snapshot(run)
     GradingResult.objects.filter(run=run).delete()
-    GradingRun.objects.filter(pk=run.pk).update(status="running",
-                                                heartbeat_at=timezone.now() - dt.timedelta(minutes=10))
+    GradingRun.objects.filter(pk=run.pk).update(
+        status="running", heartbeat_at=timezone.now() - dt.timedelta(minutes=10)
+    )
     assert services.grading_run_resume_stale() == [run.pk]
     run.refresh_from_db()
     assert run.status == "succeeded" and _snapshot(run) == complete
 
 
-def test_a_run_cannot_be_finalised_before_its_notice_period_ends(graded_world, city_user, time_machine,
-                                                                 django_capture_on_commit_callbacks):
+def test_a_run_cannot_be_finalised_before_its_notice_period_ends(
+    graded_world, city_user, time_machine, django_capture_on_commit_callbacks
+):
     time_machine.move_to(dt.datetime(2026, 12, 3, 10, 0))
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
-    run = services.grading_run_publish(actor=city_user, run=run, notice_from=dt.date(2026, 12, 1),
-                                       notice_to=dt.date(2026, 12, 7))
+    run = services.grading_run_publish(
+        actor=city_user, run=run, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
+    )
     with pytest.raises(StateConflict) as error:
         services.grading_run_finalize(actor=city_user, run=run)
     assert "公示期" in str(error.value.message)
@@ -259,17 +310,26 @@ def test_a_run_cannot_be_finalised_before_its_notice_period_ends(graded_world, c
 
 
 def test_simulations_propose_no_revocations(graded_world, city_user, django_capture_on_commit_callbacks):
-    services.incident_record(actor=city_user, enterprise=graded_world[1], kind="falsification", severity="general",
-                             occurred_on=dt.date(2025, 8, 1), description="数据造假")
-    draft = services.grading_standard_new_version(actor=city_user, base=GradingStandard.objects.get(version=1))
+    services.incident_record(
+        actor=city_user,
+        enterprise=graded_world[1],
+        kind="falsification",
+        severity="general",
+        occurred_on=dt.date(2025, 8, 1),
+        description="数据造假",
+    )
+    draft = services.grading_standard_new_version(
+        actor=city_user, base=GradingStandard.objects.get(version=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025, standard=draft, simulation=True)
     assert run.results.get(enterprise=graded_world[1]).revocation_proposed
     assert not RevocationProposal.objects.filter(run=run).exists()
 
 
-def test_a_proposal_of_a_superseded_run_cannot_be_confirmed(revoking_world, city_user, second_city_user,
-                                                            django_capture_on_commit_callbacks):
+def test_a_proposal_of_a_superseded_run_cannot_be_confirmed(
+    revoking_world, city_user, second_city_user, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.grading_run_start(actor=city_user, year=2025)
     with pytest.raises(StateConflict):
@@ -281,11 +341,24 @@ def test_evidence_must_be_a_real_pdf_or_image(graded_world, city_user):
 
     fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00 not a pdf")
     with pytest.raises(InvalidInput) as error:
-        services.incident_record(actor=city_user, enterprise=graded_world[0], kind="safety", severity="general",
-                                 occurred_on=dt.date(2025, 3, 1), description="一般事故", evidence=fake)
+        services.incident_record(
+            actor=city_user,
+            enterprise=graded_world[0],
+            kind="safety",
+            severity="general",
+            occurred_on=dt.date(2025, 3, 1),
+            description="一般事故",
+            evidence=fake,
+        )
     assert "evidence" in error.value.field_errors
     good = SimpleUploadedFile("report.pdf", b"%PDF-1.7 minimal")
-    incident = services.incident_record(actor=city_user, enterprise=graded_world[0], kind="safety",
-                                        severity="general", occurred_on=dt.date(2025, 3, 1), description="一般事故",
-                                        evidence=good)
+    incident = services.incident_record(
+        actor=city_user,
+        enterprise=graded_world[0],
+        kind="safety",
+        severity="general",
+        occurred_on=dt.date(2025, 3, 1),
+        description="一般事故",
+        evidence=good,
+    )
     assert incident.evidence.name.endswith(".pdf")

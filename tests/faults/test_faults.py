@@ -30,9 +30,25 @@ def _worker_env(broker: str) -> dict[str, str]:
 
 def _start_worker(broker: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=_worker_env(broker), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=_worker_env(broker),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -46,29 +62,62 @@ def _population(n: int) -> None:
 
     rng = random.Random(5)
     raws = {y: [plausible_raw(k, y) for k in range(60)] for y in (2024, 2025)}
-    stored = {y: [indicators_to_storage(compute_indicators(r, "GBT36132-2018")) for r in raws[y]] for y in raws}
+    stored = {
+        y: [indicators_to_storage(compute_indicators(r, "GBT36132-2018")) for r in raws[y]] for y in raws
+    }
     divisions = ["36", "38", "39", "26", "30", "33", "34", "13"]
-    enterprises = Enterprise.objects.bulk_create([
-        Enterprise(name=f"故障测试工厂{i:05d}", credit_code=make_credit_code("91", "500103", f"{i + 40000000:08d}"),
-                   district_id="500103" if i % 2 else "500116", industry_id=divisions[i % len(divisions)],
-                   legal_form="legal_person") for i in range(n)])
-    GreenFactory.objects.bulk_create([GreenFactory(enterprise=e, tier="city", recognized_year=2021)
-                                      for e in enterprises])
+    enterprises = Enterprise.objects.bulk_create(
+        [
+            Enterprise(
+                name=f"故障测试工厂{i:05d}",
+                credit_code=make_credit_code("91", "500103", f"{i + 40000000:08d}"),
+                district_id="500103" if i % 2 else "500116",
+                industry_id=divisions[i % len(divisions)],
+                legal_form="legal_person",
+            )
+            for i in range(n)
+        ]
+    )
+    GreenFactory.objects.bulk_create(
+        [GreenFactory(enterprise=e, tier="city", recognized_year=2021) for e in enterprises]
+    )
     rows = []
     for e in enterprises:
         k = rng.randrange(60)
         for year in (2024, 2025):
-            rows.append(AnnualSubmission(enterprise=e, year=year, district_id=e.district_id, status="city_verified",
-                                         raw_values=raws[year][k], indicators=stored[year][k]))
+            rows.append(
+                AnnualSubmission(
+                    enterprise=e,
+                    year=year,
+                    district_id=e.district_id,
+                    status="city_verified",
+                    raw_values=raws[year][k],
+                    indicators=stored[year][k],
+                )
+            )
     AnnualSubmission.objects.bulk_create(rows, batch_size=5000)
 
 
 def _results(run_id: int) -> list[tuple]:
     from factories.models import GradingResult
 
-    return list(GradingResult.objects.filter(run_id=run_id).order_by("enterprise_id").values_list(
-        "enterprise_id", "grade", "computed_grade", "level_score", "improvement_score", "composite_score", "q",
-        "peer_group", "peer_count", "reasons", "details"))
+    return list(
+        GradingResult.objects.filter(run_id=run_id)
+        .order_by("enterprise_id")
+        .values_list(
+            "enterprise_id",
+            "grade",
+            "computed_grade",
+            "level_score",
+            "improvement_score",
+            "composite_score",
+            "q",
+            "peer_group",
+            "peer_count",
+            "reasons",
+            "details",
+        )
+    )
 
 
 @pytest.mark.postgres
@@ -147,7 +196,8 @@ def _free_port() -> int:
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_redis_down_during_an_export_request_loses_nothing_and_the_export_completes_when_it_is_back(
-        city_user, yuzhong, monkeypatch):
+    city_user, yuzhong, monkeypatch
+):
     from django.test import Client
 
     from config.celery import app
@@ -177,8 +227,10 @@ def test_redis_down_during_an_export_request_loses_nothing_and_the_export_comple
         assert job.status == "queued"
 
         # Redis comes back; the requeue task sends the job and a worker builds the file.
-        redis = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                  "no"], stdout=subprocess.DEVNULL)
+        redis = subprocess.Popen(
+            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
         worker = None
         try:
             import redis as redis_client

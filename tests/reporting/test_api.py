@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 def jiangjin_submission(open_year, other_district_user, jiangjin_enterprise, good_values):  # type: ignore[no-untyped-def]
     from reporting.services import submission_save_draft
 
-    return submission_save_draft(actor=other_district_user, enterprise=jiangjin_enterprise, year=2025,
-                                 values=good_values)
+    return submission_save_draft(
+        actor=other_district_user, enterprise=jiangjin_enterprise, year=2025, values=good_values
+    )
 
 
 @pytest.fixture
@@ -48,10 +49,13 @@ def test_each_role_sees_only_its_own_submissions(persona, visible, request, api,
         assert indicators.status_code == (200 if key in visible else 404)
 
 
-def test_an_enterprise_fills_and_submits_through_the_api(api, enterprise_user, enterprise, open_year, good_values):
+def test_an_enterprise_fills_and_submits_through_the_api(
+    api, enterprise_user, enterprise, open_year, good_values
+):
     api.as_user(enterprise_user)
-    created = api.post("/api/v1/submissions/", {"enterprise": enterprise.pk, "year": 2025, **good_values},
-                       format="json")
+    created = api.post(
+        "/api/v1/submissions/", {"enterprise": enterprise.pk, "year": 2025, **good_values}, format="json"
+    )
     assert created.status_code == 201, created.json()
     body = created.json()
     assert body["status"] == "draft" and body["site_area"] == "20000" and body["oil_products"] == "20"
@@ -59,35 +63,47 @@ def test_an_enterprise_fills_and_submits_through_the_api(api, enterprise_user, e
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
 
 
-def test_numbers_may_be_sent_as_json_numbers_and_come_back_as_strings(api, enterprise_user, enterprise, open_year):
+def test_numbers_may_be_sent_as_json_numbers_and_come_back_as_strings(
+    api, enterprise_user, enterprise, open_year
+):
     api.as_user(enterprise_user)
-    body = api.post("/api/v1/submissions/", {"enterprise": enterprise.pk, "year": 2025, "site_area": 1234.5,
-                                             "coal": 0}, format="json").json()
+    body = api.post(
+        "/api/v1/submissions/",
+        {"enterprise": enterprise.pk, "year": 2025, "site_area": 1234.5, "coal": 0},
+        format="json",
+    ).json()
     assert body["site_area"] == "1234.5" and body["coal"] == "0" and body["cod"] is None
 
 
 def test_status_enterprise_and_year_cannot_be_mass_assigned(api, enterprise_user, draft, other_enterprise):
     api.as_user(enterprise_user)
-    response = api.patch(f"/api/v1/submissions/{draft.pk}/", {"status": "city_verified", "year": 2020,
-                                                               "enterprise": other_enterprise.pk, "cod": "1"},
-                         format="json")
+    response = api.patch(
+        f"/api/v1/submissions/{draft.pk}/",
+        {"status": "city_verified", "year": 2020, "enterprise": other_enterprise.pk, "cod": "1"},
+        format="json",
+    )
     assert response.status_code == 200
     draft.refresh_from_db()
     assert (draft.status, draft.year, draft.enterprise_id) == ("draft", 2025, enterprise_user.enterprise_id)
     assert draft.raw_values["cod"] == "1"
 
 
-def test_an_enterprise_cannot_create_data_for_another_enterprise(api, enterprise_user, other_enterprise, open_year):
-    response = api.as_user(enterprise_user).post("/api/v1/submissions/",
-                                                 {"enterprise": other_enterprise.pk, "year": 2025}, format="json")
+def test_an_enterprise_cannot_create_data_for_another_enterprise(
+    api, enterprise_user, other_enterprise, open_year
+):
+    response = api.as_user(enterprise_user).post(
+        "/api/v1/submissions/", {"enterprise": other_enterprise.pk, "year": 2025}, format="json"
+    )
     assert response.status_code == 400
     assert "enterprise" in response.json()
 
 
 def test_validation_errors_come_back_per_field_in_chinese(api, enterprise_user, enterprise, open_year):
     response = api.as_user(enterprise_user).post(
-        "/api/v1/submissions/", {"enterprise": enterprise.pk, "year": 2025, "site_area": "100",
-                                 "footprint_area": "200", "cod": "x"}, format="json")
+        "/api/v1/submissions/",
+        {"enterprise": enterprise.pk, "year": 2025, "site_area": "100", "footprint_area": "200", "cod": "x"},
+        format="json",
+    )
     assert response.status_code == 400
     body = response.json()
     assert "不能大于用地面积" in body["footprint_area"][0]
@@ -110,28 +126,50 @@ def test_a_state_conflict_answers_409_not_500(api, district_user, approved):
 
 
 def test_a_refused_role_answers_403(api, enterprise_user, submitted):
-    assert api.as_user(enterprise_user).post(f"/api/v1/submissions/{submitted.pk}/approve/").status_code == 403
+    assert (
+        api.as_user(enterprise_user).post(f"/api/v1/submissions/{submitted.pk}/approve/").status_code == 403
+    )
 
 
 def test_the_whole_chain_over_the_api(api, enterprise_user, district_user, city_user, submitted):
     assert api.as_user(district_user).post(f"/api/v1/submissions/{submitted.pk}/approve/").status_code == 200
     verified = api.as_user(city_user).post(f"/api/v1/submissions/{submitted.pk}/verify/")
     assert verified.json()["status"] == "city_verified"
-    indicators = {row["code"]: row for row in api.as_user(enterprise_user)
-                  .get(f"/api/v1/submissions/{submitted.pk}/indicators/").json()}
-    assert indicators["LI-02"] == {"code": "LI-02", "name": "建筑密度", "name_en": "Building density",
-                                   "dimension": "land", "value": "60.000000", "unit": "%", "unit_en": "%",
-                                   "status": "ok"}
+    indicators = {
+        row["code"]: row
+        for row in api.as_user(enterprise_user).get(f"/api/v1/submissions/{submitted.pk}/indicators/").json()
+    }
+    assert indicators["LI-02"] == {
+        "code": "LI-02",
+        "name": "建筑密度",
+        "name_en": "Building density",
+        "dimension": "land",
+        "value": "60.000000",
+        "unit": "%",
+        "unit_en": "%",
+        "status": "ok",
+    }
 
 
 def test_indicators_report_not_applicable_and_not_reported(api, enterprise_user, enterprise, open_year):
     from reporting.services import submission_save_draft
 
-    draft = submission_save_draft(actor=enterprise_user, enterprise=enterprise, year=2025,
-                                  values={"site_area": "1000", "output_value": "500", "wastewater_treated": "0",
-                                          "wastewater_reused": "0", "solid_waste": "10"})
-    rows = {r["code"]: r for r in api.as_user(enterprise_user)
-            .get(f"/api/v1/submissions/{draft.pk}/indicators/").json()}
+    draft = submission_save_draft(
+        actor=enterprise_user,
+        enterprise=enterprise,
+        year=2025,
+        values={
+            "site_area": "1000",
+            "output_value": "500",
+            "wastewater_treated": "0",
+            "wastewater_reused": "0",
+            "solid_waste": "10",
+        },
+    )
+    rows = {
+        r["code"]: r
+        for r in api.as_user(enterprise_user).get(f"/api/v1/submissions/{draft.pk}/indicators/").json()
+    }
     assert rows["WR-03"]["status"] == "not_applicable" and rows["WR-03"]["value"] is None
     assert rows["WR-02"]["status"] == "not_reported"
     assert rows["LI-03"] == {**rows["LI-03"], "status": "ok", "value": "333.335000"}  # 500 / (1000 / 666.67)
@@ -143,15 +181,21 @@ def test_reporting_years_are_opened_by_the_city_only(api, city_user, district_us
     assert api.as_user(enterprise_user).post("/api/v1/reporting-years/", payload).status_code == 403
     created = api.as_user(city_user).post("/api/v1/reporting-years/", payload)
     assert created.status_code == 201
-    assert api.as_user(enterprise_user).get("/api/v1/reporting-years/2025/").json()["closes_on"] == "2026-05-31"
-    bad = api.as_user(city_user).post("/api/v1/reporting-years/",
-                                      {"year": 2024, "opens_on": "2026-05-01", "closes_on": "2026-03-01"})
+    assert (
+        api.as_user(enterprise_user).get("/api/v1/reporting-years/2025/").json()["closes_on"] == "2026-05-31"
+    )
+    bad = api.as_user(city_user).post(
+        "/api/v1/reporting-years/", {"year": 2024, "opens_on": "2026-05-01", "closes_on": "2026-03-01"}
+    )
     assert bad.status_code == 400 and "截止日期不能早于开始日期" in bad.json()["closes_on"][0]
 
 
 def test_corrections_over_the_api(api, enterprise_user, city_user, other_enterprise_user, verified):
-    created = api.as_user(enterprise_user).post("/api/v1/corrections/", {
-        "submission": verified.pk, "reason": "产值更正", "new_values": {"output_value": "55000"}}, format="json")
+    created = api.as_user(enterprise_user).post(
+        "/api/v1/corrections/",
+        {"submission": verified.pk, "reason": "产值更正", "new_values": {"output_value": "55000"}},
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     cid = created.json()["id"]
     assert api.as_user(other_enterprise_user).get(f"/api/v1/corrections/{cid}/").status_code == 404
@@ -170,13 +214,25 @@ def test_notifications_are_private(api, enterprise_user, other_enterprise_user, 
 def _make_submissions(n: int, year: int, city_user) -> None:  # type: ignore[no-untyped-def]
     from tests.model_factories import EnterpriseFactory
 
-    rows = [AnnualSubmission(enterprise=EnterpriseFactory(), year=year, district_id="500103",
-                             raw_values={"site_area": "1"}) for _ in range(n)]
+    rows = [
+        AnnualSubmission(
+            enterprise=EnterpriseFactory(), year=year, district_id="500103", raw_values={"site_area": "1"}
+        )
+        for _ in range(n)
+    ]
     AnnualSubmission.objects.bulk_create(rows)
 
 
-@pytest.mark.parametrize("endpoint", ["/api/v1/submissions/", "/api/v1/enterprises/", "/api/v1/green-factories/",
-                                      "/api/v1/corrections/", "/api/v1/reporting-years/"])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "/api/v1/submissions/",
+        "/api/v1/enterprises/",
+        "/api/v1/green-factories/",
+        "/api/v1/corrections/",
+        "/api/v1/reporting-years/",
+    ],
+)
 def test_list_endpoints_run_a_constant_number_of_queries(api, city_user, endpoint):
     from tests.model_factories import GreenFactoryFactory
 

@@ -59,11 +59,16 @@ def test_concurrent_approvals_make_exactly_one_transition(submitted, district_us
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_approve_and_return_at_once_leave_one_consistent_outcome(submitted, district_user, city_user):
     pk = submitted.pk
-    actions = iter([
-        lambda: services.submission_approve(actor=district_user, submission=AnnualSubmission.objects.get(pk=pk)),
-        lambda: services.submission_return(actor=city_user, submission=AnnualSubmission.objects.get(pk=pk),
-                                           reason="退回"),
-    ])
+    actions = iter(
+        [
+            lambda: services.submission_approve(
+                actor=district_user, submission=AnnualSubmission.objects.get(pk=pk)
+            ),
+            lambda: services.submission_return(
+                actor=city_user, submission=AnnualSubmission.objects.get(pk=pk), reason="退回"
+            ),
+        ]
+    )
     lock = threading.Lock()
 
     def one() -> None:

@@ -392,7 +392,9 @@ def test_the_city_dashboard_needs_the_same_number_of_queries_for_3_and_30_enterp
     assert large <= 15, large
 
 
-def test_dashboard_aggregates_are_cached_per_scope_for_a_short_while(client, city_user, district_user, settings):
+def test_dashboard_aggregates_are_cached_per_scope_for_a_short_while(
+    client, city_user, district_user, settings
+):
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -169,4 +169,3 @@ def test_the_live_preview_in_chinese_keeps_the_chinese_texts(chinese, open_year)
     assert "计容建筑面积 ÷ 用地面积" in html
     assert "kg/万元" in html
     assert "10k yuan" not in html
-

@@ -19,12 +19,17 @@ def _open(job: ExportJob):  # type: ignore[no-untyped-def]
         return load_workbook(io.BytesIO(handle.read()))
 
 
-def test_an_enterprise_export_has_title_headers_rows_and_the_requesters_scope(district_user, enterprise,
-                                                                              other_enterprise, jiangjin_enterprise):
+def test_an_enterprise_export_has_title_headers_rows_and_the_requesters_scope(
+    district_user, enterprise, other_enterprise, jiangjin_enterprise
+):
     job, queued = jobs.export_request(actor=district_user, kind="enterprises", filters={"district": "500103"})
     assert queued and job.status == "succeeded"
     sheet = _open(job).active
-    assert "企业名录" in sheet["A1"].value and "管理单位：500103" in sheet["A1"].value and "导出时间" in sheet["A1"].value
+    assert (
+        "企业名录" in sheet["A1"].value
+        and "管理单位：500103" in sheet["A1"].value
+        and "导出时间" in sheet["A1"].value
+    )
     assert [c.value for c in sheet[2]][:3] == ["企业名称", "统一社会信用代码", "管理单位"]
     names = {row[0] for row in sheet.iter_rows(min_row=3, values_only=True)}
     assert names == {enterprise.name, other_enterprise.name}
@@ -37,7 +42,7 @@ def test_a_district_user_never_exports_another_districts_rows(district_user, ent
     assert list(_open(job).active.iter_rows(min_row=3, values_only=True)) == []
 
 
-@pytest.mark.parametrize("payload", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("payload", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_text_that_would_run_as_a_formula_is_neutralised(city_user, yuzhong, payload):
     EnterpriseFactory(name=payload, district=yuzhong)
     job, _ = jobs.export_request(actor=city_user, kind="enterprises")
@@ -74,18 +79,23 @@ def test_only_the_requester_can_download(api, city_user, auditor, enterprise):
 
 
 def test_exports_over_the_api(api, district_user, enterprise):
-    created = api.as_user(district_user).post("/api/v1/exports/", {"kind": "enterprises",
-                                                                   "filters": {"district": "500103"}}, format="json")
+    created = api.as_user(district_user).post(
+        "/api/v1/exports/", {"kind": "enterprises", "filters": {"district": "500103"}}, format="json"
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["status"] == "succeeded" and body["download_url"].endswith(f"/exports/{body['id']}/download/")
     bad = api.post("/api/v1/exports/", {"kind": "everything"}, format="json")
     assert bad.status_code == 400 and "kind" in bad.json()
-    bad_filter = api.post("/api/v1/exports/", {"kind": "enterprises", "filters": {"colour": "red"}}, format="json")
+    bad_filter = api.post(
+        "/api/v1/exports/", {"kind": "enterprises", "filters": {"colour": "red"}}, format="json"
+    )
     assert bad_filter.status_code == 400 and "colour" in bad_filter.json()
 
 
-def test_when_the_broker_is_down_the_export_waits_and_is_sent_once_it_is_back(city_user, yuzhong, monkeypatch):
+def test_when_the_broker_is_down_the_export_waits_and_is_sent_once_it_is_back(
+    city_user, yuzhong, monkeypatch
+):
     from kombu.exceptions import OperationalError
 
     from reporting import tasks

@@ -18,8 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _template(enterprises, year=2025):  # type: ignore[no-untyped-def]
-    return imports.build_template(year=year, enterprises=[(e.credit_code, e.name) for e in enterprises],
-                                  catalogue_version="GBT36132-2018")
+    return imports.build_template(
+        year=year,
+        enterprises=[(e.credit_code, e.name) for e in enterprises],
+        catalogue_version="GBT36132-2018",
+    )
 
 
 def _filled(enterprises, values_by_index, year=2025):  # type: ignore[no-untyped-def]
@@ -35,13 +38,14 @@ def _filled(enterprises, values_by_index, year=2025):  # type: ignore[no-untyped
     return buffer.getvalue()
 
 
-def test_a_district_template_is_prefilled_with_its_own_enterprises_and_validations(district_user, enterprise,
-                                                                                   other_enterprise,
-                                                                                   jiangjin_enterprise):
+def test_a_district_template_is_prefilled_with_its_own_enterprises_and_validations(
+    district_user, enterprise, other_enterprise, jiangjin_enterprise
+):
     from reporting.views_files import template_enterprises
 
-    data = imports.build_template(year=2025, enterprises=template_enterprises(district_user),
-                                  catalogue_version="GBT36132-2018")
+    data = imports.build_template(
+        year=2025, enterprises=template_enterprises(district_user), catalogue_version="GBT36132-2018"
+    )
     workbook = load_workbook(io.BytesIO(data))
     sheet = workbook[imports.DATA_SHEET]
     codes = {row[0] for row in sheet.iter_rows(min_row=3, values_only=True)}
@@ -55,7 +59,9 @@ def test_a_district_template_is_prefilled_with_its_own_enterprises_and_validatio
     assert imports.HELP_SHEET in workbook.sheetnames
 
 
-def test_a_clean_import_writes_everything(open_year, district_user, enterprise, other_enterprise, good_values):
+def test_a_clean_import_writes_everything(
+    open_year, district_user, enterprise, other_enterprise, good_values
+):
     data = _filled([enterprise, other_enterprise], {0: good_values, 1: {**good_values, "cod": "99"}})
     job = services.import_upload(actor=district_user, year=2025, name="数据.xlsx", data=data)
     assert job.status == "validated" and job.errors == [] and job.row_count == 2
@@ -69,10 +75,12 @@ def test_a_clean_import_writes_everything(open_year, district_user, enterprise, 
 
 
 def test_a_dry_run_with_errors_lists_them_by_sheet_row_and_column_and_writes_nothing(
-        open_year, district_user, enterprise, other_enterprise, jiangjin_enterprise, good_values):
-    data = _filled([enterprise, other_enterprise, jiangjin_enterprise],
-                   {0: {**good_values, "cod": "abc"}, 1: {**good_values, "footprint_area": "999999"},
-                    2: good_values})
+    open_year, district_user, enterprise, other_enterprise, jiangjin_enterprise, good_values
+):
+    data = _filled(
+        [enterprise, other_enterprise, jiangjin_enterprise],
+        {0: {**good_values, "cod": "abc"}, 1: {**good_values, "footprint_area": "999999"}, 2: good_values},
+    )
     job = services.import_upload(actor=district_user, year=2025, name="数据.xlsx", data=data)
     assert job.status == "invalid"
     by_row = {(e["row"], e["column"]): e["message"] for e in job.errors}
@@ -86,13 +94,14 @@ def test_a_dry_run_with_errors_lists_them_by_sheet_row_and_column_and_writes_not
     assert not AnnualSubmission.objects.exists()
 
 
-def test_commit_is_all_or_nothing_when_the_data_changed_since_the_dry_run(open_year, district_user, enterprise,
-                                                                          other_enterprise, enterprise_user,
-                                                                          good_values):
+def test_commit_is_all_or_nothing_when_the_data_changed_since_the_dry_run(
+    open_year, district_user, enterprise, other_enterprise, enterprise_user, good_values
+):
     data = _filled([enterprise, other_enterprise], {0: good_values, 1: good_values})
     job = services.import_upload(actor=district_user, year=2025, name="数据.xlsx", data=data)
-    draft = services.submission_save_draft(actor=enterprise_user, enterprise=enterprise, year=2025,
-                                           values=good_values)
+    draft = services.submission_save_draft(
+        actor=enterprise_user, enterprise=enterprise, year=2025, values=good_values
+    )
     services.submission_submit(actor=enterprise_user, submission=draft)
     services.import_commit(actor=district_user, job=job)
     job.refresh_from_db()
@@ -101,8 +110,11 @@ def test_commit_is_all_or_nothing_when_the_data_changed_since_the_dry_run(open_y
 
 
 def _xlsx_with(extra: dict[str, bytes], base: bytes | None = None) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(base or imports.build_template(year=2025, enterprises=[],
-                                                                        catalogue_version="GBT36132-2018")))
+    source = zipfile.ZipFile(
+        io.BytesIO(
+            base or imports.build_template(year=2025, enterprises=[], catalogue_version="GBT36132-2018")
+        )
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
@@ -113,24 +125,30 @@ def _xlsx_with(extra: dict[str, bytes], base: bytes | None = None) -> bytes:
     return out.getvalue()
 
 
-XXE = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-       b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-       b'<row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>')
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>'
+)
 
 
-@pytest.mark.parametrize(("name", "make", "fragment"), [
-    ("data.csv", lambda: b"a,b\n1,2\n", "只接受 .xlsx"),
-    ("old.xls", lambda: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "只接受 .xlsx"),
-    ("macro.xlsm", lambda: _xlsx_with({}), "含宏"),
-    ("fake.xlsx", lambda: b"this is not a zip file at all", "不是有效的 Excel"),
-    ("vba.xlsx", lambda: _xlsx_with({"xl/vbaProject.bin": b"\x00" * 100}), "宏代码"),
-    ("bomb.xlsx", lambda: _xlsx_with({"xl/media/big.xml": b"\x00" * (300 * 1024 * 1024)}), "压缩炸弹"),
-    ("ratio.xlsx", lambda: _xlsx_with({"xl/media/pad.bin": b"A" * (5 * 1024 * 1024)}), "压缩比异常"),
-    ("xxe.xlsx", lambda: _xlsx_with({"xl/worksheets/sheet1.xml": XXE}), "DOCTYPE"),
-    ("huge.xlsx", lambda: b"PK" + b"\x00" * (imports.MAX_UPLOAD_BYTES + 1), "文件过大"),
-])
-def test_hostile_uploads_are_refused_with_a_clear_message_and_nothing_is_written(open_year, district_user, name,
-                                                                                 make, fragment):
+@pytest.mark.parametrize(
+    ("name", "make", "fragment"),
+    [
+        ("data.csv", lambda: b"a,b\n1,2\n", "只接受 .xlsx"),
+        ("old.xls", lambda: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "只接受 .xlsx"),
+        ("macro.xlsm", lambda: _xlsx_with({}), "含宏"),
+        ("fake.xlsx", lambda: b"this is not a zip file at all", "不是有效的 Excel"),
+        ("vba.xlsx", lambda: _xlsx_with({"xl/vbaProject.bin": b"\x00" * 100}), "宏代码"),
+        ("bomb.xlsx", lambda: _xlsx_with({"xl/media/big.xml": b"\x00" * (300 * 1024 * 1024)}), "压缩炸弹"),
+        ("ratio.xlsx", lambda: _xlsx_with({"xl/media/pad.bin": b"A" * (5 * 1024 * 1024)}), "压缩比异常"),
+        ("xxe.xlsx", lambda: _xlsx_with({"xl/worksheets/sheet1.xml": XXE}), "DOCTYPE"),
+        ("huge.xlsx", lambda: b"PK" + b"\x00" * (imports.MAX_UPLOAD_BYTES + 1), "文件过大"),
+    ],
+)
+def test_hostile_uploads_are_refused_with_a_clear_message_and_nothing_is_written(
+    open_year, district_user, name, make, fragment
+):
     job = services.import_upload(actor=district_user, year=2025, name=name, data=make())
     assert job.status == "refused"
     assert fragment in job.errors[0]["message"]
@@ -143,8 +161,9 @@ def test_imports_over_the_api(api, open_year, district_user, enterprise, good_va
 
     data = _filled([enterprise], {0: good_values})
     api.as_user(district_user)
-    created = api.post("/api/v1/imports/", {"year": 2025, "file": SimpleUploadedFile("d.xlsx", data)},
-                       format="multipart")
+    created = api.post(
+        "/api/v1/imports/", {"year": 2025, "file": SimpleUploadedFile("d.xlsx", data)}, format="multipart"
+    )
     assert created.status_code == 201 and created.json()["status"] == "validated"
     committed = api.post(f"/api/v1/imports/{created.json()['id']}/commit/")
     assert committed.status_code == 200 and committed.json()["status"] == "committed"
@@ -155,15 +174,18 @@ def test_enterprise_users_and_auditors_cannot_import(api, enterprise_user, audit
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     for user in (enterprise_user, auditor):
-        response = api.as_user(user).post("/api/v1/imports/", {"year": 2025,
-                                                               "file": SimpleUploadedFile("d.xlsx", b"x")})
+        response = api.as_user(user).post(
+            "/api/v1/imports/", {"year": 2025, "file": SimpleUploadedFile("d.xlsx", b"x")}
+        )
         assert response.status_code == 403
     assert not ImportJob.objects.exists()
 
 
-def test_import_history_is_scoped(api, open_year, district_user, other_district_user, city_user, enterprise,
-                                  good_values):
-    job = services.import_upload(actor=district_user, year=2025, name="d.xlsx",
-                                 data=_filled([enterprise], {0: good_values}))
+def test_import_history_is_scoped(
+    api, open_year, district_user, other_district_user, city_user, enterprise, good_values
+):
+    job = services.import_upload(
+        actor=district_user, year=2025, name="d.xlsx", data=_filled([enterprise], {0: good_values})
+    )
     assert api.as_user(other_district_user).get(f"/api/v1/imports/{job.pk}/").status_code == 404
     assert api.as_user(city_user).get(f"/api/v1/imports/{job.pk}/").status_code == 200

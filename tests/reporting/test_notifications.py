@@ -14,8 +14,9 @@ from reporting.tasks import send_reporting_reminders
 pytestmark = pytest.mark.django_db
 
 
-def test_the_enterprise_is_told_when_its_data_is_returned_with_the_reason(submitted, district_user,
-                                                                          enterprise_user, django_capture_on_commit_callbacks):
+def test_the_enterprise_is_told_when_its_data_is_returned_with_the_reason(
+    submitted, district_user, enterprise_user, django_capture_on_commit_callbacks
+):
     enterprise_user.email = "dora@example.cn"
     enterprise_user.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -37,28 +38,33 @@ def test_the_district_is_told_when_data_arrives_for_review(district_user, other_
 
 @pytest.fixture
 def closing_year(city_user):  # type: ignore[no-untyped-def]
-    return services.reporting_year_open(actor=city_user, year=2025, opens_on=dt.date(2026, 3, 1),
-                                        closes_on=dt.date(2026, 5, 31))
+    return services.reporting_year_open(
+        actor=city_user, year=2025, opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 5, 31)
+    )
 
 
 def test_reminders_go_7_and_1_days_before_closing_to_enterprises_without_a_submission(
-        closing_year, enterprise_user, other_enterprise_user):
+    closing_year, enterprise_user, other_enterprise_user
+):
     assert send_reporting_reminders(dt.date(2026, 5, 24)) == 2
     assert send_reporting_reminders(dt.date(2026, 5, 30)) == 2
     assert Notification.objects.filter(kind="reminder", user=enterprise_user).count() == 2
 
 
-@pytest.mark.parametrize("day", [dt.date(2026, 5, 23), dt.date(2026, 5, 25), dt.date(2026, 5, 31),
-                                 dt.date(2026, 6, 1)])
+@pytest.mark.parametrize(
+    "day", [dt.date(2026, 5, 23), dt.date(2026, 5, 25), dt.date(2026, 5, 31), dt.date(2026, 6, 1)]
+)
 def test_no_reminders_on_other_days(closing_year, enterprise_user, day):
     assert send_reporting_reminders(day) == 0
 
 
-def test_no_reminder_to_an_enterprise_that_has_submitted(closing_year, enterprise_user, other_enterprise_user,
-                                                          good_values, time_machine):
+def test_no_reminder_to_an_enterprise_that_has_submitted(
+    closing_year, enterprise_user, other_enterprise_user, good_values, time_machine
+):
     time_machine.move_to(dt.datetime(2026, 5, 20, 10, 0))
-    draft = services.submission_save_draft(actor=enterprise_user, enterprise=enterprise_user.enterprise, year=2025,
-                                           values=good_values)
+    draft = services.submission_save_draft(
+        actor=enterprise_user, enterprise=enterprise_user.enterprise, year=2025, values=good_values
+    )
     services.submission_submit(actor=enterprise_user, submission=draft)
     send_reporting_reminders(dt.date(2026, 5, 24))
     assert not Notification.objects.filter(kind="reminder", user=enterprise_user).exists()
@@ -67,8 +73,9 @@ def test_no_reminder_to_an_enterprise_that_has_submitted(closing_year, enterpris
 
 def test_a_draft_alone_still_gets_a_reminder(closing_year, enterprise_user, good_values, time_machine):
     time_machine.move_to(dt.datetime(2026, 5, 20, 10, 0))
-    services.submission_save_draft(actor=enterprise_user, enterprise=enterprise_user.enterprise, year=2025,
-                                   values=good_values)
+    services.submission_save_draft(
+        actor=enterprise_user, enterprise=enterprise_user.enterprise, year=2025, values=good_values
+    )
     assert send_reporting_reminders(dt.date(2026, 5, 24)) == 1
 
 

@@ -680,6 +680,7 @@ WRITES = ("POST", "PUT", "PATCH")
 # Every viewset names the permission a write needs (ScopedMixin.write_permission), so a refused role is
 # told it may not write (403) before anything about its payload (400).
 
+
 def _refusals() -> list[Any]:
     cases = []
     for key in sorted(MATRIX):

@@ -349,9 +349,7 @@ def _pinned_request(component: str) -> tuple[str, str, dict[str, Any], dict[str,
 
 @pytest.mark.parametrize(
     "component",
-    [
-        pytest.param(name, id=name) for name in SCHEMA_DEFECTS
-    ],
+    [pytest.param(name, id=name) for name in SCHEMA_DEFECTS],
 )
 def test_the_schema_describes_what_the_api_returns(
     component, fuzz_world, db, wsgi_calls_keep_the_test_connection

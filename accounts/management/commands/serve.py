@@ -28,8 +28,21 @@ class Command(BaseCommand):
             (settings.RUN_DIR / sub).mkdir(parents=True, exist_ok=True)
         python = sys.executable
         worker = subprocess.Popen(
-            [python, "-m", "celery", "-A", "config", "worker", "-B", "--loglevel", "WARNING", "--concurrency", "2",
-             "--schedule", str(settings.RUN_DIR / "celerybeat-schedule")],
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-B",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                "2",
+                "--schedule",
+                str(settings.RUN_DIR / "celerybeat-schedule"),
+            ],
         )
         web = subprocess.Popen(
             [python, "manage.py", "runserver", f"{options['host']}:{options['port']}", "--noreload"],
