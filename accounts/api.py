@@ -1,78 +1,90 @@
-"""API foundations shared by every app: the scoped base viewsets."""
+"""Accounts API: token, current user, users (scoped) and the audit trail."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from accounts import datacache
-
-
-class ScopedMixin:
-    """Applies `visible_to(request.user)` to the viewset's queryset, so out-of-scope rows answer 404.
-
-    `write_permission` names the permission every unsafe request needs, checked before the body is
-    validated (so a refused role gets 403, not a 400 about its payload); services check it again.
-    """
-
-    queryset: Any
-    request: Any
-    write_permission: str | dict[str, str] | None = None
-
-    def _write_refused(self, request: Any) -> bool:
-        needed = self.write_permission
-        if isinstance(needed, dict):
-            needed = needed.get(getattr(self, "action", "") or "")
-        if not needed or request.method in ("GET", "HEAD", "OPTIONS"):
-            return False
-        from accounts.permissions import can
-
-        return not can(request.user, needed)
-
-    def check_permissions(self, request: Any) -> None:
-        super().check_permissions(request)  # type: ignore[misc]
-        if self._write_refused(request):
-            self.permission_denied(request, message=str(_("您的角色无权执行此操作。")))  # type: ignore[attr-defined]
-
-    def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        """The list answer, from `datacache` while nothing it read has changed (key: path with query,
-        viewer, language, date); the renderer still runs per request, so every format works."""
-        parent = super().list  # type: ignore[misc]
-
-        def compute() -> Any:
-            response = parent(request, *args, **kwargs)
-            if response.status_code != 200 or response.has_header("Link"):
-                raise datacache.Uncacheable(response)
-            return response.data
-
-        data = datacache.fetch(datacache.page_key("api", request), compute)
-        return data if isinstance(data, Response) else Response(data)
-
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset.none()
-        return self.scope_queryset(self.queryset.all().visible_to(self.request.user))
-
-    def scope_queryset(self, queryset: Any) -> Any:
-        """Hook for select_related / annotations; the scope is already applied."""
-        return queryset
+from accounts.filters import AuditEntryFilter, UserFilter
+from accounts.models import AuditEntry, User
+from accounts.serializers import (
+    AuditEntrySerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+    UserSerializer,
+)
+from accounts.viewsets import ScopedReadOnlyViewSet
 
 
-class ScopedReadOnlyViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+class TokenView(APIView):
+    """Exchange username and password for an API token. Failures count towards the login lockout."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "token"
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # authenticate() with the HttpRequest lets django-axes count failures and refuse locked users.
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                return Response(
+                    {"detail": _("登录失败次数过多，账户已被暂时锁定，请稍后再试或联系管理员。")},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
+                )
+            return Response(
+                {"non_field_errors": [_("用户名或密码不正确。")]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
-class ScopedViewSet(
-    ScopedMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Create, read and update through services; nothing is deleted through the API."""
+class MeView(APIView):
+    """The signed-in user: role, management unit and enterprise."""
 
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        user = User.objects.select_related("district", "enterprise").get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)
+
+
+class UserViewSet(ScopedReadOnlyViewSet):
+    """Accounts the caller may see: all for city staff and auditors, own unit or enterprise otherwise."""
+
+    queryset = User.objects.select_related("district").order_by("username")
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+    search_fields = ["username", "first_name", "last_name"]
+    ordering_fields = ["username", "role", "date_joined"]
+
+
+class AuditEntryViewSet(ScopedReadOnlyViewSet):
+    """The audit trail (city staff and auditors only)."""
+
+    queryset = AuditEntry.objects.all()
+    serializer_class = AuditEntrySerializer
+    filterset_class = AuditEntryFilter
+    search_fields = ["object_repr", "actor_name", "reason", "action"]
+    ordering_fields = ["at", "action"]
+
+
+def register(router) -> None:  # type: ignore[no-untyped-def]
+    router.register("users", UserViewSet, basename="user")
+    router.register("audit", AuditEntryViewSet, basename="audit")

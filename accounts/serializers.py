@@ -66,3 +66,9 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "reason",
         ]
         read_only_fields = fields
+
+
+class NoteSerializer(serializers.Serializer):
+    """An optional note on a workflow step (a run, an application, a review)."""
+
+    note = serializers.CharField(required=False, allow_blank=True, default="")

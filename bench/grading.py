@@ -111,8 +111,8 @@ def generate(n: int, seed: int) -> dict[str, Any]:
 
 def real_run() -> dict[str, Any]:
     from accounts.models import User
+    from factories.grading.services import execute_run, grading_run_start
     from factories.models import GradingRun
-    from factories.services.grading import execute_run, grading_run_start
 
     actor = User.objects.filter(role="city").first() or User.objects.create(
         username="bench_city", role="city"
@@ -134,7 +134,7 @@ def real_run() -> dict[str, Any]:
 def _standard_id() -> int:
     import datetime as dt
 
-    from factories.grading import DEFAULT_STANDARD, standard_to_dict
+    from factories.grading.engine import DEFAULT_STANDARD, standard_to_dict
     from factories.models import GradingStandard
 
     standard, _created = GradingStandard.objects.get_or_create(
@@ -222,7 +222,7 @@ def floor() -> dict[str, Any]:
 def naive(limit: int) -> dict[str, Any]:
     """A straightforward per-factory ORM implementation: for each factory, fetch its data and its peers'
     data, compute its percentiles and scores, save its row. Same formulas (the engine's helpers)."""
-    from factories import grading
+    from factories.grading import engine as grading
     from factories.indicators import Status
     from factories.models import GradingResult, GradingRun, GreenFactory
     from reporting.models import AnnualSubmission

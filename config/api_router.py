@@ -3,12 +3,11 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts import api_views as accounts_api
+from accounts import api as accounts_api
 from cultivation import api as cultivation_api
 from factories import api as factories_api
-from factories import api_grading
+from factories.grading import api as api_grading
 from reporting import api as reporting_api
-from reporting import api_files
 
 router = DefaultRouter()
 accounts_api.register(router)
@@ -16,7 +15,7 @@ factories_api.register(router)
 api_grading.register(router)
 reporting_api.register(router)
 cultivation_api.register(router)
-api_files.register(router)
+
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),

@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("greenfactory")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Grading lives in a sub-package of the factories app; its tasks module is found here.
+app.autodiscover_tasks(["factories.grading"])

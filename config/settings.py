@@ -191,6 +191,8 @@ else:
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(RUN_DIR / "broker-processed"),
         "store_processed": False,
+        # kombu writes its fanout exchanges here; by default it uses ./control in the working directory
+        "control_folder": str(RUN_DIR / "broker-control"),
     }
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {

@@ -15,7 +15,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import ScopedMixin, ScopedReadOnlyViewSet
+from accounts.serializers import NoteSerializer
+from accounts.viewsets import ScopedMixin, ScopedReadOnlyViewSet
 from cultivation import selectors, services
 from cultivation.filters import (
     ApplicationFilter,
@@ -54,7 +55,6 @@ from cultivation.serializers import (
     YearSerializer,
 )
 from factories.models import District
-from factories.serializers_grading import NoteSerializer
 from reporting.serializers import ReasonSerializer
 
 

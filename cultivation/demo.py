@@ -45,7 +45,7 @@ _PLANS = [
 @contextlib.contextmanager
 def _tasks_inline() -> Iterator[None]:
     """Run enqueued tasks in this process while seeding (no worker or broker needed)."""
-    from config.celery import app
+    from celery import current_app as app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True

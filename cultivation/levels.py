@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from factories.grading import (
+from factories.grading.engine import (
     DEFAULT_STANDARD,
     PEER_GROUP_ALL,
     IndicatorSpec,

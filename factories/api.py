@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from accounts.api import ScopedReadOnlyViewSet, ScopedViewSet
+from accounts.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
 from factories.filters import EnterpriseFilter, GreenFactoryFilter
 from factories.models import District, Enterprise, GreenFactory, Industry
 from factories.serializers import (

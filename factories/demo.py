@@ -10,10 +10,10 @@ from typing import Any
 
 from accounts import audit
 from accounts.models import Role, User
-from accounts.services import user_create
 from factories import services
 from factories.creditcode import make_credit_code
 from factories.models import District, Enterprise, Industry, LegalForm, Tier
+from factories.services import user_create
 
 DEMO_PASSWORD = "lvse-demo-2026"
 
@@ -270,8 +270,8 @@ STEPS: list[tuple[str, Any]] = [
 
 def _step_grading(state: dict[str, Any]) -> None:
     """2024 graded, published and final; 2025 graded as a draft for the city to review and publish."""
+    from factories.grading import services as grading
     from factories.models import GradingRun
-    from factories.services import grading
 
     operator = _operator()
     for year in (2024, 2025):

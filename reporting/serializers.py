@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,8 +15,15 @@ from rest_framework import serializers
 from accounts.i18n import localized
 from factories.indicators import GBT36132_2018
 from factories.models import Enterprise
-from reporting import services
-from reporting.models import AnnualSubmission, CorrectionRequest, Notification, ReportingYear
+from reporting import exports, services
+from reporting.models import (
+    AnnualSubmission,
+    CorrectionRequest,
+    ExportJob,
+    ImportJob,
+    Notification,
+    ReportingYear,
+)
 
 RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]
 
@@ -227,3 +235,79 @@ class NotificationSerializer(serializers.ModelSerializer):
         model = Notification
         fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
         read_only_fields = fields
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=[])
+    filters = serializers.DictField(
+        required=False, default=dict, help_text="year, district, industry, grade, tier, status"
+    )
+    progress = serializers.IntegerField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "kind",
+            "filters",
+            "status",
+            "progress",
+            "done",
+            "total",
+            "error",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "progress",
+            "done",
+            "total",
+            "error",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["kind"].choices = sorted(exports.REGISTRY)
+        return fields
+
+    def get_download_url(self, obj: ExportJob) -> str | None:
+        if obj.status != "succeeded":
+            return None
+        return reverse("api:export-download", args=[obj.pk])
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True, help_text="按模板填写的 .xlsx 文件")
+    year = serializers.IntegerField(min_value=2016, max_value=2100)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "year",
+            "file",
+            "file_name",
+            "file_size",
+            "status",
+            "row_count",
+            "errors",
+            "created_at",
+            "committed_at",
+        ]
+        read_only_fields = [
+            "id",
+            "file_name",
+            "file_size",
+            "status",
+            "row_count",
+            "errors",
+            "created_at",
+            "committed_at",
+        ]

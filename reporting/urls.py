@@ -1,6 +1,8 @@
 from django.urls import path, re_path
 
-from reporting import views, views_dashboard, views_files
+from reporting import views
+from reporting.dashboards import views as dashboard_views
+from reporting.views import files as file_views
 
 app_name = "reporting"
 
@@ -26,11 +28,11 @@ urlpatterns = [
     path("years/", views.YearListView.as_view(), name="year_list"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/read/", views.NotificationMarkReadView.as_view(), name="notification_mark_read"),
-    path("dashboard/", views_dashboard.DashboardView.as_view(), name="dashboard"),
-    path("exports/", views_files.ExportListView.as_view(), name="export_list"),
-    path("exports/<int:pk>/download/", views_files.ExportDownloadView.as_view(), name="export_download"),
-    path("exports/<int:pk>/progress/", views_files.ExportProgressView.as_view(), name="export_progress"),
-    path("imports/", views_files.ImportListView.as_view(), name="import_list"),
-    path("imports/template/", views_files.ImportTemplateView.as_view(), name="import_template"),
-    path("imports/<int:pk>/", views_files.ImportDetailView.as_view(), name="import_detail"),
+    path("dashboard/", dashboard_views.DashboardView.as_view(), name="dashboard"),
+    path("exports/", file_views.ExportListView.as_view(), name="export_list"),
+    path("exports/<int:pk>/download/", file_views.ExportDownloadView.as_view(), name="export_download"),
+    path("exports/<int:pk>/progress/", file_views.ExportProgressView.as_view(), name="export_progress"),
+    path("imports/", file_views.ImportListView.as_view(), name="import_list"),
+    path("imports/template/", file_views.ImportTemplateView.as_view(), name="import_template"),
+    path("imports/<int:pk>/", file_views.ImportDetailView.as_view(), name="import_detail"),
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from accounts.charts import funnel_chart
 from accounts.models import Role
 from accounts.permissions import can
 from cultivation import selectors
@@ -28,7 +29,6 @@ from cultivation.models import (
 )
 from cultivation.views.common import STAFF_ROLES, _in_district, actor, decorate_decision, selected_district
 from factories.models import District, GreenFactory, GreenFactoryStatus
-from reporting.charts import funnel_chart
 
 TOP_GAPS = 10
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from factories.grading import services as services
 from factories.models import GradingRun
-from factories.services import grading as services
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from factories.grading import services as services
 from factories.models import (
     GradingResult,
     GradingRun,
@@ -18,7 +19,6 @@ from factories.models import (
     ProposalStatus,
     RevocationProposal,
 )
-from factories.services import grading as services
 from tests.helpers import cold_cache
 from tests.model_factories import UserFactory
 

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from factories.grading import services as services
+from factories.grading.services import execute_run
 from factories.models import (
     Enterprise,
     GradingResult,
@@ -15,8 +17,6 @@ from factories.models import (
     GreenFactory,
     RevocationProposal,
 )
-from factories.services import grading as services
-from factories.services.grading import execute_run
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +146,7 @@ def test_publication_states_and_immutability(graded_world, city_user, django_cap
 def test_a_new_run_shows_its_diff_against_the_published_one(
     graded_world, city_user, django_capture_on_commit_callbacks
 ):
-    from factories import selectors
+    from factories.grading import selectors
     from factories.models import Incident
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -266,7 +266,7 @@ def test_incidents_are_recorded_for_green_factories_only_and_validated(city_user
 def test_beat_creates_a_draft_run_once_after_the_window_closes(
     graded_world, city_user, django_capture_on_commit_callbacks
 ):
-    from factories.tasks import draft_runs_after_reporting
+    from factories.grading.tasks import draft_runs_after_reporting
     from reporting.models import ReportingYear
 
     ReportingYear.objects.create(year=2025, opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 5, 31))

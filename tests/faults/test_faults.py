@@ -125,8 +125,8 @@ def _results(run_id: int) -> list[tuple]:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_run_leaves_a_run_that_resumes_to_identical_results(city_user, monkeypatch):
     from config.celery import app
+    from factories.grading import services as services
     from factories.models import GradingResult, GradingRun
-    from factories.services import grading as services
 
     _population(12000)
     broker = os.environ["REDIS_URL"]

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from factories.creditcode import make_credit_code
+from factories.grading import services as grading_services
 from factories.models import GradingResult
-from factories.services import grading as grading_services
 from reporting.models import AnnualSubmission, ReportingYear
 from tests.helpers import cold_cache
 from tests.model_factories import (

@@ -41,7 +41,7 @@ def _filled(enterprises, values_by_index, year=2025):  # type: ignore[no-untyped
 def test_a_district_template_is_prefilled_with_its_own_enterprises_and_validations(
     district_user, enterprise, other_enterprise, jiangjin_enterprise
 ):
-    from reporting.views_files import template_enterprises
+    from reporting.views.files import template_enterprises
 
     data = imports.build_template(
         year=2025, enterprises=template_enterprises(district_user), catalogue_version="GBT36132-2018"

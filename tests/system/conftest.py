@@ -358,8 +358,8 @@ def _corrections(world: World) -> dict[str, Any]:
 def _graded(world: World) -> dict[str, Any]:
     """Three city-level green factories with verified 2023 and 2024 data, each with a falsification recorded
     by a second city user in 2024, graded for 2024 by alice and published: results and revocation proposals."""
+    from factories.grading import services as grading
     from factories.models import RevocationProposal
-    from factories.services import grading
     from tests.model_factories import plausible_raw, verified_submission
 
     world.objects("green_factory")
@@ -423,8 +423,8 @@ def _proposals(world: World) -> dict[str, Any]:
 
 
 def _run(world: World, **fields: Any) -> Any:
+    from factories.grading.services import standard_in_force
     from factories.models import GradingRun
-    from factories.services.grading import standard_in_force
 
     return GradingRun.objects.create(
         standard=standard_in_force(fields["year"]), started_by=world.city, **fields
@@ -466,7 +466,7 @@ def _standard(world: World) -> dict[str, Any]:
 
 @kind("standard:draft")
 def _draft_standard(world: World) -> dict[str, Any]:
-    from factories.services import grading
+    from factories.grading import services as grading
 
     base = world.objects("standard")["own"]
     return _same(grading.grading_standard_new_version(actor=world.city, base=base, note="系统测试草案"))

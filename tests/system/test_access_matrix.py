@@ -232,7 +232,7 @@ def enterprise_form(world: World, relation: str, role: str) -> dict[str, Any]:
 
 
 def standard_form(world: World, relation: str, role: str) -> dict[str, Any]:
-    from factories.forms_grading import StandardForm
+    from factories.grading.forms import StandardForm
 
     return form_data(
         StandardForm(user=world.city, base=world.objects("standard")[relation]), note="系统测试修订"
@@ -240,7 +240,7 @@ def standard_form(world: World, relation: str, role: str) -> dict[str, Any]:
 
 
 def standard_edit_form(world: World, relation: str, role: str) -> dict[str, Any]:
-    from factories.forms_grading import StandardForm
+    from factories.grading.forms import StandardForm
 
     draft = world.objects("standard:draft")[relation]
     return form_data(StandardForm(user=world.city, base=draft, instance=draft), note="调整说明")

@@ -169,8 +169,8 @@ def _build_world() -> dict[str, Any]:
 
     from accounts.models import User
     from factories import demo
+    from factories.grading import services as grading
     from factories.models import GreenFactory
-    from factories.services import grading
     from reporting import imports, jobs
     from reporting import services as reporting
     from reporting.models import AnnualSubmission
@@ -390,8 +390,8 @@ DATABASE = "postgresql" if "postgresql" in settings_module.DATABASES["default"][
 
 
 def _draft_standard(city_user: Any) -> str:
+    from factories.grading.services import grading_standard_new_version
     from factories.models import GradingStandard
-    from factories.services.grading import grading_standard_new_version
 
     draft = grading_standard_new_version(actor=city_user, base=GradingStandard.objects.get(version=1))
     return f"/api/v1/grading-standards/{draft.pk}/"

@@ -303,8 +303,8 @@ def test_add_user_accepts_a_strong_password():
 # --- an audit entry for every write ---------------------------------------------------------------
 
 SERVICE_PACKAGES = (
-    "accounts.services",
     "factories.services",
+    "factories.grading.services",
     "reporting.services",
     "reporting.jobs",
     "cultivation.services",
@@ -387,12 +387,12 @@ def _graduating_factory(world: World) -> dict[str, Any]:
 
 AUDITED: dict[str, Write] = {
     # accounts
-    "accounts.services.user_create": Write(
+    "factories.services.user_create": Write(
         "user.create",
         lambda w: {"actor": w.city, "username": "zoe", "role": "auditor", "password": STRONG_PASSWORD},
     ),
     # the register
-    "factories.services.register.district_merge": Write(
+    "factories.services.district_merge": Write(
         "district.merge",
         lambda w: {
             "actor": w.city,
@@ -401,7 +401,7 @@ AUDITED: dict[str, Write] = {
             "effective_on": _today(),
         },
     ),
-    "factories.services.register.enterprise_create": Write(
+    "factories.services.enterprise_create": Write(
         "enterprise.create",
         lambda w: {
             "actor": w.city,
@@ -412,11 +412,11 @@ AUDITED: dict[str, Write] = {
             "legal_form": "legal_person",
         },
     ),
-    "factories.services.register.enterprise_update": Write(
+    "factories.services.enterprise_update": Write(
         "enterprise.update",
         lambda w: {"actor": w.city, "enterprise": w.enterprises["own"], "contact_name": "李娜"},
     ),
-    "factories.services.register.green_factory_recognize": Write(
+    "factories.services.green_factory_recognize": Write(
         "green_factory.recognize",
         lambda w: {
             "actor": w.city,
@@ -425,7 +425,7 @@ AUDITED: dict[str, Write] = {
             "recognized_year": 2024,
         },
     ),
-    "factories.services.register.green_factory_revoke": Write(
+    "factories.services.green_factory_revoke": Write(
         "green_factory.revoke",
         lambda w: {
             "actor": w.city,
@@ -435,10 +435,10 @@ AUDITED: dict[str, Write] = {
         },
     ),
     # grading
-    "factories.services.grading.grading_standard_new_version": Write(
+    "factories.grading.services.grading_standard_new_version": Write(
         "grading_standard.create", lambda w: {"actor": w.city, "base": _own(w, "standard")}
     ),
-    "factories.services.grading.grading_standard_update": Write(
+    "factories.grading.services.grading_standard_update": Write(
         "grading_standard.update",
         lambda w: {
             "actor": w.city,
@@ -447,7 +447,7 @@ AUDITED: dict[str, Write] = {
             "note": "调整说明",
         },
     ),
-    "factories.services.grading.grading_standard_adopt": Write(
+    "factories.grading.services.grading_standard_adopt": Write(
         "grading_standard.adopt",
         lambda w: {
             "actor": w.city,
@@ -455,10 +455,10 @@ AUDITED: dict[str, Write] = {
             "valid_from": dt.date(_today().year + 1, 1, 1),
         },
     ),
-    "factories.services.grading.grading_run_start": Write(
+    "factories.grading.services.grading_run_start": Write(
         "grading_run.start", lambda w: {"actor": w.city, "year": 2024}
     ),
-    "factories.services.grading.grading_run_publish": Write(
+    "factories.grading.services.grading_run_publish": Write(
         "grading_run.publish",
         lambda w: {
             "actor": w.city,
@@ -467,13 +467,13 @@ AUDITED: dict[str, Write] = {
             "notice_to": _today(7),
         },
     ),
-    "factories.services.grading.grading_run_finalize": Write(
+    "factories.grading.services.grading_run_finalize": Write(
         "grading_run.finalize", lambda w: {"actor": w.city, "run": _own(w, "run:notice_over")}
     ),
-    "factories.services.grading.grading_run_retry": Write(
+    "factories.grading.services.grading_run_retry": Write(
         "grading_run.retry", lambda w: {"actor": w.city, "run": _own(w, "run:failed")}
     ),
-    "factories.services.grading.incident_record": Write(
+    "factories.grading.services.incident_record": Write(
         "incident.record",
         lambda w: {
             "actor": w.city,
@@ -484,10 +484,10 @@ AUDITED: dict[str, Write] = {
             "description": "一般安全事故",
         },
     ),
-    "factories.services.grading.revocation_confirm": Write(
+    "factories.grading.services.revocation_confirm": Write(
         "revocation.confirm", lambda w: {"actor": w.city, "proposal": _own(w, "proposal"), "note": "确认撤销"}
     ),
-    "factories.services.grading.revocation_dismiss": Write(
+    "factories.grading.services.revocation_dismiss": Write(
         "revocation.dismiss",
         lambda w: {"actor": w.city, "proposal": _own(w, "proposal"), "note": "已完成整改"},
     ),
@@ -689,11 +689,11 @@ AUDITED: dict[str, Write] = {
 # Public functions of the service modules that record no audit entry, and why. Keep it short: a function
 # that changes what users see belongs in AUDITED.
 NOT_AUDITED: dict[str, str] = {
-    "factories.services.grading.evidence_problem": "pure check of an uploaded file",
-    "factories.services.grading.standard_in_force": "read: the adopted standard of a year",
-    "factories.services.grading.execute_run": "the worker half of grading_run_start (audited there): computes "
+    "factories.grading.services.evidence_problem": "pure check of an uploaded file",
+    "factories.grading.services.standard_in_force": "read: the adopted standard of a year",
+    "factories.grading.services.execute_run": "the worker half of grading_run_start (audited there): computes "
     "the run's results, which carry the run",
-    "factories.services.grading.grading_run_resume_stale": "re-sends stalled runs to the worker; changes no data",
+    "factories.grading.services.grading_run_resume_stale": "re-sends stalled runs to the worker; changes no data",
     "reporting.services.today": "pure: the local date",
     "reporting.services.edit_blocker": "read: why a form cannot be edited",
     "reporting.services.notification_mark_read": "a person's own read marks on their notifications",

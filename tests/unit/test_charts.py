@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from reporting.charts import (
+from accounts.charts import (
     FONT_FAMILY,
     GRADE_COLORS,
     LEVEL_COLORS,

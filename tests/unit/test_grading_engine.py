@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from factories.grading import (
+from factories.grading.engine import (
     DEFAULT_STANDARD,
     FLAG_NO_DATA,
     PEER_GROUP_ALL,

@@ -23,7 +23,7 @@ from cultivation.levels import (
     pool_standard_from_dict,
     pool_standard_to_dict,
 )
-from factories.grading import PEER_GROUP_ALL, IndicatorSpec, build_column
+from factories.grading.engine import PEER_GROUP_ALL, IndicatorSpec, build_column
 from factories.indicators import Direction
 from tests.unit.readings import DOWN, NA, NR, UP, Y, reading, readings
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
-from factories import grading
+from factories.grading import engine as grading
 from factories.indicators import get_catalogue
 from factories.models import Enterprise, GradingResult, GradingRun, RunStatus
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.errors import InvalidInput
 from accounts.models import Role
-from accounts.services import user_create
+from factories.services import user_create
 
 
 class Command(BaseCommand):

@@ -14,8 +14,8 @@ from typing import Any
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from cultivation.models import CertificationStatus, Level, MembershipStatus, PoolMembership
+from factories.grading.selectors import published_grades
 from factories.models import Enterprise, GradingResult, GreenFactoryStatus, Tier
-from factories.selectors import published_grades
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
 
 GRADES = ("AAAA", "AAA", "AA", "A")

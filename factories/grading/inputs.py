@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from factories.grading import FactoryInput, IncidentInput
+from factories.grading.engine import FactoryInput, IncidentInput
 from factories.indicators import IndicatorValue, Status
 from factories.models import GradingResult, GreenFactory, Incident
 

@@ -14,21 +14,20 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import ScopedMixin, ScopedReadOnlyViewSet
-from factories import selectors
-from factories.models import GradingResult, GradingRun, GradingStandard, Incident, RevocationProposal
-from factories.serializers_grading import (
+from accounts.serializers import NoteSerializer
+from accounts.viewsets import ScopedMixin, ScopedReadOnlyViewSet
+from factories.grading import selectors, services
+from factories.grading.serializers import (
     AdoptSerializer,
     GradingResultSerializer,
     GradingRunSerializer,
     GradingStandardSerializer,
     IncidentSerializer,
-    NoteSerializer,
     PublishedGradeSerializer,
     PublishSerializer,
     RevocationProposalSerializer,
 )
-from factories.services import grading as services
+from factories.models import GradingResult, GradingRun, GradingStandard, Incident, RevocationProposal
 
 
 class GradingStandardViewSet(

@@ -18,13 +18,13 @@ from accounts.errors import DomainError, InvalidInput
 from accounts.i18n import localized
 from accounts.permissions import can
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
-from factories import grading, selectors
-from factories.forms_grading import AdoptForm, RunStartForm, StandardForm
+from factories.grading import engine as grading
+from factories.grading import selectors, services
+from factories.grading.forms import AdoptForm, RunStartForm, StandardForm
+from factories.grading.views.common import EFFECT_LABELS, GRADE_NAMES, PUBLISHED_STATES, show_errors
 from factories.indicators import Direction, get_catalogue
 from factories.models import GradingStandard, IncidentKind, IncidentSeverity, StandardStatus
-from factories.services import grading as services
 from factories.views import ServiceFormView, signed_in
-from factories.views_grading.common import EFFECT_LABELS, GRADE_NAMES, PUBLISHED_STATES, show_errors
 
 
 def describe_standard(standard: GradingStandard) -> dict[str, Any]:

@@ -2,14 +2,14 @@
 cards, the recommendation list, incidents and revocation proposals. The HTML mirrors api_grading.
 
 Views are thin: runs come from `selectors.runs_for(user)`, grades from `selectors.published_grades(user)`
-(out-of-scope rows answer 404), and every write is one call to factories.services.grading.
+(out-of-scope rows answer 404), and every write is one call to factories.grading.services.
 
 The pages are split by subject: shared labels and helpers (`common.py`), runs and revocation decisions
 (`runs.py`), standards (`standards.py`), published grades, explanation cards and recommendations
 (`results.py`) and incidents (`incidents.py`). Every public name is re-exported here for factories.urls.
 """
 
-from factories.views_grading.common import (
+from factories.grading.views.common import (
     DECIDED_BY_LABELS,
     EFFECT_LABELS,
     FALSIFICATION_REVOKE,
@@ -32,15 +32,15 @@ from factories.views_grading.common import (
     run_badge,
     show_errors,
 )
-from factories.views_grading.incidents import IncidentCreateView, IncidentListView
-from factories.views_grading.results import (
+from factories.grading.views.incidents import IncidentCreateView, IncidentListView
+from factories.grading.views.results import (
     ExplanationView,
     GradeListView,
     MyGradesView,
     RecommendationListView,
     published_years,
 )
-from factories.views_grading.runs import (
+from factories.grading.views.runs import (
     ProposalDecisionView,
     RunActionView,
     RunDetailView,
@@ -48,7 +48,7 @@ from factories.views_grading.runs import (
     RunProgressView,
     RunStartView,
 )
-from factories.views_grading.standards import (
+from factories.grading.views.standards import (
     StandardAdoptView,
     StandardDetailView,
     StandardFormView,

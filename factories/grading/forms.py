@@ -1,6 +1,6 @@
 """HTML forms of grading (DOMAIN §6): starting a run, publishing it, standard versions, incidents.
 
-Forms parse input and call one service in `save`; the rules stay in factories.services.grading and
+Forms parse input and call one service in `save`; the rules stay in factories.grading.services and
 its field errors are shown next to the fields they concern.
 """
 
@@ -18,6 +18,7 @@ from accounts.errors import InvalidInput
 from accounts.i18n import in_language, localized
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.forms import ServiceForm
+from factories.grading import services
 from factories.indicators import get_catalogue
 from factories.models import (
     Enterprise,
@@ -28,7 +29,6 @@ from factories.models import (
     IncidentSeverity,
     StandardStatus,
 )
-from factories.services import grading as services
 
 
 class DateInput(forms.DateInput):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError
 from accounts.i18n import localized
 from accounts.models import Role
-from factories import grading
+from factories.grading import engine as grading
 from factories.indicators import get_catalogue
 from factories.models import IncidentKind, IncidentSeverity, Industry, ProposalStatus, RunStatus
 

@@ -16,26 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from accounts.charts import bar_chart
 from accounts.errors import DomainError
 from accounts.permissions import can
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
-from factories import selectors
-from factories.api_grading import ResultFilter
-from factories.forms_grading import PublishForm, RunStartForm
-from factories.models import (
-    District,
-    GradingResult,
-    GradingRun,
-    GradingStandard,
-    Industry,
-    RevocationProposal,
-    RunStatus,
-    StandardStatus,
-    Tier,
-)
-from factories.services import grading as services
-from factories.views import RolesMixin, ServiceFormView, sort_headers
-from factories.views_grading.common import (
+from factories.grading import selectors, services
+from factories.grading.api import ResultFilter
+from factories.grading.forms import PublishForm, RunStartForm
+from factories.grading.views.common import (
     GRADE_NAMES,
     GRADES,
     OVERRIDE_CODES,
@@ -49,7 +37,18 @@ from factories.views_grading.common import (
     run_badge,
     show_errors,
 )
-from reporting.charts import bar_chart
+from factories.models import (
+    District,
+    GradingResult,
+    GradingRun,
+    GradingStandard,
+    Industry,
+    RevocationProposal,
+    RunStatus,
+    StandardStatus,
+    Tier,
+)
+from factories.views import RolesMixin, ServiceFormView, sort_headers
 
 
 class RunListView(RolesMixin, ScopedListView):

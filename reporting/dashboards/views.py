@@ -1,7 +1,7 @@
 """The statistics dashboard (统计看板): one URL whose content follows the user's role.
 
 City staff and auditors see the whole city; a district user the same figures for its own unit only; an
-enterprise user its own grades and dimension scores. Numbers come from `reporting.dashboards` (SQL
+enterprise user its own grades and dimension scores. Numbers come from `reporting.dashboards.selectors` (SQL
 aggregates in the user's scope); this module turns them into KPI tiles, SVG charts and, for every chart,
 the same numbers as a table (screen readers, printing).
 """
@@ -21,13 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts import datacache
-from accounts.i18n import localized
-from accounts.models import Role
-from accounts.views_base import CachedPageMixin
-from factories.indicators import get_catalogue
-from factories.models import GradingResult
-from reporting import dashboards
-from reporting.charts import (
+from accounts.charts import (
     GRADE_COLORS,
     LEVEL_COLORS,
     bar_chart,
@@ -36,7 +30,13 @@ from reporting.charts import (
     line_chart,
     radar_chart,
 )
-from reporting.dashboards import GRADES
+from accounts.i18n import localized
+from accounts.models import Role
+from accounts.views_base import CachedPageMixin
+from factories.indicators import get_catalogue
+from factories.models import GradingResult
+from reporting.dashboards import selectors as dashboards
+from reporting.dashboards.selectors import GRADES
 from reporting.models import STATUS_COLOURS, SubmissionStatus
 
 TOP_INDUSTRIES = 10

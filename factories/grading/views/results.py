@@ -16,15 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView, TemplateView
 
+from accounts.charts import GRADE_COLORS, bar_chart, line_chart, radar_chart
 from accounts.i18n import localized
 from accounts.models import Role
 from accounts.views_base import RoleRequiredMixin
-from factories import grading, selectors
-from factories.api_grading import GradeFilter
-from factories.indicators import Direction
-from factories.models import District, GradingResult, GreenFactoryStatus, Industry, Tier
-from factories.views import RolesMixin, signed_in
-from factories.views_grading.common import (
+from factories.grading import engine as grading
+from factories.grading import selectors
+from factories.grading.api import GradeFilter
+from factories.grading.views.common import (
     GRADES,
     INDICATOR_STATUS,
     OVERRIDE_CODES,
@@ -33,8 +32,10 @@ from factories.views_grading.common import (
     decided_label,
     f2,
 )
-from factories.views_grading.standards import describe_standard
-from reporting.charts import GRADE_COLORS, bar_chart, line_chart, radar_chart
+from factories.grading.views.standards import describe_standard
+from factories.indicators import Direction
+from factories.models import District, GradingResult, GreenFactoryStatus, Industry, Tier
+from factories.views import RolesMixin, signed_in
 
 
 def published_years(user: Any) -> list[int]:

@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can
 from accounts.views_base import RoleRequiredMixin, ScopedListView
-from factories import grading
-from factories.forms_grading import IncidentForm
+from factories.grading import engine as grading
+from factories.grading.forms import IncidentForm
+from factories.grading.views.common import PROPOSAL_BADGES, RUN_ROLES
+from factories.grading.views.standards import describe_standard, effect_label, standard_in_force_or_none
 from factories.models import Incident, IncidentKind, IncidentSeverity, RevocationProposal
 from factories.views import RolesMixin, ServiceFormView
-from factories.views_grading.common import PROPOSAL_BADGES, RUN_ROLES
-from factories.views_grading.standards import describe_standard, effect_label, standard_in_force_or_none
 
 
 class IncidentListView(RolesMixin, ScopedListView):

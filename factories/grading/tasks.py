@@ -9,7 +9,7 @@ from django.utils import timezone
 @shared_task(name="factories.run_grading", acks_late=True)
 def run_grading(run_id: int) -> str:
     """Execute one grading run (idempotent; resumes an interrupted run)."""
-    from factories.services.grading import execute_run
+    from factories.grading.services import execute_run
 
     return execute_run(run_id)
 
@@ -17,7 +17,7 @@ def run_grading(run_id: int) -> str:
 @shared_task(name="factories.resume_stale_runs")
 def resume_stale_runs() -> list[int]:
     """Re-enqueue runs whose worker died mid-way (no heartbeat for a few minutes)."""
-    from factories.services.grading import grading_run_resume_stale
+    from factories.grading.services import grading_run_resume_stale
 
     return grading_run_resume_stale()
 
@@ -25,8 +25,8 @@ def resume_stale_runs() -> list[int]:
 @shared_task(name="factories.draft_runs_after_reporting")
 def draft_runs_after_reporting() -> list[int]:
     """Once a reporting window has closed, create the year's draft run (once) for the city to review."""
+    from factories.grading.services import grading_run_start
     from factories.models import GradingRun
-    from factories.services.grading import grading_run_start
     from reporting.models import ReportingYear
 
     created = []

@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import ensure_can
-from factories import grading
-from factories.grading_inputs import gather
+from factories.grading import engine as grading
+from factories.grading.inputs import gather
 from factories.models import (
     GradingResult,
     GradingRun,
@@ -250,7 +250,7 @@ def grading_run_start(
         changes={"year": [None, year], "standard": [None, standard.label], "simulation": [None, simulation]},
         reason=note,
     )
-    from factories.tasks import run_grading
+    from factories.grading.tasks import run_grading
 
     run_grading.delay_on_commit(run.pk)
     return run
@@ -396,7 +396,7 @@ def _execute(run: GradingRun) -> None:
 
 def grading_run_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
     """Re-enqueue runs whose worker stopped sending heartbeats (e.g. it was killed); beat calls this."""
-    from factories.tasks import run_grading
+    from factories.grading.tasks import run_grading
 
     now = now or timezone.now()
     stale = list(
@@ -422,7 +422,7 @@ def grading_run_retry(*, actor: Any, run: GradingRun) -> GradingRun:
     if not updated:
         raise StateConflict(_("只有失败或已停止响应的评价可以重新运行。"))
     audit.record(actor=actor, action="grading_run.retry", obj=run, changes={"status": [run.status, "queued"]})
-    from factories.tasks import run_grading
+    from factories.grading.tasks import run_grading
 
     run_grading.delay_on_commit(run.pk)
     run.refresh_from_db()
@@ -472,7 +472,7 @@ def grading_run_publish(
         },
     )
     run.refresh_from_db()
-    from factories.notifications import on_run_published
+    from factories.grading.notifications import on_run_published
 
     on_run_published(run)
     return run
@@ -551,7 +551,7 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
     """Confirm a proposed revocation; the confirmer must be a second person: not who recorded the incident
     (incident proposals) or started the run (no-data proposals). Only a proposal of the year's current
     official run counts. The factory is revoked, banned for three years and returns to the other sequence."""
-    from factories.services.register import green_factory_revoke
+    from factories.services import green_factory_revoke
 
     ensure_can(actor, "incident.manage")
     proposal = RevocationProposal.objects.select_related("run", "incident").get(pk=proposal.pk)

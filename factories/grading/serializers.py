@@ -234,7 +234,3 @@ class RevocationProposalSerializer(serializers.ModelSerializer):
             "decision_note",
         ]
         read_only_fields = fields
-
-
-class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
