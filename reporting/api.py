@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import Notification
 from accounts.viewsets import ScopedMixin, ScopedViewSet
 from reporting import jobs, selectors, services
 from reporting.filters import CorrectionFilter, SubmissionFilter
@@ -21,7 +22,6 @@ from reporting.models import (
     CorrectionRequest,
     ExportJob,
     ImportJob,
-    Notification,
     ReportingYear,
 )
 from reporting.serializers import (

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.home import Step, register
+from accounts.models import Notification
 from reporting import selectors, services
 from reporting.models import (
     AnnualSubmission,
     CorrectionRequest,
     CorrectionStatus,
-    Notification,
     ReportingYear,
 )
 

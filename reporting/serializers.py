@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.i18n import localized
+from accounts.models import Notification
 from factories.indicators import GBT36132_2018
 from factories.models import Enterprise
 from reporting import exports, services
@@ -21,7 +22,6 @@ from reporting.models import (
     CorrectionRequest,
     ExportJob,
     ImportJob,
-    Notification,
     ReportingYear,
 )
 

@@ -519,7 +519,7 @@ def correction_decide(
 
 def notification_mark_read(*, actor: Any, ids: list[int] | None = None) -> int:
     """Mark the actor's own notifications read (all unread ones when `ids` is None)."""
-    from reporting.models import Notification
+    from accounts.models import Notification
 
     queryset = Notification.objects.visible_to(actor).unread()
     if ids is not None:

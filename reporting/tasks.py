@@ -8,7 +8,7 @@ from celery import shared_task
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from reporting import notifications
+from accounts.notifications import notify
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
 
 REMINDER_DAYS = (7, 1)
@@ -35,7 +35,7 @@ def send_reporting_reminders(today: dt.date) -> int:
             users = User.objects.filter(role="enterprise", is_active=True, enterprise__isnull=False).exclude(
                 enterprise_id__in=submitted
             )
-            sent += notifications.notify(
+            sent += notify(
                 users.iterator(),
                 kind="reminder",
                 key=f"reminder:{reporting_year.year}:{days}",

@@ -7,12 +7,12 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.notifications import notify
+
 
 def on_run_published(run: Any) -> None:
     """Each graded enterprise's users learn that the grade is in public notice, with a link to its explanation."""
-    from accounts.models import User
-    from reporting.notifications import notify
-
     enterprise_ids = run.results.values("enterprise_id")
     users = User.objects.filter(role="enterprise", is_active=True, enterprise_id__in=enterprise_ids)
     try:

@@ -9,7 +9,17 @@ from django.db.models import Count, F, Q, QuerySet
 
 from factories.grading import engine as grading
 from factories.indicators import get_catalogue
-from factories.models import Enterprise, GradingResult, GradingRun, RunStatus
+from factories.models import (
+    Enterprise,
+    GradingResult,
+    GradingRun,
+    ProposalStatus,
+    RevocationProposal,
+    RunStatus,
+)
+
+RECOMMENDED_GRADES = ("AA", "AAA", "AAAA")
+"""Grades that put a city-level green factory on the national-level list (Art. 8)."""
 
 
 def published_grades(user: Any) -> QuerySet[GradingResult]:
@@ -31,10 +41,17 @@ def published_run(year: int) -> GradingRun | None:
 
 
 def recommendations(user: Any, year: int | None = None) -> QuerySet[GradingResult]:
-    """City-level green factories graded AA or above in the published run (Art. 8)."""
-    # A factory whose title has since been revoked is no longer recommended.
-    queryset = published_grades(user).filter(
-        tier="city", grade__in=["AA", "AAA", "AAAA"], enterprise__green_factory__status="active"
+    """City-level green factories graded AA or above in the published run (Art. 8), scoped to the user.
+
+    The one source of the national-level list: the page, `/api/v1/recommendations/` and the
+    `recommendations` export all read it. A factory whose title has been revoked since, or which a
+    revocation proposal still waits on (Art. 12: the city has not decided yet), is not recommended.
+    """
+    pending = RevocationProposal.objects.filter(status=ProposalStatus.PROPOSED).values("enterprise_id")
+    queryset = (
+        published_grades(user)
+        .filter(tier="city", grade__in=RECOMMENDED_GRADES, enterprise__green_factory__status="active")
+        .exclude(enterprise_id__in=pending)
     )
     if year is not None:
         queryset = queryset.filter(year=year)

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 
+from accounts.models import Notification
 from reporting import services
-from reporting.models import Notification
 
 
 class NotificationListView(LoginRequiredMixin, ListView):

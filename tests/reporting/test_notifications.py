@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.core import mail
 
+from accounts.models import Notification
 from reporting import services
-from reporting.models import Notification
 from reporting.tasks import send_reporting_reminders
 
 pytestmark = pytest.mark.django_db

@@ -483,7 +483,7 @@ def _personal(world: World, make: Callable[[Any, str], Any]) -> dict[str, Any]:
 
 @kind("notification")
 def _notifications(world: World) -> dict[str, Any]:
-    from reporting.models import Notification
+    from accounts.models import Notification
 
     return _personal(
         world,

@@ -34,7 +34,7 @@ from factories.grading.views.common import (
 )
 from factories.grading.views.standards import describe_standard
 from factories.indicators import Direction
-from factories.models import District, GradingResult, GreenFactoryStatus, Industry, Tier
+from factories.models import District, GradingResult, Industry, Tier
 from factories.views import RolesMixin, signed_in
 
 
@@ -284,9 +284,6 @@ class RecommendationListView(RolesMixin, RoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        for result in context["object_list"]:
-            factory = result.enterprise.green_factory_or_none
-            result.revoked = factory is not None and factory.status == GreenFactoryStatus.REVOKED
         query = self.request.GET.copy()
         query.pop("page", None)
         values = {name: self.request.GET.get(name, "") for name in ("district", "industry")}
