@@ -16,7 +16,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy accounts factories reporting cultivation config
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy accounts factories reporting cultivation config tools && $(VENV)/bin/lint-imports && $(PY) manage.py makemigrations --check --dry-run
 
 bench: $(STAMP)
 	$(PY) -m bench

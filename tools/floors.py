@@ -54,12 +54,13 @@ class FloorsContract(Contract):
     floors = fields.ListField(subfield=fields.StringField())
 
     def _patterns(self) -> tuple[list[str], list[_Pattern]]:
+        lines: list[str] = list(self.floors)  # type: ignore[call-overload]
         names, patterns = [], []
-        for index, line in enumerate(self.floors):  # type: ignore[attr-defined]
+        for index, line in enumerate(lines):
             name, _, modules = line.partition(":")
             names.append(name.strip())
             # listed top first; a larger number is a higher floor
-            floor = len(self.floors) - index  # type: ignore[attr-defined]
+            floor = len(lines) - index
             for room, texts in enumerate(modules.split("|")):
                 patterns += [_Pattern(floor, room, text) for text in texts.split()]
         return names[::-1], patterns
