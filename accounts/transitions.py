@@ -27,14 +27,15 @@ M = TypeVar("M", bound=models.Model)
 class Transition:
     """One action: from any of `sources` to `target`, by an actor whose role holds `right`.
 
-    A transition whose right is None is automatic: the platform performs it as the consequence of
+    A target of None keeps the state: the action only changes other fields while the state allows it
+    (e.g. editing a draft). A transition whose right is None is automatic: the platform performs it as the consequence of
     another step (a member graduates, a computed level falls), which checked its own right; no page
     offers it to a user. `conflict` words this action's refusal when the table's wording does not fit.
     """
 
     action: str
     sources: tuple[str, ...]
-    target: str
+    target: str | None
     right: str | None
     label: Any = ""
     conflict: Any = None
@@ -98,7 +99,7 @@ class TransitionTable(Generic[M]):
                 found.append(f"{where}: right {transition.right!r} is not in PERMISSIONS")
             if not transition.sources:
                 found.append(f"{where}: no state to start from")
-            for state in (*transition.sources, transition.target):
+            for state in transition.sources + ((transition.target,) if transition.target else ()):
                 if state not in states:
                     found.append(f"{where}: state {state!r} is not a choice of {self.field}")
         return found
@@ -121,11 +122,7 @@ class TransitionTable(Generic[M]):
     def allowed_actions(self, obj: M, user: Any) -> list[str]:
         """The actions the object's current state allows and the user's role may take, in table order."""
         state = getattr(obj, self.field)
-        return [
-            t.action
-            for t in self
-            if t.right is not None and state in t.sources and can(user, t.right)
-        ]
+        return [t.action for t in self if t.right is not None and state in t.sources and can(user, t.right)]
 
     def claim(
         self,
@@ -137,15 +134,17 @@ class TransitionTable(Generic[M]):
         where: Q | None = None,
     ) -> M:
         """Check the right, move the row from the action's states to its target with `fields` in one
-        conditional UPDATE (narrowed by `where`), and return the object as stored now."""
+        conditional UPDATE (narrowed by `where`), and return the object as stored now.
+
+        Raises NotAllowed (403) when the role lacks the right, StateConflict (409) when no row was in
+        a state the action starts from: the state never allowed it, or a concurrent caller won."""
         transition = self.ensure_can(actor, action)
         rows = self.model._default_manager.filter(pk=obj.pk, **{f"{self.field}__in": transition.sources})
         if where is not None:
             rows = rows.filter(where)
-        if not rows.update(**{self.field: transition.target}, **(fields or {})):
-            current = (
-                self.model._default_manager.filter(pk=obj.pk).values_list(self.field, flat=True).first()
-            )
+        target = {self.field: transition.target} if transition.target is not None else {}
+        if not rows.update(**target, **(fields or {})):
+            current = self.model._default_manager.filter(pk=obj.pk).values_list(self.field, flat=True).first()
             raise self._refusal(transition.conflict or self.conflict, transition, current)
         obj.refresh_from_db()
         return obj
