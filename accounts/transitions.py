@@ -82,16 +82,21 @@ class TransitionTable(Generic[M]):
     def __iter__(self) -> Iterator[Transition]:
         return iter(self.transitions.values())
 
+    def _status_field(self) -> models.Field[Any, Any]:
+        field = self.model._meta.get_field(self.field)
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{self.model.__name__}.{self.field} is not a field with choices")
+        return field
+
     def state_label(self, state: str | None) -> str:
         """The label of a state as its model's choices name it ('' for no state)."""
         if state is None:
             return ""
-        choices = dict(self.model._meta.get_field(self.field).flatchoices)
-        return str(choices.get(state, state))
+        return str(dict(self._status_field().flatchoices).get(state, state))
 
     def problems(self) -> list[str]:
         """What is wrong with the table: rights missing from PERMISSIONS, states missing from the choices."""
-        states = {value for value, _label in self.model._meta.get_field(self.field).flatchoices}
+        states = {value for value, _label in self._status_field().flatchoices}
         found = []
         for transition in self:
             where = f"{self.model.__name__}.{transition.action}"

@@ -242,9 +242,9 @@ def _transition(
 ) -> AnnualSubmission:
     """Claim the row through the review chain's table; record the transition and an audit entry."""
     current = submission.status
-    to = SUBMISSION_TRANSITIONS[action].target
     fields = {"updated_at": timezone.now(), **(fields or {})}
     submission = claim(SUBMISSION_TRANSITIONS, action, actor=actor, obj=submission, fields=fields)
+    to = submission.status
     SubmissionTransition.objects.create(
         submission=submission, from_status=current, to_status=to, action=action, actor=actor, reason=reason
     )
