@@ -28,9 +28,10 @@ class Transition:
     """One action: from any of `sources` to `target`, by an actor whose role holds `right`.
 
     A target of None keeps the state: the action only changes other fields while the state allows it
-    (e.g. editing a draft). A transition whose right is None is automatic: the platform performs it as the consequence of
-    another step (a member graduates, a computed level falls), which checked its own right; no page
-    offers it to a user. `conflict` words this action's refusal when the table's wording does not fit.
+    (e.g. editing a draft). A right of None makes the transition automatic: the platform performs it as
+    the consequence of another step (a member graduates, a computed level falls), which checked its own
+    right, and no page offers it to a user. `conflict` words this action's refusal when the table's
+    wording does not fit.
     """
 
     action: str
