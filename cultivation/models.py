@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedQuerySet
+from accounts.transitions import Transition, TransitionTable
 
 CITY_TEMPLATE_CODE = "CQ-CULT-2024"
 
@@ -146,6 +147,19 @@ class PoolApplication(models.Model):
         return str(_("{enterprise} 入库申请")).format(enterprise=self.enterprise)
 
 
+POOL_APPLICATION_TRANSITIONS = TransitionTable(
+    PoolApplication,
+    [
+        Transition("accept", (ApplicationStatus.PENDING,), ApplicationStatus.ACCEPTED, "pool.manage"),
+        Transition("reject", (ApplicationStatus.PENDING,), ApplicationStatus.REJECTED, "pool.manage"),
+        # An enterprise recognised as a green factory needs no cultivation (DOMAIN §3).
+        Transition("close", (ApplicationStatus.PENDING,), ApplicationStatus.REJECTED, None),
+    ],
+    conflict=_("该入库申请已被处理，请刷新页面后查看。"),
+)
+"""The district decides an entry application once (Art. 10)."""
+
+
 class MembershipStatus(models.TextChoices):
     ACTIVE = "active", _("在库培育")
     EXITED = "exited", _("已退出")
@@ -208,6 +222,18 @@ class PoolMembership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == MembershipStatus.ACTIVE
+
+
+POOL_MEMBERSHIP_TRANSITIONS = TransitionTable(
+    PoolMembership,
+    [
+        Transition("exit", (MembershipStatus.ACTIVE,), MembershipStatus.EXITED, "pool.exit"),
+        # Follows the recognition of the member as a green factory (DOMAIN §3).
+        Transition("graduate", (MembershipStatus.ACTIVE,), MembershipStatus.GRADUATED, None),
+    ],
+    conflict=_("该企业已不在培育库中。"),
+)
+"""A member leaves the pool once: it exits (voluntary, Art. 4) or graduates."""
 
 
 # --- supervision (Art. 11(2), (3)) ------------------------------------------------------------------
@@ -499,6 +525,23 @@ class BCertification(models.Model):
         )
 
 
+B_CERTIFICATION_TRANSITIONS = TransitionTable(
+    BCertification,
+    [
+        Transition("certify", (CertificationStatus.APPLIED,), CertificationStatus.CERTIFIED, "pool.manage"),
+        Transition("reject", (CertificationStatus.APPLIED,), CertificationStatus.REJECTED, "pool.manage"),
+        Transition("lose", (CertificationStatus.UNDER_REVIEW,), CertificationStatus.LOST, "pool.manage"),
+        Transition("keep", (CertificationStatus.UNDER_REVIEW,), CertificationStatus.CERTIFIED, "pool.manage"),
+        # A computed level below B sends a held title to district review (DOMAIN §7).
+        Transition("review", (CertificationStatus.CERTIFIED,), CertificationStatus.UNDER_REVIEW, None),
+        # Exit, graduation or a falsification finding ends an open certification (Art. 11(1), 12).
+        Transition("withdraw", OPEN_CERTIFICATION_STATUSES, CertificationStatus.WITHDRAWN, None),
+    ],
+    conflict=_("该B级认定当前状态为“{status}”，可能已被其他人处理，请刷新页面后查看。"),
+)
+"""B-level certification (Art. 11(1)): certified or not by the district, reviewed when the level falls."""
+
+
 # --- irregular review (Art. 12) ---------------------------------------------------------------------
 
 
@@ -558,6 +601,14 @@ class IrregularReview(models.Model):
         return str(_("{enterprise} 不定期复核 #{id}")).format(
             enterprise=self.membership.enterprise, id=self.pk
         )
+
+
+IRREGULAR_REVIEW_TRANSITIONS = TransitionTable(
+    IrregularReview,
+    [Transition("close", (ReviewStatus.OPEN,), ReviewStatus.CLOSED, "pool.review")],
+    conflict=_("该复核已经完成，请刷新页面后查看。"),
+)
+"""An irregular review is closed once, with its findings (Art. 12)."""
 
 
 # --- district annual report (Art. 12) ---------------------------------------------------------------
@@ -636,3 +687,19 @@ class DistrictReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_REPORT_STATUSES
+
+
+DISTRICT_REPORT_TRANSITIONS = TransitionTable(
+    DistrictReport,
+    [
+        # Regenerating the figures and writing the narrative keep the state: only while editable.
+        Transition("edit", EDITABLE_REPORT_STATUSES, None, "district_report.submit"),
+        Transition("submit", EDITABLE_REPORT_STATUSES, ReportStatus.SUBMITTED, "district_report.submit"),
+        Transition(
+            "acknowledge", (ReportStatus.SUBMITTED,), ReportStatus.ACKNOWLEDGED, "district_report.decide"
+        ),
+        Transition("return", (ReportStatus.SUBMITTED,), ReportStatus.RETURNED, "district_report.decide"),
+    ],
+    conflict=_("该报告当前状态为“{status}”，不能执行此操作，请刷新页面后查看。"),
+)
+"""The district's annual report: edited and submitted by the district, acknowledged or returned by the city."""

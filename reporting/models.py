@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedQuerySet
+from accounts.transitions import Transition, TransitionTable
 from factories.indicators import DEFAULT_CATALOGUE_VERSION
 
 
@@ -143,6 +144,44 @@ class AnnualSubmission(models.Model):
         return STATUS_COLOURS[SubmissionStatus(self.status)]
 
 
+SUBMISSION_TRANSITIONS = TransitionTable(
+    AnnualSubmission,
+    [
+        Transition(
+            "submit",
+            (SubmissionStatus.DRAFT,),
+            SubmissionStatus.SUBMITTED,
+            "submission.submit",
+            label=_("提交"),
+        ),
+        Transition(
+            "approve",
+            (SubmissionStatus.SUBMITTED,),
+            SubmissionStatus.DISTRICT_APPROVED,
+            "submission.approve",
+            label=_("区县审核通过"),
+        ),
+        Transition(
+            "verify",
+            (SubmissionStatus.DISTRICT_APPROVED,),
+            SubmissionStatus.CITY_VERIFIED,
+            "submission.verify",
+            label=_("市级复核通过"),
+        ),
+        Transition(
+            "return",
+            (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED),
+            SubmissionStatus.DRAFT,
+            "submission.return",
+            label=_("退回修改"),
+        ),
+    ],
+    refused=_("无法{action}：该年度数据当前状态为“{status}”。"),
+    conflict=_("无法{action}：该年度数据当前状态为“{status}”，可能已被其他人处理，请刷新页面后查看。"),
+)
+"""The review chain (DOMAIN §5): enterprise or district submits, the district approves, the city verifies."""
+
+
 class SubmissionTransition(models.Model):
     """Each state change of a submission: actor, time, reason (DOMAIN §5)."""
 
@@ -231,6 +270,17 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return str(_("{submission} 更正申请")).format(submission=self.submission)
+
+
+CORRECTION_TRANSITIONS = TransitionTable(
+    CorrectionRequest,
+    [
+        Transition("approve", (CorrectionStatus.PENDING,), CorrectionStatus.APPROVED, "correction.decide"),
+        Transition("reject", (CorrectionStatus.PENDING,), CorrectionStatus.REJECTED, "correction.decide"),
+    ],
+    conflict=_("该更正申请已被处理，请刷新页面。"),
+)
+"""The city decides a correction of locked data once (DOMAIN §5)."""
 
 
 class JobStatus(models.TextChoices):

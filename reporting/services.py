@@ -21,13 +21,15 @@ from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import in_language, localized
 from accounts.permissions import ensure_can, ensure_in_scope
+from accounts.transitions import claim
 from factories.indicators import RawField, get_catalogue, validate_raw, year_on_year_flags
 from factories.models import Enterprise
 from reporting import notifications
 from reporting.models import (
+    CORRECTION_TRANSITIONS,
+    SUBMISSION_TRANSITIONS,
     AnnualSubmission,
     CorrectionRequest,
-    CorrectionStatus,
     ReportingYear,
     SubmissionStatus,
     SubmissionTransition,
@@ -229,40 +231,20 @@ def submission_save_draft(
 
 # --- transitions ------------------------------------------------------------------------------
 
-ACTION_LABELS = {
-    "submit": gettext_lazy("提交"),
-    "approve": gettext_lazy("区县审核通过"),
-    "verify": gettext_lazy("市级复核通过"),
-    "return": gettext_lazy("退回修改"),
-    "correct": gettext_lazy("更正"),
-}
-
 
 def _transition(
     *,
     actor: Any,
     submission: AnnualSubmission,
     action: str,
-    allowed_from: tuple[str, ...],
-    to: str,
     reason: str = "",
     fields: dict[str, Any] | None = None,
 ) -> AnnualSubmission:
-    """Claim the row with a conditional UPDATE; exactly one of concurrent callers succeeds."""
+    """Claim the row through the review chain's table; record the transition and an audit entry."""
     current = submission.status
-    fields = dict(fields or {})
-    fields.setdefault("updated_at", timezone.now())
-    updated = AnnualSubmission.objects.filter(pk=submission.pk, status__in=allowed_from).update(
-        status=to, **fields
-    )
-    if not updated:
-        latest = AnnualSubmission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
-        label = SubmissionStatus(latest).label if latest else ""
-        raise StateConflict(
-            _("无法{action}：该年度数据当前状态为“{status}”，可能已被其他人处理，请刷新页面后查看。").format(
-                action=ACTION_LABELS[action], status=label
-            )
-        )
+    fields = {"updated_at": timezone.now(), **(fields or {})}
+    submission = claim(SUBMISSION_TRANSITIONS, action, actor=actor, obj=submission, fields=fields)
+    to = submission.status
     SubmissionTransition.objects.create(
         submission=submission, from_status=current, to_status=to, action=action, actor=actor, reason=reason
     )
@@ -273,29 +255,19 @@ def _transition(
         changes={"status": [current, to], **{k: [None, v] for k, v in fields.items() if k != "updated_at"}},
         reason=reason,
     )
-    submission.refresh_from_db()
     return submission
-
-
-def _ensure_state(submission: AnnualSubmission, allowed: tuple[str, ...], action: str) -> None:
-    if submission.status not in allowed:
-        raise StateConflict(
-            _("无法{action}：该年度数据当前状态为“{status}”。").format(
-                action=ACTION_LABELS[action], status=SubmissionStatus(submission.status).label
-            )
-        )
 
 
 @transaction.atomic
 def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubmission:
     """Send a draft for district review; after the close date it is accepted but marked late (DOMAIN §5)."""
-    ensure_can(actor, "submission.submit")
+    SUBMISSION_TRANSITIONS.ensure_can(actor, "submit")
     ensure_in_scope(actor, submission)
     # Re-read under a row lock, so the checks below see the data that is being submitted.
     submission = (
         AnnualSubmission.objects.select_for_update().select_related("enterprise").get(pk=submission.pk)
     )
-    _ensure_state(submission, (SubmissionStatus.DRAFT,), "submit")
+    SUBMISSION_TRANSITIONS.ensure_state(submission, "submit")
     reporting_year = ReportingYear.objects.filter(year=submission.year).first()
     if reporting_year is None or today() < reporting_year.opens_on:
         raise StateConflict(_("{year}年度填报窗口尚未开放，不能提交。").format(year=submission.year))
@@ -322,8 +294,6 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
         actor=actor,
         submission=submission,
         action="submit",
-        allowed_from=(SubmissionStatus.DRAFT,),
-        to=SubmissionStatus.SUBMITTED,
         fields={
             "late": late,
             "submitted_at": timezone.now(),
@@ -339,15 +309,13 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
 @transaction.atomic
 def submission_approve(*, actor: Any, submission: AnnualSubmission, comment: str = "") -> AnnualSubmission:
     """The district bureau approves its enterprise's submitted data (Art. 12)."""
-    ensure_can(actor, "submission.approve")
+    SUBMISSION_TRANSITIONS.ensure_can(actor, "approve")
     ensure_in_scope(actor, submission)
-    _ensure_state(submission, (SubmissionStatus.SUBMITTED,), "approve")
+    SUBMISSION_TRANSITIONS.ensure_state(submission, "approve")
     submission = _transition(
         actor=actor,
         submission=submission,
         action="approve",
-        allowed_from=(SubmissionStatus.SUBMITTED,),
-        to=SubmissionStatus.DISTRICT_APPROVED,
         reason=comment,
         fields={"approved_at": timezone.now()},
     )
@@ -358,9 +326,9 @@ def submission_approve(*, actor: Any, submission: AnnualSubmission, comment: str
 @transaction.atomic
 def submission_verify(*, actor: Any, submission: AnnualSubmission, comment: str = "") -> AnnualSubmission:
     """The city re-verifies (复核) and locks the data; indicators are computed and stored now (Art. 7)."""
-    ensure_can(actor, "submission.verify")
+    SUBMISSION_TRANSITIONS.ensure_can(actor, "verify")
     ensure_in_scope(actor, submission)
-    _ensure_state(submission, (SubmissionStatus.DISTRICT_APPROVED,), "verify")
+    SUBMISSION_TRANSITIONS.ensure_state(submission, "verify")
     indicators = indicators_to_storage(
         compute_indicators(submission.raw_values, submission.catalogue_version)
     )
@@ -368,8 +336,6 @@ def submission_verify(*, actor: Any, submission: AnnualSubmission, comment: str 
         actor=actor,
         submission=submission,
         action="verify",
-        allowed_from=(SubmissionStatus.DISTRICT_APPROVED,),
-        to=SubmissionStatus.CITY_VERIFIED,
         reason=comment,
         fields={"verified_at": timezone.now(), "indicators": indicators},
     )
@@ -389,18 +355,15 @@ def submission_verify(*, actor: Any, submission: AnnualSubmission, comment: str 
 @transaction.atomic
 def submission_return(*, actor: Any, submission: AnnualSubmission, reason: str) -> AnnualSubmission:
     """A reviewer returns submitted or district-approved data to draft, always with a reason (DOMAIN §5)."""
-    ensure_can(actor, "submission.return")
+    SUBMISSION_TRANSITIONS.ensure_can(actor, "return")
     ensure_in_scope(actor, submission)
     if not (reason or "").strip():
         raise InvalidInput(field_errors={"reason": [_("退回时必须填写退回原因，以便企业修改。")]})
-    allowed = (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED)
-    _ensure_state(submission, allowed, "return")
+    SUBMISSION_TRANSITIONS.ensure_state(submission, "return")
     submission = _transition(
         actor=actor,
         submission=submission,
         action="return",
-        allowed_from=allowed,
-        to=SubmissionStatus.DRAFT,
         reason=reason.strip(),
         fields={"return_reason": reason.strip(), "approved_at": None},
     )
@@ -457,17 +420,19 @@ def correction_decide(
     *, actor: Any, correction: CorrectionRequest, approve: bool, reason: str = ""
 ) -> CorrectionRequest:
     """The city approves (a new version replaces the data, the old stays visible) or rejects a correction."""
-    ensure_can(actor, "correction.decide")
+    action = "approve" if approve else "reject"
+    CORRECTION_TRANSITIONS.ensure_can(actor, action)
     ensure_in_scope(actor, correction)
     if not approve and not (reason or "").strip():
         raise InvalidInput(field_errors={"reason": [_("驳回更正申请时必须填写理由。")]})
-    status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
-    claimed = CorrectionRequest.objects.filter(pk=correction.pk, status=CorrectionStatus.PENDING).update(
-        status=status, decided_by=actor, decided_at=timezone.now(), decision_reason=(reason or "").strip()
+    correction = claim(
+        CORRECTION_TRANSITIONS,
+        action,
+        actor=actor,
+        obj=correction,
+        fields={"decided_by": actor, "decided_at": timezone.now(), "decision_reason": (reason or "").strip()},
     )
-    if not claimed:
-        raise StateConflict(_("该更正申请已被处理，请刷新页面。"))
-    correction.refresh_from_db()
+    status = correction.status
     submission = AnnualSubmission.objects.select_for_update().get(pk=correction.submission_id)
     if approve and submission.status != SubmissionStatus.CITY_VERIFIED:
         raise StateConflict(_("该年度数据已不处于锁定状态，不能按更正申请修改。"))
@@ -508,7 +473,7 @@ def correction_decide(
         )
     audit.record(
         actor=actor,
-        action=f"correction.{'approve' if approve else 'reject'}",
+        action=f"correction.{action}",
         obj=correction,
         changes={"status": ["pending", status]},
         reason=reason,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.errors import InvalidInput, StateConflict
 from accounts.permissions import ensure_can, ensure_in_scope
+from accounts.transitions import claim
 from cultivation import level_inputs
 from cultivation.levels import (
     LevelResult,
@@ -32,7 +33,9 @@ from cultivation.levels import (
     pool_standard_from_dict,
 )
 from cultivation.models import (
+    B_CERTIFICATION_TRANSITIONS,
     HOLDING_STATUSES,
+    IRREGULAR_REVIEW_TRANSITIONS,
     OPEN_CERTIFICATION_STATUSES,
     BCertification,
     CertificationStatus,
@@ -43,7 +46,6 @@ from cultivation.models import (
     LevelJob,
     MembershipStatus,
     PoolMembership,
-    ReviewStatus,
     lower_level,
 )
 from cultivation.services.common import ensure_own_district, ensure_year, required_text
@@ -229,9 +231,13 @@ def _write_decision(
         and fell
     ):
         why = _("{year}年度培育等级为{level}，低于B级条件。").format(year=job.year, level=Level(level).label)
-        if BCertification.objects.filter(pk=holding.pk, status=CertificationStatus.CERTIFIED).update(
-            status=CertificationStatus.UNDER_REVIEW, review_reason=why
-        ):
+        try:
+            claim(
+                B_CERTIFICATION_TRANSITIONS, "review", actor=actor, obj=holding, fields={"review_reason": why}
+            )
+        except StateConflict:
+            pass  # the district decided it meanwhile; its decision stands
+        else:
             audit.record(
                 actor=actor,
                 action="b_certification.under_review",
@@ -315,15 +321,6 @@ def gaps_text(checklist: dict[str, Any]) -> str:
     return "；".join(gaps)
 
 
-def _certification_conflict(certification: BCertification) -> StateConflict:
-    current = BCertification.objects.filter(pk=certification.pk).values_list("status", flat=True).first()
-    return StateConflict(
-        _("该B级认定当前状态为“{status}”，可能已被其他人处理，请刷新页面后查看。").format(
-            status=CertificationStatus(current).label if current else ""
-        )
-    )
-
-
 @transaction.atomic
 def b_certification_apply(*, actor: Any, enterprise: Enterprise, year: int) -> BCertification:
     """A member whose latest level is B-eligible applies for B-level certification (Art. 11(1))."""
@@ -387,11 +384,10 @@ def next_certificate_no(district: District, year: int) -> str:
 @transaction.atomic
 def b_certification_certify(*, actor: Any, certification: BCertification, note: str = "") -> BCertification:
     """The district certifies a B-level factory (区县级绿色工厂) and numbers the certificate (Art. 11(1))."""
-    ensure_can(actor, "pool.manage")
+    B_CERTIFICATION_TRANSITIONS.ensure_can(actor, "certify")
     ensure_in_scope(actor, certification)
     certification = BCertification.objects.select_related("membership__enterprise").get(pk=certification.pk)
-    if certification.status != CertificationStatus.APPLIED:
-        raise _certification_conflict(certification)
+    B_CERTIFICATION_TRANSITIONS.ensure_state(certification, "certify")
     enterprise = certification.membership.enterprise
     if certification.membership.status != MembershipStatus.ACTIVE:
         raise StateConflict(_("该企业已不在培育库中，不能认定。"))
@@ -409,19 +405,22 @@ def b_certification_certify(*, actor: Any, certification: BCertification, note: 
     district = District.objects.select_for_update().get(pk=enterprise.district_id)
     now = timezone.now()
     number = next_certificate_no(district, timezone.localdate(now).year)
-    claimed = BCertification.objects.filter(pk=certification.pk, status=CertificationStatus.APPLIED).update(
-        status=CertificationStatus.CERTIFIED,
-        district=district,
-        certificate_no=number,
-        certified_at=now,
-        reviewed_by=actor,
-        reviewed_at=now,
-        decision_reason=(note or "").strip(),
+    certification = claim(
+        B_CERTIFICATION_TRANSITIONS,
+        "certify",
+        actor=actor,
+        obj=certification,
+        fields={
+            "district": district,
+            "certificate_no": number,
+            "certified_at": now,
+            "reviewed_by": actor,
+            "reviewed_at": now,
+            "decision_reason": (note or "").strip(),
+        },
     )
-    if not claimed:
-        raise _certification_conflict(certification)
     LevelDecision.objects.filter(
-        membership=certification.membership, year__gte=certification.year, level=Level.B_ELIGIBLE
+        membership_id=certification.membership_id, year__gte=certification.year, level=Level.B_ELIGIBLE
     ).update(certified_b=True)
     audit.record(
         actor=actor,
@@ -433,7 +432,6 @@ def b_certification_certify(*, actor: Any, certification: BCertification, note: 
         },
         reason=note,
     )
-    certification.refresh_from_db()
     return certification
 
 
@@ -441,24 +439,28 @@ def _decide(
     *,
     actor: Any,
     certification: BCertification,
-    allowed: str,
-    to: str,
+    transition: str,
     reason: str,
     action: str,
     **fields: Any,
 ) -> BCertification:
-    ensure_can(actor, "pool.manage")
+    B_CERTIFICATION_TRANSITIONS.ensure_can(actor, transition)
     ensure_in_scope(actor, certification)
-    now = timezone.now()
-    claimed = BCertification.objects.filter(pk=certification.pk, status=allowed).update(
-        status=to, reviewed_by=actor, reviewed_at=now, decision_reason=reason, **fields
+    (before,) = B_CERTIFICATION_TRANSITIONS[transition].sources
+    certification = claim(
+        B_CERTIFICATION_TRANSITIONS,
+        transition,
+        actor=actor,
+        obj=certification,
+        fields={"reviewed_by": actor, "reviewed_at": timezone.now(), "decision_reason": reason, **fields},
     )
-    if not claimed:
-        raise _certification_conflict(certification)
     audit.record(
-        actor=actor, action=action, obj=certification, changes={"status": [allowed, to]}, reason=reason
+        actor=actor,
+        action=action,
+        obj=certification,
+        changes={"status": [before, certification.status]},
+        reason=reason,
     )
-    certification.refresh_from_db()
     return certification
 
 
@@ -469,8 +471,7 @@ def b_certification_reject(*, actor: Any, certification: BCertification, reason:
     return _decide(
         actor=actor,
         certification=certification,
-        allowed=CertificationStatus.APPLIED,
-        to=CertificationStatus.REJECTED,
+        transition="reject",
         reason=reason,
         action="b_certification.reject",
     )
@@ -483,8 +484,7 @@ def b_certification_confirm_loss(*, actor: Any, certification: BCertification, r
     return _decide(
         actor=actor,
         certification=certification,
-        allowed=CertificationStatus.UNDER_REVIEW,
-        to=CertificationStatus.LOST,
+        transition="lose",
         reason=reason,
         action="b_certification.lose",
         ended_at=timezone.now(),
@@ -499,8 +499,7 @@ def b_certification_keep(*, actor: Any, certification: BCertification, reason: s
     return _decide(
         actor=actor,
         certification=certification,
-        allowed=CertificationStatus.UNDER_REVIEW,
-        to=CertificationStatus.CERTIFIED,
+        transition="keep",
         reason=reason,
         action="b_certification.keep",
     )
@@ -541,18 +540,21 @@ def irregular_review_close(
 ) -> IrregularReview:
     """Close a review with its findings. Falsification (弄虚作假) lowers the member's latest level one step
     (B-eligible → C → D; D stays D) and withdraws its B certification (Art. 12)."""
-    ensure_can(actor, "pool.review")
+    IRREGULAR_REVIEW_TRANSITIONS.ensure_can(actor, "close")
     ensure_in_scope(actor, review)
     findings = required_text(findings, "findings", _("请填写复核结论。"))
-    claimed = IrregularReview.objects.filter(pk=review.pk, status=ReviewStatus.OPEN).update(
-        status=ReviewStatus.CLOSED,
-        findings=findings,
-        falsification=bool(falsification),
-        closed_by=actor,
-        closed_at=timezone.now(),
+    claim(
+        IRREGULAR_REVIEW_TRANSITIONS,
+        "close",
+        actor=actor,
+        obj=review,
+        fields={
+            "findings": findings,
+            "falsification": bool(falsification),
+            "closed_by": actor,
+            "closed_at": timezone.now(),
+        },
     )
-    if not claimed:
-        raise StateConflict(_("该复核已经完成，请刷新页面后查看。"))
     review = IrregularReview.objects.select_related("membership").get(pk=review.pk)
     audit.record(
         actor=actor,

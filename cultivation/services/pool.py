@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,9 +21,13 @@ from accounts import audit
 from accounts.errors import InvalidInput, StateConflict
 from accounts.i18n import in_language
 from accounts.permissions import ensure_can, ensure_in_scope
+from accounts.transitions import claim
 from cultivation.levels import DEFAULT_POOL_STANDARD, pool_standard_from_dict, pool_standard_to_dict
 from cultivation.models import (
+    B_CERTIFICATION_TRANSITIONS,
     OPEN_CERTIFICATION_STATUSES,
+    POOL_APPLICATION_TRANSITIONS,
+    POOL_MEMBERSHIP_TRANSITIONS,
     ApplicationStatus,
     BCertification,
     CertificationStatus,
@@ -168,22 +173,13 @@ def pool_application_submit(
     return application
 
 
-def _claim_application(application: PoolApplication, **fields: Any) -> None:
-    claimed = PoolApplication.objects.filter(pk=application.pk, status=ApplicationStatus.PENDING).update(
-        **fields
-    )
-    if not claimed:
-        raise StateConflict(_("该入库申请已被处理，请刷新页面后查看。"))
-
-
 @transaction.atomic
 def pool_application_accept(*, actor: Any, application: PoolApplication, note: str = "") -> PoolApplication:
     """The district accepts an application whose Art. 10 conditions all hold; the enterprise joins the pool."""
-    ensure_can(actor, "pool.manage")
+    POOL_APPLICATION_TRANSITIONS.ensure_can(actor, "accept")
     ensure_in_scope(actor, application)
     application = PoolApplication.objects.select_related("enterprise").get(pk=application.pk)
-    if application.status != ApplicationStatus.PENDING:
-        raise StateConflict(_("该入库申请已被处理，请刷新页面后查看。"))
+    POOL_APPLICATION_TRANSITIONS.ensure_state(application, "accept")
     enterprise = application.enterprise
     _ensure_not_green_factory(enterprise)
     checklist = application_checklist(
@@ -198,13 +194,17 @@ def pool_application_accept(*, actor: Any, application: PoolApplication, note: s
             _("不满足入库条件：{items}。请驳回申请并说明原因。").format(items="；".join(failed))
         )
     now = timezone.now()
-    _claim_application(
-        application,
-        status=ApplicationStatus.ACCEPTED,
-        decided_by=actor,
-        decided_at=now,
-        decision_reason=(note or "").strip(),
-        checklist=checklist,
+    application = claim(
+        POOL_APPLICATION_TRANSITIONS,
+        "accept",
+        actor=actor,
+        obj=application,
+        fields={
+            "decided_by": actor,
+            "decided_at": now,
+            "decision_reason": (note or "").strip(),
+            "checklist": checklist,
+        },
     )
     try:
         with transaction.atomic():
@@ -233,22 +233,21 @@ def pool_application_accept(*, actor: Any, application: PoolApplication, note: s
             "district_id": [None, membership.district_id],
         },
     )
-    application.refresh_from_db()
     return application
 
 
 @transaction.atomic
 def pool_application_reject(*, actor: Any, application: PoolApplication, reason: str) -> PoolApplication:
     """The district rejects an application, always with a reason the enterprise can act on."""
-    ensure_can(actor, "pool.manage")
+    POOL_APPLICATION_TRANSITIONS.ensure_can(actor, "reject")
     ensure_in_scope(actor, application)
     reason = required_text(reason, "reason", _("驳回入库申请时必须填写原因。"))
-    _claim_application(
-        application,
-        status=ApplicationStatus.REJECTED,
-        decided_by=actor,
-        decided_at=timezone.now(),
-        decision_reason=reason,
+    application = claim(
+        POOL_APPLICATION_TRANSITIONS,
+        "reject",
+        actor=actor,
+        obj=application,
+        fields={"decided_by": actor, "decided_at": timezone.now(), "decision_reason": reason},
     )
     audit.record(
         actor=actor,
@@ -257,7 +256,6 @@ def pool_application_reject(*, actor: Any, application: PoolApplication, reason:
         changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.REJECTED]},
         reason=reason,
     )
-    application.refresh_from_db()
     return application
 
 
@@ -270,33 +268,46 @@ def end_certifications(
     """Withdraw the member's certifications in `statuses` (exit, graduation, falsification)."""
     ended = []
     for certification in BCertification.objects.filter(membership=membership, status__in=statuses):
-        claimed = BCertification.objects.filter(pk=certification.pk, status=certification.status).update(
-            status=CertificationStatus.WITHDRAWN, ended_at=timezone.now(), end_reason=reason
-        )
-        if claimed:
-            audit.record(
+        before = certification.status
+        try:
+            # Only from the state just read: a certification that moved meanwhile is left as it is now.
+            claim(
+                B_CERTIFICATION_TRANSITIONS,
+                "withdraw",
                 actor=actor,
-                action="b_certification.withdraw",
                 obj=certification,
-                changes={"status": [certification.status, CertificationStatus.WITHDRAWN]},
-                reason=reason,
+                fields={"ended_at": timezone.now(), "end_reason": reason},
+                where=Q(status=before),
             )
-            ended.append(certification)
+        except StateConflict:
+            continue
+        audit.record(
+            actor=actor,
+            action="b_certification.withdraw",
+            obj=certification,
+            changes={"status": [before, CertificationStatus.WITHDRAWN]},
+            reason=reason,
+        )
+        ended.append(certification)
     return ended
 
 
-def _leave(*, actor: Any, membership: PoolMembership, status: str, reason: str, action: str) -> None:
-    claimed = PoolMembership.objects.filter(pk=membership.pk, status=MembershipStatus.ACTIVE).update(
-        status=status, exited_on=today(), exit_reason=reason
+def _leave(*, actor: Any, membership: PoolMembership, transition: str, reason: str) -> None:
+    membership = claim(
+        POOL_MEMBERSHIP_TRANSITIONS,
+        transition,
+        actor=actor,
+        obj=membership,
+        fields={"exited_on": today(), "exit_reason": reason},
     )
-    if not claimed:
-        raise StateConflict(_("该企业已不在培育库中。"))
-    membership.refresh_from_db()
     audit.record(
         actor=actor,
-        action=action,
+        action=f"pool_membership.{transition}",
         obj=membership,
-        changes={"status": [MembershipStatus.ACTIVE, status], "exited_on": [None, membership.exited_on]},
+        changes={
+            "status": [MembershipStatus.ACTIVE, membership.status],
+            "exited_on": [None, membership.exited_on],
+        },
         reason=reason,
     )
 
@@ -304,16 +315,10 @@ def _leave(*, actor: Any, membership: PoolMembership, status: str, reason: str, 
 @transaction.atomic
 def membership_exit(*, actor: Any, membership: PoolMembership, reason: str) -> PoolMembership:
     """A member leaves the pool (participation is voluntary, Art. 4) with a reason; its B title ends."""
-    ensure_can(actor, "pool.exit")
+    POOL_MEMBERSHIP_TRANSITIONS.ensure_can(actor, "exit")
     ensure_in_scope(actor, membership)
     reason = required_text(reason, "reason", _("退出培育库必须填写原因。"))
-    _leave(
-        actor=actor,
-        membership=membership,
-        status=MembershipStatus.EXITED,
-        reason=reason,
-        action="pool_membership.exit",
-    )
+    _leave(actor=actor, membership=membership, transition="exit", reason=reason)
     end_certifications(
         actor=actor,
         membership=membership,
@@ -333,12 +338,16 @@ def membership_graduate(*, actor: Any, factory: GreenFactory) -> PoolMembership 
     for application in PoolApplication.objects.filter(
         enterprise_id=factory.enterprise_id, status=ApplicationStatus.PENDING
     ):
-        _claim_application(
-            application,
-            status=ApplicationStatus.REJECTED,
-            decided_by=actor,
-            decided_at=timezone.now(),
-            decision_reason=_("已认定为绿色工厂，无需入库培育。"),
+        claim(
+            POOL_APPLICATION_TRANSITIONS,
+            "close",
+            actor=actor,
+            obj=application,
+            fields={
+                "decided_by": actor,
+                "decided_at": timezone.now(),
+                "decision_reason": _("已认定为绿色工厂，无需入库培育。"),
+            },
         )
         audit.record(
             actor=actor,
@@ -350,13 +359,7 @@ def membership_graduate(*, actor: Any, factory: GreenFactory) -> PoolMembership 
     membership = _active_membership(factory.enterprise_id)
     if membership is None:
         return None
-    _leave(
-        actor=actor,
-        membership=membership,
-        status=MembershipStatus.GRADUATED,
-        reason=reason,
-        action="pool_membership.graduate",
-    )
+    _leave(actor=actor, membership=membership, transition="graduate", reason=reason)
     end_certifications(
         actor=actor,
         membership=membership,

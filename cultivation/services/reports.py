@@ -15,28 +15,20 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.errors import InvalidInput, StateConflict
-from accounts.permissions import ensure_can, ensure_in_scope
+from accounts.permissions import ensure_in_scope
+from accounts.transitions import claim
 from cultivation import selectors
-from cultivation.models import EDITABLE_REPORT_STATUSES, DistrictReport, ReportStatus
+from cultivation.models import DISTRICT_REPORT_TRANSITIONS, DistrictReport, ReportStatus
 from cultivation.services.common import ensure_own_district, ensure_year, required_text
 from factories.models import District
 
 FIRST_REPORT_YEAR = 2024  # the measures are in force from 2024-06-20 (Art. 15)
 
 
-def _conflict(report: DistrictReport) -> StateConflict:
-    current = DistrictReport.objects.filter(pk=report.pk).values_list("status", flat=True).first()
-    return StateConflict(
-        _("该报告当前状态为“{status}”，不能执行此操作，请刷新页面后查看。").format(
-            status=ReportStatus(current).label if current else ""
-        )
-    )
-
-
 @transaction.atomic
 def district_report_generate(*, actor: Any, district: District, year: int) -> tuple[DistrictReport, bool]:
     """Draft (or redraft) the district's report for year Y from the data; returns (report, created)."""
-    ensure_can(actor, "district_report.submit")
+    DISTRICT_REPORT_TRANSITIONS.ensure_can(actor, "edit")
     ensure_own_district(actor, district)
     year = ensure_year(year, first=FIRST_REPORT_YEAR)
     figures = selectors.report_figures(district=district, year=year)
@@ -54,13 +46,14 @@ def district_report_generate(*, actor: Any, district: District, year: int) -> tu
             actor=actor, action="district_report.generate", obj=report, changes={"status": [None, "draft"]}
         )
         return report, True
-    claimed = DistrictReport.objects.filter(pk=report.pk, status__in=EDITABLE_REPORT_STATUSES).update(
-        figures=figures, generated_by=actor, generated_at=now, updated_at=now
-    )
-    if not claimed:
-        raise _conflict(report)
     before = report.figures
-    report.refresh_from_db()
+    report = claim(
+        DISTRICT_REPORT_TRANSITIONS,
+        "edit",
+        actor=actor,
+        obj=report,
+        fields={"figures": figures, "generated_by": actor, "generated_at": now, "updated_at": now},
+    )
     audit.record(
         actor=actor,
         action="district_report.regenerate",
@@ -73,15 +66,16 @@ def district_report_generate(*, actor: Any, district: District, year: int) -> tu
 @transaction.atomic
 def district_report_save_narrative(*, actor: Any, report: DistrictReport, narrative: str) -> DistrictReport:
     """The district writes the narrative of a draft or returned report."""
-    ensure_can(actor, "district_report.submit")
+    DISTRICT_REPORT_TRANSITIONS.ensure_can(actor, "edit")
     ensure_in_scope(actor, report)
     before = report.narrative
-    claimed = DistrictReport.objects.filter(pk=report.pk, status__in=EDITABLE_REPORT_STATUSES).update(
-        narrative=(narrative or "").strip(), updated_at=timezone.now()
+    report = claim(
+        DISTRICT_REPORT_TRANSITIONS,
+        "edit",
+        actor=actor,
+        obj=report,
+        fields={"narrative": (narrative or "").strip(), "updated_at": timezone.now()},
     )
-    if not claimed:
-        raise _conflict(report)
-    report.refresh_from_db()
     if before != report.narrative:
         audit.record(
             actor=actor,
@@ -95,46 +89,49 @@ def district_report_save_narrative(*, actor: Any, report: DistrictReport, narrat
 @transaction.atomic
 def district_report_submit(*, actor: Any, report: DistrictReport) -> DistrictReport:
     """The district submits its report to the city (Art. 12); the narrative is required."""
-    ensure_can(actor, "district_report.submit")
+    DISTRICT_REPORT_TRANSITIONS.ensure_can(actor, "submit")
     ensure_in_scope(actor, report)
     report = DistrictReport.objects.get(pk=report.pk)
     if not report.narrative.strip():
         raise InvalidInput(field_errors={"narrative": [_("报送前请填写本年度培育工作情况。")]})
     now = timezone.now()
-    claimed = DistrictReport.objects.filter(pk=report.pk, status__in=EDITABLE_REPORT_STATUSES).update(
-        status=ReportStatus.SUBMITTED, submitted_by=actor, submitted_at=now, updated_at=now
+    before = report.status
+    report = claim(
+        DISTRICT_REPORT_TRANSITIONS,
+        "submit",
+        actor=actor,
+        obj=report,
+        fields={"submitted_by": actor, "submitted_at": now, "updated_at": now},
     )
-    if not claimed:
-        raise _conflict(report)
     audit.record(
         actor=actor,
         action="district_report.submit",
         obj=report,
-        changes={"status": [report.status, ReportStatus.SUBMITTED]},
+        changes={"status": [before, ReportStatus.SUBMITTED]},
     )
-    report.refresh_from_db()
     return report
 
 
 def _decide(
-    *, actor: Any, report: DistrictReport, to: str, action: str, reason: str, **fields: Any
+    *, actor: Any, report: DistrictReport, transition: str, reason: str, **fields: Any
 ) -> DistrictReport:
-    ensure_can(actor, "district_report.decide")
+    DISTRICT_REPORT_TRANSITIONS.ensure_can(actor, transition)
     ensure_in_scope(actor, report)
     now = timezone.now()
-    claimed = DistrictReport.objects.filter(pk=report.pk, status=ReportStatus.SUBMITTED).update(
-        status=to, decided_by=actor, decided_at=now, updated_at=now, **fields
+    report = claim(
+        DISTRICT_REPORT_TRANSITIONS,
+        transition,
+        actor=actor,
+        obj=report,
+        fields={"decided_by": actor, "decided_at": now, "updated_at": now, **fields},
     )
-    if not claimed:
-        raise _conflict(report)
     audit.record(
         actor=actor,
-        action=action,
+        action=f"district_report.{transition}",
         obj=report,
-        changes={"status": [ReportStatus.SUBMITTED, to]},
+        changes={"status": [ReportStatus.SUBMITTED, report.status]},
         reason=reason,
     )
-    report.refresh_from_db()
     return report
 
 
@@ -145,8 +142,7 @@ def district_report_acknowledge(*, actor: Any, report: DistrictReport, comment: 
     return _decide(
         actor=actor,
         report=report,
-        to=ReportStatus.ACKNOWLEDGED,
-        action="district_report.acknowledge",
+        transition="acknowledge",
         reason=comment,
         decision_comment=comment,
         return_reason="",
@@ -160,8 +156,7 @@ def district_report_return(*, actor: Any, report: DistrictReport, reason: str) -
     return _decide(
         actor=actor,
         report=report,
-        to=ReportStatus.RETURNED,
-        action="district_report.return",
+        transition="return",
         reason=reason,
         return_reason=reason,
     )

@@ -15,11 +15,12 @@ from django.views.generic import TemplateView
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
+from accounts.transitions import allowed_actions
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from cultivation import services
 from cultivation.filters import ApplicationFilter
 from cultivation.forms import ApplicationForm
-from cultivation.models import ApplicationStatus, PoolApplication
+from cultivation.models import POOL_APPLICATION_TRANSITIONS, ApplicationStatus, PoolApplication
 from cultivation.views.common import PostActionView, ScopedListMixin, actor
 from reporting.forms import add_service_errors
 
@@ -97,9 +98,8 @@ class ApplicationDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         application = self.object
-        context["can_decide"] = (
-            can(actor(self.request), "pool.manage") and application.status == ApplicationStatus.PENDING
-        )
+        actions = allowed_actions(POOL_APPLICATION_TRANSITIONS, application, actor(self.request))
+        context["can_decide"] = "accept" in actions and "reject" in actions
         context["all_passed"] = all(item.get("passed") for item in application.checklist)
         context["membership"] = getattr(application, "membership", None)
         return context

@@ -18,11 +18,12 @@ from django.views.generic import TemplateView
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.models import Role
-from accounts.permissions import can
+from accounts.transitions import allowed_actions
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from cultivation import selectors, services
 from cultivation.filters import CertificationFilter
 from cultivation.models import (
+    B_CERTIFICATION_TRANSITIONS,
     HOLDING_STATUSES,
     BCertification,
     CertificationStatus,
@@ -137,12 +138,12 @@ class CertificationDetailView(ScopedDetailView):
             .order_by("-year")
             .first()
         )
-        manage = can(actor(self.request), "pool.manage")
+        actions = allowed_actions(B_CERTIFICATION_TRANSITIONS, certification, actor(self.request))
         context.update(
             decision=decorate_decision(decision) if decision else None,
             checklist=certification.checklist,
-            can_certify=manage and certification.status == CertificationStatus.APPLIED,
-            can_settle=manage and certification.status == CertificationStatus.UNDER_REVIEW,
+            can_certify="certify" in actions,
+            can_settle="lose" in actions and "keep" in actions,
             has_certificate=certification.status in HOLDING_STATUSES and bool(certification.certificate_no),
         )
         return context

@@ -15,6 +15,7 @@ from django.views import View
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
+from accounts.transitions import allowed_actions
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from cultivation import services
 from cultivation.filters import MembershipFilter
@@ -23,6 +24,7 @@ from cultivation.models import (
     GUIDED_KINDS,
     OPEN_CERTIFICATION_STATUSES,
     PLAN_KINDS,
+    POOL_MEMBERSHIP_TRANSITIONS,
     SUPERVISED_KINDS,
     Level,
     LevelDecision,
@@ -115,7 +117,7 @@ class MemberDetailView(ScopedDetailView):
         )
         manage = can(user, "pool.manage") and member.is_active
         context["can_record"] = manage
-        context["can_exit"] = can(user, "pool.exit") and member.is_active
+        context["can_exit"] = "exit" in allowed_actions(POOL_MEMBERSHIP_TRANSITIONS, member, user)
         context["can_review"] = can(user, "pool.review") and member.is_active
         context["can_apply_b"] = (
             can(user, "pool.apply")

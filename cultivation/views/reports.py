@@ -16,10 +16,11 @@ from django.views import View
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
+from accounts.transitions import allowed_actions
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from cultivation import selectors, services
 from cultivation.forms import NarrativeForm
-from cultivation.models import DistrictReport, Level, ReportStatus
+from cultivation.models import DISTRICT_REPORT_TRANSITIONS, DistrictReport, Level, ReportStatus
 from cultivation.services.reports import FIRST_REPORT_YEAR
 from cultivation.views.common import (
     LEVEL_CSS,
@@ -132,12 +133,10 @@ class ReportDetailView(StaffOnlyMixin, ScopedDetailView):
             for move in figures.get(key, [])
         ]
         context["versions"] = "、".join(f"v{v}" for v in figures.get("standard_versions", [])) or "—"
-        editable = report.is_editable and can(user, "district_report.submit")
-        context["editable"] = editable
+        actions = allowed_actions(DISTRICT_REPORT_TRANSITIONS, report, user)
+        context["editable"] = "edit" in actions
         context.setdefault("form", NarrativeForm(initial={"narrative": report.narrative}))
-        context["can_decide"] = (
-            can(user, "district_report.decide") and report.status == ReportStatus.SUBMITTED
-        )
+        context["can_decide"] = "acknowledge" in actions and "return" in actions
         return context
 
 

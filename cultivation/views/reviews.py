@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
+from accounts.transitions import allowed_actions
 from accounts.views_base import ScopedDetailView, ScopedListView
 from cultivation import services
 from cultivation.forms import ReviewCloseForm
-from cultivation.models import IrregularReview, LevelDecision, ReviewStatus
+from cultivation.models import IRREGULAR_REVIEW_TRANSITIONS, IrregularReview, LevelDecision, ReviewStatus
 from cultivation.views.common import ScopedListMixin, StaffOnlyMixin, actor, level_label
 from reporting.forms import add_service_errors
 
@@ -56,7 +57,9 @@ class ReviewDetailView(StaffOnlyMixin, ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         review = self.object
-        context["can_close"] = can(actor(self.request), "pool.review") and review.status == ReviewStatus.OPEN
+        context["can_close"] = "close" in allowed_actions(
+            IRREGULAR_REVIEW_TRANSITIONS, review, actor(self.request)
+        )
         context.setdefault("form", ReviewCloseForm())
         context["latest"] = (
             LevelDecision.objects.filter(membership=review.membership).order_by("-year").first()

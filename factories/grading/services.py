@@ -23,9 +23,12 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import ensure_can
+from accounts.transitions import claim
 from factories.grading import engine as grading
 from factories.grading.inputs import gather
 from factories.models import (
+    GRADING_RUN_TRANSITIONS,
+    REVOCATION_TRANSITIONS,
     GradingResult,
     GradingRun,
     GradingStandard,
@@ -33,7 +36,6 @@ from factories.models import (
     Incident,
     IncidentKind,
     IncidentSeverity,
-    ProposalStatus,
     RevocationProposal,
     RunStatus,
     StandardStatus,
@@ -412,20 +414,21 @@ def grading_run_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
 @transaction.atomic
 def grading_run_retry(*, actor: Any, run: GradingRun) -> GradingRun:
     """Restart a failed run (or one whose worker died) with the same standard."""
-    ensure_can(actor, "grading.manage")
+    GRADING_RUN_TRANSITIONS.ensure_can(actor, "retry")
     stale_before = timezone.now() - STALE_AFTER
-    updated = (
-        GradingRun.objects.filter(pk=run.pk)
-        .filter(Q(status=RunStatus.FAILED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before))
-        .update(status=RunStatus.QUEUED, error="", phase="queued")
+    before = run.status
+    run = claim(
+        GRADING_RUN_TRANSITIONS,
+        "retry",
+        actor=actor,
+        obj=run,
+        fields={"error": "", "phase": "queued"},
+        where=Q(status=RunStatus.FAILED) | Q(heartbeat_at__lt=stale_before),
     )
-    if not updated:
-        raise StateConflict(_("只有失败或已停止响应的评价可以重新运行。"))
-    audit.record(actor=actor, action="grading_run.retry", obj=run, changes={"status": [run.status, "queued"]})
+    audit.record(actor=actor, action="grading_run.retry", obj=run, changes={"status": [before, "queued"]})
     from factories.grading.tasks import run_grading
 
     run_grading.delay_on_commit(run.pk)
-    run.refresh_from_db()
     return run
 
 
@@ -437,24 +440,24 @@ def grading_run_publish(
     *, actor: Any, run: GradingRun, notice_from: dt.date, notice_to: dt.date
 ) -> GradingRun:
     """Publish a finished run for public notice (公示); a newer publication of the same year supersedes the old."""
-    ensure_can(actor, "grading.manage")
+    GRADING_RUN_TRANSITIONS.ensure_can(actor, "publish")
     if run.is_simulation:
         raise StateConflict(_("模拟运行的结果不能发布。"))
     if notice_to < notice_from:
         raise InvalidInput(field_errors={"notice_to": [_("公示结束日期不能早于开始日期。")]})
-    claimed = GradingRun.objects.filter(pk=run.pk, status=RunStatus.SUCCEEDED, is_simulation=False).update(
-        status=RunStatus.PUBLISHED,
-        notice_from=notice_from,
-        notice_to=notice_to,
-        published_at=timezone.now(),
-        published_by=actor,
+    run = claim(
+        GRADING_RUN_TRANSITIONS,
+        "publish",
+        actor=actor,
+        obj=run,
+        fields={
+            "notice_from": notice_from,
+            "notice_to": notice_to,
+            "published_at": timezone.now(),
+            "published_by": actor,
+        },
+        where=Q(is_simulation=False),
     )
-    if not claimed:
-        raise StateConflict(
-            _("只有计算完成的评价可以发布公示（当前状态：{s}）。").format(
-                s=RunStatus(GradingRun.objects.get(pk=run.pk).status).label
-            )
-        )
     GradingRun.objects.filter(
         year=run.year,
         is_simulation=False,
@@ -471,7 +474,6 @@ def grading_run_publish(
             "notice_to": [None, notice_to],
         },
     )
-    run.refresh_from_db()
     from factories.grading.notifications import on_run_published
 
     on_run_published(run)
@@ -481,18 +483,21 @@ def grading_run_publish(
 @transaction.atomic
 def grading_run_finalize(*, actor: Any, run: GradingRun) -> GradingRun:
     """End the notice period: the published grades become final."""
-    ensure_can(actor, "grading.manage")
+    GRADING_RUN_TRANSITIONS.ensure_can(actor, "finalize")
     if run.notice_to and timezone.localdate() <= run.notice_to:
         raise StateConflict(_("公示期至 {d} 结束，公示期满后方可正式发布。").format(d=run.notice_to))
-    claimed = GradingRun.objects.filter(
-        pk=run.pk, status=RunStatus.PUBLISHED, superseded_by__isnull=True
-    ).update(status=RunStatus.FINAL, finalized_at=timezone.now(), finalized_by=actor)
-    if not claimed:
-        raise StateConflict(_("只有公示中的评价可以正式发布。"))
+    # A superseded publication is no longer the year's result: only the current one becomes final.
+    run = claim(
+        GRADING_RUN_TRANSITIONS,
+        "finalize",
+        actor=actor,
+        obj=run,
+        fields={"finalized_at": timezone.now(), "finalized_by": actor},
+        where=Q(superseded_by__isnull=True),
+    )
     audit.record(
         actor=actor, action="grading_run.finalize", obj=run, changes={"status": ["published", "final"]}
     )
-    run.refresh_from_db()
     return run
 
 
@@ -553,7 +558,7 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
     official run counts. The factory is revoked, banned for three years and returns to the other sequence."""
     from factories.services import green_factory_revoke
 
-    ensure_can(actor, "incident.manage")
+    REVOCATION_TRANSITIONS.ensure_can(actor, "confirm")
     proposal = RevocationProposal.objects.select_related("run", "incident").get(pk=proposal.pk)
     first_person = proposal.incident.recorded_by_id if proposal.incident_id else proposal.run.started_by_id
     if first_person == actor.pk:
@@ -568,16 +573,18 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
     )
     if proposal.run.superseded_by_id or newer.exists():
         raise StateConflict(_("该撤销建议来自已被新评价取代的运行，请在最新的评价中处理。"))
-    claimed = RevocationProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
-        status=ProposalStatus.CONFIRMED, decided_by=actor, decided_at=timezone.now(), decision_note=note
-    )
-    if not claimed:
-        raise StateConflict(_("该撤销建议已被处理。"))
-    factory = GreenFactory.objects.get(enterprise_id=proposal.enterprise_id)
     reason = _("{year}年度分级评价：{what}").format(
         year=proposal.run.year,
         what=str(proposal.incident) if proposal.incident_id else _("连续两年未报送经复核的数据"),
     )
+    proposal = claim(
+        REVOCATION_TRANSITIONS,
+        "confirm",
+        actor=actor,
+        obj=proposal,
+        fields={"decided_by": actor, "decided_at": timezone.now(), "decision_note": note},
+    )
+    factory = GreenFactory.objects.get(enterprise_id=proposal.enterprise_id)
     green_factory_revoke(actor=actor, factory=factory, revoked_on=timezone.localdate(), reason=reason)
     audit.record(
         actor=actor,
@@ -586,24 +593,22 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
         changes={"status": ["proposed", "confirmed"]},
         reason=note,
     )
-    proposal.refresh_from_db()
     return proposal
 
 
 @transaction.atomic
 def revocation_dismiss(*, actor: Any, proposal: RevocationProposal, note: str) -> RevocationProposal:
     """Decide not to revoke (with a reason); the factory keeps its title and its grade."""
-    ensure_can(actor, "incident.manage")
+    REVOCATION_TRANSITIONS.ensure_can(actor, "dismiss")
     if not (note or "").strip():
         raise InvalidInput(field_errors={"note": [_("不予撤销时必须说明理由。")]})
-    claimed = RevocationProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
-        status=ProposalStatus.DISMISSED,
-        decided_by=actor,
-        decided_at=timezone.now(),
-        decision_note=note.strip(),
+    proposal = claim(
+        REVOCATION_TRANSITIONS,
+        "dismiss",
+        actor=actor,
+        obj=proposal,
+        fields={"decided_by": actor, "decided_at": timezone.now(), "decision_note": note.strip()},
     )
-    if not claimed:
-        raise StateConflict(_("该撤销建议已被处理。"))
     audit.record(
         actor=actor,
         action="revocation.dismiss",
@@ -611,5 +616,4 @@ def revocation_dismiss(*, actor: Any, proposal: RevocationProposal, note: str) -
         changes={"status": ["proposed", "dismissed"]},
         reason=note,
     )
-    proposal.refresh_from_db()
     return proposal

@@ -1,6 +1,8 @@
 """Models of the factories app: the register (units, industries, enterprises, green factories) and grading."""
 
 from factories.models.grading import (
+    GRADING_RUN_TRANSITIONS,
+    REVOCATION_TRANSITIONS,
     GradingResult,
     GradingRun,
     GradingStandard,
@@ -26,6 +28,8 @@ from factories.models.register import (
 )
 
 __all__ = [
+    "GRADING_RUN_TRANSITIONS",
+    "REVOCATION_TRANSITIONS",
     "District",
     "DistrictTransfer",
     "Enterprise",

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedQuerySet
+from accounts.transitions import Transition, TransitionTable
 
 
 class StandardStatus(models.TextChoices):
@@ -145,6 +146,37 @@ class GradingRun(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status in (RunStatus.PUBLISHED, RunStatus.FINAL)
+
+
+GRADING_RUN_TRANSITIONS = TransitionTable(
+    GradingRun,
+    [
+        # Queued → running → succeeded / failed is the worker's claim, not a step a person takes.
+        Transition(
+            "publish",
+            (RunStatus.SUCCEEDED,),
+            RunStatus.PUBLISHED,
+            "grading.manage",
+            conflict=_("只有计算完成的评价可以发布公示（当前状态：{status}）。"),
+        ),
+        Transition(
+            "finalize",
+            (RunStatus.PUBLISHED,),
+            RunStatus.FINAL,
+            "grading.manage",
+            conflict=_("只有公示中的评价可以正式发布。"),
+        ),
+        # A running run qualifies only once its worker stopped sending heartbeats (the service says when).
+        Transition(
+            "retry",
+            (RunStatus.FAILED, RunStatus.RUNNING),
+            RunStatus.QUEUED,
+            "grading.manage",
+            conflict=_("只有失败或已停止响应的评价可以重新运行。"),
+        ),
+    ],
+)
+"""A finished run is published for notice (公示), then made final; a failed or stalled one is retried (Art. 8)."""
 
 
 class GradingResultQuerySet(ScopedQuerySet):
@@ -298,3 +330,14 @@ class RevocationProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} ({self.reason})"
+
+
+REVOCATION_TRANSITIONS = TransitionTable(
+    RevocationProposal,
+    [
+        Transition("confirm", (ProposalStatus.PROPOSED,), ProposalStatus.CONFIRMED, "incident.manage"),
+        Transition("dismiss", (ProposalStatus.PROPOSED,), ProposalStatus.DISMISSED, "incident.manage"),
+    ],
+    conflict=_("该撤销建议已被处理。"),
+)
+"""A revocation proposal is decided once: confirmed by a second city user, or dismissed (Art. 9)."""

@@ -13,12 +13,18 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.errors import InvalidInput, StateConflict
-from accounts.permissions import can
+from accounts.transitions import allowed_actions
 from accounts.views_base import RoleRequiredMixin, ScopedListView
 from factories.indicators import get_catalogue
 from reporting import services
 from reporting.forms import CorrectionForm, add_service_errors
-from reporting.models import AnnualSubmission, CorrectionRequest, CorrectionStatus, SubmissionStatus
+from reporting.models import (
+    CORRECTION_TRANSITIONS,
+    AnnualSubmission,
+    CorrectionRequest,
+    CorrectionStatus,
+    SubmissionStatus,
+)
 from reporting.views.common import _correction_changes, _flash
 
 
@@ -104,11 +110,11 @@ class CorrectionListView(ScopedListView):
                 "changes": _correction_changes(
                     get_catalogue(c.submission.catalogue_version), c.submission, c
                 ),
+                "actions": allowed_actions(CORRECTION_TRANSITIONS, c, self.request.user),
             }
             for c in context["object_list"]
         ]
         context["statuses"] = CorrectionStatus.choices
-        context["can_decide"] = can(self.request.user, "correction.decide")
         return context
 
 

@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import localized
 from accounts.permissions import can
+from accounts.transitions import allowed_actions
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from factories.indicators import CATALOGUES, DEFAULT_CATALOGUE_VERSION, Catalogue, get_catalogue
 from factories.models import District, Enterprise
@@ -26,6 +27,7 @@ from reporting import selectors, services
 from reporting.filters import SubmissionFilter
 from reporting.forms import SubmissionForm, add_service_errors
 from reporting.models import (
+    SUBMISSION_TRANSITIONS,
     AnnualSubmission,
     CorrectionRequest,
     CorrectionStatus,
@@ -270,6 +272,7 @@ class SubmissionDetailView(ScopedDetailView):
         is_reviewer = user.role in REVIEWER_ROLES
         corrections = list(submission.corrections.select_related("requested_by", "decided_by"))
         has_pending = any(c.status == CorrectionStatus.PENDING for c in corrections)
+        actions = allowed_actions(SUBMISSION_TRANSITIONS, submission, user)
         history = selectors.field_history(submission) if is_reviewer else {}
         previous = (
             AnnualSubmission.objects.visible_to(user)
@@ -304,11 +307,10 @@ class SubmissionDetailView(ScopedDetailView):
             versions=self.versions(catalogue, submission),
             corrections=self.correction_rows(catalogue, submission, corrections),
             can_edit=status == SubmissionStatus.DRAFT and can(user, "submission.edit"),
-            can_submit=status == SubmissionStatus.DRAFT and can(user, "submission.submit"),
-            can_approve=status == SubmissionStatus.SUBMITTED and can(user, "submission.approve"),
-            can_verify=status == SubmissionStatus.DISTRICT_APPROVED and can(user, "submission.verify"),
-            can_return=status in (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED)
-            and can(user, "submission.return"),
+            can_submit="submit" in actions,
+            can_approve="approve" in actions,
+            can_verify="verify" in actions,
+            can_return="return" in actions,
             can_correct=status == SubmissionStatus.CITY_VERIFIED
             and can(user, "correction.request")
             and not has_pending,

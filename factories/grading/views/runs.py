@@ -19,6 +19,7 @@ from django.views import View
 from accounts.charts import bar_chart
 from accounts.errors import DomainError
 from accounts.permissions import can
+from accounts.transitions import allowed_actions
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from factories.grading import selectors, services
 from factories.grading.api import ResultFilter
@@ -38,6 +39,8 @@ from factories.grading.views.common import (
     show_errors,
 )
 from factories.models import (
+    GRADING_RUN_TRANSITIONS,
+    REVOCATION_TRANSITIONS,
     District,
     GradingResult,
     GradingRun,
@@ -152,12 +155,10 @@ class RunDetailView(RolesMixin, ScopedDetailView):
         user = self.request.user
         request = self.request
         writer = ReasonWriter(run.standard.parameters.get("catalogue_version"))
-        can_manage = can(user, "grading.manage")
         finished = run.status not in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED)
         context.update(
             run=run,
             badge=run_badge(run.status),
-            can_manage=can_manage,
             finished=finished,
             can_decide=can(user, "incident.manage") and not run.is_simulation,
             progress_message=self.progress_message(run),
@@ -186,11 +187,11 @@ class RunDetailView(RolesMixin, ScopedDetailView):
             )
             context["filtered"] = any(context["values"].values())
             context.update(self.diff(run, writer))
-        if can_manage and run.status == RunStatus.SUCCEEDED and not run.is_simulation:
+        actions = allowed_actions(GRADING_RUN_TRANSITIONS, run, user)
+        if "publish" in actions and not run.is_simulation:
             context["publish_form"] = PublishForm(user=user, run=run)
-        context["can_finalize"] = (
-            can_manage and context["current_published"] and run.status == RunStatus.PUBLISHED
-        )
+        context["can_finalize"] = "finalize" in actions and context["current_published"]
+        context["can_retry"] = "retry" in actions
         context["notice_running"] = bool(run.notice_to and run.notice_to >= timezone.localdate())
         context["proposals"] = self.proposals(run)
         return context
@@ -256,6 +257,7 @@ class RunDetailView(RolesMixin, ScopedDetailView):
             recorder = proposal.incident.recorded_by if proposal.incident is not None else run.started_by
             proposal.first_person = recorder
             proposal.same_person = recorder is not None and recorder.pk == self.request.user.pk
+            proposal.actions = allowed_actions(REVOCATION_TRANSITIONS, proposal, self.request.user)
         return proposals
 
 
