@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
-from factories.grading import engine as grading
+from factories.grading.standard import standard_from_dict
 from factories.indicators import get_catalogue
 from factories.models import Enterprise, GradingResult, GradingRun, RunStatus
 
@@ -48,8 +48,7 @@ def run_diff(run: GradingRun, base: GradingRun | None = None) -> list[dict[str, 
         return []
     old = dict(base.results.values_list("enterprise_id", "grade"))
     order = {
-        grade: rank
-        for rank, grade in enumerate(reversed(grading.standard_from_dict(run.standard.parameters).grades))
+        grade: rank for rank, grade in enumerate(reversed(standard_from_dict(run.standard.parameters).grades))
     }
     moves = []
     for result in run.results.select_related("enterprise", "district").order_by("enterprise__name"):
@@ -123,7 +122,7 @@ def explanation(result: GradingResult) -> dict[str, Any]:
     from reporting.models import SubmissionStatus, SubmissionVersion
     from reporting.values import indicators_from_storage
 
-    standard = grading.standard_from_dict(result.run.standard.parameters)
+    standard = standard_from_dict(result.run.standard.parameters)
     catalogue = get_catalogue(standard.catalogue_version)
     # The values the run graded: the locked version of each year's data current when the run started
     # (a later correction makes a new version, which this card must not mix with the stored percentiles).

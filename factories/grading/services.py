@@ -23,8 +23,9 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import ensure_can
-from factories.grading import engine as grading
+from factories.grading import engine
 from factories.grading.inputs import gather
+from factories.grading.standard import standard_from_dict, standard_to_dict
 from factories.models import (
     GradingResult,
     GradingRun,
@@ -86,7 +87,7 @@ STALE_AFTER = dt.timedelta(minutes=3)
 
 def _validated_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     try:
-        return grading.standard_to_dict(grading.standard_from_dict(parameters))
+        return standard_to_dict(standard_from_dict(parameters))
     except (ValueError, TypeError) as exc:
         raise InvalidInput(
             field_errors={"parameters": [_("评价标准参数无效：{error}").format(error=exc)]}
@@ -315,7 +316,7 @@ def execute_run(run_id: int) -> str:
 
 
 def _execute(run: GradingRun) -> None:
-    standard = grading.standard_from_dict(run.standard.parameters)
+    standard = standard_from_dict(run.standard.parameters)
     inputs = gather(run.year, run.standard.parameters)
     total = len(inputs.factories)
     if run.input_hash and run.input_hash != inputs.input_hash:
@@ -323,7 +324,7 @@ def _execute(run: GradingRun) -> None:
         GradingResult.objects.filter(run=run).delete()
         RevocationProposal.objects.filter(run=run).delete()
     _progress(run, input_hash=inputs.input_hash, total=total, done=0, phase="computing")
-    results = grading.grade_year(run.year, inputs.factories, standard)
+    results = engine.grade_year(run.year, inputs.factories, standard)
     del inputs.factories[:]  # the engine's inputs are no longer needed; free them before writing
     _progress(run, phase="writing")
     written = 0
@@ -335,7 +336,7 @@ def _execute(run: GradingRun) -> None:
             result = results[index]
             results[index] = None  # type: ignore[call-overload]  # written rows are dropped as we go
             district, industry, tier = inputs.enterprise_meta[result.enterprise_id]
-            details = grading.result_to_dict(result)
+            details = engine.result_to_dict(result)
             rows.append(
                 GradingResult(
                     run=run,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError
 from accounts.i18n import localized
 from accounts.models import Role
-from factories.grading import engine as grading
+from factories.grading.standard import IncidentEffect
 from factories.indicators import get_catalogue
 from factories.models import IncidentKind, IncidentSeverity, Industry, ProposalStatus, RunStatus
 
@@ -114,9 +114,9 @@ OVERRIDE_CODES = frozenset(
     }
 )
 EFFECT_LABELS = {
-    grading.IncidentEffect.REVOKE: _("建议撤销称号"),
-    grading.IncidentEffect.CAP_AT_LOWEST: _("当年等级最高为 {lowest}"),
-    grading.IncidentEffect.ONE_BAND_DOWN: _("等级降一档"),
+    IncidentEffect.REVOKE: _("建议撤销称号"),
+    IncidentEffect.CAP_AT_LOWEST: _("当年等级最高为 {lowest}"),
+    IncidentEffect.ONE_BAND_DOWN: _("等级降一档"),
 }
 INDICATOR_STATUS = {
     "ok": _("已填报"),

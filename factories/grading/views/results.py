@@ -20,7 +20,6 @@ from accounts.charts import GRADE_COLORS, bar_chart, line_chart, radar_chart
 from accounts.i18n import localized
 from accounts.models import Role
 from accounts.views_base import RoleRequiredMixin
-from factories.grading import engine as grading
 from factories.grading import selectors
 from factories.grading.api import GradeFilter
 from factories.grading.views.common import (
@@ -35,6 +34,7 @@ from factories.grading.views.common import (
 from factories.grading.views.standards import describe_standard
 from factories.indicators import Direction
 from factories.models import District, GradingResult, GreenFactoryStatus, Industry, Tier
+from factories.scoring import PEER_GROUP_ALL
 from factories.views import RolesMixin, signed_in
 
 
@@ -202,7 +202,7 @@ class ExplanationView(RoleRequiredMixin, TemplateView):
             {"code": r.get("code"), "text": writer.text(r), "override": r.get("code") in OVERRIDE_CODES}
             for r in result.reasons
         ]
-        if result.peer_group == grading.PEER_GROUP_ALL:
+        if result.peer_group == PEER_GROUP_ALL:
             peer_label = str(_("全部绿色工厂（不分行业）"))
         elif result.peer_group:
             peer_label = str(_("同行业：{industry}")).format(industry=writer.industry(result.peer_group))
