@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from accounts.i18n import localized
 from factories.indicators import GBT36132_2018
-from factories.models import Enterprise
+from factories.models import FIRST_DATA_YEAR, Enterprise
 from reporting import exports, services
 from reporting.models import (
     AnnualSubmission,
@@ -285,7 +285,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 class ImportJobSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True, help_text="按模板填写的 .xlsx 文件")
-    year = serializers.IntegerField(min_value=2016, max_value=2100)
+    year = serializers.IntegerField(min_value=FIRST_DATA_YEAR, max_value=2100)
 
     class Meta:
         model = ImportJob

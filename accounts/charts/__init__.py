@@ -15,7 +15,7 @@ leading underscore are shared between these modules only; the public names are t
 """
 
 from accounts.charts.bar import bar_chart
-from accounts.charts.colours import GRADE_COLORS, LEVEL_COLORS, PALETTE, text_color_on
+from accounts.charts.colours import LEVEL_COLORS, PALETTE, text_color_on
 from accounts.charts.frame import empty_chart
 from accounts.charts.funnel import funnel_chart
 from accounts.charts.line import line_chart
@@ -24,7 +24,6 @@ from accounts.charts.svg import FONT_FAMILY, SVGChart
 
 __all__ = [
     "FONT_FAMILY",
-    "GRADE_COLORS",
     "LEVEL_COLORS",
     "PALETTE",
     "SVGChart",

@@ -17,14 +17,8 @@ PALETTE: list[str] = [
     "#546e7a",  # blue grey
 ]
 
-GRADE_COLORS: dict[str, str] = {
-    "AAAA": "#1b5e20",
-    "AAA": "#388e3c",
-    "AA": "#81c784",
-    "A": "#c8e6c9",
-}
-
-# Cultivation-pool levels: hues far from the grade greens so a pool chart never reads as a grade chart.
+# Cultivation-pool levels: hues far from the grade greens (factories.models.Grade) so a pool chart never
+# reads as a grade chart.
 LEVEL_COLORS: dict[str, str] = {
     "B": "#0277bd",
     "C": "#f9a825",

@@ -27,7 +27,7 @@ from factories.grading.serializers import (
     PublishSerializer,
     RevocationProposalSerializer,
 )
-from factories.models import GradingResult, GradingRun, GradingStandard, Incident, RevocationProposal
+from factories.models import Grade, GradingResult, GradingRun, GradingStandard, Incident, RevocationProposal
 
 
 class GradingStandardViewSet(
@@ -319,7 +319,7 @@ class RecommendationViewSet(ScopedReadOnlyViewSet):
     def scope_queryset(self, queryset: Any) -> Any:
         return (
             queryset.published()
-            .filter(tier="city", grade__in=["AA", "AAA", "AAAA"])
+            .filter(tier="city", grade__in=Grade.at_least(Grade.AA))
             .select_related("enterprise", "run")
         )
 

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from factories.grading.standard import standard_from_dict
 from factories.indicators import get_catalogue
-from factories.models import Enterprise, GradingResult, GradingRun, RunStatus
+from factories.models import Enterprise, Grade, GradingResult, GradingRun, RunStatus
 
 
 def published_grades(user: Any) -> QuerySet[GradingResult]:
@@ -34,7 +34,7 @@ def recommendations(user: Any, year: int | None = None) -> QuerySet[GradingResul
     """City-level green factories graded AA or above in the published run (Art. 8)."""
     # A factory whose title has since been revoked is no longer recommended.
     queryset = published_grades(user).filter(
-        tier="city", grade__in=["AA", "AAA", "AAAA"], enterprise__green_factory__status="active"
+        tier="city", grade__in=Grade.at_least(Grade.AA), enterprise__green_factory__status="active"
     )
     if year is not None:
         queryset = queryset.filter(year=year)
@@ -107,10 +107,7 @@ def grade_distribution(results: QuerySet[GradingResult], by: str) -> list[dict[s
     return list(
         results.values(key=F(by))
         .annotate(
-            AAAA=Count("id", filter=Q(grade="AAAA")),
-            AAA=Count("id", filter=Q(grade="AAA")),
-            AA=Count("id", filter=Q(grade="AA")),
-            A=Count("id", filter=Q(grade="A")),
+            **{g: Count("id", filter=Q(grade=g)) for g in Grade.values},
             total=Count("id"),
         )
         .order_by("key")

@@ -27,6 +27,7 @@ from factories.grading import engine
 from factories.grading.inputs import gather
 from factories.grading.standard import standard_from_dict, standard_to_dict
 from factories.models import (
+    FIRST_DATA_YEAR,
     GradingResult,
     GradingRun,
     GradingStandard,
@@ -222,8 +223,12 @@ def grading_run_start(
     if actor is not None:
         ensure_can(actor, "grading.manage")
     this_year = timezone.localdate().year
-    if not 2016 <= year <= this_year:
-        raise InvalidInput(field_errors={"year": [_("评价年度应在2016年至{y}年之间。").format(y=this_year)]})
+    if not FIRST_DATA_YEAR <= year <= this_year:
+        raise InvalidInput(
+            field_errors={
+                "year": [_("评价年度应在{first}年至{y}年之间。").format(first=FIRST_DATA_YEAR, y=this_year)]
+            }
+        )
     if standard is None:
         if simulation:
             raise InvalidInput(field_errors={"standard": [_("模拟运行需要指定一个标准草案。")]})

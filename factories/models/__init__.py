@@ -1,6 +1,7 @@
 """Models of the factories app: the register (units, industries, enterprises, green factories) and grading."""
 
 from factories.models.grading import (
+    Grade,
     GradingResult,
     GradingRun,
     GradingStandard,
@@ -13,6 +14,7 @@ from factories.models.grading import (
     StandardStatus,
 )
 from factories.models.register import (
+    FIRST_DATA_YEAR,
     District,
     DistrictTransfer,
     Enterprise,
@@ -26,9 +28,11 @@ from factories.models.register import (
 )
 
 __all__ = [
+    "FIRST_DATA_YEAR",
     "District",
     "DistrictTransfer",
     "Enterprise",
+    "Grade",
     "GradingResult",
     "GradingRun",
     "GradingStandard",

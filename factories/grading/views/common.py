@@ -21,8 +21,6 @@ from factories.models import IncidentKind, IncidentSeverity, Industry, ProposalS
 
 RUN_ROLES = frozenset({Role.CITY, Role.AUDITOR})
 RECOMMENDATION_ROLES = frozenset({Role.CITY, Role.DISTRICT, Role.AUDITOR})
-GRADES = ("AAAA", "AAA", "AA", "A")
-GRADE_NAMES = {"AAAA": _("领军"), "AAA": _("先进"), "AA": _("较好"), "A": _("基本")}
 PUBLISHED_STATES = (RunStatus.PUBLISHED, RunStatus.FINAL)
 
 # Run states reuse the submission badge colours of app.css: grey waiting, blue working, teal ready for

@@ -15,7 +15,7 @@ from factories.grading.forms import IncidentForm
 from factories.grading.standard import standard_from_dict
 from factories.grading.views.common import PROPOSAL_BADGES, RUN_ROLES
 from factories.grading.views.standards import describe_standard, effect_label, standard_in_force_or_none
-from factories.models import Incident, IncidentKind, IncidentSeverity, RevocationProposal
+from factories.models import FIRST_DATA_YEAR, Incident, IncidentKind, IncidentSeverity, RevocationProposal
 from factories.views import RolesMixin, ServiceFormView
 
 
@@ -65,6 +65,7 @@ class IncidentListView(RolesMixin, ScopedListView):
             filtered=any(values.values()),
             kinds=IncidentKind.choices,
             severities=IncidentSeverity.choices,
+            first_data_year=FIRST_DATA_YEAR,
             can_manage=can(self.request.user, "incident.manage"),
         )
         return context

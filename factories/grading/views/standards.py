@@ -24,9 +24,9 @@ from factories.grading.forms import AdoptForm, RunStartForm, StandardForm
 # The engine's standard is named like the model that stores it; here the model keeps the name.
 from factories.grading.standard import GradingStandard as StandardParameters
 from factories.grading.standard import IncidentEffect, standard_from_dict
-from factories.grading.views.common import EFFECT_LABELS, GRADE_NAMES, PUBLISHED_STATES, show_errors
+from factories.grading.views.common import EFFECT_LABELS, PUBLISHED_STATES, show_errors
 from factories.indicators import Direction, get_catalogue
-from factories.models import GradingStandard, IncidentKind, IncidentSeverity, StandardStatus
+from factories.models import Grade, GradingStandard, IncidentKind, IncidentSeverity, StandardStatus
 from factories.views import ServiceFormView, signed_in
 
 
@@ -58,7 +58,7 @@ def describe_standard(standard: GradingStandard) -> dict[str, Any]:
     bands = [
         {
             "grade": b.grade,
-            "name": GRADE_NAMES.get(b.grade, ""),
+            "name": Grade.label_of(b.grade),
             "q_below": b.q_below,
             "q_pct": None if b.q_below is None else f"{b.q_below * 100:g}%",
             "c_min": b.c_min,
