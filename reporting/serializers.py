@@ -12,10 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import exports
 from accounts.i18n import localized
 from factories.indicators import GBT36132_2018
 from factories.models import FIRST_DATA_YEAR, Enterprise
-from reporting import exports, services
+from reporting import services
 from reporting.models import (
     AnnualSubmission,
     CorrectionRequest,

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from accounts import exports
 from accounts.errors import DomainError
 from accounts.views_base import RoleRequiredMixin, show_domain_error
 from factories.models import District, Enterprise, Grade, Industry
-from reporting import exports, imports, jobs, services
+from reporting import imports, jobs, services
 from reporting.models import ExportJob, ImportJob, ReportingYear
 
 EXPORT_KINDS = [
