@@ -1,7 +1,7 @@
 """The export framework: each exporter yields rows from the requester's scope; writers turn rows into a file.
 
-One row source, many formats (pretix's ListExporter idea): the same exporter feeds the xlsx writer,
-the csv writer and the API. Big exports run as a background job with progress; small ones stream at once. Text cells that a
+One row source, many formats (pretix's ListExporter idea): the same exporter feeds the xlsx writer and
+the API. Big exports run as a background job with progress; small ones stream at once. Text cells that a
 spreadsheet would run as a formula are neutralised.
 
 Exporters live with the data they read (``factories.exports``, ``factories.grading.exports``,
@@ -10,9 +10,7 @@ Exporters live with the data they read (``factories.exports``, ``factories.gradi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,17 +194,6 @@ def write_xlsx(
             progress(count)
     sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{count + 2}"
     workbook.save(target)
-    return count
-
-
-def write_csv(exporter: Exporter, user: Any, filters: dict[str, Any], target: io.TextIOBase) -> int:
-    writer = csv.writer(target)
-    writer.writerow([describe(exporter, filters, timezone.now())])
-    writer.writerow([neutralise(c.title) for c in exporter.columns()])
-    count = 0
-    for values in exporter.rows(user, filters):
-        writer.writerow([neutralise(v) if isinstance(v, str) else ("" if v is None else v) for v in values])
-        count += 1
     return count
 
 
