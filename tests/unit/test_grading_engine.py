@@ -23,7 +23,6 @@ from factories.grading.engine import (
 )
 from factories.grading.standard import DEFAULT_STANDARD, standard_from_dict, standard_to_dict
 from factories.indicators import Direction
-from factories.models import Grade
 from factories.scoring import (
     PEER_GROUP_ALL,
     IndicatorSpec,
@@ -618,8 +617,3 @@ def test_standard_refuses_inconsistent_parameters(change: dict[str, Any], messag
 def test_grade_year_refuses_malformed_inputs(members: list[FactoryInput], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         grade_year(Y, members, MINI)
-
-
-def test_the_default_standard_grades_are_the_platforms_grades_highest_first() -> None:
-    assert DEFAULT_STANDARD.grades == tuple(Grade.values)
-    assert Grade.at_least(Grade.AA) == ["AAAA", "AAA", "AA"]
