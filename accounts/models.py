@@ -76,20 +76,12 @@ class User(AbstractUser):
         return self.role in (Role.CITY, Role.AUDITOR)
 
     @property
-    def is_city(self) -> bool:
-        return self.role == Role.CITY
-
-    @property
     def is_district(self) -> bool:
         return self.role == Role.DISTRICT
 
     @property
     def is_enterprise(self) -> bool:
         return self.role == Role.ENTERPRISE
-
-    @property
-    def is_auditor(self) -> bool:
-        return self.role == Role.AUDITOR
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -65,7 +65,7 @@ def bare(n: int) -> dict[str, Any]:
 
 def ours(n: int) -> dict[str, Any]:
     """The platform's writer (title row, styled header, number formats, neutralisation, autofilter)."""
-    from reporting.exports import Column, Exporter, write_xlsx
+    from accounts.exports import Column, Exporter, write_xlsx
 
     kinds = (
         ["text"] * 8 + ["float2"] * 4 + ["text", "int", "decimal", "decimal", "int", "date", "float2", "text"]
@@ -87,8 +87,8 @@ def ours(n: int) -> dict[str, Any]:
 
 def full_export() -> dict[str, Any]:
     """The real `grades` export (21 columns) of every published result in the benchmark database."""
+    from accounts import exports
     from accounts.models import User
-    from reporting import exports
 
     user = User.objects.filter(role="city").first()
     exporter = exports.get("grades")

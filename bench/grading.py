@@ -134,7 +134,7 @@ def real_run() -> dict[str, Any]:
 def _standard_id() -> int:
     import datetime as dt
 
-    from factories.grading.engine import DEFAULT_STANDARD, standard_to_dict
+    from factories.grading.standard import DEFAULT_STANDARD, standard_to_dict
     from factories.models import GradingStandard
 
     standard, _created = GradingStandard.objects.get_or_create(
@@ -222,14 +222,16 @@ def floor() -> dict[str, Any]:
 def naive(limit: int) -> dict[str, Any]:
     """A straightforward per-factory ORM implementation: for each factory, fetch its data and its peers'
     data, compute its percentiles and scores, save its row. Same formulas (the engine's helpers)."""
-    from factories.grading import engine as grading
+    from factories import scoring
+    from factories.grading import engine
+    from factories.grading.standard import DEFAULT_STANDARD
     from factories.indicators import Status
     from factories.models import GradingResult, GradingRun, GreenFactory
     from reporting.models import AnnualSubmission
     from reporting.values import indicators_from_storage
 
-    standard = grading.DEFAULT_STANDARD
-    layout = grading.dimension_layout(standard.indicators)
+    standard = DEFAULT_STANDARD
+    layout = scoring.dimension_layout(standard.indicators)
     run = GradingRun.objects.create(year=YEAR, standard_id=_standard_id(), status="running", note="naive")
 
     def go() -> None:
@@ -255,10 +257,10 @@ def naive(limit: int) -> dict[str, Any]:
             mine = indicators_from_storage(own.indicators)
             percentiles: dict[str, float | None] = {}
             for spec in standard.indicators:
-                column = grading.build_column([p.get(spec.code) for p in peers], spec.direction)
-                percentiles[spec.code] = grading.peer_percentile(column, mine.get(spec.code))
-            dims = grading.dimension_means(percentiles, layout)
-            level = grading.weighted_mean(dims, standard.weights)
+                column = scoring.build_column([p.get(spec.code) for p in peers], spec.direction)
+                percentiles[spec.code] = scoring.peer_percentile(column, mine.get(spec.code))
+            dims = scoring.dimension_means(percentiles, layout)
+            level = scoring.weighted_mean(dims, standard.weights)
             rates = {}
             if last is not None:
                 previous = indicators_from_storage(last.indicators)
@@ -272,7 +274,7 @@ def naive(limit: int) -> dict[str, Any]:
                         and a.value is not None
                         and b.value is not None
                     ):
-                        r = grading.improvement_rate(spec, a.value, b.value, standard.improvement_clip)
+                        r = engine.improvement_rate(spec, a.value, b.value, standard.improvement_clip)
                         if r is not None:
                             rates[spec.code] = r
             GradingResult.objects.create(

@@ -7,7 +7,9 @@ class CultivationConfig(AppConfig):
     verbose_name = _("梯度培育库")
 
     def ready(self) -> None:
-        import cultivation.home  # noqa: F401  (registers the pool's home-page steps)
+        # Importing these registers the pool's exporters and home-page steps.
+        import cultivation.exports
+        import cultivation.home  # noqa: F401
         from cultivation import demo
         from cultivation.services import membership_graduate
         from factories.services import RECOGNITION_HOOKS

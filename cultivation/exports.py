@@ -1,4 +1,4 @@
-"""Excel exports of the cultivation pool and the district annual reports (registered with reporting.exports)."""
+"""Excel exports of the cultivation pool and the district annual reports; the app registers them when ready."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reporting.exports import Column, Exporter, register
+from accounts.exports import Column, Exporter, register
 
 DIMENSIONS = ("land", "materials", "clean", "waste", "energy")
 

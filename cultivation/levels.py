@@ -1,6 +1,6 @@
 """Cultivation-pool level engine B / C / D (DOMAIN §7; Art. 4, 5, 10, 11, 12).
 
-Pure: no Django, no ORM, no I/O. D_k and L use the §6 formulas of ``factories.grading`` (the same
+Pure: no Django, no ORM, no I/O. D_k and L use the §6 formulas of ``factories.scoring`` (the same
 percentile counting, dimension means and weighted mean); only the percentile denominator differs: a
 pool member is not one of its benchmark, so ``p = 100·(W + T/2)/n`` over the n benchmark green factories
 for which the indicator is applicable. Indicator values are ``Decimal``; scores are ``float`` rounded to
@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from factories.grading.engine import (
-    DEFAULT_STANDARD,
+from factories.indicators import IndicatorValue
+from factories.scoring import (
+    DEFAULT_INDICATORS,
+    DEFAULT_WEIGHTS,
     PEER_GROUP_ALL,
     IndicatorSpec,
     PeerColumn,
@@ -48,7 +50,6 @@ from factories.grading.engine import (
     spec_to_dict,
     weighted_mean,
 )
-from factories.indicators import IndicatorValue
 
 
 class PoolLevel(StrEnum):
@@ -67,8 +68,8 @@ class PoolStandard:
     b_level_min: float = 50.0
     c_level_min: float = 0.0
     min_benchmark: int = 5
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_STANDARD.weights))
-    indicators: tuple[IndicatorSpec, ...] = DEFAULT_STANDARD.indicators
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    indicators: tuple[IndicatorSpec, ...] = DEFAULT_INDICATORS
 
     def __post_init__(self) -> None:
         problems = []

@@ -10,7 +10,6 @@ from typing import Any
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from cultivation.level_inputs import Flags, supervision_flags
 from cultivation.models import (
     GUIDED_KINDS,
     HOLDING_STATUSES,
@@ -39,11 +38,6 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     """The same day `months` earlier, clamped to the month's end (31 March − 1 month = 28/29 February)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def member_flags(membership: PoolMembership, on: dt.date | None = None) -> Flags:
-    """A member's supervised / guided / has-plan flags on a day (today by default)."""
-    return supervision_flags([membership.pk], on or timezone.localdate()).get(membership.pk, Flags())
 
 
 def overdue_supervision(user: Any, today: dt.date | None = None) -> QuerySet[PoolMembership]:

@@ -7,4 +7,7 @@ class FactoriesConfig(AppConfig):
     verbose_name = _("企业与绿色工厂")
 
     def ready(self) -> None:
-        from factories import home  # noqa: F401  (registers the home-page steps)
+        # Importing these registers the home-page steps and the exporters of the register and of grading.
+        import factories.exports
+        import factories.grading.exports
+        import factories.home  # noqa: F401

@@ -16,7 +16,7 @@ from accounts.errors import InvalidInput
 from accounts.i18n import in_language
 from accounts.models import Role, User
 from accounts.permissions import ensure_can
-from factories.models import District, DistrictTransfer, Enterprise, GreenFactory
+from factories.models import FIRST_DATA_YEAR, District, DistrictTransfer, Enterprise, GreenFactory
 
 
 @transaction.atomic
@@ -220,8 +220,10 @@ def green_factory_recognize(
         recognized_year = int(recognized_year)
     except (TypeError, ValueError):
         recognized_year = 0
-    if not (2016 <= recognized_year <= this_year):
-        errors["recognized_year"] = [_("认定年度应在2016年至{year}年之间。").format(year=this_year)]
+    if not (FIRST_DATA_YEAR <= recognized_year <= this_year):
+        errors["recognized_year"] = [
+            _("认定年度应在{first}年至{year}年之间。").format(first=FIRST_DATA_YEAR, year=this_year)
+        ]
     existing = GreenFactory.objects.select_for_update().filter(enterprise=enterprise).first()
     if errors:
         raise InvalidInput(field_errors=errors)

@@ -7,8 +7,6 @@ class ReportingConfig(AppConfig):
     verbose_name = _("年度数据填报")
 
     def ready(self) -> None:
-        from reporting import demo, home  # noqa: F401  (home registers the home-page steps)
+        from reporting import demo, exports, home  # noqa: F401  (exports and home register themselves)
 
         demo.register()
-        # The pool and district-report exporters live with the cultivation models they read.
-        import cultivation.exports  # noqa: F401

@@ -243,10 +243,3 @@ def read_rows(data: bytes, catalogue: Catalogue) -> tuple[list[ImportRow], list[
         )
     workbook.close()
     return rows, errors, column_of
-
-
-def column_letters(catalogue: Catalogue) -> dict[str, str]:
-    """Where each field sits in the template, for error messages."""
-    from openpyxl.utils import get_column_letter
-
-    return {key: get_column_letter(index + 1) for index, (key, _title) in enumerate(headers(catalogue))}

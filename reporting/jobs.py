@@ -11,10 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, exports
 from accounts.errors import InvalidInput
 from accounts.permissions import ensure_can
-from reporting import exports
 from reporting.models import ExportJob, JobStatus
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -74,9 +73,6 @@ class SubmissionQuerySet(ScopedQuerySet):
     district_lookup = "enterprise__district"
     enterprise_lookup = "enterprise"
 
-    def verified(self) -> SubmissionQuerySet:
-        return self.filter(status=SubmissionStatus.CITY_VERIFIED)
-
 
 class AnnualSubmission(models.Model):
     """One enterprise's raw green-manufacturing figures for one calendar year (Art. 7).
@@ -134,14 +130,6 @@ class AnnualSubmission(models.Model):
 
     def __str__(self) -> str:
         return str(_("{enterprise} {year}年度数据")).format(enterprise=self.enterprise, year=self.year)
-
-    def raw(self) -> dict[str, Decimal | None]:
-        """The raw inputs as Decimals (None = not reported)."""
-        return {k: (Decimal(v) if v is not None else None) for k, v in self.raw_values.items()}
-
-    @property
-    def status_colour(self) -> str:
-        return STATUS_COLOURS[SubmissionStatus(self.status)]
 
 
 SUBMISSION_TRANSITIONS = TransitionTable(

@@ -12,11 +12,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import exports
 from accounts.i18n import localized
 from accounts.models import Notification
 from factories.indicators import GBT36132_2018
-from factories.models import Enterprise
-from reporting import exports, services
+from factories.models import FIRST_DATA_YEAR, Enterprise
+from reporting import services
 from reporting.models import (
     AnnualSubmission,
     CorrectionRequest,
@@ -285,7 +286,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 class ImportJobSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True, help_text="按模板填写的 .xlsx 文件")
-    year = serializers.IntegerField(min_value=2016, max_value=2100)
+    year = serializers.IntegerField(min_value=FIRST_DATA_YEAR, max_value=2100)
 
     class Meta:
         model = ImportJob

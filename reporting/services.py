@@ -23,7 +23,7 @@ from accounts.i18n import in_language, localized
 from accounts.permissions import ensure_can, ensure_in_scope
 from accounts.transitions import claim
 from factories.indicators import RawField, get_catalogue, validate_raw, year_on_year_flags
-from factories.models import Enterprise
+from factories.models import FIRST_DATA_YEAR, Enterprise
 from reporting import notifications
 from reporting.models import (
     CORRECTION_TRANSITIONS,
@@ -66,11 +66,13 @@ def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: 
     """The city opens year Y with its reporting window (Art. 7)."""
     ensure_can(actor, "reporting_year.manage")
     errors: dict[str, list[Any]] = {}
-    if not 2016 <= year <= today().year:
+    if not FIRST_DATA_YEAR <= year <= today().year:
         raise InvalidInput(
             field_errors={
                 "year": [
-                    _("年度应在2016年至{y}年之间（填报的是已结束或当年的数据）。").format(y=today().year)
+                    _("年度应在{first}年至{y}年之间（填报的是已结束或当年的数据）。").format(
+                        first=FIRST_DATA_YEAR, y=today().year
+                    )
                 ]
             }
         )

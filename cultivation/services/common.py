@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import InvalidInput, NotAllowed
 from accounts.models import Role
+from factories.models import FIRST_DATA_YEAR
 
 
 def today() -> dt.date:
@@ -30,7 +31,7 @@ def required_text(value: str | None, field: str, message: Any) -> str:
     return text
 
 
-def ensure_year(year: Any, *, first: int = 2016, field: str = "year") -> int:
+def ensure_year(year: Any, *, first: int = FIRST_DATA_YEAR, field: str = "year") -> int:
     """A data year between `first` and the current year."""
     this_year = today().year
     try:

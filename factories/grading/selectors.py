@@ -7,19 +7,17 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
-from factories.grading import engine as grading
+from factories.grading.standard import standard_from_dict
 from factories.indicators import get_catalogue
 from factories.models import (
     Enterprise,
+    Grade,
     GradingResult,
     GradingRun,
     ProposalStatus,
     RevocationProposal,
     RunStatus,
 )
-
-RECOMMENDED_GRADES = ("AA", "AAA", "AAAA")
-"""Grades that put a city-level green factory on the national-level list (Art. 8)."""
 
 
 def published_grades(user: Any) -> QuerySet[GradingResult]:
@@ -50,7 +48,7 @@ def recommendations(user: Any, year: int | None = None) -> QuerySet[GradingResul
     pending = RevocationProposal.objects.filter(status=ProposalStatus.PROPOSED).values("enterprise_id")
     queryset = (
         published_grades(user)
-        .filter(tier="city", grade__in=RECOMMENDED_GRADES, enterprise__green_factory__status="active")
+        .filter(tier="city", grade__in=Grade.at_least(Grade.AA), enterprise__green_factory__status="active")
         .exclude(enterprise_id__in=pending)
     )
     if year is not None:
@@ -65,8 +63,7 @@ def run_diff(run: GradingRun, base: GradingRun | None = None) -> list[dict[str, 
         return []
     old = dict(base.results.values_list("enterprise_id", "grade"))
     order = {
-        grade: rank
-        for rank, grade in enumerate(reversed(grading.standard_from_dict(run.standard.parameters).grades))
+        grade: rank for rank, grade in enumerate(reversed(standard_from_dict(run.standard.parameters).grades))
     }
     moves = []
     for result in run.results.select_related("enterprise", "district").order_by("enterprise__name"):
@@ -125,10 +122,7 @@ def grade_distribution(results: QuerySet[GradingResult], by: str) -> list[dict[s
     return list(
         results.values(key=F(by))
         .annotate(
-            AAAA=Count("id", filter=Q(grade="AAAA")),
-            AAA=Count("id", filter=Q(grade="AAA")),
-            AA=Count("id", filter=Q(grade="AA")),
-            A=Count("id", filter=Q(grade="A")),
+            **{g: Count("id", filter=Q(grade=g)) for g in Grade.values},
             total=Count("id"),
         )
         .order_by("key")
@@ -140,7 +134,7 @@ def explanation(result: GradingResult) -> dict[str, Any]:
     from reporting.models import SubmissionStatus, SubmissionVersion
     from reporting.values import indicators_from_storage
 
-    standard = grading.standard_from_dict(result.run.standard.parameters)
+    standard = standard_from_dict(result.run.standard.parameters)
     catalogue = get_catalogue(standard.catalogue_version)
     # The values the run graded: the locked version of each year's data current when the run started
     # (a later correction makes a new version, which this card must not mix with the stored percentiles).

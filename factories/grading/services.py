@@ -24,9 +24,11 @@ from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import ensure_can
 from accounts.transitions import claim
-from factories.grading import engine as grading
+from factories.grading import engine
 from factories.grading.inputs import gather
+from factories.grading.standard import standard_from_dict, standard_to_dict
 from factories.models import (
+    FIRST_DATA_YEAR,
     GRADING_RUN_TRANSITIONS,
     REVOCATION_TRANSITIONS,
     GradingResult,
@@ -88,7 +90,7 @@ STALE_AFTER = dt.timedelta(minutes=3)
 
 def _validated_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     try:
-        return grading.standard_to_dict(grading.standard_from_dict(parameters))
+        return standard_to_dict(standard_from_dict(parameters))
     except (ValueError, TypeError) as exc:
         raise InvalidInput(
             field_errors={"parameters": [_("评价标准参数无效：{error}").format(error=exc)]}
@@ -223,8 +225,12 @@ def grading_run_start(
     if actor is not None:
         ensure_can(actor, "grading.manage")
     this_year = timezone.localdate().year
-    if not 2016 <= year <= this_year:
-        raise InvalidInput(field_errors={"year": [_("评价年度应在2016年至{y}年之间。").format(y=this_year)]})
+    if not FIRST_DATA_YEAR <= year <= this_year:
+        raise InvalidInput(
+            field_errors={
+                "year": [_("评价年度应在{first}年至{y}年之间。").format(first=FIRST_DATA_YEAR, y=this_year)]
+            }
+        )
     if standard is None:
         if simulation:
             raise InvalidInput(field_errors={"standard": [_("模拟运行需要指定一个标准草案。")]})
@@ -317,7 +323,7 @@ def execute_run(run_id: int) -> str:
 
 
 def _execute(run: GradingRun) -> None:
-    standard = grading.standard_from_dict(run.standard.parameters)
+    standard = standard_from_dict(run.standard.parameters)
     inputs = gather(run.year, run.standard.parameters)
     total = len(inputs.factories)
     if run.input_hash and run.input_hash != inputs.input_hash:
@@ -325,7 +331,7 @@ def _execute(run: GradingRun) -> None:
         GradingResult.objects.filter(run=run).delete()
         RevocationProposal.objects.filter(run=run).delete()
     _progress(run, input_hash=inputs.input_hash, total=total, done=0, phase="computing")
-    results = grading.grade_year(run.year, inputs.factories, standard)
+    results = engine.grade_year(run.year, inputs.factories, standard)
     del inputs.factories[:]  # the engine's inputs are no longer needed; free them before writing
     _progress(run, phase="writing")
     written = 0
@@ -337,7 +343,7 @@ def _execute(run: GradingRun) -> None:
             result = results[index]
             results[index] = None  # type: ignore[call-overload]  # written rows are dropped as we go
             district, industry, tier = inputs.enterprise_meta[result.enterprise_id]
-            details = grading.result_to_dict(result)
+            details = engine.result_to_dict(result)
             rows.append(
                 GradingResult(
                     run=run,

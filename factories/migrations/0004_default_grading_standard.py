@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 def create_default(apps, schema_editor):
-    from factories.grading.engine import DEFAULT_STANDARD, standard_to_dict
+    from factories.grading.standard import DEFAULT_STANDARD, standard_to_dict
 
     GradingStandard = apps.get_model("factories", "GradingStandard")
     GradingStandard.objects.get_or_create(

@@ -3,6 +3,7 @@
 from factories.models.grading import (
     GRADING_RUN_TRANSITIONS,
     REVOCATION_TRANSITIONS,
+    Grade,
     GradingResult,
     GradingRun,
     GradingStandard,
@@ -15,6 +16,7 @@ from factories.models.grading import (
     StandardStatus,
 )
 from factories.models.register import (
+    FIRST_DATA_YEAR,
     District,
     DistrictTransfer,
     Enterprise,
@@ -28,11 +30,13 @@ from factories.models.register import (
 )
 
 __all__ = [
+    "FIRST_DATA_YEAR",
     "GRADING_RUN_TRANSITIONS",
     "REVOCATION_TRANSITIONS",
     "District",
     "DistrictTransfer",
     "Enterprise",
+    "Grade",
     "GradingResult",
     "GradingRun",
     "GradingStandard",

@@ -11,6 +11,40 @@ from accounts.scoping import ScopedQuerySet
 from accounts.transitions import Transition, TransitionTable
 
 
+class Grade(models.TextChoices):
+    """The grades of a green factory, highest first (Art. 3, 6; DOMAIN §6.8), with the name the policy
+    gives each and its colour: chart fills use it, and the badges of app.css match it."""
+
+    AAAA = "AAAA", _("领军")
+    AAA = "AAA", _("先进")
+    AA = "AA", _("较好")
+    A = "A", _("基本")
+
+    @property
+    def colour(self) -> str:
+        return _GRADE_COLOURS[self]
+
+    @classmethod
+    def at_least(cls, lowest: Grade) -> list[str]:
+        """The values of ``lowest`` and every grade above it (Art. 8 recommends AA and above)."""
+        values = cls.values
+        return values[: values.index(lowest) + 1]
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The name of a grade value, or "" for a value that is not a grade (a band of another standard)."""
+        return str(cls(value).label) if value in cls.values else ""
+
+
+# Greens, the darker the higher the grade; charts outline the light ones so they stand out on white.
+_GRADE_COLOURS: dict[str, str] = {
+    Grade.AAAA: "#1b5e20",
+    Grade.AAA: "#388e3c",
+    Grade.AA: "#81c784",
+    Grade.A: "#c8e6c9",
+}
+
+
 class StandardStatus(models.TextChoices):
     DRAFT = "draft", _("草案")
     ADOPTED = "adopted", _("已采用")

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedQuerySet
 
+FIRST_DATA_YEAR = 2016
+"""The first year the platform takes data for: recognitions, annual data, imports and gradings."""
+
 
 class UnitKind(models.TextChoices):
     DISTRICT = "district", _("区")

@@ -15,10 +15,9 @@ from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from cultivation.models import CertificationStatus, Level, MembershipStatus, PoolMembership
 from factories.grading.selectors import published_grades
-from factories.models import Enterprise, GradingResult, GreenFactoryStatus, Tier
+from factories.models import Enterprise, Grade, GradingResult, GreenFactoryStatus, Tier
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
 
-GRADES = ("AAAA", "AAA", "AA", "A")
 REPORTED = (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED, SubmissionStatus.CITY_VERIFIED)
 STATUSES = tuple(SubmissionStatus)
 
@@ -29,7 +28,7 @@ def _rows(aggregates: Any) -> list[dict[str, Any]]:
 
 
 def _grade_counts() -> dict[str, Count]:
-    return {**{g: Count("id", filter=Q(grade=g)) for g in GRADES}, "total": Count("id")}
+    return {**{g: Count("id", filter=Q(grade=g)) for g in Grade.values}, "total": Count("id")}
 
 
 # --- years ----------------------------------------------------------------------------------------
@@ -142,7 +141,7 @@ def fold_tail(rows: list[dict[str, Any]], keep: int, label: str) -> list[dict[st
         return rows
     rest = rows[keep:]
     other: dict[str, Any] = {"key": "", "label": label, "others": len(rest)}
-    for key in (*GRADES, "total"):
+    for key in (*Grade.values, "total"):
         other[key] = sum(row[key] for row in rest)
     return [*rows[:keep], other]
 
@@ -201,7 +200,6 @@ def pool_by_district(user: Any, year: int) -> list[dict[str, Any]]:
 
 
 __all__ = [
-    "GRADES",
     "REPORTED",
     "STATUSES",
     "DashboardYears",

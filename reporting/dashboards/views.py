@@ -22,7 +22,6 @@ from django.views.generic import TemplateView
 
 from accounts import datacache
 from accounts.charts import (
-    GRADE_COLORS,
     LEVEL_COLORS,
     bar_chart,
     empty_chart,
@@ -34,9 +33,8 @@ from accounts.i18n import localized
 from accounts.models import Role
 from accounts.views_base import CachedPageMixin
 from factories.indicators import get_catalogue
-from factories.models import GradingResult
+from factories.models import Grade, GradingResult
 from reporting.dashboards import selectors as dashboards
-from reporting.dashboards.selectors import GRADES
 from reporting.models import STATUS_COLOURS, SubmissionStatus
 
 TOP_INDUSTRIES = 10
@@ -50,7 +48,6 @@ STATUS_SHORT = {
     SubmissionStatus.CITY_VERIFIED: _("已复核"),
 }
 MISSING_LABEL = _("未填报")
-GRADE_NAMES = {"AAAA": _("领军"), "AAA": _("先进"), "AA": _("较好"), "A": _("基本")}
 MISSING_COLOUR = "#d1d5db"
 # Empty states: a short message inside the chart frame and a sentence under it saying what will appear.
 NO_GRADES = (
@@ -127,18 +124,18 @@ def _safe_reverse(name: str, *args: Any) -> str:
 
 
 def _grade_columns(first: Any) -> list[tuple[Any, bool]]:
-    return [(first, False), *[(g, True) for g in GRADES], (_("合计"), True)]
+    return [(first, False), *[(g, True) for g in Grade.values], (_("合计"), True)]
 
 
 def _grade_foot(rows: list[dict[str, Any]]) -> list[Any]:
-    return [_("合计"), *[sum(r[g] for r in rows) for g in GRADES], sum(r["total"] for r in rows)]
+    return [_("合计"), *[sum(r[g] for r in rows) for g in Grade.values], sum(r["total"] for r in rows)]
 
 
 def _grade_series(rows: list[dict[str, Any]]) -> list[tuple[str, list[float]]]:
-    return [(g, [r[g] for r in rows]) for g in GRADES]
+    return [(g, [r[g] for r in rows]) for g in Grade.values]
 
 
-GRADE_PALETTE = [GRADE_COLORS[g] for g in GRADES]
+GRADE_PALETTE = [g.colour for g in Grade]
 
 
 # --- cards shared by the city and district dashboards ---------------------------------------------
@@ -159,7 +156,7 @@ def grades_by_district_card(user: Any, year: int) -> Card:
     )
     table = Table(
         _grade_columns(_("管理单位（评价时）")),
-        [[r["label"], *[r[g] for g in GRADES], r["total"]] for r in rows],
+        [[r["label"], *[r[g] for g in Grade.values], r["total"]] for r in rows],
         _grade_foot(rows),
     )
     return Card(title, chart, table, note=_("按评价时企业所属的管理单位统计，按绿色工厂数由多到少排列。"))
@@ -177,7 +174,7 @@ def grades_by_industry_card(user: Any, year: int) -> Card:
     )
     table = Table(
         _grade_columns(_("行业（GB/T 4754 大类）")),
-        [[f"{r['key']} {r['label']}", *[r[g] for g in GRADES], r["total"]] for r in rows],
+        [[f"{r['key']} {r['label']}", *[r[g] for g in Grade.values], r["total"]] for r in rows],
         _grade_foot(rows),
     )
     note = (
@@ -197,7 +194,9 @@ def grade_trend_card(rows: list[dict[str, Any]]) -> Card:
     chart = bar_chart(
         [_year(r["year"]) for r in rows], _grade_series(rows), title=title, stacked=True, colors=GRADE_PALETTE
     )
-    table = Table(_grade_columns(_("年度")), [[r["year"], *[r[g] for g in GRADES], r["total"]] for r in rows])
+    table = Table(
+        _grade_columns(_("年度")), [[r["year"], *[r[g] for g in Grade.values], r["total"]] for r in rows]
+    )
     return Card(title, chart, table, note=_("各年度已发布（公示中或正式发布）的评价结果。"))
 
 
@@ -416,7 +415,7 @@ def grades_kpi(trend: list[dict[str, Any]], year: int) -> Kpi:
         str(_("{year}年度已评等级")).format(year=year),
         row["total"],
         _("家"),
-        note=" · ".join(f"{g} {row[g]}" for g in GRADES),
+        note=" · ".join(f"{g} {row[g]}" for g in Grade.values),
     )
 
 
@@ -540,7 +539,7 @@ def enterprise_dashboard(user: Any, year: int | None) -> Dashboard:
                 str(_("{year}年度等级")).format(year=chosen.year),
                 chosen.grade,
                 url=url,
-                note=f"{GRADE_NAMES.get(chosen.grade, '')} · {chosen.run.get_status_display()}",
+                note=f"{Grade.label_of(chosen.grade)} · {chosen.run.get_status_display()}",
             ),
             Kpi(_("综合得分 C"), _score(chosen.composite_score)),
             Kpi(_("水平得分 L"), _score(chosen.level_score)),

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from accounts import exports
 from accounts.errors import DomainError
 from accounts.views_base import RoleRequiredMixin, show_domain_error
-from factories.models import District, Enterprise, Industry
-from reporting import exports, imports, jobs, services
+from factories.models import District, Enterprise, Grade, Industry
+from reporting import imports, jobs, services
 from reporting.models import ExportJob, ImportJob, ReportingYear
 
 EXPORT_KINDS = [
@@ -58,6 +59,7 @@ class ExportListView(RoleRequiredMixin, View):
                 "kinds": kinds,
                 "jobs": jobs_list,
                 "years": ReportingYear.objects.values_list("year", flat=True),
+                "grades": Grade.values,
                 "districts": District.objects.filter(valid_to__isnull=True)
                 if request.user.sees_whole_city
                 else [],
@@ -148,6 +150,7 @@ class ImportListView(RoleRequiredMixin, View):
                     "uploaded_by", "committed_by"
                 )[:50],
                 "years": ReportingYear.objects.values_list("year", flat=True),
+                "grades": Grade.values,
                 "max_mb": imports.MAX_UPLOAD_BYTES // 1024 // 1024,
             },
         )

@@ -200,8 +200,9 @@ def test_redis_down_during_an_export_request_loses_nothing_and_the_export_comple
 ):
     from django.test import Client
 
+    from accounts import exports
     from config.celery import app
-    from reporting import exports, jobs
+    from reporting import jobs
     from reporting.models import ExportJob
     from tests.model_factories import EnterpriseFactory
 

@@ -7,7 +7,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from reporting import exports, jobs
+from accounts import exports
+from reporting import jobs
 from reporting.models import ExportJob
 from tests.model_factories import EnterpriseFactory
 

@@ -11,28 +11,26 @@ from typing import Any
 
 import pytest
 
+from factories.grading.bands import Band, next_band, select_band
 from factories.grading.engine import (
-    DEFAULT_STANDARD,
     FLAG_NO_DATA,
-    PEER_GROUP_ALL,
-    Band,
     FactoryInput,
     FactoryResult,
     IncidentInput,
+    grade_year,
+    improvement_rate,
+    result_to_dict,
+)
+from factories.grading.standard import DEFAULT_STANDARD, standard_from_dict, standard_to_dict
+from factories.indicators import Direction
+from factories.scoring import (
+    PEER_GROUP_ALL,
     IndicatorSpec,
     build_column,
-    grade_year,
     group_percentiles,
-    improvement_rate,
-    next_band,
     peer_percentile,
     percentile_counts,
-    result_to_dict,
-    select_band,
-    standard_from_dict,
-    standard_to_dict,
 )
-from factories.indicators import Direction
 from tests.unit.readings import DOWN, NA, NR, UP, Y, reading, readings
 
 # One indicator per dimension keeps D_k = p, so every expected number below is worked out by hand.

@@ -23,8 +23,8 @@ from cultivation.levels import (
     pool_standard_from_dict,
     pool_standard_to_dict,
 )
-from factories.grading.engine import PEER_GROUP_ALL, IndicatorSpec, build_column
 from factories.indicators import Direction
+from factories.scoring import PEER_GROUP_ALL, IndicatorSpec, build_column
 from tests.unit.readings import DOWN, NA, NR, UP, Y, reading, readings
 
 B, C, D = PoolLevel.B_ELIGIBLE, PoolLevel.C, PoolLevel.D

@@ -15,14 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError
 from accounts.i18n import localized
 from accounts.models import Role
-from factories.grading import engine as grading
+from factories.grading.standard import IncidentEffect
 from factories.indicators import get_catalogue
 from factories.models import IncidentKind, IncidentSeverity, Industry, ProposalStatus, RunStatus
 
 RUN_ROLES = frozenset({Role.CITY, Role.AUDITOR})
 RECOMMENDATION_ROLES = frozenset({Role.CITY, Role.DISTRICT, Role.AUDITOR})
-GRADES = ("AAAA", "AAA", "AA", "A")
-GRADE_NAMES = {"AAAA": _("领军"), "AAA": _("先进"), "AA": _("较好"), "A": _("基本")}
 PUBLISHED_STATES = (RunStatus.PUBLISHED, RunStatus.FINAL)
 
 # Run states reuse the submission badge colours of app.css: grey waiting, blue working, teal ready for
@@ -114,9 +112,9 @@ OVERRIDE_CODES = frozenset(
     }
 )
 EFFECT_LABELS = {
-    grading.IncidentEffect.REVOKE: _("建议撤销称号"),
-    grading.IncidentEffect.CAP_AT_LOWEST: _("当年等级最高为 {lowest}"),
-    grading.IncidentEffect.ONE_BAND_DOWN: _("等级降一档"),
+    IncidentEffect.REVOKE: _("建议撤销称号"),
+    IncidentEffect.CAP_AT_LOWEST: _("当年等级最高为 {lowest}"),
+    IncidentEffect.ONE_BAND_DOWN: _("等级降一档"),
 }
 INDICATOR_STATUS = {
     "ok": _("已填报"),

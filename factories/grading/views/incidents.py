@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can
 from accounts.views_base import RoleRequiredMixin, ScopedListView
-from factories.grading import engine as grading
 from factories.grading.forms import IncidentForm
+from factories.grading.standard import standard_from_dict
 from factories.grading.views.common import PROPOSAL_BADGES, RUN_ROLES
 from factories.grading.views.standards import describe_standard, effect_label, standard_in_force_or_none
-from factories.models import Incident, IncidentKind, IncidentSeverity, RevocationProposal
+from factories.models import FIRST_DATA_YEAR, Incident, IncidentKind, IncidentSeverity, RevocationProposal
 from factories.views import RolesMixin, ServiceFormView
 
 
@@ -49,12 +49,10 @@ class IncidentListView(RolesMixin, ScopedListView):
             year = incident.occurred_on.year
             if year not in engines:
                 standard = standard_in_force_or_none(year)
-                engines[year] = grading.standard_from_dict(standard.parameters) if standard else None
+                engines[year] = standard_from_dict(standard.parameters) if standard else None
             engine = engines[year]
             incident.effect = (
-                effect_label(
-                    engine, engine.incident_effect(grading.IncidentInput(incident.kind, incident.severity))
-                )
+                effect_label(engine, engine.incident_effect(incident.kind, incident.severity))
                 if engine
                 else ""
             )
@@ -67,6 +65,7 @@ class IncidentListView(RolesMixin, ScopedListView):
             filtered=any(values.values()),
             kinds=IncidentKind.choices,
             severities=IncidentSeverity.choices,
+            first_data_year=FIRST_DATA_YEAR,
             can_manage=can(self.request.user, "incident.manage"),
         )
         return context

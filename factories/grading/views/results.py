@@ -16,15 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView, TemplateView
 
-from accounts.charts import GRADE_COLORS, bar_chart, line_chart, radar_chart
+from accounts.charts import bar_chart, line_chart, radar_chart
 from accounts.i18n import localized
 from accounts.models import Role
 from accounts.views_base import RoleRequiredMixin
-from factories.grading import engine as grading
 from factories.grading import selectors
 from factories.grading.api import GradeFilter
 from factories.grading.views.common import (
-    GRADES,
     INDICATOR_STATUS,
     OVERRIDE_CODES,
     RECOMMENDATION_ROLES,
@@ -34,7 +32,8 @@ from factories.grading.views.common import (
 )
 from factories.grading.views.standards import describe_standard
 from factories.indicators import Direction
-from factories.models import District, GradingResult, Industry, Tier
+from factories.models import District, Grade, GradingResult, Industry, Tier
+from factories.scoring import PEER_GROUP_ALL
 from factories.views import RolesMixin, signed_in
 
 
@@ -87,18 +86,18 @@ class GradeListView(RoleRequiredMixin, ListView):
             values=values,
             filtered=any(values.values()),
             years=published_years(user),
-            grades=GRADES,
+            grades=Grade.values,
             tiers=Tier.choices,
             sees_whole_city=user.sees_whole_city,
             districts=District.objects.in_force_on(timezone.localdate()).order_by("code"),
             industries=Industry.objects.all(),
-            distribution=rows,
+            distribution=[{**r, "counts": [r[g] for g in Grade.values]} for r in rows],
             chart=bar_chart(
                 [str(_("{year}年度")).format(year=r["key"]) for r in rows],
-                [(g, [r[g] for r in rows]) for g in GRADES],
+                [(g, [r[g] for r in rows]) for g in Grade.values],
                 title=str(_("等级分布（当前筛选条件）")),
                 stacked=True,
-                colors=[GRADE_COLORS[g] for g in GRADES],
+                colors=[g.colour for g in Grade],
             )
             if rows
             else None,
@@ -202,7 +201,7 @@ class ExplanationView(RoleRequiredMixin, TemplateView):
             {"code": r.get("code"), "text": writer.text(r), "override": r.get("code") in OVERRIDE_CODES}
             for r in result.reasons
         ]
-        if result.peer_group == grading.PEER_GROUP_ALL:
+        if result.peer_group == PEER_GROUP_ALL:
             peer_label = str(_("全部绿色工厂（不分行业）"))
         elif result.peer_group:
             peer_label = str(_("同行业：{industry}")).format(industry=writer.industry(result.peer_group))

@@ -25,8 +25,6 @@ from factories.grading import selectors, services
 from factories.grading.api import ResultFilter
 from factories.grading.forms import PublishForm, RunStartForm
 from factories.grading.views.common import (
-    GRADE_NAMES,
-    GRADES,
     OVERRIDE_CODES,
     PHASE_MESSAGES,
     PROPOSAL_BADGES,
@@ -42,6 +40,7 @@ from factories.models import (
     GRADING_RUN_TRANSITIONS,
     REVOCATION_TRANSITIONS,
     District,
+    Grade,
     GradingResult,
     GradingRun,
     GradingStandard,
@@ -182,7 +181,7 @@ class RunDetailView(RolesMixin, ScopedDetailView):
                 values={k: request.GET.get(k, "") for k in ("district", "industry", "grade", "tier")},
                 districts=District.objects.filter(pk__in=run.results.values("district_id")).order_by("code"),
                 industries=Industry.objects.filter(pk__in=run.results.values("industry_id")),
-                grades=GRADES,
+                grades=Grade.values,
                 tiers=Tier.choices,
             )
             context["filtered"] = any(context["values"].values())
@@ -209,16 +208,16 @@ class RunDetailView(RolesMixin, ScopedDetailView):
             total=Count("id"),
             revocations=Count("id", filter=Q(revocation_proposed=True)),
             no_data=Count("id", filter=Q(computed_grade="")),
-            aa_or_above=Count("id", filter=Q(grade__in=["AA", "AAA", "AAAA"])),
+            aa_or_above=Count("id", filter=Q(grade__in=Grade.at_least(Grade.AA))),
             overridden=Count("id", filter=~Q(grade=F("computed_grade"))),
-            **{f"final_{g}": Count("id", filter=Q(grade=g)) for g in GRADES},
-            **{f"computed_{g}": Count("id", filter=Q(computed_grade=g)) for g in GRADES},
+            **{f"final_{g}": Count("id", filter=Q(grade=g)) for g in Grade.values},
+            **{f"computed_{g}": Count("id", filter=Q(computed_grade=g)) for g in Grade.values},
         )
         chart = bar_chart(
-            [f"{g} {GRADE_NAMES[g]}" for g in GRADES],
+            [f"{g} {g.label}" for g in Grade],
             [
-                (str(_("按得分计算")), [counts[f"computed_{g}"] for g in GRADES]),
-                (str(_("最终等级")), [counts[f"final_{g}"] for g in GRADES]),
+                (str(_("按得分计算")), [counts[f"computed_{g}"] for g in Grade.values]),
+                (str(_("最终等级")), [counts[f"final_{g}"] for g in Grade.values]),
             ],
             title=str(_("{year}年度各等级工厂数")).format(year=run.year),
             colors=["#81c784", "#1b5e20"],

@@ -18,19 +18,22 @@ from accounts.errors import DomainError, InvalidInput
 from accounts.i18n import localized
 from accounts.permissions import can
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
-from factories.grading import engine as grading
 from factories.grading import selectors, services
 from factories.grading.forms import AdoptForm, RunStartForm, StandardForm
-from factories.grading.views.common import EFFECT_LABELS, GRADE_NAMES, PUBLISHED_STATES, show_errors
+
+# The engine's standard is named like the model that stores it; here the model keeps the name.
+from factories.grading.standard import GradingStandard as StandardParameters
+from factories.grading.standard import IncidentEffect, standard_from_dict
+from factories.grading.views.common import EFFECT_LABELS, PUBLISHED_STATES, show_errors
 from factories.indicators import Direction, get_catalogue
-from factories.models import GradingStandard, IncidentKind, IncidentSeverity, StandardStatus
+from factories.models import Grade, GradingStandard, IncidentKind, IncidentSeverity, StandardStatus
 from factories.views import ServiceFormView, signed_in
 
 
 def describe_standard(standard: GradingStandard) -> dict[str, Any]:
     """The parameters of a standard version in words: weights, α, bands, peer group, incident effects."""
     params = standard.parameters
-    engine = grading.standard_from_dict(params)
+    engine = standard_from_dict(params)
     catalogue = get_catalogue(engine.catalogue_version)
     total = sum(engine.weights.values()) or 1
     indicators_by_dimension: dict[str, list[Any]] = {}
@@ -55,7 +58,7 @@ def describe_standard(standard: GradingStandard) -> dict[str, Any]:
     bands = [
         {
             "grade": b.grade,
-            "name": GRADE_NAMES.get(b.grade, ""),
+            "name": Grade.label_of(b.grade),
             "q_below": b.q_below,
             "q_pct": None if b.q_below is None else f"{b.q_below * 100:g}%",
             "c_min": b.c_min,
@@ -85,7 +88,7 @@ def describe_standard(standard: GradingStandard) -> dict[str, Any]:
     }
 
 
-def effect_label(engine: grading.GradingStandard, effect: grading.IncidentEffect) -> str:
+def effect_label(engine: StandardParameters, effect: IncidentEffect) -> str:
     return str(EFFECT_LABELS[effect]).format(lowest=engine.lowest_grade)
 
 

@@ -1,0 +1,211 @@
+"""The export framework: each exporter yields rows from the requester's scope; writers turn rows into a file.
+
+One row source, many formats (pretix's ListExporter idea): the same exporter feeds the xlsx writer and
+the API. Big exports run as a background job with progress; small ones stream at once. Text cells that a
+spreadsheet would run as a formula are neutralised.
+
+Exporters live with the data they read (``factories.exports``, ``factories.grading.exports``,
+``reporting.exports``, ``cultivation.exports``) and ``register`` themselves when their app is ready.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.errors import InvalidInput
+
+SYNC_LIMIT = 3000
+"""Exports up to this many rows are built in the request; larger ones become a background job."""
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Make a text cell inert: a leading apostrophe stops Excel and WPS from evaluating it (OWASP CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+@dataclass(frozen=True)
+class Column:
+    header: Any
+    kind: str = "text"  # text | int | decimal | float2 | date | datetime
+    width: int = 14
+    unit: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.header}（{self.unit}）" if self.unit else str(self.header)
+
+
+@dataclass
+class Exporter:
+    """A named export: its columns, its rows for a user and filters, and a sentence describing the filters."""
+
+    kind: str
+    title: Any
+    columns: Callable[[], list[Column]]
+    queryset: Callable[[Any, dict[str, Any]], QuerySet]
+    row: Callable[[Any], list[Any]] | None = None
+    values: list[str] = field(default_factory=list)
+
+    def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
+        queryset = self.queryset(user, filters)
+        if self.values:
+            for item in queryset.values_list(*self.values).iterator(chunk_size=2000):
+                yield self.row(item) if self.row else list(item)
+        else:
+            for obj in queryset.iterator(chunk_size=2000):
+                yield self.row(obj) if self.row else [obj]
+
+    def count(self, user: Any, filters: dict[str, Any]) -> int:
+        return self.queryset(user, filters).count()
+
+
+REGISTRY: dict[str, Exporter] = {}
+
+
+def register(exporter: Exporter) -> Exporter:
+    """Make ``exporter`` available by its kind; an app registers its exporters when it is ready."""
+    REGISTRY[exporter.kind] = exporter
+    return exporter
+
+
+def get(kind: str) -> Exporter:
+    """The exporter of ``kind``; an unknown kind is invalid input naming the kinds there are."""
+    try:
+        return REGISTRY[kind]
+    except KeyError:
+        raise InvalidInput(
+            field_errors={
+                "kind": [
+                    _("未知的导出类型“{kind}”，可选：{choices}。").format(
+                        kind=kind, choices="、".join(sorted(REGISTRY))
+                    )
+                ]
+            }
+        ) from None
+
+
+FILTER_LABELS = {
+    "year": gettext_lazy("年度"),
+    "district": gettext_lazy("管理单位"),
+    "industry": gettext_lazy("行业"),
+    "grade": gettext_lazy("等级"),
+    "tier": gettext_lazy("级别"),
+    "status": gettext_lazy("状态"),
+    "level": gettext_lazy("培育等级"),
+    "q": gettext_lazy("关键词"),
+}
+
+
+def describe(exporter: Exporter, filters: dict[str, Any], when: dt.datetime) -> str:
+    """The title row: what was exported, with which filters, and when."""
+    parts = [f"{FILTER_LABELS.get(k, k)}：{v}" for k, v in sorted(filters.items()) if v not in (None, "", [])]
+    scope = "；".join(parts) if parts else _("全部")
+    return _("{title}（筛选条件：{scope}；导出时间：{when}）").format(
+        title=exporter.title, scope=scope, when=timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
+    )
+
+
+# --- writers -----------------------------------------------------------------------------------------
+
+# Integers display right under Excel's General format; only these kinds carry a number format.
+NUMBER_FORMATS = {
+    "decimal": "#,##0.######",
+    "float2": "0.00",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+
+
+def write_xlsx(
+    exporter: Exporter,
+    user: Any,
+    filters: dict[str, Any],
+    target: Any,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write-only openpyxl: constant memory whatever the row count. Returns the number of data rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell, WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    columns = exporter.columns()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(exporter.title)[:31])
+    for index, column in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A3"
+    title = WriteOnlyCell(sheet, value=describe(exporter, filters, timezone.now()))
+    title.font = Font(bold=True, size=12)
+    sheet.append([title])
+    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1B5E20")
+    headers = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=neutralise(column.title))
+        cell.font, cell.fill = header_font, header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        headers.append(cell)
+    sheet.append(headers)
+    # One styled cell per numeric column, reused for every row: openpyxl writes each row before the next
+    # append. openpyxl's own row conversion accepts a styled cell only through a caught ValueError per
+    # cell (about 40 % slower at 100k rows), so the sheet gets a conversion that picks the cell directly.
+    templates: list[Any] = []
+    for column in columns:
+        if column.kind in NUMBER_FORMATS:
+            cell = WriteOnlyCell(sheet)
+            cell.number_format = NUMBER_FORMATS[column.kind]
+            templates.append(cell)
+        else:
+            templates.append(None)
+    plain = WriteOnlyCell(sheet)
+
+    def values_to_row(values: list[Any], row_idx: int) -> Iterator[Any]:
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                template = templates[col_idx - 1] if col_idx <= len(templates) else None
+                if isinstance(value, str):
+                    value = neutralise(value)
+                    template = None
+                cell = template if template is not None else plain
+                cell.value = value
+            cell.column, cell.row = col_idx, row_idx
+            yield cell
+
+    sheet._values_to_row = values_to_row
+    count = 0
+    for values in exporter.rows(user, filters):
+        sheet.append(values)
+        count += 1
+        if progress is not None and count % 2000 == 0:
+            progress(count)
+    sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{count + 2}"
+    workbook.save(target)
+    return count
+
+
+def filename(exporter: Exporter, file_format: str = "xlsx") -> str:
+    """The download's name: the export's kind and the local time it was made."""
+    return f"{exporter.kind}-{timezone.localtime():%Y%m%d-%H%M}.{file_format}"
+
+
+def filtered(queryset: QuerySet, filters: dict[str, Any], mapping: dict[str, str]) -> QuerySet:
+    """``queryset`` narrowed by each filter that has a value, through the lookup ``mapping`` names."""
+    for key, lookup in mapping.items():
+        value = filters.get(key)
+        if value not in (None, ""):
+            queryset = queryset.filter(**{lookup: value})
+    return queryset

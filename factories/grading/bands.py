@@ -1,0 +1,117 @@
+"""Grade bands by rank in the peer group (DOMAIN §6.8) and the smallest rise in C to the next band.
+
+Pure: no Django, no ORM, no I/O. A band is a grade with up to three conditions — q below a quota, C at
+least a floor, every D_k at least a minimum — and the grade is the highest band whose every condition
+holds. AAAA's "every D_k ≥ 50" is over the dimensions the factory has (a dimension left out does not
+block). ``next_band`` refers to the band above the *computed* grade (the overrides are shown separately
+on the explanation card).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from factories.scoring import Reason, clean_score, dimension_floor_failures
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """One grade and its conditions; ``None`` means "no such condition" (the lowest band has none)."""
+
+    grade: str
+    q_below: float | None = None
+    c_min: float | None = None
+    dimension_min: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NextBand:
+    """The smallest rise in C reaching the band above the computed grade, others held fixed.
+
+    ``blocked_by`` is ``"TOP_BAND"`` (already the highest band) or ``"DIMENSION_MIN"`` (a dimension is
+    below the band's floor, which no rise in C fixes; see ``blocking_dimensions``); C figures are then None.
+    """
+
+    grade: str | None
+    c_needed: float | None
+    c_gap: float | None
+    blocked_by: str | None = None
+    blocking_dimensions: tuple[str, ...] = ()
+
+
+def select_band(
+    q: float, composite: float, dimension_scores: Mapping[str, float], bands: Sequence[Band]
+) -> tuple[int, list[Reason]]:
+    """Index of the highest band whose every condition holds, and why each higher band it could reach by
+    rank was refused (``FLOOR_BLOCK``, ``AAAA_DIMENSION_BLOCK``)."""
+    blocks: list[Reason] = []
+    for index, band in enumerate(bands):
+        quota_ok = band.q_below is None or q < band.q_below
+        floor_ok = band.c_min is None or composite >= band.c_min
+        below = (
+            ()
+            if band.dimension_min is None
+            else dimension_floor_failures(dimension_scores, band.dimension_min)
+        )
+        if quota_ok and floor_ok and not below:
+            return index, blocks
+        if quota_ok and not floor_ok:
+            blocks.append(Reason("FLOOR_BLOCK", {"grade": band.grade, "c_min": band.c_min, "C": composite}))
+        if quota_ok and below:
+            blocks.append(
+                Reason(
+                    "AAAA_DIMENSION_BLOCK",
+                    {
+                        "grade": band.grade,
+                        "dimension_min": band.dimension_min,
+                        "dimensions": {dim: dimension_scores[dim] for dim in below},
+                    },
+                )
+            )
+    raise ValueError("the lowest band must have no condition")
+
+
+def _largest_count_within_quota(q_below: float, n: int) -> int:
+    """Largest k with ``k / n < q_below``, evaluated exactly as the band rule evaluates q."""
+    k = max(0, math.ceil(q_below * n) - 1)
+    while (k + 1) / n < q_below:
+        k += 1
+    while k >= 0 and not k / n < q_below:
+        k -= 1
+    return k
+
+
+def next_band(
+    band_index: int,
+    composite: float,
+    dimension_scores: Mapping[str, float],
+    group_composites: Sequence[float],
+    peer_count: int,
+    bands: Sequence[Band],
+) -> NextBand:
+    """Smallest C reaching ``bands[band_index − 1]`` with every other factory's C held fixed.
+
+    ``group_composites`` are the C values of the peer group, ascending, this factory's included.
+    Rank: at most k_max others may stay strictly above, so C must reach the (k_max+1)-th highest other C.
+    """
+    if band_index == 0:
+        return NextBand(None, None, None, blocked_by="TOP_BAND")
+    target = bands[band_index - 1]
+    if target.dimension_min is not None:
+        below = dimension_floor_failures(dimension_scores, target.dimension_min)
+        if below:
+            return NextBand(target.grade, None, None, blocked_by="DIMENSION_MIN", blocking_dimensions=below)
+    needed = -math.inf
+    if target.c_min is not None:
+        needed = target.c_min
+    if target.q_below is not None:
+        k_max = _largest_count_within_quota(target.q_below, peer_count)
+        total = len(group_composites)
+        first_own_desc = total - bisect.bisect_right(group_composites, composite)
+        index = total - 1 - k_max if k_max < first_own_desc else total - 2 - k_max
+        if index >= 0:
+            needed = max(needed, group_composites[index])
+    return NextBand(target.grade, needed, clean_score(needed - composite))

@@ -1,0 +1,273 @@
+"""Scoring math shared by green-factory grading (DOMAIN §6) and the cultivation-pool levels (§7).
+
+Pure: no Django, no ORM, no I/O. Both engines rank an indicator's value among peers (§6.3, §7), average
+the percentiles per dimension (§6.4) and weight the dimensions into a level score (§6.5); this module
+holds those steps, the indicator specs they read and the ``Reason`` both explain themselves with. It
+sits on the registry floor so that ``factories.grading`` and ``cultivation`` can both use it without
+reading each other.
+
+Numbers. Indicator values come in as ``Decimal`` (rounded to 6 dp by ``factories.indicators``) and are
+compared as ``Decimal``, so ties are exact. Everything derived from them — percentiles p, D_k, L,
+improvement rates r, G_k, S, C, q — is ``float``. To stop binary rounding noise (``49.99999999999999``
+for an exact 50, or two equal C values differing in the last bit) from deciding a threshold or a tie,
+every score that is compared or shown (D_k, L, S, C, gaps) is rounded to ``SCORE_DIGITS`` = 9 decimal
+places, far below the 2-dp display precision. p and r are single correctly-rounded divisions and G_k, G
+stay unrounded (G is multiplied by 500, which would magnify a rounding). Comparisons use these values,
+never the 2-dp display values.
+
+A code in the indicator specs that is missing from a factory's mapping counts as *not reported*; a
+reading with status ``ok`` but no value likewise. A peer that did not report an applicable indicator is
+one of the n applicable peers, counts as worse than every reporter (so it adds to their W) and gets
+p = 0 itself — also when n = 1 (a lone non-reporter is not "50").
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import chain
+from typing import Any
+
+from factories.indicators import GBT36132_2018, Catalogue, Direction, IndicatorValue, Status
+
+SCORE_DIGITS = 9
+PEER_GROUP_ALL = "ALL"
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorSpec:
+    """The little the engines need of a catalogue indicator; the caller builds these from the catalogue."""
+
+    code: str
+    dimension: str
+    direction: Direction
+    is_percent: bool
+
+
+def specs_from_catalogue(catalogue: Catalogue) -> tuple[IndicatorSpec, ...]:
+    """The specs of every indicator of ``catalogue``, in catalogue order."""
+    return tuple(IndicatorSpec(i.code, i.dimension, i.direction, i.is_percent) for i in catalogue.indicators)
+
+
+def spec_to_dict(spec: IndicatorSpec) -> dict[str, Any]:
+    """JSON-safe form of a spec, as stored with a standard."""
+    return {
+        "code": spec.code,
+        "dimension": spec.dimension,
+        "direction": str(spec.direction),
+        "is_percent": spec.is_percent,
+    }
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> IndicatorSpec:
+    """The spec stored by ``spec_to_dict``."""
+    return IndicatorSpec(
+        str(data["code"]), str(data["dimension"]), Direction(data["direction"]), bool(data["is_percent"])
+    )
+
+
+# The dimension weights and indicators of the city standard CQ-GF-2024 (§6.5); the pool's CQ-CULT-2024
+# template starts from the same ones (§7).
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "energy": 30.0,
+    "waste": 30.0,
+    "clean": 20.0,
+    "land": 10.0,
+    "materials": 10.0,
+}
+DEFAULT_INDICATORS: tuple[IndicatorSpec, ...] = specs_from_catalogue(GBT36132_2018)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One rule that shaped a result, with the numbers the explanation card shows."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, **self.params}
+
+
+# --- percentiles --------------------------------------------------------------------------------------
+
+
+def _worse_and_ties(lo: int, hi: int, total: int, direction: Direction) -> tuple[int, int]:
+    """(W, T) of a value occupying ``[lo, hi)`` of an ascending list of ``total`` values."""
+    return (lo if direction == Direction.UP else total - hi), hi - lo
+
+
+def percentile_counts(sorted_values: Sequence[Decimal], x: Decimal, direction: Direction) -> tuple[int, int]:
+    """(W, T): how many of ``sorted_values`` (ascending) are strictly worse than ``x``, and equal to it.
+
+    "Worse" follows the direction: smaller for ↑, larger for ↓. ``x`` itself is counted in T if present.
+    """
+    lo = bisect.bisect_left(sorted_values, x)
+    hi = bisect.bisect_right(sorted_values, x, lo)
+    return _worse_and_ties(lo, hi, len(sorted_values), direction)
+
+
+def reported_value(reading: IndicatorValue | None) -> Decimal | None:
+    """The value of an applicable, reported reading; None when not reported (or missing)."""
+    if reading is None or reading.status != Status.OK:
+        return None
+    return reading.value
+
+
+def is_applicable(reading: IndicatorValue | None) -> bool:
+    """A missing reading is applicable (and not reported); only an explicit status says otherwise."""
+    return reading is None or reading.status != Status.NOT_APPLICABLE
+
+
+@dataclass(frozen=True, slots=True)
+class PeerColumn:
+    """One indicator across a group: the reporters' values ascending and the number of non-reporters.
+
+    Peers for which the indicator is not applicable are not in the column; ``n`` counts the others.
+    """
+
+    direction: Direction
+    values: Sequence[Decimal]
+    non_reporters: int
+
+    @property
+    def n(self) -> int:
+        return len(self.values) + self.non_reporters
+
+    def counts(self, x: Decimal) -> tuple[int, int]:
+        """(W, T) of value ``x`` in the column; non-reporters are worse than any reported value."""
+        worse, ties = percentile_counts(self.values, x, self.direction)
+        return worse + self.non_reporters, ties
+
+
+def build_column(readings: Iterable[IndicatorValue | None], direction: Direction) -> PeerColumn:
+    """The column of a group's readings of one indicator; not-applicable readings are left out."""
+    values: list[Decimal] = []
+    non_reporters = 0
+    for reading in readings:
+        if not is_applicable(reading):
+            continue
+        value = reported_value(reading)
+        if value is None:
+            non_reporters += 1
+        else:
+            values.append(value)
+    values.sort()
+    return PeerColumn(direction, values, non_reporters)
+
+
+def merge_columns(columns: Sequence[PeerColumn]) -> PeerColumn:
+    """The column of the union of disjoint groups (sorting concatenated sorted runs is a merge)."""
+    values = sorted(chain.from_iterable(c.values for c in columns))
+    return PeerColumn(columns[0].direction, values, sum(c.non_reporters for c in columns))
+
+
+def _peer_p(worse: int, ties: int, n: int) -> float:
+    """§6.3 for a reporter; ``worse`` includes the non-reporters, ``ties`` includes the factory itself."""
+    if n == 1:
+        return 50.0
+    return 100.0 * (worse + 0.5 * (ties - 1)) / (n - 1)
+
+
+def peer_percentile(column: PeerColumn, reading: IndicatorValue | None) -> float | None:
+    """§6.3 percentile of a member of ``column``: ``100·(W + T/2)/(n − 1)``; None when not applicable."""
+    if not is_applicable(reading):
+        return None
+    value = reported_value(reading)
+    if value is None:
+        return 0.0
+    worse, ties = column.counts(value)
+    return _peer_p(worse, ties, column.n)
+
+
+def group_percentiles(
+    readings: Sequence[IndicatorValue | None], direction: Direction
+) -> tuple[list[float | None], PeerColumn]:
+    """§6.3 percentiles of every member of a group for one indicator (input order), and the column.
+
+    Same numbers as ``peer_percentile`` for each member, in one sort and one scan of the group.
+    """
+    percentiles: list[float | None] = [None] * len(readings)
+    values: list[Decimal] = []
+    owners: list[int] = []
+    non_reporters = 0
+    for index, reading in enumerate(readings):
+        # is_applicable() and reported_value() inlined: this loop runs for every factory-indicator.
+        if reading is not None and reading.status == Status.OK and reading.value is not None:
+            values.append(reading.value)
+            owners.append(index)
+        elif reading is None or reading.status != Status.NOT_APPLICABLE:
+            percentiles[index] = 0.0
+            non_reporters += 1
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ascending = [values[k] for k in order]
+    owners = [owners[k] for k in order]
+    total = len(ascending)
+    n = total + non_reporters
+    lo = 0
+    while lo < total:
+        value = ascending[lo]
+        hi = lo + 1
+        while hi < total and ascending[hi] == value:
+            hi += 1
+        worse, ties = _worse_and_ties(lo, hi, total, direction)
+        p = _peer_p(worse + non_reporters, ties, n)
+        for owner in owners[lo:hi]:
+            percentiles[owner] = p
+        lo = hi
+    return percentiles, PeerColumn(direction, ascending, non_reporters)
+
+
+# --- aggregation --------------------------------------------------------------------------------------
+
+
+def clean_score(x: float) -> float:
+    """Drop binary rounding noise below ``SCORE_DIGITS`` so equal scores compare equal (and −0.0 is 0.0)."""
+    return round(x, SCORE_DIGITS) + 0.0
+
+
+DimensionLayout = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def dimension_layout(specs: Sequence[IndicatorSpec]) -> DimensionLayout:
+    """The dimensions in catalogue order, each with its indicator codes."""
+    codes: dict[str, list[str]] = {}
+    for spec in specs:
+        codes.setdefault(spec.dimension, []).append(spec.code)
+    return tuple((dim, tuple(members)) for dim, members in codes.items())
+
+
+def dimension_means(
+    per_indicator: Mapping[str, float | None], layout: DimensionLayout, *, clean: bool = True
+) -> dict[str, float]:
+    """Mean per dimension over the indicators with a number; a dimension without one is left out.
+
+    ``clean=False`` keeps full precision for means that are scaled up later (G_k, multiplied by 500).
+    """
+    means: dict[str, float] = {}
+    for dim, codes in layout:
+        total = 0.0
+        count = 0
+        for code in codes:
+            x = per_indicator.get(code)
+            if x is not None:
+                total += x
+                count += 1
+        if count:
+            means[dim] = clean_score(total / count) if clean else total / count
+    return means
+
+
+def weighted_mean(by_dimension: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
+    """``Σ w_k·x_k / Σ w_k`` over the dimensions present (weights renormalise); None when none is."""
+    total_weight = sum(weights[dim] for dim in by_dimension)
+    if total_weight <= 0:
+        return None
+    return sum(weights[dim] * x for dim, x in by_dimension.items()) / total_weight
+
+
+def dimension_floor_failures(dimension_scores: Mapping[str, float], minimum: float) -> tuple[str, ...]:
+    """The dimensions scoring below ``minimum`` (a dimension left out cannot fail a floor)."""
+    return tuple(dim for dim, score in dimension_scores.items() if score < minimum)

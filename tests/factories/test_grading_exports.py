@@ -1,0 +1,49 @@
+"""Grading exports: the recommendation export is the recommendation list of the page and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from factories.grading import services
+from factories.models import GradingRun
+from factories.services import green_factory_revoke
+from reporting import jobs
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(graded_world, city_user, django_capture_on_commit_callbacks) -> GradingRun:
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    return services.grading_run_publish(
+        actor=city_user, run=run, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
+    )
+
+
+def exported_names(user, kind: str) -> set[str]:  # type: ignore[no-untyped-def]
+    job, _ = jobs.export_request(actor=user, kind=kind)
+    with job.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    return {row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
+
+
+def test_the_recommendation_export_drops_a_factory_whose_title_was_revoked(
+    city_user, published, graded_world
+):
+    recommended = set(
+        published.results.filter(tier="city", grade__in=["AA", "AAA", "AAAA"]).values_list(
+            "enterprise__name", flat=True
+        )
+    )
+    assert recommended and exported_names(city_user, "recommendations") == recommended
+    revoked = next(e for e in graded_world if e.name in recommended)
+    green_factory_revoke(
+        actor=city_user, factory=revoked.green_factory, revoked_on=dt.date(2026, 12, 20), reason="弄虚作假"
+    )
+    assert exported_names(city_user, "recommendations") == recommended - {revoked.name}
+    assert revoked.name in exported_names(city_user, "grades")
