@@ -444,3 +444,30 @@ def test_with_the_broker_down_a_start_answers_202_and_the_job_waits_queued_for_t
                 assert again.status_code == 202 and "message" not in again.json(), again.content
             finally:
                 stop(worker)
+
+
+@pytest.mark.parametrize(
+    ("page", "who", "model"),
+    [
+        ("factories:run_start", "city", "factories.GradingRun"),
+        ("cultivation:level_job_start", "district", "cultivation.LevelJob"),
+    ],
+    ids=["grading_run", "level_job"],
+)
+def test_with_the_broker_down_a_start_from_the_page_warns_and_keeps_the_job_queued(page, who, model, people):
+    from django.apps import apps
+    from django.test import Client
+    from django.urls import reverse
+
+    from config.celery import app
+    from reporting.models import ReportingYear
+
+    ReportingYear.objects.create(year=2025, opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 5, 31))
+    client = Client()
+    client.force_login(getattr(people, who))
+    with broker_at(app, f"redis://127.0.0.1:{free_port()}/0"):
+        response = client.post(reverse(page), {"year": 2025}, follow=True)
+    assert response.status_code == 200
+    assert "后台任务服务暂时不可用" in response.content.decode()
+    job = apps.get_model(model).objects.get()
+    assert job.status == "queued" and job.enqueued_at is None
