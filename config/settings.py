@@ -204,8 +204,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "factories.draft_runs_after_reporting",
         "schedule": crontab(hour=2, minute=0),
     },
-    "grading-resume-stale-runs": {"task": "factories.resume_stale_runs", "schedule": 300.0},
-    "cultivation-resume-stale-level-jobs": {"task": "cultivation.resume_stale_level_jobs", "schedule": 300.0},
+    # The job runner's watchdogs (accounts/jobs.py), one per kind of job: each sends again the jobs of its
+    # kind whose worker died, whose message never left (broker down) or was lost. Every two minutes, so a
+    # job registered while the broker was down starts soon after it is back.
+    "grading-resume-stale-runs": {"task": "factories.resume_stale_runs", "schedule": 120.0},
+    "cultivation-resume-stale-level-jobs": {"task": "cultivation.resume_stale_level_jobs", "schedule": 120.0},
     "requeue-waiting-exports": {"task": "reporting.requeue_waiting_exports", "schedule": 120.0},
 }
 

@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import jobs
 from accounts.serializers import NoteSerializer
 from accounts.viewsets import ScopedMixin, ScopedReadOnlyViewSet
 from cultivation import selectors, services
@@ -249,8 +250,12 @@ class LevelViewSet(PerActionPermission, ScopedReadOnlyViewSet):
         job = services.level_job_start(
             actor=request.user, district=_own_district(request), year=_body(YearSerializer, request)["year"]
         )
+        failed = jobs.send_failed(job)
         job.refresh_from_db()
-        return Response(LevelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        data = LevelJobSerializer(job).data
+        if failed:
+            data["message"] = str(jobs.BROKER_DOWN)
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
 
 class LevelJobViewSet(ScopedReadOnlyViewSet):

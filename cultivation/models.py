@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.jobs import BackgroundJob
 from accounts.scoping import ScopedQuerySet
 from accounts.transitions import Transition, TransitionTable
 
@@ -318,8 +319,8 @@ class LevelJobQuerySet(ScopedQuerySet):
     district_lookup = "district"
 
 
-class LevelJob(models.Model):
-    """One computation of a district's pool levels for year Y, run as a background task with progress."""
+class LevelJob(BackgroundJob):
+    """One computation of a district's pool levels for year Y, run as a background job with progress."""
 
     district = models.ForeignKey(
         "factories.District", verbose_name=_("管理单位"), on_delete=models.PROTECT, related_name="+"
@@ -332,9 +333,7 @@ class LevelJob(models.Model):
         DistrictStandard, verbose_name=_("分级标准版本"), on_delete=models.PROTECT, related_name="jobs"
     )
     total = models.PositiveIntegerField(_("成员总数"), default=0)
-    done = models.PositiveIntegerField(_("已完成"), default=0)
     counts = models.JSONField(_("各级数量"), default=dict, blank=True)
-    error = models.TextField(_("失败原因"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("发起人"),
@@ -343,10 +342,6 @@ class LevelJob(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = LevelJobQuerySet.as_manager()
 
@@ -366,12 +361,6 @@ class LevelJob(models.Model):
         return str(_("{district} {year}年度培育分级 #{id}")).format(
             district=self.district, year=self.year, id=self.pk
         )
-
-    @property
-    def progress(self) -> int:
-        if self.status == JobStatus.SUCCEEDED:
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
 
 
 class LevelDecision(models.Model):

@@ -1,22 +1,21 @@
-"""Background exports: request, build with progress, and enqueue without losing work when the broker is down."""
+"""Background exports: request, and build with progress as a background job (accounts.jobs, kind `EXPORT`),
+which the runner sends after commit, resumes after a killed worker and sends again when the broker was down."""
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
+import tempfile
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accounts import audit, exports
+from accounts import audit, exports, jobs
 from accounts.errors import InvalidInput
 from accounts.permissions import ensure_can
-from reporting.models import ExportJob, JobStatus
-
-logger = logging.getLogger(__name__)
+from reporting.models import ExportJob
 
 FILTER_KEYS = {
     "year": int,
@@ -49,17 +48,6 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def enqueue(task: Any, *args: Any) -> bool:
-    """Send a task to the broker; if the broker is unreachable, log it and report False (the job row stays
-    queued and the `requeue_waiting_exports` beat task sends it once the broker is back)."""
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception:
-        logger.warning("broker unavailable; %s%s stays queued", task.name, args, exc_info=True)
-        return False
-    return True
-
-
 def export_request(*, actor: Any, kind: str, filters: dict[str, Any] | None = None) -> tuple[ExportJob, bool]:
     """Record an export. Small ones are built now; big ones go to the worker. Returns (job, queued_ok)."""
     ensure_can(actor, "export.create")
@@ -79,53 +67,39 @@ def export_request(*, actor: Any, kind: str, filters: dict[str, Any] | None = No
         export_execute(job.pk)
         job.refresh_from_db()
         return job, True
-    from reporting.tasks import run_export
+    jobs.enqueue(EXPORT, job)
+    return job, not jobs.send_failed(job)
 
-    return job, enqueue(run_export, job.pk)
+
+def _build(job: ExportJob, context: jobs.JobContext) -> Mapping[str, Any]:
+    """The body of an export: write the whole file (a resumed export starts it again); returns its fields."""
+    exporter = exports.get(job.kind)
+    with tempfile.TemporaryFile() as handle:
+        count = exports.write_xlsx(
+            exporter, job.requested_by, job.filters, handle, lambda done: context.progress(done=done)
+        )
+        handle.seek(0)
+        job.file.save(exports.filename(exporter), File(handle), save=False)
+    return {"file": job.file.name, "done": count, "total": count}
+
+
+EXPORT = jobs.JobKind(
+    name="export",
+    model=ExportJob,
+    task="reporting.run_export",
+    work=_build,
+    related=("requested_by",),
+    claim_fields={"done": 0},
+    failure_message=gettext_lazy("生成导出文件时出错，技术细节已记录，请稍后重新导出或联系系统管理员。"),
+)
 
 
 def export_execute(job_id: int) -> str:
-    """Build the file of a queued export (idempotent: a finished job is left alone)."""
-    claimed = ExportJob.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
-        status=JobStatus.RUNNING, done=0
-    )
-    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
-    if not claimed:
-        return job.status
-    exporter = exports.get(job.kind)
-
-    def progress(done: int) -> None:
-        ExportJob.objects.filter(pk=job_id).update(done=done)
-
-    try:
-        import tempfile
-
-        with tempfile.TemporaryFile() as handle:
-            count = exports.write_xlsx(exporter, job.requested_by, job.filters, handle, progress)
-            handle.seek(0)
-            job.file.save(exports.filename(exporter), File(handle), save=False)
-        ExportJob.objects.filter(pk=job_id).update(
-            status=JobStatus.SUCCEEDED,
-            file=job.file.name,
-            done=count,
-            total=count,
-            finished_at=timezone.now(),
-        )
-    except Exception as exc:
-        logger.exception("export %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(
-            status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
-        )
-        return JobStatus.FAILED
-    return JobStatus.SUCCEEDED
+    """Build the file of a queued export (idempotent: a finished job is left alone). Returns its status."""
+    return jobs.run(EXPORT, job_id)
 
 
-def requeue_waiting_exports(older_than_seconds: int = 120) -> int:
-    """Send again exports that are still queued (e.g. the broker was down when they were requested)."""
-    from reporting.tasks import run_export
-
-    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    waiting = ExportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff).values_list(
-        "pk", flat=True
-    )
-    return sum(1 for pk in waiting if enqueue(run_export, pk))
+def requeue_waiting_exports() -> int:
+    """Send again exports whose worker died or whose message never left (broker down) or was lost; beat
+    calls this. Returns how many were sent."""
+    return len(jobs.watchdog(EXPORT))

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.jobs import BackgroundJob
 from accounts.scoping import ScopedQuerySet
 from accounts.transitions import Transition, TransitionTable
 from factories.indicators import DEFAULT_CATALOGUE_VERSION
@@ -286,20 +287,15 @@ class ExportJobQuerySet(models.QuerySet):
         return self.filter(requested_by=user)
 
 
-class ExportJob(models.Model):
-    """An Excel export built in the background, downloadable only by its requester."""
+class ExportJob(BackgroundJob):
+    """An Excel export built in the background (accounts.jobs), downloadable only by its requester."""
 
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("导出内容"), max_length=32)
     filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
     file_format = models.CharField(_("格式"), max_length=8, default="xlsx")
     status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ExportJobQuerySet.as_manager()
 
@@ -307,15 +303,15 @@ class ExportJob(models.Model):
         verbose_name = _("导出任务")
         verbose_name_plural = _("导出任务")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The watchdog's pass reads the few unfinished exports among all of them.
+            models.Index(
+                fields=["status"], condition=Q(status__in=["queued", "running"]), name="export_unfinished"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
-
-    @property
-    def progress(self) -> int:
-        if self.status == JobStatus.SUCCEEDED:
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
 
 
 class ImportStatus(models.TextChoices):

@@ -1,4 +1,7 @@
-"""Reporting tasks run by beat."""
+"""Reporting tasks: reminders run by beat, the export job and its watchdog.
+
+Tasks import the services; the services enqueue by task name through the job runner (accounts.jobs).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.notifications import notify
+from reporting import jobs
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
 
 REMINDER_DAYS = (7, 1)
@@ -60,13 +64,11 @@ def send_reminders() -> int:
 
 @shared_task(name="reporting.run_export", acks_late=True)
 def run_export(job_id: int) -> str:
-    from reporting.jobs import export_execute
-
-    return export_execute(job_id)
+    """Build one export's file (idempotent; a redelivery finds nothing to claim)."""
+    return jobs.export_execute(job_id)
 
 
 @shared_task(name="reporting.requeue_waiting_exports")
 def requeue_waiting_exports() -> int:
-    from reporting.jobs import requeue_waiting_exports as requeue
-
-    return requeue()
+    """The exports' watchdog: send again exports whose worker died or whose message never left or was lost."""
+    return jobs.requeue_waiting_exports()

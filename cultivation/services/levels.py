@@ -1,10 +1,11 @@
 """Pool levels, B-level certification and irregular reviews (DOMAIN §7; Art. 11, 12).
 
-A level job is a Celery batch like a grading run: `level_job_start` records it and enqueues
-`level_job_execute` after commit. Execution claims the job with a conditional UPDATE (a second delivery
-of the task while the first still sends heartbeats finds nothing to claim), computes with the pure engine
-and writes each member's decision with `update_or_create` on (enterprise, year), so running it twice
-leaves the same rows; an audit entry is written only when a decision is new or changed.
+A level job is a background job like a grading run (accounts.jobs, kind `LEVEL_JOB`): `level_job_start`
+records it and the runner sends it after commit, claims it with a conditional UPDATE (a second delivery of
+the task while the first still sends heartbeats finds nothing to claim), resumes it after a killed worker
+and sends it again if its message was lost. The body computes with the pure engine and writes each member's
+decision with `update_or_create` on (enterprise, year), so running it twice leaves the same rows; an audit
+entry is written only when a decision is new or changed.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accounts import audit
+from accounts import audit, jobs
 from accounts.errors import InvalidInput, StateConflict
 from accounts.permissions import ensure_can, ensure_in_scope
 from accounts.transitions import claim
@@ -55,7 +58,6 @@ from factories.models import District, Enterprise
 
 logger = logging.getLogger(__name__)
 WRITE_CHUNK = 200
-STALE_AFTER = dt.timedelta(minutes=3)
 LEVEL_FROM_ENGINE = {PoolLevel.B_ELIGIBLE: Level.B_ELIGIBLE, PoolLevel.C: Level.C, PoolLevel.D: Level.D}
 TRACKED = (
     "level",
@@ -99,45 +101,16 @@ def level_job_start(*, actor: Any, district: District, year: int) -> LevelJob:
         obj=job,
         changes={"year": [None, year], "standard": [None, standard.label]},
     )
-    from cultivation.tasks import run_levels
-
-    run_levels.delay_on_commit(job.pk)
+    jobs.enqueue(LEVEL_JOB, job)
     return job
 
 
-def _progress(job: LevelJob, **fields: Any) -> None:
-    fields["heartbeat_at"] = timezone.now()
-    LevelJob.objects.filter(pk=job.pk).update(**fields)
-
-
-def level_job_execute(*, job_id: int) -> str:
-    """Compute and store a job's decisions; safe to call twice. Returns the job's final status."""
-    now = timezone.now()
-    claimed = (
-        LevelJob.objects.filter(pk=job_id)
-        .filter(Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER))
-        .update(status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, error="", done=0)
-    )
-    job = LevelJob.objects.select_related("standard__district", "started_by").get(pk=job_id)
-    if not claimed:
-        return job.status
-    try:
-        counts = _execute(job)
-    except Exception as exc:
-        logger.exception("pool level job %s failed", job_id)
-        LevelJob.objects.filter(pk=job_id).update(
-            status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
-        )
-        return JobStatus.FAILED
-    _progress(job, status=JobStatus.SUCCEEDED, finished_at=timezone.now(), counts=counts)
-    return JobStatus.SUCCEEDED
-
-
-def _execute(job: LevelJob) -> dict[str, int]:
+def _execute(job: LevelJob, context: jobs.JobContext) -> Mapping[str, Any]:
+    """The body of a level job: gather, compute, write decisions in chunks; returns the level counts."""
     standard = pool_standard_from_dict(job.standard.parameters)
     inputs = level_inputs.gather(job.district_id, job.year)
     total = len(inputs.members)
-    _progress(job, total=total, done=0)
+    context.progress(total=total, done=0)
     results = compute_levels(job.year, inputs.members, inputs.benchmark, standard)
     members = {m.enterprise_id: m for m in inputs.members}
     counts: Counter[str] = Counter()
@@ -167,8 +140,8 @@ def _execute(job: LevelJob) -> dict[str, int]:
                     holding.get(result.enterprise_id),
                 )
                 counts[decision.level] += 1
-        _progress(job, done=start + len(chunk))
-    return {level: counts.get(level, 0) for level in Level.values}
+        context.progress(done=start + len(chunk))
+    return {"counts": {level: counts.get(level, 0) for level in Level.values}}
 
 
 def _write_decision(
@@ -248,19 +221,27 @@ def _write_decision(
     return decision
 
 
-def level_job_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
-    """Re-enqueue jobs whose worker stopped sending heartbeats (e.g. it was killed); beat calls this."""
-    from cultivation.tasks import run_levels
+LEVEL_JOB = jobs.JobKind(
+    name="level_job",
+    model=LevelJob,
+    task="cultivation.run_levels",
+    work=_execute,
+    related=("standard__district", "started_by"),
+    claim_fields={"done": 0},
+    failure_message=gettext_lazy(
+        "培育分级计算过程中出错，技术细节已记录，请联系系统管理员排查；问题排除后可重新计算。"
+    ),
+)
 
-    now = now or timezone.now()
-    stale = list(
-        LevelJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER).values_list(
-            "pk", flat=True
-        )
-    )
-    for job_id in stale:
-        run_levels.delay(job_id)
-    return stale
+
+def level_job_execute(*, job_id: int) -> str:
+    """Compute and store a job's decisions; safe to call twice. Returns the job's status afterwards."""
+    return jobs.run(LEVEL_JOB, job_id)
+
+
+def level_job_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
+    """Send again jobs whose worker died and queued jobs whose message never left or was lost; beat calls this."""
+    return jobs.watchdog(LEVEL_JOB, now=now)
 
 
 # --- B-level certification (Art. 11(1)) ----------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from accounts import jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
 from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
@@ -113,6 +114,8 @@ class LevelJobStartView(RoleRequiredMixin, View):
             _flash(request, error)
             return redirect("cultivation:level_list")
         messages.success(request, str(_("已开始计算{year}年度培育等级。")).format(year=job.year))
+        if jobs.send_failed(job):
+            messages.warning(request, str(jobs.BROKER_DOWN))
         return redirect("cultivation:level_job_detail", job.pk)
 
 

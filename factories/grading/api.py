@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import jobs
 from accounts.serializers import NoteSerializer
 from accounts.viewsets import ScopedMixin, ScopedReadOnlyViewSet
 from factories.grading import selectors, services
@@ -117,6 +118,8 @@ class GradingRunViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().create(request, *args, **kwargs)
         response.status_code = status.HTTP_202_ACCEPTED
+        if jobs.send_failed(response.data.serializer.instance):
+            response.data["message"] = str(jobs.BROKER_DOWN)
         return response
 
     @extend_schema(request=PublishSerializer, responses=GradingRunSerializer)

@@ -1,27 +1,28 @@
 """Grading standards, grading runs, publication, incidents and revocations (DOMAIN §6; Art. 6–9).
 
-A run is a Celery batch: `grading_run_start` records it and enqueues `execute_run` after commit.
-`execute_run` is safe to run twice and to resume after a crash: results are keyed by (run,
-enterprise) and inserted with ON CONFLICT DO NOTHING; a run whose inputs changed since its first
-attempt starts its results again. Progress is written to the run row as it goes.
+A run is a background job (accounts.jobs, kind `GRADING_RUN`): `grading_run_start` records it and the
+runner sends it after commit; claim, heartbeat, failure record, resume and re-sending are the runner's.
+The run's body is safe to run twice and to resume after a crash: results are keyed by (run, enterprise)
+and inserted with ON CONFLICT DO NOTHING; a run whose inputs changed since its first attempt starts its
+results again. Progress is written to the run row as it goes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import audit
+from accounts import audit, jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.locks import LockName, xact_lock
 from accounts.permissions import ensure_can
 from accounts.transitions import claim
 from factories.grading import engine
@@ -82,7 +83,6 @@ def evidence_problem(upload: Any) -> str | None:
 
 WRITE_CHUNK = 2000
 MAX_WRITE_BATCHES = 20  # so the number of queries of a run stays bounded whatever the population
-STALE_AFTER = dt.timedelta(minutes=3)
 
 
 # --- standards ------------------------------------------------------------------------------------
@@ -239,10 +239,8 @@ def grading_run_start(
         raise InvalidInput(
             field_errors={"standard": [_("正式评价只能使用已采用的标准；草案请用“模拟运行”。")]}
         )
-    if connection.vendor == "postgresql":
-        # Serialise starts of the same year: two clicks at once must not both pass the check below.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x7965_0000 + year * 2 + int(simulation)])
+    # Serialise starts of the same year: two clicks at once must not both pass the check below.
+    xact_lock(LockName.GRADING_YEAR_START, year, simulation)
     active = GradingRun.objects.filter(
         year=year, is_simulation=simulation, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
     )
@@ -258,71 +256,12 @@ def grading_run_start(
         changes={"year": [None, year], "standard": [None, standard.label], "simulation": [None, simulation]},
         reason=note,
     )
-    from factories.grading.tasks import run_grading
-
-    run_grading.delay_on_commit(run.pk)
+    jobs.enqueue(GRADING_RUN, run)
     return run
 
 
-@contextlib.contextmanager
-def _exclusive(run_id: int) -> Iterator[bool]:
-    """A session-level advisory lock on PostgreSQL, so one worker at a time executes a run.
-
-    Held across the run's many short transactions and released by PostgreSQL if the worker dies.
-    On SQLite (development) there is a single worker and no such lock.
-    """
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    key = 0x6772_0000_0000 + run_id
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        acquired = bool(cursor.fetchone()[0])
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
-
-
-def _progress(run: GradingRun, **fields: Any) -> None:
-    fields["heartbeat_at"] = timezone.now()
-    GradingRun.objects.filter(pk=run.pk).update(**fields)
-
-
-def execute_run(run_id: int) -> str:
-    """Compute and store a run's results; safe to call twice and to resume. Returns the final status."""
-    with _exclusive(run_id) as acquired:
-        if not acquired:
-            return "busy"
-        claimed = GradingRun.objects.filter(
-            pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
-        ).update(
-            status=RunStatus.RUNNING,
-            started_at=timezone.now(),
-            heartbeat_at=timezone.now(),
-            phase="loading",
-            error="",
-        )
-        run = GradingRun.objects.select_related("standard").get(pk=run_id)
-        if not claimed:
-            return run.status
-        try:
-            _execute(run)
-        except Exception as exc:
-            logger.exception("grading run %s failed", run_id)
-            GradingRun.objects.filter(pk=run_id).update(
-                status=RunStatus.FAILED,
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-                finished_at=timezone.now(),
-                phase="failed",
-            )
-            return RunStatus.FAILED
-        return RunStatus.SUCCEEDED
-
-
-def _execute(run: GradingRun) -> None:
+def _execute(run: GradingRun, job: jobs.JobContext) -> Mapping[str, Any]:
+    """The body of a run: gather, grade, write the results in chunks; returns the fields of a finished run."""
     standard = standard_from_dict(run.standard.parameters)
     inputs = gather(run.year, run.standard.parameters)
     total = len(inputs.factories)
@@ -330,10 +269,10 @@ def _execute(run: GradingRun) -> None:
         # The data changed since an interrupted attempt: start the stored results again.
         GradingResult.objects.filter(run=run).delete()
         RevocationProposal.objects.filter(run=run).delete()
-    _progress(run, input_hash=inputs.input_hash, total=total, done=0, phase="computing")
+    job.progress(input_hash=inputs.input_hash, total=total, done=0, phase="computing")
     results = engine.grade_year(run.year, inputs.factories, standard)
     del inputs.factories[:]  # the engine's inputs are no longer needed; free them before writing
-    _progress(run, phase="writing")
+    job.progress(phase="writing")
     written = 0
     proposals = []
     chunk_size = max(WRITE_CHUNK, -(-total // MAX_WRITE_BATCHES))
@@ -391,50 +330,51 @@ def _execute(run: GradingRun) -> None:
         with transaction.atomic():
             GradingResult.objects.bulk_create(rows, ignore_conflicts=True)
         written += len(rows)
-        _progress(run, done=written)
+        job.progress(done=written)
     RevocationProposal.objects.bulk_create(proposals, ignore_conflicts=True)
-    GradingRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.SUCCEEDED,
-        finished_at=timezone.now(),
-        phase="done",
-        done=total,
-        heartbeat_at=timezone.now(),
-    )
+    return {"phase": "done", "done": total}
+
+
+GRADING_RUN = jobs.JobKind(
+    name="grading_run",
+    model=GradingRun,
+    task="factories.run_grading",
+    work=_execute,
+    related=("standard",),
+    claim_fields={"phase": "loading"},
+    failure_fields={"phase": "failed"},
+    failure_message=gettext_lazy(
+        "评价计算过程中出错，技术细节已记录，请联系系统管理员排查；问题排除后可点击“重新运行”。"
+    ),
+)
+
+
+def execute_run(run_id: int) -> str:
+    """Compute and store a run's results; safe to call twice and to resume. Returns the run's status."""
+    return jobs.run(GRADING_RUN, run_id)
 
 
 def grading_run_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
-    """Re-enqueue runs whose worker stopped sending heartbeats (e.g. it was killed); beat calls this."""
-    from factories.grading.tasks import run_grading
-
-    now = now or timezone.now()
-    stale = list(
-        GradingRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER).values_list(
-            "pk", flat=True
-        )
-    )
-    for run_id in stale:
-        run_grading.delay(run_id)
-    return stale
+    """Send again runs whose worker died and queued runs whose message never left or was lost; beat calls this."""
+    return jobs.watchdog(GRADING_RUN, now=now)
 
 
 @transaction.atomic
 def grading_run_retry(*, actor: Any, run: GradingRun) -> GradingRun:
     """Restart a failed run (or one whose worker died) with the same standard."""
     GRADING_RUN_TRANSITIONS.ensure_can(actor, "retry")
-    stale_before = timezone.now() - STALE_AFTER
+    stale_before = timezone.now() - GRADING_RUN.stale_after
     before = run.status
     run = claim(
         GRADING_RUN_TRANSITIONS,
         "retry",
         actor=actor,
         obj=run,
-        fields={"error": "", "phase": "queued"},
+        fields={**jobs.RESET_FIELDS, "phase": "queued"},
         where=Q(status=RunStatus.FAILED) | Q(heartbeat_at__lt=stale_before),
     )
     audit.record(actor=actor, action="grading_run.retry", obj=run, changes={"status": [before, "queued"]})
-    from factories.grading.tasks import run_grading
-
-    run_grading.delay_on_commit(run.pk)
+    jobs.enqueue(GRADING_RUN, run)
     return run
 
 

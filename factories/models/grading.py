@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.jobs import BackgroundJob
 from accounts.scoping import ScopedQuerySet
 from accounts.transitions import Transition, TransitionTable
 
@@ -120,8 +121,12 @@ class GradingRunQuerySet(ScopedQuerySet):
         return self.official().filter(status__in=[RunStatus.PUBLISHED, RunStatus.FINAL])
 
 
-class GradingRun(models.Model):
-    """One grading of year Y against one standard version, with every intermediate number stored (§6)."""
+class GradingRun(BackgroundJob):
+    """One grading of year Y against one standard version, with every intermediate number stored (§6).
+
+    Computed as a background job (accounts.jobs): queued → running → succeeded or failed; publication then
+    moves a succeeded run on to published and final.
+    """
 
     year = models.PositiveSmallIntegerField(_("评价年度"), db_index=True)
     standard = models.ForeignKey(
@@ -134,18 +139,12 @@ class GradingRun(models.Model):
         _("模拟运行"), default=False, help_text=_("以标准草案试算，不可发布。")
     )
     total = models.PositiveIntegerField(_("工厂总数"), default=0)
-    done = models.PositiveIntegerField(_("已完成"), default=0)
     phase = models.CharField(_("阶段"), max_length=32, blank=True)
     input_hash = models.CharField(_("输入数据指纹"), max_length=64, blank=True)
-    error = models.TextField(_("失败原因"), blank=True)
     note = models.TextField(_("说明"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     notice_from = models.DateField(_("公示开始"), null=True, blank=True)
     notice_to = models.DateField(_("公示结束"), null=True, blank=True)
     published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from accounts import jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.models import AuditEntry
 from cultivation import services
@@ -149,15 +150,15 @@ def test_the_job_reports_progress_as_it_writes(
     for _n in range(3):
         join(EnterpriseFactory(district=yuzhong), district_user, district_user)
     seen: list[int] = []
-    original = level_services._progress
+    original = jobs.JobContext.progress
 
-    def spy(job, **fields):  # type: ignore[no-untyped-def]
+    def spy(context, **fields):  # type: ignore[no-untyped-def]
         if "done" in fields:
             seen.append(fields["done"])
-        original(job, **fields)
+        original(context, **fields)
 
     monkeypatch.setattr(level_services, "WRITE_CHUNK", 1)
-    monkeypatch.setattr(level_services, "_progress", spy)
+    monkeypatch.setattr(jobs.JobContext, "progress", spy)
     job = compute(district_user, 2025, django_capture_on_commit_callbacks)
     assert seen == [0, 1, 2, 3]
     assert job.status == "succeeded" and job.total == 3 and job.done == 3 and job.progress == 100
@@ -255,11 +256,16 @@ def test_a_district_changes_only_its_own_standard(district_user, other_district_
     assert not jiangjin.pool_standards.filter(version__gt=1).exists()
 
 
-def test_a_failed_job_records_why(member, district_user, django_capture_on_commit_callbacks):
+def test_a_failed_job_records_why_in_words_for_users_and_the_traceback_for_operators(
+    member, district_user, api, django_capture_on_commit_callbacks
+):
     standard = services.district_standard_in_force(district_user.district)
     type(standard).objects.filter(pk=standard.pk).update(parameters={"broken": True})
     job = compute(district_user, 2025, django_capture_on_commit_callbacks)
-    assert job.status == "failed" and "lack" in job.error
+    assert job.status == "failed" and job.error == str(level_services.LEVEL_JOB.failure_message)
+    assert "Traceback" in job.traceback and "lack" in job.traceback
+    shown = api.as_user(district_user).get(f"/api/v1/cultivation/level-jobs/{job.pk}/").json()
+    assert shown["error"] == job.error and "Traceback" not in str(shown) and "traceback" not in shown
 
 
 def test_only_districts_compute_and_only_for_their_own_unit(

@@ -27,6 +27,15 @@ def _run(city_user, year=2025, **kwargs):  # type: ignore[no-untyped-def]
     return run
 
 
+def _worker_died(run, **fields):  # type: ignore[no-untyped-def]
+    """The run as a killed worker leaves it: running, with its last heartbeat long ago."""
+    from django.utils import timezone
+
+    GradingRun.objects.filter(pk=run.pk).update(
+        status="running", heartbeat_at=timezone.now() - dt.timedelta(minutes=10), **fields
+    )
+
+
 def _snapshot(run):  # type: ignore[no-untyped-def]
     return sorted(
         GradingResult.objects.filter(run=run).values_list(
@@ -71,7 +80,7 @@ def test_running_twice_stores_identical_results_without_duplicates(
         run = services.grading_run_start(actor=city_user, year=2025)
     run.refresh_from_db()
     first = _snapshot(run)
-    GradingRun.objects.filter(pk=run.pk).update(status="running")
+    _worker_died(run)
     assert execute_run(run.pk) == "succeeded"
     assert _snapshot(run) == first
     assert GradingResult.objects.filter(run=run).count() == 8
@@ -89,7 +98,7 @@ def test_a_half_written_run_resumes_to_the_same_results(
         run = services.grading_run_start(actor=city_user, year=2025)
     complete = _snapshot(run)
     GradingResult.objects.filter(run=run, enterprise__in=graded_world[3:]).delete()
-    GradingRun.objects.filter(pk=run.pk).update(status="running", done=3)
+    _worker_died(run, done=3)
     execute_run(run.pk)
     assert _snapshot(run) == complete
 
@@ -103,20 +112,26 @@ def test_a_resumed_run_whose_inputs_changed_starts_its_results_again(
         run = services.grading_run_start(actor=city_user, year=2025)
     old_hash = GradingRun.objects.get(pk=run.pk).input_hash
     AnnualSubmission.objects.filter(enterprise=graded_world[0], year=2025).delete()
-    GradingRun.objects.filter(pk=run.pk).update(status="running")
+    _worker_died(run)
     execute_run(run.pk)
     run.refresh_from_db()
     assert run.input_hash != old_hash
     assert run.results.get(enterprise=graded_world[0]).flags == ["no_data"]
 
 
-def test_a_failed_run_records_why(graded_world, city_user, django_capture_on_commit_callbacks):
+def test_a_failed_run_records_why_in_words_for_users_and_the_traceback_for_operators(
+    graded_world, city_user, api, django_capture_on_commit_callbacks
+):
     standard = GradingStandard.objects.get(code="CQ-GF-2024", version=1)
     GradingStandard.objects.filter(pk=standard.pk).update(parameters={"broken": True})
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
     run.refresh_from_db()
-    assert run.status == "failed" and "lack" in run.error
+    assert run.status == "failed" and run.phase == "failed"
+    assert run.error == str(services.GRADING_RUN.failure_message) and "系统管理员" in run.error
+    assert "Traceback" in run.traceback and "lack" in run.traceback
+    shown = api.as_user(city_user).get(f"/api/v1/grading-runs/{run.pk}/").json()
+    assert shown["error"] == run.error and "Traceback" not in str(shown) and "traceback" not in shown
 
 
 def test_only_city_staff_start_runs(graded_world, district_user, auditor):

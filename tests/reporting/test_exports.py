@@ -63,10 +63,13 @@ def test_numbers_stay_numbers_with_formats(city_user, verified):
     assert sheet.cell(row=3, column=header.index("LI-01 容积率") + 1).value == pytest.approx(1.2)
 
 
-def test_large_exports_run_as_a_job_with_progress(city_user, yuzhong, monkeypatch):
+def test_large_exports_run_as_a_job_with_progress(
+    city_user, yuzhong, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(exports, "SYNC_LIMIT", 2)
     EnterpriseFactory.create_batch(5, district=yuzhong)
-    job, queued = jobs.export_request(actor=city_user, kind="enterprises")
+    with django_capture_on_commit_callbacks(execute=True):
+        job, queued = jobs.export_request(actor=city_user, kind="enterprises")
     job.refresh_from_db()
     assert queued and job.status == "succeeded" and job.total == 5 and job.progress == 100
     assert len(list(_open(job).active.iter_rows(min_row=3))) == 5
@@ -95,10 +98,11 @@ def test_exports_over_the_api(api, district_user, enterprise):
 
 
 def test_when_the_broker_is_down_the_export_waits_and_is_sent_once_it_is_back(
-    city_user, yuzhong, monkeypatch
+    city_user, yuzhong, monkeypatch, django_capture_on_commit_callbacks
 ):
     from kombu.exceptions import OperationalError
 
+    from accounts import jobs as runner
     from reporting import tasks
 
     monkeypatch.setattr(exports, "SYNC_LIMIT", 1)
@@ -108,10 +112,12 @@ def test_when_the_broker_is_down_the_export_waits_and_is_sent_once_it_is_back(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(tasks.run_export, "apply_async", down)
-    job, queued = jobs.export_request(actor=city_user, kind="enterprises")
-    assert not queued and ExportJob.objects.get(pk=job.pk).status == "queued"
+    with django_capture_on_commit_callbacks(execute=True):
+        job, _queued = jobs.export_request(actor=city_user, kind="enterprises")
+    assert runner.send_failed(job)
+    waiting = ExportJob.objects.get(pk=job.pk)
+    assert waiting.status == "queued" and waiting.enqueued_at is None
     monkeypatch.undo()
-    ExportJob.objects.filter(pk=job.pk).update(created_at=job.created_at.replace(year=2020))
     assert jobs.requeue_waiting_exports() == 1
     assert ExportJob.objects.get(pk=job.pk).status == "succeeded"
 

@@ -693,14 +693,15 @@ NOT_AUDITED: dict[str, str] = {
     "factories.grading.services.standard_in_force": "read: the adopted standard of a year",
     "factories.grading.services.execute_run": "the worker half of grading_run_start (audited there): computes "
     "the run's results, which carry the run",
-    "factories.grading.services.grading_run_resume_stale": "re-sends stalled runs to the worker; changes no data",
+    "factories.grading.services.grading_run_resume_stale": "the watchdog: re-sends stalled or lost runs to the "
+    "worker; changes no data",
     "reporting.services.today": "pure: the local date",
     "reporting.services.edit_blocker": "read: why a form cannot be edited",
     "reporting.services.notification_mark_read": "a person's own read marks on their notifications",
     "reporting.jobs.clean_filters": "pure: validates export filters",
-    "reporting.jobs.enqueue": "sends a task to the broker",
     "reporting.jobs.export_execute": "the worker half of export_request (audited there): builds the file",
-    "reporting.jobs.requeue_waiting_exports": "re-sends queued exports to the broker; changes no data",
+    "reporting.jobs.requeue_waiting_exports": "the watchdog: re-sends stalled or lost exports to the worker; "
+    "changes no data",
     "cultivation.services.common.today": "pure: the local date",
     "cultivation.services.common.ensure_own_district": "guard: raises NotAllowed",
     "cultivation.services.common.ensure_year": "guard: validates a year",
@@ -709,8 +710,8 @@ NOT_AUDITED: dict[str, str] = {
     "cultivation.services.levels.b_checklist": "pure: the B-level checklist of a decision",
     "cultivation.services.levels.gaps_text": "pure: the checklist's gaps in words",
     "cultivation.services.levels.next_certificate_no": "read: the next certificate number",
-    "cultivation.services.levels.level_job_resume_stale": "re-sends stalled level jobs to the worker; changes no "
-    "data",
+    "cultivation.services.levels.level_job_resume_stale": "the watchdog: re-sends stalled or lost level jobs to "
+    "the worker; changes no data",
 }
 
 

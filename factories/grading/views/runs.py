@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from accounts import jobs
 from accounts.charts import bar_chart
 from accounts.errors import DomainError
 from accounts.permissions import can
@@ -101,7 +102,8 @@ class RunStartView(RoleRequiredMixin, ServiceFormView):
         # Neutral on purpose: the run page below shows its live state (and says it refreshes only while it
         # is running); a small run is often finished before that page opens.
         kind = _("模拟运行") if result.is_simulation else _("评价")
-        return str(_("已提交{year}年度{kind}。")).format(year=result.year, kind=kind)
+        submitted = str(_("已提交{year}年度{kind}。")).format(year=result.year, kind=kind)
+        return f"{submitted}{jobs.BROKER_DOWN}" if jobs.send_failed(result) else submitted
 
     def get_success_url_for(self, result: GradingRun) -> str:
         return reverse("factories:run_detail", args=[result.pk])
@@ -309,8 +311,10 @@ class RunActionView(RoleRequiredMixin, View):
                 services.grading_run_finalize(actor=request.user, run=run)
                 messages.success(request, str(_("{year}年度评价结果已正式发布。")).format(year=run.year))
             elif self.action == "retry":
-                services.grading_run_retry(actor=request.user, run=run)
+                run = services.grading_run_retry(actor=request.user, run=run)
                 messages.success(request, str(_("已重新开始计算。")))
+                if jobs.send_failed(run):
+                    messages.warning(request, str(jobs.BROKER_DOWN))
         except DomainError as error:
             show_errors(request, error)
         return HttpResponseRedirect(target)
