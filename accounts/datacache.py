@@ -266,9 +266,15 @@ def fetch(key: Sequence[Any], compute: Callable[[], T], timeout: int = ENTRY_SEC
     return value
 
 
+def scope_key(user: Any) -> tuple[Any, ...]:
+    """What a viewer may see (role, unit, enterprise), not who it is: answers that depend only on the scope
+    share an entry."""
+    return (user.role, user.district_id, user.enterprise_id)
+
+
 def viewer_key(user: Any) -> tuple[Any, ...]:
     """Who asks, as far as what they may see and how their name shows: part of every page key."""
-    return (user.pk, str(user), user.role, user.district_id, user.enterprise_id)
+    return (user.pk, str(user), *scope_key(user))
 
 
 def page_key(kind: str, request: Any) -> tuple[Any, ...]:
