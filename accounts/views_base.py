@@ -111,11 +111,17 @@ class RightRequiredMixin(LoginRequiredMixin):
         if not can(self.request.user, self.required_right()):
             raise PermissionDenied
 
+    def authorize(self) -> None:
+        """Run before the handler: the right (the scoped base looks the object up first when asked to)."""
+        self.check_right()
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not self.check_after_lookup:
-            self.check_right()
+        method = (request.method or "").lower()
+        # A method the view has no handler for answers 405, which says nothing about the role.
+        if method in getattr(self, "http_method_names", ()) and hasattr(self, method):
+            self.authorize()
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -126,6 +132,13 @@ class ScopedObjectMixin(RightRequiredMixin):
     model: Any
     pk_url_kwarg = "pk"
     lookup_field = "pk"
+    _url_object: Any = None
+
+    def authorize(self) -> None:
+        if self.check_after_lookup:
+            self.get_object()  # 404 outside the scope, then the right: still before the handler runs
+        else:
+            self.check_right()
 
     def scoped_queryset(self) -> QuerySet:
         """Every row of `model` the user may see."""
@@ -140,10 +153,16 @@ class ScopedObjectMixin(RightRequiredMixin):
 
     def get_object(self, queryset: QuerySet | None = None, **lookup: Any) -> Any:
         """The object the URL names (or the one `lookup` names, e.g. from a form) among the user's rows."""
-        lookup = lookup or {self.lookup_field: self.kwargs[self.pk_url_kwarg]}
-        obj = get_object_or_404(self.get_queryset() if queryset is None else queryset, **lookup)
-        if self.check_after_lookup:
-            self.check_right()
+        if queryset is None and not lookup and self._url_object is not None:
+            return self._url_object
+        obj = get_object_or_404(
+            self.get_queryset() if queryset is None else queryset,
+            **(lookup or {self.lookup_field: self.kwargs[self.pk_url_kwarg]}),
+        )
+        if queryset is None and not lookup:
+            self._url_object = obj
+            if self.check_after_lookup:
+                self.check_right()
         return obj
 
 
