@@ -70,6 +70,7 @@ class UserViewSet(ScopedReadOnlyViewSet):
 
     queryset = User.objects.select_related("district").order_by("username")
     serializer_class = UserSerializer
+    rights = {"list": "users.view", "retrieve": "users.view"}
     filterset_class = UserFilter
     search_fields = ["username", "first_name", "last_name"]
     ordering_fields = ["username", "role", "date_joined"]
@@ -80,6 +81,7 @@ class AuditEntryViewSet(ScopedReadOnlyViewSet):
 
     queryset = AuditEntry.objects.all()
     serializer_class = AuditEntrySerializer
+    rights = {"list": "audit.view", "retrieve": "audit.view"}
     filterset_class = AuditEntryFilter
     search_fields = ["object_repr", "actor_name", "reason", "action"]
     ordering_fields = ["at", "action"]

@@ -266,9 +266,15 @@ def fetch(key: Sequence[Any], compute: Callable[[], T], timeout: int = ENTRY_SEC
     return value
 
 
+def scope_key(user: Any) -> tuple[Any, ...]:
+    """What a viewer may see (role, unit, enterprise), not who it is: answers that depend only on the scope
+    share an entry."""
+    return (user.role, user.district_id, user.enterprise_id)
+
+
 def viewer_key(user: Any) -> tuple[Any, ...]:
     """Who asks, as far as what they may see and how their name shows: part of every page key."""
-    return (user.pk, str(user), user.role, user.district_id, user.enterprise_id)
+    return (user.pk, str(user), *scope_key(user))
 
 
 def page_key(kind: str, request: Any) -> tuple[Any, ...]:
@@ -316,7 +322,7 @@ class LargeTablePaginator(Paginator):
             or query.distinct
             or query.combinator
             or query.is_sliced
-            or queryset._fields is not None
+            or getattr(queryset, "_fields", None) is not None  # a values() queryset
         ):
             return super().page(number)
         number = self.validate_number(number)
@@ -326,4 +332,5 @@ class LargeTablePaginator(Paginator):
             top = self.count
         keys = list(queryset.values_list("pk", flat=True)[bottom:top])
         rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
-        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+        # Paginator._get_page is Django's own hook for building a Page (not in the type stubs).
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)  # type: ignore[attr-defined]

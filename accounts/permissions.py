@@ -1,8 +1,14 @@
-"""Who may do what. Services call `ensure_can` again, so the API, the HTML views, tasks and
-commands all obey the same rules, whatever the caller checked before."""
+"""Who may do what: the one table of rights, for reads and writes.
+
+Every page, viewset, service, template and home-page section asks `can(user, "<object>.<verb>")`; no
+code outside `accounts` compares roles. A right says whether a role may do something at all; which rows
+it reaches is the scope (`accounts.scoping`, `ensure_in_scope`). Services call `ensure_can` again, so
+the API, the HTML views, tasks and commands all obey the same rules, whatever the caller checked before.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -10,41 +16,103 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import NotAllowed
 from accounts.models import Role
 
-# permission → roles that hold it; object-level scope is checked separately by `ensure_in_scope`.
+# A person at the server's console running a management command (see `Operator`); not a platform role.
+OPERATOR = "operator"
+
+EVERYONE = frozenset({Role.CITY, Role.DISTRICT, Role.ENTERPRISE, Role.AUDITOR})
+STAFF = frozenset({Role.CITY, Role.DISTRICT, Role.AUDITOR})
+WHOLE_CITY = frozenset({Role.CITY, Role.AUDITOR})
+
+# right → roles that hold it. Reads a role holds show it the rows of its scope; writes are checked
+# again by the service. Object-level scope is checked separately by `ensure_in_scope`.
 PERMISSIONS: dict[str, frozenset[str]] = {
+    # accounts and reference data
+    "users.view": EVERYONE,
+    "users.manage": frozenset({Role.CITY, OPERATOR}),
+    "audit.view": WHOLE_CITY,
+    "reference.view": EVERYONE,
     "reference.manage": frozenset({Role.CITY}),
-    "users.manage": frozenset({Role.CITY}),
-    "audit.view": frozenset({Role.CITY, Role.AUDITOR}),
+    "dashboard.view": EVERYONE,
+    "notification.view": EVERYONE,
+    # the register
+    "enterprise.view": EVERYONE,
+    "enterprise.list": STAFF,
+    "enterprise.view_own": frozenset({Role.ENTERPRISE}),
     "enterprise.create": frozenset({Role.CITY, Role.DISTRICT}),
     "enterprise.update": frozenset({Role.CITY, Role.DISTRICT}),
     "enterprise.update_contact": frozenset({Role.CITY, Role.DISTRICT, Role.ENTERPRISE}),
+    "green_factory.view": EVERYONE,
+    "green_factory.list": STAFF,
     "green_factory.manage": frozenset({Role.CITY}),
+    # annual reporting
+    "reporting_year.view": EVERYONE,
     "reporting_year.manage": frozenset({Role.CITY}),
+    "submission.view": EVERYONE,
+    "submission.view_history": STAFF,
     "submission.edit": frozenset({Role.ENTERPRISE, Role.DISTRICT}),
     "submission.submit": frozenset({Role.ENTERPRISE, Role.DISTRICT}),
     "submission.approve": frozenset({Role.DISTRICT}),
     "submission.verify": frozenset({Role.CITY}),
     "submission.return": frozenset({Role.DISTRICT, Role.CITY}),
+    "correction.view": EVERYONE,
     "correction.request": frozenset({Role.ENTERPRISE, Role.DISTRICT}),
     "correction.decide": frozenset({Role.CITY}),
+    "export.view": EVERYONE,
+    "export.create": EVERYONE,
+    "import.view": STAFF,
+    "import.create": frozenset({Role.CITY, Role.DISTRICT}),
+    # grading
+    "grading_standard.view": EVERYONE,
+    "grading_run.view": WHOLE_CITY,
     "grading.manage": frozenset({Role.CITY}),
+    "grades.view": EVERYONE,
+    "recommendations.view": STAFF,
+    "incident.view": EVERYONE,
+    "incident.list": WHOLE_CITY,
     "incident.manage": frozenset({Role.CITY}),
+    "revocation.view": EVERYONE,
+    # the cultivation pool
+    "pool.view": EVERYONE,
+    "pool.cockpit": STAFF,
     "pool.manage": frozenset({Role.DISTRICT}),
     "pool.apply": frozenset({Role.ENTERPRISE, Role.DISTRICT}),
     "pool.review": frozenset({Role.CITY, Role.DISTRICT}),
     "pool.exit": frozenset({Role.DISTRICT, Role.ENTERPRISE}),
+    "pool_review.view": STAFF,
+    "district_report.view": STAFF,
     "district_report.submit": frozenset({Role.DISTRICT}),
     "district_report.decide": frozenset({Role.CITY}),
-    "export.create": frozenset({Role.CITY, Role.DISTRICT, Role.ENTERPRISE, Role.AUDITOR}),
-    "import.create": frozenset({Role.CITY, Role.DISTRICT}),
 }
 
 
+@dataclass(frozen=True)
+class Operator:
+    """Someone at the server's console running a management command (e.g. `manage.py add_user`).
+
+    An operator has no platform account: it holds only the rights the table grants to `OPERATOR`
+    (creating accounts), sees no scoped rows, and the audit trail records it by `name`. Commands act
+    as an operator instead of borrowing a city account, so the table still decides what they may do.
+    """
+
+    name: str
+    role: str = OPERATOR
+    is_authenticated: bool = True
+    is_active: bool = True
+    sees_whole_city: bool = False
+    district_id: None = None
+    enterprise_id: None = None
+    pk: None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def can(actor: Any, permission: str) -> bool:
-    """Whether the actor's role holds `permission`."""
+    """Whether the actor's role holds `permission` (an unknown right is a programming error: KeyError)."""
+    roles = PERMISSIONS[permission]
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
-    return actor.role in PERMISSIONS[permission]
+    return actor.role in roles
 
 
 def ensure_can(actor: Any, permission: str) -> None:
@@ -58,3 +126,23 @@ def ensure_in_scope(actor: Any, obj: Any) -> None:
     model = type(obj)
     if not model._default_manager.visible_to(actor).filter(pk=obj.pk).exists():
         raise NotAllowed(_("该记录不在您的管辖范围内。"))
+
+
+class Rights:
+    """The signed-in user's rights for templates: `{% if rights.grading_manage %}` asks `grading.manage`."""
+
+    def __init__(self, user: Any) -> None:
+        self._user = user
+
+    def __getitem__(self, key: str) -> bool:
+        name = TEMPLATE_NAMES.get(key)
+        if name is None:
+            raise KeyError(key)  # the template engine then renders the usual empty value
+        return can(self._user, name)
+
+    def __contains__(self, key: object) -> bool:
+        return key in TEMPLATE_NAMES
+
+
+# Template spelling of each right: the dot becomes an underscore ("pool_review.view" → pool_review_view).
+TEMPLATE_NAMES: dict[str, str] = {name.replace(".", "_"): name for name in PERMISSIONS}

@@ -16,7 +16,9 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    district: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     email = serializers.CharField(read_only=True, allow_blank=True)
     role_display = serializers.CharField(source="get_role_display", read_only=True)
 

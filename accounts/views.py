@@ -13,7 +13,7 @@ from django.views.generic import ListView, TemplateView
 
 from accounts.home import next_steps
 from accounts.models import AuditEntry
-from accounts.views_base import RoleRequiredMixin
+from accounts.views_base import RightRequiredMixin, signed_in
 
 
 class LoginView(auth_views.LoginView):
@@ -42,15 +42,15 @@ def parse_date_or_none(text: str) -> Any:
         return None
 
 
-class AuditListView(RoleRequiredMixin, ListView):
+class AuditListView(RightRequiredMixin, ListView):
     """The audit trail, searchable, for city staff and auditors."""
 
-    permission = "audit.view"
+    right = "audit.view"
     template_name = "accounts/audit_list.html"
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
-        queryset = AuditEntry.objects.visible_to(self.request.user)
+        queryset = AuditEntry.objects.visible_to(signed_in(self.request))
         params = self.request.GET
         if q := params.get("q", "").strip():
             queryset = queryset.filter(
@@ -75,7 +75,7 @@ class AuditListView(RoleRequiredMixin, ListView):
         query.pop("page", None)
         context["querystring"] = query.urlencode()
         context["actions"] = (
-            AuditEntry.objects.visible_to(self.request.user)
+            AuditEntry.objects.visible_to(signed_in(self.request))
             .order_by("action")
             .values_list("action", flat=True)
             .distinct()
@@ -87,4 +87,4 @@ class PingView(LoginRequiredMixin, View):
     """The smallest signed-in page: session, authentication and a JSON answer (the load benchmark's baseline)."""
 
     def get(self, request: HttpRequest) -> JsonResponse:
-        return JsonResponse({"user": request.user.get_username(), "role": request.user.role})
+        return JsonResponse({"user": request.user.get_username(), "role": signed_in(request).role})

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.context_processors.rights",
             ],
         },
     },
@@ -182,7 +183,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # Must exceed the longest task, or acks_late redelivers a task that is still running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 4 * 3600}
 else:
     _broker_dir = RUN_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"

@@ -59,19 +59,8 @@ from factories.models import District
 from reporting.serializers import ReasonSerializer
 
 
-class PerActionPermission:
-    """`write_permission` chosen by the action, for viewsets whose steps belong to different roles."""
-
-    action_permissions: dict[str, str] = {}
-    write_permission: str | None = None
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        self.write_permission = self.action_permissions.get(getattr(self, "action", None) or "")
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
-
-
 def _own_district(request: Request) -> District:
-    """The caller's management unit; the write permission has already let only district users through."""
+    """The caller's management unit; the action's right has already let only district users through."""
     district = getattr(request.user, "district", None)
     if district is None:
         raise PermissionDenied(_("只有区县经信部门可以执行此操作。"))
@@ -85,7 +74,6 @@ def _body(serializer_class: Any, request: Request) -> dict[str, Any]:
 
 
 class ApplicationViewSet(
-    PerActionPermission,
     ScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -100,7 +88,13 @@ class ApplicationViewSet(
     filterset_class = ApplicationFilter
     ordering_fields = ["created_at", "status", "enterprise__name"]
     ordering = ["-created_at", "-id"]
-    action_permissions = {"create": "pool.apply", "accept": "pool.manage", "reject": "pool.manage"}
+    rights = {
+        "list": "pool.view",
+        "retrieve": "pool.view",
+        "create": "pool.apply",
+        "accept": "pool.manage",
+        "reject": "pool.manage",
+    }
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("enterprise", "applied_by", "decided_by")
@@ -136,7 +130,7 @@ class ApplicationViewSet(
         return Response(self.get_serializer(application).data)
 
 
-class MemberViewSet(PerActionPermission, ScopedReadOnlyViewSet):
+class MemberViewSet(ScopedReadOnlyViewSet):
     """Pool members. `exit` takes a member out (reason required); `supervision` lists or records the
     district's dated supervision and guidance steps; `overdue` lists members due for a visit."""
 
@@ -147,7 +141,14 @@ class MemberViewSet(PerActionPermission, ScopedReadOnlyViewSet):
     ordering_fields = ["joined_on", "status", "enterprise__name"]
     ordering = ["-joined_on", "-id"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    action_permissions = {"exit": "pool.exit", "supervision": "pool.manage"}
+    rights = {
+        "list": "pool.view",
+        "retrieve": "pool.view",
+        "overdue": "pool.view",
+        "supervision": "pool.view",
+        "exit": "pool.exit",
+        "record_supervision": "pool.manage",
+    }
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("enterprise")
@@ -162,20 +163,21 @@ class MemberViewSet(PerActionPermission, ScopedReadOnlyViewSet):
         )
         return Response(self.get_serializer(membership).data)
 
-    @extend_schema(methods=["GET"], request=None, responses=SupervisionRecordSerializer(many=True))
-    @extend_schema(
-        methods=["POST"], request=SupervisionRecordSerializer, responses={201: SupervisionRecordSerializer}
-    )
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(request=None, responses=SupervisionRecordSerializer(many=True))
+    @action(detail=True, methods=["get"])
     def supervision(self, request: Request, pk: str | None = None) -> Response:
-        """GET: the member's records, newest first. POST: record one (kind, date, note, evidence file)."""
+        """The member's supervision and guidance records, newest first."""
+        records = self.get_object().supervision_records.select_related("recorded_by").order_by("-date", "-id")
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(
+            SupervisionRecordSerializer(page, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(request=SupervisionRecordSerializer, responses={201: SupervisionRecordSerializer})
+    @supervision.mapping.post
+    def record_supervision(self, request: Request, pk: str | None = None) -> Response:
+        """Record one supervision or guidance step (kind, date, note, evidence file)."""
         membership = self.get_object()
-        if request.method == "GET":
-            records = membership.supervision_records.select_related("recorded_by").order_by("-date", "-id")
-            page = self.paginate_queryset(records)
-            return self.get_paginated_response(
-                SupervisionRecordSerializer(page, many=True, context={"request": request}).data
-            )
         data = _body(SupervisionRecordSerializer, request)
         record = services.supervision_record_add(
             actor=request.user,
@@ -194,7 +196,7 @@ class MemberViewSet(PerActionPermission, ScopedReadOnlyViewSet):
     @action(detail=False, methods=["get"])
     def overdue(self, request: Request) -> Response:
         """Active members never supervised or guided, or whose latest record is over 12 months old."""
-        page = self.paginate_queryset(selectors.overdue_supervision(request.user))
+        page = self.paginate_queryset(self.restrict(selectors.overdue_supervision(request.user)))
         return self.get_paginated_response(OverdueMemberSerializer(page, many=True).data)
 
 
@@ -210,7 +212,7 @@ class StandardViewSet(
 
     queryset = DistrictStandard.objects.all()
     serializer_class = DistrictStandardSerializer
-    write_permission = "pool.manage"
+    rights = {"list": "pool.view", "retrieve": "pool.view", "create": "pool.manage"}
     filterset_fields = ["district", "version"]
     ordering = ["district_id", "-version"]
 
@@ -229,7 +231,7 @@ class StandardViewSet(
         )
 
 
-class LevelViewSet(PerActionPermission, ScopedReadOnlyViewSet):
+class LevelViewSet(ScopedReadOnlyViewSet):
     """Pool levels per enterprise and year (`level` B_eligible / C / D, `certified_b`). POST `compute` with a
     `year` starts the computation of the caller's district as a background job (202)."""
 
@@ -239,7 +241,7 @@ class LevelViewSet(PerActionPermission, ScopedReadOnlyViewSet):
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "level", "level_score", "enterprise__name"]
     ordering = ["-year", "enterprise__name", "id"]
-    action_permissions = {"compute": "pool.manage"}
+    rights = {"list": "pool.view", "retrieve": "pool.view", "compute": "pool.manage"}
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("enterprise", "standard")
@@ -263,6 +265,7 @@ class LevelJobViewSet(ScopedReadOnlyViewSet):
 
     queryset = LevelJob.objects.all()
     serializer_class = LevelJobSerializer
+    rights = {"list": "pool.view", "retrieve": "pool.view"}
     filterset_class = LevelJobFilter
     ordering = ["-created_at", "-id"]
 
@@ -271,7 +274,6 @@ class LevelJobViewSet(ScopedReadOnlyViewSet):
 
 
 class CertificationViewSet(
-    PerActionPermission,
     ScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -286,7 +288,10 @@ class CertificationViewSet(
     filterset_class = CertificationFilter
     ordering_fields = ["applied_at", "certified_at", "status"]
     ordering = ["-applied_at", "-id"]
-    action_permissions = {
+    rights = {
+        "list": "pool.view",
+        "retrieve": "pool.view",
+        "recommended": "pool.view",
         "create": "pool.apply",
         "certify": "pool.manage",
         "reject": "pool.manage",
@@ -338,7 +343,7 @@ class CertificationViewSet(
     @action(detail=False, methods=["get"])
     def recommended(self, request: Request) -> Response:
         """Certified B factories of active members: recommended for city-level application (Art. 11(1))."""
-        page = self.paginate_queryset(selectors.recommended_b_factories(request.user))
+        page = self.paginate_queryset(self.restrict(selectors.recommended_b_factories(request.user)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -355,7 +360,12 @@ class ReviewViewSet(
     queryset = IrregularReview.objects.all()
     serializer_class = IrregularReviewSerializer
     filterset_class = ReviewFilter
-    write_permission = "pool.review"
+    rights = {
+        "list": "pool_review.view",
+        "retrieve": "pool_review.view",
+        "create": "pool.review",
+        "close": "pool.review",
+    }
     ordering = ["-opened_at", "-id"]
 
     def scope_queryset(self, queryset: Any) -> Any:
@@ -376,7 +386,6 @@ class ReviewViewSet(
 
 
 class DistrictReportViewSet(
-    PerActionPermission,
     ScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -394,7 +403,10 @@ class DistrictReportViewSet(
     ordering_fields = ["year", "district", "status", "submitted_at"]
     ordering = ["-year", "district_id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    action_permissions = {
+    rights = {
+        "list": "district_report.view",
+        "retrieve": "district_report.view",
+        "missing": "district_report.view",
         "create": "district_report.submit",
         "partial_update": "district_report.submit",
         "submit": "district_report.submit",
@@ -459,7 +471,7 @@ class DistrictReportViewSet(
         body = YearSerializer(data=request.query_params)
         body.is_valid(raise_exception=True)
         page = self.paginate_queryset(
-            selectors.districts_missing_report(request.user, body.validated_data["year"])
+            self.restrict(selectors.districts_missing_report(request.user, body.validated_data["year"]))
         )
         return self.get_paginated_response(MissingReportSerializer(page, many=True).data)
 

@@ -1,5 +1,5 @@
 """Forms of the cultivation-pool pages. They only shape input; the services validate it, and their
-field errors are put back next to the inputs with `reporting.forms.add_service_errors`."""
+field errors are put back next to the inputs with `accounts.views_base.show_domain_error_on_form`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import can
 from cultivation.models import SupervisionKind
 from factories.models import Enterprise
 
@@ -38,8 +39,10 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        if user.role != "district":
-            del self.fields["credit_code"]
+        if can(user, "enterprise.view_own"):
+            del self.fields[
+                "credit_code"
+            ]  # an enterprise applies for itself; a district names the enterprise
 
     def clean_credit_code(self) -> Enterprise:
         code = self.cleaned_data["credit_code"].strip().upper()

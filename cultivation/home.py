@@ -1,4 +1,4 @@
-"""Home-page steps of the cultivation pool, per role (DOMAIN §7)."""
+"""Home-page steps of the cultivation pool, by the user's rights (DOMAIN §7)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from accounts.home import Step, register
-from accounts.models import Role
+from accounts.permissions import can
 from cultivation import selectors
 from cultivation.models import (
     ApplicationStatus,
@@ -27,11 +27,13 @@ from cultivation.services.reports import FIRST_REPORT_YEAR
 
 @register
 def pool_steps(user: Any) -> list[Step]:
-    if user.role == Role.DISTRICT:
+    """Who runs a pool: its pending work; who receives the districts' reports: theirs; an enterprise: its
+    own pool status."""
+    if can(user, "pool.manage"):
         return _district_steps(user)
-    if user.role == Role.CITY:
+    if can(user, "district_report.decide"):
         return _city_steps(user)
-    if user.role == Role.ENTERPRISE:
+    if can(user, "enterprise.view_own"):
         return _enterprise_steps(user)
     return []
 

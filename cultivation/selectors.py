@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.permissions import can
 from cultivation.models import (
     GUIDED_KINDS,
     HOLDING_STATUSES,
@@ -80,10 +81,10 @@ def districts_missing_report(user: Any, year: int) -> DistrictQuerySet:
     """Management units in force on 31 December of Y that have not submitted their report for Y (a draft or
     returned report does not count). City staff and auditors see every unit, a district user its own."""
     units = District.objects.in_force_on(dt.date(year, 12, 31))
-    if user.role == "district":
+    if not user.sees_whole_city:
+        if not can(user, "district_report.submit"):
+            return units.none()  # only a unit that reports has a report to miss
         units = units.filter(pk=user.district_id)
-    elif not user.sees_whole_city:
-        return units.none()
     report = DistrictReport.objects.filter(district=OuterRef("pk"), year=year)
     return (
         units.exclude(pool_reports__year=year, pool_reports__status__in=REPORTED_STATUSES)

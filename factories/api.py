@@ -31,6 +31,7 @@ class DistrictViewSet(ScopedReadOnlyViewSet):
 
     queryset = District.objects.select_related("successor")
     serializer_class = DistrictSerializer
+    rights = {"list": "reference.view", "retrieve": "reference.view"}
     lookup_field = "code"
     filterset_class = DistrictFilter
     search_fields = ["code", "name"]
@@ -42,6 +43,7 @@ class IndustryViewSet(ScopedReadOnlyViewSet):
 
     queryset = Industry.objects.all()
     serializer_class = IndustrySerializer
+    rights = {"list": "reference.view", "retrieve": "reference.view"}
     lookup_field = "code"
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
@@ -52,11 +54,14 @@ class EnterpriseViewSet(ScopedViewSet):
 
     queryset = Enterprise.objects.all()
     serializer_class = EnterpriseSerializer
-    write_permission = {
+    # An enterprise user may change its own contact details; the service decides which fields a role changes.
+    rights = {
+        "list": "enterprise.view",
+        "retrieve": "enterprise.view",
         "create": "enterprise.create",
         "update": "enterprise.update_contact",
         "partial_update": "enterprise.update_contact",
-    }  # finer rules in the service
+    }
     filterset_class = EnterpriseFilter
     search_fields = ["name", "credit_code"]
     ordering_fields = ["name", "credit_code", "district", "industry", "created_at"]
@@ -71,7 +76,11 @@ class GreenFactoryViewSet(ScopedViewSet):
 
     queryset = GreenFactory.objects.all()
     serializer_class = GreenFactorySerializer
-    write_permission = {"create": "green_factory.manage"}
+    rights = {
+        "list": "green_factory.view",
+        "retrieve": "green_factory.view",
+        "create": "green_factory.manage",
+    }
     filterset_class = GreenFactoryFilter
     ordering_fields = ["recognized_year", "tier", "status", "enterprise__name"]
     ordering = ["-recognized_year", "id"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from accounts import audit
 from accounts.models import Role, User
+from accounts.permissions import Operator
 from factories import services
 from factories.creditcode import make_credit_code
 from factories.models import District, Enterprise, Industry, LegalForm, Tier
@@ -97,7 +98,7 @@ def _operator() -> Any:
     user = User.objects.filter(username="city").first()
     if user is None:
         user = user_create(
-            actor="seed_demo",
+            actor=Operator("seed_demo"),
             username="city",
             role=Role.CITY,
             password=DEMO_PASSWORD,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import InvalidInput
 from accounts.i18n import in_language
+from accounts.views_base import show_domain_error_on_form
 from factories import services
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.models import District, Enterprise, GreenFactory, Industry, LegalForm, Tier
@@ -31,12 +32,7 @@ class ServiceForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def add_service_errors(self, error: InvalidInput) -> None:
-        if not error.field_errors:
-            self.add_error(None, str(error.message))
-        for name, messages in error.field_errors.items():
-            field = self.service_field_map.get(name, name)
-            for message in messages:
-                self.add_error(field if field in self.fields else None, str(message))
+        show_domain_error_on_form(self, error, self.service_field_map)
 
 
 class EnterpriseForm(ServiceForm):
@@ -89,7 +85,7 @@ class EnterpriseForm(ServiceForm):
             del self.fields["reason"]
         today = dt.date.today()
         field = cast(forms.ModelChoiceField, self.fields["district"])
-        if user.role == "district":
+        if not user.sees_whole_city:  # a unit's user keeps its enterprises in its own unit
             field.queryset = District.objects.filter(pk=user.district_id)
             field.disabled = True
             field.initial = user.district_id
@@ -103,7 +99,7 @@ class EnterpriseForm(ServiceForm):
 
     def service_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in services.ENTERPRISE_FIELDS}
-        if self.user.role == "district":
+        if not self.user.sees_whole_city:
             data["district"] = self.user.district
         return data
 

@@ -1,4 +1,4 @@
-"""Home-page steps of the enterprise and green-factory registers, per role."""
+"""Home-page steps of the enterprise and green-factory registers and of grading, by the user's rights."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from accounts.home import Step, register
-from accounts.models import Role
+from accounts.permissions import can
 from factories.forms import missing_contact_fields
 from factories.models import (
     Enterprise,
@@ -27,13 +27,12 @@ from factories.models import (
 
 @register
 def register_steps(user: Any) -> list[Step]:
-    if user.role in (Role.CITY, Role.AUDITOR):
-        return _city_steps(user)
-    if user.role == Role.DISTRICT:
-        return _district_steps(user)
-    if user.role == Role.ENTERPRISE:
+    """An enterprise: its own profile; staff: the register of their scope (the whole city or their unit)."""
+    if can(user, "enterprise.view_own"):
         return _enterprise_steps(user)
-    return []
+    if not can(user, "enterprise.list"):
+        return []
+    return _city_steps(user) if user.sees_whole_city else _district_steps(user)
 
 
 def _city_steps(user: Any) -> list[Step]:
@@ -110,9 +109,9 @@ def _enterprise_steps(user: Any) -> list[Step]:
 @register
 def grading_steps(user: Any) -> list[Step]:
     """City staff: runs that need a decision and revocations awaiting a second person; enterprises: their grade."""
-    if user.role == Role.CITY:
+    if can(user, "grading.manage"):
         return _city_grading_steps(user)
-    if user.role == Role.ENTERPRISE:
+    if can(user, "enterprise.view_own"):
         return _enterprise_grading_steps(user)
     return []
 

@@ -9,7 +9,9 @@ from factories.models import District, Enterprise, GreenFactory, Industry
 
 
 class DistrictSerializer(serializers.ModelSerializer):
-    successor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    successor: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -61,7 +63,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "sequence", "tier", "green_factory_status", "created_at", "updated_at"]
         # Uniqueness and the check digit are judged by the service, whose messages a clerk understands.
-        extra_kwargs = {"credit_code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"credit_code": {"validators": []}}
 
     def _service_data(self, validated: dict[str, Any]) -> dict[str, Any]:
         # The API names the industry by its code; the service derives the division from it.

@@ -109,7 +109,7 @@ def _clean_enterprise(actor: Any, data: dict[str, Any], instance: Enterprise | N
             errors["district"] = [_("请选择管理单位。")]
         elif district.valid_to is not None and district.valid_to < dt.date.today():
             errors["district"] = [_("管理单位“{name}”已撤并，请选择承继单位。").format(name=district.name)]
-        elif actor.role == "district" and district.pk != actor.district_id:
+        elif not actor.sees_whole_city and district.pk != actor.district_id:
             errors["district"] = [_("区县用户只能登记本单位的企业。")]
     industry_code = str(data.get("industry_code") or "").strip()
     if "industry_code" in data or "industry" in data:
@@ -229,7 +229,7 @@ def green_factory_recognize(
         raise InvalidInput(field_errors=errors)
     if existing is not None and existing.status == GreenFactoryStatus.ACTIVE:
         if existing.tier == Tier.CITY and tier == Tier.NATIONAL:
-            before = audit.snapshot(existing, ["tier", "recognized_year"])
+            upgraded_from = audit.snapshot(existing, ["tier", "recognized_year"])
             existing.tier = tier
             existing.recognized_year = recognized_year
             existing.save(update_fields=["tier", "recognized_year", "updated_at"])
@@ -237,7 +237,7 @@ def green_factory_recognize(
                 actor=actor,
                 action="green_factory.upgrade",
                 obj=existing,
-                changes=audit.diff(before, audit.snapshot(existing, ["tier", "recognized_year"])),
+                changes=audit.diff(upgraded_from, audit.snapshot(existing, ["tier", "recognized_year"])),
                 reason=reason,
             )
             return existing
@@ -250,11 +250,12 @@ def green_factory_recognize(
         ]
     if errors:
         raise InvalidInput(field_errors=errors)
+    before: dict[str, Any]
     if existing is None:
         factory = GreenFactory.objects.create(
             enterprise=enterprise, tier=tier, recognized_year=recognized_year
         )
-        before: dict[str, Any] = {}
+        before = {}
     else:
         factory = existing
         before = audit.snapshot(factory, ["tier", "recognized_year", "status", "revoked_on", "ban_until"])
@@ -338,7 +339,13 @@ def user_create(
     display_name: str = "",
     check_password: bool = True,
 ) -> User:
-    """Create an account with exactly the unit or enterprise its role needs (DOMAIN §1)."""
+    """Create an account with exactly the unit or enterprise its role needs (DOMAIN §1).
+
+    Only holders of `users.manage` create accounts: city staff, or an operator at the server's console
+    (`accounts.permissions.Operator`, which `manage.py add_user` and the demo seeding act as, so the audit
+    trail names the command and no city account has to be borrowed).
+    """
+    ensure_can(actor, "users.manage")
     errors: dict[str, list[Any]] = {}
     if role not in Role.values:
         errors["role"] = [_("角色无效，可选：{choices}。").format(choices="、".join(Role.values))]

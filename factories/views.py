@@ -10,26 +10,27 @@ import datetime as dt
 from typing import Any, cast
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView
 from django.views.generic.detail import SingleObjectMixin
 
-from accounts.errors import InvalidInput, NotAllowed, StateConflict
-from accounts.models import Role, User
+from accounts.errors import StateConflict
 from accounts.permissions import can
 from accounts.views_base import (
     CachedPageMixin,
-    RoleRequiredMixin,
     ScopedDetailView,
     ScopedListView,
-    ScopedQuerysetMixin,
+    ScopedObjectMixin,
+    ServiceFormView,
+    audit_url,
+    safe_next,
+    show_domain_error,
+    signed_in,
 )
 from factories.filters import EnterpriseFilter, GreenFactoryFilter
 from factories.forms import ContactForm, EnterpriseForm, RecognizeForm, RevokeForm, missing_contact_fields
@@ -44,25 +45,6 @@ from factories.models import (
 )
 from factories.services import REVOCATION_BAN_YEARS
 
-REGISTER_ROLES = frozenset({Role.CITY, Role.DISTRICT, Role.AUDITOR})
-
-
-class RolesMixin:
-    """Only the listed roles may open the page (403 for the others); sign-in is checked by the base view."""
-
-    roles: frozenset[str] = frozenset()
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and self.roles and user.role not in self.roles:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-
-def signed_in(request: HttpRequest) -> User:
-    """The user of a view that the base classes have already made sign in."""
-    return cast(User, request.user)
-
 
 def with_sequence(queryset: QuerySet) -> QuerySet:
     """Enterprise rows with unit, industry and green-factory record joined, so a page is one query."""
@@ -70,59 +52,21 @@ def with_sequence(queryset: QuerySet) -> QuerySet:
     return cast(Any, queryset).with_sequence()
 
 
-def sort_headers(request: HttpRequest, columns: list[tuple[str | None, Any]]) -> list[dict[str, Any]]:
-    """Table headers whose links keep the filters, drop the page and toggle the sort direction."""
-    current = request.GET.get("sort", "")
-    headers = []
-    for key, label in columns:
-        header: dict[str, Any] = {"label": label, "key": key}
-        if key:
-            ascending, descending = current == key, current == f"-{key}"
-            query = request.GET.copy()
-            query.pop("page", None)
-            query["sort"] = f"-{key}" if ascending else key
-            header["url"] = f"?{query.urlencode()}"
-            header["aria_sort"] = "ascending" if ascending else "descending" if descending else ""
-        headers.append(header)
-    return headers
-
-
-class SortedFilteredListView(RolesMixin, ScopedListView):
-    """A scoped register page with the API's FilterSet, sortable headers and a count."""
-
-    roles = REGISTER_ROLES
-    filterset_class: Any
-    columns: list[tuple[str | None, Any]] = []
-    filter_params: tuple[str, ...] = ()
-
-    def select_related(self, queryset: QuerySet) -> QuerySet:
-        return queryset
-
-    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
-        self.filterset = self.filterset_class(
-            self.request.GET or None, queryset=self.select_related(queryset)
-        )
-        queryset = self.filterset.qs
-        # ScopedQuerysetMixin.get_queryset replaces ListView's, which is where Django applies get_ordering().
-        ordering = self.get_ordering()
-        return queryset.order_by(*ordering) if ordering else queryset
+class RegisterListView(ScopedListView):
+    """A register page (many enterprises): the unit and industry filters; a unit's user sees its unit."""
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["filterset"] = self.filterset
-        context["values"] = {name: self.request.GET.get(name, "") for name in self.filter_params}
-        context["filtered"] = any(context["values"].values())
-        context["headers"] = sort_headers(self.request, self.columns)
-        context["total"] = context["paginator"].count if context["paginator"] else len(context["object_list"])
         context["sees_whole_city"] = signed_in(self.request).sees_whole_city
         context["districts"] = District.objects.in_force_on(dt.date.today()).order_by("code")
         context["industries"] = Industry.objects.all()
         return context
 
 
-class EnterpriseListView(SortedFilteredListView):
+class EnterpriseListView(RegisterListView):
     """The enterprise register with search, filters and the sequence of each enterprise (Art. 2)."""
 
+    right = "enterprise.list"
     model = Enterprise
     template_name = "factories/enterprise_list.html"
     filterset_class = EnterpriseFilter
@@ -143,7 +87,7 @@ class EnterpriseListView(SortedFilteredListView):
         ("year", _("绿色工厂级别 · 认定年度")),
     ]
 
-    def select_related(self, queryset: QuerySet) -> QuerySet:
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return with_sequence(queryset)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -160,6 +104,7 @@ class EnterpriseListView(SortedFilteredListView):
 class EnterpriseDetailView(CachedPageMixin, ScopedDetailView):
     """One enterprise: profile, sequence, green-factory record, unit history and links to its data."""
 
+    right = "enterprise.view"
     model = Enterprise
     template_name = "factories/enterprise_detail.html"
 
@@ -167,7 +112,7 @@ class EnterpriseDetailView(CachedPageMixin, ScopedDetailView):
         return with_sequence(queryset)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if signed_in(request).role == Role.ENTERPRISE:
+        if can(request.user, "enterprise.view_own"):
             self.get_object()  # another enterprise's page answers 404, not a redirect
             return redirect("factories:my_enterprise")
         return super().get(request, *args, **kwargs)
@@ -207,52 +152,10 @@ def submissions_url(enterprise: Enterprise) -> str:
         return ""
 
 
-def audit_url(obj: Model) -> str:
-    try:
-        return (
-            reverse("accounts:audit")
-            + "?"
-            + urlencode({"object_type": obj._meta.label_lower, "object_id": obj.pk})
-        )
-    except NoReverseMatch:
-        return ""
-
-
-class ServiceFormView(FormView):
-    """form_valid calls form.save() (a service); domain errors become field errors, messages or 403."""
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()
-        kwargs["user"] = self.request.user
-        return kwargs
-
-    def form_valid(self, form: Form) -> HttpResponse:
-        try:
-            result = form.save()  # type: ignore[attr-defined]
-        except InvalidInput:
-            return self.form_invalid(form)
-        except StateConflict as error:
-            return self.on_conflict(form, error)
-        except NotAllowed as error:
-            raise PermissionDenied(str(error.message)) from error
-        messages.success(self.request, self.get_success_message(result))
-        return HttpResponseRedirect(self.get_success_url_for(result))
-
-    def on_conflict(self, form: Form, error: StateConflict) -> HttpResponse:
-        messages.error(self.request, str(error.message))
-        return self.form_invalid(form)
-
-    def get_success_message(self, result: Any) -> str:
-        return str(_("已保存。"))
-
-    def get_success_url_for(self, result: Any) -> str:
-        raise NotImplementedError
-
-
-class EnterpriseCreateView(RoleRequiredMixin, ServiceFormView):
+class EnterpriseCreateView(ServiceFormView):
     """Register an enterprise; a district user's enterprise is registered in its own unit."""
 
-    permission = "enterprise.create"
+    right = "enterprise.create"
     form_class = EnterpriseForm
     template_name = "factories/enterprise_form.html"
 
@@ -263,10 +166,10 @@ class EnterpriseCreateView(RoleRequiredMixin, ServiceFormView):
         return reverse("factories:enterprise_detail", args=[result.pk])
 
 
-class EnterpriseEditView(ScopedQuerysetMixin, SingleObjectMixin, ServiceFormView):
+class EnterpriseEditView(ScopedObjectMixin, SingleObjectMixin, ServiceFormView):
     """Change an enterprise of the user's scope (other units' enterprises answer 404)."""
 
-    permission = "enterprise.update"
+    right = "enterprise.update"
     model = Enterprise
     form_class = EnterpriseForm
     template_name = "factories/enterprise_form.html"
@@ -294,19 +197,28 @@ class EnterpriseEditView(ScopedQuerysetMixin, SingleObjectMixin, ServiceFormView
         return reverse("factories:enterprise_detail", args=[result.pk])
 
 
-class MyEnterpriseView(RolesMixin, RoleRequiredMixin, ServiceFormView):
+class MyEnterpriseView(ScopedObjectMixin, ServiceFormView):
     """An enterprise user's own profile: read-only except the contact details it maintains."""
 
-    roles = frozenset({Role.ENTERPRISE})
+    right = "enterprise.view_own"
+    model = Enterprise
     form_class = ContactForm
     template_name = "factories/my_enterprise.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and request.user.role == Role.ENTERPRISE:
-            self.object = get_object_or_404(
-                Enterprise.objects.visible_to(request.user).with_sequence(), pk=request.user.enterprise_id
-            )
-        return super().dispatch(request, *args, **kwargs)
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return with_sequence(queryset)
+
+    def get_object(self, queryset: QuerySet | None = None, **lookup: Any) -> Any:
+        """The user's own enterprise (the URL names none)."""
+        return super().get_object(queryset, pk=signed_in(self.request).enterprise_id)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
@@ -337,9 +249,10 @@ class MyEnterpriseView(RolesMixin, RoleRequiredMixin, ServiceFormView):
         return reverse("factories:my_enterprise")
 
 
-class GreenFactoryListView(SortedFilteredListView):
+class GreenFactoryListView(RegisterListView):
     """The green-factory register: tier, recognition year, status and revocations (Art. 2, Art. 9)."""
 
+    right = "green_factory.list"
     model = GreenFactory
     template_name = "factories/greenfactory_list.html"
     filterset_class = GreenFactoryFilter
@@ -363,7 +276,7 @@ class GreenFactoryListView(SortedFilteredListView):
         ("status", _("状态")),
     ]
 
-    def select_related(self, queryset: QuerySet) -> QuerySet:
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("enterprise__district", "enterprise__industry")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -383,10 +296,10 @@ class GreenFactoryListView(SortedFilteredListView):
         return context
 
 
-class GreenFactoryRecognizeView(RoleRequiredMixin, ServiceFormView):
+class GreenFactoryRecognizeView(ServiceFormView):
     """City staff record a recognition: enterprise by credit code, tier and year."""
 
-    permission = "green_factory.manage"
+    right = "green_factory.manage"
     form_class = RecognizeForm
     template_name = "factories/greenfactory_recognize.html"
 
@@ -402,10 +315,10 @@ class GreenFactoryRecognizeView(RoleRequiredMixin, ServiceFormView):
         return reverse("factories:enterprise_detail", args=[result.enterprise_id])
 
 
-class GreenFactoryRevokeView(ScopedQuerysetMixin, SingleObjectMixin, ServiceFormView):
+class GreenFactoryRevokeView(ScopedObjectMixin, SingleObjectMixin, ServiceFormView):
     """Revoke a title after a confirmation with a mandatory reason (Art. 9); banned for three years."""
 
-    permission = "green_factory.manage"
+    right = "green_factory.manage"
     model = GreenFactory
     form_class = RevokeForm
     template_name = "factories/greenfactory_revoke.html"
@@ -425,7 +338,7 @@ class GreenFactoryRevokeView(ScopedQuerysetMixin, SingleObjectMixin, ServiceForm
         return super().post(request, *args, **kwargs)
 
     def on_conflict(self, form: Form, error: StateConflict) -> HttpResponse:
-        messages.error(self.request, str(error.message))
+        show_domain_error(self.request, error)
         return HttpResponseRedirect(self.next_url())
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -434,10 +347,7 @@ class GreenFactoryRevokeView(ScopedQuerysetMixin, SingleObjectMixin, ServiceForm
         return kwargs
 
     def next_url(self) -> str:
-        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
-        if url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):
-            return target
-        return reverse("factories:greenfactory_list")
+        return safe_next(self.request, reverse("factories:greenfactory_list"))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -41,7 +40,13 @@ class ReportingYearViewSet(ScopedViewSet):
 
     queryset = ReportingYear.objects.all()
     serializer_class = ReportingYearSerializer
-    write_permission = "reporting_year.manage"
+    rights = {
+        "list": "reporting_year.view",
+        "retrieve": "reporting_year.view",
+        "create": "reporting_year.manage",
+        "update": "reporting_year.manage",
+        "partial_update": "reporting_year.manage",
+    }
     lookup_field = "year"
     ordering_fields = ["year"]
     ordering = ["-year"]
@@ -55,9 +60,21 @@ class SubmissionViewSet(ScopedViewSet):
 
     queryset = AnnualSubmission.objects.all()
     serializer_class = SubmissionSerializer
-    # Creating needs a filing role; the workflow steps are judged by the services after the object
-    # lookup, so another district's submission answers 404 rather than 403.
-    write_permission = {"create": "submission.edit"}
+    rights = {
+        "list": "submission.view",
+        "retrieve": "submission.view",
+        "indicators": "submission.view",
+        "create": "submission.edit",
+        "update": "submission.edit",
+        "partial_update": "submission.edit",
+        "submit": "submission.submit",
+        "approve": "submission.approve",
+        "verify": "submission.verify",
+        "return_": "submission.return",
+    }
+    # The review steps are judged after the scoped lookup, so another district's submission answers 404
+    # (as on the pages) rather than telling a refused role that it exists.
+    check_after_lookup = frozenset({"approve", "verify", "return_"})
     filterset_class = SubmissionFilter
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "status", "submitted_at", "updated_at", "enterprise__name"]
@@ -121,7 +138,14 @@ class CorrectionViewSet(
 
     queryset = CorrectionRequest.objects.all()
     serializer_class = CorrectionSerializer
-    write_permission = {"create": "correction.request"}
+    rights = {
+        "list": "correction.view",
+        "retrieve": "correction.view",
+        "create": "correction.request",
+        "approve": "correction.decide",
+        "reject": "correction.decide",
+    }
+    check_after_lookup = frozenset({"approve", "reject"})
     filterset_class = CorrectionFilter
     ordering_fields = ["requested_at", "status"]
     ordering = ["-requested_at", "-id"]
@@ -161,7 +185,7 @@ class NotificationViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
-    permission_classes = [IsAuthenticated]
+    rights = {"list": "notification.view", "retrieve": "notification.view"}
     filterset_fields = ["kind"]
     ordering = ["-created_at", "-id"]
 
@@ -177,7 +201,12 @@ class ExportViewSet(
 
     queryset = ExportJob.objects.all()
     serializer_class = ExportJobSerializer
-    write_permission = "export.create"
+    rights = {
+        "list": "export.view",
+        "retrieve": "export.view",
+        "download": "export.view",
+        "create": "export.create",
+    }
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.get_serializer(data=request.data)
@@ -217,7 +246,12 @@ class ImportViewSet(
     queryset = ImportJob.objects.all()
     serializer_class = ImportJobSerializer
     parser_classes = [MultiPartParser, FormParser]
-    write_permission = "import.create"
+    rights = {
+        "list": "import.view",
+        "retrieve": "import.view",
+        "create": "import.create",
+        "commit": "import.create",
+    }
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.get_serializer(data=request.data)

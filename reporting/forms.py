@@ -11,8 +11,7 @@ from django import forms
 from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import DomainError
-from accounts.i18n import in_language, localized
+from accounts.i18n import localized
 from factories.indicators import Catalogue, RawField
 from reporting.services import REQUIRED_ON_SUBMIT
 
@@ -122,12 +121,3 @@ class YearWindowForm(forms.Form):
     opens_on = forms.DateField(label=_("填报开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     closes_on = forms.DateField(label=_("填报截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("调整原因"), required=False, max_length=500)
-
-
-def add_service_errors(form: forms.Form, error: DomainError) -> None:
-    """Put a service's field errors next to their inputs (the typed text stays); the rest above the form."""
-    for name, texts in error.field_errors.items():
-        for text in texts:
-            form.add_error(name if name in form.fields else None, str(in_language(text)))
-    if not error.field_errors:
-        form.add_error(None, str(error.message))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.home import Step, register
 from accounts.models import Notification
+from accounts.permissions import can
 from reporting import selectors, services
 from reporting.models import (
     AnnualSubmission,
@@ -22,7 +23,7 @@ URGENT_WITHIN = dt.timedelta(days=7)
 
 FILL_TITLE = _("填报{year}年度数据")
 FILL_WINDOW = _("填报时间：{opens} 至 {closes}。")
-FILL_STATE = {
+FILL_STATE: dict[str | None, Any] = {
     None: _("尚未开始填报。"),
     "draft": _("草稿已保存，尚未提交。"),
     "returned": _("数据被退回，请修改后重新提交。退回原因：{reason}"),
@@ -75,9 +76,9 @@ def _enterprise_steps(user: Any) -> list[Step]:
 def reporting_steps(user: Any) -> list[Step]:
     """Enterprises: the years to fill; districts and the city: their review queue; everyone: unread notices."""
     steps: list[Step] = []
-    if user.role == "enterprise" and user.enterprise_id:
+    if can(user, "enterprise.view_own") and user.enterprise_id:
         steps += _enterprise_steps(user)
-    elif user.role == "district":
+    elif can(user, "submission.approve"):
         waiting = selectors.review_queue(user).count()
         steps.append(
             Step(
@@ -90,7 +91,7 @@ def reporting_steps(user: Any) -> list[Step]:
                 urgent=waiting > 0,
             )
         )
-    elif user.role == "city":
+    elif can(user, "submission.verify"):
         waiting = selectors.review_queue(user).count()
         steps.append(
             Step(
@@ -103,6 +104,7 @@ def reporting_steps(user: Any) -> list[Step]:
                 urgent=waiting > 0,
             )
         )
+    if can(user, "correction.decide"):
         pending = CorrectionRequest.objects.visible_to(user).filter(status=CorrectionStatus.PENDING).count()
         if pending:
             steps.append(

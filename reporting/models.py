@@ -322,15 +322,9 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportJobQuerySet(ScopedQuerySet):
-    def visible_to(self, user: Any) -> ImportJobQuerySet:
-        """City staff and auditors see every import; a district user its unit's; others nothing."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.sees_whole_city:
-            return self
-        if user.role == "district":
-            return self.filter(district_id=user.district_id)
-        return self.none()
+    """City staff and auditors see every import; a district user its unit's; others nothing."""
+
+    district_lookup = "district"
 
 
 class ImportJob(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.models import AuditEntry
+from accounts.permissions import can
 from factories.indicators import get_catalogue
 from reporting.models import AnnualSubmission, SubmissionStatus
 from reporting.values import compute_indicators, indicators_from_storage
@@ -61,10 +62,11 @@ def field_history(submission: AnnualSubmission) -> dict[str, list[dict[str, Any]
 
 
 def review_queue(user: Any) -> Any:
-    """What waits for this reviewer: submitted data for a district, district-approved data for the city."""
+    """What waits for this reviewer: submitted data for whoever approves (a district), district-approved
+    data for whoever verifies (the city); nothing for others."""
     queryset = AnnualSubmission.objects.visible_to(user).select_related("enterprise", "district")
-    if user.role == "district":
+    if can(user, "submission.approve"):
         return queryset.filter(status=SubmissionStatus.SUBMITTED)
-    if user.role == "city":
+    if can(user, "submission.verify"):
         return queryset.filter(status=SubmissionStatus.DISTRICT_APPROVED)
     return queryset.none()

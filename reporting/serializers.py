@@ -275,7 +275,9 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
-        fields["kind"].choices = sorted(exports.REGISTRY)
+        kind = fields["kind"]
+        assert isinstance(kind, serializers.ChoiceField)
+        kind.choices = sorted(exports.REGISTRY)
         return fields
 
     def get_download_url(self, obj: ExportJob) -> str | None:

@@ -81,7 +81,7 @@ def to_storage(values: Mapping[str, Decimal | None]) -> dict[str, str | None]:
 def from_storage(stored: Mapping[str, str | None], catalogue: Catalogue) -> dict[str, Decimal | None]:
     """Every catalogue field, None where not reported."""
     return {
-        f.name: (Decimal(stored[f.name]) if stored.get(f.name) is not None else None)
+        f.name: (None if (text := stored.get(f.name)) is None else Decimal(text))
         for f in catalogue.raw_fields
     }
 

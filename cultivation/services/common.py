@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import InvalidInput, NotAllowed
-from accounts.models import Role
 from factories.models import FIRST_DATA_YEAR
 
 
@@ -18,8 +17,11 @@ def today() -> dt.date:
 
 
 def ensure_own_district(actor: Any, district: Any) -> None:
-    """A district's standard, levels and report are written by that district's users only (Art. 5, 12)."""
-    if getattr(actor, "role", None) != Role.DISTRICT or actor.district_id != district.pk:
+    """A district's standard, levels and report are written by that district's users only (Art. 5, 12).
+
+    The caller has checked the district's right (`pool.manage`, `district_report.submit`); this checks
+    that the unit is the actor's own."""
+    if getattr(actor, "district_id", None) != district.pk:
         raise NotAllowed(_("只能处理本区县的培育工作，该管理单位不在您的管辖范围内。"))
 
 

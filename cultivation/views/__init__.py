@@ -24,11 +24,8 @@ from cultivation.views.certifications import (
 from cultivation.views.common import (
     LEVEL_CSS,
     REASON_TEXTS,
-    STAFF_ROLES,
+    PoolListView,
     PostActionView,
-    ScopedListMixin,
-    StaffOnlyMixin,
-    actor,
     decorate_decision,
     level_label,
     posted_year,
@@ -53,13 +50,17 @@ from cultivation.views.reports import (
     ReportListView,
 )
 from cultivation.views.reviews import ReviewDetailView, ReviewListView
-from cultivation.views.standards import StandardDetailView, StandardRedirectView, visible_district
+from cultivation.views.standards import (
+    StandardDetailView,
+    StandardRedirectView,
+    own_district_id,
+    visible_district,
+)
 
 __all__ = [
     "LEVEL_CSS",
     "REASON_TEXTS",
     "REPORT_ROWS",
-    "STAFF_ROLES",
     "TOP_GAPS",
     "ApplicationCreateView",
     "ApplicationDecideView",
@@ -78,6 +79,7 @@ __all__ = [
     "MemberActionView",
     "MemberDetailView",
     "MemberListView",
+    "PoolListView",
     "PostActionView",
     "RecommendedListView",
     "ReportActionView",
@@ -86,16 +88,14 @@ __all__ = [
     "ReportListView",
     "ReviewDetailView",
     "ReviewListView",
-    "ScopedListMixin",
-    "StaffOnlyMixin",
     "StandardDetailView",
     "StandardRedirectView",
-    "actor",
     "cockpit",
     "decorate_decision",
     "enterprise_status",
     "job_message",
     "level_label",
+    "own_district_id",
     "posted_year",
     "reason_texts",
     "selected_district",

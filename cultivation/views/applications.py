@@ -16,21 +16,28 @@ from django.views.generic import TemplateView
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
-from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.views_base import (
+    RightRequiredMixin,
+    ScopedDetailView,
+    show_domain_error_on_form,
+    signed_in,
+)
 from cultivation import services
 from cultivation.filters import ApplicationFilter
 from cultivation.forms import ApplicationForm
 from cultivation.models import POOL_APPLICATION_TRANSITIONS, ApplicationStatus, PoolApplication
-from cultivation.views.common import PostActionView, ScopedListMixin, actor
-from reporting.forms import add_service_errors
+from cultivation.views.common import PoolListView, PostActionView
 
 
-class ApplicationListView(ScopedListMixin, ScopedListView):
+class ApplicationListView(PoolListView):
+    """Applications to join the pool in the user's scope; enterprises and districts apply from here."""
+
+    right = "pool.view"
     model = PoolApplication
     template_name = "cultivation/application_list.html"
     filterset_class = ApplicationFilter
     ordering_fields = {"created_at": "created_at", "enterprise": "enterprise__name", "status": "status"}
-    default_ordering = ["-created_at", "-pk"]  # type: ignore[assignment]
+    default_ordering = ["-created_at", "-pk"]
     columns = [
         ("enterprise", _("企业")),
         (None, _("管理单位")),
@@ -40,37 +47,37 @@ class ApplicationListView(ScopedListMixin, ScopedListView):
     ]
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
-        return self.filtered(queryset.select_related("enterprise", "enterprise__district", "applied_by"))
+        return queryset.select_related("enterprise", "enterprise__district", "applied_by")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(self.list_context(), statuses=ApplicationStatus.choices)
+        context.update(statuses=ApplicationStatus.choices)
         for application in context["object_list"]:
             application.passed = sum(1 for item in application.checklist if item.get("passed"))
-        context["can_apply"] = can(actor(self.request), "pool.apply")
+        context["can_apply"] = can(self.request.user, "pool.apply")
         return context
 
 
-class ApplicationCreateView(RoleRequiredMixin, TemplateView):
+class ApplicationCreateView(RightRequiredMixin, TemplateView):
     """An enterprise applies for itself; a district clerk applies for one of its enterprises."""
 
-    permission = "pool.apply"
+    right = "pool.apply"
     template_name = "cultivation/application_form.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", ApplicationForm(user=actor(self.request)))
+        context.setdefault("form", ApplicationForm(user=signed_in(self.request)))
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = ApplicationForm(request.POST, user=actor(request))
+        form = ApplicationForm(request.POST, user=signed_in(request))
         if form.is_valid():
             enterprise = form.enterprise()
             if enterprise is None:
                 raise Http404
             try:
                 application = services.pool_application_submit(
-                    actor=actor(request),
+                    actor=request.user,
                     enterprise=enterprise,
                     intention=form.cleaned_data["intention"],
                     plan=form.cleaned_data["plan"],
@@ -81,7 +88,7 @@ class ApplicationCreateView(RoleRequiredMixin, TemplateView):
             except (InvalidInput, StateConflict) as error:
                 if "enterprise" in error.field_errors and "credit_code" in form.fields:
                     error.field_errors["credit_code"] = error.field_errors.pop("enterprise")
-                add_service_errors(form, error)
+                show_domain_error_on_form(form, error)
             else:
                 messages.success(request, str(_("入库申请已提交，等待区县经信部门审核。")))
                 return redirect("cultivation:application_detail", application.pk)
@@ -89,6 +96,9 @@ class ApplicationCreateView(RoleRequiredMixin, TemplateView):
 
 
 class ApplicationDetailView(ScopedDetailView):
+    """One application with its Art. 10 checklist; the district decides a pending one here."""
+
+    right = "pool.view"
     model = PoolApplication
     template_name = "cultivation/application_detail.html"
 
@@ -98,7 +108,7 @@ class ApplicationDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         application = self.object
-        actions = allowed_actions(POOL_APPLICATION_TRANSITIONS, application, actor(self.request))
+        actions = allowed_actions(POOL_APPLICATION_TRANSITIONS, application, signed_in(self.request))
         context["can_decide"] = "accept" in actions and "reject" in actions
         context["all_passed"] = all(item.get("passed") for item in application.checklist)
         context["membership"] = getattr(application, "membership", None)
@@ -106,18 +116,18 @@ class ApplicationDetailView(ScopedDetailView):
 
 
 class ApplicationDecideView(PostActionView):
-    permission = "pool.manage"
+    """The district accepts (the enterprise joins) or rejects (with a reason) an application."""
+
+    rights = {"accept": "pool.manage", "reject": "pool.manage"}
     model = PoolApplication
 
     def run(self, application: PoolApplication, action: str) -> Any:
         text = self.request.POST.get("reason", "")
         if action == "accept":
-            services.pool_application_accept(actor=actor(self.request), application=application, note=text)
+            services.pool_application_accept(actor=self.request.user, application=application, note=text)
             return _("已同意入库，企业已进入本区县培育库。")
-        if action == "reject":
-            services.pool_application_reject(actor=actor(self.request), application=application, reason=text)
-            return _("已驳回入库申请，企业将看到驳回原因。")
-        raise Http404
+        services.pool_application_reject(actor=self.request.user, application=application, reason=text)
+        return _("已驳回入库申请，企业将看到驳回原因。")
 
     def redirect_to(self, application: PoolApplication) -> str:
         return reverse("cultivation:application_detail", args=[application.pk])

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,9 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
-from accounts.models import Role
+from accounts.permissions import can
 from accounts.transitions import allowed_actions
-from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.views_base import (
+    RightRequiredMixin,
+    ScopedDetailView,
+    show_domain_error,
+    signed_in,
+)
 from cultivation import selectors, services
 from cultivation.filters import CertificationFilter
 from cultivation.models import (
@@ -32,24 +36,24 @@ from cultivation.models import (
     PoolMembership,
 )
 from cultivation.views.common import (
+    PoolListView,
     PostActionView,
-    ScopedListMixin,
-    StaffOnlyMixin,
-    _flash,
     _in_district,
-    actor,
     decorate_decision,
     selected_district,
 )
 from factories.models import District
 
 
-class CertificationListView(ScopedListMixin, ScopedListView):
+class CertificationListView(PoolListView):
+    """B-level certifications in the user's scope: applied, certified, lost or withdrawn."""
+
+    right = "pool.view"
     model = BCertification
     template_name = "cultivation/certification_list.html"
     filterset_class = CertificationFilter
     ordering_fields = {"applied_at": "applied_at", "certified_at": "certified_at", "status": "status"}
-    default_ordering = ["-applied_at", "-pk"]  # type: ignore[assignment]
+    default_ordering = ["-applied_at", "-pk"]
     columns = [
         (None, _("企业")),
         (None, _("依据等级年度")),
@@ -60,28 +64,27 @@ class CertificationListView(ScopedListMixin, ScopedListView):
     ]
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
-        return self.filtered(
-            queryset.select_related("membership__enterprise", "membership__enterprise__district", "district")
+        return queryset.select_related(
+            "membership__enterprise", "membership__enterprise__district", "district"
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(self.list_context(), statuses=CertificationStatus.choices)
+        context.update(statuses=CertificationStatus.choices)
         return context
 
 
-class CertificationApplyView(RoleRequiredMixin, TemplateView):
+class CertificationApplyView(RightRequiredMixin, TemplateView):
     """Apply for B on the member's latest level; refused with the named gaps when it is not B-eligible."""
 
-    permission = "pool.apply"
+    right = "pool.apply"
     template_name = "cultivation/certification_apply.html"
 
     def member(self) -> PoolMembership:
-        members = PoolMembership.objects.visible_to(actor(self.request)).filter(
-            status=MembershipStatus.ACTIVE
-        )
+        members = PoolMembership.objects.visible_to(self.request.user).filter(status=MembershipStatus.ACTIVE)
         pk = self.request.GET.get("member") or self.request.POST.get("member")
-        if actor(self.request).role == Role.ENTERPRISE and not pk:
+        # An enterprise applies for its own (only) membership; a district names the member.
+        if can(self.request.user, "enterprise.view_own") and not pk:
             member = members.select_related("enterprise").first()
         else:
             member = members.select_related("enterprise").filter(pk=pk).first() if pk else None
@@ -102,12 +105,12 @@ class CertificationApplyView(RoleRequiredMixin, TemplateView):
         member = self.member()
         try:
             certification = services.b_certification_apply(
-                actor=actor(request), enterprise=member.enterprise, year=int(request.POST.get("year") or 0)
+                actor=request.user, enterprise=member.enterprise, year=int(request.POST.get("year") or 0)
             )
         except NotAllowed as error:
             raise PermissionDenied(str(error.message)) from error
         except (InvalidInput, StateConflict) as error:
-            _flash(request, error)
+            show_domain_error(request, error)
             return self.render_to_response(self.get_context_data(refused=True), status=400)
         messages.success(request, str(_("B级认定申请已提交，等待区县经信部门认定。")))
         return redirect("cultivation:certification_detail", certification.pk)
@@ -117,6 +120,7 @@ class CertificationDetailView(ScopedDetailView):
     """The district's review page: the gap-to-B checklist, then certify / reject or, after a level fell,
     confirm the loss / keep the title."""
 
+    right = "pool.view"
     model = BCertification
     template_name = "cultivation/certification_detail.html"
 
@@ -138,7 +142,7 @@ class CertificationDetailView(ScopedDetailView):
             .order_by("-year")
             .first()
         )
-        actions = allowed_actions(B_CERTIFICATION_TRANSITIONS, certification, actor(self.request))
+        actions = allowed_actions(B_CERTIFICATION_TRANSITIONS, certification, signed_in(self.request))
         context.update(
             decision=decorate_decision(decision) if decision else None,
             checklist=certification.checklist,
@@ -150,7 +154,15 @@ class CertificationDetailView(ScopedDetailView):
 
 
 class CertificationDecideView(PostActionView):
-    permission = "pool.manage"
+    """The district certifies or rejects an application, or after a level fell confirms the loss or keeps
+    the title."""
+
+    rights = {
+        "certify": "pool.manage",
+        "reject": "pool.manage",
+        "confirm_loss": "pool.manage",
+        "keep": "pool.manage",
+    }
     model = BCertification
     DONE = {
         "certify": _("已认定为区县级绿色工厂，证书编号已生成。"),
@@ -160,17 +172,15 @@ class CertificationDecideView(PostActionView):
     }
 
     def run(self, certification: BCertification, action: str) -> Any:
-        user, text = actor(self.request), self.request.POST.get("reason", "")
+        user, text = self.request.user, self.request.POST.get("reason", "")
         if action == "certify":
             services.b_certification_certify(actor=user, certification=certification, note=text)
         elif action == "reject":
             services.b_certification_reject(actor=user, certification=certification, reason=text)
         elif action == "confirm_loss":
             services.b_certification_confirm_loss(actor=user, certification=certification, reason=text)
-        elif action == "keep":
-            services.b_certification_keep(actor=user, certification=certification, reason=text)
         else:
-            raise Http404
+            services.b_certification_keep(actor=user, certification=certification, reason=text)
         return self.DONE[action]
 
     def redirect_to(self, certification: BCertification) -> str:
@@ -180,6 +190,7 @@ class CertificationDecideView(PostActionView):
 class CertificateView(ScopedDetailView):
     """The printable certificate of a certified B factory (区县级绿色工厂)."""
 
+    right = "pool.view"
     model = BCertification
     template_name = "cultivation/certificate.html"
 
@@ -189,23 +200,22 @@ class CertificateView(ScopedDetailView):
         )
 
 
-class RecommendedListView(StaffOnlyMixin, LoginRequiredMixin, TemplateView):
+class RecommendedListView(RightRequiredMixin, TemplateView):
     """Certified B factories of active members, for recommendation to city-level application (Art. 11(1))."""
 
+    right = "pool.cockpit"
     template_name = "cultivation/recommended.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        user = signed_in(self.request)
         district = selected_district(self.request)
         rows = _in_district(
-            selectors.recommended_b_factories(actor(self.request)),
-            "membership__enterprise__district",
-            district,
-            actor(self.request),
+            selectors.recommended_b_factories(user), "membership__enterprise__district", district, user
         )
         context.update(
             rows=rows,
             district=district,
-            districts=District.objects.order_by("code") if actor(self.request).sees_whole_city else None,
+            districts=District.objects.order_by("code") if user.sees_whole_city else None,
         )
         return context

@@ -1,5 +1,5 @@
-"""What the cultivation pages share: the role, badge and reason-text constants, small helpers for the
-request and for level decisions, and the base classes for list, staff-only and POST-action views.
+"""What the cultivation pages share: the badge and reason-text constants, small helpers for the request
+and for level decisions, and the base classes for list and POST-action views.
 """
 
 from __future__ import annotations
@@ -12,22 +12,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from accounts.errors import DomainError, InvalidInput, NotAllowed, StateConflict
-from accounts.models import Role
-from accounts.views_base import RoleRequiredMixin
+from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.views_base import ScopedListView, ScopedObjectMixin, show_domain_error, signed_in
 from cultivation import services
 from cultivation.models import Level
 from cultivation.services.reports import FIRST_REPORT_YEAR
 from factories.indicators import get_catalogue
 from factories.models import District
-from factories.views import sort_headers
 
-STAFF_ROLES = frozenset({Role.CITY, Role.DISTRICT, Role.AUDITOR})
 LEVEL_CSS: dict[str, str] = {Level.B_ELIGIBLE: "level-B", Level.C: "level-C", Level.D: "level-D"}
 # The reason codes of cultivation.levels as sentences with the numbers of the decision.
 REASON_TEXTS: dict[str, Any] = {
@@ -53,24 +49,12 @@ REASON_TEXTS: dict[str, Any] = {
 # --- small helpers --------------------------------------------------------------------------------
 
 
-def actor(request: HttpRequest) -> Any:
-    """The signed-in user of a view (the base classes have made sure there is one)."""
-    return request.user
-
-
 def posted_year(request: HttpRequest) -> int:
     """The posted year; 0 when it is not a number, which the service refuses with its range message."""
     try:
         return int(request.POST.get("year", ""))
     except ValueError:
         return 0
-
-
-def _flash(request: HttpRequest, error: DomainError) -> None:
-    """A service refusal as messages; the field messages already say what is wrong."""
-    texts = [str(text) for texts in error.field_errors.values() for text in texts]
-    for text in texts or [str(error.message)]:
-        messages.error(request, text)
 
 
 def _fmt(value: Any) -> str:
@@ -115,14 +99,13 @@ def reason_texts(reasons: list[Mapping[str, Any]]) -> list[str]:
 
 
 def selected_district(request: HttpRequest) -> District | None:
-    """The unit the page is about: a district user's own, or the one city staff picked (None = all)."""
-    user = actor(request)
-    if user.role == Role.DISTRICT:
-        return user.district
+    """The unit the page is about: the one whole-city staff picked (None = all), else the user's own unit
+    (None for an enterprise, whose rows are its own anyway)."""
+    user = signed_in(request)
     if user.sees_whole_city:
         code = request.GET.get("district", "")
         return District.objects.filter(pk=code).first() if code else None
-    return None
+    return user.district
 
 
 def decorate_decision(decision: Any) -> Any:
@@ -145,46 +128,20 @@ def years_choice() -> list[int]:
     return list(range(timezone.localdate().year, FIRST_REPORT_YEAR - 3, -1))
 
 
-class ScopedListMixin:
-    """A list page with the API's FilterSet, sortable headers and the list of status choices."""
+class PoolListView(ScopedListView):
+    """A pool list page: the base list, plus the units whole-city staff may narrow it to."""
 
-    request: HttpRequest
-    filterset_class: Any = None
-    columns: list[tuple[str | None, Any]] = []
-
-    def filtered(self, queryset: QuerySet) -> QuerySet:
-        if self.filterset_class is not None:
-            queryset = self.filterset_class(self.request.GET or None, queryset=queryset).qs
-        ordering = self.get_ordering()  # type: ignore[attr-defined]
-        return queryset.order_by(*ordering) if ordering else queryset
-
-    def list_context(self) -> dict[str, Any]:
-        user = actor(self.request)
-        return {
-            "headers": sort_headers(self.request, self.columns),
-            "districts": District.objects.order_by("code") if user.sees_whole_city else None,
-            "values": self.request.GET,
-            "filtered": any(v for k, v in self.request.GET.items() if k not in ("sort", "page")),
-        }
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        sees_city = signed_in(self.request).sees_whole_city
+        context["districts"] = District.objects.order_by("code") if sees_city else None
+        return context
 
 
-class StaffOnlyMixin:
-    """Pages for city, district and auditor staff (an enterprise does not see review files or reports)."""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if actor(request).is_authenticated and actor(request).role not in STAFF_ROLES:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-
-class PostActionView(RoleRequiredMixin, View):
+class PostActionView(ScopedObjectMixin, View):
     """A POST that loads one scoped object, calls one service and redirects with a message."""
 
     http_method_names = ["post"]
-    model: Any
-
-    def get_object(self, pk: int) -> Any:
-        return get_object_or_404(self.model.objects.visible_to(actor(self.request)), pk=pk)
 
     def run(self, obj: Any, action: str) -> Any:
         raise NotImplementedError
@@ -193,13 +150,13 @@ class PostActionView(RoleRequiredMixin, View):
         raise NotImplementedError
 
     def post(self, request: HttpRequest, pk: int, action: str = "") -> HttpResponse:
-        obj = self.get_object(pk)
+        obj = self.get_object()
         try:
             done = self.run(obj, action)
         except NotAllowed as error:
             raise PermissionDenied(str(error.message)) from error
         except (InvalidInput, StateConflict) as error:
-            _flash(request, error)
+            show_domain_error(request, error)
         else:
             messages.success(request, str(done))
         return HttpResponseRedirect(self.redirect_to(obj))

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts.charts import funnel_chart
-from accounts.models import Role
 from accounts.permissions import can
+from accounts.views_base import RightRequiredMixin, signed_in
 from cultivation import selectors
 from cultivation.models import (
     LEVEL_ORDER,
@@ -27,28 +26,30 @@ from cultivation.models import (
     PoolApplication,
     PoolMembership,
 )
-from cultivation.views.common import STAFF_ROLES, _in_district, actor, decorate_decision, selected_district
+from cultivation.views.common import _in_district, decorate_decision, selected_district
 from factories.models import District, GreenFactory, GreenFactoryStatus
 
 TOP_GAPS = 10
 
 
-class HomeView(LoginRequiredMixin, TemplateView):
+class HomeView(RightRequiredMixin, TemplateView):
     """The district cockpit for staff; an enterprise sees its own pool status and what it can apply for."""
 
+    right = "pool.view"
+
     def get_template_names(self) -> list[str]:
-        if actor(self.request).role == Role.ENTERPRISE:
-            return ["cultivation/enterprise_home.html"]
-        return ["cultivation/home.html"]
+        if can(self.request.user, "pool.cockpit"):
+            return ["cultivation/home.html"]
+        return ["cultivation/enterprise_home.html"]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = actor(self.request)
-        if user.role == Role.ENTERPRISE:
-            context.update(enterprise_status(user))
-        elif user.role in STAFF_ROLES:
+        user = signed_in(self.request)
+        if can(user, "pool.cockpit"):
             context.update(cockpit(user, selected_district(self.request)))
             context["districts"] = District.objects.order_by("code") if user.sees_whole_city else None
+        else:
+            context.update(enterprise_status(user))
         return context
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -17,22 +16,29 @@ from django.views import View
 from accounts import jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
-from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.views_base import (
+    RightRequiredMixin,
+    ScopedDetailView,
+    ScopedObjectMixin,
+    show_domain_error,
+    signed_in,
+)
 from cultivation import services
 from cultivation.models import JobStatus, Level, LevelDecision, LevelJob
 from cultivation.views.common import (
     LEVEL_CSS,
-    ScopedListMixin,
-    _flash,
+    PoolListView,
     _in_district,
-    actor,
     posted_year,
     selected_district,
     years_choice,
 )
 
 
-class LevelListView(ScopedListMixin, ScopedListView):
+class LevelListView(PoolListView):
+    """The pool levels of a year in the user's scope, and the district's level computations."""
+
+    right = "pool.view"
     model = LevelDecision
     template_name = "cultivation/level_list.html"
     ordering_fields = {
@@ -41,7 +47,7 @@ class LevelListView(ScopedListMixin, ScopedListView):
         "score": "level_score",
         "gap": "level_gap",
     }
-    default_ordering = ["enterprise__name", "pk"]  # type: ignore[assignment]
+    default_ordering = ["enterprise__name", "pk"]
     columns = [
         ("enterprise", _("企业")),
         ("level", _("培育等级")),
@@ -55,7 +61,7 @@ class LevelListView(ScopedListMixin, ScopedListView):
         try:
             return int(self.request.GET.get("year", ""))
         except ValueError:
-            years = LevelDecision.objects.visible_to(actor(self.request)).aggregate(y=Max("year"))
+            years = self.scoped_queryset().aggregate(y=Max("year"))
             return years["y"]
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -74,15 +80,13 @@ class LevelListView(ScopedListMixin, ScopedListView):
                 Q(enterprise__name__icontains=q) | Q(enterprise__credit_code__icontains=q.upper())
             )
         district = selected_district(self.request)
-        queryset = _in_district(queryset, "enterprise__district", district, actor(self.request))
-        return self.filtered(queryset)
+        return _in_district(queryset, "enterprise__district", district, signed_in(self.request))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = actor(self.request)
-        visible = LevelDecision.objects.visible_to(user)
+        user = signed_in(self.request)
+        visible = self.scoped_queryset()
         context.update(
-            self.list_context(),
             year=self.year(),
             years=sorted(set(visible.values_list("year", flat=True)) | {timezone.localdate().year - 1})[::-1],
             levels=Level.choices,
@@ -99,19 +103,22 @@ class LevelListView(ScopedListMixin, ScopedListView):
         return context
 
 
-class LevelJobStartView(RoleRequiredMixin, View):
-    permission = "pool.manage"
+class LevelJobStartView(RightRequiredMixin, View):
+    """The district starts computing its members' levels of a year, as a background job."""
+
+    right = "pool.manage"
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        district = signed_in(request).district
+        if district is None:
+            raise PermissionDenied  # the right is a district's; its account always names the unit
         try:
-            job = services.level_job_start(
-                actor=actor(request), district=actor(request).district, year=posted_year(request)
-            )
+            job = services.level_job_start(actor=request.user, district=district, year=posted_year(request))
         except NotAllowed as error:
             raise PermissionDenied(str(error.message)) from error
         except (InvalidInput, StateConflict) as error:
-            _flash(request, error)
+            show_domain_error(request, error)
             return redirect("cultivation:level_list")
         messages.success(request, str(_("已开始计算{year}年度培育等级。")).format(year=job.year))
         if jobs.send_failed(job):
@@ -130,6 +137,9 @@ def job_message(job: LevelJob) -> str:
 
 
 class LevelJobDetailView(ScopedDetailView):
+    """One level computation: its progress and, when done, how many members reached each level."""
+
+    right = "pool.view"
     model = LevelJob
     template_name = "cultivation/level_job_detail.html"
 
@@ -147,11 +157,14 @@ class LevelJobDetailView(ScopedDetailView):
         return context
 
 
-class LevelJobProgressView(LoginRequiredMixin, View):
+class LevelJobProgressView(ScopedObjectMixin, View):
     """JSON {status, progress, done, total, message} that static/js/app.js polls."""
 
+    right = "pool.view"
+    model = LevelJob
+
     def get(self, request: HttpRequest, pk: int) -> JsonResponse:
-        job = get_object_or_404(LevelJob.objects.visible_to(actor(request)), pk=pk)
+        job = self.get_object()
         response = JsonResponse(
             {
                 "status": job.status,

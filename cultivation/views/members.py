@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -16,7 +16,11 @@ from django.views import View
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
-from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.views_base import (
+    ScopedDetailView,
+    ScopedObjectMixin,
+    show_domain_error_on_form,
+)
 from cultivation import services
 from cultivation.filters import MembershipFilter
 from cultivation.forms import ReasonForm, ReviewOpenForm, SupervisionForm
@@ -31,18 +35,13 @@ from cultivation.models import (
     MembershipStatus,
     PoolMembership,
 )
-from cultivation.views.common import (
-    LEVEL_CSS,
-    STAFF_ROLES,
-    ScopedListMixin,
-    actor,
-    decorate_decision,
-    level_label,
-)
-from reporting.forms import add_service_errors
+from cultivation.views.common import LEVEL_CSS, PoolListView, decorate_decision, level_label
 
 
-class MemberListView(ScopedListMixin, ScopedListView):
+class MemberListView(PoolListView):
+    """The pool's members in the user's scope, with their latest level and its gap to B."""
+
+    right = "pool.view"
     model = PoolMembership
     template_name = "cultivation/member_list.html"
     filterset_class = MembershipFilter
@@ -52,7 +51,7 @@ class MemberListView(ScopedListMixin, ScopedListView):
         "status": "status",
         "district": "enterprise__district_id",
     }
-    default_ordering = ["-joined_on", "-pk"]  # type: ignore[assignment]
+    default_ordering = ["-joined_on", "-pk"]
     columns = [
         ("enterprise", _("企业")),
         ("district", _("管理单位")),
@@ -74,11 +73,11 @@ class MemberListView(ScopedListMixin, ScopedListView):
         level = self.request.GET.get("level", "")
         if level in Level.values:
             queryset = queryset.filter(latest_level=level)
-        return self.filtered(queryset)
+        return queryset
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(self.list_context(), statuses=MembershipStatus.choices, levels=Level.choices)
+        context.update(statuses=MembershipStatus.choices, levels=Level.choices)
         for member in context["object_list"]:
             member.level_css = LEVEL_CSS.get(member.latest_level or "", "")
             member.level_text = level_label(member.latest_level or "")
@@ -88,6 +87,7 @@ class MemberListView(ScopedListMixin, ScopedListView):
 class MemberDetailView(ScopedDetailView):
     """A member's file: flags with dates, supervision timeline, levels per year, certifications, reviews."""
 
+    right = "pool.view"
     model = PoolMembership
     template_name = "cultivation/member_detail.html"
 
@@ -96,7 +96,7 @@ class MemberDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = actor(self.request)
+        user = self.request.user
         member = self.object
         records = list(member.supervision_records.select_related("recorded_by").order_by("-date", "-id"))
         context["records"] = records
@@ -112,7 +112,7 @@ class MemberDetailView(ScopedDetailView):
         )
         context["reviews"] = (
             list(member.reviews.select_related("opened_by", "closed_by").order_by("-opened_at"))
-            if user.role in STAFF_ROLES
+            if can(user, "pool_review.view")
             else None
         )
         manage = can(user, "pool.manage") and member.is_active
@@ -153,20 +153,22 @@ class MemberDetailView(ScopedDetailView):
         return rows
 
 
-class MemberActionView(RoleRequiredMixin, View):
+class MemberActionView(ScopedObjectMixin, View):
     """Record supervision, open a review or take a member out; errors re-render the file with the input."""
 
+    rights = {"supervision": "pool.manage", "exit": "pool.exit", "review": "pool.review"}
+    # Another unit's member answers 404 before a refused role hears 403, as in the services.
+    check_after_lookup = True
+    model = PoolMembership
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        member = get_object_or_404(PoolMembership.objects.visible_to(actor(request)), pk=pk)
+        member = self.get_object()
         forms_by_action = {
             "supervision": ("supervision_form", SupervisionForm(request.POST, request.FILES)),
             "exit": ("exit_form", ReasonForm(request.POST)),
             "review": ("review_form", ReviewOpenForm(request.POST)),
         }
-        if action not in forms_by_action:
-            raise Http404
         name, form = forms_by_action[action]
         if form.is_valid():
             try:
@@ -174,17 +176,17 @@ class MemberActionView(RoleRequiredMixin, View):
             except NotAllowed as error:
                 raise PermissionDenied(str(error.message)) from error
             except (InvalidInput, StateConflict) as error:
-                add_service_errors(form, error)
+                show_domain_error_on_form(form, error)
             else:
                 messages.success(request, str(done))
                 return redirect("cultivation:member_detail", member.pk)
         messages.error(request, str(_("提交的数据有误，请检查标出的字段。")))
         view = MemberDetailView(request=request, kwargs={"pk": pk}, args=())
-        view.object = get_object_or_404(view.get_queryset(), pk=pk)
+        view.object = view.get_object()
         return render(request, view.template_name, view.get_context_data(**{name: form}), status=400)
 
     def run(self, member: PoolMembership, action: str, data: dict[str, Any]) -> Any:
-        user = actor(self.request)
+        user = self.request.user
         if action == "supervision":
             services.supervision_record_add(
                 actor=user,

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -17,18 +17,20 @@ from django.views import View
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
-from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.views_base import (
+    RightRequiredMixin,
+    ScopedDetailView,
+    show_domain_error,
+    signed_in,
+)
 from cultivation import selectors, services
 from cultivation.forms import NarrativeForm
 from cultivation.models import DISTRICT_REPORT_TRANSITIONS, DistrictReport, Level, ReportStatus
 from cultivation.services.reports import FIRST_REPORT_YEAR
 from cultivation.views.common import (
     LEVEL_CSS,
+    PoolListView,
     PostActionView,
-    ScopedListMixin,
-    StaffOnlyMixin,
-    _flash,
-    actor,
     level_label,
     posted_year,
     years_choice,
@@ -50,11 +52,14 @@ REPORT_ROWS: list[tuple[str, Any]] = [
 ]
 
 
-class ReportListView(StaffOnlyMixin, ScopedListMixin, ScopedListView):
+class ReportListView(PoolListView):
+    """The districts' annual reports in the user's scope, and for whole-city staff the units yet to report."""
+
+    right = "district_report.view"
     model = DistrictReport
     template_name = "cultivation/report_list.html"
     ordering_fields = {"year": "year", "district": "district_id", "status": "status"}
-    default_ordering = ["-year", "district_id"]  # type: ignore[assignment]
+    default_ordering = ["-year", "district_id"]
     columns = [
         ("year", _("年度")),
         ("district", _("管理单位")),
@@ -67,17 +72,16 @@ class ReportListView(StaffOnlyMixin, ScopedListMixin, ScopedListView):
         status = self.request.GET.get("status", "")
         if status in ReportStatus.values:
             queryset = queryset.filter(status=status)
-        return self.filtered(queryset.select_related("district", "submitted_by"))
+        return queryset.select_related("district", "submitted_by")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = actor(self.request)
+        user = signed_in(self.request)
         try:
             missing_year = int(self.request.GET.get("missing_year", ""))
         except ValueError:
             missing_year = timezone.localdate().year - 1
         context.update(
-            self.list_context(),
             statuses=ReportStatus.choices,
             years=years_choice()[1:] if len(years_choice()) > 1 else years_choice(),
             report_years=[y for y in years_choice() if y >= FIRST_REPORT_YEAR],
@@ -90,19 +94,24 @@ class ReportListView(StaffOnlyMixin, ScopedListMixin, ScopedListView):
         return context
 
 
-class ReportGenerateView(RoleRequiredMixin, View):
-    permission = "district_report.submit"
+class ReportGenerateView(RightRequiredMixin, View):
+    """The district drafts (or redrafts) its annual report of a year from the data."""
+
+    right = "district_report.submit"
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        district = signed_in(request).district
+        if district is None:
+            raise PermissionDenied  # the right is a district's; its account always names the unit
         try:
             report, created = services.district_report_generate(
-                actor=actor(request), district=actor(request).district, year=posted_year(request)
+                actor=request.user, district=district, year=posted_year(request)
             )
         except NotAllowed as error:
             raise PermissionDenied(str(error.message)) from error
         except (InvalidInput, StateConflict) as error:
-            _flash(request, error)
+            show_domain_error(request, error)
             return redirect("cultivation:report_list")
         messages.success(
             request, str(_("已根据数据生成报告草稿。") if created else _("已按最新数据重新生成统计。"))
@@ -110,7 +119,10 @@ class ReportGenerateView(RoleRequiredMixin, View):
         return redirect("cultivation:report_detail", report.pk)
 
 
-class ReportDetailView(StaffOnlyMixin, ScopedDetailView):
+class ReportDetailView(ScopedDetailView):
+    """A district's annual report: the figures, the narrative, and its submission or the city's decision."""
+
+    right = "district_report.view"
     model = DistrictReport
     template_name = "cultivation/report_detail.html"
 
@@ -120,7 +132,7 @@ class ReportDetailView(StaffOnlyMixin, ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         report = self.object
-        user = actor(self.request)
+        user = self.request.user
         figures = report.figures
         context["rows"] = [(label, figures.get(key, 0)) for key, label in REPORT_ROWS]
         context["level_rows"] = [
@@ -141,6 +153,18 @@ class ReportDetailView(StaffOnlyMixin, ScopedDetailView):
 
 
 class ReportActionView(PostActionView):
+    """The district's steps on its report (narrative, regenerate, submit) and the city's (acknowledge,
+    return)."""
+
+    rights = {
+        "narrative": "district_report.submit",
+        "regenerate": "district_report.submit",
+        "submit": "district_report.submit",
+        "acknowledge": "district_report.decide",
+        "return": "district_report.decide",
+    }
+    # Another unit's report answers 404 before a refused role hears 403, as in the services.
+    check_after_lookup = True
     model = DistrictReport
     DONE = {
         "narrative": _("已保存工作情况。"),
@@ -151,7 +175,7 @@ class ReportActionView(PostActionView):
     }
 
     def run(self, report: DistrictReport, action: str) -> Any:
-        user, post = actor(self.request), self.request.POST
+        user, post = self.request.user, self.request.POST
         if action == "narrative":
             services.district_report_save_narrative(
                 actor=user, report=report, narrative=post.get("narrative", "")
@@ -166,10 +190,8 @@ class ReportActionView(PostActionView):
             services.district_report_submit(actor=user, report=report)
         elif action == "acknowledge":
             services.district_report_acknowledge(actor=user, report=report, comment=post.get("reason", ""))
-        elif action == "return":
-            services.district_report_return(actor=user, report=report, reason=post.get("reason", ""))
         else:
-            raise Http404
+            services.district_report_return(actor=user, report=report, reason=post.get("reason", ""))
         return self.DONE[action]
 
     def redirect_to(self, report: DistrictReport) -> str:

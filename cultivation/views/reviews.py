@@ -12,21 +12,22 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
-from accounts.permissions import can
 from accounts.transitions import allowed_actions
-from accounts.views_base import ScopedDetailView, ScopedListView
+from accounts.views_base import ScopedDetailView, show_domain_error_on_form, signed_in
 from cultivation import services
 from cultivation.forms import ReviewCloseForm
 from cultivation.models import IRREGULAR_REVIEW_TRANSITIONS, IrregularReview, LevelDecision, ReviewStatus
-from cultivation.views.common import ScopedListMixin, StaffOnlyMixin, actor, level_label
-from reporting.forms import add_service_errors
+from cultivation.views.common import PoolListView, level_label
 
 
-class ReviewListView(StaffOnlyMixin, ScopedListMixin, ScopedListView):
+class ReviewListView(PoolListView):
+    """Irregular reviews in the user's scope (unannounced: not shown to the enterprise)."""
+
+    right = "pool_review.view"
     model = IrregularReview
     template_name = "cultivation/review_list.html"
     ordering_fields = {"opened_at": "opened_at", "status": "status"}
-    default_ordering = ["-opened_at", "-pk"]  # type: ignore[assignment]
+    default_ordering = ["-opened_at", "-pk"]
     columns = [
         (None, _("企业")),
         ("opened_at", _("发起时间")),
@@ -39,15 +40,18 @@ class ReviewListView(StaffOnlyMixin, ScopedListMixin, ScopedListView):
         status = self.request.GET.get("status", "")
         if status in ReviewStatus.values:
             queryset = queryset.filter(status=status)
-        return self.filtered(queryset.select_related("membership__enterprise", "opened_by", "closed_by"))
+        return queryset.select_related("membership__enterprise", "opened_by", "closed_by")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(self.list_context(), statuses=ReviewStatus.choices)
+        context.update(statuses=ReviewStatus.choices)
         return context
 
 
-class ReviewDetailView(StaffOnlyMixin, ScopedDetailView):
+class ReviewDetailView(ScopedDetailView):
+    """A review file: its scope, the member's latest level, and closing it with the findings."""
+
+    rights = {"get": "pool_review.view", "post": "pool.review"}
     model = IrregularReview
     template_name = "cultivation/review_detail.html"
 
@@ -58,7 +62,7 @@ class ReviewDetailView(StaffOnlyMixin, ScopedDetailView):
         context = super().get_context_data(**kwargs)
         review = self.object
         context["can_close"] = "close" in allowed_actions(
-            IRREGULAR_REVIEW_TRANSITIONS, review, actor(self.request)
+            IRREGULAR_REVIEW_TRANSITIONS, review, signed_in(self.request)
         )
         context.setdefault("form", ReviewCloseForm())
         context["latest"] = (
@@ -67,14 +71,12 @@ class ReviewDetailView(StaffOnlyMixin, ScopedDetailView):
         return context
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not can(actor(request), "pool.review"):
-            raise PermissionDenied
         self.object = self.get_object()
         form = ReviewCloseForm(request.POST)
         if form.is_valid():
             try:
                 review = services.irregular_review_close(
-                    actor=actor(request),
+                    actor=request.user,
                     review=self.object,
                     findings=form.cleaned_data["findings"],
                     falsification=form.cleaned_data["falsification"],
@@ -82,7 +84,7 @@ class ReviewDetailView(StaffOnlyMixin, ScopedDetailView):
             except NotAllowed as error:
                 raise PermissionDenied(str(error.message)) from error
             except (InvalidInput, StateConflict) as error:
-                add_service_errors(form, error)
+                show_domain_error_on_form(form, error)
             else:
                 if review.falsification and review.level_after:
                     messages.success(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -14,41 +13,41 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
-from accounts.models import Role
 from accounts.permissions import can
+from accounts.views_base import RightRequiredMixin, show_domain_error_on_form, signed_in
 from cultivation import services
 from cultivation.forms import StandardForm
 from cultivation.levels import DEFAULT_POOL_STANDARD, pool_standard_to_dict
 from cultivation.models import DistrictStandard
-from cultivation.views.common import actor
 from factories.models import District
-from reporting.forms import add_service_errors
+
+
+def own_district_id(user: Any) -> str | None:
+    """The unit a user belongs to: a district clerk's own, an enterprise's unit; None for whole-city staff."""
+    if user.sees_whole_city:
+        return None
+    return user.district_id or getattr(user.enterprise, "district_id", None)  # type: ignore[no-any-return]
 
 
 def visible_district(user: Any, code: str) -> District:
-    """The unit whose standard the user may read: any for city staff, its own otherwise (else 404)."""
+    """The unit whose standard the user may read: any for whole-city staff, its own otherwise (else 404)."""
     district = get_object_or_404(District, pk=code)
-    if user.sees_whole_city:
-        return district
-    own = user.district_id if user.role == Role.DISTRICT else getattr(user.enterprise, "district_id", None)
-    if district.pk != own:
+    if not user.sees_whole_city and district.pk != own_district_id(user):
         raise Http404
     return district
 
 
-class StandardRedirectView(LoginRequiredMixin, View):
+class StandardRedirectView(RightRequiredMixin, View):
     """A district's or enterprise's own unit; city staff pick one (first unit with a pool by default)."""
 
+    right = "pool.view"
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        user = actor(request)
-        code = request.GET.get("district") or (
-            user.district_id
-            if user.role == Role.DISTRICT
-            else getattr(user.enterprise, "district_id", None)
-            if user.role == Role.ENTERPRISE
-            else DistrictStandard.objects.order_by("district_id")
-            .values_list("district_id", flat=True)
-            .first()
+        user = signed_in(request)
+        code = (
+            request.GET.get("district")
+            or own_district_id(user)
+            or DistrictStandard.objects.order_by("district_id").values_list("district_id", flat=True).first()
             or District.objects.order_by("code").values_list("code", flat=True).first()
         )
         if not code:
@@ -56,12 +55,15 @@ class StandardRedirectView(LoginRequiredMixin, View):
         return redirect("cultivation:standard_detail", code)
 
 
-class StandardDetailView(LoginRequiredMixin, TemplateView):
+class StandardDetailView(RightRequiredMixin, TemplateView):
+    """A unit's pool standard: its versions, the one in force against the template; its district edits it."""
+
+    rights = {"get": "pool.view", "post": "pool.manage"}
     template_name = "cultivation/standard_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = actor(self.request)
+        user = signed_in(self.request)
         district = visible_district(user, self.kwargs["code"])
         versions = list(
             DistrictStandard.objects.filter(district=district)
@@ -96,14 +98,12 @@ class StandardDetailView(LoginRequiredMixin, TemplateView):
         return context
 
     def post(self, request: HttpRequest, code: str) -> HttpResponse:
-        if not can(actor(request), "pool.manage"):
-            raise PermissionDenied
-        district = visible_district(actor(request), code)
+        district = visible_district(request.user, code)
         form = StandardForm(request.POST)
         if form.is_valid():
             try:
                 standard = services.district_standard_new_version(
-                    actor=actor(request),
+                    actor=request.user,
                     district=district,
                     parameters=form.parameters(),
                     note=form.cleaned_data["note"],
@@ -111,7 +111,7 @@ class StandardDetailView(LoginRequiredMixin, TemplateView):
             except NotAllowed as error:
                 raise PermissionDenied(str(error.message)) from error
             except (InvalidInput, StateConflict) as error:
-                add_service_errors(form, error)
+                show_domain_error_on_form(form, error)
             else:
                 messages.success(
                     request,

@@ -43,7 +43,15 @@ class GradingStandardViewSet(
 
     queryset = GradingStandard.objects.all()
     serializer_class = GradingStandardSerializer
-    write_permission = "grading.manage"
+    # PUT is not allowed (405), but a role that may not change standards is told so first (403).
+    rights = {
+        "list": "grading_standard.view",
+        "retrieve": "grading_standard.view",
+        "create": "grading.manage",
+        "update": "grading.manage",
+        "partial_update": "grading.manage",
+        "adopt": "grading.manage",
+    }
     filterset_fields = ["code", "status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -98,7 +106,16 @@ class GradingRunViewSet(
 
     queryset = GradingRun.objects.all()
     serializer_class = GradingRunSerializer
-    write_permission = "grading.manage"
+    rights = {
+        "list": "grading_run.view",
+        "retrieve": "grading_run.view",
+        "results": "grading_run.view",
+        "diff": "grading_run.view",
+        "create": "grading.manage",
+        "publish": "grading.manage",
+        "finalize": "grading.manage",
+        "retry": "grading.manage",
+    }
     filterset_fields = ["year", "status", "is_simulation"]
     ordering = ["-year", "-created_at", "-id"]
 
@@ -195,6 +212,7 @@ class GradeViewSet(ScopedReadOnlyViewSet):
 
     queryset = GradingResult.objects.all()
     serializer_class = PublishedGradeSerializer
+    rights = {"list": "grades.view", "retrieve": "grades.view", "explanation": "grades.view"}
     filterset_class = GradeFilter
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "grade", "composite_score", "enterprise__name"]
@@ -249,7 +267,12 @@ class IncidentViewSet(
 
     queryset = Incident.objects.all()
     serializer_class = IncidentSerializer
-    write_permission = "incident.manage"
+    rights = {
+        "list": "incident.view",
+        "retrieve": "incident.view",
+        "create": "incident.manage",
+        "confirm_revocation": "incident.manage",
+    }
     filterset_fields = ["kind", "severity", "enterprise"]
     ordering = ["-occurred_on", "-id"]
 
@@ -284,7 +307,12 @@ class RevocationProposalViewSet(ScopedReadOnlyViewSet):
 
     queryset = RevocationProposal.objects.all()
     serializer_class = RevocationProposalSerializer
-    write_permission = "incident.manage"
+    rights = {
+        "list": "revocation.view",
+        "retrieve": "revocation.view",
+        "confirm": "incident.manage",
+        "dismiss": "incident.manage",
+    }
     filterset_fields = ["status", "reason", "run"]
 
     def scope_queryset(self, queryset: Any) -> Any:
@@ -316,6 +344,9 @@ class RecommendationViewSet(ScopedReadOnlyViewSet):
 
     queryset = GradingResult.objects.all()
     serializer_class = PublishedGradeSerializer
+    # The rows are published grades, read as grades are (each role its scope); the HTML page of the national
+    # list is for staff only (`recommendations.view`).
+    rights = {"list": "grades.view", "retrieve": "grades.view"}
     filterset_class = GradeFilter
     ordering = ["-year", "-composite_score", "enterprise_id"]
 

@@ -119,7 +119,7 @@ def moves_by(run: GradingRun, base: GradingRun | None = None) -> dict[str, list[
 
 def grade_distribution(results: QuerySet[GradingResult], by: str) -> list[dict[str, Any]]:
     """Counts of each grade per `by` (e.g. "district__name", "industry_id", "year") in SQL."""
-    return list(
+    rows = (
         results.values(key=F(by))
         .annotate(
             **{g: Count("id", filter=Q(grade=g)) for g in Grade.values},
@@ -127,6 +127,7 @@ def grade_distribution(results: QuerySet[GradingResult], by: str) -> list[dict[s
         )
         .order_by("key")
     )
+    return [dict(row) for row in rows]
 
 
 def explanation(result: GradingResult) -> dict[str, Any]:

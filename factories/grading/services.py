@@ -506,7 +506,8 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
 
     REVOCATION_TRANSITIONS.ensure_can(actor, "confirm")
     proposal = RevocationProposal.objects.select_related("run", "incident").get(pk=proposal.pk)
-    first_person = proposal.incident.recorded_by_id if proposal.incident_id else proposal.run.started_by_id
+    incident = proposal.incident
+    first_person = incident.recorded_by_id if incident is not None else proposal.run.started_by_id
     if first_person == actor.pk:
         raise NotAllowed(_("撤销须由另一名市级工作人员确认（不能由登记事故或发起评价的同一人确认）。"))
     if proposal.run.is_simulation:

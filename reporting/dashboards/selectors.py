@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
+from accounts.permissions import can
 from cultivation.models import CertificationStatus, Level, MembershipStatus, PoolMembership
 from factories.grading.selectors import published_grades
 from factories.models import Enterprise, Grade, GradingResult, GreenFactoryStatus, Tier
@@ -151,7 +152,7 @@ def fold_tail(rows: list[dict[str, Any]], keep: int, label: str) -> list[dict[st
 
 def own_grades(user: Any) -> list[GradingResult]:
     """The published grades of the user's own enterprise, oldest first (empty for other roles)."""
-    if getattr(user, "role", None) != "enterprise" or not user.enterprise_id:
+    if not can(user, "enterprise.view_own") or not user.enterprise_id:
         return []
     return list(
         published_grades(user).filter(enterprise_id=user.enterprise_id).select_related("run").order_by("year")
@@ -159,7 +160,7 @@ def own_grades(user: Any) -> list[GradingResult]:
 
 
 def own_submission(user: Any, year: int) -> AnnualSubmission | None:
-    if getattr(user, "role", None) != "enterprise" or not user.enterprise_id:
+    if not can(user, "enterprise.view_own") or not user.enterprise_id:
         return None
     return (
         AnnualSubmission.objects.visible_to(user).filter(enterprise_id=user.enterprise_id, year=year).first()

@@ -1,4 +1,4 @@
-"""The statistics dashboard (统计看板): one URL whose content follows the user's role.
+"""The statistics dashboard (统计看板): one URL whose content follows the user's scope.
 
 City staff and auditors see the whole city; a district user the same figures for its own unit only; an
 enterprise user its own grades and dimension scores. Numbers come from `reporting.dashboards.selectors` (SQL
@@ -8,13 +8,12 @@ the same numbers as a table (screen readers, printing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -30,8 +29,8 @@ from accounts.charts import (
     radar_chart,
 )
 from accounts.i18n import localized
-from accounts.models import Role
-from accounts.views_base import CachedPageMixin
+from accounts.permissions import can
+from accounts.views_base import CachedPageMixin, RightRequiredMixin
 from factories.indicators import get_catalogue
 from factories.models import Grade, GradingResult
 from reporting.dashboards import selectors as dashboards
@@ -562,33 +561,31 @@ def enterprise_dashboard(user: Any, year: int | None) -> Dashboard:
     )
 
 
-BUILDERS = {
-    Role.CITY: city_dashboard,
-    Role.AUDITOR: city_dashboard,
-    Role.DISTRICT: district_dashboard,
-    Role.ENTERPRISE: enterprise_dashboard,
-}
+def dashboard_for(user: Any) -> Callable[[Any, int | None], Dashboard]:
+    """The dashboard of the user's scope: its own enterprise, the whole city, or its unit."""
+    if can(user, "enterprise.view_own"):
+        return enterprise_dashboard
+    if user.sees_whole_city:
+        return city_dashboard
+    return district_dashboard
 
 
-class DashboardView(LoginRequiredMixin, CachedPageMixin, TemplateView):
-    """统计看板: one page per role, for a year chosen from those with data (?year=YYYY)."""
+class DashboardView(RightRequiredMixin, CachedPageMixin, TemplateView):
+    """统计看板: one page per scope, for a year chosen from those with data (?year=YYYY)."""
 
+    right = "dashboard.view"
     template_name = "reporting/dashboard/page.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user: Any = self.request.user
-        builder = BUILDERS.get(user.role)
-        if builder is None:
-            raise PermissionDenied
+        builder = dashboard_for(user)
         # The aggregates scan every published result and submission of the scope. With the data cache they
         # are kept exactly as long as nothing they read changes; without it, for a short while per scope.
         scope = (
             "dashboard",
             translation.get_language(),
-            user.role,
-            user.district_id,
-            user.enterprise_id,
+            *datacache.scope_key(user),
             self.request.GET.get("year", ""),
             timezone.localdate().isoformat(),
         )

@@ -10,10 +10,8 @@ importers keep using `reporting.views.<Name>`.
 from reporting.views.common import (
     ACTION_DONE,
     INDICATOR_STATUS_LABELS,
-    REVIEWER_ROLES,
     TRANSITION_LABELS,
     WINDOW_STATE_LABELS,
-    SortedListMixin,
     typed_preview,
 )
 from reporting.views.corrections import CorrectionCreateView, CorrectionDecideView, CorrectionListView
@@ -31,7 +29,6 @@ from reporting.views.years import YearListView
 __all__ = [
     "ACTION_DONE",
     "INDICATOR_STATUS_LABELS",
-    "REVIEWER_ROLES",
     "TRANSITION_LABELS",
     "WINDOW_STATE_LABELS",
     "CityQueueView",
@@ -43,7 +40,6 @@ __all__ = [
     "NotificationListView",
     "NotificationMarkReadView",
     "ReviewQueueView",
-    "SortedListMixin",
     "SubmissionActionView",
     "SubmissionDetailView",
     "SubmissionEditView",

@@ -1,17 +1,13 @@
 """Labels and helpers shared by the annual-data pages: status and window labels, indicator rows,
-value groups, the typed-values preview, correction changes and the sortable-list mixin."""
+value groups, the typed-values preview and correction changes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib import messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import DomainError
 from accounts.i18n import in_language, localized
 from factories.indicators import Catalogue, IndicatorValue, Status, derive_indicators, validate_raw
 from reporting import services
@@ -37,17 +33,9 @@ ACTION_DONE = {
     "verify": _("已复核通过，数据已锁定。"),
     "return": _("已退回，企业将收到退回原因。"),
 }
-REVIEWER_ROLES = ("city", "district", "auditor")
 
 
 # --- small helpers --------------------------------------------------------------------------------
-
-
-def _flash(request: HttpRequest, error: DomainError) -> None:
-    """A service's refusal as messages; field messages already name their field, so they stand alone."""
-    texts = [str(in_language(text)) for texts in error.field_errors.values() for text in texts]
-    for text in texts or [str(error.message)]:
-        messages.error(request, text)
 
 
 def _indicator_rows(catalogue: Catalogue, values: Mapping[str, IndicatorValue]) -> list[dict[str, Any]]:
@@ -118,29 +106,6 @@ def _window(reporting_year: ReportingYear | None) -> dict[str, Any] | None:
         return None
     state = reporting_year.window_state(services.today())
     return {"year": reporting_year, "state": state, "state_label": WINDOW_STATE_LABELS[state]}
-
-
-class SortedListMixin:
-    """Applies `?sort=` (ScopedQuerysetMixin builds the queryset without ListView's ordering) and
-    describes the sortable column headers for the template."""
-
-    request: HttpRequest
-    sort_columns: list[tuple[str, Any]] = []
-
-    def order(self, queryset: QuerySet) -> QuerySet:
-        ordering = self.get_ordering()  # type: ignore[attr-defined]
-        return queryset.order_by(*ordering) if ordering else queryset
-
-    def sort_headers(self) -> list[dict[str, Any]]:
-        current = self.request.GET.get("sort", "")
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        headers = []
-        for key, label in self.sort_columns:
-            query["sort"] = f"-{key}" if current == key else key
-            aria = "ascending" if current == key else "descending" if current == f"-{key}" else ""
-            headers.append({"key": key, "label": label, "url": "?" + query.urlencode(), "aria_sort": aria})
-        return headers
 
 
 def typed_preview(catalogue: Any, data: Any) -> dict[str, Any]:

@@ -7,17 +7,22 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.errors import InvalidInput, StateConflict
 from accounts.transitions import allowed_actions
-from accounts.views_base import RoleRequiredMixin, ScopedListView
+from accounts.views_base import (
+    ScopedListView,
+    ScopedObjectMixin,
+    show_domain_error,
+    show_domain_error_on_form,
+)
 from factories.indicators import get_catalogue
 from reporting import services
-from reporting.forms import CorrectionForm, add_service_errors
+from reporting.forms import CorrectionForm
 from reporting.models import (
     CORRECTION_TRANSITIONS,
     AnnualSubmission,
@@ -25,20 +30,21 @@ from reporting.models import (
     CorrectionStatus,
     SubmissionStatus,
 )
-from reporting.views.common import _correction_changes, _flash
+from reporting.views.common import _correction_changes
 
 
-class CorrectionCreateView(RoleRequiredMixin, TemplateView):
+class CorrectionCreateView(ScopedObjectMixin, TemplateView):
     """Ask to change locked data: the reason and the changed fields (DOMAIN §5)."""
 
-    permission = "correction.request"
+    right = "correction.request"
+    model = AnnualSubmission
     template_name = "reporting/correction_form.html"
 
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("enterprise")
+
     def load(self) -> AnnualSubmission:
-        return get_object_or_404(
-            AnnualSubmission.objects.visible_to(self.request.user).select_related("enterprise"),
-            pk=self.kwargs["pk"],
-        )
+        return self.get_object()  # type: ignore[no-any-return]
 
     def make_form(self, submission: AnnualSubmission, data: Any = None) -> CorrectionForm:
         return CorrectionForm(
@@ -75,10 +81,10 @@ class CorrectionCreateView(RoleRequiredMixin, TemplateView):
                 new_values=form.changed_values(),
             )
         except InvalidInput as error:
-            add_service_errors(form, error)
+            show_domain_error_on_form(form, error)
             return self.render_page(submission, form)
         except StateConflict as error:
-            _flash(request, error)
+            show_domain_error(request, error)
             return redirect("reporting:submission_detail", pk=submission.pk)
         messages.success(request, _("更正申请已提交，等待市经济信息委审批。审批前原数据保持不变。"))
         return redirect("reporting:submission_detail", pk=submission.pk)
@@ -90,6 +96,7 @@ class CorrectionCreateView(RoleRequiredMixin, TemplateView):
 class CorrectionListView(ScopedListView):
     """Correction requests in the user's scope; the city decides the pending ones."""
 
+    right = "correction.view"
     model = CorrectionRequest
     template_name = "reporting/correction_list.html"
 
@@ -118,14 +125,15 @@ class CorrectionListView(ScopedListView):
         return context
 
 
-class CorrectionDecideView(RoleRequiredMixin, View):
+class CorrectionDecideView(ScopedObjectMixin, View):
     """The city approves (a new version replaces the data) or rejects (with a reason) a correction."""
 
-    permission = "correction.decide"
+    right = "correction.decide"
+    model = CorrectionRequest
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        correction = get_object_or_404(CorrectionRequest.objects.visible_to(request.user), pk=pk)
+        correction = self.get_object()
         decision = request.POST.get("decision")
         if decision not in ("approve", "reject"):
             messages.error(request, _("请选择批准或驳回。"))
@@ -138,7 +146,7 @@ class CorrectionDecideView(RoleRequiredMixin, View):
                 reason=request.POST.get("reason", ""),
             )
         except (InvalidInput, StateConflict) as error:
-            _flash(request, error)
+            show_domain_error(request, error)
             return redirect("reporting:correction_list")
         if decision == "approve":
             messages.success(request, _("已批准更正申请，数据已更新为新版本，原版本仍可查看。"))

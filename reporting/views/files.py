@@ -6,16 +6,20 @@ import io
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts import exports
 from accounts.errors import DomainError
-from accounts.views_base import RoleRequiredMixin, show_domain_error
+from accounts.views_base import (
+    RightRequiredMixin,
+    ScopedObjectMixin,
+    show_domain_error,
+    signed_in,
+)
 from factories.models import District, Enterprise, Grade, Industry
 from reporting import imports, jobs, services
 from reporting.models import ExportJob, ImportJob, ReportingYear
@@ -32,16 +36,16 @@ EXPORT_KINDS = [
 
 
 def template_enterprises(user: Any) -> list[tuple[str, str]]:
-    """A district's template is pre-filled with its enterprises; the city's template is blank."""
-    if user.role != "district":
+    """A district's template is pre-filled with its enterprises; the city's (whole-city) template is blank."""
+    if user.sees_whole_city:
         return []
     return list(Enterprise.objects.visible_to(user).order_by("name").values_list("credit_code", "name"))
 
 
-class ExportListView(RoleRequiredMixin, View):
+class ExportListView(RightRequiredMixin, View):
     """The export form and the user's own export jobs."""
 
-    permission = "export.create"
+    right = "export.create"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         kinds = [(kind, exports.REGISTRY[kind].title) for kind in EXPORT_KINDS if kind in exports.REGISTRY]
@@ -61,7 +65,7 @@ class ExportListView(RoleRequiredMixin, View):
                 "years": ReportingYear.objects.values_list("year", flat=True),
                 "grades": Grade.values,
                 "districts": District.objects.filter(valid_to__isnull=True)
-                if request.user.sees_whole_city
+                if signed_in(request).sees_whole_city
                 else [],
                 "industries": Industry.objects.all(),
                 "sync_limit": exports.SYNC_LIMIT,
@@ -93,11 +97,14 @@ class ExportListView(RoleRequiredMixin, View):
         return redirect("reporting:export_list")
 
 
-class ExportDownloadView(LoginRequiredMixin, View):
+class ExportDownloadView(ScopedObjectMixin, View):
     """Only the requester can download; anyone else gets 404."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk)
+    right = "export.view"
+    model = ExportJob
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        job = self.get_object()
         if job.status != "succeeded" or not job.file:
             raise Http404
         return FileResponse(
@@ -105,9 +112,14 @@ class ExportDownloadView(LoginRequiredMixin, View):
         )
 
 
-class ExportProgressView(LoginRequiredMixin, View):
+class ExportProgressView(ScopedObjectMixin, View):
+    """The progress of one of the user's exports, as JSON for the page to poll."""
+
+    right = "export.view"
+    model = ExportJob
+
     def get(self, request: HttpRequest, pk: int) -> JsonResponse:
-        job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk)
+        job = self.get_object()
         return JsonResponse(
             {
                 "status": job.status,
@@ -119,10 +131,12 @@ class ExportProgressView(LoginRequiredMixin, View):
         )
 
 
-class ImportTemplateView(RoleRequiredMixin, View):
-    permission = "import.create"
+class ImportTemplateView(RightRequiredMixin, View):
+    """The workbook to fill for an import: blank for the city, pre-filled with a district's enterprises."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    right = "import.create"
+
+    def get(self, request: HttpRequest) -> FileResponse:
         year = int(request.GET.get("year") or timezone.localdate().year - 1)
         reporting_year = ReportingYear.objects.filter(year=year).first()
         data = imports.build_template(
@@ -130,16 +144,17 @@ class ImportTemplateView(RoleRequiredMixin, View):
             enterprises=template_enterprises(request.user),
             catalogue_version=reporting_year.catalogue_version if reporting_year else "GBT36132-2018",
         )
-        unit = request.user.district.name if request.user.district_id else "全市"
+        user = signed_in(request)
+        unit = user.district.name if user.district else "全市"
         return FileResponse(
             io.BytesIO(data), as_attachment=True, filename=f"{year}年度数据导入模板-{unit}.xlsx"
         )
 
 
-class ImportListView(RoleRequiredMixin, View):
+class ImportListView(RightRequiredMixin, View):
     """Upload form and import history (who, when, what happened)."""
 
-    permission = "import.create"
+    right = "import.create"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(
@@ -152,13 +167,15 @@ class ImportListView(RoleRequiredMixin, View):
                 "years": ReportingYear.objects.values_list("year", flat=True),
                 "grades": Grade.values,
                 "max_mb": imports.MAX_UPLOAD_BYTES // 1024 // 1024,
+                # a unit's template lists its enterprises (see template_enterprises)
+                "prefilled_template": not signed_in(request).sees_whole_city,
             },
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         year = request.POST.get("year", "")
-        if upload is None or not year.isdigit():
+        if upload is None or upload.size is None or not year.isdigit():
             messages.error(request, _("请选择年度并选择要上传的 .xlsx 文件。"))
             return redirect("reporting:import_list")
         if upload.size > imports.MAX_UPLOAD_BYTES:
@@ -171,7 +188,7 @@ class ImportListView(RoleRequiredMixin, View):
             return redirect("reporting:import_list")
         try:
             job = services.import_upload(
-                actor=request.user, year=int(year), name=upload.name, data=upload.read()
+                actor=request.user, year=int(year), name=upload.name or "", data=upload.read()
             )
         except DomainError as error:
             show_domain_error(request, error)
@@ -179,15 +196,17 @@ class ImportListView(RoleRequiredMixin, View):
         return redirect("reporting:import_detail", pk=job.pk)
 
 
-class ImportDetailView(RoleRequiredMixin, View):
-    permission = "import.create"
+class ImportDetailView(ScopedObjectMixin, View):
+    """One upload's dry run (every error by sheet, row and column); its uploader commits it."""
+
+    right = "import.create"
+    model = ImportJob
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
-        return render(request, "reporting/import_detail.html", {"job": job})
+        return render(request, "reporting/import_detail.html", {"job": self.get_object()})
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+        job = self.get_object()
         try:
             job = services.import_commit(actor=request.user, job=job)
         except DomainError as error:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -14,12 +13,14 @@ from django.views import View
 from django.views.generic import ListView
 
 from accounts.models import Notification
+from accounts.views_base import RightRequiredMixin
 from reporting import services
 
 
-class NotificationListView(LoginRequiredMixin, ListView):
+class NotificationListView(RightRequiredMixin, ListView):
     """The user's own notifications, unread first."""
 
+    right = "notification.view"
     template_name = "reporting/notification_list.html"
     paginate_by = 25
 
@@ -39,9 +40,10 @@ class NotificationListView(LoginRequiredMixin, ListView):
         return context
 
 
-class NotificationMarkReadView(LoginRequiredMixin, View):
+class NotificationMarkReadView(RightRequiredMixin, View):
     """Mark all of the user's notifications read."""
 
+    right = "notification.view"
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:

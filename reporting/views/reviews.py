@@ -11,10 +11,9 @@ from accounts.views_base import ScopedListView
 from reporting import selectors
 from reporting.filters import SubmissionFilter
 from reporting.models import AnnualSubmission, ReportingYear
-from reporting.views.common import SortedListMixin
 
 
-class ReviewQueueView(SortedListMixin, ScopedListView):
+class ReviewQueueView(ScopedListView):
     """What waits for this reviewer (selectors.review_queue), oldest first."""
 
     model = AnnualSubmission
@@ -22,16 +21,17 @@ class ReviewQueueView(SortedListMixin, ScopedListView):
     title: Any = ""
     intro: Any = ""
     waiting_since: str = "submitted_at"
-    sort_columns = [
+    columns = [
         ("enterprise", _("企业")),
         ("year", _("年度")),
         ("waiting", _("等待自")),
     ]
+    filterset_class = SubmissionFilter
+    filter_params = ("year", "q")
 
-    def get_queryset(self) -> QuerySet:
+    def scoped_queryset(self) -> QuerySet:
         self.queue = selectors.review_queue(self.request.user)
-        queryset = SubmissionFilter(self.request.GET, queryset=self.queue).qs
-        return self.order(queryset)
+        return self.queue
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -39,20 +39,18 @@ class ReviewQueueView(SortedListMixin, ScopedListView):
             title=self.title,
             intro=self.intro,
             waiting_since=self.waiting_since,
-            sort_headers=self.sort_headers(),
             counts=self.queue.aggregate(
                 total=Count("pk"),
                 late=Count("pk", filter=Q(late=True)),
                 flagged=Count("pk", filter=~Q(yoy_flags=[])),
             ),
             years=ReportingYear.objects.values_list("year", flat=True),
-            filtered=any(self.request.GET.get(k) for k in ("year", "q")),
         )
         return context
 
 
 class DistrictQueueView(ReviewQueueView):
-    permission = "submission.approve"
+    right = "submission.approve"
     title = _("区县审核")
     intro = _("本区县企业已提交、等待审核的年度数据。审核通过后转市经济信息委复核；有问题请退回并写明原因。")
     waiting_since = "submitted_at"
@@ -61,7 +59,7 @@ class DistrictQueueView(ReviewQueueView):
 
 
 class CityQueueView(ReviewQueueView):
-    permission = "submission.verify"
+    right = "submission.verify"
     title = _("市级复核")
     intro = _("区县已审核、等待市级复核的年度数据。复核通过后数据锁定，用于分级评价。")
     waiting_since = "approved_at"

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -20,12 +19,20 @@ from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import localized
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
-from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.views_base import (
+    RightRequiredMixin,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedObjectMixin,
+    show_domain_error,
+    show_domain_error_on_form,
+    signed_in,
+)
 from factories.indicators import CATALOGUES, DEFAULT_CATALOGUE_VERSION, Catalogue, get_catalogue
 from factories.models import District, Enterprise
 from reporting import selectors, services
 from reporting.filters import SubmissionFilter
-from reporting.forms import SubmissionForm, add_service_errors
+from reporting.forms import SubmissionForm
 from reporting.models import (
     SUBMISSION_TRANSITIONS,
     AnnualSubmission,
@@ -36,11 +43,8 @@ from reporting.models import (
 )
 from reporting.views.common import (
     ACTION_DONE,
-    REVIEWER_ROLES,
     TRANSITION_LABELS,
-    SortedListMixin,
     _correction_changes,
-    _flash,
     _labelled,
     _value_groups,
     _window,
@@ -48,9 +52,10 @@ from reporting.views.common import (
 )
 
 
-class SubmissionListView(SortedListMixin, ScopedListView):
+class SubmissionListView(ScopedListView):
     """Every role's visible submissions; an enterprise also sees what to do for each open year."""
 
+    right = "submission.view"
     model = AnnualSubmission
     template_name = "reporting/submission_list.html"
     ordering_fields = {
@@ -61,36 +66,35 @@ class SubmissionListView(SortedListMixin, ScopedListView):
         "submitted_at": "submitted_at",
     }
     default_ordering = ["-year", "-pk"]  # served by the (year, id) index; name sort on request
-    sort_columns = [
+    columns = [
         ("year", _("年度")),
         ("enterprise", _("企业")),
         ("district", _("管理单位")),
         ("status", _("状态")),
         ("submitted_at", _("提交时间")),
     ]
+    filterset_class = SubmissionFilter
+    filter_params = ("year", "status", "district", "q")
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = queryset.select_related("enterprise", "enterprise__district", "district")
-        return self.order(SubmissionFilter(self.request.GET, queryset=queryset).qs)
+        return queryset.select_related("enterprise", "enterprise__district", "district")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(
-            sort_headers=self.sort_headers(),
             statuses=SubmissionStatus.choices,
             years=ReportingYear.objects.values_list("year", flat=True),
-            districts=District.objects.all() if user.sees_whole_city else None,
-            filtered=any(self.request.GET.get(k) for k in ("year", "status", "district", "q")),
+            districts=District.objects.all() if signed_in(self.request).sees_whole_city else None,
             can_edit=can(user, "submission.edit"),
-            year_panels=self.year_panels() if user.role == "enterprise" else None,
+            year_panels=self.year_panels() if can(user, "enterprise.view_own") else None,
         )
         return context
 
     def year_panels(self) -> list[dict[str, Any]]:
         """Reporting years an enterprise can act on: open or upcoming ones, a closed one with its draft,
         and the latest year even after its close date (late submissions are accepted, DOMAIN §5)."""
-        user = self.request.user
+        user = signed_in(self.request)
         years = list(ReportingYear.objects.all())
         submissions = {
             s.year: s
@@ -117,20 +121,26 @@ class SubmissionListView(SortedListMixin, ScopedListView):
         return panels
 
 
-class SubmissionEditView(RoleRequiredMixin, TemplateView):
+class SubmissionEditView(ScopedObjectMixin, TemplateView):
     """The data-entry form of one enterprise-year; read-only, with the reason, when it cannot be edited."""
 
+    # Whoever may read the enterprise's data opens the page; who may save is the service's `edit_blocker`
+    # (a reviewer's POST is turned away with that reason), and the save checks `submission.edit` again.
+    right = "submission.view"
+    model = Enterprise
+    pk_url_kwarg = "enterprise_id"
     template_name = "reporting/submission_edit.html"
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
         self.year = int(kwargs["year"])
 
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("district")
+
     def load(self) -> None:
         user = self.request.user
-        self.enterprise = get_object_or_404(
-            Enterprise.objects.visible_to(user).select_related("district"), pk=self.kwargs["enterprise_id"]
-        )
+        self.enterprise = self.get_object()
         self.reporting_year = ReportingYear.objects.filter(year=self.year).first()
         self.submission = (
             AnnualSubmission.objects.visible_to(user)
@@ -176,10 +186,10 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
                 explanation=form.cleaned_data["explanation"],
             )
         except InvalidInput as error:
-            add_service_errors(form, error)
+            show_domain_error_on_form(form, error)
             return self.render_page(form)
         except StateConflict as error:
-            messages.error(request, str(error.message))
+            show_domain_error(request, error)
             return redirect(request.path)
         except NotAllowed as error:
             raise PermissionDenied(str(error.message)) from error
@@ -191,10 +201,10 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
             services.submission_submit(actor=request.user, submission=self.submission)
         except InvalidInput as error:
             messages.warning(request, _("草稿已保存，但尚未提交：请先处理下方标出的问题。"))
-            add_service_errors(form, error)
+            show_domain_error_on_form(form, error)
             return self.render_page(form)
         except StateConflict as error:
-            messages.error(request, str(error.message))
+            show_domain_error(request, error)
             return redirect(request.path)
         messages.success(request, ACTION_DONE["submit"])
         return redirect("reporting:submission_detail", pk=self.submission.pk)
@@ -238,9 +248,10 @@ class SubmissionEditView(RoleRequiredMixin, TemplateView):
         return self.render_to_response(context)
 
 
-class IndicatorPreviewView(LoginRequiredMixin, View):
+class IndicatorPreviewView(RightRequiredMixin, View):
     """Derived indicators of the values being typed, as an HTML fragment; writes nothing."""
 
+    right = "submission.view"
     raise_exception = True
     http_method_names = ["post"]
 
@@ -257,6 +268,7 @@ class IndicatorPreviewView(LoginRequiredMixin, View):
 class SubmissionDetailView(ScopedDetailView):
     """One enterprise-year: values, indicators, history and the workflow steps open to the user."""
 
+    right = "submission.view"
     model = AnnualSubmission
     template_name = "reporting/submission_detail.html"
 
@@ -269,7 +281,7 @@ class SubmissionDetailView(ScopedDetailView):
         user = self.request.user
         catalogue = get_catalogue(submission.catalogue_version)
         status = submission.status
-        is_reviewer = user.role in REVIEWER_ROLES
+        is_reviewer = can(user, "submission.view_history")
         corrections = list(submission.corrections.select_related("requested_by", "decided_by"))
         has_pending = any(c.status == CorrectionStatus.PENDING for c in corrections)
         actions = allowed_actions(SUBMISSION_TRANSITIONS, submission, user)
@@ -326,7 +338,7 @@ class SubmissionDetailView(ScopedDetailView):
             return []
         rows, previous = [], None
         for version in versions:
-            changes = []
+            changes: list[dict[str, Any]] = []
             if previous is not None:
                 changes = [
                     {
@@ -349,15 +361,25 @@ class SubmissionDetailView(ScopedDetailView):
         return [{"c": c, "changes": _correction_changes(catalogue, submission, c)} for c in corrections]
 
 
-class SubmissionActionView(RoleRequiredMixin, View):
+class SubmissionActionView(ScopedObjectMixin, View):
     """One workflow step (submit, approve, verify, return) as a POST; refusals come back as messages."""
 
+    rights = {
+        "submit": "submission.submit",
+        "approve": "submission.approve",
+        "verify": "submission.verify",
+        "return": "submission.return",
+    }
+    # Another unit's submission answers 404 before a refused role hears 403, as in the services.
+    check_after_lookup = True
+    model = AnnualSubmission
     http_method_names = ["post"]
 
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("enterprise")
+
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        submission = get_object_or_404(
-            AnnualSubmission.objects.visible_to(request.user).select_related("enterprise"), pk=pk
-        )
+        submission = self.get_object()
         text = request.POST.get("reason", "")
         detail = reverse("reporting:submission_detail", args=[submission.pk])
         try:
@@ -367,19 +389,17 @@ class SubmissionActionView(RoleRequiredMixin, View):
                 services.submission_approve(actor=request.user, submission=submission, comment=text.strip())
             elif action == "verify":
                 services.submission_verify(actor=request.user, submission=submission, comment=text.strip())
-            elif action == "return":
-                services.submission_return(actor=request.user, submission=submission, reason=text)
             else:
-                raise Http404
+                services.submission_return(actor=request.user, submission=submission, reason=text)
         except NotAllowed as error:
             raise PermissionDenied(str(error.message)) from error
         except InvalidInput as error:
-            _flash(request, error)
+            show_domain_error(request, error)
             if action == "submit" and can(request.user, "submission.edit"):
                 return redirect("reporting:submission_edit", submission.enterprise_id, submission.year)
             return HttpResponseRedirect(detail)
         except StateConflict as error:
-            _flash(request, error)
+            show_domain_error(request, error)
             return HttpResponseRedirect(detail)
         messages.success(request, ACTION_DONE[action])
         return HttpResponseRedirect(detail)

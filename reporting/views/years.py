@@ -5,33 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts.errors import InvalidInput
 from accounts.permissions import can
+from accounts.views_base import ScopedObjectMixin, show_domain_error_on_form
 from reporting import services
-from reporting.forms import YearOpenForm, YearWindowForm, add_service_errors
+from reporting.forms import YearOpenForm, YearWindowForm
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
 from reporting.views.common import _window
 
 
-class YearListView(LoginRequiredMixin, TemplateView):
+class YearListView(ScopedObjectMixin, TemplateView):
     """Reporting years and their windows for everyone; the city opens years and moves windows."""
 
+    rights = {"get": "reporting_year.view", "post": "reporting_year.manage"}
+    model = ReportingYear
     template_name = "reporting/year_list.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_page()
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can(request.user, "reporting_year.manage"):
-            raise PermissionDenied
         if request.POST.get("form") == "window":
             return self.update_window()
         form = YearOpenForm(request.POST)
@@ -39,7 +38,7 @@ class YearListView(LoginRequiredMixin, TemplateView):
             try:
                 services.reporting_year_open(actor=request.user, **form.cleaned_data)
             except InvalidInput as error:
-                add_service_errors(form, error)
+                show_domain_error_on_form(form, error)
             else:
                 messages.success(request, _("{year}年度已开放填报。").format(year=form.cleaned_data["year"]))
                 return redirect("reporting:year_list")
@@ -49,9 +48,7 @@ class YearListView(LoginRequiredMixin, TemplateView):
         form = YearWindowForm(self.request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            reporting_year = get_object_or_404(
-                ReportingYear.objects.visible_to(self.request.user), year=data["year"]
-            )
+            reporting_year = self.get_object(year=data["year"])
             try:
                 services.reporting_year_update(
                     actor=self.request.user,
@@ -61,7 +58,7 @@ class YearListView(LoginRequiredMixin, TemplateView):
                     reason=data["reason"],
                 )
             except InvalidInput as error:
-                add_service_errors(form, error)
+                show_domain_error_on_form(form, error)
             else:
                 messages.success(self.request, _("{year}年度填报窗口已调整。").format(year=data["year"]))
                 return redirect("reporting:year_list")
@@ -76,7 +73,7 @@ class YearListView(LoginRequiredMixin, TemplateView):
         for row in AnnualSubmission.objects.visible_to(user).values("year", "status").annotate(n=Count("pk")):
             counts.setdefault(row["year"], {})[row["status"]] = row["n"]
         bound_year = window_form.data.get("year") if window_form is not None else None
-        rows = []
+        rows: list[dict[str, Any]] = []
         for reporting_year in ReportingYear.objects.visible_to(user):
             by_status = counts.get(reporting_year.year, {})
             form = None

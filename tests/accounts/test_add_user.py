@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.errors import NotAllowed
 from accounts.models import AuditEntry, User
+from factories.services import user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +75,28 @@ def test_add_user_refuses_an_unknown_role():
 def test_add_user_refuses_a_taken_username(city_user):
     with pytest.raises(CommandError, match="已存在"):
         call_command("add_user", "alice", "--role", "auditor", "--password", GOOD_PASSWORD)
+
+
+def test_add_user_acts_as_an_operator_that_the_audit_trail_names():
+    call_command("add_user", "zoe", "--role", "auditor", "--password", GOOD_PASSWORD)
+    entry = AuditEntry.objects.get(action="user.create", object_id=str(User.objects.get(username="zoe").pk))
+    assert entry.actor is None and entry.actor_name == "manage.py add_user"
+
+
+def test_city_staff_may_create_an_account(city_user):
+    user = user_create(actor=city_user, username="zoe", role="auditor", password=GOOD_PASSWORD)
+    assert AuditEntry.objects.get(action="user.create", object_id=str(user.pk)).actor == city_user
+
+
+@pytest.mark.parametrize("persona", ["district_user", "enterprise_user", "auditor"])
+def test_user_create_refuses_an_actor_who_is_not_city_staff(persona, request):
+    with pytest.raises(NotAllowed):
+        user_create(
+            actor=request.getfixturevalue(persona), username="zoe", role="auditor", password=GOOD_PASSWORD
+        )
+    assert not User.objects.filter(username="zoe").exists()
+
+
+def test_user_create_refuses_a_caller_that_is_neither_a_user_nor_an_operator():
+    with pytest.raises(NotAllowed):
+        user_create(actor="a script", username="zoe", role="auditor", password=GOOD_PASSWORD)

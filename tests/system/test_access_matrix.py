@@ -677,8 +677,8 @@ def test_lists_leave_out_what_the_detail_hides():
 
 WRITES = ("POST", "PUT", "PATCH")
 
-# Every viewset names the permission a write needs (ScopedMixin.write_permission), so a refused role is
-# told it may not write (403) before anything about its payload (400).
+# Every viewset names the right each action needs (ScopedMixin.rights, from accounts.permissions), so a
+# refused role is told it may not write (403) before anything about its payload (400).
 
 
 def _refusals() -> list[Any]:

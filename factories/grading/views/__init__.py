@@ -21,14 +21,11 @@ from factories.grading.views.common import (
     PROPOSAL_REASONS,
     PUBLISHED_STATES,
     REASON_TEXTS,
-    RECOMMENDATION_ROLES,
     RUN_BADGES,
-    RUN_ROLES,
     ReasonWriter,
     decided_label,
     f2,
     run_badge,
-    show_errors,
 )
 from factories.grading.views.incidents import IncidentCreateView, IncidentListView
 from factories.grading.views.results import (
@@ -69,9 +66,7 @@ __all__ = [
     "PROPOSAL_REASONS",
     "PUBLISHED_STATES",
     "REASON_TEXTS",
-    "RECOMMENDATION_ROLES",
     "RUN_BADGES",
-    "RUN_ROLES",
     "ExplanationView",
     "GradeListView",
     "IncidentCreateView",
@@ -95,7 +90,6 @@ __all__ = [
     "f2",
     "published_years",
     "run_badge",
-    "show_errors",
     "standard_in_force_or_none",
     "used_by_published_run",
 ]

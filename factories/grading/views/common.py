@@ -1,5 +1,5 @@
-"""Shared by the grading pages: role sets, labels and badge classes, the sentences of the reason
-codes (`ReasonWriter`) and small helpers for messages, redirects and number formatting.
+"""Shared by the grading pages: labels and badge classes, the sentences of the reason codes
+(`ReasonWriter`) and number formatting.
 """
 
 from __future__ import annotations
@@ -7,20 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib import messages
-from django.http import HttpRequest
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import DomainError
 from accounts.i18n import localized
-from accounts.models import Role
 from factories.grading.standard import IncidentEffect
 from factories.indicators import get_catalogue
 from factories.models import IncidentKind, IncidentSeverity, Industry, ProposalStatus, RunStatus
 
-RUN_ROLES = frozenset({Role.CITY, Role.AUDITOR})
-RECOMMENDATION_ROLES = frozenset({Role.CITY, Role.DISTRICT, Role.AUDITOR})
 PUBLISHED_STATES = (RunStatus.PUBLISHED, RunStatus.FINAL)
 
 # Run states reuse the submission badge colours of app.css: grey waiting, blue working, teal ready for
@@ -128,20 +121,6 @@ PROPOSAL_REASONS = {"incident": _("事故或弄虚作假"), "no_data_two_years":
 def f2(value: float | None) -> str:
     """Scores are shown with 2 decimals; the comparisons used the unrounded values."""
     return "—" if value is None else f"{value:.2f}"
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
-def show_errors(request: HttpRequest, error: DomainError) -> None:
-    """A service refusal as messages a clerk understands (the field name adds nothing in Chinese)."""
-    texts = [str(text) for texts in error.field_errors.values() for text in texts]
-    for text in texts or [str(error.message)]:
-        messages.error(request, text)
 
 
 class ReasonWriter:

@@ -10,19 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can
-from accounts.views_base import RoleRequiredMixin, ScopedListView
+from accounts.views_base import ScopedListView, ServiceFormView
 from factories.grading.forms import IncidentForm
 from factories.grading.standard import standard_from_dict
-from factories.grading.views.common import PROPOSAL_BADGES, RUN_ROLES
+from factories.grading.views.common import PROPOSAL_BADGES
 from factories.grading.views.standards import describe_standard, effect_label, standard_in_force_or_none
 from factories.models import FIRST_DATA_YEAR, Incident, IncidentKind, IncidentSeverity, RevocationProposal
-from factories.views import RolesMixin, ServiceFormView
 
 
-class IncidentListView(RolesMixin, ScopedListView):
+class IncidentListView(ScopedListView):
     """Accidents and falsifications recorded by the city (Art. 9), with the revocations they led to."""
 
-    roles = RUN_ROLES
+    right = "incident.list"
     model = Incident
     template_name = "factories/grading/incident_list.html"
 
@@ -71,10 +70,10 @@ class IncidentListView(RolesMixin, ScopedListView):
         return context
 
 
-class IncidentCreateView(RoleRequiredMixin, ServiceFormView):
+class IncidentCreateView(ServiceFormView):
     """Record an incident of a green factory (city staff); the next run of its year applies it."""
 
-    permission = "incident.manage"
+    right = "incident.manage"
     form_class = IncidentForm
     template_name = "factories/grading/incident_form.html"
 

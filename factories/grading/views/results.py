@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,14 +19,13 @@ from django.views.generic import ListView, TemplateView
 
 from accounts.charts import bar_chart, line_chart, radar_chart
 from accounts.i18n import localized
-from accounts.models import Role
-from accounts.views_base import RoleRequiredMixin
+from accounts.permissions import can
+from accounts.views_base import RightRequiredMixin, ScopedObjectMixin, signed_in
 from factories.grading import selectors
 from factories.grading.api import GradeFilter
 from factories.grading.views.common import (
     INDICATOR_STATUS,
     OVERRIDE_CODES,
-    RECOMMENDATION_ROLES,
     ReasonWriter,
     decided_label,
     f2,
@@ -34,32 +34,33 @@ from factories.grading.views.standards import describe_standard
 from factories.indicators import Direction
 from factories.models import District, Grade, GradingResult, Industry, Tier
 from factories.scoring import PEER_GROUP_ALL
-from factories.views import RolesMixin, signed_in
 
 
 def published_years(user: Any) -> list[int]:
     return list(selectors.published_grades(user).order_by("-year").values_list("year", flat=True).distinct())
 
 
-class GradeListView(RoleRequiredMixin, ListView):
+class GradeListView(RightRequiredMixin, ListView):
     """Published grades (公示 or final) in the user's scope; an enterprise user sees its own over years."""
 
+    right = "grades.view"
     template_name = "factories/grading/grade_list.html"
     paginate_by = 25
     filter_params = ("year", "district", "industry", "grade", "tier", "q")
 
-    def is_enterprise(self) -> bool:
-        return signed_in(self.request).role == Role.ENTERPRISE
+    def is_own_page(self) -> bool:
+        """Whether this is an enterprise's own page (its grades over the years) rather than the list."""
+        return can(self.request.user, "enterprise.view_own")
 
     def get_template_names(self) -> list[str]:
-        return ["factories/grading/my_grades.html"] if self.is_enterprise() else [self.template_name]
+        return ["factories/grading/my_grades.html"] if self.is_own_page() else [self.template_name]
 
     def get_paginate_by(self, queryset: Any) -> int | None:
-        return None if self.is_enterprise() else self.paginate_by
+        return None if self.is_own_page() else self.paginate_by
 
     def get_queryset(self) -> QuerySet[GradingResult]:
         grades = selectors.published_grades(self.request.user).select_related("run")
-        if self.is_enterprise():
+        if self.is_own_page():
             return grades.order_by("-year")
         self.filterset = GradeFilter(self.request.GET, queryset=grades)
         queryset = self.filterset.qs
@@ -74,8 +75,8 @@ class GradeListView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = signed_in(self.request)
-        context["is_enterprise"] = self.is_enterprise()
-        if self.is_enterprise():
+        context["is_enterprise"] = self.is_own_page()
+        if self.is_own_page():
             return {**context, **self.my_context(list(context["object_list"]))}
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -129,24 +130,27 @@ class GradeListView(RoleRequiredMixin, ListView):
 class MyGradesView(GradeListView):
     """The link of the 'grade published' notification: an enterprise's own grades (others: the list)."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and signed_in(request).role != Role.ENTERPRISE:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and not can(request.user, "enterprise.view_own"):
             return redirect("factories:grade_list")
         return super().dispatch(request, *args, **kwargs)
 
 
-class ExplanationView(RoleRequiredMixin, TemplateView):
+class ExplanationView(ScopedObjectMixin, TemplateView):
     """The explanation card of one published factory-year (§6 end); only grades in the user's scope."""
 
+    right = "grades.view"
+    pk_url_kwarg = "result_pk"
+
     template_name = "factories/grading/explanation.html"
+
+    def scoped_queryset(self) -> QuerySet:
+        return selectors.published_grades(self.request.user).select_related("run__standard")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = signed_in(self.request)
-        result = get_object_or_404(
-            selectors.published_grades(user).select_related("run__standard"),
-            pk=kwargs["result_pk"],
-        )
+        result = self.get_object()
         card = selectors.explanation(result)
         standard = card["standard"]
         writer = ReasonWriter(standard.parameters.get("catalogue_version"))
@@ -226,9 +230,9 @@ class ExplanationView(RoleRequiredMixin, TemplateView):
             q_pct=None if result.q is None else f"{result.q * 100:.1f}%",
             bands=describe_standard(standard)["bands"],
             back_url=reverse(
-                "factories:my_grades" if user.role == Role.ENTERPRISE else "factories:grade_list"
+                "factories:my_grades" if can(user, "enterprise.view_own") else "factories:grade_list"
             ),
-            sees_runs=user.sees_whole_city,
+            sees_runs=can(user, "grading_run.view"),
         )
         return context
 
@@ -262,10 +266,10 @@ def _plain(value: Any) -> str | None:
     return format(value.quantize(places).normalize(), "f")
 
 
-class RecommendationListView(RolesMixin, RoleRequiredMixin, ListView):
+class RecommendationListView(RightRequiredMixin, ListView):
     """City-level factories graded AA or above in the published run: the national-level list (Art. 8)."""
 
-    roles = RECOMMENDATION_ROLES
+    right = "recommendations.view"
     template_name = "factories/grading/recommendation_list.html"
     paginate_by = 50
 

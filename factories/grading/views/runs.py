@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +20,15 @@ from accounts.charts import bar_chart
 from accounts.errors import DomainError
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
-from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.views_base import (
+    ScopedDetailView,
+    ScopedListView,
+    ScopedObjectMixin,
+    ServiceFormView,
+    safe_next,
+    show_domain_error,
+    sort_headers,
+)
 from factories.grading import selectors, services
 from factories.grading.api import ResultFilter
 from factories.grading.forms import PublishForm, RunStartForm
@@ -30,12 +37,9 @@ from factories.grading.views.common import (
     PHASE_MESSAGES,
     PROPOSAL_BADGES,
     PROPOSAL_REASONS,
-    RUN_ROLES,
     ReasonWriter,
-    _safe_next,
     decided_label,
     run_badge,
-    show_errors,
 )
 from factories.models import (
     GRADING_RUN_TRANSITIONS,
@@ -51,13 +55,12 @@ from factories.models import (
     StandardStatus,
     Tier,
 )
-from factories.views import RolesMixin, ServiceFormView, sort_headers
 
 
-class RunListView(RolesMixin, ScopedListView):
+class RunListView(ScopedListView):
     """Grading runs by year with status, progress and standard; city staff start a run here."""
 
-    roles = RUN_ROLES
+    right = "grading_run.view"
     model = GradingRun
     template_name = "factories/grading/run_list.html"
     paginate_by = 50
@@ -85,10 +88,10 @@ class RunListView(RolesMixin, ScopedListView):
         return context
 
 
-class RunStartView(RoleRequiredMixin, ServiceFormView):
+class RunStartView(ServiceFormView):
     """Start an official run of a year, or a simulation with a draft standard (city staff)."""
 
-    permission = "grading.manage"
+    right = "grading.manage"
     form_class = RunStartForm
     template_name = "factories/grading/run_start.html"
 
@@ -109,11 +112,11 @@ class RunStartView(RoleRequiredMixin, ServiceFormView):
         return reverse("factories:run_detail", args=[result.pk])
 
 
-class RunDetailView(RolesMixin, ScopedDetailView):
+class RunDetailView(ScopedDetailView):
     """A run: live progress, counts by grade, the results, the diff against the published run,
     publication and the revocations it proposed."""
 
-    roles = RUN_ROLES
+    right = "grading_run.view"
     model = GradingRun
     template_name = "factories/grading/run_detail.html"
     paginate_by = 25
@@ -138,7 +141,7 @@ class RunDetailView(RolesMixin, ScopedDetailView):
         (None, _("撤销建议")),
     ]
 
-    def get_queryset(self) -> QuerySet[GradingRun]:
+    def scoped_queryset(self) -> QuerySet[GradingRun]:
         return selectors.runs_for(self.request.user)
 
     def results(self, run: GradingRun) -> QuerySet[GradingResult]:
@@ -262,13 +265,16 @@ class RunDetailView(RolesMixin, ScopedDetailView):
         return proposals
 
 
-class RunProgressView(RolesMixin, RoleRequiredMixin, View):
+class RunProgressView(ScopedObjectMixin, View):
     """JSON {status, progress, done, total, message} that static/js/app.js polls every 1.5 s."""
 
-    roles = RUN_ROLES
+    right = "grading_run.view"
+
+    def scoped_queryset(self) -> QuerySet[GradingRun]:
+        return selectors.runs_for(self.request.user)
 
     def get(self, request: HttpRequest, pk: int) -> JsonResponse:
-        run = get_object_or_404(selectors.runs_for(request.user), pk=pk)
+        run = self.get_object()
         response = JsonResponse(
             {
                 "status": run.status,
@@ -282,15 +288,18 @@ class RunProgressView(RolesMixin, RoleRequiredMixin, View):
         return response
 
 
-class RunActionView(RoleRequiredMixin, View):
+class RunActionView(ScopedObjectMixin, View):
     """A POST on a run that calls one service; refusals come back as messages on the run page."""
 
-    permission = "grading.manage"
+    right = "grading.manage"
     http_method_names = ["post"]
     action = ""
 
+    def scoped_queryset(self) -> QuerySet[GradingRun]:
+        return selectors.runs_for(self.request.user)
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        run = get_object_or_404(selectors.runs_for(request.user), pk=pk)
+        run = self.get_object()
         target = reverse("factories:run_detail", args=[run.pk])
         try:
             if self.action == "publish":
@@ -316,21 +325,23 @@ class RunActionView(RoleRequiredMixin, View):
                 if jobs.send_failed(run):
                     messages.warning(request, str(jobs.BROKER_DOWN))
         except DomainError as error:
-            show_errors(request, error)
+            show_domain_error(request, error)
         return HttpResponseRedirect(target)
 
 
-class ProposalDecisionView(RoleRequiredMixin, View):
+class ProposalDecisionView(ScopedObjectMixin, View):
     """Confirm (a second city user) or dismiss (with a reason) a revocation a run proposed (Art. 9)."""
 
-    permission = "incident.manage"
+    right = "incident.manage"
+    model = RevocationProposal
     http_method_names = ["post"]
     action = ""
 
+    def refine_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("enterprise")
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        proposal = get_object_or_404(
-            RevocationProposal.objects.visible_to(request.user).select_related("enterprise"), pk=pk
-        )
+        proposal = self.get_object()
         note = request.POST.get("note", "")
         fallback = reverse("factories:run_detail", args=[proposal.run_id]) + "#proposals"
         try:
@@ -347,5 +358,5 @@ class ProposalDecisionView(RoleRequiredMixin, View):
                     str(_("已决定不予撤销“{name}”的绿色工厂称号。")).format(name=proposal.enterprise.name),
                 )
         except DomainError as error:
-            show_errors(request, error)
-        return HttpResponseRedirect(_safe_next(request, fallback))
+            show_domain_error(request, error)
+        return HttpResponseRedirect(safe_next(request, fallback))

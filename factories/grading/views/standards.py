@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,17 +17,23 @@ from django.views import View
 from accounts.errors import DomainError, InvalidInput
 from accounts.i18n import localized
 from accounts.permissions import can
-from accounts.views_base import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.views_base import (
+    ScopedDetailView,
+    ScopedListView,
+    ScopedObjectMixin,
+    ServiceFormView,
+    show_domain_error,
+    signed_in,
+)
 from factories.grading import selectors, services
 from factories.grading.forms import AdoptForm, RunStartForm, StandardForm
 
 # The engine's standard is named like the model that stores it; here the model keeps the name.
 from factories.grading.standard import GradingStandard as StandardParameters
 from factories.grading.standard import IncidentEffect, standard_from_dict
-from factories.grading.views.common import EFFECT_LABELS, PUBLISHED_STATES, show_errors
+from factories.grading.views.common import EFFECT_LABELS, PUBLISHED_STATES
 from factories.indicators import Direction, get_catalogue
 from factories.models import Grade, GradingStandard, IncidentKind, IncidentSeverity, StandardStatus
-from factories.views import ServiceFormView, signed_in
 
 
 def describe_standard(standard: GradingStandard) -> dict[str, Any]:
@@ -106,6 +112,7 @@ def used_by_published_run(standard: GradingStandard) -> bool:
 class StandardListView(ScopedListView):
     """Every version of the grading standard; the methodology is public to everyone it affects."""
 
+    right = "grading_standard.view"
     model = GradingStandard
     template_name = "factories/grading/standard_list.html"
     paginate_by = 50
@@ -122,6 +129,7 @@ class StandardListView(ScopedListView):
 class StandardDetailView(ScopedDetailView):
     """One version, its parameters in words, and for city staff: new version, edit, adopt, simulate."""
 
+    right = "grading_standard.view"
     model = GradingStandard
     template_name = "factories/grading/standard_detail.html"
 
@@ -140,7 +148,9 @@ class StandardDetailView(ScopedDetailView):
             used_by_published=used,
             editable=can_manage and draft and not used,
             in_force=in_force is not None and in_force.pk == standard.pk,
-            runs=selectors.runs_for(user).filter(standard=standard)[:20] if user.sees_whole_city else [],
+            runs=selectors.runs_for(user).filter(standard=standard)[:20]
+            if can(user, "grading_run.view")
+            else [],
         )
         if can_manage and draft:
             context["adopt_form"] = AdoptForm(user=user, standard=standard)
@@ -150,27 +160,32 @@ class StandardDetailView(ScopedDetailView):
         return context
 
 
-class StandardFormView(RoleRequiredMixin, ServiceFormView):
+class StandardFormView(ScopedObjectMixin, ServiceFormView):
     """Create a new draft version from `pk` (the base), or edit the draft `pk` (`edit = True`)."""
 
-    permission = "grading.manage"
+    right = "grading.manage"
+    model = GradingStandard
     form_class = StandardForm
     template_name = "factories/grading/standard_form.html"
     edit = False
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and can(request.user, "grading.manage"):
-            self.standard = get_object_or_404(
-                GradingStandard.objects.visible_to(request.user), pk=kwargs["pk"]
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.refuse_used_standard() or super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.refuse_used_standard() or super().post(request, *args, **kwargs)
+
+    def refuse_used_standard(self) -> HttpResponse | None:
+        """Load the standard; an adopted or published one cannot be edited (back to its page with why)."""
+        self.standard = self.get_object()
+        if self.edit and (
+            self.standard.status != StandardStatus.DRAFT or used_by_published_run(self.standard)
+        ):
+            messages.error(
+                self.request, str(_("该标准版本已采用或已用于发布的评价结果，不能修改；请基于它创建新版本。"))
             )
-            if self.edit and (
-                self.standard.status != StandardStatus.DRAFT or used_by_published_run(self.standard)
-            ):
-                messages.error(
-                    request, str(_("该标准版本已采用或已用于发布的评价结果，不能修改；请基于它创建新版本。"))
-                )
-                return redirect("factories:standard_detail", pk=self.standard.pk)
-        return super().dispatch(request, *args, **kwargs)
+            return redirect("factories:standard_detail", pk=self.standard.pk)
+        return None
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
@@ -193,14 +208,15 @@ class StandardFormView(RoleRequiredMixin, ServiceFormView):
         return reverse("factories:standard_detail", args=[result.pk])
 
 
-class StandardAdoptView(RoleRequiredMixin, View):
+class StandardAdoptView(ScopedObjectMixin, View):
     """Put a draft in force from a date (the previous version ends the day before)."""
 
-    permission = "grading.manage"
+    right = "grading.manage"
+    model = GradingStandard
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        standard = get_object_or_404(GradingStandard.objects.visible_to(request.user), pk=pk)
+        standard = self.get_object()
         form = AdoptForm(request.POST, user=request.user, standard=standard)
         try:
             if form.is_valid():
@@ -212,7 +228,7 @@ class StandardAdoptView(RoleRequiredMixin, View):
                     ),
                 )
         except DomainError as error:
-            show_errors(request, error)
+            show_domain_error(request, error)
         else:
             for errors in form.errors.values():
                 for text in errors:

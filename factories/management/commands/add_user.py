@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.errors import InvalidInput
 from accounts.models import Role
+from accounts.permissions import Operator
 from factories.services import user_create
 
 
@@ -31,8 +32,9 @@ class Command(BaseCommand):
             if password != getpass.getpass("再次输入密码: "):
                 raise CommandError("两次输入的密码不一致。")
         try:
+            # The operator at the console acts as itself (it holds `users.manage`), recorded by this name.
             user = user_create(
-                actor="manage.py add_user",
+                actor=Operator("manage.py add_user"),
                 username=options["username"],
                 role=options["role"],
                 password=password,
