@@ -404,11 +404,17 @@ def _grades(world: World) -> dict[str, Any]:
 
 @kind("recommendation")
 def _recommendations(world: World) -> dict[str, Any]:
-    """Published grades raised to AA, so each factory is on the recommendation list (Art. 8)."""
-    results = world.objects("graded")["results"]
+    """Published grades raised to AA and their revocation proposals dismissed, so each factory is on the
+    recommendation list (Art. 8: a factory a proposal still waits on is not recommended)."""
+    graded = world.objects("graded")
+    results = graded["results"]
     for result in results.values():
         type(result).objects.filter(pk=result.pk).update(grade="AA")
         result.refresh_from_db()
+    for proposal in graded["proposals"].values():
+        type(proposal).objects.filter(pk=proposal.pk).update(
+            status="dismissed", decided_by=world.fixture("second_city_user"), decided_at=timezone.now()
+        )
     return results
 
 
