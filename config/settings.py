@@ -161,10 +161,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    # Sessions read from Redis, written through to the database (a restart of Redis signs nobody out).
-    SESSION_ENGINE = "accounts.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database only: signing out there ends them everywhere (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 # Pages, API lists, counts and dashboard figures served from the cache while nothing they read has changed
 # (accounts/datacache.py). It needs a cache every web and worker process shares, hence on with Redis.
 DATA_CACHE_ENABLED = env_bool("DATA_CACHE_ENABLED", bool(REDIS_URL))
