@@ -53,7 +53,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -210,6 +209,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=0),
     },
+    "clear-expired-api-tokens": {
+        "task": "accounts.clear_expired_tokens",
+        "schedule": crontab(hour=3, minute=10),
+    },
     "reporting-reminders": {"task": "reporting.send_reminders", "schedule": crontab(hour=8, minute=0)},
     "grading-draft-after-window": {
         "task": "factories.draft_runs_after_reporting",
@@ -236,7 +239,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "greenfactory@localhos
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call answers 401 with `WWW-Authenticate: Token`.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -261,6 +264,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# API tokens (accounts/tokens.py): each sign-in issues a new one, valid for this many days; a password
+# change ends them all.
+API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "30"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -707,7 +707,7 @@ def world(request, db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def tokens(city_user, district_user, enterprise_user, auditor):  # type: ignore[no-untyped-def]
     """An API token per persona (role → key), as integrations authenticate."""
-    from rest_framework.authtoken.models import Token
+    from accounts.tokens import token_issue
 
     users = {"city": city_user, "district": district_user, "enterprise": enterprise_user, "auditor": auditor}
-    return {role: Token.objects.get_or_create(user=user)[0].key for role, user in users.items()}
+    return {role: token_issue(user=user)[1] for role, user in users.items()}
