@@ -76,7 +76,7 @@ class TokenView(APIView):
     def delete(self, request: Request) -> Response:
         if not isinstance(request.auth, ApiToken) or not isinstance(request.user, User):
             raise NotAuthenticated
-        tokens.token_revoke(actor=request.user, token=request.auth)
+        tokens.token_revoke(actor=request.user, token=request.auth, address=client_ip(request._request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts import audit
 from accounts.errors import NotAllowed
 from accounts.models import ApiToken, User
 
@@ -71,14 +72,21 @@ def token_issue(*, user: User, address: str | None = None) -> tuple[ApiToken, st
             expires_at=now + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS),
             created_from=address or None,
         )
+        audit.record_security_event(
+            action="token.issue", user=user, address=address or "", detail=f"token {token.prefix}…"
+        )
     return token, key
 
 
-def token_revoke(*, actor: User, token: ApiToken) -> None:
+def token_revoke(*, actor: User, token: ApiToken, address: str = "") -> None:
     """End a token now; only its owner may (the page and the API find it among the actor's own)."""
     if token.user_id != actor.pk:
         raise NotAllowed
-    token.delete()
+    with transaction.atomic():
+        token.delete()
+        audit.record_security_event(
+            action="token.revoke", user=actor, address=address, detail=f"token {token.prefix}…"
+        )
 
 
 def tokens_revoke_all(*, user: User) -> int:

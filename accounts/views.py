@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -15,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from accounts import tokens
+from accounts import audit, tokens
 from accounts.home import next_steps
 from accounts.models import ApiToken, AuditEntry
+from accounts.proxies import client_ip
 from accounts.views_base import RoleRequiredMixin
 
 
@@ -32,8 +34,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = "/accounts/password/done/"
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        tokens.tokens_revoke_all(user=form.user)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            ended = tokens.tokens_revoke_all(user=form.user)
+            audit.record_security_event(
+                action="auth.password_change",
+                user=form.user,
+                address=client_ip(self.request),
+                detail=f"API tokens ended: {ended}",
+            )
         return response
 
 
@@ -57,7 +66,7 @@ class TokenRevokeView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
-        tokens.token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+        tokens.token_revoke(actor=request.user, token=token, address=client_ip(request))  # type: ignore[arg-type]
         messages.success(
             request, _("令牌 %(prefix)s… 已撤销，使用它的程序需要重新获取令牌。") % {"prefix": token.prefix}
         )

@@ -1,0 +1,91 @@
+"""Security events in the audit trail, audit rows that the database itself keeps unchangeable, and a
+password rule against the username repeated (issue 13, finding 12)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, transaction
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+NEW_PASSWORD = "Lü-Green-Factory-2026"
+
+
+def entries(action: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=action).order_by("id"))
+
+
+def assert_no_secret_in_the_trail(*secrets: str) -> None:
+    for entry in AuditEntry.objects.all():
+        text = f"{entry.changes} {entry.reason} {entry.object_repr} {entry.actor_name}"
+        assert not any(secret in text for secret in secrets), text
+
+
+# --- security events --------------------------------------------------------------------------------
+
+
+def test_a_web_sign_in_and_sign_out_are_recorded_with_the_client_address(city_user):
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    client.post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD})
+    client.post(reverse("accounts:logout"))
+    (signed_in,) = entries("auth.login")
+    (signed_out,) = entries("auth.logout")
+    for entry in (signed_in, signed_out):
+        assert entry.actor == city_user and entry.object_id == str(city_user.pk)
+        assert "198.51.100.7" in entry.reason
+    assert_no_secret_in_the_trail(PASSWORD)
+
+
+def test_a_failed_sign_in_is_recorded_against_the_account_without_the_password(city_user):
+    Client().post(reverse("accounts:login"), {"username": "alice", "password": "wrong-guess-123"})
+    APIClient().post("/api/v1/auth/token/", {"username": "nobody", "password": "wrong-guess-456"})
+    known, unknown = entries("auth.login_failed")
+    assert known.actor is None and known.object_id == str(city_user.pk) and known.object_repr == "alice"
+    assert unknown.object_id == "" and unknown.object_repr == "nobody"
+    assert_no_secret_in_the_trail("wrong-guess-123", "wrong-guess-456")
+
+
+def test_the_failure_that_locks_an_account_is_recorded_as_a_lockout(city_user, settings):
+    api = APIClient()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api.post("/api/v1/auth/token/", {"username": "alice", "password": "wrong"})
+    assert len(entries("auth.login_failed")) == settings.AXES_FAILURE_LIMIT - 1
+    (locked,) = entries("auth.lockout")
+    assert locked.object_id == str(city_user.pk)
+
+
+def test_a_password_change_is_recorded(city_user):
+    client = Client()
+    client.force_login(city_user)
+    client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    (changed,) = entries("auth.password_change")
+    assert changed.actor == city_user
+    assert_no_secret_in_the_trail(PASSWORD, NEW_PASSWORD)
+
+
+def test_issuing_and_revoking_tokens_is_recorded_without_the_key(city_user):
+    api = APIClient()
+    first = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}).json()["token"]
+    second = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    api.delete("/api/v1/auth/token/")
+    from accounts.models import ApiToken
+
+    client = Client()
+    client.force_login(city_user)
+    client.post(reverse("accounts:token_revoke", args=[ApiToken.objects.get(prefix=second[:8]).pk]))
+    issued = entries("token.issue")
+    revoked = entries("token.revoke")
+    assert len(issued) == 2 and len(revoked) == 2
+    assert all(entry.actor == city_user for entry in issued + revoked)
+    assert first[:8] in revoked[0].reason and second[:8] in revoked[1].reason
+    assert_no_secret_in_the_trail(first, second)
