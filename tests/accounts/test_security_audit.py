@@ -89,3 +89,90 @@ def test_issuing_and_revoking_tokens_is_recorded_without_the_key(city_user):
     assert all(entry.actor == city_user for entry in issued + revoked)
     assert first[:8] in revoked[0].reason and second[:8] in revoked[1].reason
     assert_no_secret_in_the_trail(first, second)
+
+
+# --- audit rows cannot be changed -----------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_or_delete_an_audit_entry(city_user):
+    from accounts import audit
+
+    entry = audit.record(actor=city_user, action="test.write", obj=city_user, reason="原始原因")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(reason="篡改")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(actor=None, reason="")
+    entry.refresh_from_db()
+    assert entry.reason == "原始原因"
+
+
+@pytest.mark.postgres
+def test_deleting_an_account_keeps_its_audit_entries_under_its_name(city_user, auditor):
+    from accounts import audit
+
+    entry = audit.record(actor=auditor, action="test.write", obj=city_user)
+    auditor.delete()
+    entry.refresh_from_db()
+    assert entry.actor is None and entry.actor_name == "frank"
+
+
+def documented_grants(role: str) -> str:
+    """The SQL block of the README's section on the audit trail, for `role`."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### 审计记录不可修改") :]
+    block = section[
+        section.index("```sql") + len("```sql") : section.index("```", section.index("```sql") + 6)
+    ]
+    return block.replace("greenfactory_app", role)
+
+
+@pytest.mark.postgres
+def test_the_documented_grants_let_the_application_add_entries_and_nothing_more(city_user):
+    """The README's grants, on a role created inside the test's transaction (rolled back with it)."""
+    from django.db import connection
+
+    from accounts import audit
+
+    entry = audit.record(actor=city_user, action="test.write", obj=city_user, reason="原始原因")
+    role = f"audit_app_{connection.settings_dict['NAME']}"[:60]
+
+    def as_role(sql: str, *params: object) -> None:
+        """Run `sql` as the role; called inside a savepoint, whose rollback also undoes the SET ROLE."""
+        with connection.cursor() as cursor:
+            cursor.execute(f'SET ROLE "{role}"')
+            cursor.execute(sql, params)
+            cursor.execute("RESET ROLE")
+
+    def current_user() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            return str(cursor.fetchone()[0])
+
+    owner = current_user()
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE ROLE "{role}" NOLOGIN')
+        cursor.execute(documented_grants(f'"{role}"'))
+    with transaction.atomic():
+        as_role(
+            "INSERT INTO accounts_auditentry (at, actor_name, action, object_type, object_id, object_repr,"
+            " changes, reason) VALUES (now(), 'app', 'test.insert', 'accounts.user', '1', 'x', '{}', '')"
+        )
+    with transaction.atomic():
+        as_role("UPDATE accounts_auditentry SET actor_id = NULL WHERE id = %s", entry.pk)
+    for refused in (
+        "UPDATE accounts_auditentry SET reason = 'x'",
+        "DELETE FROM accounts_auditentry",
+        "TRUNCATE accounts_auditentry",
+    ):
+        with pytest.raises(DatabaseError, match=r"permission denied|append-only"), transaction.atomic():
+            as_role(refused)
+        assert current_user() == owner
+    assert AuditEntry.objects.filter(action="test.insert").exists()
+    entry.refresh_from_db()
+    assert entry.actor is None and entry.reason == "原始原因"
