@@ -119,6 +119,31 @@ def test_deleting_an_account_keeps_its_audit_entries_under_its_name(city_user, a
     assert entry.actor is None and entry.actor_name == "frank"
 
 
+# --- passwords ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("password", ["lockmixlockmix", "LockMix-lockmix", "lockmixlockmixlockmix"])
+def test_a_password_made_of_the_username_repeated_is_refused(password):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from tests.model_factories import UserFactory
+
+    user = UserFactory(username="lockmix")
+    with pytest.raises(ValidationError) as refused:
+        validate_password(password, user)
+    assert "password_username_repeated" in [error.code for error in refused.value.error_list]
+    assert "用户名" in " ".join(refused.value.messages)
+
+
+def test_a_password_that_merely_contains_the_username_once_is_not_refused_for_that():
+    from django.contrib.auth.password_validation import validate_password
+
+    from tests.model_factories import UserFactory
+
+    validate_password("lockmix-绿色工厂-Qz7#2026", UserFactory(username="lockmix"))
+
+
 def documented_grants(role: str) -> str:
     """The SQL block of the README's section on the audit trail, for `role`."""
     from pathlib import Path
