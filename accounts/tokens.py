@@ -14,11 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +46,7 @@ def password_mark(user: User) -> str:
     return hashlib.sha256(user.password.encode()).hexdigest()
 
 
-def usable(user: User) -> Any:
+def usable(user: User) -> QuerySet[ApiToken]:
     """The user's tokens that still work: not expired and issued for the current password."""
     return ApiToken.objects.filter(
         user=user, expires_at__gt=timezone.now(), password_mark=password_mark(user)
