@@ -493,6 +493,13 @@ def _notifications(world: World) -> dict[str, Any]:
     )
 
 
+@kind("token")
+def _tokens(world: World) -> dict[str, Any]:
+    from accounts.tokens import token_issue
+
+    return _personal(world, lambda user, tag: token_issue(user=user)[0])
+
+
 @kind("export")
 def _exports(world: World) -> dict[str, Any]:
     from reporting.jobs import export_request
