@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import tokens
 from accounts.filters import AuditEntryFilter, UserFilter
-from accounts.models import AuditEntry, User
+from accounts.models import ApiToken, AuditEntry, User
+from accounts.proxies import client_ip
 from accounts.serializers import (
     AuditEntrySerializer,
     MeSerializer,
@@ -21,15 +25,30 @@ from accounts.serializers import (
     TokenResponseSerializer,
     UserSerializer,
 )
+from accounts.tokens import ApiTokenAuthentication
 from accounts.viewsets import ScopedReadOnlyViewSet
 
 
 class TokenView(APIView):
-    """Exchange username and password for an API token. Failures count towards the login lockout."""
+    """POST exchanges username and password for a new API token (failures count towards the login lockout);
+    DELETE revokes the token the request is sent with."""
 
-    authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_scope = "token"
+
+    def get_authenticators(self) -> list[Any]:
+        # Signing in needs no credentials, and a stale header must not stop it. Revoking needs the token
+        # being revoked, so only the token is read there, never the session cookie.
+        request = getattr(self, "request", None)
+        if request is not None and request.method == "DELETE":
+            return [ApiTokenAuthentication()]
+        return []
+
+    def get_permissions(self) -> list[Any]:
+        request = getattr(self, "request", None)
+        if request is not None and request.method == "DELETE":
+            return [IsAuthenticated()]
+        return [AllowAny()]
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
     def post(self, request: Request) -> Response:
@@ -50,8 +69,15 @@ class TokenView(APIView):
             return Response(
                 {"non_field_errors": [_("用户名或密码不正确。")]}, status=status.HTTP_400_BAD_REQUEST
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, key = tokens.token_issue(user=user, address=client_ip(request._request))
+        return Response(TokenResponseSerializer({"token": key, "expires_at": token.expires_at}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if not isinstance(request.auth, ApiToken) or not isinstance(request.user, User):
+            raise NotAuthenticated
+        tokens.token_revoke(actor=request.user, token=request.auth, address=client_ip(request._request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

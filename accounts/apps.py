@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from accounts import datacache
+        from accounts import datacache, signals
 
         connection_created.connect(datacache.install, dispatch_uid="accounts.datacache.install")
+        signals.connect()

@@ -1,5 +1,9 @@
 """The audit trail. Services call `record` inside their transaction, so an entry exists exactly
-when the write it describes was committed.
+when the write it describes was committed. Sign-ins, sign-outs, failures, lock-outs, password changes
+and API tokens are recorded with `record_security_event` (accounts/signals.py, accounts/tokens.py).
+
+On PostgreSQL the table is append-only: a trigger refuses every UPDATE and DELETE (migration
+0004_auditentry_append_only), whichever role connects.
 
 Chosen over django-simple-history because every write here already goes through a service that
 knows *why* (a reason, a workflow step); state transitions use conditional `UPDATE`s and batches
@@ -65,4 +69,29 @@ def record(
             for k, pair in (changes or {}).items()
         },
         reason=reason,
+    )
+
+
+def record_security_event(
+    *,
+    action: str,
+    user: Any = None,
+    username: str = "",
+    address: str = "",
+    detail: str = "",
+    by_owner: bool = True,
+) -> AuditEntry:
+    """One security event of an account: the account (or the username tried), the client address, and a
+    detail such as a token's first characters — never a password or a whole token. The account's owner
+    is the actor unless `by_owner` is false (a failed sign-in: whoever typed it is unknown)."""
+    known = user is not None and getattr(user, "pk", None) is not None
+    name = (user.get_username() if known else username)[:150]
+    return AuditEntry.objects.create(
+        actor=user if known and by_owner else None,
+        actor_name=name,
+        action=action,
+        object_type="accounts.user",
+        object_id=str(user.pk) if known else "",
+        object_repr=name,
+        reason=" · ".join(part for part in (f"IP {address}" if address else "", detail) if part),
     )

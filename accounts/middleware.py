@@ -41,8 +41,21 @@ class ChineseFirstLocaleMiddleware:
         return settings.LANGUAGE_CODE
 
 
+class PermissionsPolicyMiddleware:
+    """Switch off browser features the platform never uses (camera, microphone, location, payment, …)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
 class HealthCheckMiddleware:
-    """Answer /healthz before host validation and the HTTPS redirect, for container health checks.
+    """Answer /healthz before host validation, for container health checks (the HTTPS redirect exempts it;
+    the middleware around it still adds the security headers).
 
     Reports whether the database answers; says nothing else about the installation.
     """

@@ -122,6 +122,41 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ApiTokenQuerySet:
+        """Each user sees only their own tokens."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+
+class ApiToken(models.Model):
+    """A key to the API for one user, kept only as its SHA-256 digest; it works until it expires, is
+    revoked, or the user's password changes (accounts/tokens.py)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("令牌开头"), max_length=8)
+    # SHA-256 of the password hash the user had when the token was issued: another password, another mark.
+    password_mark = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"), db_index=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    created_from = models.GenericIPAddressField(_("签发地址"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
 class NotificationQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> NotificationQuerySet:
         """Each user sees only their own notifications."""

@@ -12,7 +12,8 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="shown once; send it as `Authorization: Token <token>`")
+    expires_at = serializers.DateTimeField(help_text="after this the token is refused (API_TOKEN_TTL_DAYS)")
 
 
 class UserSerializer(serializers.ModelSerializer):

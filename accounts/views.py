@@ -4,21 +4,74 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from accounts import audit, tokens
 from accounts.home import next_steps
-from accounts.models import AuditEntry
+from accounts.models import ApiToken, AuditEntry
+from accounts.proxies import client_ip
 from accounts.views_base import RightRequiredMixin, signed_in
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's password; every API token issued for the old password ends with it."""
+
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            ended = tokens.tokens_revoke_all(user=form.user)
+            audit.record_security_event(
+                action="auth.password_change",
+                user=form.user,
+                address=client_ip(self.request),
+                detail=f"API tokens ended: {ended}",
+            )
+        return response
+
+
+class TokenListView(LoginRequiredMixin, ListView):
+    """The user's own API tokens that still work, each with a button that revokes it."""
+
+    template_name = "accounts/token_list.html"
+    context_object_name = "tokens"
+
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        return tokens.usable(self.request.user)  # type: ignore[arg-type]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["ttl_days"] = settings.API_TOKEN_TTL_DAYS
+        return context
+
+
+class TokenRevokeView(LoginRequiredMixin, View):
+    """Revoke one of the user's own tokens; anybody else's answers 404."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
+        tokens.token_revoke(actor=request.user, token=token, address=client_ip(request))  # type: ignore[arg-type]
+        messages.success(
+            request, _("令牌 %(prefix)s… 已撤销，使用它的程序需要重新获取令牌。") % {"prefix": token.prefix}
+        )
+        return redirect("accounts:tokens")
 
 
 class HomeView(LoginRequiredMixin, TemplateView):

@@ -86,6 +86,13 @@
     window.setTimeout(tick, POLL_MS);
   }
 
+  /* A bar's starting width comes from data-width: a style attribute would be refused by the page's
+     Content-Security-Policy (style-src 'self'), while setting element.style from a script is allowed. */
+  function startWidth(bar) {
+    var pct = Math.max(0, Math.min(100, Math.round(Number(bar.getAttribute("data-width")) || 0)));
+    bar.style.width = pct + "%";
+  }
+
   /* ---------------------------------------------------------------- (b) confirmation */
   document.addEventListener("submit", function (event) {
     var submitter = event.submitter;
@@ -137,6 +144,7 @@
   }
 
   function init() {
+    Array.prototype.forEach.call(document.querySelectorAll(".progress-bar[data-width]"), startWidth);
     Array.prototype.forEach.call(document.querySelectorAll("[data-progress-url]"), poll);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-live-indicators]"), liveIndicators);
   }

@@ -119,7 +119,9 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     """A fresh context (no cookies) per test, as a Chinese-speaking user on a laptop screen sees it.
 
-    Uncaught JavaScript errors fail the test: the pages promise that their scripts only enhance.
+    Uncaught JavaScript errors fail the test: the pages promise that their scripts only enhance. So does
+    anything the Content-Security-Policy refused (an inline script or style, a foreign source): the
+    browser reports it on the console, and the page would look or behave differently than designed.
     """
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
@@ -128,9 +130,17 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     js_errors: list[str] = []
     page.on("pageerror", lambda error: js_errors.append(str(error)))
+    refused: list[str] = []
+    page.on("console", lambda message: _note_csp_violation(message.text, refused))
     yield page
     context.close()
     assert not js_errors, f"JavaScript errors in the page: {js_errors}"
+    assert not refused, f"Refused by the Content-Security-Policy: {refused}"
+
+
+def _note_csp_violation(text: str, refused: list[str]) -> None:
+    if "Content Security Policy" in text:
+        refused.append(text)
 
 
 def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) -> None:

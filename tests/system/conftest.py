@@ -499,6 +499,13 @@ def _notifications(world: World) -> dict[str, Any]:
     )
 
 
+@kind("token")
+def _tokens(world: World) -> dict[str, Any]:
+    from accounts.tokens import token_issue
+
+    return _personal(world, lambda user, tag: token_issue(user=user)[0])
+
+
 @kind("export")
 def _exports(world: World) -> dict[str, Any]:
     from reporting.jobs import export_request
@@ -713,7 +720,7 @@ def world(request, db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def tokens(city_user, district_user, enterprise_user, auditor):  # type: ignore[no-untyped-def]
     """An API token per persona (role → key), as integrations authenticate."""
-    from rest_framework.authtoken.models import Token
+    from accounts.tokens import token_issue
 
     users = {"city": city_user, "district": district_user, "enterprise": enterprise_user, "auditor": auditor}
-    return {role: Token.objects.get_or_create(user=user)[0].key for role, user in users.items()}
+    return {role: token_issue(user=user)[1] for role, user in users.items()}

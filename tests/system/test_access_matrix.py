@@ -259,6 +259,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     # accounts
     "api:api-root GET": Row("nothing", roles(200, 200, 200, 200)),
     "api:token POST": Row("nothing", roles(200, 200, 200, 200, anonymous=400), body=token_body),
+    # DELETE revokes the token it is sent with: each persona ends its own, nobody anyone else's.
+    "api:token DELETE": Row("nothing", roles(204, 204, 204, 204)),
     "api:me GET": Row("nothing", roles(200, 200, 200, 200)),
     # Users: own = dora, other enterprise = erin, other district = charlie (江津's clerk). A district user sees
     # the accounts of its unit (district users), not those of its enterprises.
@@ -434,6 +436,9 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:cultivation-district-report-missing GET": Row("nothing", roles(200, 200, 200, 200),
                                                        query=f"year={REPORTING_YEAR}"),
     # --- HTML pages that take an id ---
+    # Each persona revokes its own API tokens from the tokens page, nobody else's.
+    "accounts:token_revoke POST": Row("token", pages((DONE, 404, 404), (DONE, 404, 404), (DONE, 404, 404),
+                                                     (DONE, 404, 404))),
     # Dora's own enterprise page is her "my enterprise" page (redirect).
     "factories:enterprise_detail GET": Row("enterprise", pages(200, (200, 200, 404), (302, 404, 404), 200)),
     "factories:enterprise_edit GET": Row("enterprise", pages(200, (200, 200, 404), 403, 403)),

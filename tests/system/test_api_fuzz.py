@@ -161,8 +161,7 @@ def fuzz_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator
 
 
 def _build_world() -> dict[str, Any]:
-    from rest_framework.authtoken.models import Token
-
+    from accounts.tokens import token_issue
     from tests.conftest import restore_reference_data
 
     restore_reference_data()  # a transactional test that ran before this module may have flushed it
@@ -208,7 +207,7 @@ def _build_world() -> dict[str, Any]:
     template = imports.build_template(year=2025, enterprises=[], catalogue_version="GBT36132-2018")
     reporting.import_upload(actor=district, year=2025, name="空模板.xlsx", data=template)
     return {
-        "tokens": {role: Token.objects.get_or_create(user=user)[0].key for role, user in users.items()},
+        "tokens": {role: token_issue(user=user)[1] for role, user in users.items()},
         "existing": _existing_keys(),
     }
 

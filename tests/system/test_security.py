@@ -250,6 +250,7 @@ WEAK_PASSWORDS = [
     pytest.param("password123", "password_too_common", id="common"),
     pytest.param("20261125093017", "password_entirely_numeric", id="numeric"),
     pytest.param("alice2026", "password_too_similar", id="like-the-username"),
+    pytest.param("alicealice", "password_username_repeated", id="the-username-repeated"),
 ]
 
 
