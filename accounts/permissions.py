@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reference.manage": frozenset({Role.CITY}),
     "dashboard.view": EVERYONE,
     "notification.view": EVERYONE,
+    "token.manage_own": EVERYONE,
     # the register
     "enterprise.view": EVERYONE,
     "enterprise.list": STAFF,

@@ -11,7 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import View
@@ -21,7 +21,7 @@ from accounts import audit, tokens
 from accounts.home import next_steps
 from accounts.models import ApiToken, AuditEntry
 from accounts.proxies import client_ip
-from accounts.views_base import RightRequiredMixin, signed_in
+from accounts.views_base import RightRequiredMixin, ScopedObjectMixin, signed_in
 
 
 class LoginView(auth_views.LoginView):
@@ -47,14 +47,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-class TokenListView(LoginRequiredMixin, ListView):
+class TokenListView(RightRequiredMixin, ListView):
     """The user's own API tokens that still work, each with a button that revokes it."""
 
+    right = "token.manage_own"
     template_name = "accounts/token_list.html"
     context_object_name = "tokens"
 
     def get_queryset(self) -> QuerySet[ApiToken]:
-        return tokens.usable(self.request.user)  # type: ignore[arg-type]
+        return tokens.usable(signed_in(self.request))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -62,12 +63,15 @@ class TokenListView(LoginRequiredMixin, ListView):
         return context
 
 
-class TokenRevokeView(LoginRequiredMixin, View):
+class TokenRevokeView(ScopedObjectMixin, View):
     """Revoke one of the user's own tokens; anybody else's answers 404."""
 
+    right = "token.manage_own"
+    model = ApiToken
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
-        tokens.token_revoke(actor=request.user, token=token, address=client_ip(request))  # type: ignore[arg-type]
+        token = self.get_object()
+        tokens.token_revoke(actor=signed_in(request), token=token, address=client_ip(request))
         messages.success(
             request, _("令牌 %(prefix)s… 已撤销，使用它的程序需要重新获取令牌。") % {"prefix": token.prefix}
         )
