@@ -7,6 +7,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from factories.scoring import (
     PEER_GROUP_ALL,
     IndicatorSpec,
     build_column,
+    exact,
     group_percentiles,
     peer_percentile,
     percentile_counts,
@@ -170,9 +172,15 @@ def test_group_percentiles_agree_with_the_single_member_percentile() -> None:
 def test_five_ranked_factories_get_percentiles_level_bands_and_a_floor_block() -> None:
     results = by_id(grade_year(Y, five_ranked(), MINI))
     # n = 5, W = 4, 3, 2, 1, 0 → p = 100, 75, 50, 25, 0 in every indicator, so every D_k and L too;
-    # no Y−1 data → C = L; q = higher/5 = 0, .2, .4, .6, .8.
+    # no Y−1 data → C = L; q = higher/5 = 0, 1/5, 2/5, 3/5, 4/5 — exact (§6.7), stored as the nearest float.
     for k, (p, q, grade) in enumerate(
-        [(100.0, 0.0, "AAAA"), (75.0, 0.2, "AAA"), (50.0, 0.4, "A"), (25.0, 0.6, "A"), (0.0, 0.8, "A")],
+        [
+            (100.0, Fraction(0), "AAAA"),
+            (75.0, Fraction(1, 5), "AAA"),
+            (50.0, Fraction(2, 5), "A"),
+            (25.0, Fraction(3, 5), "A"),
+            (0.0, Fraction(4, 5), "A"),
+        ],
         start=1,
     ):
         r = results[k]
@@ -182,7 +190,7 @@ def test_five_ranked_factories_get_percentiles_level_bands_and_a_floor_block() -
         assert r.dimension_scores == dict.fromkeys(DIMENSIONS, p)
         assert (r.level_score, r.improvement_score, r.composite, r.q) == (p, None, p, q)
         assert (r.computed_grade, r.grade, r.decided_by) == (grade, grade, "BAND")
-        assert r.reasons[1].to_dict() == {"code": "BAND", "grade": grade, "q": q, "C": p}
+        assert r.reasons[1].to_dict() == {"code": "BAND", "grade": grade, "q": float(q), "C": p}
     # Factory 3 ranks inside AA's 60 % quota, but C = 50 is below AA's floor of 55.
     assert codes(results[3]) == ["NO_IMPROVEMENT_SCORE", "BAND", "FLOOR_BLOCK"]
     assert results[3].reasons[2].params == {"grade": "AA", "c_min": 55.0, "C": 50.0}
@@ -228,17 +236,17 @@ def test_next_band_when_the_rank_quota_binds_above_the_floor() -> None:
         for k in range(1, 11)
     ]
     r = by_id(grade_year(Y, members, MINI))[4]
-    assert (r.computed_grade, r.q) == ("AA", 0.3)
+    assert (r.computed_grade, r.q) == ("AA", Fraction(3, 10))
     assert r.next_band is not None
     assert r.next_band.grade == "AAA"
-    assert r.next_band.c_needed == pytest.approx(700 / 9)
-    assert r.next_band.c_gap == pytest.approx(700 / 9 - 600 / 9)
+    assert (r.next_band.c_needed, r.next_band.c_gap) == (Fraction(700, 9), Fraction(100, 9))
 
 
 def test_equal_composites_do_not_count_as_higher_for_the_next_band() -> None:
     # Five factories all at C = 60: each has q = 0 and is AA (index 2). AAA allows one other above
     # (1/5 < .3); the 2nd highest other C is 60, already reached, so only AAA's floor 70 remains: gap 10.
-    nb = next_band(2, 60.0, dict.fromkeys(DIMENSIONS, 60.0), [60.0] * 5, 5, MINI.bands)
+    sixty = Fraction(60)
+    nb = next_band(2, sixty, dict.fromkeys(DIMENSIONS, sixty), [sixty] * 5, 5, MINI.bands)
     assert (nb.grade, nb.c_needed, nb.c_gap, nb.blocked_by) == ("AAA", 70.0, 10.0, None)
 
 
@@ -262,8 +270,9 @@ def test_equal_composites_do_not_count_as_higher_for_the_next_band() -> None:
 def test_band_is_the_highest_whose_every_condition_holds(
     q: float, c: float, lowest_d: float, grade: str, blocks: list[str]
 ) -> None:
-    dims = {"energy": 99.0, "waste": lowest_d, "clean": 99.0}
-    index, reasons = select_band(q, c, dims, DEFAULT_STANDARD.bands)
+    # The engine's q, C and D_k are exact: the table's decimals are read as the decimals they are.
+    dims = {"energy": Fraction(99), "waste": exact(lowest_d), "clean": Fraction(99)}
+    index, reasons = select_band(exact(q), exact(c), dims, DEFAULT_STANDARD.bands)
     assert DEFAULT_STANDARD.bands[index].grade == grade
     assert [f"{r.code}:{r.params['grade']}" for r in reasons] == blocks
 
@@ -275,7 +284,7 @@ def test_tied_factories_share_the_rank_and_both_reach_aaaa() -> None:
     for eid in (1, 2):
         assert results[eid].percentiles["EL-01"] == 87.5
         assert (results[eid].composite, results[eid].q, results[eid].grade) == (87.5, 0.0, "AAAA")
-    assert results[3].q == 0.4
+    assert results[3].q == Fraction(2, 5)
 
 
 def test_indicator_applicable_to_a_single_peer_scores_50_for_it() -> None:
@@ -355,39 +364,50 @@ def test_small_division_falls_back_to_every_factory_with_data() -> None:
 @pytest.mark.parametrize(
     ("case", "direction", "is_percent", "previous", "current", "expected"),
     [
-        ("% closes the gap to 100", UP, True, "60", "80", 0.5),
-        ("% small step", UP, True, "80", "84", 0.2),
-        ("% from 100 falls by /100", UP, True, "100", "90", -0.1),
-        ("% stays at 100", UP, True, "100", "100", 0.0),
-        ("% from 0 is skipped", UP, True, "0", "30", None),
-        ("% collapse is clipped", UP, True, "50", "0", -0.5),
-        ("↑ relative rise", UP, False, "2", "2.5", 0.25),
-        ("↑ rise is clipped", UP, False, "1", "3", 0.5),
+        ("% closes the gap to 100", UP, True, "60", "80", "0.5"),
+        ("% small step", UP, True, "80", "84", "0.2"),
+        ("% thirds stay exact", UP, True, "70", "80", "1/3"),
+        ("% from 100 falls by /100", UP, True, "100", "90", "-0.1"),
+        ("% stays at 100", UP, True, "100", "100", "0"),
+        # §6.6 (clarified): the % formula is defined at 0 and is not skipped: r = (x_Y − 0) / (100 − 0).
+        ("% rising from 0 counts", UP, True, "0", "30", "0.3"),
+        ("% staying at 0 counts as no change", UP, True, "0", "0", "0"),
+        ("% from 0 to 80 is clipped", UP, True, "0", "80", "0.5"),
+        ("% collapse is clipped", UP, True, "50", "0", "-0.5"),
+        ("↑ relative rise", UP, False, "2", "2.5", "0.25"),
+        ("↑ rise is clipped", UP, False, "1", "3", "0.5"),
         ("↑ from 0 is skipped", UP, False, "0", "1", None),
-        ("↓ relative fall is good", DOWN, False, "0.5", "0.4", 0.2),
-        ("↓ doubling is clipped", DOWN, False, "1", "2", -0.5),
+        ("↓ relative fall is good", DOWN, False, "0.5", "0.4", "0.2"),
+        ("↓ doubling is clipped", DOWN, False, "1", "2", "-0.5"),
         ("↓ from 0 is skipped", DOWN, False, "0", "0.3", None),
     ],
 )
 def test_improvement_rate_follows_section_6_6(
-    case: str, direction: Direction, is_percent: bool, previous: str, current: str, expected: float | None
+    case: str, direction: Direction, is_percent: bool, previous: str, current: str, expected: str | None
 ) -> None:
     spec = IndicatorSpec("X", "energy", direction, is_percent)
-    assert improvement_rate(spec, Decimal(current), Decimal(previous), 0.5) == expected, case
+    rate = improvement_rate(spec, Decimal(current), Decimal(previous), 0.5)
+    assert rate == (None if expected is None else Fraction(expected)), case
 
 
 def test_improvement_lifts_composite_and_can_lift_the_band() -> None:
     # f3 (L = 50): EL-01 0.32 → 0.3: r = 0.02/0.32 = 0.0625; WR-02 68 → 70: r = 2/(100 − 68) = 0.0625;
-    # LI-01 unchanged: r = 0; CP-01 not reported last year and RH-01 last year 0: skipped.
+    # LI-01 unchanged: r = 0; CP-01 not reported last year: skipped. RH-01 (a % indicator) 0 → 30 counts
+    # since §6.6 was clarified (it was skipped before): r = 30/100 = 0.3.
     previous = {"EL-01": "0.32", "WR-02": "68", "CP-01": NR, "LI-01": "1.6", "RH-01": "0"}
     r = by_id(grade_year(Y, five_ranked(f3={"previous": previous}), MINI))[3]
-    assert r.improvement_rates == {"EL-01": 0.0625, "WR-02": 0.0625, "LI-01": 0.0}
-    assert r.dimension_improvement == {"energy": 0.0625, "waste": 0.0625, "land": 0.0}
-    # G = (30·.0625 + 30·.0625 + 10·0)/70 = 3.75/70; S = 50 + 500·G; C = .7·50 + .3·S ≈ 58.04 ≥ 55.
-    s = 50 + 500 * 3.75 / 70
-    assert r.improvement_score == pytest.approx(s, abs=1e-9)
-    assert r.composite == pytest.approx(0.7 * 50 + 0.3 * s, abs=1e-9)
-    assert (r.q, r.computed_grade) == (0.4, "AA")
+    assert r.improvement_rates == {"EL-01": 0.0625, "WR-02": 0.0625, "LI-01": 0, "RH-01": Fraction(3, 10)}
+    assert r.dimension_improvement == {
+        "energy": 0.0625,
+        "waste": 0.0625,
+        "land": 0,
+        "materials": Fraction(3, 10),
+    }
+    # G = (30·.0625 + 30·.0625 + 10·0 + 10·.3)/80 = 6.75/80; S = 50 + 500·G = 92.1875;
+    # C = .7·50 + .3·S = 62.65625 ≥ 55, exactly.
+    assert r.improvement_score == Fraction("92.1875")
+    assert r.composite == Fraction("62.65625")
+    assert (r.q, r.computed_grade) == (Fraction(2, 5), "AA")
 
 
 @pytest.mark.parametrize(
