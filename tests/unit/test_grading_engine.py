@@ -440,6 +440,137 @@ def test_without_an_improvement_score_composite_equals_level(
     assert r.reasons[0].to_dict() == {"code": "NO_IMPROVEMENT_SCORE", "cause": cause}
 
 
+# --- exact scores (§6.7) ------------------------------------------------------------------------------
+
+
+def by_rank(worse: str, **override: str) -> dict[str, str]:
+    """Full-catalogue values of one of five peers from W, the number of peers it beats in each indicator
+    (one digit per indicator, catalogue order LI-01 … EL-03): 10 + 10·W for ↑, 50 − 10·W for ↓, so
+    p = 25·W. ``override`` sets raw values (LI_01="3.89")."""
+    values = {
+        spec.code: str(10 + 10 * int(w) if spec.direction == UP else 50 - 10 * int(w))
+        for spec, w in zip(DEFAULT_STANDARD.indicators, worse, strict=True)
+    }
+    values.update({code.replace("_", "-"): raw for code, raw in override.items()})
+    return values
+
+
+# Five factories of division 26 graded by CQ-GF-2024 over the full catalogue (three indicators in every
+# dimension but materials, so D_k and L come in thirds). Only LI-01 (↑, relative) has Y−1 data: G = r(LI-01).
+TIE = [
+    # D = land 200/3, materials 50, clean 175/3, waste 75, energy 75 → L = 205/3;
+    # LI-01 3.6 → 3.89: r = 29/360, S = 1625/18; C = .7·205/3 + .3·1625/18 = 899/12.
+    factory(1, by_rank("2422232333423", LI_01="3.89"), previous={"LI-01": "3.6"}),
+    # D = land 75, materials 100, clean 275/3, waste 200/3, energy 200/3 → L = 455/6;
+    # LI-01 9 → 9.41: r = 41/900, S = 655/9; C = .7·455/6 + .3·655/9 = 899/12.
+    factory(2, by_rank("4234443242242", LI_01="9.41"), previous={"LI-01": "9"}),
+    # L = 485/6; LI-01 doubles: r clipped to 0.5, S = 100, C = .7·485/6 + 30 ≈ 86.58: the one above.
+    factory(3, by_rank("3343324424334", LI_01="5"), previous={"LI-01": "2.5"}),
+    factory(4, by_rank("1110010110110", LI_01="2")),  # C = L = 85/6
+    factory(5, by_rank("0001101001001", LI_01="1")),  # C = L = 65/6
+]
+EXACTLY_55 = [
+    # D = land 75, materials 75, clean 175/3, waste 175/3, energy 175/3 → L = 185/3;
+    # LI-01 9 → 8.81: r = −19/900, S = 355/9; C = .7·185/3 + .3·355/9 = 495/9 = 55 exactly.
+    factory(1, by_rank("1443421223232", LI_01="8.81"), previous={"LI-01": "9"}),
+    factory(2, by_rank("3021004440121", LI_01="15")),  # C = L = 130/3
+    factory(3, by_rank("4104242004344", LI_01="20")),  # C = L = 65: the one above
+    factory(4, by_rank("0210110331410", LI_01="5")),  # C = L = 215/6
+    factory(5, by_rank("2332333112003", LI_01="10")),  # C = L = 265/6
+]
+JUST_BELOW_55 = [
+    # D = land 125/3, materials 25, clean 125/3, waste 200/3, energy 200/3 → L = 55 exactly;
+    # LI-01 500000 → 504999.999999: r = 0.01 − 2·10⁻¹², S = 54.999999999; C = 55 − 3·10⁻¹⁰.
+    factory(1, by_rank("4101302341431", LI_01="504999.999999"), previous={"LI-01": "500000"}),
+    factory(2, by_rank("2340233413022")),  # C = L = 305/6
+    factory(3, by_rank("1022421032243")),  # C = L = 325/6
+    factory(4, by_rank("3434114220100")),  # C = L = 245/6
+    factory(5, by_rank("0213040104314")),  # C = L = 295/6
+]
+
+# Each case: the factories, and for some of them the exact C, the exact q and the computed grade.
+EXACT_CASES = [
+    pytest.param(
+        TIE,
+        # One factory above each, q = 1/5 < 0.30 and C ≥ 70 → both AAA. Rounding D_k, L, S and C to 9 dp
+        # along their own paths made factory 1's C 74.916666666 and factory 2's 74.916666667, so factory 2
+        # counted as higher than factory 1 (q = 2/5 → AA): the split of issue 12.
+        {
+            1: (Fraction(899, 12), Fraction(1, 5), "AAA"),
+            2: (Fraction(899, 12), Fraction(1, 5), "AAA"),
+            3: (Fraction(7, 10) * Fraction(485, 6) + 30, Fraction(0), "AAAA"),
+        },
+        id="two factories with C = 899 over 12 through different D_k tie",
+    ),
+    pytest.param(
+        EXACTLY_55,
+        # q = 1/5 and C = 55 meets AA's floor (AAA's 70 blocks). The rounded path made C 54.999999999: A.
+        {1: (Fraction(55), Fraction(1, 5), "AA")},
+        id="C exactly 55 through thirds meets the AA floor",
+    ),
+    pytest.param(
+        JUST_BELOW_55,
+        # First of five (q = 0), but C is below every floor: A. Rounding C to 9 dp lifted it to 55.0: AA.
+        {1: (Fraction(55) - Fraction(3, 10**10), Fraction(0), "A")},
+        id="C a hair below 55 is not lifted over the AA floor",
+    ),
+]
+
+
+@pytest.mark.parametrize(("members", "expected"), EXACT_CASES)
+def test_bands_follow_the_exact_composite(
+    members: list[FactoryInput], expected: dict[int, tuple[Fraction, Fraction, str]]
+) -> None:
+    results = by_id(grade_year(Y, members, DEFAULT_STANDARD))
+    got = {eid: (results[eid].composite, results[eid].q, results[eid].computed_grade) for eid in expected}
+    assert got == expected
+
+
+def test_tied_factories_have_different_dimension_scores_and_the_same_stored_figures() -> None:
+    results = by_id(grade_year(Y, TIE, DEFAULT_STANDARD))
+    first, second = results[1], results[2]
+    assert first.dimension_scores != second.dimension_scores
+    assert (first.level_score, second.level_score) == (Fraction(205, 3), Fraction(455, 6))
+    stored = [result_to_dict(r) for r in (first, second)]
+    # One rendering of one exact value: the tie is visible in what the run stores and shows.
+    assert [d["composite"] for d in stored] == [74.916666667, 74.916666667]
+    assert [d["q"] for d in stored] == [0.2, 0.2]
+    assert [r.reasons[-1].to_dict() for r in (first, second)] == [
+        {"code": "BAND", "grade": "AAA", "q": 0.2, "C": 74.916666667}
+    ] * 2
+
+
+def test_a_floor_block_reports_the_rendered_exact_composite() -> None:
+    r = by_id(grade_year(Y, JUST_BELOW_55, DEFAULT_STANDARD))[1]
+    # 55 − 3·10⁻¹⁰ renders as 55.0 at 9 dp; the band was decided on the exact value.
+    assert [x.to_dict() for x in r.reasons if x.code == "FLOOR_BLOCK"][-1] == {
+        "code": "FLOOR_BLOCK",
+        "grade": "AA",
+        "c_min": 55.0,
+        "C": 55.0,
+    }
+    assert r.next_band is not None
+    assert (r.next_band.grade, r.next_band.c_gap) == ("AA", Fraction(3, 10**10))
+
+
+def test_a_percent_indicator_rising_from_0_counts_in_the_improvement_rate() -> None:
+    # §6.6 (clarified): f3's renewable share RH-01 (a % indicator) was 0 last year and is 30 now:
+    # r = (30 − 0)/(100 − 0) = 0.3 — the only rate, so G = 0.3, S = 50 + 150 = 200 → 100, C = .7·50 + 30.
+    previous = {"EL-01": NR, "WR-02": NR, "CP-01": NR, "LI-01": NR, "RH-01": "0"}
+    r = by_id(grade_year(Y, five_ranked(f3={"previous": previous}), MINI))[3]
+    assert r.improvement_rates == {"RH-01": Fraction(3, 10)}
+    assert (r.improvement_score, r.composite) == (100, 65)
+    assert "NO_IMPROVEMENT_SCORE" not in codes(r)
+
+
+def test_a_relative_indicator_from_0_is_still_skipped() -> None:
+    # LI-01 (↑, not %) and EL-01 (↓) have no relative change from 0: no rate, so no S and C = L.
+    previous = {"EL-01": "0", "WR-02": NR, "CP-01": NR, "LI-01": "0", "RH-01": NR}
+    r = by_id(grade_year(Y, five_ranked(f3={"previous": previous}), MINI))[3]
+    assert (r.improvement_rates, r.improvement_score, r.composite) == ({}, None, 50)
+    assert r.reasons[0].to_dict() == {"code": "NO_IMPROVEMENT_SCORE", "cause": "no_comparable_indicator"}
+
+
 # --- overrides (§6.9) ---------------------------------------------------------------------------------
 
 
