@@ -14,8 +14,8 @@ they were reached, and a floor compares the exact value. A float parameter of a 
 floor, a quota) means the decimal it prints as: ``exact(0.7)`` is 7/10, never the binary 0.69999….
 Numbers are rendered only for storage and display (``render``): scores (D_k, L, S, C, gaps) rounded
 half-up to ``SCORE_DIGITS`` = 9 decimal places, the ratios p, q, r, G_k as the nearest float — the same
-figures as the float engine of issue 4 stored, now taken from the exact value. Sums run over integer
-numerators with one reduction at the end (``_sum``), so the exact path costs little more than floats.
+figures as the float engine of issue 4 stored, now taken from the exact value. Means and weighted sums
+add integer numerators and reduce once at the end (``_sum``), which keeps the exact path affordable.
 
 A code in the indicator specs that is missing from a factory's mapping counts as *not reported*; a
 reading with status ``ok`` but no value likewise. A peer that did not report an applicable indicator is
@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache, lru_cache
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -52,7 +52,7 @@ def exact(x: float | int | Decimal | Fraction | str) -> Fraction:
     return x if isinstance(x, Fraction) else Fraction(x)
 
 
-@cache
+@lru_cache(maxsize=1024)
 def _exact_float(x: float) -> Fraction:
     # repr() is the shortest decimal that reads back as x: the figure that was written (0.7, not 0.6999…).
     return Fraction(repr(x))
@@ -63,7 +63,7 @@ def render(x: Fraction | float) -> float:
     n, d = x.as_integer_ratio()
     scaled = (2 * abs(n) * _SCALE + d) // (2 * d)
     # int / int is correctly rounded: the float nearest the 9-dp decimal, which prints as that decimal.
-    return (scaled if n >= 0 else -scaled) / _SCALE + 0.0
+    return (scaled if n >= 0 else -scaled) / _SCALE
 
 
 def render_ratio(x: Fraction | None) -> float | None:
@@ -288,7 +288,9 @@ def dimension_layout(specs: Sequence[IndicatorSpec]) -> DimensionLayout:
     return tuple((dim, tuple(members)) for dim, members in codes.items())
 
 
-def dimension_means(per_indicator: Mapping[str, Fraction | None], layout: DimensionLayout) -> dict[str, Fraction]:
+def dimension_means(
+    per_indicator: Mapping[str, Fraction | None], layout: DimensionLayout
+) -> dict[str, Fraction]:
     """Mean per dimension over the indicators with a number; a dimension without one is left out."""
     means: dict[str, Fraction] = {}
     for dim, codes in layout:
@@ -310,14 +312,15 @@ def dimension_means(per_indicator: Mapping[str, Fraction | None], layout: Dimens
 
 def weighted_mean(by_dimension: Mapping[str, Fraction], weights: Mapping[str, float]) -> Fraction | None:
     """``Σ w_k·x_k / Σ w_k`` over the dimensions present (weights renormalise); None when none is."""
-    weight_num, weight_den = _sum(exact(weights[dim]).as_integer_ratio() for dim in by_dimension)
-    if weight_num <= 0:
-        return None
-    terms = []
+    ws, terms = [], []
     for dim, x in by_dimension.items():
         wn, wd = exact(weights[dim]).as_integer_ratio()
         xn, xd = x.as_integer_ratio()
+        ws.append((wn, wd))
         terms.append((wn * xn, wd * xd))
+    weight_num, weight_den = _sum(ws)
+    if weight_num <= 0:
+        return None
     num, den = _sum(terms)
     return Fraction(num * weight_den, den * weight_num)
 

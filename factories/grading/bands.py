@@ -93,10 +93,13 @@ def next_band(
     group_composites: Sequence[Fraction],
     peer_count: int,
     bands: Sequence[Band],
+    *,
+    higher: int | None = None,
 ) -> NextBand:
     """Smallest C reaching ``bands[band_index − 1]`` with every other factory's C held fixed.
 
-    ``group_composites`` are the C values of the peer group, ascending, this factory's included.
+    ``group_composites`` are the C values of the peer group, ascending, this factory's included;
+    ``higher``, how many of them are above ``composite``, is counted here unless the caller has it.
     Rank: at most k_max others may stay strictly above, so C must reach the (k_max+1)-th highest other C.
     """
     if band_index == 0:
@@ -112,7 +115,9 @@ def next_band(
     if target.q_below is not None:
         k_max = _largest_count_within_quota(target.q_below, peer_count)
         total = len(group_composites)
-        first_own_desc = total - bisect.bisect_right(group_composites, composite)
+        first_own_desc = (
+            total - bisect.bisect_right(group_composites, composite) if higher is None else higher
+        )
         index = total - 1 - k_max if k_max < first_own_desc else total - 2 - k_max
         if index >= 0 and (needed is None or group_composites[index] > needed):
             needed = group_composites[index]

@@ -275,6 +275,31 @@ def _score(
     return s
 
 
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The C values of a peer group, ascending, for ranking (§6.8).
+
+    ``keys`` pairs each C with its float: float() is monotone, so comparing the pairs gives the exact
+    order, and the exact values are compared only when two floats are equal — sorting and bisecting
+    tuples of floats runs in C, where comparing ``Fraction`` objects would cost a Python call each.
+    """
+
+    keys: list[tuple[float, Fraction]]
+    values: list[Fraction]
+
+    @classmethod
+    def of(cls, composites: Sequence[Fraction]) -> _Group:
+        keys = sorted((float(c), c) for c in composites)
+        return cls(keys, [c for _, c in keys])
+
+    def higher(self, composite: Fraction) -> int:
+        """How many members have a C strictly above ``composite``."""
+        return len(self.keys) - bisect.bisect_right(self.keys, (float(composite), composite))
+
+
+_NO_GROUP = _Group([], [])
+
+
 def grade_year(
     year: int, factories: Sequence[FactoryInput], standard: GradingStandard
 ) -> list[FactoryResult]:
@@ -314,13 +339,13 @@ def grade_year(
                 composites[label].append(s.composite)
                 if label != PEER_GROUP_ALL:
                     composites[PEER_GROUP_ALL].append(s.composite)
-    for values in composites.values():
-        values.sort()
+    groups = {label: _Group.of(values) for label, values in composites.items()}
 
     results = []
     for f in sorted(factories, key=lambda f: f.enterprise_id):
         own = scores.get(f.enterprise_id)
-        results.append(_finish(year, f, own, composites[own.peer_group] if own else (), standard))
+        group = groups.get(own.peer_group, _NO_GROUP) if own else _NO_GROUP
+        results.append(_finish(year, f, own, group, standard))
     return results
 
 
@@ -346,7 +371,7 @@ class _Verdict:
         self.reasons.append(Reason(code, params))
 
 
-def _ranked(s: _Scores | None, group_composites: Sequence[Fraction], standard: GradingStandard) -> _Verdict:
+def _ranked(s: _Scores | None, group: _Group, standard: GradingStandard) -> _Verdict:
     """§6.8: the computed grade by rank in the peer group; a factory without data has none yet.
 
     Without data the running grade starts at the lowest band, which the no-data rule always replaces.
@@ -356,14 +381,14 @@ def _ranked(s: _Scores | None, group_composites: Sequence[Fraction], standard: G
     reasons = list(s.reasons)
     if s.composite is None:
         return _Verdict(standard.lowest_grade, "NO_SCORE", reasons, computed_grade=standard.lowest_grade)
-    higher = len(group_composites) - bisect.bisect_right(group_composites, s.composite)
+    higher = group.higher(s.composite)
     q = Fraction(higher, s.peer_count)
     index, blocks = select_band(q, s.composite, s.dimension_scores, standard.bands)
     computed = standard.bands[index].grade
-    reasons.append(Reason("BAND", {"grade": computed, "q": float(q), "C": render(s.composite)}))
+    reasons.append(Reason("BAND", {"grade": computed, "q": render_ratio(q), "C": render(s.composite)}))
     reasons.extend(blocks)
     upcoming = next_band(
-        index, s.composite, s.dimension_scores, group_composites, s.peer_count, standard.bands
+        index, s.composite, s.dimension_scores, group.values, s.peer_count, standard.bands, higher=higher
     )
     return _Verdict(computed, "BAND", reasons, q=q, computed_grade=computed, next_band=upcoming)
 
@@ -432,11 +457,11 @@ def _finish(
     year: int,
     factory: FactoryInput,
     s: _Scores | None,
-    group_composites: Sequence[Fraction],
+    group: _Group,
     standard: GradingStandard,
 ) -> FactoryResult:
     """The computed grade (§6.8), then each override of §6.9 in order, as one result."""
-    verdict = _ranked(s, group_composites, standard)
+    verdict = _ranked(s, group, standard)
     for override in OVERRIDES:
         override(verdict, year, factory, s is not None, standard)
     return FactoryResult(

@@ -355,7 +355,7 @@ def _execute(run: GradingRun) -> None:
                     grade=result.grade,
                     computed_grade=result.computed_grade or "",
                     decided_by=result.decided_by,
-                    # The exact scores' rendering (§6.7), as stored in details; never float(Fraction).
+                    # The rendering of the exact scores (§6.7), the same figures as details holds.
                     level_score=details["level_score"],
                     improvement_score=details["improvement_score"],
                     composite_score=details["composite"],

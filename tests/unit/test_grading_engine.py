@@ -247,6 +247,7 @@ def test_equal_composites_do_not_count_as_higher_for_the_next_band() -> None:
     # (1/5 < .3); the 2nd highest other C is 60, already reached, so only AAA's floor 70 remains: gap 10.
     sixty = Fraction(60)
     nb = next_band(2, sixty, dict.fromkeys(DIMENSIONS, sixty), [sixty] * 5, 5, MINI.bands)
+    assert next_band(2, sixty, dict.fromkeys(DIMENSIONS, sixty), [sixty] * 5, 5, MINI.bands, higher=0) == nb
     assert (nb.grade, nb.c_needed, nb.c_gap, nb.blocked_by) == ("AAA", 70.0, 10.0, None)
 
 
