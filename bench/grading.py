@@ -14,6 +14,7 @@ import json
 import random
 import sys
 import time
+from fractions import Fraction
 from typing import Any
 
 from bench.common import ensure_database, measure, phase, setup_django, table
@@ -255,13 +256,13 @@ def naive(limit: int) -> dict[str, Any]:
                 )
             ]
             mine = indicators_from_storage(own.indicators)
-            percentiles: dict[str, float | None] = {}
+            percentiles: dict[str, Fraction | None] = {}
             for spec in standard.indicators:
                 column = scoring.build_column([p.get(spec.code) for p in peers], spec.direction)
                 percentiles[spec.code] = scoring.peer_percentile(column, mine.get(spec.code))
             dims = scoring.dimension_means(percentiles, layout)
             level = scoring.weighted_mean(dims, standard.weights)
-            rates = {}
+            rates: dict[str, Fraction] = {}
             if last is not None:
                 previous = indicators_from_storage(last.indicators)
                 for spec in standard.indicators:
@@ -286,8 +287,12 @@ def naive(limit: int) -> dict[str, Any]:
                 tier=factory.tier,
                 grade="A",
                 decided_by="BAND",
-                level_score=level,
-                details={"percentiles": percentiles, "dimension_scores": dims, "improvement_rates": rates},
+                level_score=None if level is None else scoring.render(level),
+                details={
+                    "percentiles": {code: scoring.render_ratio(p) for code, p in percentiles.items()},
+                    "dimension_scores": {dim: scoring.render(d) for dim, d in dims.items()},
+                    "improvement_rates": {code: float(r) for code, r in rates.items()},
+                },
             )
 
     out = measure(go)

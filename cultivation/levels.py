@@ -3,8 +3,10 @@
 Pure: no Django, no ORM, no I/O. D_k and L use the §6 formulas of ``factories.scoring`` (the same
 percentile counting, dimension means and weighted mean); only the percentile denominator differs: a
 pool member is not one of its benchmark, so ``p = 100·(W + T/2)/n`` over the n benchmark green factories
-for which the indicator is applicable. Indicator values are ``Decimal``; scores are ``float`` rounded to
-``SCORE_DIGITS`` like §6 (so an exact 50 is 50.0, not 49.99999999999999).
+for which the indicator is applicable. Indicator values are ``Decimal``; p, D_k and L are exact
+``Fraction`` values like §6.7 (so an exact 50 is 50 and meets a floor of 50, and 50 − 10⁻¹⁰ does not),
+and the thresholds are read as the decimals they print as. ``LevelResult`` holds their rendering
+(``factories.scoring.render``): scores and gaps rounded to ``SCORE_DIGITS`` decimals, p the nearest float.
 
 Interpretations where §7 is silent (all covered by tests):
 
@@ -30,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
 from factories.indicators import IndicatorValue
@@ -37,14 +40,17 @@ from factories.scoring import (
     DEFAULT_INDICATORS,
     DEFAULT_WEIGHTS,
     PEER_GROUP_ALL,
+    ZERO,
     IndicatorSpec,
     PeerColumn,
     Reason,
     build_column,
-    clean_score,
     dimension_layout,
     dimension_means,
+    exact,
     is_applicable,
+    render,
+    render_ratio,
     reported_value,
     spec_from_dict,
     spec_to_dict,
@@ -113,7 +119,8 @@ class LevelResult:
     """A pool member's level for one year, its scores and the checklist of what stands between it and B.
 
     ``dimension_gaps`` holds, per dimension the member has, ``max(0, b_dimension_min − D_k)``;
-    ``level_gap`` is ``max(0, b_level_min − L)`` (None without L).
+    ``level_gap`` is ``max(0, b_level_min − L)`` (None without L). Every number is the rendering of the
+    exact value the level was decided on.
     """
 
     enterprise_id: int
@@ -131,7 +138,7 @@ class LevelResult:
     level_gap: float | None
 
 
-def benchmark_percentile(column: PeerColumn, reading: IndicatorValue | None) -> float | None:
+def benchmark_percentile(column: PeerColumn, reading: IndicatorValue | None) -> Fraction | None:
     """§7 percentile of a pool member against benchmark green factories: ``100·(W + T/2)/n``.
 
     None when the member's indicator is not applicable or no benchmark factory has it applicable.
@@ -140,11 +147,11 @@ def benchmark_percentile(column: PeerColumn, reading: IndicatorValue | None) -> 
         return None
     value = reported_value(reading)
     if value is None:
-        return 0.0
+        return ZERO
     if column.n == 0:
         return None
     worse, ties = column.counts(value)
-    return 100.0 * (worse + 0.5 * ties) / column.n
+    return Fraction(100 * (2 * worse + ties), 2 * column.n)
 
 
 def classify_level(
@@ -152,8 +159,8 @@ def classify_level(
     supervised: bool,
     guided: bool,
     has_plan: bool,
-    dimension_scores: Mapping[str, float],
-    level_score: float | None,
+    dimension_scores: Mapping[str, Fraction],
+    level_score: Fraction | None,
     standard: PoolStandard,
 ) -> tuple[PoolLevel, list[Reason]]:
     """The highest level whose conditions hold, with each failed condition of the levels above it.
@@ -171,13 +178,13 @@ def classify_level(
         c_only.append(Reason("NO_PLAN"))
     if level_score is not None:
         for dimension, score in dimension_scores.items():
-            if score < standard.b_dimension_min:
+            if score < exact(standard.b_dimension_min):
                 b_only.append(
                     _shortfall("DIMENSION_BELOW_B", "D", score, standard.b_dimension_min, dimension)
                 )
-        if level_score < standard.b_level_min:
+        if level_score < exact(standard.b_level_min):
             b_only.append(_shortfall("LEVEL_BELOW_B", "L", level_score, standard.b_level_min))
-        if level_score < standard.c_level_min:
+        if level_score < exact(standard.c_level_min):
             c_only.append(_shortfall("LEVEL_BELOW_C", "L", level_score, standard.c_level_min))
     if level_score is not None and not shared and not b_only:
         return PoolLevel.B_ELIGIBLE, []
@@ -186,9 +193,9 @@ def classify_level(
     return PoolLevel.D, shared + b_only + c_only
 
 
-def _shortfall(code: str, name: str, value: float, minimum: float, dimension: str | None = None) -> Reason:
+def _shortfall(code: str, name: str, value: Fraction, minimum: float, dimension: str | None = None) -> Reason:
     params: dict[str, Any] = {} if dimension is None else {"dimension": dimension}
-    params.update({name: value, "min": minimum, "gap": clean_score(minimum - value)})
+    params.update({name: render(value), "min": minimum, "gap": render(exact(minimum) - value)})
     return Reason(code, params)
 
 
@@ -226,7 +233,7 @@ def compute_levels(
     results = []
     for member in sorted(members, key=lambda m: m.enterprise_id):
         reasons: list[Reason] = []
-        percentiles: dict[str, float | None] = {}
+        percentiles: dict[str, Fraction | None] = {}
         group: str | None = None
         group_factories: Sequence[BenchmarkFactory] = ()
         if member.indicators is None:
@@ -261,8 +268,7 @@ def compute_levels(
             if unbenchmarked:
                 reasons.append(Reason("INDICATOR_NO_BENCHMARK", {"indicators": unbenchmarked}))
         dimension_scores = dimension_means(percentiles, layout)
-        mean = weighted_mean(dimension_scores, standard.weights)
-        level_score = None if mean is None else clean_score(mean)
+        level_score = weighted_mean(dimension_scores, standard.weights)
         if level_score is None and group is not None:
             reasons.append(Reason("NO_SCORE"))
         level, failures = classify_level(
@@ -281,18 +287,18 @@ def compute_levels(
                 standard_version=standard.version,
                 benchmark_group=group,
                 benchmark_count=len(group_factories),
-                percentiles=percentiles,
-                dimension_scores=dimension_scores,
-                level_score=level_score,
+                percentiles={code: render_ratio(p) for code, p in percentiles.items()},
+                dimension_scores={dim: render(d) for dim, d in dimension_scores.items()},
+                level_score=None if level_score is None else render(level_score),
                 level=level,
                 reasons=(*reasons, Reason("LEVEL", {"level": str(level)}), *failures),
                 dimension_gaps={
-                    dim: clean_score(max(0.0, standard.b_dimension_min - d))
+                    dim: render(max(ZERO, exact(standard.b_dimension_min) - d))
                     for dim, d in dimension_scores.items()
                 },
                 level_gap=None
                 if level_score is None
-                else clean_score(max(0.0, standard.b_level_min - level_score)),
+                else render(max(ZERO, exact(standard.b_level_min) - level_score)),
             )
         )
     return results

@@ -6,14 +6,16 @@ holds those steps, the indicator specs they read and the ``Reason`` both explain
 sits on the registry floor so that ``factories.grading`` and ``cultivation`` can both use it without
 reading each other.
 
-Numbers. Indicator values come in as ``Decimal`` (rounded to 6 dp by ``factories.indicators``) and are
-compared as ``Decimal``, so ties are exact. Everything derived from them — percentiles p, D_k, L,
-improvement rates r, G_k, S, C, q — is ``float``. To stop binary rounding noise (``49.99999999999999``
-for an exact 50, or two equal C values differing in the last bit) from deciding a threshold or a tie,
-every score that is compared or shown (D_k, L, S, C, gaps) is rounded to ``SCORE_DIGITS`` = 9 decimal
-places, far below the 2-dp display precision. p and r are single correctly-rounded divisions and G_k, G
-stay unrounded (G is multiplied by 500, which would magnify a rounding). Comparisons use these values,
-never the 2-dp display values.
+Numbers (§6.7). Indicator values come in as ``Decimal`` (rounded to 6 dp by ``factories.indicators``) and
+are compared as ``Decimal``, so ties are exact. Everything derived from them — percentiles p, D_k, L and,
+in the grading engine, r, G_k, S, C and q — is a ``Fraction``: every step is a ratio, a mean, a weighted
+sum or a clip of rationals, so the arithmetic is exact, two scores that are equal compare equal however
+they were reached, and a floor compares the exact value. A float parameter of a standard (a weight, α, a
+floor, a quota) means the decimal it prints as: ``exact(0.7)`` is 7/10, never the binary 0.69999….
+Numbers are rendered only for storage and display (``render``): scores (D_k, L, S, C, gaps) rounded
+half-up to ``SCORE_DIGITS`` = 9 decimal places, the ratios p, q, r, G_k as the nearest float — the same
+figures as the float engine of issue 4 stored, now taken from the exact value. Means and weighted sums
+add integer numerators and reduce once at the end (``_sum``), which keeps the exact path affordable.
 
 A code in the indicator specs that is missing from a factory's mapping counts as *not reported*; a
 reading with status ``ok`` but no value likewise. A peer that did not report an applicable indicator is
@@ -27,6 +29,8 @@ import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -34,6 +38,52 @@ from factories.indicators import GBT36132_2018, Catalogue, Direction, IndicatorV
 
 SCORE_DIGITS = 9
 PEER_GROUP_ALL = "ALL"
+
+ZERO = Fraction(0)
+FIFTY = Fraction(50)
+HUNDRED = Fraction(100)
+_SCALE = 10**SCORE_DIGITS
+
+
+def exact(x: float | int | Decimal | Fraction | str) -> Fraction:
+    """The rational a number stands for; a float (a standard's parameter) is the decimal it prints as."""
+    if isinstance(x, float):
+        return _exact_float(x)
+    return x if isinstance(x, Fraction) else Fraction(x)
+
+
+@lru_cache(maxsize=1024)
+def _exact_float(x: float) -> Fraction:
+    # repr() is the shortest decimal that reads back as x: the figure that was written (0.7, not 0.6999…).
+    return Fraction(repr(x))
+
+
+def render(x: Fraction | float) -> float:
+    """A score as stored and shown: rounded half-up (away from zero) to ``SCORE_DIGITS`` decimal places."""
+    n, d = x.as_integer_ratio()
+    scaled = (2 * abs(n) * _SCALE + d) // (2 * d)
+    # int / int is correctly rounded: the float nearest the 9-dp decimal, which prints as that decimal.
+    return (scaled if n >= 0 else -scaled) / _SCALE
+
+
+def render_ratio(x: Fraction | None) -> float | None:
+    """A ratio (p, q, r, G_k) as stored and shown: the nearest float; None stays None."""
+    if x is None:
+        return None
+    n, d = x.as_integer_ratio()
+    return n / d  # correctly rounded, like float(x), without its detour through numbers.Rational
+
+
+def _sum(terms: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    """Σ n/d over (n, d) pairs (d > 0) as (numerator, denominator), not reduced: one gcd at the end
+    (the caller's ``Fraction``) instead of one per term, which is most of the cost of exact sums."""
+    num, den = 0, 1
+    for n, d in terms:
+        if d == den:
+            num += n
+        else:
+            num, den = num * d + n * den, den * d
+    return num, den
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,32 +214,36 @@ def merge_columns(columns: Sequence[PeerColumn]) -> PeerColumn:
     return PeerColumn(columns[0].direction, values, sum(c.non_reporters for c in columns))
 
 
-def _peer_p(worse: int, ties: int, n: int) -> float:
-    """§6.3 for a reporter; ``worse`` includes the non-reporters, ``ties`` includes the factory itself."""
+@lru_cache(maxsize=1 << 16)
+def _peer_p(worse: int, ties: int, n: int) -> Fraction:
+    """§6.3 for a reporter; ``worse`` includes the non-reporters, ``ties`` includes the factory itself.
+
+    Cached: the indicators of one peer group share n, so they share their few hundred distinct p.
+    """
     if n == 1:
-        return 50.0
-    return 100.0 * (worse + 0.5 * (ties - 1)) / (n - 1)
+        return FIFTY
+    return Fraction(100 * (2 * worse + ties - 1), 2 * (n - 1))
 
 
-def peer_percentile(column: PeerColumn, reading: IndicatorValue | None) -> float | None:
+def peer_percentile(column: PeerColumn, reading: IndicatorValue | None) -> Fraction | None:
     """§6.3 percentile of a member of ``column``: ``100·(W + T/2)/(n − 1)``; None when not applicable."""
     if not is_applicable(reading):
         return None
     value = reported_value(reading)
     if value is None:
-        return 0.0
+        return ZERO
     worse, ties = column.counts(value)
     return _peer_p(worse, ties, column.n)
 
 
 def group_percentiles(
     readings: Sequence[IndicatorValue | None], direction: Direction
-) -> tuple[list[float | None], PeerColumn]:
+) -> tuple[list[Fraction | None], PeerColumn]:
     """§6.3 percentiles of every member of a group for one indicator (input order), and the column.
 
     Same numbers as ``peer_percentile`` for each member, in one sort and one scan of the group.
     """
-    percentiles: list[float | None] = [None] * len(readings)
+    percentiles: list[Fraction | None] = [None] * len(readings)
     values: list[Decimal] = []
     owners: list[int] = []
     non_reporters = 0
@@ -199,7 +253,7 @@ def group_percentiles(
             values.append(reading.value)
             owners.append(index)
         elif reading is None or reading.status != Status.NOT_APPLICABLE:
-            percentiles[index] = 0.0
+            percentiles[index] = ZERO
             non_reporters += 1
     order = sorted(range(len(values)), key=values.__getitem__)
     ascending = [values[k] for k in order]
@@ -223,11 +277,6 @@ def group_percentiles(
 # --- aggregation --------------------------------------------------------------------------------------
 
 
-def clean_score(x: float) -> float:
-    """Drop binary rounding noise below ``SCORE_DIGITS`` so equal scores compare equal (and −0.0 is 0.0)."""
-    return round(x, SCORE_DIGITS) + 0.0
-
-
 DimensionLayout = tuple[tuple[str, tuple[str, ...]], ...]
 
 
@@ -240,34 +289,43 @@ def dimension_layout(specs: Sequence[IndicatorSpec]) -> DimensionLayout:
 
 
 def dimension_means(
-    per_indicator: Mapping[str, float | None], layout: DimensionLayout, *, clean: bool = True
-) -> dict[str, float]:
-    """Mean per dimension over the indicators with a number; a dimension without one is left out.
-
-    ``clean=False`` keeps full precision for means that are scaled up later (G_k, multiplied by 500).
-    """
-    means: dict[str, float] = {}
+    per_indicator: Mapping[str, Fraction | None], layout: DimensionLayout
+) -> dict[str, Fraction]:
+    """Mean per dimension over the indicators with a number; a dimension without one is left out."""
+    means: dict[str, Fraction] = {}
     for dim, codes in layout:
-        total = 0.0
-        count = 0
+        # _sum() inlined: this runs for every dimension of every factory, twice in grading.
+        num, den, count = 0, 1, 0
         for code in codes:
             x = per_indicator.get(code)
             if x is not None:
-                total += x
+                n, d = x.as_integer_ratio()
+                if d == den:
+                    num += n
+                else:
+                    num, den = num * d + n * den, den * d
                 count += 1
         if count:
-            means[dim] = clean_score(total / count) if clean else total / count
+            means[dim] = Fraction(num, den * count)
     return means
 
 
-def weighted_mean(by_dimension: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
+def weighted_mean(by_dimension: Mapping[str, Fraction], weights: Mapping[str, float]) -> Fraction | None:
     """``Σ w_k·x_k / Σ w_k`` over the dimensions present (weights renormalise); None when none is."""
-    total_weight = sum(weights[dim] for dim in by_dimension)
-    if total_weight <= 0:
+    ws, terms = [], []
+    for dim, x in by_dimension.items():
+        wn, wd = exact(weights[dim]).as_integer_ratio()
+        xn, xd = x.as_integer_ratio()
+        ws.append((wn, wd))
+        terms.append((wn * xn, wd * xd))
+    weight_num, weight_den = _sum(ws)
+    if weight_num <= 0:
         return None
-    return sum(weights[dim] * x for dim, x in by_dimension.items()) / total_weight
+    num, den = _sum(terms)
+    return Fraction(num * weight_den, den * weight_num)
 
 
-def dimension_floor_failures(dimension_scores: Mapping[str, float], minimum: float) -> tuple[str, ...]:
+def dimension_floor_failures(dimension_scores: Mapping[str, Fraction], minimum: float) -> tuple[str, ...]:
     """The dimensions scoring below ``minimum`` (a dimension left out cannot fail a floor)."""
-    return tuple(dim for dim, score in dimension_scores.items() if score < minimum)
+    floor = exact(minimum)
+    return tuple(dim for dim, score in dimension_scores.items() if score < floor)

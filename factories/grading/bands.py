@@ -5,6 +5,10 @@ least a floor, every D_k at least a minimum — and the grade is the highest ban
 holds. AAAA's "every D_k ≥ 50" is over the dimensions the factory has (a dimension left out does not
 block). ``next_band`` refers to the band above the *computed* grade (the overrides are shown separately
 on the explanation card).
+
+q, C and D_k are exact (``Fraction``) and each band's float quota and floors are read as the decimals they
+print as (``factories.scoring.exact``), so "q below 0.30" and "C at least 55" are decided exactly: a C of
+55 − 10⁻¹⁰ is below the floor and q = 3/10 is not below 0.30. Reasons carry rendered figures.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
-from factories.scoring import Reason, clean_score, dimension_floor_failures
+from factories.scoring import Reason, dimension_floor_failures, exact, render
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,21 +41,21 @@ class NextBand:
     """
 
     grade: str | None
-    c_needed: float | None
-    c_gap: float | None
+    c_needed: Fraction | None
+    c_gap: Fraction | None
     blocked_by: str | None = None
     blocking_dimensions: tuple[str, ...] = ()
 
 
 def select_band(
-    q: float, composite: float, dimension_scores: Mapping[str, float], bands: Sequence[Band]
+    q: Fraction, composite: Fraction, dimension_scores: Mapping[str, Fraction], bands: Sequence[Band]
 ) -> tuple[int, list[Reason]]:
     """Index of the highest band whose every condition holds, and why each higher band it could reach by
     rank was refused (``FLOOR_BLOCK``, ``AAAA_DIMENSION_BLOCK``)."""
     blocks: list[Reason] = []
     for index, band in enumerate(bands):
-        quota_ok = band.q_below is None or q < band.q_below
-        floor_ok = band.c_min is None or composite >= band.c_min
+        quota_ok = band.q_below is None or q < exact(band.q_below)
+        floor_ok = band.c_min is None or composite >= exact(band.c_min)
         below = (
             ()
             if band.dimension_min is None
@@ -59,7 +64,9 @@ def select_band(
         if quota_ok and floor_ok and not below:
             return index, blocks
         if quota_ok and not floor_ok:
-            blocks.append(Reason("FLOOR_BLOCK", {"grade": band.grade, "c_min": band.c_min, "C": composite}))
+            blocks.append(
+                Reason("FLOOR_BLOCK", {"grade": band.grade, "c_min": band.c_min, "C": render(composite)})
+            )
         if quota_ok and below:
             blocks.append(
                 Reason(
@@ -67,7 +74,7 @@ def select_band(
                     {
                         "grade": band.grade,
                         "dimension_min": band.dimension_min,
-                        "dimensions": {dim: dimension_scores[dim] for dim in below},
+                        "dimensions": {dim: render(dimension_scores[dim]) for dim in below},
                     },
                 )
             )
@@ -75,26 +82,24 @@ def select_band(
 
 
 def _largest_count_within_quota(q_below: float, n: int) -> int:
-    """Largest k with ``k / n < q_below``, evaluated exactly as the band rule evaluates q."""
-    k = max(0, math.ceil(q_below * n) - 1)
-    while (k + 1) / n < q_below:
-        k += 1
-    while k >= 0 and not k / n < q_below:
-        k -= 1
-    return k
+    """Largest k with ``k / n < q_below`` (q_below read exactly, as the band rule reads it)."""
+    return math.ceil(exact(q_below) * n) - 1
 
 
 def next_band(
     band_index: int,
-    composite: float,
-    dimension_scores: Mapping[str, float],
-    group_composites: Sequence[float],
+    composite: Fraction,
+    dimension_scores: Mapping[str, Fraction],
+    group_composites: Sequence[Fraction],
     peer_count: int,
     bands: Sequence[Band],
+    *,
+    higher: int | None = None,
 ) -> NextBand:
     """Smallest C reaching ``bands[band_index − 1]`` with every other factory's C held fixed.
 
-    ``group_composites`` are the C values of the peer group, ascending, this factory's included.
+    ``group_composites`` are the C values of the peer group, ascending, this factory's included;
+    ``higher``, how many of them are above ``composite``, is counted here unless the caller has it.
     Rank: at most k_max others may stay strictly above, so C must reach the (k_max+1)-th highest other C.
     """
     if band_index == 0:
@@ -104,14 +109,19 @@ def next_band(
         below = dimension_floor_failures(dimension_scores, target.dimension_min)
         if below:
             return NextBand(target.grade, None, None, blocked_by="DIMENSION_MIN", blocking_dimensions=below)
-    needed = -math.inf
+    needed: Fraction | None = None
     if target.c_min is not None:
-        needed = target.c_min
+        needed = exact(target.c_min)
     if target.q_below is not None:
         k_max = _largest_count_within_quota(target.q_below, peer_count)
         total = len(group_composites)
-        first_own_desc = total - bisect.bisect_right(group_composites, composite)
+        first_own_desc = (
+            total - bisect.bisect_right(group_composites, composite) if higher is None else higher
+        )
         index = total - 1 - k_max if k_max < first_own_desc else total - 2 - k_max
-        if index >= 0:
-            needed = max(needed, group_composites[index])
-    return NextBand(target.grade, needed, clean_score(needed - composite))
+        if index >= 0 and (needed is None or group_composites[index] > needed):
+            needed = group_composites[index]
+    if needed is None:
+        # Neither a floor nor a rival above stands in the way (a band with only a D_k floor, met): no rise.
+        needed = composite
+    return NextBand(target.grade, needed, needed - composite)

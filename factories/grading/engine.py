@@ -11,11 +11,16 @@ Interpretations where §6 is silent (all covered by tests):
 - Peer-group fallback: the members of a division with fewer than ``min_peer`` factories with data are
   compared with *every* factory with data (group ``"ALL"``), both for percentiles and for q; the C values
   ranked in ``"ALL"`` are each factory's own C (computed in its own peer group).
-- Improvement (§6.6): the "skip when x_{Y−1} = 0" clause applies to every indicator, % ones included
-  (it is written for the whole list, like the clip). The % formula is the gap-closing one for ↑ %
-  indicators; x_{Y−1} ≥ 100 uses ``(x_Y − x_{Y−1}) / 100`` (= ``(x_Y − 100) / 100`` at 100). A ↓ %
-  indicator (none in GB/T 36132-2018) would use the ↓ formula. Y−1 data with no comparable indicator
-  gives no S, like no Y−1 data (C = L).
+- Improvement (§6.6): the % formula is the gap-closing one for ↑ % indicators and is *not* skipped at
+  x_{Y−1} = 0 (a share rising from nothing gives ``r = x_Y / 100``); x_{Y−1} ≥ 100 uses
+  ``(x_Y − x_{Y−1}) / 100`` (= ``(x_Y − 100) / 100`` at 100). The relative formulas (other ↑ indicators,
+  every ↓ one) are skipped at x_{Y−1} = 0. A ↓ % indicator (none in GB/T 36132-2018) would use the ↓
+  formula, skip included: "lower is better" has no gap to 100 to close. Y−1 data with no comparable
+  indicator gives no S, like no Y−1 data (C = L).
+- Exact scores (§6.7): p, D_k, L, r, G_k, G, S, C and q are ``Fraction`` (see ``factories.scoring``);
+  the standard's float parameters are read as the decimals they print as, so q < 0.30 and C ≥ 55 are
+  decided on exact values. ``result_to_dict`` renders them for storage (scores to 9 dp); the reasons
+  carry the rendered figures, since they are stored as they are.
 - A factory with data for Y but no applicable indicator at all has no L and no C: it is not ranked, does
   not count as "higher" for anyone, and its computed grade is the lowest band (reason ``NO_SCORE``).
 - Overrides run in the order of §6.9 on a running grade (``OVERRIDES``):
@@ -39,33 +44,35 @@ import bisect
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Context, Decimal, localcontext
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from factories.grading.bands import NextBand, next_band, select_band
 from factories.grading.standard import INCIDENT_KINDS, INCIDENT_SEVERITIES, GradingStandard, IncidentEffect
 from factories.indicators import Direction, IndicatorValue, Status
 from factories.scoring import (
+    HUNDRED,
     PEER_GROUP_ALL,
+    ZERO,
     DimensionLayout,
     IndicatorSpec,
     PeerColumn,
     Reason,
-    clean_score,
     dimension_layout,
     dimension_means,
+    exact,
     group_percentiles,
     merge_columns,
     peer_percentile,
+    render,
+    render_ratio,
     weighted_mean,
 )
 
 FLAG_NO_DATA = "no_data"
 
 TIERS = ("city", "national")
-
-_DECIMAL = Context(prec=28)
-_HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +108,7 @@ class FactoryResult:
     ``NO_DATA_NO_PREVIOUS_GRADE``, ``NO_DATA_FIRST_YEAR``, ``NO_DATA_SECOND_YEAR_REVOKE``,
     ``INCIDENT_GENERAL_DOWN``, ``INCIDENT_LARGE_CAP``, ``INCIDENT_REVOKE``. ``decided_by`` is the code of
     the last rule that set ``grade``. ``percentiles`` has every indicator code (None = not applicable).
+    The numbers are exact; ``result_to_dict`` renders them.
     """
 
     enterprise_id: int
@@ -109,14 +117,14 @@ class FactoryResult:
     standard_version: int
     peer_group: str | None
     peer_count: int
-    percentiles: Mapping[str, float | None]
-    dimension_scores: Mapping[str, float]
-    level_score: float | None
-    improvement_rates: Mapping[str, float]
-    dimension_improvement: Mapping[str, float]
-    improvement_score: float | None
-    composite: float | None
-    q: float | None
+    percentiles: Mapping[str, Fraction | None]
+    dimension_scores: Mapping[str, Fraction]
+    level_score: Fraction | None
+    improvement_rates: Mapping[str, Fraction]
+    dimension_improvement: Mapping[str, Fraction]
+    improvement_score: Fraction | None
+    composite: Fraction | None
+    q: Fraction | None
     computed_grade: str | None
     grade: str
     decided_by: str
@@ -129,41 +137,56 @@ class FactoryResult:
 # --- improvement (§6.6) -------------------------------------------------------------------------------
 
 
-def improvement_rate(spec: IndicatorSpec, current: Decimal, previous: Decimal, clip: float) -> float | None:
-    """Year-on-year r of one indicator, clipped to [−clip, clip]; None when x_{Y−1} = 0 (skipped).
+def improvement_rate(
+    spec: IndicatorSpec, current: Decimal, previous: Decimal, clip: float | Fraction
+) -> Fraction | None:
+    """§6.6 year-on-year r of one indicator, clipped to [−clip, clip]; None when skipped.
 
-    Computed in the current decimal context; ``improvement_rates`` sets a 28-digit one.
+    The relative formulas are skipped at x_{Y−1} = 0; the % formula is defined there and is not.
     """
-    if previous == 0:
-        return None
+    # Integer numerator and denominator, one Fraction at the end: this runs for every indicator of
+    # every factory, and Fraction arithmetic step by step would cost a reduction per step.
+    an, ad = current.as_integer_ratio()
+    bn, bd = previous.as_integer_ratio()
     if spec.direction == Direction.DOWN:
-        r = (previous - current) / previous
+        if bn == 0:
+            return None
+        num, den = bn * ad - an * bd, ad * bn  # (x_{Y−1} − x_Y) / x_{Y−1}
     elif spec.is_percent:
-        r = (current - previous) / (_HUNDRED - previous if previous < _HUNDRED else _HUNDRED)
+        gap = 100 * bd - bn if bn < 100 * bd else 100 * bd  # (100 − x_{Y−1}) · bd, or 100 · bd from 100 up
+        num, den = an * bd - bn * ad, ad * gap  # (x_Y − x_{Y−1}) / (100 − x_{Y−1}), or / 100
     else:
-        r = (current - previous) / previous
-    rate = float(r)
-    return clip if rate > clip else -clip if rate < -clip else rate
+        if bn == 0:
+            return None
+        num, den = an * bd - bn * ad, ad * bn  # (x_Y − x_{Y−1}) / x_{Y−1}
+    if den < 0:
+        num, den = -num, -den
+    limit = exact(clip)
+    cn, cd = limit.as_integer_ratio()
+    if num * cd > cn * den:
+        return limit
+    if -num * cd > cn * den:
+        return -limit
+    return Fraction(num, den)
 
 
 def improvement_rates(
     current: Mapping[str, IndicatorValue],
     previous: Mapping[str, IndicatorValue],
     specs: Sequence[IndicatorSpec],
-    clip: float,
-) -> dict[str, float]:
+    clip: float | Fraction,
+) -> dict[str, Fraction]:
     """r of every indicator reported in both years (and not skipped), in catalogue order."""
-    rates: dict[str, float] = {}
-    with localcontext(_DECIMAL):
-        for spec in specs:
-            # reported_value() inlined: this loop runs for every indicator of every factory.
-            now, before = current.get(spec.code), previous.get(spec.code)
-            if now is None or before is None or now.status != Status.OK or before.status != Status.OK:
-                continue
-            if now.value is not None and before.value is not None:
-                r = improvement_rate(spec, now.value, before.value, clip)
-                if r is not None:
-                    rates[spec.code] = r
+    rates: dict[str, Fraction] = {}
+    for spec in specs:
+        # reported_value() inlined: this loop runs for every indicator of every factory.
+        now, before = current.get(spec.code), previous.get(spec.code)
+        if now is None or before is None or now.status != Status.OK or before.status != Status.OK:
+            continue
+        if now.value is not None and before.value is not None:
+            r = improvement_rate(spec, now.value, before.value, clip)
+            if r is not None:
+                rates[spec.code] = r
     return rates
 
 
@@ -175,20 +198,20 @@ class _Scores:
     peer_group: str
     peer_count: int
     reasons: list[Reason]
-    percentiles: dict[str, float | None]
-    dimension_scores: dict[str, float] = field(default_factory=dict)
-    level_score: float | None = None
-    improvement_rates: dict[str, float] = field(default_factory=dict)
-    dimension_improvement: dict[str, float] = field(default_factory=dict)
-    improvement_score: float | None = None
-    composite: float | None = None
+    percentiles: dict[str, Fraction | None]
+    dimension_scores: dict[str, Fraction] = field(default_factory=dict)
+    level_score: Fraction | None = None
+    improvement_rates: dict[str, Fraction] = field(default_factory=dict)
+    dimension_improvement: dict[str, Fraction] = field(default_factory=dict)
+    improvement_score: Fraction | None = None
+    composite: Fraction | None = None
 
 
 def _percentiles(
     by_division: Mapping[str, Sequence[FactoryInput]], standard: GradingStandard
-) -> dict[int, dict[str, float | None]]:
+) -> dict[int, dict[str, Fraction | None]]:
     """§6.2–6.3: each factory's percentiles in its division, or against everyone below ``min_peer``."""
-    out: dict[int, dict[str, float | None]] = {}
+    out: dict[int, dict[str, Fraction | None]] = {}
     small = [d for d, members in by_division.items() if len(members) < standard.min_peer]
     columns: dict[str, list[PeerColumn]] = defaultdict(list)
     codes = [spec.code for spec in standard.indicators]
@@ -219,7 +242,7 @@ def _percentiles(
 
 def _score(
     factory: FactoryInput,
-    percentiles: dict[str, float | None],
+    percentiles: dict[str, Fraction | None],
     reasons: list[Reason],
     peer_group: str,
     peer_count: int,
@@ -230,18 +253,16 @@ def _score(
     assert factory.indicators is not None
     s = _Scores(peer_group, peer_count, reasons, percentiles)
     s.dimension_scores = dimension_means(percentiles, layout)
-    level = weighted_mean(s.dimension_scores, standard.weights)
-    s.level_score = None if level is None else clean_score(level)
+    s.level_score = weighted_mean(s.dimension_scores, standard.weights)
     if factory.previous_indicators is not None:
         s.improvement_rates = improvement_rates(
             factory.indicators, factory.previous_indicators, standard.indicators, standard.improvement_clip
         )
-        s.dimension_improvement = dimension_means(s.improvement_rates, layout, clean=False)
+        s.dimension_improvement = dimension_means(s.improvement_rates, layout)
         g = weighted_mean(s.dimension_improvement, standard.weights)
         if g is not None:
-            s.improvement_score = clean_score(
-                min(100.0, max(0.0, standard.improvement_base + standard.improvement_multiplier * g))
-            )
+            raw = exact(standard.improvement_base) + exact(standard.improvement_multiplier) * g
+            s.improvement_score = min(HUNDRED, max(ZERO, raw))
     if s.level_score is None:
         reasons.append(Reason("NO_SCORE"))
     elif s.improvement_score is None:
@@ -249,8 +270,34 @@ def _score(
         reasons.append(Reason("NO_IMPROVEMENT_SCORE", {"cause": cause}))
         s.composite = s.level_score
     else:
-        s.composite = clean_score(standard.alpha * s.level_score + (1 - standard.alpha) * s.improvement_score)
+        alpha = exact(standard.alpha)
+        s.composite = alpha * s.level_score + (1 - alpha) * s.improvement_score
     return s
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The C values of a peer group, ascending, for ranking (§6.8).
+
+    ``keys`` pairs each C with its float: float() is monotone, so comparing the pairs gives the exact
+    order, and the exact values are compared only when two floats are equal — sorting and bisecting
+    tuples of floats runs in C, where comparing ``Fraction`` objects would cost a Python call each.
+    """
+
+    keys: list[tuple[float, Fraction]]
+    values: list[Fraction]
+
+    @classmethod
+    def of(cls, composites: Sequence[Fraction]) -> _Group:
+        keys = sorted((float(c), c) for c in composites)
+        return cls(keys, [c for _, c in keys])
+
+    def higher(self, composite: Fraction) -> int:
+        """How many members have a C strictly above ``composite``."""
+        return len(self.keys) - bisect.bisect_right(self.keys, (float(composite), composite))
+
+
+_NO_GROUP = _Group([], [])
 
 
 def grade_year(
@@ -267,7 +314,7 @@ def grade_year(
     layout = dimension_layout(standard.indicators)
 
     scores: dict[int, _Scores] = {}
-    composites: dict[str, list[float]] = defaultdict(list)
+    composites: dict[str, list[Fraction]] = defaultdict(list)
     for division, members in by_division.items():
         fallback = len(members) < standard.min_peer
         label = PEER_GROUP_ALL if fallback else division
@@ -292,13 +339,13 @@ def grade_year(
                 composites[label].append(s.composite)
                 if label != PEER_GROUP_ALL:
                     composites[PEER_GROUP_ALL].append(s.composite)
-    for values in composites.values():
-        values.sort()
+    groups = {label: _Group.of(values) for label, values in composites.items()}
 
     results = []
     for f in sorted(factories, key=lambda f: f.enterprise_id):
         own = scores.get(f.enterprise_id)
-        results.append(_finish(year, f, own, composites[own.peer_group] if own else (), standard))
+        group = groups.get(own.peer_group, _NO_GROUP) if own else _NO_GROUP
+        results.append(_finish(year, f, own, group, standard))
     return results
 
 
@@ -312,7 +359,7 @@ class _Verdict:
     grade: str
     decided_by: str
     reasons: list[Reason]
-    q: float | None = None
+    q: Fraction | None = None
     computed_grade: str | None = None
     next_band: NextBand | None = None
     flags: list[str] = field(default_factory=list)
@@ -324,7 +371,7 @@ class _Verdict:
         self.reasons.append(Reason(code, params))
 
 
-def _ranked(s: _Scores | None, group_composites: Sequence[float], standard: GradingStandard) -> _Verdict:
+def _ranked(s: _Scores | None, group: _Group, standard: GradingStandard) -> _Verdict:
     """§6.8: the computed grade by rank in the peer group; a factory without data has none yet.
 
     Without data the running grade starts at the lowest band, which the no-data rule always replaces.
@@ -334,14 +381,14 @@ def _ranked(s: _Scores | None, group_composites: Sequence[float], standard: Grad
     reasons = list(s.reasons)
     if s.composite is None:
         return _Verdict(standard.lowest_grade, "NO_SCORE", reasons, computed_grade=standard.lowest_grade)
-    higher = len(group_composites) - bisect.bisect_right(group_composites, s.composite)
-    q = higher / s.peer_count
+    higher = group.higher(s.composite)
+    q = Fraction(higher, s.peer_count)
     index, blocks = select_band(q, s.composite, s.dimension_scores, standard.bands)
     computed = standard.bands[index].grade
-    reasons.append(Reason("BAND", {"grade": computed, "q": q, "C": s.composite}))
+    reasons.append(Reason("BAND", {"grade": computed, "q": render_ratio(q), "C": render(s.composite)}))
     reasons.extend(blocks)
     upcoming = next_band(
-        index, s.composite, s.dimension_scores, group_composites, s.peer_count, standard.bands
+        index, s.composite, s.dimension_scores, group.values, s.peer_count, standard.bands, higher=higher
     )
     return _Verdict(computed, "BAND", reasons, q=q, computed_grade=computed, next_band=upcoming)
 
@@ -410,11 +457,11 @@ def _finish(
     year: int,
     factory: FactoryInput,
     s: _Scores | None,
-    group_composites: Sequence[float],
+    group: _Group,
     standard: GradingStandard,
 ) -> FactoryResult:
     """The computed grade (§6.8), then each override of §6.9 in order, as one result."""
-    verdict = _ranked(s, group_composites, standard)
+    verdict = _ranked(s, group, standard)
     for override in OVERRIDES:
         override(verdict, year, factory, s is not None, standard)
     return FactoryResult(
@@ -462,8 +509,21 @@ def _check_inputs(factories: Sequence[FactoryInput], standard: GradingStandard) 
 # --- JSON ---------------------------------------------------------------------------------------------
 
 
+def _render_all(scores: Mapping[str, Fraction]) -> dict[str, float]:
+    return {key: render(x) for key, x in scores.items()}
+
+
+def _render_ratios(ratios: Mapping[str, Fraction | None]) -> dict[str, float | None]:
+    return {key: render_ratio(x) for key, x in ratios.items()}
+
+
+def _render_optional(x: Fraction | None) -> float | None:
+    return None if x is None else render(x)
+
+
 def result_to_dict(result: FactoryResult) -> dict[str, Any]:
-    """JSON-safe form of a result, for the run's stored intermediate numbers."""
+    """JSON-safe form of a result, for the run's stored intermediate numbers: the exact values rendered,
+    scores (D_k, L, S, C, next-band figures) to 9 decimals, ratios (p, r, G_k, q) as the nearest float."""
     nb = result.next_band
     return {
         "enterprise_id": result.enterprise_id,
@@ -471,14 +531,14 @@ def result_to_dict(result: FactoryResult) -> dict[str, Any]:
         "standard": {"code": result.standard_code, "version": result.standard_version},
         "peer_group": result.peer_group,
         "peer_count": result.peer_count,
-        "percentiles": dict(result.percentiles),
-        "dimension_scores": dict(result.dimension_scores),
-        "level_score": result.level_score,
-        "improvement_rates": dict(result.improvement_rates),
-        "dimension_improvement": dict(result.dimension_improvement),
-        "improvement_score": result.improvement_score,
-        "composite": result.composite,
-        "q": result.q,
+        "percentiles": _render_ratios(result.percentiles),
+        "dimension_scores": _render_all(result.dimension_scores),
+        "level_score": _render_optional(result.level_score),
+        "improvement_rates": _render_ratios(result.improvement_rates),
+        "dimension_improvement": _render_ratios(result.dimension_improvement),
+        "improvement_score": _render_optional(result.improvement_score),
+        "composite": _render_optional(result.composite),
+        "q": render_ratio(result.q),
         "computed_grade": result.computed_grade,
         "grade": result.grade,
         "decided_by": result.decided_by,
@@ -489,8 +549,8 @@ def result_to_dict(result: FactoryResult) -> dict[str, Any]:
         if nb is None
         else {
             "grade": nb.grade,
-            "c_needed": nb.c_needed,
-            "c_gap": nb.c_gap,
+            "c_needed": _render_optional(nb.c_needed),
+            "c_gap": _render_optional(nb.c_gap),
             "blocked_by": nb.blocked_by,
             "blocking_dimensions": list(nb.blocking_dimensions),
         },

@@ -7,6 +7,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from factories.scoring import (
     PEER_GROUP_ALL,
     IndicatorSpec,
     build_column,
+    exact,
     group_percentiles,
     peer_percentile,
     percentile_counts,
@@ -170,9 +172,15 @@ def test_group_percentiles_agree_with_the_single_member_percentile() -> None:
 def test_five_ranked_factories_get_percentiles_level_bands_and_a_floor_block() -> None:
     results = by_id(grade_year(Y, five_ranked(), MINI))
     # n = 5, W = 4, 3, 2, 1, 0 → p = 100, 75, 50, 25, 0 in every indicator, so every D_k and L too;
-    # no Y−1 data → C = L; q = higher/5 = 0, .2, .4, .6, .8.
+    # no Y−1 data → C = L; q = higher/5 = 0, 1/5, 2/5, 3/5, 4/5 — exact (§6.7), stored as the nearest float.
     for k, (p, q, grade) in enumerate(
-        [(100.0, 0.0, "AAAA"), (75.0, 0.2, "AAA"), (50.0, 0.4, "A"), (25.0, 0.6, "A"), (0.0, 0.8, "A")],
+        [
+            (100.0, Fraction(0), "AAAA"),
+            (75.0, Fraction(1, 5), "AAA"),
+            (50.0, Fraction(2, 5), "A"),
+            (25.0, Fraction(3, 5), "A"),
+            (0.0, Fraction(4, 5), "A"),
+        ],
         start=1,
     ):
         r = results[k]
@@ -182,7 +190,7 @@ def test_five_ranked_factories_get_percentiles_level_bands_and_a_floor_block() -
         assert r.dimension_scores == dict.fromkeys(DIMENSIONS, p)
         assert (r.level_score, r.improvement_score, r.composite, r.q) == (p, None, p, q)
         assert (r.computed_grade, r.grade, r.decided_by) == (grade, grade, "BAND")
-        assert r.reasons[1].to_dict() == {"code": "BAND", "grade": grade, "q": q, "C": p}
+        assert r.reasons[1].to_dict() == {"code": "BAND", "grade": grade, "q": float(q), "C": p}
     # Factory 3 ranks inside AA's 60 % quota, but C = 50 is below AA's floor of 55.
     assert codes(results[3]) == ["NO_IMPROVEMENT_SCORE", "BAND", "FLOOR_BLOCK"]
     assert results[3].reasons[2].params == {"grade": "AA", "c_min": 55.0, "C": 50.0}
@@ -228,17 +236,18 @@ def test_next_band_when_the_rank_quota_binds_above_the_floor() -> None:
         for k in range(1, 11)
     ]
     r = by_id(grade_year(Y, members, MINI))[4]
-    assert (r.computed_grade, r.q) == ("AA", 0.3)
+    assert (r.computed_grade, r.q) == ("AA", Fraction(3, 10))
     assert r.next_band is not None
     assert r.next_band.grade == "AAA"
-    assert r.next_band.c_needed == pytest.approx(700 / 9)
-    assert r.next_band.c_gap == pytest.approx(700 / 9 - 600 / 9)
+    assert (r.next_band.c_needed, r.next_band.c_gap) == (Fraction(700, 9), Fraction(100, 9))
 
 
 def test_equal_composites_do_not_count_as_higher_for_the_next_band() -> None:
     # Five factories all at C = 60: each has q = 0 and is AA (index 2). AAA allows one other above
     # (1/5 < .3); the 2nd highest other C is 60, already reached, so only AAA's floor 70 remains: gap 10.
-    nb = next_band(2, 60.0, dict.fromkeys(DIMENSIONS, 60.0), [60.0] * 5, 5, MINI.bands)
+    sixty = Fraction(60)
+    nb = next_band(2, sixty, dict.fromkeys(DIMENSIONS, sixty), [sixty] * 5, 5, MINI.bands)
+    assert next_band(2, sixty, dict.fromkeys(DIMENSIONS, sixty), [sixty] * 5, 5, MINI.bands, higher=0) == nb
     assert (nb.grade, nb.c_needed, nb.c_gap, nb.blocked_by) == ("AAA", 70.0, 10.0, None)
 
 
@@ -262,8 +271,9 @@ def test_equal_composites_do_not_count_as_higher_for_the_next_band() -> None:
 def test_band_is_the_highest_whose_every_condition_holds(
     q: float, c: float, lowest_d: float, grade: str, blocks: list[str]
 ) -> None:
-    dims = {"energy": 99.0, "waste": lowest_d, "clean": 99.0}
-    index, reasons = select_band(q, c, dims, DEFAULT_STANDARD.bands)
+    # The engine's q, C and D_k are exact: the table's decimals are read as the decimals they are.
+    dims = {"energy": Fraction(99), "waste": exact(lowest_d), "clean": Fraction(99)}
+    index, reasons = select_band(exact(q), exact(c), dims, DEFAULT_STANDARD.bands)
     assert DEFAULT_STANDARD.bands[index].grade == grade
     assert [f"{r.code}:{r.params['grade']}" for r in reasons] == blocks
 
@@ -275,7 +285,7 @@ def test_tied_factories_share_the_rank_and_both_reach_aaaa() -> None:
     for eid in (1, 2):
         assert results[eid].percentiles["EL-01"] == 87.5
         assert (results[eid].composite, results[eid].q, results[eid].grade) == (87.5, 0.0, "AAAA")
-    assert results[3].q == 0.4
+    assert results[3].q == Fraction(2, 5)
 
 
 def test_indicator_applicable_to_a_single_peer_scores_50_for_it() -> None:
@@ -355,39 +365,50 @@ def test_small_division_falls_back_to_every_factory_with_data() -> None:
 @pytest.mark.parametrize(
     ("case", "direction", "is_percent", "previous", "current", "expected"),
     [
-        ("% closes the gap to 100", UP, True, "60", "80", 0.5),
-        ("% small step", UP, True, "80", "84", 0.2),
-        ("% from 100 falls by /100", UP, True, "100", "90", -0.1),
-        ("% stays at 100", UP, True, "100", "100", 0.0),
-        ("% from 0 is skipped", UP, True, "0", "30", None),
-        ("% collapse is clipped", UP, True, "50", "0", -0.5),
-        ("↑ relative rise", UP, False, "2", "2.5", 0.25),
-        ("↑ rise is clipped", UP, False, "1", "3", 0.5),
+        ("% closes the gap to 100", UP, True, "60", "80", "0.5"),
+        ("% small step", UP, True, "80", "84", "0.2"),
+        ("% thirds stay exact", UP, True, "70", "80", "1/3"),
+        ("% from 100 falls by /100", UP, True, "100", "90", "-0.1"),
+        ("% stays at 100", UP, True, "100", "100", "0"),
+        # §6.6 (clarified): the % formula is defined at 0 and is not skipped: r = (x_Y − 0) / (100 − 0).
+        ("% rising from 0 counts", UP, True, "0", "30", "0.3"),
+        ("% staying at 0 counts as no change", UP, True, "0", "0", "0"),
+        ("% from 0 to 80 is clipped", UP, True, "0", "80", "0.5"),
+        ("% collapse is clipped", UP, True, "50", "0", "-0.5"),
+        ("↑ relative rise", UP, False, "2", "2.5", "0.25"),
+        ("↑ rise is clipped", UP, False, "1", "3", "0.5"),
         ("↑ from 0 is skipped", UP, False, "0", "1", None),
-        ("↓ relative fall is good", DOWN, False, "0.5", "0.4", 0.2),
-        ("↓ doubling is clipped", DOWN, False, "1", "2", -0.5),
+        ("↓ relative fall is good", DOWN, False, "0.5", "0.4", "0.2"),
+        ("↓ doubling is clipped", DOWN, False, "1", "2", "-0.5"),
         ("↓ from 0 is skipped", DOWN, False, "0", "0.3", None),
     ],
 )
 def test_improvement_rate_follows_section_6_6(
-    case: str, direction: Direction, is_percent: bool, previous: str, current: str, expected: float | None
+    case: str, direction: Direction, is_percent: bool, previous: str, current: str, expected: str | None
 ) -> None:
     spec = IndicatorSpec("X", "energy", direction, is_percent)
-    assert improvement_rate(spec, Decimal(current), Decimal(previous), 0.5) == expected, case
+    rate = improvement_rate(spec, Decimal(current), Decimal(previous), 0.5)
+    assert rate == (None if expected is None else Fraction(expected)), case
 
 
 def test_improvement_lifts_composite_and_can_lift_the_band() -> None:
     # f3 (L = 50): EL-01 0.32 → 0.3: r = 0.02/0.32 = 0.0625; WR-02 68 → 70: r = 2/(100 − 68) = 0.0625;
-    # LI-01 unchanged: r = 0; CP-01 not reported last year and RH-01 last year 0: skipped.
+    # LI-01 unchanged: r = 0; CP-01 not reported last year: skipped. RH-01 (a % indicator) 0 → 30 counts
+    # since §6.6 was clarified (it was skipped before): r = 30/100 = 0.3.
     previous = {"EL-01": "0.32", "WR-02": "68", "CP-01": NR, "LI-01": "1.6", "RH-01": "0"}
     r = by_id(grade_year(Y, five_ranked(f3={"previous": previous}), MINI))[3]
-    assert r.improvement_rates == {"EL-01": 0.0625, "WR-02": 0.0625, "LI-01": 0.0}
-    assert r.dimension_improvement == {"energy": 0.0625, "waste": 0.0625, "land": 0.0}
-    # G = (30·.0625 + 30·.0625 + 10·0)/70 = 3.75/70; S = 50 + 500·G; C = .7·50 + .3·S ≈ 58.04 ≥ 55.
-    s = 50 + 500 * 3.75 / 70
-    assert r.improvement_score == pytest.approx(s, abs=1e-9)
-    assert r.composite == pytest.approx(0.7 * 50 + 0.3 * s, abs=1e-9)
-    assert (r.q, r.computed_grade) == (0.4, "AA")
+    assert r.improvement_rates == {"EL-01": 0.0625, "WR-02": 0.0625, "LI-01": 0, "RH-01": Fraction(3, 10)}
+    assert r.dimension_improvement == {
+        "energy": 0.0625,
+        "waste": 0.0625,
+        "land": 0,
+        "materials": Fraction(3, 10),
+    }
+    # G = (30·.0625 + 30·.0625 + 10·0 + 10·.3)/80 = 6.75/80; S = 50 + 500·G = 92.1875;
+    # C = .7·50 + .3·S = 62.65625 ≥ 55, exactly.
+    assert r.improvement_score == Fraction("92.1875")
+    assert r.composite == Fraction("62.65625")
+    assert (r.q, r.computed_grade) == (Fraction(2, 5), "AA")
 
 
 @pytest.mark.parametrize(
@@ -418,6 +439,137 @@ def test_without_an_improvement_score_composite_equals_level(
     r = by_id(grade_year(Y, five_ranked(f2={"previous": previous}), MINI))[2]
     assert (r.improvement_score, r.composite, r.level_score) == (None, 75.0, 75.0)
     assert r.reasons[0].to_dict() == {"code": "NO_IMPROVEMENT_SCORE", "cause": cause}
+
+
+# --- exact scores (§6.7) ------------------------------------------------------------------------------
+
+
+def by_rank(worse: str, **override: str) -> dict[str, str]:
+    """Full-catalogue values of one of five peers from W, the number of peers it beats in each indicator
+    (one digit per indicator, catalogue order LI-01 … EL-03): 10 + 10·W for ↑, 50 − 10·W for ↓, so
+    p = 25·W. ``override`` sets raw values (LI_01="3.89")."""
+    values = {
+        spec.code: str(10 + 10 * int(w) if spec.direction == UP else 50 - 10 * int(w))
+        for spec, w in zip(DEFAULT_STANDARD.indicators, worse, strict=True)
+    }
+    values.update({code.replace("_", "-"): raw for code, raw in override.items()})
+    return values
+
+
+# Five factories of division 26 graded by CQ-GF-2024 over the full catalogue (three indicators in every
+# dimension but materials, so D_k and L come in thirds). Only LI-01 (↑, relative) has Y−1 data: G = r(LI-01).
+TIE = [
+    # D = land 200/3, materials 50, clean 175/3, waste 75, energy 75 → L = 205/3;
+    # LI-01 3.6 → 3.89: r = 29/360, S = 1625/18; C = .7·205/3 + .3·1625/18 = 899/12.
+    factory(1, by_rank("2422232333423", LI_01="3.89"), previous={"LI-01": "3.6"}),
+    # D = land 75, materials 100, clean 275/3, waste 200/3, energy 200/3 → L = 455/6;
+    # LI-01 9 → 9.41: r = 41/900, S = 655/9; C = .7·455/6 + .3·655/9 = 899/12.
+    factory(2, by_rank("4234443242242", LI_01="9.41"), previous={"LI-01": "9"}),
+    # L = 485/6; LI-01 doubles: r clipped to 0.5, S = 100, C = .7·485/6 + 30 ≈ 86.58: the one above.
+    factory(3, by_rank("3343324424334", LI_01="5"), previous={"LI-01": "2.5"}),
+    factory(4, by_rank("1110010110110", LI_01="2")),  # C = L = 85/6
+    factory(5, by_rank("0001101001001", LI_01="1")),  # C = L = 65/6
+]
+EXACTLY_55 = [
+    # D = land 75, materials 75, clean 175/3, waste 175/3, energy 175/3 → L = 185/3;
+    # LI-01 9 → 8.81: r = −19/900, S = 355/9; C = .7·185/3 + .3·355/9 = 495/9 = 55 exactly.
+    factory(1, by_rank("1443421223232", LI_01="8.81"), previous={"LI-01": "9"}),
+    factory(2, by_rank("3021004440121", LI_01="15")),  # C = L = 130/3
+    factory(3, by_rank("4104242004344", LI_01="20")),  # C = L = 65: the one above
+    factory(4, by_rank("0210110331410", LI_01="5")),  # C = L = 215/6
+    factory(5, by_rank("2332333112003", LI_01="10")),  # C = L = 265/6
+]
+JUST_BELOW_55 = [
+    # D = land 125/3, materials 25, clean 125/3, waste 200/3, energy 200/3 → L = 55 exactly;
+    # LI-01 500000 → 504999.999999: r = 0.01 − 2·10⁻¹², S = 54.999999999; C = 55 − 3·10⁻¹⁰.
+    factory(1, by_rank("4101302341431", LI_01="504999.999999"), previous={"LI-01": "500000"}),
+    factory(2, by_rank("2340233413022")),  # C = L = 305/6
+    factory(3, by_rank("1022421032243")),  # C = L = 325/6
+    factory(4, by_rank("3434114220100")),  # C = L = 245/6
+    factory(5, by_rank("0213040104314")),  # C = L = 295/6
+]
+
+# Each case: the factories, and for some of them the exact C, the exact q and the computed grade.
+EXACT_CASES = [
+    pytest.param(
+        TIE,
+        # One factory above each, q = 1/5 < 0.30 and C ≥ 70 → both AAA. Rounding D_k, L, S and C to 9 dp
+        # along their own paths made factory 1's C 74.916666666 and factory 2's 74.916666667, so factory 2
+        # counted as higher than factory 1 (q = 2/5 → AA): the split of issue 12.
+        {
+            1: (Fraction(899, 12), Fraction(1, 5), "AAA"),
+            2: (Fraction(899, 12), Fraction(1, 5), "AAA"),
+            3: (Fraction(7, 10) * Fraction(485, 6) + 30, Fraction(0), "AAAA"),
+        },
+        id="two factories with C = 899 over 12 through different D_k tie",
+    ),
+    pytest.param(
+        EXACTLY_55,
+        # q = 1/5 and C = 55 meets AA's floor (AAA's 70 blocks). The rounded path made C 54.999999999: A.
+        {1: (Fraction(55), Fraction(1, 5), "AA")},
+        id="C exactly 55 through thirds meets the AA floor",
+    ),
+    pytest.param(
+        JUST_BELOW_55,
+        # First of five (q = 0), but C is below every floor: A. Rounding C to 9 dp lifted it to 55.0: AA.
+        {1: (Fraction(55) - Fraction(3, 10**10), Fraction(0), "A")},
+        id="C a hair below 55 is not lifted over the AA floor",
+    ),
+]
+
+
+@pytest.mark.parametrize(("members", "expected"), EXACT_CASES)
+def test_bands_follow_the_exact_composite(
+    members: list[FactoryInput], expected: dict[int, tuple[Fraction, Fraction, str]]
+) -> None:
+    results = by_id(grade_year(Y, members, DEFAULT_STANDARD))
+    got = {eid: (results[eid].composite, results[eid].q, results[eid].computed_grade) for eid in expected}
+    assert got == expected
+
+
+def test_tied_factories_have_different_dimension_scores_and_the_same_stored_figures() -> None:
+    results = by_id(grade_year(Y, TIE, DEFAULT_STANDARD))
+    first, second = results[1], results[2]
+    assert first.dimension_scores != second.dimension_scores
+    assert (first.level_score, second.level_score) == (Fraction(205, 3), Fraction(455, 6))
+    stored = [result_to_dict(r) for r in (first, second)]
+    # One rendering of one exact value: the tie is visible in what the run stores and shows.
+    assert [d["composite"] for d in stored] == [74.916666667, 74.916666667]
+    assert [d["q"] for d in stored] == [0.2, 0.2]
+    assert [r.reasons[-1].to_dict() for r in (first, second)] == [
+        {"code": "BAND", "grade": "AAA", "q": 0.2, "C": 74.916666667}
+    ] * 2
+
+
+def test_a_floor_block_reports_the_rendered_exact_composite() -> None:
+    r = by_id(grade_year(Y, JUST_BELOW_55, DEFAULT_STANDARD))[1]
+    # 55 − 3·10⁻¹⁰ renders as 55.0 at 9 dp; the band was decided on the exact value.
+    assert [x.to_dict() for x in r.reasons if x.code == "FLOOR_BLOCK"][-1] == {
+        "code": "FLOOR_BLOCK",
+        "grade": "AA",
+        "c_min": 55.0,
+        "C": 55.0,
+    }
+    assert r.next_band is not None
+    assert (r.next_band.grade, r.next_band.c_gap) == ("AA", Fraction(3, 10**10))
+
+
+def test_a_percent_indicator_rising_from_0_counts_in_the_improvement_rate() -> None:
+    # §6.6 (clarified): f3's renewable share RH-01 (a % indicator) was 0 last year and is 30 now:
+    # r = (30 − 0)/(100 − 0) = 0.3 — the only rate, so G = 0.3, S = 50 + 150 = 200 → 100, C = .7·50 + 30.
+    previous = {"EL-01": NR, "WR-02": NR, "CP-01": NR, "LI-01": NR, "RH-01": "0"}
+    r = by_id(grade_year(Y, five_ranked(f3={"previous": previous}), MINI))[3]
+    assert r.improvement_rates == {"RH-01": Fraction(3, 10)}
+    assert (r.improvement_score, r.composite) == (100, 65)
+    assert "NO_IMPROVEMENT_SCORE" not in codes(r)
+
+
+def test_a_relative_indicator_from_0_is_still_skipped() -> None:
+    # LI-01 (↑, not %) and EL-01 (↓) have no relative change from 0: no rate, so no S and C = L.
+    previous = {"EL-01": "0", "WR-02": NR, "CP-01": NR, "LI-01": "0", "RH-01": NR}
+    r = by_id(grade_year(Y, five_ranked(f3={"previous": previous}), MINI))[3]
+    assert (r.improvement_rates, r.improvement_score, r.composite) == ({}, None, 50)
+    assert r.reasons[0].to_dict() == {"code": "NO_IMPROVEMENT_SCORE", "cause": "no_comparable_indicator"}
 
 
 # --- overrides (§6.9) ---------------------------------------------------------------------------------
