@@ -115,6 +115,22 @@ class YearOpenForm(forms.Form):
     closes_on = forms.DateField(label=_("填报截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class ImportTemplateForm(forms.Form):
+    """The data year a blank import template is asked for; the same years an upload accepts."""
+
+    year = forms.IntegerField(
+        label=_("数据年度"),
+        required=False,
+        min_value=2016,
+        max_value=2100,
+        error_messages={
+            "invalid": _("年度应为2016年至2100年之间的整数。"),
+            "min_value": _("年度应为2016年至2100年之间的整数。"),
+            "max_value": _("年度应为2016年至2100年之间的整数。"),
+        },
+    )
+
+
 class YearWindowForm(forms.Form):
     """The city moves a reporting window, e.g. extends the close date."""
 

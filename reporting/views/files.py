@@ -17,6 +17,7 @@ from accounts.errors import DomainError
 from accounts.views_base import RoleRequiredMixin, show_domain_error
 from factories.models import District, Enterprise, Industry
 from reporting import exports, imports, jobs, services
+from reporting.forms import ImportTemplateForm
 from reporting.models import ExportJob, ImportJob, ReportingYear
 
 EXPORT_KINDS = [
@@ -121,7 +122,13 @@ class ImportTemplateView(RoleRequiredMixin, View):
     permission = "import.create"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        year = int(request.GET.get("year") or timezone.localdate().year - 1)
+        form = ImportTemplateForm(request.GET)
+        if not form.is_valid():
+            for texts in form.errors.values():
+                for text in texts:
+                    messages.error(request, text)
+            return redirect("reporting:import_list")
+        year = form.cleaned_data["year"] or timezone.localdate().year - 1
         reporting_year = ReportingYear.objects.filter(year=year).first()
         data = imports.build_template(
             year=year,
