@@ -661,7 +661,17 @@ def submissions_import(
                         changes=diff,
                     )
                 )
-        created = AnnualSubmission.objects.bulk_create(new, batch_size=1000)
+        try:
+            # Another import (or a clerk's first save) may have created one of these drafts since the rows
+            # were locked: nothing existed to lock. Like the form path, that is a conflict, not a failure.
+            with transaction.atomic():
+                created = AnnualSubmission.objects.bulk_create(new, batch_size=1000)
+        except IntegrityError as exc:
+            raise StateConflict(
+                _(
+                    "导入期间有企业的本年度数据已由他人创建，未写入任何数据。请重新正式导入，系统将在其基础上更新。"
+                )
+            ) from exc
         AnnualSubmission.objects.bulk_update(
             changed, ["raw_values", "yoy_flags", "explanation", "updated_at"], batch_size=1000
         )
