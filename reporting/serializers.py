@@ -48,11 +48,9 @@ class RawValueField(serializers.Field):
         return None if value is None else str(value)
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, float):
-            data = repr(data)
-        if isinstance(data, int | Decimal):
-            data = str(data)
-        if data is not None and not isinstance(data, str):
+        # JSON numbers stay numbers: the service's number reader takes them as they are, while text is
+        # held to the forms a clerk writes (no exponent, no ambiguous comma).
+        if isinstance(data, bool) or (data is not None and not isinstance(data, str | int | float | Decimal)):
             raise serializers.ValidationError(_("应为数字或数字字符串。"))
         return data
 
