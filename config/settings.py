@@ -242,7 +242,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the 400/401/403/404/409/429 answers of API.md on every operation that can give them.
+    "DEFAULT_SCHEMA_CLASS": "accounts.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "accounts.drf.exception_handler",
 }
