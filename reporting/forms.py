@@ -13,10 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
 from accounts.i18n import in_language, localized
+from accounts.limits import LONG_TEXT, MAX_INPUT_LENGTH, SHORT_TEXT
 from factories.indicators import Catalogue, RawField
 from reporting.services import REQUIRED_ON_SUBMIT
-
-MAX_INPUT_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -79,6 +78,7 @@ class SubmissionForm(CatalogueValuesForm):
     explanation = forms.CharField(
         label=_("情况说明"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("与上年相比变化超过3倍（或降至三分之一以下）的数据，须在此写明原因，否则不能提交。"),
     )
@@ -94,6 +94,7 @@ class CorrectionForm(CatalogueValuesForm):
     reason = forms.CharField(
         label=_("更正原因"),
         required=False,
+        max_length=SHORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 3, "required": True}),
         help_text=_("请说明需要更正的原因，例如统计口径错误、单位填错等；市经济信息委审批时将看到此说明。"),
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import in_language, localized
+from accounts.limits import text_problem
 from accounts.permissions import ensure_can, ensure_in_scope
 from factories.indicators import RawField, get_catalogue, validate_raw, year_on_year_flags
 from factories.models import Enterprise
@@ -168,6 +169,12 @@ def _yoy_flags(
     )
 
 
+def _explanation_problem(explanation: str | None) -> str | None:
+    """An explanation past its limit (the model field's), named in the user's language."""
+    field = AnnualSubmission._meta.get_field("explanation")
+    return text_problem(explanation, field.max_length or 0, field.verbose_name)
+
+
 @transaction.atomic
 def submission_save_draft(
     *,
@@ -191,6 +198,8 @@ def submission_save_draft(
     # Report every problem at once: unreadable numbers and broken ≤ relations among the readable ones.
     for field, messages in _validated(catalogue_version, stored).items():
         errors.setdefault(field, []).extend(messages)
+    if problem := _explanation_problem(explanation):
+        errors.setdefault("explanation", []).append(problem)
     if errors:
         raise InvalidInput(field_errors=_in_language(errors))
     flags = _yoy_flags(catalogue_version, stored, _previous_raw(enterprise, year))
@@ -595,6 +604,9 @@ def submissions_import(
         if submission is not None and submission.status != SubmissionStatus.DRAFT:
             error(row.row, "credit_code", str(LOCK_MESSAGES[SubmissionStatus(submission.status)]))
             continue
+        too_long = _explanation_problem(row.explanation)
+        if too_long:
+            error(row.row, "explanation", too_long)
         parsed, field_errors = parse_raw_values(catalogue, row.values)
         stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
         for field, messages in {
@@ -603,7 +615,7 @@ def submissions_import(
         }.items():
             for message in messages:
                 error(row.row, field, message)
-        if field_errors:
+        if field_errors or too_long:
             continue
         flags = (
             year_on_year_flags(

@@ -79,9 +79,12 @@ def read_number(value: Any) -> Decimal:
     raise NumberRefused("not_a_number")
 
 
-def _refusal(kind: str, field: RawField, value: Any) -> Message:
+def _refusal(kind: str, field: RawField, typed: Any) -> Message:
     """The message for a refused number: what was wrong and how to write it instead."""
     zh, en = field.label_zh, field.label_en
+    text = str(typed)
+    # The typed value is quoted back, but never a whole pasted page of it.
+    value = text if len(text) <= 40 else text[:40] + "…"
     if kind == "decimal_comma":
         return Message(
             f"{zh}应为数字，“{value}”中的逗号不能作小数点：请用小数点（如 12.5）。",

@@ -30,7 +30,7 @@ def test_json_nested_just_past_the_limit_is_refused_on_any_endpoint(api, city_us
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(api, city_user):
-    text = "[" * 5000 + '\\"{' * 100
+    text = "[" * 2000 + '\\"{' * 100
     response = api.post(
         "/api/v1/auth/token/",
         json.dumps({"username": "alice", "password": text}),

@@ -86,3 +86,8 @@ def test_every_refusal_names_the_field_and_exists_in_english() -> None:
     for typed in ("12,5", "1,234", "1_000", "1e3", "abc"):
         (message,) = parse(typed)[1]
         assert message.startswith("化学需氧量产生量") and message.en.startswith("COD generated")
+
+
+def test_a_refusal_quotes_a_long_input_only_in_part() -> None:
+    (message,) = parse("x" * 100_000)[1]
+    assert len(message) < 120 and len(message.en) < 160
