@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import in_language, localized
-from accounts.limits import text_problem
+from accounts.limits import date_problem, text_problem
 from accounts.permissions import ensure_can, ensure_in_scope
 from factories.indicators import RawField, get_catalogue, validate_raw, year_on_year_flags
 from factories.models import Enterprise
@@ -60,6 +60,11 @@ def _label(raw_field: RawField) -> str:
 # --- reporting years --------------------------------------------------------------------------
 
 
+def _window_problem(year: int, day: dt.date) -> str | None:
+    """A window for year Y's data lies between 1 January of Y and the end of Y+2."""
+    return date_problem(day, earliest=dt.date(year, 1, 1), latest=dt.date(year + 2, 12, 31))
+
+
 @transaction.atomic
 def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: dt.date) -> ReportingYear:
     """The city opens year Y with its reporting window (Art. 7)."""
@@ -75,6 +80,9 @@ def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: 
         )
     if closes_on < opens_on:
         errors["closes_on"] = [_("截止日期不能早于开始日期。")]
+    for name, day in (("opens_on", opens_on), ("closes_on", closes_on)):
+        if problem := _window_problem(year, day):
+            errors.setdefault(name, []).append(problem)
     if opens_on.year <= year and opens_on < dt.date(year, 1, 1):
         errors["opens_on"] = [_("填报开始日期不能早于数据年度开始。")]
     if ReportingYear.objects.filter(year=year).exists():
@@ -99,6 +107,13 @@ def reporting_year_update(
     ensure_can(actor, "reporting_year.manage")
     if closes_on < opens_on:
         raise InvalidInput(field_errors={"closes_on": [_("截止日期不能早于开始日期。")]})
+    errors = {
+        name: [problem]
+        for name, day in (("opens_on", opens_on), ("closes_on", closes_on))
+        if (problem := _window_problem(reporting_year.year, day))
+    }
+    if errors:
+        raise InvalidInput(field_errors=errors)
     before = audit.snapshot(reporting_year, ["opens_on", "closes_on"])
     reporting_year.opens_on, reporting_year.closes_on = opens_on, closes_on
     reporting_year.save(update_fields=["opens_on", "closes_on"])

@@ -234,3 +234,36 @@ def test_the_xlsx_writer_clips_a_cell_at_excels_limit_with_a_visible_marker(city
     assert clipped.endswith(exports.CLIPPED_MARKER)
     assert len(formula) == exports.EXCEL_CELL_LIMIT and formula.startswith("'=1+1")
 
+
+# --- reporting windows fall around their data year ------------------------------------------------------
+
+
+def test_a_reporting_window_that_closes_in_9999_is_refused(city_user):
+    import datetime as dt
+
+    from accounts.errors import InvalidInput
+    from reporting.models import ReportingYear
+    from reporting.services import reporting_year_open
+
+    with pytest.raises(InvalidInput) as error:
+        reporting_year_open(
+            actor=city_user, year=2025, opens_on=dt.date(2026, 1, 1), closes_on=dt.date(9999, 12, 31)
+        )
+    assert "日期应在2025-01-01至2027-12-31之间" in str(error.value.field_errors["closes_on"][0])
+    assert not ReportingYear.objects.exists()
+
+
+def test_a_reporting_window_moved_to_year_one_is_refused(city_user, open_year):
+    import datetime as dt
+
+    from accounts.errors import InvalidInput
+    from reporting.services import reporting_year_update
+
+    with pytest.raises(InvalidInput) as error:
+        reporting_year_update(
+            actor=city_user,
+            reporting_year=open_year,
+            opens_on=dt.date(1, 1, 1),
+            closes_on=open_year.closes_on,
+        )
+    assert "日期应在2025-01-01至" in str(error.value.field_errors["opens_on"][0])
