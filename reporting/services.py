@@ -61,8 +61,9 @@ def _label(raw_field: RawField) -> str:
 
 
 def _window_problem(year: int, day: dt.date) -> str | None:
-    """A window for year Y's data lies between 1 January of Y and the end of Y+2."""
-    return date_problem(day, earliest=dt.date(year, 1, 1), latest=dt.date(year + 2, 12, 31))
+    """A window for year Y's data opens in Y at the earliest and ends by the end of the year after next:
+    an old year may be reopened today (data collected late, or back-filled when the platform starts)."""
+    return date_problem(day, earliest=dt.date(year, 1, 1), latest=dt.date(today().year + 2, 12, 31))
 
 
 @transaction.atomic

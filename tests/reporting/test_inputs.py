@@ -249,7 +249,7 @@ def test_a_reporting_window_that_closes_in_9999_is_refused(city_user):
         reporting_year_open(
             actor=city_user, year=2025, opens_on=dt.date(2026, 1, 1), closes_on=dt.date(9999, 12, 31)
         )
-    assert "日期应在2025-01-01至2027-12-31之间" in str(error.value.field_errors["closes_on"][0])
+    assert "日期应在2025-01-01至" in str(error.value.field_errors["closes_on"][0])
     assert not ReportingYear.objects.exists()
 
 
