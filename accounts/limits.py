@@ -63,8 +63,9 @@ class BoundedTextField(models.TextField):
     InvalidInput naming the field instead of storing a megabyte of text. The column stays `text`.
     """
 
-    def __init__(self, *args: Any, max_length: int = SHORT_TEXT, **kwargs: Any) -> None:
-        super().__init__(*args, max_length=max_length, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", SHORT_TEXT)
+        super().__init__(*args, **kwargs)
 
     def get_db_prep_save(self, value: Any, connection: Any) -> Any:
         assert self.max_length is not None

@@ -83,7 +83,9 @@ class AutoSchema(openapi.AutoSchema):
 
     def _error_codes(self, operation: dict[str, Any]) -> list[str]:
         view = self.view
-        needs_sign_in = not all(issubclass(p, AllowAny) for p in view.permission_classes)
+        needs_sign_in = not all(
+            isinstance(p, type) and issubclass(p, AllowAny) for p in view.permission_classes
+        )
         parameters = operation.get("parameters", [])
         codes = []
         reads_input = "requestBody" in operation or any(p.get("in") == "query" for p in parameters)

@@ -126,7 +126,7 @@ class ImportTemplateView(RoleRequiredMixin, View):
         if not form.is_valid():
             for texts in form.errors.values():
                 for text in texts:
-                    messages.error(request, text)
+                    messages.error(request, str(text))
             return redirect("reporting:import_list")
         year = form.cleaned_data["year"] or timezone.localdate().year - 1
         reporting_year = ReportingYear.objects.filter(year=year).first()
