@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+handler404 = "accounts.drf.not_found"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

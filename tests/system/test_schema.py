@@ -140,3 +140,23 @@ def test_a_read_only_field_that_can_be_null_is_declared_nullable():
             if from_default or (model is not None and source != "*" and _can_be_null(model, source)):
                 undeclared.append(f"{name}.{field_name}")
     assert undeclared == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/v1/audit/-2.5e-13/", "/api/v1/submissions/1.5/submit/", "/api/v1/nothing/"]
+)
+def test_a_path_no_api_route_matches_answers_404_in_json_as_documented(api, city_user, path):
+    """The schema documents JSON error bodies; a malformed id never reaches a DRF view, so the answer comes
+    from the URL resolver and must have the same shape."""
+    response = api.as_user(city_user).get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到。"}
+
+
+@pytest.mark.django_db
+def test_a_page_no_route_matches_still_answers_an_html_404(client):
+    response = client.get("/reporting/nothing-here/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
