@@ -24,7 +24,7 @@ VALIDATION_ERRORS = {
     ),
     "additionalProperties": {
         "oneOf": [
-            {"type": "array", "items": {"type": "string"}},
+            {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "object"}]}},
             {"type": "object"},
             {"type": "string"},
         ]
