@@ -1,18 +1,75 @@
-"""DRF plumbing referenced from settings: pagination and error mapping (kept apart from the
-viewsets so that importing DRF's generics does not import this module half-initialised)."""
+"""DRF plumbing referenced from settings: the JSON parser, pagination and error mapping (kept apart
+from the viewsets so that importing DRF's generics does not import this module half-initialised)."""
 
 from __future__ import annotations
 
-from typing import Any
+import codecs
+from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import pagination, status
-from rest_framework.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django.views.defaults import page_not_found
+from rest_framework import pagination, parsers, status
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
+from rest_framework.utils import json
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.datacache import LargeTablePaginator
 from accounts.errors import DomainError, InvalidInput, NotAllowed, StateConflict
+
+
+def json_depth(value: Any, limit: int) -> int:
+    """How deep arrays and objects nest in a parsed JSON value, counting stops once past `limit`.
+
+    Iterative, so measuring cannot itself run out of stack; a scalar has depth 0.
+    """
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON bodies of every endpoint: at most `API_JSON_MAX_DEPTH` levels of nesting, refused with 400
+    and a reason otherwise.
+
+    No payload of this API nests more than a few levels; without a limit a deeply nested body makes
+    Python's decoder raise RecursionError (a 500, and the same depth would break every later
+    json.dumps of the value). The decoder's own recursion guard is caught, then the parsed value is
+    measured without recursion.
+    """
+
+    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None) -> Any:
+        raw = stream.read()
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        max_depth = settings.API_JSON_MAX_DEPTH
+        too_deep = _("JSON 嵌套层级过深（最多 {n} 层），请求已拒绝。").format(n=max_depth)
+        try:
+            text = codecs.decode(raw, encoding)
+            parse_constant = json.strict_constant if self.strict else None
+            data = json.loads(text, parse_constant=parse_constant)
+        except RecursionError as exc:
+            raise ParseError(too_deep) from exc
+        except ValueError as exc:
+            raise ParseError(_("请求正文不是有效的 JSON：{error}").format(error=exc)) from exc
+        if json_depth(data, max_depth) > max_depth:
+            raise ParseError(too_deep)
+        return data
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -38,3 +95,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     return drf_exception_handler(exc, context)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 for a path no route matches: JSON under /api/ like every other API error (a malformed id
+    never reaches a DRF view, and the schema documents JSON error bodies), the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": str(NotFound.default_detail)}, status=404, json_dumps_params={"ensure_ascii": False}
+        )
+    return page_not_found(request, exception)

@@ -33,6 +33,18 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
+EXCEL_CELL_LIMIT = 32767
+CLIPPED_MARKER = "…［已截断：超出 Excel 单元格 32767 字的上限，全文请在平台查看］"
+
+
+def fit_cell(text: str) -> str:
+    """Excel refuses (and repairs away) a cell past 32,767 characters: longer text, e.g. one stored before
+    free text had a limit, is clipped and ends with a marker saying so, never cut silently."""
+    if len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    return text[: EXCEL_CELL_LIMIT - len(CLIPPED_MARKER)] + CLIPPED_MARKER
+
+
 @dataclass(frozen=True)
 class Column:
     header: Any
@@ -178,7 +190,7 @@ def write_xlsx(
             else:
                 template = templates[col_idx - 1] if col_idx <= len(templates) else None
                 if isinstance(value, str):
-                    value = neutralise(value)
+                    value = fit_cell(neutralise(value))
                     template = None
                 cell = template if template is not None else plain
                 cell.value = value

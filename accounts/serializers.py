@@ -3,12 +3,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.limits import SHORT_TEXT
 from accounts.models import AuditEntry, User
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(label=_("用户名"))
-    password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
+    username = serializers.CharField(label=_("用户名"), max_length=150)
+    password = serializers.CharField(
+        label=_("密码"), style={"input_type": "password"}, trim_whitespace=False, max_length=4096
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -74,4 +77,4 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 class NoteSerializer(serializers.Serializer):
     """An optional note on a workflow step (a run, an application, a review)."""
 
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT)

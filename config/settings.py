@@ -260,10 +260,19 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON with a nesting limit (API_JSON_MAX_DEPTH); forms and uploads as DRF reads them.
+    "DEFAULT_PARSER_CLASSES": [
+        "accounts.drf.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # drf-spectacular's, plus the 400/401/403/404/409/429 answers of API.md on every operation that can give them.
+    "DEFAULT_SCHEMA_CLASS": "accounts.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "accounts.drf.exception_handler",
 }
+# No request of this API nests JSON more than a few levels; deeper bodies are refused with 400.
+API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "20"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "重庆市绿色工厂动态管理平台 API",
     "DESCRIPTION": "Chongqing green-factory dynamic management and gradient cultivation platform, API v1.",

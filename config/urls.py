@@ -24,6 +24,8 @@ urlpatterns = [
     ),
 ]
 
+handler404 = "accounts.drf.not_found"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -11,11 +11,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import jobs
+from accounts.drf import JSONParser
 from accounts.serializers import NoteSerializer
 from accounts.viewsets import ScopedMixin, ScopedReadOnlyViewSet
 from cultivation import selectors, services

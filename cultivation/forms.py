@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.limits import LONG_TEXT, REPORT_TEXT, SHORT_TEXT
 from accounts.permissions import can
 from cultivation.models import SupervisionKind
 from factories.models import Enterprise
@@ -24,11 +25,13 @@ class ApplicationForm(forms.Form):
     )
     intention = forms.CharField(
         label=_("书面意愿"),
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("说明企业参与绿色工厂梯度培育的意愿。"),
     )
     plan = forms.CharField(
         label=_("绿色工厂创建计划"),
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("分年度的创建目标和主要措施，例如能源管理体系、清洁生产、节能改造。"),
     )
@@ -62,7 +65,9 @@ class SupervisionForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("类型"), choices=SupervisionKind.choices)
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2})
+    )
     evidence = forms.FileField(label=_("证明材料"), required=False, help_text=_("不超过20MB。"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -71,7 +76,7 @@ class SupervisionForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("原因"), max_length=SHORT_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class StandardForm(forms.Form):
@@ -82,6 +87,7 @@ class StandardForm(forms.Form):
     c_level_min = forms.FloatField(label=_("C级：绿色化水平得分下限 L"), min_value=0, max_value=100)
     note = forms.CharField(
         label=_("修订说明"),
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("说明调整标准的原因，例如本区县产业结构、培育目标。"),
     )
@@ -93,13 +99,16 @@ class StandardForm(forms.Form):
 class ReviewOpenForm(forms.Form):
     scope_note = forms.CharField(
         label=_("复核范围"),
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("写明复核哪些信息，例如2025年度能耗数据、监管记录的证明材料。"),
     )
 
 
 class ReviewCloseForm(forms.Form):
-    findings = forms.CharField(label=_("复核结论"), widget=forms.Textarea(attrs={"rows": 4}))
+    findings = forms.CharField(
+        label=_("复核结论"), max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 4})
+    )
     falsification = forms.BooleanField(label=_("发现弄虚作假"), required=False)
 
 
@@ -107,6 +116,7 @@ class NarrativeForm(forms.Form):
     narrative = forms.CharField(
         label=_("本年度培育工作情况"),
         required=False,
+        max_length=REPORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("概述入库、监管与服务、B级认定、复核等工作，以及下一年度的安排。"),
     )

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jobs import BackgroundJob
+from accounts.limits import LONG_TEXT, REPORT_TEXT, BoundedTextField
 from accounts.scoping import ScopedQuerySet
 from accounts.transitions import Transition, TransitionTable
 
@@ -44,7 +45,7 @@ class DistrictStandard(models.Model):
     )
     version = models.PositiveIntegerField(_("版本"))
     parameters = models.JSONField(_("参数"))
-    note = models.TextField(_("修订说明"), blank=True)
+    note = BoundedTextField(_("修订说明"), blank=True, max_length=LONG_TEXT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -105,8 +106,8 @@ class PoolApplication(models.Model):
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
     )
-    intention = models.TextField(_("书面意愿"))
-    plan = models.TextField(_("绿色工厂创建计划"))
+    intention = BoundedTextField(_("书面意愿"), max_length=LONG_TEXT)
+    plan = BoundedTextField(_("绿色工厂创建计划"), max_length=LONG_TEXT)
     lawful_declaration = models.BooleanField(_("守法经营声明"), default=False)
     status = models.CharField(
         _("状态"),
@@ -126,7 +127,7 @@ class PoolApplication(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    decision_reason = models.TextField(_("审核意见"), blank=True)
+    decision_reason = BoundedTextField(_("审核意见"), blank=True)
 
     objects = PoolQuerySet.as_manager()
 
@@ -196,7 +197,7 @@ class PoolMembership(models.Model):
         db_index=True,
     )
     exited_on = models.DateField(_("出库日期"), null=True, blank=True)
-    exit_reason = models.TextField(_("出库原因"), blank=True)
+    exit_reason = BoundedTextField(_("出库原因"), blank=True)
 
     objects = PoolQuerySet.as_manager()
 
@@ -270,7 +271,7 @@ class SupervisionRecord(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=20, choices=SupervisionKind.choices)
     date = models.DateField(_("日期"))
-    note = models.TextField(_("说明"), blank=True)
+    note = BoundedTextField(_("说明"), blank=True, max_length=LONG_TEXT)
     evidence = models.FileField(_("证明材料"), upload_to="cultivation/supervision/%Y/", blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
@@ -482,12 +483,12 @@ class BCertification(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    decision_reason = models.TextField(_("审核意见"), blank=True)
+    decision_reason = BoundedTextField(_("审核意见"), blank=True)
     certificate_no = models.CharField(_("认定编号"), max_length=40, blank=True)
     certified_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
-    review_reason = models.TextField(_("复核事由"), blank=True)
+    review_reason = BoundedTextField(_("复核事由"), blank=True)
     ended_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
-    end_reason = models.TextField(_("终止原因"), blank=True)
+    end_reason = BoundedTextField(_("终止原因"), blank=True)
 
     objects = CertificationQuerySet.as_manager()
 
@@ -554,12 +555,12 @@ class IrregularReview(models.Model):
     status = models.CharField(
         _("状态"), max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.OPEN, db_index=True
     )
-    scope_note = models.TextField(_("复核范围"))
+    scope_note = BoundedTextField(_("复核范围"), max_length=LONG_TEXT)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
     )
     opened_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
-    findings = models.TextField(_("复核结论"), blank=True)
+    findings = BoundedTextField(_("复核结论"), blank=True, max_length=LONG_TEXT)
     falsification = models.BooleanField(_("发现弄虚作假"), default=False)
     downgraded_year = models.PositiveSmallIntegerField(_("降级的等级年度"), null=True, blank=True)
     level_before = models.CharField(_("降级前等级"), max_length=10, choices=Level.choices, blank=True)
@@ -632,7 +633,7 @@ class DistrictReport(models.Model):
         _("状态"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT, db_index=True
     )
     figures = models.JSONField(_("统计数据"), default=dict)
-    narrative = models.TextField(_("工作情况"), blank=True)
+    narrative = BoundedTextField(_("工作情况"), blank=True, max_length=REPORT_TEXT)
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("生成人"), on_delete=models.PROTECT, related_name="+"
     )
@@ -655,8 +656,8 @@ class DistrictReport(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("市级处理时间"), null=True, blank=True)
-    decision_comment = models.TextField(_("市级意见"), blank=True)
-    return_reason = models.TextField(_("退回原因"), blank=True)
+    decision_comment = BoundedTextField(_("市级意见"), blank=True)
+    return_reason = BoundedTextField(_("退回原因"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

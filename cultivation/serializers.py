@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.limits import LONG_TEXT, REPORT_TEXT
 from cultivation.models import (
     BCertification,
     DistrictReport,
@@ -336,7 +337,7 @@ class IrregularReviewSerializer(ScopedChoicesMixin, serializers.ModelSerializer)
 
 
 class CloseReviewSerializer(serializers.Serializer):
-    findings = serializers.CharField(allow_blank=True, label="复核结论")
+    findings = serializers.CharField(allow_blank=True, label="复核结论", max_length=LONG_TEXT)
     falsification = serializers.BooleanField(label="发现弄虚作假")
 
 
@@ -386,7 +387,7 @@ class DistrictReportSerializer(serializers.ModelSerializer):
 
 
 class NarrativeSerializer(serializers.Serializer):
-    narrative = serializers.CharField(allow_blank=True, label="工作情况")
+    narrative = serializers.CharField(allow_blank=True, label="工作情况", max_length=REPORT_TEXT)
 
 
 class MissingReportSerializer(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import InvalidInput
 from accounts.i18n import in_language
+from accounts.limits import CREDIT_CODE_INPUT_LENGTH, SHORT_TEXT
 from accounts.views_base import show_domain_error_on_form
 from factories import services
 from factories.creditcode import CreditCodeError, validate_credit_code
@@ -42,6 +43,7 @@ class EnterpriseForm(ServiceForm):
     credit_code = forms.CharField(
         label=_("统一社会信用代码"),
         help_text=_("18位，依据 GB 32100-2015 校验；可输入小写或全角字符，保存时自动转换。"),
+        max_length=CREDIT_CODE_INPUT_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     district = forms.ModelChoiceField(label=_("管理单位"), queryset=District.objects.none())
@@ -165,6 +167,7 @@ class RecognizeForm(ServiceForm):
     credit_code = forms.CharField(
         label=_("统一社会信用代码"),
         help_text=_("被认定企业须已在企业名录中登记。"),
+        max_length=CREDIT_CODE_INPUT_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     tier = forms.ChoiceField(label=_("级别"), choices=Tier.choices, initial=Tier.CITY)
@@ -214,6 +217,7 @@ class RevokeForm(ServiceForm):
 
     reason = forms.CharField(
         label=_("撤销原因"),
+        max_length=SHORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("必填：如发生重大安全事故、弄虚作假等，并注明依据。"),
         error_messages={"required": _("撤销绿色工厂称号必须填写原因。")},

@@ -9,11 +9,13 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
 from accounts.errors import InvalidInput
 from accounts.i18n import in_language
+from accounts.limits import EARLIEST_DATE, ensure_dates
 from accounts.models import Role, User
 from accounts.permissions import ensure_can
 from factories.models import FIRST_DATA_YEAR, District, DistrictTransfer, Enterprise, GreenFactory
@@ -28,6 +30,7 @@ def district_merge(*, actor: Any, unit: District, successor: District, effective
     Returns the number of enterprises moved.
     """
     ensure_can(actor, "reference.manage")
+    ensure_dates(effective_on=(effective_on, EARLIEST_DATE, dt.date(timezone.localdate().year + 2, 12, 31)))
     if unit.pk == successor.pk:
         raise InvalidInput(field_errors={"successor": [_("承继单位不能是被撤销的单位本身。")]})
     if not successor.in_force_on(effective_on):
@@ -299,6 +302,8 @@ def green_factory_revoke(
     ensure_in_scope(actor, factory)
     if not reason.strip():
         raise InvalidInput(field_errors={"reason": [_("撤销绿色工厂称号必须填写原因。")]})
+    # A title is revoked while it exists: not before the year it was granted, not in the future.
+    ensure_dates(revoked_on=(revoked_on, dt.date(factory.recognized_year, 1, 1), timezone.localdate()))
     updated = GreenFactory.objects.filter(pk=factory.pk, status=GreenFactoryStatus.ACTIVE).update(
         status=GreenFactoryStatus.REVOKED,
         revoked_on=revoked_on,

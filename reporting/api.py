@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -33,6 +34,8 @@ from reporting.serializers import (
     ReportingYearSerializer,
     SubmissionSerializer,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReportingYearViewSet(ScopedViewSet):
@@ -223,7 +226,9 @@ class ExportViewSet(
             data, status=status.HTTP_201_CREATED if job.status == "succeeded" else status.HTTP_202_ACCEPTED
         )
 
-    @extend_schema(responses={200: OpenApiResponse(description="the xlsx file")})
+    @extend_schema(
+        responses={(200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY, description="the xlsx file")}
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         job = self.get_object()

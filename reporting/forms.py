@@ -12,10 +12,9 @@ from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import localized
+from accounts.limits import LONG_TEXT, MAX_INPUT_LENGTH, SHORT_TEXT
 from factories.indicators import Catalogue, RawField
 from reporting.services import REQUIRED_ON_SUBMIT
-
-MAX_INPUT_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,7 @@ class SubmissionForm(CatalogueValuesForm):
     explanation = forms.CharField(
         label=_("情况说明"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("与上年相比变化超过3倍（或降至三分之一以下）的数据，须在此写明原因，否则不能提交。"),
     )
@@ -93,6 +93,7 @@ class CorrectionForm(CatalogueValuesForm):
     reason = forms.CharField(
         label=_("更正原因"),
         required=False,
+        max_length=SHORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 3, "required": True}),
         help_text=_("请说明需要更正的原因，例如统计口径错误、单位填错等；市经济信息委审批时将看到此说明。"),
     )
@@ -112,6 +113,22 @@ class YearOpenForm(forms.Form):
     year = forms.IntegerField(label=_("数据年度"), min_value=2000, max_value=2100)
     opens_on = forms.DateField(label=_("填报开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     closes_on = forms.DateField(label=_("填报截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ImportTemplateForm(forms.Form):
+    """The data year a blank import template is asked for; the same years an upload accepts."""
+
+    year = forms.IntegerField(
+        label=_("数据年度"),
+        required=False,
+        min_value=2016,
+        max_value=2100,
+        error_messages={
+            "invalid": _("年度应为2016年至2100年之间的整数。"),
+            "min_value": _("年度应为2016年至2100年之间的整数。"),
+            "max_value": _("年度应为2016年至2100年之间的整数。"),
+        },
+    )
 
 
 class YearWindowForm(forms.Form):

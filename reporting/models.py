@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jobs import BackgroundJob
+from accounts.limits import LONG_TEXT, BoundedTextField
 from accounts.scoping import ScopedQuerySet
 from accounts.transitions import Transition, TransitionTable
 from factories.indicators import DEFAULT_CATALOGUE_VERSION
@@ -103,14 +104,14 @@ class AnnualSubmission(models.Model):
     late = models.BooleanField(_("逾期提交"), default=False)
     catalogue_version = models.CharField(_("指标目录版本"), max_length=32, default=DEFAULT_CATALOGUE_VERSION)
     raw_values = models.JSONField(_("原始数据"), default=dict, blank=True)
-    explanation = models.TextField(_("情况说明"), blank=True)
+    explanation = BoundedTextField(_("情况说明"), blank=True, max_length=LONG_TEXT)
     yoy_flags = models.JSONField(_("同比异常字段"), default=list, blank=True)
     indicators = models.JSONField(_("派生指标"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     approved_at = models.DateTimeField(_("区县审核时间"), null=True, blank=True)
     verified_at = models.DateTimeField(_("市级复核时间"), null=True, blank=True)
-    return_reason = models.TextField(_("退回原因"), blank=True)
+    return_reason = BoundedTextField(_("退回原因"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -179,7 +180,7 @@ class SubmissionTransition(models.Model):
     to_status = models.CharField(_("新状态"), max_length=20, choices=SubmissionStatus.choices)
     action = models.CharField(_("操作"), max_length=20)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
-    reason = models.TextField(_("原因"), blank=True)
+    reason = BoundedTextField(_("原因"), blank=True)
     at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
@@ -230,7 +231,7 @@ class CorrectionRequest(models.Model):
     """A request to change locked (city-verified) data: reason and new values, decided by the city (DOMAIN §5)."""
 
     submission = models.ForeignKey(AnnualSubmission, on_delete=models.PROTECT, related_name="corrections")
-    reason = models.TextField(_("更正原因"))
+    reason = BoundedTextField(_("更正原因"))
     new_values = models.JSONField(_("更正后的数值"))
     status = models.CharField(
         _("状态"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
@@ -241,7 +242,7 @@ class CorrectionRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
-    decision_reason = models.TextField(_("审批意见"), blank=True)
+    decision_reason = BoundedTextField(_("审批意见"), blank=True)
 
     objects = CorrectionQuerySet.as_manager()
 

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from accounts import exports
 from accounts.i18n import localized
+from accounts.limits import MAX_INPUT_LENGTH, SHORT_TEXT
 from accounts.models import Notification
 from factories.indicators import GBT36132_2018
 from factories.models import FIRST_DATA_YEAR, Enterprise
@@ -29,7 +30,15 @@ from reporting.models import (
 RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "nullable": True, "example": "12000.5"})
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "nullable": True,
+        "maxLength": MAX_INPUT_LENGTH,
+        "example": "12000.5",
+    }
+)
 class RawValueField(serializers.Field):
     """A raw input as a decimal string; null = not reported. Parsing and messages live in the service."""
 
@@ -49,12 +58,12 @@ class RawValueField(serializers.Field):
         return None if value is None else str(value)
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, float):
-            data = repr(data)
-        if isinstance(data, int | Decimal):
-            data = str(data)
-        if data is not None and not isinstance(data, str):
+        # JSON numbers stay numbers: the service's number reader takes them as they are, while text is
+        # held to the forms a clerk writes (no exponent, no ambiguous comma).
+        if isinstance(data, bool) or (data is not None and not isinstance(data, str | int | float | Decimal)):
             raise serializers.ValidationError(_("应为数字或数字字符串。"))
+        if isinstance(data, str) and len(data) > MAX_INPUT_LENGTH:
+            raise serializers.ValidationError(_("数字不能超过{n}个字符。").format(n=MAX_INPUT_LENGTH))
         return data
 
 
@@ -169,7 +178,9 @@ SubmissionSerializer = type(
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", label="原因/意见")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", label="原因/意见", max_length=SHORT_TEXT
+    )
 
 
 class IndicatorSerializer(serializers.Serializer):
@@ -185,7 +196,9 @@ class IndicatorSerializer(serializers.Serializer):
 
 class CorrectionSerializer(serializers.ModelSerializer):
     submission = serializers.PrimaryKeyRelatedField(queryset=AnnualSubmission.objects.all())
-    new_values = serializers.DictField(child=serializers.CharField(allow_null=True, allow_blank=True))
+    new_values = serializers.DictField(
+        child=serializers.CharField(allow_null=True, allow_blank=True, max_length=MAX_INPUT_LENGTH)
+    )
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
     decided_by = serializers.CharField(
         source="decided_by.username", read_only=True, default=None, allow_null=True

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import in_language, localized
+from accounts.limits import date_problem, text_problem
 from accounts.permissions import ensure_can, ensure_in_scope
 from accounts.transitions import claim
 from factories.indicators import RawField, get_catalogue, validate_raw, year_on_year_flags
@@ -61,6 +62,12 @@ def _label(raw_field: RawField) -> str:
 # --- reporting years --------------------------------------------------------------------------
 
 
+def _window_problem(year: int, day: dt.date) -> str | None:
+    """A window for year Y's data opens in Y at the earliest and ends by the end of the year after next:
+    an old year may be reopened today (data collected late, or back-filled when the platform starts)."""
+    return date_problem(day, earliest=dt.date(year, 1, 1), latest=dt.date(today().year + 2, 12, 31))
+
+
 @transaction.atomic
 def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: dt.date) -> ReportingYear:
     """The city opens year Y with its reporting window (Art. 7)."""
@@ -78,6 +85,9 @@ def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: 
         )
     if closes_on < opens_on:
         errors["closes_on"] = [_("截止日期不能早于开始日期。")]
+    for name, day in (("opens_on", opens_on), ("closes_on", closes_on)):
+        if problem := _window_problem(year, day):
+            errors.setdefault(name, []).append(problem)
     if opens_on.year <= year and opens_on < dt.date(year, 1, 1):
         errors["opens_on"] = [_("填报开始日期不能早于数据年度开始。")]
     if ReportingYear.objects.filter(year=year).exists():
@@ -102,6 +112,13 @@ def reporting_year_update(
     ensure_can(actor, "reporting_year.manage")
     if closes_on < opens_on:
         raise InvalidInput(field_errors={"closes_on": [_("截止日期不能早于开始日期。")]})
+    errors = {
+        name: [problem]
+        for name, day in (("opens_on", opens_on), ("closes_on", closes_on))
+        if (problem := _window_problem(reporting_year.year, day))
+    }
+    if errors:
+        raise InvalidInput(field_errors=errors)
     before = audit.snapshot(reporting_year, ["opens_on", "closes_on"])
     reporting_year.opens_on, reporting_year.closes_on = opens_on, closes_on
     reporting_year.save(update_fields=["opens_on", "closes_on"])
@@ -172,6 +189,12 @@ def _yoy_flags(
     )
 
 
+def _explanation_problem(explanation: str | None) -> str | None:
+    """An explanation past its limit (the model field's), named in the user's language."""
+    field = AnnualSubmission._meta.get_field("explanation")
+    return text_problem(explanation, field.max_length or 0, field.verbose_name)
+
+
 @transaction.atomic
 def submission_save_draft(
     *,
@@ -195,6 +218,8 @@ def submission_save_draft(
     # Report every problem at once: unreadable numbers and broken ≤ relations among the readable ones.
     for field, messages in _validated(catalogue_version, stored).items():
         errors.setdefault(field, []).extend(messages)
+    if problem := _explanation_problem(explanation):
+        errors.setdefault("explanation", []).append(problem)
     if errors:
         raise InvalidInput(field_errors=_in_language(errors))
     flags = _yoy_flags(catalogue_version, stored, _previous_raw(enterprise, year))
@@ -562,6 +587,9 @@ def submissions_import(
         if submission is not None and submission.status != SubmissionStatus.DRAFT:
             error(row.row, "credit_code", str(LOCK_MESSAGES[SubmissionStatus(submission.status)]))
             continue
+        too_long = _explanation_problem(row.explanation)
+        if too_long:
+            error(row.row, "explanation", too_long)
         parsed, field_errors = parse_raw_values(catalogue, row.values)
         stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
         for field, messages in {
@@ -570,7 +598,7 @@ def submissions_import(
         }.items():
             for message in messages:
                 error(row.row, field, message)
-        if field_errors:
+        if field_errors or too_long:
             continue
         flags = (
             year_on_year_flags(
@@ -628,7 +656,17 @@ def submissions_import(
                         changes=diff,
                     )
                 )
-        created = AnnualSubmission.objects.bulk_create(new, batch_size=1000)
+        try:
+            # Another import (or a clerk's first save) may have created one of these drafts since the rows
+            # were locked: nothing existed to lock. Like the form path, that is a conflict, not a failure.
+            with transaction.atomic():
+                created = AnnualSubmission.objects.bulk_create(new, batch_size=1000)
+        except IntegrityError as exc:
+            raise StateConflict(
+                _(
+                    "导入期间有企业的本年度数据已由他人创建，未写入任何数据。请重新正式导入，系统将在其基础上更新。"
+                )
+            ) from exc
         AnnualSubmission.objects.bulk_update(
             changed, ["raw_values", "yoy_flags", "explanation", "updated_at"], batch_size=1000
         )

@@ -2,14 +2,116 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from factories.indicators import Catalogue, IndicatorValue, Message, Status, derive_indicators, get_catalogue
+from factories.indicators import (
+    Catalogue,
+    IndicatorValue,
+    Message,
+    RawField,
+    Status,
+    derive_indicators,
+    get_catalogue,
+)
 
 MAX_INTEGER_DIGITS = 15
 MAX_DECIMAL_PLACES = 6
+
+
+class NumberRefused(ValueError):
+    """Typed text that is not a number in a form a clerk would mean; `kind` says which rule it broke."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+_SCIENTIFIC = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+")
+_INNER_SEPARATORS = re.compile(r"[0-9][_\s'][0-9]")
+
+
+def read_number(value: Any) -> Decimal:
+    """The one reading of a typed number, for the web form, the API and the Excel import alike.
+
+    Numbers that arrive as numbers (a JSON number, a numeric Excel cell, a Decimal) are taken as they
+    are. Text is read the way a clerk writes a number, and anything that could mean two things is
+    refused rather than guessed:
+
+    - ASCII or full-width digits (a Chinese input method's "１２．５" is 12.5), an optional sign, an
+      optional decimal point: "12.5", ".5", "-3";
+    - commas only as thousands separators and only where no other reading exists: two or more groups
+      ("1,234,567") or groups followed by a decimal point ("1,234.5"). A single group without a
+      point ("12,500") is 12500 to one clerk and 12.5 to another, so it is refused ("ambiguous_comma"),
+      and so is every other comma ("12,5", "1,23": "decimal_comma") — never multiplied by 1000;
+    - underscores, spaces and apostrophes between digits ("1_000", "1 000", "1'000") are refused
+      ("separator"): Python would read "1_000" as 1000, a clerk means no such thing;
+    - scientific notation ("1.23457E+11") is refused ("scientific"): it is what Excel shows of a long
+      number in a narrow column, and copied as text the hidden digits are lost;
+    - everything else ("12%", "¥12", "NaN", other scripts' digits) is "not_a_number".
+    """
+    if isinstance(value, bool):
+        raise NumberRefused("not_a_number")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if _PLAIN.fullmatch(text):
+        return Decimal(text)
+    if _GROUPED.fullmatch(text):
+        if text.count(",") == 1 and "." not in text:
+            raise NumberRefused("ambiguous_comma")
+        return Decimal(text.replace(",", ""))
+    if "," in text and _PLAIN.fullmatch(text.replace(",", "")):
+        raise NumberRefused("decimal_comma")
+    if _INNER_SEPARATORS.search(text):
+        raise NumberRefused("separator")
+    if _SCIENTIFIC.fullmatch(text):
+        raise NumberRefused("scientific")
+    raise NumberRefused("not_a_number")
+
+
+def _refusal(kind: str, field: RawField, typed: Any) -> Message:
+    """The message for a refused number: what was wrong and how to write it instead."""
+    zh, en = field.label_zh, field.label_en
+    text = str(typed)
+    # The typed value is quoted back, but never a whole pasted page of it.
+    value = text if len(text) <= 40 else text[:40] + "…"
+    if kind == "decimal_comma":
+        return Message(
+            f"{zh}应为数字，“{value}”中的逗号不能作小数点：请用小数点（如 12.5）。",
+            f'{en} must be a number; the comma in "{value}" cannot be a decimal point: use a decimal point '
+            "(e.g. 12.5).",
+        )
+    if kind == "ambiguous_comma":
+        return Message(
+            f"{zh}应为数字，“{value}”中的逗号含义不明确：整数请不加分隔符（如 12500），小数请用小数点（如 12.5）。",
+            f'{en} must be a number; the comma in "{value}" is ambiguous: write whole numbers without '
+            "separators (e.g. 12500) and decimals with a decimal point (e.g. 12.5).",
+        )
+    if kind == "separator":
+        return Message(
+            f"{zh}应为数字，“{value}”中含有下划线、空格或撇号：请只填写数字和小数点（如 1000）。",
+            f'{en} must be a number; "{value}" contains an underscore, space or apostrophe: use digits '
+            "and a decimal point only (e.g. 1000).",
+        )
+    if kind == "scientific":
+        return Message(
+            f"{zh}应为数字，请填写完整的数字，不要使用科学计数法（“{value}”）。",
+            f'{en} must be a number written out in full, not in scientific notation ("{value}").',
+        )
+    return Message(
+        f"{zh}应为数字，“{value}”无法识别。",
+        f'{en} must be a number; "{value}" is not recognised.',
+    )
 
 
 def parse_raw_values(
@@ -17,9 +119,9 @@ def parse_raw_values(
 ) -> tuple[dict[str, Decimal | None], dict[str, list[str]]]:
     """Parse user input (strings, numbers, empty) into Decimals; returns (values, field errors).
 
-    Empty input means not reported (None). Unknown field names are errors, so a typo in an API call
-    or an import column is never silently dropped. Errors are Messages (Chinese str, English `.en`);
-    the Django layer shows the one of the user's language.
+    Empty input means not reported (None). Numbers are read by `read_number`. Unknown field names are
+    errors, so a typo in an API call or an import column is never silently dropped. Errors are Messages
+    (Chinese str, English `.en`); the Django layer shows the one of the user's language.
     """
     known = {f.name: f for f in catalogue.raw_fields}
     parsed: dict[str, Decimal | None] = {}
@@ -32,18 +134,10 @@ def parse_raw_values(
         if value is None or (isinstance(value, str) and not value.strip()):
             parsed[name] = None
             continue
-        if isinstance(value, bool):
-            errors[name] = [Message(f"{field.label_zh}应为数字。", f"{field.label_en} must be a number.")]
-            continue
         try:
-            number = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, Decimal) else value
-        except (InvalidOperation, ValueError):
-            errors[name] = [
-                Message(
-                    f"{field.label_zh}应为数字，“{value}”无法识别。",
-                    f'{field.label_en} must be a number; "{value}" is not recognised.',
-                )
-            ]
+            number = read_number(value)
+        except NumberRefused as refused:
+            errors[name] = [_refusal(refused.kind, field, value)]
             continue
         if not number.is_finite():
             errors[name] = [

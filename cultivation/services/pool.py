@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts.errors import InvalidInput, StateConflict
 from accounts.i18n import in_language
+from accounts.limits import EARLIEST_DATE, date_problem
 from accounts.permissions import ensure_can, ensure_in_scope
 from accounts.transitions import claim
 from cultivation.levels import DEFAULT_POOL_STANDARD, pool_standard_from_dict, pool_standard_to_dict
@@ -384,6 +385,8 @@ def supervision_record_add(
         errors["kind"] = [_("记录类型无效。")]
     if date > today():
         errors["date"] = [_("日期不能晚于今天。")]
+    elif problem := date_problem(date, earliest=EARLIEST_DATE, latest=today()):
+        errors["date"] = [problem]
     if evidence is not None and getattr(evidence, "size", 0) > MAX_EVIDENCE_BYTES:
         errors["evidence"] = [_("证明材料不能超过20MB。")]
     if errors:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import InvalidInput
 from accounts.i18n import in_language, localized
+from accounts.limits import CREDIT_CODE_INPUT_LENGTH, LONG_TEXT
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.forms import ServiceForm
 from factories.grading import services
@@ -143,6 +144,7 @@ class StandardForm(ServiceForm):
     note = forms.CharField(
         label=_("修订说明"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("说明修改了什么、为什么修改；记入审计记录并显示在标准页面。"),
     )
@@ -309,6 +311,7 @@ class IncidentForm(ServiceForm):
     credit_code = forms.CharField(
         label=_("统一社会信用代码"),
         help_text=_("发生事故或弄虚作假的绿色工厂；须已在企业名录中登记并认定为绿色工厂。"),
+        max_length=CREDIT_CODE_INPUT_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     kind = forms.ChoiceField(label=_("类型"), choices=[("", _("请选择")), *IncidentKind.choices])
@@ -322,6 +325,7 @@ class IncidentForm(ServiceForm):
     )
     description = forms.CharField(
         label=_("情况描述"),
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("事故经过、调查结论和处理文件文号。"),
     )

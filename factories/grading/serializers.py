@@ -66,7 +66,10 @@ class GradingRunSerializer(serializers.ModelSerializer):
         help_text="评价标准版本（正式评价默认用年底有效的已采用版本；模拟运行必填草案版本）",
     )
     progress = serializers.IntegerField(read_only=True)
-    started_by = serializers.CharField(source="started_by.username", read_only=True, default=None)
+    # null for the draft run the platform creates itself once a reporting window closes
+    started_by = serializers.CharField(
+        source="started_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = GradingRun
@@ -125,7 +128,8 @@ class GradingResultSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     district = serializers.CharField(source="district_id", read_only=True)
     industry = serializers.CharField(source="industry_id", read_only=True)
-    composite_score = serializers.FloatField(read_only=True)
+    # null when the grade was decided without a score (e.g. no data, a first-year factory)
+    composite_score = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = GradingResult
@@ -216,7 +220,10 @@ class IncidentSerializer(serializers.ModelSerializer):
 class RevocationProposalSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     year = serializers.IntegerField(source="run.year", read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    # null while the proposal awaits a second city user
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = RevocationProposal

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import audit, jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.limits import EARLIEST_DATE, date_problem, ensure_dates
 from accounts.locks import LockName, xact_lock
 from accounts.permissions import ensure_can
 from accounts.transitions import claim
@@ -180,6 +181,7 @@ def grading_standard_update(
 def grading_standard_adopt(*, actor: Any, standard: GradingStandard, valid_from: dt.date) -> GradingStandard:
     """Adopt a draft from a date; the version in force before it ends the day before."""
     ensure_can(actor, "grading.manage")
+    ensure_dates(valid_from=(valid_from, EARLIEST_DATE, dt.date(timezone.localdate().year + 2, 12, 31)))
     standard = GradingStandard.objects.select_for_update().get(pk=standard.pk)
     if standard.status != StandardStatus.DRAFT:
         raise StateConflict(_("该标准版本已经采用。"))
@@ -392,6 +394,9 @@ def grading_run_publish(
         raise StateConflict(_("模拟运行的结果不能发布。"))
     if notice_to < notice_from:
         raise InvalidInput(field_errors={"notice_to": [_("公示结束日期不能早于开始日期。")]})
+    # A notice about year Y's grades runs after Y began and is published at most a year ahead.
+    window = (dt.date(run.year, 1, 1), timezone.localdate() + dt.timedelta(days=366))
+    ensure_dates(notice_from=(notice_from, *window), notice_to=(notice_to, *window))
     run = claim(
         GRADING_RUN_TRANSITIONS,
         "publish",
@@ -471,6 +476,8 @@ def incident_record(
         errors["severity"] = [_("等级无效。")]
     if occurred_on > timezone.localdate():
         errors["occurred_on"] = [_("发生日期不能晚于今天。")]
+    elif problem := date_problem(occurred_on, earliest=EARLIEST_DATE, latest=timezone.localdate()):
+        errors["occurred_on"] = [problem]
     if not (description or "").strip():
         errors["description"] = [_("请填写情况描述。")]
     if not GreenFactory.objects.filter(enterprise=enterprise).exists():

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jobs import BackgroundJob
+from accounts.limits import LONG_TEXT, BoundedTextField
 from accounts.scoping import ScopedQuerySet
 from accounts.transitions import Transition, TransitionTable
 
@@ -70,7 +71,7 @@ class GradingStandard(models.Model):
     parameters = models.JSONField(_("参数"))
     valid_from = models.DateField(_("生效日期"), null=True, blank=True)
     valid_to = models.DateField(_("失效日期"), null=True, blank=True)
-    note = models.TextField(_("修订说明"), blank=True)
+    note = BoundedTextField(_("修订说明"), blank=True, max_length=LONG_TEXT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -141,7 +142,7 @@ class GradingRun(BackgroundJob):
     total = models.PositiveIntegerField(_("工厂总数"), default=0)
     phase = models.CharField(_("阶段"), max_length=32, blank=True)
     input_hash = models.CharField(_("输入数据指纹"), max_length=64, blank=True)
-    note = models.TextField(_("说明"), blank=True)
+    note = BoundedTextField(_("说明"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -296,7 +297,7 @@ class Incident(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=IncidentKind.choices)
     severity = models.CharField(_("等级"), max_length=16, choices=IncidentSeverity.choices)
     occurred_on = models.DateField(_("发生日期"))
-    description = models.TextField(_("情况描述"))
+    description = BoundedTextField(_("情况描述"), max_length=LONG_TEXT)
     evidence = models.FileField(_("证明材料"), upload_to="evidence/%Y/", blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
@@ -345,7 +346,7 @@ class RevocationProposal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    decision_note = BoundedTextField(_("处理意见"), blank=True)
 
     objects = RevocationProposalQuerySet.as_manager()
 

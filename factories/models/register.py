@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.limits import LONG_TEXT, BoundedTextField
 from accounts.scoping import ScopedQuerySet
 
 FIRST_DATA_YEAR = 2016
@@ -44,7 +45,7 @@ class District(models.Model):
     successor = models.ForeignKey(
         "self", verbose_name=_("承继单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    note = models.TextField(_("说明"), blank=True)
+    note = BoundedTextField(_("说明"), blank=True, max_length=LONG_TEXT)
 
     objects = DistrictQuerySet.as_manager()
 
@@ -209,7 +210,7 @@ class GreenFactory(models.Model):
         _("状态"), max_length=10, choices=GreenFactoryStatus.choices, default=GreenFactoryStatus.ACTIVE
     )
     revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
-    revoke_reason = models.TextField(_("撤销原因"), blank=True)
+    revoke_reason = BoundedTextField(_("撤销原因"), blank=True)
     ban_until = models.DateField(_("禁止再次申报截止日"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

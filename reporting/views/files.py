@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from accounts.views_base import (
 )
 from factories.models import District, Enterprise, Grade, Industry
 from reporting import imports, jobs, services
+from reporting.forms import ImportTemplateForm
 from reporting.models import ExportJob, ImportJob, ReportingYear
 
 EXPORT_KINDS = [
@@ -136,8 +138,14 @@ class ImportTemplateView(RightRequiredMixin, View):
 
     right = "import.create"
 
-    def get(self, request: HttpRequest) -> FileResponse:
-        year = int(request.GET.get("year") or timezone.localdate().year - 1)
+    def get(self, request: HttpRequest) -> HttpResponseBase:
+        form = ImportTemplateForm(request.GET)
+        if not form.is_valid():
+            for texts in form.errors.values():
+                for text in texts:
+                    messages.error(request, str(text))
+            return redirect("reporting:import_list")
+        year = form.cleaned_data["year"] or timezone.localdate().year - 1
         reporting_year = ReportingYear.objects.filter(year=year).first()
         data = imports.build_template(
             year=year,

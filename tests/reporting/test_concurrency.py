@@ -99,3 +99,50 @@ def test_fifty_concurrent_verifications_make_exactly_one_transition(approved, ci
     assert sorted(outcomes) == ["conflict"] * 49 + ["ok"]
     assert SubmissionTransition.objects.filter(submission_id=pk, action="verify").count() == 1
     assert AnnualSubmission.objects.get(pk=pk).versions.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("uploads", [2, 6])
+def test_imports_of_the_same_enterprise_year_committed_at_once_create_one_draft_and_conflict_the_rest(
+    open_year, district_user, enterprise, good_values, uploads
+):
+    """Each upload was validated while the enterprise had no draft; committing them together must not
+    fail on the unique (enterprise, year) constraint: one writes, the others are told to try again."""
+    from reporting.models import ImportJob
+    from tests.reporting.test_imports import _filled
+
+    jobs = [
+        services.import_upload(
+            actor=district_user,
+            year=2025,
+            name=f"数据{n}.xlsx",
+            data=_filled([enterprise], {0: {**good_values, "cod": str(1000 + n)}}),
+        )
+        for n in range(uploads)
+    ]
+    assert {job.status for job in jobs} == {"validated"}
+    pending = iter(job.pk for job in jobs)
+    lock = threading.Lock()
+
+    def commit() -> None:
+        with lock:
+            pk = next(pending)
+        services.import_commit(actor=district_user, job=ImportJob.objects.get(pk=pk))
+
+    outcomes = _race(uploads, commit)
+
+    # A commit that starts after the first one has written finds its draft and updates it (ok); one that
+    # overlaps it is told to try again (conflict). Never an error, never a second row.
+    assert "ok" in outcomes and all(o in ("ok", "conflict") for o in outcomes), outcomes
+    assert AnnualSubmission.objects.filter(enterprise=enterprise, year=2025).count() == 1
+    statuses = list(ImportJob.objects.values_list("status", flat=True))
+    # A loser is rolled back whole: still validated, so committing it again updates the draft.
+    assert statuses.count("committed") == outcomes.count("ok")
+    assert statuses.count("validated") == outcomes.count("conflict")
+    for loser in ImportJob.objects.filter(status="validated"):
+        services.import_commit(actor=district_user, job=loser)
+        loser.refresh_from_db()
+        assert loser.status == "committed"
+        draft = AnnualSubmission.objects.get(enterprise=enterprise, year=2025)
+        assert draft.raw_values["cod"] == loser.parsed["rows"][0][2]["cod"]

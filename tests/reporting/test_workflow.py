@@ -166,7 +166,14 @@ def test_cross_field_rules_are_enforced_with_both_fields_named(open_year, enterp
 
 @pytest.mark.parametrize(
     ("value", "fragment"),
-    [("abc", "无法识别"), ("1.1234567", "6位小数"), ("-5", "不能为负数"), ("1e30", "数值过大")],
+    [
+        ("abc", "无法识别"),
+        ("1.1234567", "6位小数"),
+        ("-5", "不能为负数"),
+        ("1" + "0" * 30, "数值过大"),
+        # Text in scientific notation is what Excel shows of a long number; copied, its digits are lost.
+        ("1e30", "科学计数法"),
+    ],
 )
 def test_bad_numbers_get_clear_messages(open_year, enterprise_user, enterprise, value, fragment):
     with pytest.raises(InvalidInput) as error:

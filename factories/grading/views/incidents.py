@@ -37,7 +37,8 @@ class IncidentListView(ScopedListView):
             if self.request.GET.get(name):
                 queryset = queryset.filter(**{name: self.request.GET[name]})
         year = self.request.GET.get("year", "")
-        if year.isdigit():
+        # A year no calendar has (past 9999) cannot be filtered on: ignored like any other unusable value.
+        if year.isdigit() and 1 <= int(year) <= 9999:
             queryset = queryset.filter(occurred_on__year=int(year))
         return queryset.order_by("-occurred_on", "-id")
 
