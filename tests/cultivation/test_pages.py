@@ -4,8 +4,11 @@ and its POSTs write nothing) and the workflows a clerk walks through in the brow
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from accounts.models import AuditEntry
@@ -401,7 +404,10 @@ def test_b_certification_from_application_to_certificate(client, enterprise_user
         "2025年度",
     ):
         assert text in certificate
-    assert "@media print" in certificate
+    # The print layout lives in the stylesheet the page links (no inline style under the CSP).
+    assert 'class="certificate"' in certificate and "css/app.css" in certificate
+    stylesheet = Path(finders.find("css/app.css")).read_text(encoding="utf-8")
+    assert re.search(r"@media print\s*\{[^@]*\.certificate\s*\{", stylesheet)
     recommended = login(client, district_user).get(reverse("cultivation:recommended")).content.decode()
     assert certification.certificate_no in recommended
 

@@ -53,7 +53,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_session_ended_while_redis_is_down_stays_ended_when_redis_comes_back(city_user, tmp_path, settings):
     from django.contrib.sessions.models import Session
 
