@@ -94,7 +94,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": str(exc.message)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and response.status_code == 400 and isinstance(response.data, list):
+        # A validation error raised without a field (e.g. a query parameter holding a NUL character, refused
+        # by a filter's form) keeps API.md's shape: errors by field, `non_field_errors` for the rest.
+        response.data = {"non_field_errors": response.data}
+    return response
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

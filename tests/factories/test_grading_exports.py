@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from factories.grading import services
@@ -43,7 +44,7 @@ def test_the_recommendation_export_drops_a_factory_whose_title_was_revoked(
     assert recommended and exported_names(city_user, "recommendations") == recommended
     revoked = next(e for e in graded_world if e.name in recommended)
     green_factory_revoke(
-        actor=city_user, factory=revoked.green_factory, revoked_on=dt.date(2026, 12, 20), reason="弄虚作假"
+        actor=city_user, factory=revoked.green_factory, revoked_on=timezone.localdate(), reason="弄虚作假"
     )
     assert exported_names(city_user, "recommendations") == recommended - {revoked.name}
     assert revoked.name in exported_names(city_user, "grades")

@@ -217,7 +217,7 @@ def test_the_xlsx_writer_clips_a_cell_at_excels_limit_with_a_visible_marker(city
 
     from openpyxl import load_workbook
 
-    from reporting import exports
+    from accounts import exports
 
     exporter = exports.Exporter(
         kind="test",
