@@ -78,13 +78,13 @@ def wait_until(check: Callable[[], bool], *, timeout: float = 120, every: float 
 
 
 def reset_pool(app: Any) -> None:
-    """Forget the app's broker pools so the next send uses the current broker_url (as Celery does after a
-    fork). They are not closed: kombu's global producer registry may still hand them to later tests."""
+    """Forget the app's broker pools and kombu's global ones, so the next send uses the current broker_url
+    (as Celery does after a fork); otherwise a producer bound to the previous broker may be handed back."""
     from kombu import pools
 
     app._pool = None
     app.amqp._producer_pool = None
-    pools.reset()  # kombu's global pools would otherwise hand back a producer bound to the old broker
+    pools.reset()
 
 
 def free_port() -> int:
