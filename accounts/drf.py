@@ -15,7 +15,6 @@ from rest_framework import pagination, parsers, status
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils import json
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.datacache import LargeTablePaginator
 from accounts.errors import DomainError, InvalidInput, NotAllowed, StateConflict
@@ -94,6 +93,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": str(exc.message)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    # DRF's views module is imported here, not at the top: its APIView reads DEFAULT_PARSER_CLASSES (this
+    # module) while its class body runs, so a top-level import made this module half-initialised whenever
+    # DRF's settings were the first to load it (Django runs its system checks in no fixed order).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == 400 and isinstance(response.data, list):
         # A validation error raised without a field (e.g. a query parameter holding a NUL character, refused
