@@ -80,10 +80,9 @@ class RandomName:
 
 def content_disposition(filename: str) -> str:
     """`attachment` with an ASCII fallback and the real name as RFC 5987 `filename*=UTF-8''…`."""
-    suffix = extension(filename) or PurePosixPath(filename).suffix.encode("ascii", "ignore").decode()
-    fallback = "".join(c for c in filename if c.isascii() and (c.isalnum() or c in "-_. ")).strip()
-    if not fallback or fallback == suffix or fallback.startswith("."):
-        fallback = f"download{suffix}"
+    suffix = extension(filename)
+    plain = all(c.isascii() and (c.isalnum() or c in "-_. ") for c in filename) and filename.strip(". ")
+    fallback = filename if plain else f"download{suffix}"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
