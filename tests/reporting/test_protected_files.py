@@ -86,7 +86,7 @@ def test_stored_names_are_random_and_say_nothing(city_user, district_user, enter
     assert len(set(names)) == 3
     for name in names:
         folder, _, basename = name.rpartition("/")
-        stem, dot, suffix = basename.partition(".")
+        stem, _dot, suffix = basename.partition(".")
         assert folder in ("exports", "imports") and suffix == "xlsx"
         assert RANDOM_STEM.match(stem), name
         assert len(stem) * 6 >= 128  # at least 128 bits of randomness
