@@ -209,9 +209,13 @@ def write_xlsx(
     return count
 
 
-def filename(exporter: Exporter, file_format: str = "xlsx") -> str:
-    """The download's name: the export's kind and the local time it was made."""
-    return f"{exporter.kind}-{timezone.localtime():%Y%m%d-%H%M}.{file_format}"
+def filename(exporter: Exporter | None, kind: str, when: Any, file_format: str = "xlsx") -> str:
+    """The name a download is offered under: the export's title (in the reader's language) and the local
+    time it was requested, e.g. 「企业名录-20261201-0930.xlsx」. Only the download carries it; the stored
+    file has a random name (accounts/files.py)."""
+    title = str(exporter.title) if exporter is not None else kind
+    title = "".join("-" if c in '/\\:*?"<>|' else c for c in title)
+    return f"{title}-{timezone.localtime(when):%Y%m%d-%H%M}.{file_format}"
 
 
 def filtered(queryset: QuerySet, filters: dict[str, Any], mapping: dict[str, str]) -> QuerySet:

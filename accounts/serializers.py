@@ -1,10 +1,33 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.limits import SHORT_TEXT
 from accounts.models import AuditEntry, User
+
+
+class ProtectedFileField(serializers.FileField):
+    """A stored file: written as an upload, read as the URL of the permission-checked view that downloads
+    it (`url_name`, given the row's `pk`), never as a path under MEDIA_URL (accounts/files.py)."""
+
+    def __init__(
+        self, *, url_name: str, url_kwargs: Callable[[Any], dict[str, Any]] | None = None, **kwargs: Any
+    ):
+        self.url_name = url_name
+        self.url_kwargs = url_kwargs or (lambda obj: {"pk": obj.pk})
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        if not value:
+            return None
+        url = reverse(self.url_name, kwargs=self.url_kwargs(value.instance))
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -171,7 +171,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Never served by URL (accounts/files.py): stored files leave only through permission-checked views.
 MEDIA_URL = "/media/"
+# Behind nginx: the `internal` location aliased to MEDIA_ROOT that those views hand files to
+# (X-Accel-Redirect); empty = Django streams them itself.
+PROTECTED_MEDIA_PREFIX = os.environ.get("PROTECTED_MEDIA_PREFIX", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,8 +16,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import jobs
+from accounts import files, jobs
 from accounts.drf import JSONParser
+from accounts.files import EVIDENCE_RESPONSES
 from accounts.serializers import NoteSerializer
 from accounts.viewsets import ScopedMixin, ScopedReadOnlyViewSet
 from cultivation import selectors, services
@@ -38,6 +40,7 @@ from cultivation.models import (
     LevelJob,
     PoolApplication,
     PoolMembership,
+    SupervisionRecord,
 )
 from cultivation.serializers import (
     BCertificationSerializer,
@@ -477,6 +480,27 @@ class DistrictReportViewSet(
         return self.get_paginated_response(MissingReportSerializer(page, many=True).data)
 
 
+class SupervisionRecordViewSet(ScopedReadOnlyViewSet):
+    """Supervision and guidance records of the members the caller may see (`membership` filters one
+    member's); `evidence` downloads a record's evidence file through the same scope."""
+
+    queryset = SupervisionRecord.objects.all()
+    serializer_class = SupervisionRecordSerializer
+    filterset_fields = ["membership", "kind"]
+    ordering = ["-date", "-id"]
+    rights = {"list": "pool.view", "retrieve": "pool.view", "evidence": "pool.view"}
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.select_related("membership__enterprise", "recorded_by")
+
+    @extend_schema(responses=EVIDENCE_RESPONSES)
+    @action(detail=True, methods=["get"])
+    def evidence(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        """The record's evidence file under a readable name (404 when it has none)."""
+        record = self.get_object()
+        return files.download(record.evidence, record.evidence_download_name)
+
+
 def register(router: Any) -> None:
     router.register("cultivation/applications", ApplicationViewSet, basename="cultivation-application")
     router.register("cultivation/members", MemberViewSet, basename="cultivation-member")
@@ -487,4 +511,7 @@ def register(router: Any) -> None:
     router.register("cultivation/reviews", ReviewViewSet, basename="cultivation-review")
     router.register(
         "cultivation/district-reports", DistrictReportViewSet, basename="cultivation-district-report"
+    )
+    router.register(
+        "cultivation/supervision-records", SupervisionRecordViewSet, basename="cultivation-supervision"
     )

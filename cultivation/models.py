@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.files import RandomName, extension
 from accounts.jobs import BackgroundJob
 from accounts.limits import LONG_TEXT, REPORT_TEXT, BoundedTextField
 from accounts.scoping import ScopedQuerySet
@@ -272,7 +273,7 @@ class SupervisionRecord(models.Model):
     kind = models.CharField(_("类型"), max_length=20, choices=SupervisionKind.choices)
     date = models.DateField(_("日期"))
     note = BoundedTextField(_("说明"), blank=True, max_length=LONG_TEXT)
-    evidence = models.FileField(_("证明材料"), upload_to="cultivation/supervision/%Y/", blank=True)
+    evidence = models.FileField(_("证明材料"), upload_to=RandomName("cultivation/supervision"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
     )
@@ -288,6 +289,15 @@ class SupervisionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership.enterprise} {self.date} {self.get_kind_display()}"
+
+    @property
+    def evidence_download_name(self) -> str:
+        """The name the evidence is offered under (the stored file has a random one)."""
+        return _("{enterprise}-{kind}证明材料-{date}").format(
+            enterprise=self.membership.enterprise.name,
+            kind=self.get_kind_display(),
+            date=self.date.isoformat(),
+        ) + extension(self.evidence.name)
 
 
 # --- levels (Art. 11) --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.limits import LONG_TEXT, REPORT_TEXT
+from accounts.serializers import ProtectedFileField
 from cultivation.models import (
     BCertification,
     DistrictReport,
@@ -116,7 +117,9 @@ class OverdueMemberSerializer(PoolMembershipSerializer):
 class SupervisionRecordSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=SupervisionKind.choices)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    evidence = serializers.FileField(required=False, allow_null=True)
+    evidence = ProtectedFileField(
+        url_name="api:cultivation-supervision-evidence", required=False, allow_null=True
+    )
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:

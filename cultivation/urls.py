@@ -17,6 +17,9 @@ urlpatterns = [
     path("members/", views.MemberListView.as_view(), name="member_list"),
     path("members/<int:pk>/", views.MemberDetailView.as_view(), name="member_detail"),
     path("members/<int:pk>/<str:action>/", views.MemberActionView.as_view(), name="member_action"),
+    path(
+        "supervision/<int:pk>/evidence/", views.SupervisionEvidenceView.as_view(), name="supervision_evidence"
+    ),
     path("standards/", views.StandardRedirectView.as_view(), name="standard_home"),
     path("standards/<str:code>/", views.StandardDetailView.as_view(), name="standard_detail"),
     path("levels/", views.LevelListView.as_view(), name="level_list"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -13,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import files
 from accounts.models import Notification
 from accounts.viewsets import ScopedMixin, ScopedViewSet
 from reporting import jobs, selectors, services
@@ -230,13 +232,11 @@ class ExportViewSet(
         responses={(200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY, description="the xlsx file")}
     )
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+    def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         job = self.get_object()
         if job.status != "succeeded" or not job.file:
             raise Http404("导出文件尚未生成。")
-        return FileResponse(
-            job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1]
-        )
+        return files.download(job.file, job.download_name)
 
 
 class ImportViewSet(
@@ -256,6 +256,7 @@ class ImportViewSet(
         "retrieve": "import.view",
         "create": "import.create",
         "commit": "import.create",
+        "download": "import.view",
     }
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -277,6 +278,17 @@ class ImportViewSet(
             self.get_serializer(job).data,
             status=status.HTTP_200_OK if job.status == "committed" else status.HTTP_400_BAD_REQUEST,
         )
+
+    @extend_schema(
+        responses={
+            (200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY, description="the uploaded xlsx")
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        """The workbook as uploaded, under its original name (a refused upload kept no file: 404)."""
+        job = self.get_object()
+        return files.download(job.file, job.download_name)
 
 
 def register(router: Any) -> None:

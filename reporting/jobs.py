@@ -79,7 +79,7 @@ def _build(job: ExportJob, context: jobs.JobContext) -> Mapping[str, Any]:
             exporter, job.requested_by, job.filters, handle, lambda done: context.progress(done=done)
         )
         handle.seek(0)
-        job.file.save(exports.filename(exporter), File(handle), save=False)
+        job.file.save(f"export.{job.file_format}", File(handle), save=False)  # stored under a random name
     return {"file": job.file.name, "done": count, "total": count}
 
 

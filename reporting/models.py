@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.files import RandomName
 from accounts.jobs import BackgroundJob
 from accounts.limits import LONG_TEXT, BoundedTextField
 from accounts.scoping import ScopedQuerySet
@@ -296,7 +297,7 @@ class ExportJob(BackgroundJob):
     filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
     file_format = models.CharField(_("格式"), max_length=8, default="xlsx")
     status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    file = models.FileField(upload_to=RandomName("exports"), blank=True)
 
     objects = ExportJobQuerySet.as_manager()
 
@@ -313,6 +314,13 @@ class ExportJob(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def download_name(self) -> str:
+        """The name the file is offered under (its title and request time), not the stored random name."""
+        from accounts import exports
+
+        return exports.filename(exports.REGISTRY.get(self.kind), self.kind, self.created_at, self.file_format)
 
 
 class ImportStatus(models.TextChoices):
@@ -336,7 +344,7 @@ class ImportJob(models.Model):
         "factories.District", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("年度"))
-    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    file = models.FileField(upload_to=RandomName("imports"), blank=True)
     file_name = models.CharField(_("文件名"), max_length=255)
     file_size = models.PositiveIntegerField(default=0)
     status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices)
@@ -362,3 +370,8 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.year})"
+
+    @property
+    def download_name(self) -> str:
+        """The uploaded workbook's own name (the stored file has a random one)."""
+        return self.file_name or f"{self.year}年度数据导入.xlsx"

@@ -302,6 +302,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
 class ImportJobSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True, help_text="按模板填写的 .xlsx 文件")
     year = serializers.IntegerField(min_value=FIRST_DATA_YEAR, max_value=2100)
+    download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportJob
@@ -316,6 +317,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "errors",
             "created_at",
             "committed_at",
+            "download_url",
         ]
         read_only_fields = [
             "id",
@@ -326,4 +328,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "errors",
             "created_at",
             "committed_at",
+            "download_url",
         ]
+
+    def get_download_url(self, obj: ImportJob) -> str | None:
+        """The uploaded workbook, through the permission-checked download (null when none was kept)."""
+        return reverse("api:import-download", args=[obj.pk]) if obj.file else None

@@ -732,7 +732,7 @@ def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
         else {}
     )
     job.status = ImportStatus.INVALID if errors else ImportStatus.VALIDATED
-    job.file.save(f"import-{year}-{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data), save=False)
+    job.file.save("upload.xlsx", ContentFile(data), save=False)  # stored under a random name
     job.save()
     audit.record(
         actor=actor,

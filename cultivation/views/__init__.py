@@ -41,7 +41,12 @@ from cultivation.views.levels import (
     LevelListView,
     job_message,
 )
-from cultivation.views.members import MemberActionView, MemberDetailView, MemberListView
+from cultivation.views.members import (
+    MemberActionView,
+    MemberDetailView,
+    MemberListView,
+    SupervisionEvidenceView,
+)
 from cultivation.views.reports import (
     REPORT_ROWS,
     ReportActionView,
@@ -90,6 +95,7 @@ __all__ = [
     "ReviewListView",
     "StandardDetailView",
     "StandardRedirectView",
+    "SupervisionEvidenceView",
     "cockpit",
     "decorate_decision",
     "enterprise_status",

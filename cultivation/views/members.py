@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from accounts import files
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
@@ -34,6 +36,7 @@ from cultivation.models import (
     LevelDecision,
     MembershipStatus,
     PoolMembership,
+    SupervisionRecord,
 )
 from cultivation.views.common import LEVEL_CSS, PoolListView, decorate_decision, level_label
 
@@ -202,3 +205,14 @@ class MemberActionView(ScopedObjectMixin, View):
             return _("该企业已退出培育库。")
         review = services.irregular_review_open(actor=user, membership=member, scope_note=data["scope_note"])
         return _("已发起不定期复核 #{id}。").format(id=review.pk)
+
+
+class SupervisionEvidenceView(ScopedObjectMixin, View):
+    """A supervision record's evidence file, for whoever may see the member (another unit's answers 404)."""
+
+    right = "pool.view"
+    model = SupervisionRecord
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        record = self.get_object()
+        return files.download(record.evidence, record.evidence_download_name)

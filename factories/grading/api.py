@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -14,7 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import jobs
+from accounts import files, jobs
+from accounts.files import EVIDENCE_RESPONSES
 from accounts.serializers import NoteSerializer
 from accounts.viewsets import ScopedMixin, ScopedReadOnlyViewSet
 from factories.grading import selectors, services
@@ -272,6 +274,7 @@ class IncidentViewSet(
         "retrieve": "incident.view",
         "create": "incident.manage",
         "confirm_revocation": "incident.manage",
+        "evidence": "incident.view",
     }
     filterset_fields = ["kind", "severity", "enterprise"]
     ordering = ["-occurred_on", "-id"]
@@ -281,6 +284,13 @@ class IncidentViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.incident_record(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(responses=EVIDENCE_RESPONSES)
+    @action(detail=True, methods=["get"])
+    def evidence(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        """The incident's evidence file under a readable name (404 when it has none)."""
+        incident = self.get_object()
+        return files.download(incident.evidence, incident.evidence_download_name)
 
     @extend_schema(request=NoteSerializer, responses=RevocationProposalSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-revocation")

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import ProtectedFileField
 from factories.models import (
     Enterprise,
     GradingResult,
@@ -191,7 +192,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
-    evidence = serializers.FileField(required=False, allow_null=True)
+    evidence = ProtectedFileField(url_name="api:incident-evidence", required=False, allow_null=True)
 
     class Meta:
         model = Incident

@@ -61,4 +61,9 @@ urlpatterns = [
     ),
     path("grading/incidents/", views_grading.IncidentListView.as_view(), name="incident_list"),
     path("grading/incidents/new/", views_grading.IncidentCreateView.as_view(), name="incident_create"),
+    path(
+        "grading/incidents/<int:pk>/evidence/",
+        views_grading.IncidentEvidenceView.as_view(),
+        name="incident_evidence",
+    ),
 ]

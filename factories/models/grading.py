@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.files import RandomName, extension
 from accounts.jobs import BackgroundJob
 from accounts.limits import LONG_TEXT, BoundedTextField
 from accounts.scoping import ScopedQuerySet
@@ -298,7 +299,7 @@ class Incident(models.Model):
     severity = models.CharField(_("等级"), max_length=16, choices=IncidentSeverity.choices)
     occurred_on = models.DateField(_("发生日期"))
     description = BoundedTextField(_("情况描述"), max_length=LONG_TEXT)
-    evidence = models.FileField(_("证明材料"), upload_to="evidence/%Y/", blank=True)
+    evidence = models.FileField(_("证明材料"), upload_to=RandomName("evidence"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
@@ -317,6 +318,13 @@ class Incident(models.Model):
     @property
     def year(self) -> int:
         return self.occurred_on.year
+
+    @property
+    def evidence_download_name(self) -> str:
+        """The name the evidence is offered under (the stored file has a random one)."""
+        return _("{enterprise}-{kind}证明材料-{date}").format(
+            enterprise=self.enterprise.name, kind=self.get_kind_display(), date=self.occurred_on.isoformat()
+        ) + extension(self.evidence.name)
 
 
 class ProposalStatus(models.TextChoices):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts import exports
+from accounts import exports, files
 from accounts.errors import DomainError
 from accounts.views_base import (
     RightRequiredMixin,
@@ -105,13 +105,11 @@ class ExportDownloadView(ScopedObjectMixin, View):
     right = "export.view"
     model = ExportJob
 
-    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         job = self.get_object()
         if job.status != "succeeded" or not job.file:
             raise Http404
-        return FileResponse(
-            job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1]
-        )
+        return files.download(job.file, job.download_name)
 
 
 class ExportProgressView(ScopedObjectMixin, View):
@@ -202,6 +200,17 @@ class ImportListView(RightRequiredMixin, View):
             show_domain_error(request, error)
             return redirect("reporting:import_list")
         return redirect("reporting:import_detail", pk=job.pk)
+
+
+class ImportDownloadView(ScopedObjectMixin, View):
+    """The workbook as it was uploaded, under its original name, for whoever may see the import."""
+
+    right = "import.create"
+    model = ImportJob
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        job = self.get_object()
+        return files.download(job.file, job.download_name)
 
 
 class ImportDetailView(ScopedObjectMixin, View):

@@ -423,6 +423,28 @@ def _incidents(world: World) -> dict[str, Any]:
     return world.objects("graded")["incidents"]
 
 
+@kind("incident:evidence")
+def _incidents_with_evidence(world: World) -> dict[str, Any]:
+    """An incident with a PDF as evidence on each green factory, recorded by alan (no grading run)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from factories.grading import services as grading
+
+    world.objects("green_factory")
+    return {
+        relation: grading.incident_record(
+            actor=world.city,
+            enterprise=enterprise,
+            kind="safety",
+            severity="general",
+            occurred_on=dt.date(GRADED_YEAR, 5, 1),
+            description="车间发生一般安全事故",
+            evidence=SimpleUploadedFile("调查报告.pdf", b"%PDF-1.7\n", content_type="application/pdf"),
+        )
+        for relation, enterprise in world.enterprises.items()
+    }
+
+
 @kind("proposal")
 def _proposals(world: World) -> dict[str, Any]:
     return world.objects("graded")["proposals"]
@@ -591,6 +613,25 @@ def _members(world: World) -> dict[str, Any]:
     return {
         relation: pool_application_accept(actor=world.reviewer(relation), application=application).membership
         for relation, application in world.objects("pool:application").items()
+    }
+
+
+@kind("pool:supervision")
+def _supervision_records(world: World) -> dict[str, Any]:
+    """A supervision record with a PDF as evidence on each member, recorded by its unit's reviewer."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cultivation.services import supervision_record_add
+
+    return {
+        relation: supervision_record_add(
+            actor=world.reviewer(relation),
+            membership=member,
+            kind="energy_inspection",
+            date=timezone.localdate(),
+            evidence=SimpleUploadedFile("监察报告.pdf", b"%PDF-1.4\n", content_type="application/pdf"),
+        )
+        for relation, member in world.objects("pool:member").items()
     }
 
 

@@ -322,6 +322,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:incident-detail GET": Row("incident", SCOPED_GET),
     # The incidents were recorded by alan; alice is the second person who may confirm.
     "api:incident-confirm-revocation POST": Row("incident", city_only(200), body={"note": "确认撤销"}),
+    # Stored files go out only through these downloads (accounts/files.py), scoped like their rows.
+    "api:incident-evidence GET": Row("incident:evidence", SCOPED_GET),
     "api:revocation-proposal-list GET": Row("proposal", SCOPED_LIST),
     "api:revocation-proposal-detail GET": Row("proposal", SCOPED_GET),
     "api:revocation-proposal-confirm POST": Row("proposal", city_only(200), body={"note": "确认撤销"}),
@@ -366,6 +368,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:import-list POST": Row("enterprise:reporting", roles(201, 201, 403, 403), body=upload, fmt="multipart"),
     "api:import-detail GET": Row("import", roles(200, (200, 200, 404), 404, 200)),
     "api:import-commit POST": Row("import", roles(403, (200, 200, 404), 403, 403)),
+    "api:import-download GET": Row("import", roles(200, (200, 200, 404), 404, 200)),
     # --- the cultivation pool ---
     # Entry: an enterprise or its district applies (the city and auditors may not); the district decides.
     "api:cultivation-application-list GET": Row("pool:application", SCOPED_LIST),
@@ -384,6 +387,9 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:cultivation-member-supervision POST": Row("pool:member", roles(403, (201, 201, 404), 403, 403), body={
         "kind": "energy_inspection", "date": _today(-1), "note": "现场节能监察"}),
     "api:cultivation-member-overdue GET": Row("pool:member", roles(200, 200, 200, 200)),
+    "api:cultivation-supervision-list GET": Row("pool:supervision", SCOPED_LIST),
+    "api:cultivation-supervision-detail GET": Row("pool:supervision", SCOPED_GET),
+    "api:cultivation-supervision-evidence GET": Row("pool:supervision", SCOPED_GET),
     # A district's standard: its users and the enterprises of the unit read it; its own users change it.
     "api:cultivation-standard-list GET": Row("pool:standard", roles(LISTED, (LISTED, LISTED, HIDDEN),
                                                                     (LISTED, LISTED, HIDDEN), LISTED)),
@@ -461,6 +467,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "factories:standard_edit POST": Row("standard:draft", city_only_page(DONE), body=standard_edit_form),
     "factories:standard_adopt POST": Row("standard:draft", city_only_page(DONE), body={"valid_from": _next_new_year()}),
     "factories:explanation GET": Row("grade", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "factories:incident_evidence GET": Row("incident:evidence", pages(200, (200, 200, 404), (200, 404, 404), 200)),
     # The data-entry page: reviewers see it read-only; a POST from them is turned away with a message (302).
     "reporting:submission_edit GET": Row("submission:draft", pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "reporting:submission_edit POST": Row("submission:draft", pages(302, (DONE, DONE, 404), (DONE, 404, 404), 302),
@@ -486,6 +493,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "reporting:import_detail GET": Row("import", pages(200, (200, 200, 404), 403, 403)),
     # Committing someone else's upload is refused with a message on the page (302, nothing written).
     "reporting:import_detail POST": Row("import", pages(302, (DONE, DONE, 404), 403, 403)),
+    "reporting:import_download GET": Row("import", pages(200, (200, 200, 404), 403, 403)),
     # the cultivation pool: the district decides; review files and reports are for staff, not enterprises
     "cultivation:application_detail GET": Row("pool:application", pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "cultivation:application_decide POST": (
@@ -495,6 +503,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
             body={"reason": "创建计划不完整"}),
     ),
     "cultivation:member_detail GET": Row("pool:member", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "cultivation:supervision_evidence GET": Row("pool:supervision",
+                                                pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "cultivation:member_action POST": (
         Row("pool:member", pages(403, (DONE, DONE, 404), (403, 404, 404), 403), kwargs={"action": "supervision"},
             body={"kind": "energy_inspection", "date": _today(-1), "note": "现场节能监察"}),

@@ -27,7 +27,7 @@ from factories.grading.views.common import (
     f2,
     run_badge,
 )
-from factories.grading.views.incidents import IncidentCreateView, IncidentListView
+from factories.grading.views.incidents import IncidentCreateView, IncidentEvidenceView, IncidentListView
 from factories.grading.views.results import (
     ExplanationView,
     GradeListView,
@@ -70,6 +70,7 @@ __all__ = [
     "ExplanationView",
     "GradeListView",
     "IncidentCreateView",
+    "IncidentEvidenceView",
     "IncidentListView",
     "MyGradesView",
     "ProposalDecisionView",

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 
+from accounts import files
 from accounts.permissions import can
-from accounts.views_base import ScopedListView, ServiceFormView
+from accounts.views_base import ScopedListView, ScopedObjectMixin, ServiceFormView
 from factories.grading.forms import IncidentForm
 from factories.grading.standard import standard_from_dict
 from factories.grading.views.common import PROPOSAL_BADGES
@@ -97,3 +101,14 @@ class IncidentCreateView(ServiceFormView):
 
     def get_success_url_for(self, result: Incident) -> str:
         return reverse("factories:incident_list")
+
+
+class IncidentEvidenceView(ScopedObjectMixin, View):
+    """An incident's evidence file, for whoever may see the incident (another unit's answers 404)."""
+
+    right = "incident.view"
+    model = Incident
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        incident = self.get_object()
+        return files.download(incident.evidence, incident.evidence_download_name)
