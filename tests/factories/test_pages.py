@@ -576,3 +576,14 @@ def test_enterprise_home_asks_for_missing_contact_details(client, enterprise_use
     html = page(client, enterprise_user, "/")
     assert "联系信息不完整" in html and "联系邮箱" in html
     assert MY in html
+
+
+def test_the_city_home_page_points_at_a_register_proposal_awaiting_a_second_person(
+    client, city_user, second_city_user, enterprise
+):
+    factory = GreenFactoryFactory(enterprise=enterprise)
+    client.force_login(city_user)
+    client.post(revoke(factory), {"reason": "弄虚作假"})
+    html = page(client, second_city_user, reverse("home"))
+    assert "撤销建议待确认" in html and "名录直接提出" in html
+    assert reverse("factories:proposal_list") + "?status=proposed" in html
