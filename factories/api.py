@@ -1,10 +1,19 @@
-"""Factories API: reference data (read-only)."""
+"""Factories API: reference data (read-only), the enterprise register and the green-factory register."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from accounts.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
+from factories import services
 from factories.filters import EnterpriseFilter, GreenFactoryFilter
 from factories.models import District, Enterprise, GreenFactory, Industry
 from factories.serializers import (
@@ -12,6 +21,8 @@ from factories.serializers import (
     EnterpriseSerializer,
     GreenFactorySerializer,
     IndustrySerializer,
+    RevocationProposalSerializer,
+    RevokeSerializer,
 )
 
 
@@ -72,7 +83,12 @@ class EnterpriseViewSet(ScopedViewSet):
 
 
 class GreenFactoryViewSet(ScopedViewSet):
-    """The green-factory register (city and national tier); city staff record recognitions."""
+    """The green-factory register (city and national tier); city staff record recognitions.
+
+    `revoke` does not revoke: it files a revocation proposal (201, the proposal) that another city user
+    confirms or dismisses at /api/v1/revocation-proposals/{id}/confirm/ (Art. 9, four eyes). The factory
+    stays recognised until then.
+    """
 
     queryset = GreenFactory.objects.all()
     serializer_class = GreenFactorySerializer
@@ -80,6 +96,7 @@ class GreenFactoryViewSet(ScopedViewSet):
         "list": "green_factory.view",
         "retrieve": "green_factory.view",
         "create": "green_factory.manage",
+        "revoke": "green_factory.manage",
     }
     filterset_class = GreenFactoryFilter
     ordering_fields = ["recognized_year", "tier", "status", "enterprise__name"]
@@ -88,6 +105,21 @@ class GreenFactoryViewSet(ScopedViewSet):
 
     def scope_queryset(self, queryset):  # type: ignore[no-untyped-def]
         return queryset.select_related("enterprise")
+
+    @extend_schema(request=RevokeSerializer, responses={201: RevocationProposalSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        """Propose revoking this title with a reason and a date (today when omitted); 201 with the proposal."""
+        body = RevokeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        revoked_on: dt.date = body.validated_data.get("revoked_on") or timezone.localdate()
+        proposal = services.revocation_propose(
+            actor=request.user,
+            factory=self.get_object(),
+            revoked_on=revoked_on,
+            reason=body.validated_data["reason"],
+        )
+        return Response(RevocationProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
 def register(router) -> None:  # type: ignore[no-untyped-def]

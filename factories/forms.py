@@ -1,7 +1,7 @@
 """HTML forms for the enterprise and green-factory registers.
 
 Forms only parse input; the rules (credit-code check digit, the unit in the actor's scope, the
-three-year ban after a revocation) live in factories.services, whose field errors the forms show
+three-year ban after a revocation, the four eyes on a revocation) live in factories.services, whose field errors the forms show
 next to the fields they concern.
 """
 
@@ -19,7 +19,7 @@ from accounts.limits import CREDIT_CODE_INPUT_LENGTH, SHORT_TEXT
 from accounts.views_base import show_domain_error_on_form
 from factories import services
 from factories.creditcode import CreditCodeError, validate_credit_code
-from factories.models import District, Enterprise, GreenFactory, Industry, LegalForm, Tier
+from factories.models import District, Enterprise, GreenFactory, Industry, LegalForm, RevocationProposal, Tier
 
 
 class ServiceForm(forms.Form):
@@ -172,6 +172,14 @@ class RecognizeForm(ServiceForm):
     )
     tier = forms.ChoiceField(label=_("级别"), choices=Tier.choices, initial=Tier.CITY)
     recognized_year = forms.IntegerField(label=_("认定年度"))
+    recognized_on = forms.DateField(
+        label=_("认定日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "选填：认定文件的日期；不填以今天为准。称号被撤销的企业，须在禁止期届满之日起方可再次认定。"
+        ),
+    )
     reason = forms.CharField(
         label=_("认定依据"),
         required=False,
@@ -205,6 +213,7 @@ class RecognizeForm(ServiceForm):
                 enterprise=self.enterprise,
                 tier=self.cleaned_data["tier"],
                 recognized_year=self.cleaned_data["recognized_year"],
+                recognized_on=self.cleaned_data.get("recognized_on"),
                 reason=self.cleaned_data["reason"],
             )
         except InvalidInput as error:
@@ -213,7 +222,8 @@ class RecognizeForm(ServiceForm):
 
 
 class RevokeForm(ServiceForm):
-    """Revoke a title (Art. 9): the reason is mandatory and shown on the register."""
+    """Propose revoking a title (Art. 9): a mandatory reason and the revocation date. The title stays until
+    another city user confirms the proposal; the reason is then shown on the register."""
 
     reason = forms.CharField(
         label=_("撤销原因"),
@@ -222,18 +232,25 @@ class RevokeForm(ServiceForm):
         help_text=_("必填：如发生重大安全事故、弄虚作假等，并注明依据。"),
         error_messages={"required": _("撤销绿色工厂称号必须填写原因。")},
     )
+    revoked_on = forms.DateField(
+        label=_("撤销日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("不填为今天。确认后自该日起撤销，三年内（至满三年之日）不得再次认定。"),
+    )
 
     def __init__(self, *args: Any, user: Any, factory: GreenFactory, **kwargs: Any) -> None:
         self.user = user
         self.factory = factory
         super().__init__(*args, **kwargs)
+        self.fields["revoked_on"].initial = dt.date.today()
 
-    def save(self) -> GreenFactory:
+    def save(self) -> RevocationProposal:
         try:
-            return services.green_factory_revoke(
+            return services.revocation_propose(
                 actor=self.user,
                 factory=self.factory,
-                revoked_on=dt.date.today(),
+                revoked_on=self.cleaned_data.get("revoked_on") or dt.date.today(),
                 reason=self.cleaned_data["reason"],
             )
         except InvalidInput as error:

@@ -18,7 +18,6 @@ from factories.models import (
     GradingResult,
     GradingRun,
     GreenFactory,
-    ProposalStatus,
     RevocationProposal,
     RunStatus,
     Tier,
@@ -144,25 +143,17 @@ def _city_grading_steps(user: Any) -> list[Step]:
                 urgent=True,
             )
         )
-    pending = RevocationProposal.objects.visible_to(user).filter(
-        status=ProposalStatus.PROPOSED, run__is_simulation=False
-    )
+    pending = RevocationProposal.objects.visible_to(user).pending()
     # A rerun proposes again; count factories, not proposals.
     count = pending.values("enterprise_id").distinct().count()
     if count:
-        runs_with_pending = list(pending.order_by("-run_id").values_list("run_id", flat=True).distinct()[:2])
-        url = (
-            reverse("factories:run_detail", args=[runs_with_pending[0]]) + "#proposals"
-            if len(runs_with_pending) == 1
-            else reverse("factories:run_list")
-        )
         steps.append(
             Step(
                 title=_("撤销建议待确认"),
                 text=_(
-                    "{n} 家绿色工厂被评价建议撤销称号，须由登记事故或发起评价以外的另一名市级工作人员确认或不予撤销。"
+                    "{n} 家绿色工厂有待确认的撤销建议（评价提出或名录直接提出），须由提出建议、登记事故或发起评价以外的另一名市级工作人员确认或不予撤销；评价提出的建议在评价正式发布后确认。"
                 ).format(n=count),
-                url=url,
+                url=reverse("factories:proposal_list") + "?status=proposed",
                 count=count,
                 urgent=True,
             )

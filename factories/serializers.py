@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from factories import services
-from factories.models import District, Enterprise, GreenFactory, Industry
+from factories.models import District, Enterprise, GreenFactory, Industry, RevocationProposal
 
 
 class DistrictSerializer(serializers.ModelSerializer):
@@ -96,6 +96,7 @@ class GreenFactorySerializer(serializers.ModelSerializer):
             "industry",
             "tier",
             "recognized_year",
+            "recognized_on",
             "status",
             "revoked_on",
             "revoke_reason",
@@ -112,3 +113,53 @@ class GreenFactorySerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> GreenFactory:
         return services.green_factory_recognize(actor=self.context["request"].user, **validated_data)
+
+
+class RevocationProposalSerializer(serializers.ModelSerializer):
+    """A revocation proposal, from a grading run (`run`, `year`) or from the register (`source` "register",
+    `run` null, with the proposer's `reason_text` and `revoked_on`)."""
+
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    year = serializers.IntegerField(source="run.year", read_only=True, default=None, allow_null=True)
+    # DRF's metaclass takes declared fields off the class, so this does not shadow Field.source at runtime.
+    source = serializers.CharField(  # type: ignore[assignment]
+        read_only=True, help_text="run（分级评价提出）或 register（名录直接提出）"
+    )
+    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    proposed_by = serializers.CharField(
+        source="proposed_by.username", read_only=True, default=None, allow_null=True
+    )
+    # null while the proposal awaits a second city user
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
+
+    class Meta:
+        model = RevocationProposal
+        fields = [
+            "id",
+            "run",
+            "year",
+            "source",
+            "source_display",
+            "enterprise",
+            "enterprise_name",
+            "incident",
+            "reason",
+            "reason_text",
+            "revoked_on",
+            "status",
+            "proposed_by",
+            "proposed_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+
+class RevokeSerializer(serializers.Serializer):
+    """The register's revocation request: a reason and the revocation date (today when omitted)."""
+
+    reason = serializers.CharField(max_length=1000, allow_blank=True)
+    revoked_on = serializers.DateField(required=False)

@@ -15,10 +15,20 @@ from django.utils.translation import gettext_lazy as _
 from accounts import audit
 from accounts.errors import InvalidInput
 from accounts.i18n import in_language
-from accounts.limits import EARLIEST_DATE, ensure_dates
+from accounts.limits import EARLIEST_DATE, date_problem, ensure_dates
 from accounts.models import Role, User
 from accounts.permissions import ensure_can
-from factories.models import FIRST_DATA_YEAR, District, DistrictTransfer, Enterprise, GreenFactory
+from factories.models import (
+    FIRST_DATA_YEAR,
+    District,
+    DistrictTransfer,
+    Enterprise,
+    GreenFactory,
+    GreenFactoryStatus,
+    ProposalSource,
+    ProposalStatus,
+    RevocationProposal,
+)
 
 
 @transaction.atomic
@@ -205,11 +215,27 @@ def enterprise_update(*, actor: Any, enterprise: Enterprise, reason: str = "", *
     return enterprise
 
 
+BAN_MESSAGE = _("该企业的绿色工厂称号已于{date}撤销，{until}前不得再次认定。")
+
+
 @transaction.atomic
 def green_factory_recognize(
-    *, actor: Any, enterprise: Enterprise, tier: str, recognized_year: int, reason: str = ""
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    tier: str,
+    recognized_year: int,
+    reason: str = "",
+    recognized_on: dt.date | None = None,
 ) -> GreenFactory:
-    """Record a recognition; a factory revoked less than three years ago may not be recognised again (DOMAIN §3)."""
+    """Record a recognition; a factory whose title was revoked may not be recognised again before its
+    `ban_until` date, three years to the day after the revocation (DOMAIN §3).
+
+    The date held against the ban is the recognition's date: `recognized_on` (the date of the recognition
+    document) when given, otherwise the day the recognition is recorded. On `ban_until` itself the ban is
+    over. The recognition year may not precede the year the ban ends either, so no title is granted for a
+    year the ban covered.
+    """
     from accounts.permissions import ensure_in_scope
     from factories.models import GreenFactory, GreenFactoryStatus, Tier
 
@@ -218,7 +244,8 @@ def green_factory_recognize(
     errors: dict[str, list[Any]] = {}
     if tier not in Tier.values:
         errors["tier"] = [_("级别应为市级或国家级。")]
-    this_year = dt.date.today().year
+    today = timezone.localdate()
+    this_year = today.year
     try:
         recognized_year = int(recognized_year)
     except (TypeError, ValueError):
@@ -227,42 +254,51 @@ def green_factory_recognize(
         errors["recognized_year"] = [
             _("认定年度应在{first}年至{year}年之间。").format(first=FIRST_DATA_YEAR, year=this_year)
         ]
+    if recognized_on is not None and (
+        problem := date_problem(recognized_on, earliest=dt.date(FIRST_DATA_YEAR, 1, 1), latest=today)
+    ):
+        errors["recognized_on"] = [problem]
     existing = GreenFactory.objects.select_for_update().filter(enterprise=enterprise).first()
     if errors:
         raise InvalidInput(field_errors=errors)
     if existing is not None and existing.status == GreenFactoryStatus.ACTIVE:
         if existing.tier == Tier.CITY and tier == Tier.NATIONAL:
-            upgraded_from = audit.snapshot(existing, ["tier", "recognized_year"])
+            upgraded_from = audit.snapshot(existing, ["tier", "recognized_year", "recognized_on"])
             existing.tier = tier
             existing.recognized_year = recognized_year
-            existing.save(update_fields=["tier", "recognized_year", "updated_at"])
+            existing.recognized_on = recognized_on
+            existing.save(update_fields=["tier", "recognized_year", "recognized_on", "updated_at"])
             audit.record(
                 actor=actor,
                 action="green_factory.upgrade",
                 obj=existing,
-                changes=audit.diff(upgraded_from, audit.snapshot(existing, ["tier", "recognized_year"])),
+                changes=audit.diff(
+                    upgraded_from, audit.snapshot(existing, ["tier", "recognized_year", "recognized_on"])
+                ),
                 reason=reason,
             )
             return existing
         errors["enterprise"] = [_("该企业已是有效的绿色工厂。")]
-    if existing is not None and existing.ban_until and existing.ban_until > dt.date(recognized_year, 12, 31):
-        errors["enterprise"] = [
-            _("该企业的绿色工厂称号已于{date}撤销，{until}前不得再次认定。").format(
-                date=existing.revoked_on, until=existing.ban_until
-            )
-        ]
+    decided_on = recognized_on or today
+    if (
+        existing is not None
+        and existing.ban_until
+        and (decided_on < existing.ban_until or recognized_year < existing.ban_until.year)
+    ):
+        errors["enterprise"] = [BAN_MESSAGE.format(date=existing.revoked_on, until=existing.ban_until)]
     if errors:
         raise InvalidInput(field_errors=errors)
+    fields = ["tier", "recognized_year", "recognized_on", "status", "revoked_on", "ban_until"]
     before: dict[str, Any]
     if existing is None:
         factory = GreenFactory.objects.create(
-            enterprise=enterprise, tier=tier, recognized_year=recognized_year
+            enterprise=enterprise, tier=tier, recognized_year=recognized_year, recognized_on=recognized_on
         )
         before = {}
     else:
         factory = existing
-        before = audit.snapshot(factory, ["tier", "recognized_year", "status", "revoked_on", "ban_until"])
-        factory.tier, factory.recognized_year = tier, recognized_year
+        before = audit.snapshot(factory, fields)
+        factory.tier, factory.recognized_year, factory.recognized_on = tier, recognized_year, recognized_on
         factory.status, factory.revoked_on, factory.revoke_reason, factory.ban_until = (
             "active",
             None,
@@ -274,9 +310,7 @@ def green_factory_recognize(
         actor=actor,
         action="green_factory.recognize",
         obj=factory,
-        changes=audit.diff(
-            before, audit.snapshot(factory, ["tier", "recognized_year", "status", "revoked_on", "ban_until"])
-        ),
+        changes=audit.diff(before, audit.snapshot(factory, fields)),
         reason=reason,
     )
     for hook in RECOGNITION_HOOKS:
@@ -290,31 +324,90 @@ RECOGNITION_HOOKS: list[Any] = []
 REVOCATION_BAN_YEARS = 3
 
 
+def ban_end(revoked_on: dt.date) -> dt.date:
+    """The first day a revoked factory may be recognised again: the same date three years on (29 Feb → 1 Mar)."""
+    try:
+        return revoked_on.replace(year=revoked_on.year + REVOCATION_BAN_YEARS)
+    except ValueError:
+        return dt.date(revoked_on.year + REVOCATION_BAN_YEARS, 3, 1)
+
+
 @transaction.atomic
-def green_factory_revoke(
+def revocation_propose(
     *, actor: Any, factory: GreenFactory, revoked_on: dt.date, reason: str
-) -> GreenFactory:
-    """Revoke a title (Art. 9): the enterprise returns to the other sequence, banned for three years."""
+) -> RevocationProposal:
+    """Propose revoking a title from the register (Art. 9). Nothing changes until another city user confirms
+    the proposal (revocation_confirm); a factory has at most one pending proposal at a time."""
+    from accounts.errors import StateConflict
     from accounts.permissions import ensure_in_scope
-    from factories.models import GreenFactory, GreenFactoryStatus
 
     ensure_can(actor, "green_factory.manage")
     ensure_in_scope(actor, factory)
-    if not reason.strip():
+    if not (reason or "").strip():
         raise InvalidInput(field_errors={"reason": [_("撤销绿色工厂称号必须填写原因。")]})
     # A title is revoked while it exists: not before the year it was granted, not in the future.
+    ensure_dates(revoked_on=(revoked_on, dt.date(factory.recognized_year, 1, 1), timezone.localdate()))
+    # The factory row is the lock: two proposals for one factory are decided one after the other.
+    factory = GreenFactory.objects.select_for_update().get(pk=factory.pk)
+    if factory.status != GreenFactoryStatus.ACTIVE:
+        raise StateConflict(_("该绿色工厂称号已被撤销。"))
+    pending = RevocationProposal.objects.pending().filter(enterprise_id=factory.enterprise_id).first()
+    if pending is not None:
+        raise StateConflict(
+            _("该企业已有一条待确认的撤销建议（{source}），请先由另一名市级工作人员确认或不予撤销。").format(
+                source=pending.get_source_display()
+            )
+        )
+    proposal = RevocationProposal.objects.create(
+        run=None,
+        enterprise_id=factory.enterprise_id,
+        reason=ProposalSource.REGISTER,
+        reason_text=reason.strip(),
+        revoked_on=revoked_on,
+        proposed_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="revocation.propose",
+        obj=proposal,
+        changes={"status": [None, "proposed"], "revoked_on": [None, revoked_on]},
+        reason=reason.strip(),
+    )
+    return proposal
+
+
+@transaction.atomic
+def green_factory_revoke(
+    *, actor: Any, proposal: RevocationProposal, revoked_on: dt.date, reason: str
+) -> GreenFactory:
+    """Revoke a title on a proposal `actor` has just confirmed (Art. 9): the enterprise returns to the other
+    sequence and may not be recognised again before `ban_until`, three years to the day.
+
+    Only revocation_confirm calls this: a title is never revoked by one person (four eyes), so the proposal
+    must stand confirmed by `actor`, who is not its proposer.
+    """
+    from accounts.errors import NotAllowed, StateConflict
+    from accounts.permissions import ensure_in_scope
+
+    ensure_can(actor, "green_factory.manage")
+    if (
+        proposal.status != ProposalStatus.CONFIRMED
+        or proposal.decided_by_id != actor.pk
+        or proposal.proposed_by_id == actor.pk
+    ):
+        raise NotAllowed(_("撤销绿色工厂称号须由另一名市级工作人员确认撤销建议后生效。"))
+    factory = GreenFactory.objects.get(enterprise_id=proposal.enterprise_id)
+    ensure_in_scope(actor, factory)
+    if not reason.strip():
+        raise InvalidInput(field_errors={"reason": [_("撤销绿色工厂称号必须填写原因。")]})
     ensure_dates(revoked_on=(revoked_on, dt.date(factory.recognized_year, 1, 1), timezone.localdate()))
     updated = GreenFactory.objects.filter(pk=factory.pk, status=GreenFactoryStatus.ACTIVE).update(
         status=GreenFactoryStatus.REVOKED,
         revoked_on=revoked_on,
         revoke_reason=reason,
-        ban_until=revoked_on.replace(year=revoked_on.year + REVOCATION_BAN_YEARS)
-        if not (revoked_on.month == 2 and revoked_on.day == 29)
-        else dt.date(revoked_on.year + REVOCATION_BAN_YEARS, 3, 1),
+        ban_until=ban_end(revoked_on),
     )
     if not updated:
-        from accounts.errors import StateConflict
-
         raise StateConflict(_("该绿色工厂称号已被撤销。"))
     factory.refresh_from_db()
     audit.record(
@@ -325,6 +418,7 @@ def green_factory_revoke(
             "status": ["active", "revoked"],
             "revoked_on": [None, revoked_on],
             "ban_until": [None, factory.ban_until],
+            "proposal": [None, proposal.pk],
         },
         reason=reason,
     )

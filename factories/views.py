@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any, cast
 
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -40,6 +40,7 @@ from factories.models import (
     GreenFactory,
     GreenFactoryStatus,
     Industry,
+    RevocationProposal,
     Sequence,
     Tier,
 )
@@ -134,6 +135,7 @@ class EnterpriseDetailView(CachedPageMixin, ScopedDetailView):
             submissions_url=submissions_url(enterprise),
             audit_url=audit_url(enterprise) if can(user, "audit.view") else "",
         )
+        context["pending_proposals"] = pending_proposals(user, enterprise) if factory is not None else []
         if context["can_manage"] and (factory is None or not active or factory.tier == Tier.CITY):
             context["recognize_form"] = RecognizeForm(
                 user=user,
@@ -143,6 +145,30 @@ class EnterpriseDetailView(CachedPageMixin, ScopedDetailView):
                 },
             )
         return context
+
+
+def pending_proposals(user: Any, enterprise: Enterprise) -> list[RevocationProposal]:
+    """The revocation proposals still open on an enterprise's title, each marked with its source, who set it
+    going, and whether `user` may decide it here (a register proposal, by someone other than its proposer).
+    A run's proposal is decided on its run's page, once the run is final."""
+    proposals: list[Any] = list(
+        RevocationProposal.objects.visible_to(user)
+        .pending()
+        .filter(enterprise=enterprise)
+        .select_related("run", "incident__recorded_by", "proposed_by")
+        .order_by("proposed_at", "id")
+    )
+    may_decide = can(user, "incident.manage")
+    for proposal in proposals:
+        if proposal.run is None:
+            proposal.first_person = proposal.proposed_by
+        elif proposal.incident is not None:
+            proposal.first_person = proposal.incident.recorded_by
+        else:
+            proposal.first_person = proposal.run.started_by
+        proposal.same_person = proposal.first_person is not None and proposal.first_person.pk == user.pk
+        proposal.decide_here = may_decide and proposal.run is None and not proposal.same_person
+    return proposals
 
 
 def submissions_url(enterprise: Enterprise) -> str:
@@ -277,7 +303,10 @@ class GreenFactoryListView(RegisterListView):
     ]
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
-        return queryset.select_related("enterprise__district", "enterprise__industry")
+        pending = RevocationProposal.objects.pending().filter(enterprise_id=OuterRef("enterprise_id"))
+        return queryset.select_related("enterprise__district", "enterprise__industry").annotate(
+            revocation_pending=Exists(pending)
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -316,7 +345,9 @@ class GreenFactoryRecognizeView(ServiceFormView):
 
 
 class GreenFactoryRevokeView(ScopedObjectMixin, SingleObjectMixin, ServiceFormView):
-    """Revoke a title after a confirmation with a mandatory reason (Art. 9); banned for three years."""
+    """Propose revoking a title, with a mandatory reason and the revocation date (Art. 9). The title stays
+    until another city user confirms the proposal on the enterprise's page (four eyes); once confirmed the
+    enterprise may not be recognised again for three years to the day."""
 
     right = "green_factory.manage"
     model = GreenFactory
@@ -331,6 +362,9 @@ class GreenFactoryRevokeView(ScopedObjectMixin, SingleObjectMixin, ServiceFormVi
         if self.object.status != GreenFactoryStatus.ACTIVE:
             messages.info(request, str(_("该绿色工厂称号已被撤销。")))
             return HttpResponseRedirect(self.next_url())
+        if RevocationProposal.objects.pending().filter(enterprise_id=self.object.enterprise_id).exists():
+            messages.info(request, str(_("该企业已有一条待确认的撤销建议，请在企业页面确认或不予撤销。")))
+            return HttpResponseRedirect(self.enterprise_url())
         return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -349,17 +383,19 @@ class GreenFactoryRevokeView(ScopedObjectMixin, SingleObjectMixin, ServiceFormVi
     def next_url(self) -> str:
         return safe_next(self.request, reverse("factories:greenfactory_list"))
 
+    def enterprise_url(self) -> str:
+        return reverse("factories:enterprise_detail", args=[self.object.enterprise_id])
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["today"] = dt.date.today()
         context["ban_years"] = REVOCATION_BAN_YEARS
         context["next"] = self.next_url()
         return context
 
-    def get_success_message(self, result: GreenFactory) -> str:
-        return str(_("已撤销“{name}”的绿色工厂称号，{until}前不得再次认定。")).format(
-            name=result.enterprise.name, until=result.ban_until
-        )
+    def get_success_message(self, result: RevocationProposal) -> str:
+        return str(
+            _("已提出撤销“{name}”绿色工厂称号的建议（撤销日期 {day}），须由另一名市级工作人员确认后生效。")
+        ).format(name=self.object.enterprise.name, day=result.revoked_on)
 
-    def get_success_url_for(self, result: GreenFactory) -> str:
+    def get_success_url_for(self, result: RevocationProposal) -> str:
         return self.next_url()

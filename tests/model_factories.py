@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
 from accounts.models import Role, User
@@ -119,3 +121,42 @@ def plausible_raw(seed: int, year: int) -> dict[str, str]:
         "renewable_electricity": q(electricity * rng.uniform(0, 0.4)),
         "co2": q(electricity * 0.00057),
     }
+
+
+def revoked_title(
+    green_factory: GreenFactory,
+    *,
+    proposer: User,
+    revoked_on: dt.date,
+    reason: str,
+    confirmer: User | None = None,
+) -> GreenFactory:
+    """Revoke a title the way the register does (Art. 9, four eyes): `proposer` proposes it with a date and
+    a reason, a second city user (`confirmer`, or a fresh one) confirms it. Returns the factory as stored."""
+    from factories.grading.services import revocation_confirm
+    from factories.services import revocation_propose
+
+    proposal = revocation_propose(actor=proposer, factory=green_factory, revoked_on=revoked_on, reason=reason)
+    if confirmer is None:
+        confirmer = User.objects.filter(role=Role.CITY).exclude(pk=proposer.pk).first() or UserFactory(
+            username="revocation-confirmer", role=Role.CITY
+        )
+    revocation_confirm(actor=confirmer, proposal=proposal, note="复核属实")
+    green_factory.refresh_from_db()
+    return green_factory
+
+
+def final_run(run, actor):  # type: ignore[no-untyped-def]
+    """A succeeded run taken through its notice period (公示, already over) to final (正式发布) by `actor`."""
+    from django.utils import timezone
+
+    from factories.grading import services
+
+    today = timezone.localdate()
+    run = services.grading_run_publish(
+        actor=actor,
+        run=run,
+        notice_from=today - dt.timedelta(days=14),
+        notice_to=today - dt.timedelta(days=1),
+    )
+    return services.grading_run_finalize(actor=actor, run=run)

@@ -28,9 +28,16 @@ from factories.grading.serializers import (
     IncidentSerializer,
     PublishedGradeSerializer,
     PublishSerializer,
-    RevocationProposalSerializer,
 )
-from factories.models import GradingResult, GradingRun, GradingStandard, Incident, RevocationProposal
+from factories.models import (
+    GradingResult,
+    GradingRun,
+    GradingStandard,
+    Incident,
+    ProposalSource,
+    RevocationProposal,
+)
+from factories.serializers import RevocationProposalSerializer
 
 
 class GradingStandardViewSet(
@@ -312,8 +319,25 @@ class IncidentViewSet(
         return Response(RevocationProposalSerializer(proposal).data)
 
 
+class RevocationProposalFilter(django_filters.FilterSet):
+    source = django_filters.ChoiceFilter(
+        choices=ProposalSource.choices, method="filter_source", label="来源（run 分级评价 / register 名录）"
+    )
+
+    class Meta:
+        model = RevocationProposal
+        fields = ["status", "reason", "run", "enterprise"]
+
+    def filter_source(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(run__isnull=value == ProposalSource.REGISTER)
+
+
 class RevocationProposalViewSet(ScopedReadOnlyViewSet):
-    """Revocations proposed by runs, awaiting a second city user's decision."""
+    """Revocations proposed by runs or from the register, awaiting a second city user's decision.
+
+    `confirm` needs a second city user and, for a run's proposal, a final run (409 otherwise); `reject` is
+    API.md's name for `dismiss` (both kept: `dismiss` is what the pages and earlier clients call).
+    """
 
     queryset = RevocationProposal.objects.all()
     serializer_class = RevocationProposalSerializer
@@ -322,11 +346,12 @@ class RevocationProposalViewSet(ScopedReadOnlyViewSet):
         "retrieve": "revocation.view",
         "confirm": "incident.manage",
         "dismiss": "incident.manage",
+        "reject": "incident.manage",
     }
-    filterset_fields = ["status", "reason", "run"]
+    filterset_class = RevocationProposalFilter
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("enterprise", "run", "decided_by")
+        return queryset.select_related("enterprise", "run", "decided_by", "proposed_by")
 
     @extend_schema(request=NoteSerializer, responses=RevocationProposalSerializer)
     @action(detail=True, methods=["post"])
@@ -341,6 +366,15 @@ class RevocationProposalViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=NoteSerializer, responses=RevocationProposalSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request: Request, pk: str | None = None) -> Response:
+        return self._dismiss(request)
+
+    @extend_schema(request=NoteSerializer, responses=RevocationProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        """Decide not to revoke (API.md's `reject`; the same as `dismiss`)."""
+        return self._dismiss(request)
+
+    def _dismiss(self, request: Request) -> Response:
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         proposal = services.revocation_dismiss(

@@ -1,4 +1,4 @@
-"""Serializers of grading standards, runs, results, incidents and revocation proposals."""
+"""Serializers of grading standards, runs, results and incidents (revocation proposals: factories.serializers)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from factories.models import (
     GradingRun,
     GradingStandard,
     Incident,
-    RevocationProposal,
 )
 
 
@@ -216,29 +215,3 @@ class IncidentSerializer(serializers.ModelSerializer):
         if request is not None and getattr(request, "user", None) is not None:
             fields["enterprise"].queryset = Enterprise.objects.visible_to(request.user)  # type: ignore[attr-defined]
         return fields
-
-
-class RevocationProposalSerializer(serializers.ModelSerializer):
-    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
-    year = serializers.IntegerField(source="run.year", read_only=True)
-    # null while the proposal awaits a second city user
-    decided_by = serializers.CharField(
-        source="decided_by.username", read_only=True, default=None, allow_null=True
-    )
-
-    class Meta:
-        model = RevocationProposal
-        fields = [
-            "id",
-            "run",
-            "year",
-            "enterprise",
-            "enterprise_name",
-            "incident",
-            "reason",
-            "status",
-            "decided_by",
-            "decided_at",
-            "decision_note",
-        ]
-        read_only_fields = fields

@@ -505,33 +505,62 @@ def incident_record(
     return incident
 
 
+NOT_FINAL = gettext_lazy(
+    "评价结果尚未正式发布，不能确认撤销（当前状态：{status}）；请在公示期满、正式发布后确认。"
+)
+SAME_PERSON = gettext_lazy(
+    "撤销须由另一名市级工作人员确认（不能由提出撤销建议、登记事故或发起评价的同一人确认）。"
+)
+SAME_PERSON_DISMISS = gettext_lazy("名录直接提出的撤销建议须由另一名市级工作人员确认或不予撤销。")
+
+
+def _first_person(proposal: RevocationProposal) -> int | None:
+    """Who set the revocation going: the proposer from the register, the incident's recorder, or the run's starter."""
+    if proposal.run_id is None:
+        return proposal.proposed_by_id
+    if proposal.incident is not None:
+        return proposal.incident.recorded_by_id
+    assert proposal.run is not None
+    return proposal.run.started_by_id
+
+
 @transaction.atomic
 def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = "") -> RevocationProposal:
-    """Confirm a proposed revocation; the confirmer must be a second person: not who recorded the incident
-    (incident proposals) or started the run (no-data proposals). Only a proposal of the year's current
-    official run counts. The factory is revoked, banned for three years and returns to the other sequence."""
+    """Confirm a proposed revocation (Art. 9, four eyes): the confirmer is a second person, not who proposed
+    it from the register, recorded the incident or started the run. A run's proposal counts only once the
+    run is final (正式发布) and still the year's current official run. The factory is revoked, banned for
+    three years to the day and returns to the other sequence.
+
+    A register proposal revokes on the date its proposer gave; a run's proposal on the day it is confirmed.
+    """
     from factories.services import green_factory_revoke
 
     REVOCATION_TRANSITIONS.ensure_can(actor, "confirm")
     proposal = RevocationProposal.objects.select_related("run", "incident").get(pk=proposal.pk)
-    incident = proposal.incident
-    first_person = incident.recorded_by_id if incident is not None else proposal.run.started_by_id
-    if first_person == actor.pk:
-        raise NotAllowed(_("撤销须由另一名市级工作人员确认（不能由登记事故或发起评价的同一人确认）。"))
-    if proposal.run.is_simulation:
-        raise StateConflict(_("模拟运行提出的撤销建议不能确认。"))
-    newer = GradingRun.objects.filter(
-        year=proposal.run.year,
-        is_simulation=False,
-        created_at__gt=proposal.run.created_at,
-        status__in=[RunStatus.SUCCEEDED, RunStatus.PUBLISHED, RunStatus.FINAL],
-    )
-    if proposal.run.superseded_by_id or newer.exists():
-        raise StateConflict(_("该撤销建议来自已被新评价取代的运行，请在最新的评价中处理。"))
-    reason = _("{year}年度分级评价：{what}").format(
-        year=proposal.run.year,
-        what=str(proposal.incident) if proposal.incident_id else _("连续两年未报送经复核的数据"),
-    )
+    if _first_person(proposal) == actor.pk:
+        raise NotAllowed(SAME_PERSON)
+    run = proposal.run
+    if run is not None:
+        if run.is_simulation:
+            raise StateConflict(_("模拟运行提出的撤销建议不能确认。"))
+        newer = GradingRun.objects.filter(
+            year=run.year,
+            is_simulation=False,
+            created_at__gt=run.created_at,
+            status__in=[RunStatus.SUCCEEDED, RunStatus.PUBLISHED, RunStatus.FINAL],
+        )
+        if run.superseded_by_id or newer.exists():
+            raise StateConflict(_("该撤销建议来自已被新评价取代的运行，请在最新的评价中处理。"))
+        if run.status != RunStatus.FINAL:
+            raise StateConflict(str(NOT_FINAL).format(status=run.get_status_display()))
+        revoked_on = timezone.localdate()
+        reason = _("{year}年度分级评价：{what}").format(
+            year=run.year,
+            what=str(proposal.incident) if proposal.incident_id else _("连续两年未报送经复核的数据"),
+        )
+    else:
+        assert proposal.revoked_on is not None
+        revoked_on, reason = proposal.revoked_on, proposal.reason_text
     proposal = claim(
         REVOCATION_TRANSITIONS,
         "confirm",
@@ -539,8 +568,7 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
         obj=proposal,
         fields={"decided_by": actor, "decided_at": timezone.now(), "decision_note": note},
     )
-    factory = GreenFactory.objects.get(enterprise_id=proposal.enterprise_id)
-    green_factory_revoke(actor=actor, factory=factory, revoked_on=timezone.localdate(), reason=reason)
+    green_factory_revoke(actor=actor, proposal=proposal, revoked_on=revoked_on, reason=reason)
     audit.record(
         actor=actor,
         action="revocation.confirm",
@@ -553,8 +581,11 @@ def revocation_confirm(*, actor: Any, proposal: RevocationProposal, note: str = 
 
 @transaction.atomic
 def revocation_dismiss(*, actor: Any, proposal: RevocationProposal, note: str) -> RevocationProposal:
-    """Decide not to revoke (with a reason); the factory keeps its title and its grade."""
+    """Decide not to revoke (with a reason); the factory keeps its title and its grade. A proposal made from
+    the register is decided by a second city user, not withdrawn by its proposer."""
     REVOCATION_TRANSITIONS.ensure_can(actor, "dismiss")
+    if proposal.run_id is None and proposal.proposed_by_id == actor.pk:
+        raise NotAllowed(SAME_PERSON_DISMISS)
     if not (note or "").strip():
         raise InvalidInput(field_errors={"note": [_("不予撤销时必须说明理由。")]})
     proposal = claim(

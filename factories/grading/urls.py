@@ -22,6 +22,7 @@ urlpatterns = [
     path(
         "grading/runs/<int:pk>/retry/", views_grading.RunActionView.as_view(action="retry"), name="run_retry"
     ),
+    path("grading/proposals/", views_grading.ProposalListView.as_view(), name="proposal_list"),
     path(
         "grading/proposals/<int:pk>/confirm/",
         views_grading.ProposalDecisionView.as_view(action="confirm"),

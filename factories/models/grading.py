@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.files import RandomName, extension
@@ -337,19 +338,49 @@ class RevocationProposalQuerySet(ScopedQuerySet):
     district_lookup = "enterprise__district"
     enterprise_lookup = "enterprise"
 
+    def pending(self) -> RevocationProposalQuerySet:
+        """Proposals a second city user has still to decide (a simulation proposes nothing)."""
+        return self.filter(status=ProposalStatus.PROPOSED).filter(
+            Q(run__isnull=True) | Q(run__is_simulation=False)
+        )
+
+
+class ProposalSource(models.TextChoices):
+    """Where a revocation proposal comes from: a grading run (Art. 9 overrides) or the register itself."""
+
+    RUN = "run", _("分级评价提出")
+    REGISTER = "register", _("名录直接提出")
+
 
 class RevocationProposal(models.Model):
-    """A revocation a run proposed; it takes effect only when a second city user confirms it (Art. 9)."""
+    """A revocation proposed by a run or from the register; it takes effect only when a second city user
+    confirms it (Art. 9), and a run's proposal only once the run's results are final (正式发布).
 
-    run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="revocation_proposals")
+    A register proposal has no run: it carries the reason and the revocation date its proposer gave.
+    """
+
+    run = models.ForeignKey(
+        GradingRun, null=True, blank=True, on_delete=models.CASCADE, related_name="revocation_proposals"
+    )
     enterprise = models.ForeignKey("factories.Enterprise", on_delete=models.PROTECT, related_name="+")
     incident = models.ForeignKey(
         Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="revocation_proposals"
     )
     reason = models.CharField(_("原因"), max_length=40)
+    reason_text = BoundedTextField(_("撤销原因说明"), blank=True)
+    revoked_on = models.DateField(_("拟撤销日期"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
     )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提出人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("提出时间"), default=timezone.now)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -364,14 +395,31 @@ class RevocationProposal(models.Model):
         ordering = ["-run_id", "enterprise_id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "enterprise"], name="one_proposal_per_factory_per_run"),
+            # Race-free: two clicks on "revoke" cannot leave two pending register proposals.
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=Q(status="proposed", run__isnull=True),
+                name="one_pending_register_proposal_per_factory",
+            ),
             models.CheckConstraint(
                 condition=Q(status="proposed") | Q(decided_by__isnull=False),
                 name="decided_proposal_names_decider",
+            ),
+            models.CheckConstraint(
+                condition=Q(run__isnull=False) | Q(proposed_by__isnull=False, revoked_on__isnull=False),
+                name="register_proposal_names_proposer_and_date",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} ({self.reason})"
+
+    @property
+    def source(self) -> str:
+        return ProposalSource.REGISTER if self.run_id is None else ProposalSource.RUN
+
+    def get_source_display(self) -> str:
+        return str(ProposalSource(self.source).label)
 
 
 REVOCATION_TRANSITIONS = TransitionTable(
@@ -382,4 +430,4 @@ REVOCATION_TRANSITIONS = TransitionTable(
     ],
     conflict=_("该撤销建议已被处理。"),
 )
-"""A revocation proposal is decided once: confirmed by a second city user, or dismissed (Art. 9)."""
+"""A revocation proposal is decided once by a second city user: confirmed, or dismissed (Art. 9)."""

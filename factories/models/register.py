@@ -206,6 +206,9 @@ class GreenFactory(models.Model):
     )
     tier = models.CharField(_("级别"), max_length=10, choices=Tier.choices)
     recognized_year = models.PositiveSmallIntegerField(_("认定年度"))
+    recognized_on = models.DateField(
+        _("认定日期"), null=True, blank=True, help_text=_("认定文件的日期；未填写时以登记之日为准。")
+    )
     status = models.CharField(
         _("状态"), max_length=10, choices=GreenFactoryStatus.choices, default=GreenFactoryStatus.ACTIVE
     )

@@ -9,6 +9,7 @@ import pytest
 
 from factories.grading import services as services
 from factories.models import GradingRun
+from tests.model_factories import final_run
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +145,11 @@ def test_incident_confirm_revocation_over_the_api(
         api.post("/api/v1/grading-runs/", {"year": 2025}, format="json")
     refused = api.post(f"/api/v1/incidents/{iid}/confirm-revocation/", {"note": "确认"})
     assert refused.status_code == 403
+    early = api.as_user(second_city_user).post(
+        f"/api/v1/incidents/{iid}/confirm-revocation/", {"note": "确认"}
+    )
+    assert early.status_code == 409 and "评价结果尚未正式发布" in early.json()["detail"]
+    final_run(GradingRun.objects.get(year=2025), city_user)
     confirmed = api.as_user(second_city_user).post(
         f"/api/v1/incidents/{iid}/confirm-revocation/", {"note": "确认"}
     )

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from factories.grading import services
 from factories.models import GradingRun
-from factories.services import green_factory_revoke
 from reporting import jobs
+from tests.model_factories import revoked_title
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +43,8 @@ def test_the_recommendation_export_drops_a_factory_whose_title_was_revoked(
     )
     assert recommended and exported_names(city_user, "recommendations") == recommended
     revoked = next(e for e in graded_world if e.name in recommended)
-    green_factory_revoke(
-        actor=city_user, factory=revoked.green_factory, revoked_on=timezone.localdate(), reason="弄虚作假"
+    revoked_title(
+        revoked.green_factory, proposer=city_user, revoked_on=timezone.localdate(), reason="弄虚作假"
     )
     assert exported_names(city_user, "recommendations") == recommended - {revoked.name}
     assert revoked.name in exported_names(city_user, "grades")

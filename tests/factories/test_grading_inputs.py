@@ -97,13 +97,11 @@ def test_a_revocation_dated_outside_the_title_s_life_is_refused_not_a_server_err
 
     from accounts.errors import InvalidInput
     from factories.models import GreenFactory
-    from factories.services import green_factory_revoke
+    from factories.services import revocation_propose
 
     factory = GreenFactory.objects.get(enterprise=graded_world[0])
     with pytest.raises(InvalidInput) as error:
-        green_factory_revoke(
-            actor=city_user, factory=factory, revoked_on=dt.date(*day), reason="重大安全事故"
-        )
+        revocation_propose(actor=city_user, factory=factory, revoked_on=dt.date(*day), reason="重大安全事故")
     assert "日期应在2021-01-01至" in str(error.value.field_errors["revoked_on"][0])
     assert GreenFactory.objects.get(pk=factory.pk).status == "active"
 

@@ -20,7 +20,7 @@ from factories.models import (
     RevocationProposal,
 )
 from tests.helpers import cold_cache
-from tests.model_factories import UserFactory
+from tests.model_factories import UserFactory, final_run
 
 pytestmark = pytest.mark.django_db
 
@@ -304,7 +304,25 @@ def test_the_recorder_of_the_incident_cannot_confirm_the_revocation(
     assert GreenFactory.objects.get(enterprise=graded_world[1]).status == "active"
 
 
-def test_a_second_city_user_confirms_the_revocation(client, second_city_user, revoking_run, graded_world):
+def test_a_run_s_revocation_cannot_be_confirmed_before_the_run_is_final(
+    client, second_city_user, revoking_run, graded_world
+):
+    proposal = RevocationProposal.objects.get(run=revoking_run)
+    html = page(client, second_city_user, run_url(revoking_run))
+    assert "评价结果尚未正式发布，不能确认撤销" in html
+    response = client.post(
+        reverse("factories:proposal_confirm", args=[proposal.pk]), {"note": "复核属实"}, follow=True
+    )
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PROPOSED
+    assert any("评价结果尚未正式发布，不能确认撤销" in t for t in texts(response))
+    assert GreenFactory.objects.get(enterprise=graded_world[1]).status == "active"
+
+
+def test_a_second_city_user_confirms_the_revocation_of_a_final_run(
+    client, city_user, second_city_user, revoking_run, graded_world
+):
+    final_run(revoking_run, city_user)
     proposal = RevocationProposal.objects.get(run=revoking_run)
     client.force_login(second_city_user)
     response = client.post(

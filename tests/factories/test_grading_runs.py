@@ -17,6 +17,8 @@ from factories.models import (
     GreenFactory,
     RevocationProposal,
 )
+from factories.services import ban_end
+from tests.model_factories import final_run
 
 pytestmark = pytest.mark.django_db
 
@@ -249,12 +251,60 @@ def test_the_person_who_recorded_the_incident_cannot_confirm_the_revocation(revo
     assert "另一名" in str(error.value.message)
 
 
-def test_a_second_city_user_confirms_and_the_factory_is_revoked_and_banned(
-    revoking_world, second_city_user, graded_world
+@pytest.mark.parametrize("published", [False, True], ids=["draft", "in-notice"])
+def test_a_proposal_of_a_run_not_yet_final_cannot_be_confirmed(
+    revoking_world, city_user, second_city_user, graded_world, published
 ):
+    from django.utils import timezone
+
+    run = revoking_world["run"]
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    if published:
+        today = timezone.localdate()
+        run = services.grading_run_publish(
+            actor=city_user, run=run, notice_from=today, notice_to=today + dt.timedelta(days=7)
+        )
+    with pytest.raises(StateConflict) as error:
+        services.revocation_confirm(actor=second_city_user, proposal=revoking_world["proposal"])
+    assert "评价结果尚未正式发布，不能确认撤销" in str(error.value.message)
+    assert GreenFactory.objects.get(enterprise=graded_world[1]).status == "active"
+    assert RevocationProposal.objects.get(pk=revoking_world["proposal"].pk).status == "proposed"
+
+
+def test_a_no_data_proposal_of_a_draft_run_cannot_be_confirmed_by_a_second_city_user(
+    graded_world, city_user, second_city_user, django_capture_on_commit_callbacks
+):
+    """The case found in review: "连续两年未报送" confirmed from a draft run revoked the title at once."""
+    from reporting.models import AnnualSubmission
+
+    silent = graded_world[3]
+    AnnualSubmission.objects.filter(enterprise=silent).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.grading_run_start(actor=city_user, year=2024)
+    first.refresh_from_db()
+    final_run(first, city_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    run.refresh_from_db()
+    proposal = RevocationProposal.objects.get(run=run, enterprise=silent)
+    assert proposal.reason == "no_data_two_years"
+    with pytest.raises(StateConflict):
+        services.revocation_confirm(actor=second_city_user, proposal=proposal)
+    assert GreenFactory.objects.get(enterprise=silent).status == "active"
+    final_run(run, city_user)
+    services.revocation_confirm(actor=second_city_user, proposal=proposal)
+    assert GreenFactory.objects.get(enterprise=silent).status == "revoked"
+
+
+def test_a_second_city_user_confirms_a_final_run_s_proposal_and_the_factory_is_revoked_and_banned(
+    revoking_world, city_user, second_city_user, graded_world
+):
+    final_run(revoking_world["run"], city_user)
     services.revocation_confirm(actor=second_city_user, proposal=revoking_world["proposal"], note="复核属实")
     factory = GreenFactory.objects.get(enterprise=graded_world[1])
-    assert factory.status == "revoked" and factory.ban_until.year == factory.revoked_on.year + 3
+    assert factory.status == "revoked" and factory.ban_until == ban_end(factory.revoked_on)
+    assert factory.ban_until.year == factory.revoked_on.year + 3
     assert Enterprise.objects.get(pk=graded_world[1].pk).sequence == "other"
     with pytest.raises(StateConflict):
         services.revocation_confirm(actor=second_city_user, proposal=revoking_world["proposal"])

@@ -10,10 +10,16 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from factories.creditcode import CODE_CHARSET, make_credit_code
-from factories.models import District, DistrictTransfer, Enterprise, GreenFactory, GreenFactoryStatus
-from factories.services import green_factory_revoke
+from factories.models import (
+    District,
+    DistrictTransfer,
+    Enterprise,
+    GreenFactory,
+    GreenFactoryStatus,
+    RevocationProposal,
+)
 from tests.helpers import cold_cache
-from tests.model_factories import EnterpriseFactory, GreenFactoryFactory, industry
+from tests.model_factories import EnterpriseFactory, GreenFactoryFactory, industry, revoked_title
 
 pytestmark = pytest.mark.django_db
 
@@ -111,9 +117,7 @@ def test_register_filters_by_unit_industry_sequence_tier_and_status(
 ):
     GreenFactoryFactory(enterprise=enterprise, tier="national")
     revoked = GreenFactoryFactory(enterprise=other_enterprise)
-    green_factory_revoke(
-        actor=city_user, factory=revoked, revoked_on=dt.date(2025, 3, 1), reason="重大安全事故"
-    )
+    revoked_title(revoked, proposer=city_user, revoked_on=dt.date(2025, 3, 1), reason="重大安全事故")
     jiangjin_enterprise.industry = industry("26")
     jiangjin_enterprise.save()
 
@@ -188,9 +192,7 @@ def test_detail_shows_profile_green_factory_record_and_unit_history(client, city
 
 def test_detail_of_a_revoked_factory_shows_date_reason_and_ban(client, city_user, enterprise):
     factory = GreenFactoryFactory(enterprise=enterprise)
-    green_factory_revoke(
-        actor=city_user, factory=factory, revoked_on=dt.date(2025, 3, 1), reason="发生重大安全事故"
-    )
+    revoked_title(factory, proposer=city_user, revoked_on=dt.date(2025, 3, 1), reason="发生重大安全事故")
     html = page(client, city_user, detail(enterprise))
     assert "已撤销" in html and "2025-03-01" in html and "发生重大安全事故" in html
     assert "2028-03-01" in html
@@ -375,7 +377,7 @@ def test_recognising_an_unregistered_credit_code_says_to_register_it_first(clien
 
 def test_recognition_during_the_three_year_ban_is_refused(client, city_user, enterprise):
     factory = GreenFactoryFactory(enterprise=enterprise)
-    green_factory_revoke(actor=city_user, factory=factory, revoked_on=dt.date(2025, 3, 1), reason="弄虚作假")
+    revoked_title(factory, proposer=city_user, revoked_on=dt.date(2025, 3, 1), reason="弄虚作假")
     client.force_login(city_user)
     html = client.post(
         RECOGNIZE, {"credit_code": enterprise.credit_code, "tier": "city", "recognized_year": "2026"}
@@ -385,31 +387,106 @@ def test_recognition_during_the_three_year_ban_is_refused(client, city_user, ent
     assert factory.status == GreenFactoryStatus.REVOKED
 
 
-def test_city_revokes_a_green_factory_only_with_a_reason(client, city_user, enterprise):
+def test_city_proposes_a_revocation_only_with_a_reason_and_a_second_city_user_confirms_it(
+    client, city_user, second_city_user, enterprise
+):
     factory = GreenFactoryFactory(enterprise=enterprise)
     html = page(client, city_user, GREEN)
     assert revoke(factory) in html
     confirm = page(client, city_user, revoke(factory))
-    assert "data-confirm" in confirm
+    assert "data-confirm" in confirm and "另一名市级工作人员确认" in confirm
 
     refused = client.post(revoke(factory), {"reason": "   "})
     assert refused.status_code == 200
     assert "撤销绿色工厂称号必须填写原因" in refused.content.decode()
-    factory.refresh_from_db()
-    assert factory.status == GreenFactoryStatus.ACTIVE
+    assert not RevocationProposal.objects.exists()
 
     response = client.post(revoke(factory), {"reason": "发生较大环境污染事件", "next": GREEN}, follow=True)
     assert response.redirect_chain[-1][0] == GREEN
+    assert "须由另一名市级工作人员确认后生效" in response.content.decode()
+    factory.refresh_from_db()
+    assert factory.status == GreenFactoryStatus.ACTIVE, "one person's revocation is only a proposal"
+    proposal = RevocationProposal.objects.get(enterprise=enterprise)
+    assert proposal.run is None and proposal.proposed_by == city_user
+    assert proposal.revoked_on == dt.date.today() and proposal.reason_text == "发生较大环境污染事件"
+    assert "撤销待确认" in page(client, city_user, GREEN)
+
+    own = page(client, city_user, detail(enterprise))
+    assert "名录直接提出" in own and "该撤销建议由您提出" in own
+    assert reverse("factories:proposal_confirm", args=[proposal.pk]) not in own
+    refused = client.post(
+        reverse("factories:proposal_confirm", args=[proposal.pk]), {"next": detail(enterprise)}, follow=True
+    )
+    assert "另一名市级工作人员确认" in refused.content.decode()
+    factory.refresh_from_db()
+    assert factory.status == GreenFactoryStatus.ACTIVE
+
+    other = page(client, second_city_user, detail(enterprise))
+    assert reverse("factories:proposal_confirm", args=[proposal.pk]) in other
+    done = client.post(
+        reverse("factories:proposal_confirm", args=[proposal.pk]),
+        {"note": "复核属实", "next": detail(enterprise)},
+        follow=True,
+    )
+    assert done.redirect_chain[-1][0] == detail(enterprise)
     factory.refresh_from_db()
     assert factory.status == GreenFactoryStatus.REVOKED
     assert factory.revoked_on == dt.date.today()
     assert factory.revoke_reason == "发生较大环境污染事件"
-    assert "已撤销" in response.content.decode()
+    assert "已撤销" in done.content.decode()
+
+
+def test_a_factory_with_a_pending_proposal_gets_no_second_one(
+    client, city_user, second_city_user, enterprise
+):
+    factory = GreenFactoryFactory(enterprise=enterprise)
+    client.force_login(city_user)
+    client.post(revoke(factory), {"reason": "弄虚作假"})
+    client.force_login(second_city_user)
+    assert client.get(revoke(factory)).url == detail(enterprise)
+    response = client.post(revoke(factory), {"reason": "再次提出"}, follow=True)
+    assert "已有一条待确认的撤销建议" in response.content.decode()
+    assert RevocationProposal.objects.filter(enterprise=enterprise).count() == 1
+
+
+def test_a_second_city_user_dismisses_a_register_proposal_and_the_title_stays(
+    client, city_user, second_city_user, enterprise
+):
+    factory = GreenFactoryFactory(enterprise=enterprise)
+    client.force_login(city_user)
+    client.post(revoke(factory), {"reason": "弄虚作假"})
+    proposal = RevocationProposal.objects.get(enterprise=enterprise)
+    dismiss = reverse("factories:proposal_dismiss", args=[proposal.pk])
+    client.post(dismiss, {"note": "证据不足"})
+    proposal.refresh_from_db()
+    assert proposal.status == "proposed", "the proposer does not decide their own proposal"
+    client.force_login(second_city_user)
+    client.post(dismiss, {"note": "证据不足"})
+    proposal.refresh_from_db()
+    factory.refresh_from_db()
+    assert proposal.status == "dismissed" and proposal.decided_by == second_city_user
+    assert factory.status == GreenFactoryStatus.ACTIVE
+
+
+def test_the_proposal_list_shows_register_proposals_marked_by_source(
+    client, city_user, second_city_user, auditor, enterprise
+):
+    factory = GreenFactoryFactory(enterprise=enterprise)
+    client.force_login(city_user)
+    client.post(revoke(factory), {"reason": "弄虚作假"})
+    proposal = RevocationProposal.objects.get(enterprise=enterprise)
+    listed = page(client, second_city_user, reverse("factories:proposal_list"), status="proposed")
+    assert enterprise.name in listed and "名录直接提出" in listed and "弄虚作假" in listed
+    assert reverse("factories:proposal_confirm", args=[proposal.pk]) in listed
+    read_only = page(client, auditor, reverse("factories:proposal_list"))
+    assert enterprise.name in read_only
+    assert reverse("factories:proposal_confirm", args=[proposal.pk]) not in read_only
+    assert enterprise.name not in page(client, city_user, reverse("factories:proposal_list"), source="run")
 
 
 def test_revoking_twice_explains_it_is_already_revoked(client, city_user, enterprise):
     factory = GreenFactoryFactory(enterprise=enterprise)
-    green_factory_revoke(actor=city_user, factory=factory, revoked_on=dt.date(2025, 3, 1), reason="弄虚作假")
+    revoked_title(factory, proposer=city_user, revoked_on=dt.date(2025, 3, 1), reason="弄虚作假")
     client.force_login(city_user)
     response = client.post(revoke(factory), {"reason": "再次撤销"}, follow=True)
     assert "该绿色工厂称号已被撤销" in response.content.decode()
@@ -499,3 +576,14 @@ def test_enterprise_home_asks_for_missing_contact_details(client, enterprise_use
     html = page(client, enterprise_user, "/")
     assert "联系信息不完整" in html and "联系邮箱" in html
     assert MY in html
+
+
+def test_the_city_home_page_points_at_a_register_proposal_awaiting_a_second_person(
+    client, city_user, second_city_user, enterprise
+):
+    factory = GreenFactoryFactory(enterprise=enterprise)
+    client.force_login(city_user)
+    client.post(revoke(factory), {"reason": "弄虚作假"})
+    html = page(client, second_city_user, reverse("home"))
+    assert "撤销建议待确认" in html and "名录直接提出" in html
+    assert reverse("factories:proposal_list") + "?status=proposed" in html

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from factories.grading import services
 from factories.models import GreenFactory, ProposalStatus, RevocationProposal
-from factories.services import green_factory_revoke
 from reporting import jobs
+from tests.model_factories import revoked_title
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_page_api_and_export_list_the_same_factories_after_a_revocation(
 
     revoked, waiting = sorted(before)[:2]
     factory = GreenFactory.objects.get(enterprise__name=revoked)
-    green_factory_revoke(actor=city_user, factory=factory, revoked_on=timezone.localdate(), reason="弄虚作假")
+    revoked_title(factory, proposer=city_user, revoked_on=timezone.localdate(), reason="弄虚作假")
     RevocationProposal.objects.create(
         run=published,
         enterprise=next(e for e in graded_world if e.name == waiting),

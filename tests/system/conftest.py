@@ -418,9 +418,27 @@ def _recommendations(world: World) -> dict[str, Any]:
     return results
 
 
+def _final_graded(world: World) -> dict[str, Any]:
+    """The graded world with its run taken to final (its notice period over): a run's revocation proposals
+    can be confirmed only then (Art. 9)."""
+    from factories.grading import services as grading
+    from factories.models import GradingRun
+
+    graded = world.objects("graded")
+    run = GradingRun.objects.get(pk=graded["run"].pk)
+    if run.status != "final":
+        today = timezone.localdate()
+        GradingRun.objects.filter(pk=run.pk).update(
+            notice_from=today - dt.timedelta(days=14), notice_to=today - dt.timedelta(days=1)
+        )
+        run.refresh_from_db()
+        grading.grading_run_finalize(actor=world.city, run=run)
+    return graded
+
+
 @kind("incident")
 def _incidents(world: World) -> dict[str, Any]:
-    return world.objects("graded")["incidents"]
+    return _final_graded(world)["incidents"]
 
 
 @kind("incident:evidence")
@@ -447,7 +465,23 @@ def _incidents_with_evidence(world: World) -> dict[str, Any]:
 
 @kind("proposal")
 def _proposals(world: World) -> dict[str, Any]:
-    return world.objects("graded")["proposals"]
+    return _final_graded(world)["proposals"]
+
+
+@kind("proposal:register")
+def _register_proposals(world: World) -> dict[str, Any]:
+    """A revocation proposed from the register by a second city user for each green factory (alice decides)."""
+    from factories.services import revocation_propose
+
+    return {
+        relation: revocation_propose(
+            actor=world.fixture("second_city_user"),
+            factory=factory,
+            revoked_on=timezone.localdate(),
+            reason="重大安全事故",
+        )
+        for relation, factory in world.objects("green_factory").items()
+    }
 
 
 def _run(world: World, **fields: Any) -> Any:

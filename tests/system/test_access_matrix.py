@@ -297,6 +297,9 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:green-factory-detail GET": Row("green_factory", SCOPED_GET),
     "api:green-factory-detail PUT": Row("green_factory", roles(405, 405, 405, 405)),
     "api:green-factory-detail PATCH": Row("green_factory", roles(405, 405, 405, 405)),
+    # The register's revoke files a proposal (201) for a second city user; the title stays until then.
+    "api:green-factory-revoke POST": Row("green_factory", roles(201, (403, 403, 403), (403, 403, 403), 403),
+                                         body={"reason": "重大安全事故"}),
     # grading
     "api:grading-standard-list GET": Row("standard", SHARED_LIST),
     "api:grading-standard-list POST": Row("standard", city_only(201), body=standard_version),
@@ -328,6 +331,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:revocation-proposal-detail GET": Row("proposal", SCOPED_GET),
     "api:revocation-proposal-confirm POST": Row("proposal", city_only(200), body={"note": "确认撤销"}),
     "api:revocation-proposal-dismiss POST": Row("proposal", city_only(200), body={"note": "已完成整改"}),
+    "api:revocation-proposal-reject POST": Row("proposal", city_only(200), body={"note": "已完成整改"}),
     # reporting
     "api:submission-list GET": Row("submission:draft", SCOPED_LIST),
     # The city and auditors review but do not fill in (403); 江津's enterprise is not in bob's or dora's

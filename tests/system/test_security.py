@@ -356,6 +356,16 @@ def _bob(world: World) -> Any:
     return world.fixture("district_user")
 
 
+def _confirmed_by_alice(world: World) -> Any:
+    """A register proposal of a second city user that alice has just confirmed (the step before the revocation)."""
+    proposal = _own(world, "proposal:register")
+    type(proposal).objects.filter(pk=proposal.pk).update(
+        status="confirmed", decided_by=world.city, decided_at=timezone.now()
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
 def _import_rows(world: World) -> dict[str, Any]:
     from factories.indicators import get_catalogue
     from reporting import imports
@@ -426,11 +436,20 @@ AUDITED: dict[str, Write] = {
             "recognized_year": 2024,
         },
     ),
+    "factories.services.revocation_propose": Write(
+        "revocation.propose",
+        lambda w: {
+            "actor": w.city,
+            "factory": _own(w, "green_factory"),
+            "revoked_on": _today(),
+            "reason": "重大安全事故",
+        },
+    ),
     "factories.services.green_factory_revoke": Write(
         "green_factory.revoke",
         lambda w: {
             "actor": w.city,
-            "factory": _own(w, "green_factory"),
+            "proposal": _confirmed_by_alice(w),
             "revoked_on": _today(),
             "reason": "重大安全事故",
         },
@@ -690,6 +709,7 @@ AUDITED: dict[str, Write] = {
 # Public functions of the service modules that record no audit entry, and why. Keep it short: a function
 # that changes what users see belongs in AUDITED.
 NOT_AUDITED: dict[str, str] = {
+    "factories.services.ban_end": "pure: the first day a revoked factory may be recognised again",
     "factories.grading.services.evidence_problem": "pure check of an uploaded file",
     "factories.grading.services.standard_in_force": "read: the adopted standard of a year",
     "factories.grading.services.execute_run": "the worker half of grading_run_start (audited there): computes "

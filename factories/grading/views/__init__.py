@@ -6,7 +6,7 @@ Views are thin: runs come from `selectors.runs_for(user)`, grades from `selector
 
 The pages are split by subject: shared labels and helpers (`common.py`), runs and revocation decisions
 (`runs.py`), standards (`standards.py`), published grades, explanation cards and recommendations
-(`results.py`) and incidents (`incidents.py`). Every public name is re-exported here for factories.urls.
+(`results.py`), incidents (`incidents.py`) and the list of revocation proposals (`proposals.py`). Every public name is re-exported here for factories.urls.
 """
 
 from factories.grading.views.common import (
@@ -28,6 +28,7 @@ from factories.grading.views.common import (
     run_badge,
 )
 from factories.grading.views.incidents import IncidentCreateView, IncidentEvidenceView, IncidentListView
+from factories.grading.views.proposals import ProposalListView
 from factories.grading.views.results import (
     ExplanationView,
     GradeListView,
@@ -74,6 +75,7 @@ __all__ = [
     "IncidentListView",
     "MyGradesView",
     "ProposalDecisionView",
+    "ProposalListView",
     "ReasonWriter",
     "RecommendationListView",
     "RunActionView",

@@ -198,6 +198,8 @@ class RunDetailView(ScopedDetailView):
         context["can_retry"] = "retry" in actions
         context["notice_running"] = bool(run.notice_to and run.notice_to >= timezone.localdate())
         context["proposals"] = self.proposals(run)
+        # A run's revocation proposals are confirmed only once its results are final (Art. 9).
+        context["proposals_confirmable"] = run.status == RunStatus.FINAL
         return context
 
     @staticmethod
@@ -330,7 +332,8 @@ class RunActionView(ScopedObjectMixin, View):
 
 
 class ProposalDecisionView(ScopedObjectMixin, View):
-    """Confirm (a second city user) or dismiss (with a reason) a revocation a run proposed (Art. 9)."""
+    """Confirm (a second city user) or dismiss (with a reason) a revocation proposed by a run or from the
+    register (Art. 9); a run's proposal is confirmed only once the run is final."""
 
     right = "incident.manage"
     model = RevocationProposal
@@ -343,7 +346,11 @@ class ProposalDecisionView(ScopedObjectMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         proposal = self.get_object()
         note = request.POST.get("note", "")
-        fallback = reverse("factories:run_detail", args=[proposal.run_id]) + "#proposals"
+        fallback = (
+            reverse("factories:enterprise_detail", args=[proposal.enterprise_id]) + "#revocation-proposals"
+            if proposal.run_id is None
+            else reverse("factories:run_detail", args=[proposal.run_id]) + "#proposals"
+        )
         try:
             if self.action == "confirm":
                 services.revocation_confirm(actor=request.user, proposal=proposal, note=note)
