@@ -5,6 +5,20 @@ runner sends it after commit; claim, heartbeat, failure record, resume and re-se
 The run's body is safe to run twice and to resume after a crash: results are keyed by (run, enterprise)
 and inserted with ON CONFLICT DO NOTHING; a run whose inputs changed since its first attempt starts its
 results again. Progress is written to the run row as it goes.
+
+The yearly cycle as the city runs it (Art. 7, 8, 9):
+- An official run of Y starts only after Y's reporting window has closed (a year never opened for
+  reporting has no data to grade). If population members' data are still under review (submitted or
+  district-approved) it starts only with `confirm_pending` and a reason; the counts at start (verified,
+  under review by district, none) and the reason are stored on the run. A simulation (预评价/模拟) may run
+  at any time with the adopted standard or a draft; it is never published and proposes no revocation.
+- A notice (公示) starts today or later (Asia/Shanghai) and lasts at least the standard's `notice_days`
+  calendar days, counting its first and its last day; its last day belongs to the notice, so the run is
+  finalised from notice_to + 1. Grades become visible to enterprises, and they are notified, on the
+  notice's first day (at publication when that is today, else by the beat task `announce_notices`).
+- One current result per year: a run older than the year's published (or final) run cannot be published;
+  a newer run published over it marks it superseded (kept readable) and the diff against it is shown.
+  "Newer" is by creation time of the run.
 """
 
 from __future__ import annotations
@@ -504,18 +518,15 @@ def grading_run_publish(
         },
         where=Q(is_simulation=False),
     )
-    replaced = list(
-        GradingRun.objects.published().filter(year=run.year).exclude(pk=run.pk).values_list("pk", "status")
-    )
-    GradingRun.objects.filter(pk__in=[pk for pk, _status in replaced]).update(
-        superseded_by=run, status=RunStatus.SUPERSEDED
-    )
-    for pk, status in replaced:
+    replaced = list(GradingRun.objects.published().filter(year=run.year).exclude(pk=run.pk))
+    for old in replaced:
+        before = old.status
+        claim(GRADING_RUN_TRANSITIONS, "supersede", actor=actor, obj=old, fields={"superseded_by": run})
         audit.record(
             actor=actor,
             action="grading_run.supersede",
-            obj=GradingRun(pk=pk),
-            changes={"status": [status, "superseded"], "superseded_by": [None, run.pk]},
+            obj=old,
+            changes={"status": [before, "superseded"], "superseded_by": [None, run.pk]},
         )
     audit.record(
         actor=actor,
@@ -525,7 +536,7 @@ def grading_run_publish(
             "status": ["succeeded", "published"],
             "notice_from": [None, notice_from],
             "notice_to": [None, notice_to],
-            "supersedes": [None, [pk for pk, _status in replaced]],
+            "supersedes": [None, [old.pk for old in replaced]],
         },
     )
     if notice_from <= timezone.localdate():

@@ -214,6 +214,14 @@ GRADING_RUN_TRANSITIONS = TransitionTable(
             "grading.manage",
             conflict=_("只有公示中的评价可以正式发布。"),
         ),
+        # A newer run of the year published over this one replaces it: automatic, a consequence of that publish.
+        Transition(
+            "supersede",
+            (RunStatus.PUBLISHED, RunStatus.FINAL),
+            RunStatus.SUPERSEDED,
+            None,
+            conflict=_("只有公示中或已正式发布的评价可以被替代。"),
+        ),
         # A running run qualifies only once its worker stopped sending heartbeats (the service says when).
         Transition(
             "retry",

@@ -278,7 +278,9 @@ def test_beat_creates_a_draft_run_once_after_the_window_closes(
     from reporting.models import ReportingYear
 
     ReportingYear.objects.filter(year=2024).delete()
-    ReportingYear.objects.filter(year=2025).update(opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 5, 31))
+    ReportingYear.objects.filter(year=2025).update(
+        opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 5, 31)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         created = draft_runs_after_reporting()
     assert len(created) == 1 and GradingRun.objects.get(pk=created[0]).status == "succeeded"

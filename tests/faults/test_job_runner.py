@@ -110,7 +110,9 @@ def _grading_reference(run: Any, people: Any) -> list[Any]:
 
 def _grading_start(people: Any) -> Any:
     from factories.grading import services
+    from tests.helpers import close_windows
 
+    close_windows(2025)  # an official run starts once the year's reporting window has closed
     return services.grading_run_start(actor=people.city, year=2025)
 
 
