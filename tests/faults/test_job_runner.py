@@ -64,8 +64,11 @@ class Kind:
 
 
 def _grading_populate(people: Any, big: bool) -> int:
+    from tests.helpers import close_windows
+
     n = BIG if big else 30
     population(n)
+    close_windows(2025)  # an official run starts once the year's reporting window has closed
     return n
 
 
@@ -110,9 +113,7 @@ def _grading_reference(run: Any, people: Any) -> list[Any]:
 
 def _grading_start(people: Any) -> Any:
     from factories.grading import services
-    from tests.helpers import close_windows
 
-    close_windows(2025)  # an official run starts once the year's reporting window has closed
     return services.grading_run_start(actor=people.city, year=2025)
 
 
