@@ -20,7 +20,7 @@ from accounts.limits import CREDIT_CODE_INPUT_LENGTH, LONG_TEXT
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.forms import ServiceForm
 from factories.grading import services
-from factories.grading.standard import standard_from_dict
+from factories.grading.standard import DEFAULT_NOTICE_DAYS, MAX_NOTICE_DAYS, standard_from_dict
 from factories.indicators import get_catalogue
 from factories.models import (
     Enterprise,
@@ -175,6 +175,12 @@ class StandardForm(ServiceForm):
         min_value=1,
         help_text=_("同一行业大类中有数据的企业少于此数时，改与全部绿色工厂比较。"),
     )
+    notice_days = forms.IntegerField(
+        label=_("公示期最少天数"),
+        min_value=1,
+        max_value=MAX_NOTICE_DAYS,
+        help_text=_("评价结果公示的最短期限（日历日，含首尾两日）。"),
+    )
 
     def __init__(
         self,
@@ -194,6 +200,7 @@ class StandardForm(ServiceForm):
             "note": instance.note if instance else "",
             "alpha": params["alpha"],
             "min_peer": params["min_peer"],
+            "notice_days": params.get("notice_days", DEFAULT_NOTICE_DAYS),
         }
         kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
@@ -262,6 +269,7 @@ class StandardForm(ServiceForm):
         params["weights"] = {name.removeprefix("weight_"): data[name] for name in self.weight_names}
         params["alpha"] = data["alpha"]
         params["min_peer"] = data["min_peer"]
+        params["notice_days"] = data["notice_days"]
         bands = [dict(b) for b in params["bands"]]
         for band, (_grade, names) in zip(bands, self.band_names, strict=False):
             band["q_below"], band["c_min"], band["dimension_min"] = (data.get(n) for n in names)

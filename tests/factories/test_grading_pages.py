@@ -457,6 +457,7 @@ def test_the_city_creates_edits_and_adopts_a_new_version(client, city_user):
         "note": "提高 α",
         "alpha": "0.6",
         "min_peer": "5",
+        "notice_days": "7",
         "weight_land": "10",
         "weight_materials": "10",
         "weight_clean": "20",
@@ -482,6 +483,12 @@ def test_the_city_creates_edits_and_adopts_a_new_version(client, city_user):
     client.post(reverse("factories:standard_edit", args=[draft.pk]), {**data, "min_peer": "4"})
     draft.refresh_from_db()
     assert draft.parameters["min_peer"] == 4
+    client.post(reverse("factories:standard_edit", args=[draft.pk]), {**data, "notice_days": "10"})
+    draft.refresh_from_db()
+    assert draft.parameters["notice_days"] == 10
+    assert "不少于 10 天（含首尾两日）" in page(
+        client, city_user, reverse("factories:standard_detail", args=[draft.pk])
+    )
     client.post(reverse("factories:standard_adopt", args=[draft.pk]), {"valid_from": "2027-01-01"})
     draft.refresh_from_db()
     assert draft.status == "adopted" and draft.valid_from == dt.date(2027, 1, 1)
