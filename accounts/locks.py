@@ -22,6 +22,9 @@ class LockName(enum.Enum):
     # Starts of grading runs of one year (arguments: year, is_simulation): two clicks at once must not
     # both find "no run queued" and both start one.
     GRADING_YEAR_START = "grading.year_start"
+    # Publications of one year (argument: year): two runs of a year published at once must not both find
+    # "no newer run published" and both become the year's result.
+    GRADING_YEAR_PUBLISH = "grading.year_publish"
     # One worker at a time executes a background job (arguments: job kind, job id).
     JOB_EXECUTION = "jobs.execution"
 

@@ -225,6 +225,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=10),
     },
     "reporting-reminders": {"task": "reporting.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    # Notices (公示) scheduled for a later day are announced on that day; hourly, so a beat that was down at
+    # midnight still sends them the same day.
+    "grading-announce-notices": {"task": "factories.announce_notices", "schedule": crontab(minute=5)},
     "grading-draft-after-window": {
         "task": "factories.draft_runs_after_reporting",
         "schedule": crontab(hour=2, minute=0),

@@ -8,6 +8,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from accounts import audit
 from accounts.models import Role, User
 from accounts.permissions import Operator
@@ -270,26 +272,48 @@ STEPS: list[tuple[str, Any]] = [
 
 
 def _step_grading(state: dict[str, Any]) -> None:
-    """2024 graded, published and final; 2025 graded as a draft for the city to review and publish."""
+    """2024 graded, its notice held and the grades final; 2025, whose reporting window is still open, only
+    pre-graded (预评价/模拟) with the adopted standard: an official run waits for the window to close."""
+    from factories.grading import selectors
     from factories.grading import services as grading
+    from factories.grading.standard import standard_from_dict
     from factories.models import GradingRun
 
     operator = _operator()
-    for year in (2024, 2025):
-        run = GradingRun.objects.create(
-            year=year, standard=grading.standard_in_force(year), started_by=operator, note="演示数据"
-        )
-        grading.execute_run(run.pk)
-        if year == 2024:
-            run.refresh_from_db()
-            run = grading.grading_run_publish(
-                actor=operator, run=run, notice_from=dt.date(2025, 7, 1), notice_to=dt.date(2025, 7, 10)
-            )
-            grading.grading_run_finalize(actor=operator, run=run)
+    run = GradingRun.objects.create(
+        year=2024,
+        standard=grading.standard_in_force(2024),
+        started_by=operator,
+        note="演示数据",
+        data_counts=selectors.data_readiness(2024).as_record(),
+    )
+    grading.execute_run(run.pk)
+    run.refresh_from_db()
+    # A notice can only be published from today on; the demo's history held it in July 2025, so once
+    # published its dates are set to that past period, which then lets the grades be finalised.
+    days = standard_from_dict(run.standard.parameters).notice_days
+    today = timezone.localdate()
+    run = grading.grading_run_publish(
+        actor=operator, run=run, notice_from=today, notice_to=today + dt.timedelta(days=days - 1)
+    )
+    GradingRun.objects.filter(pk=run.pk).update(
+        notice_from=dt.date(2025, 7, 1), notice_to=dt.date(2025, 7, 10)
+    )
+    run.refresh_from_db()
+    grading.grading_run_finalize(actor=operator, run=run)
+    simulation = GradingRun.objects.create(
+        year=2025,
+        standard=grading.standard_in_force(2025),
+        is_simulation=True,
+        started_by=operator,
+        note="演示数据：填报期内的预评价",
+        data_counts=selectors.data_readiness(2025).as_record(),
+    )
+    grading.execute_run(simulation.pk)
 
 
 LATE_STEPS: list[tuple[str, Any]] = [
-    ("分级评价（2024 已发布，2025 待发布）", _step_grading),
+    ("分级评价（2024 已正式发布，2025 预评价）", _step_grading),
     ("管理单位撤并（江北区、渝北区 → 两江新区）", _step_merger),
 ]
 

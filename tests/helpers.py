@@ -46,3 +46,45 @@ def at_once(calls: list[Callable[[], Any]]) -> list[str]:
     for thread in threads:
         thread.join(timeout=60)
     return outcomes
+
+
+def close_windows(*years: int) -> None:
+    """The reporting windows of `years` closed yesterday: official grading runs of them may start (Art. 7, 9)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reporting.models import ReportingYear
+
+    closed = timezone.localdate() - dt.timedelta(days=1)
+    for year in years:
+        ReportingYear.objects.update_or_create(
+            year=year, defaults={"opens_on": closed - dt.timedelta(days=90), "closes_on": closed}
+        )
+
+
+def notice(days: int = 7) -> dict[str, Any]:
+    """A notice period (公示) that starts today and lasts `days` days, first and last day included."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {"notice_from": today, "notice_to": today + dt.timedelta(days=days - 1)}
+
+
+def notice_elapsed(run: Any) -> Any:
+    """Let a run's notice period run its course: its dates move into the past as if the days had passed
+    (the same length, ending yesterday), so it may be finalised today."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from factories.models import GradingRun
+
+    run.refresh_from_db()
+    length = run.notice_to - run.notice_from
+    end = timezone.localdate() - dt.timedelta(days=1)
+    GradingRun.objects.filter(pk=run.pk).update(notice_from=end - length, notice_to=end)
+    run.refresh_from_db()
+    return run

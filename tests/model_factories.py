@@ -147,16 +147,11 @@ def revoked_title(
 
 
 def final_run(run, actor):  # type: ignore[no-untyped-def]
-    """A succeeded run taken through its notice period (公示, already over) to final (正式发布) by `actor`."""
-    from django.utils import timezone
-
+    """A succeeded run taken through its notice period (公示, published from today, then let run its course)
+    to final (正式发布) by `actor`."""
     from factories.grading import services
+    from tests.helpers import notice, notice_elapsed
 
-    today = timezone.localdate()
-    run = services.grading_run_publish(
-        actor=actor,
-        run=run,
-        notice_from=today - dt.timedelta(days=14),
-        notice_to=today - dt.timedelta(days=1),
-    )
+    run = services.grading_run_publish(actor=actor, run=run, **notice())
+    run = notice_elapsed(run)
     return services.grading_run_finalize(actor=actor, run=run)

@@ -139,6 +139,8 @@ class GradingRunViewSet(
             standard=data.get("standard"),
             simulation=data.get("is_simulation", False),
             note=data.get("note", ""),
+            confirm_pending=data.get("confirm_pending", False),
+            reason=data.get("reason", ""),
         )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -185,10 +187,11 @@ class GradingRunViewSet(
     def diff(self, request: Request, pk: str | None = None) -> Response:
         """Who moved from what to what against the year's published run, and by district and industry."""
         run = self.get_object()
-        moves = selectors.run_diff(run)
+        base = selectors.diff_base(run)
+        moves = selectors.run_diff(run, base)
         return Response(
             {
-                "base_run": getattr(selectors.published_run(run.year), "pk", None),
+                "base_run": getattr(base, "pk", None),
                 "moves": [
                     {
                         "enterprise": m["enterprise"].pk,
@@ -197,12 +200,15 @@ class GradingRunViewSet(
                         "from": m["from"],
                         "to": m["to"],
                         "direction": m["direction"],
+                        "composite_from": m["composite_from"],
+                        "composite_to": m["composite_to"],
+                        "causes": m["causes"],
                         "decided_by": m["decided_by"],
                         "reasons": m["reasons"],
                     }
                     for m in moves
                 ],
-                "by": selectors.moves_by(run),
+                "by": selectors.moves_by(run, base),
             }
         )
 

@@ -20,6 +20,7 @@ from accounts.limits import CREDIT_CODE_INPUT_LENGTH, LONG_TEXT
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.forms import ServiceForm
 from factories.grading import services
+from factories.grading.standard import DEFAULT_NOTICE_DAYS, MAX_NOTICE_DAYS, standard_from_dict
 from factories.indicators import get_catalogue
 from factories.models import (
     Enterprise,
@@ -44,16 +45,31 @@ class RunStartForm(ServiceForm):
 
     year = forms.TypedChoiceField(label=_("评价年度"), coerce=int)
     simulation = forms.BooleanField(
-        label=_("what-if 模拟"),
+        label=_("预评价/模拟"),
         required=False,
-        help_text=_("用标准草案试算，看等级会如何变化；模拟结果不能发布。"),
+        help_text=_(
+            "随时可以试算（填报期内也可以），默认使用现行标准，也可选择标准草案；"
+            "模拟结果不发布、不提出撤销建议、不向企业显示。"
+        ),
     )
     standard = forms.ModelChoiceField(
         label=_("标准草案"),
         queryset=GradingStandard.objects.none(),
         required=False,
-        empty_label=_("（不选：正式评价）"),  # short: a select is as wide as its grid column
-        help_text=_("仅用于模拟运行。正式评价不选，自动使用该年度有效的已采用标准。"),
+        empty_label=_("（不选：现行标准）"),  # short: a select is as wide as its grid column
+        help_text=_("仅用于预评价/模拟。不选则使用该年度有效的已采用标准。"),
+    )
+    confirm_pending = forms.BooleanField(
+        label=_("确认在审核未完成时开始评价"),
+        required=False,
+        help_text=_("填报截止后仍有数据在区县或市级审核中时，须勾选并说明理由才能开始正式评价。"),
+    )
+    reason = forms.CharField(
+        label=_("理由"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("在审核未完成时开始正式评价的理由，记入该次评价和审计记录。"),
     )
     note = forms.CharField(
         label=_("说明"),
@@ -84,15 +100,10 @@ class RunStartForm(ServiceForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("simulation") and not data.get("standard"):
-            self.add_error(
-                "standard",
-                _("模拟运行需要选择一个标准草案；如需新的草案，请在“评价标准”页面基于现行版本创建。"),
-            )
         if data.get("standard") and not data.get("simulation"):
             self.add_error(
                 "simulation",
-                _("标准草案只能用于模拟运行，请勾选“what-if 模拟”，或清空标准草案进行正式评价。"),
+                _("标准草案只能用于预评价/模拟，请勾选“预评价/模拟”，或清空标准草案进行正式评价。"),
             )
         return data
 
@@ -105,6 +116,8 @@ class RunStartForm(ServiceForm):
                 standard=data.get("standard"),
                 simulation=bool(data.get("simulation")),
                 note=data.get("note", ""),
+                confirm_pending=bool(data.get("confirm_pending")),
+                reason=data.get("reason", ""),
             )
         except InvalidInput as error:
             self.add_service_errors(error)
@@ -122,8 +135,11 @@ class PublishForm(ServiceForm):
         self.run = run
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
+        days = standard_from_dict(run.standard.parameters).notice_days
         self.fields["notice_from"].initial = today
-        self.fields["notice_to"].initial = today + dt.timedelta(days=6)
+        self.fields["notice_from"].help_text = _("今天或以后，不能补记过去的公示期。")
+        self.fields["notice_to"].initial = today + dt.timedelta(days=days - 1)
+        self.fields["notice_to"].help_text = _("公示期不少于{days}天（含首尾两日）。").format(days=days)
 
     def save(self) -> GradingRun:
         try:
@@ -159,6 +175,12 @@ class StandardForm(ServiceForm):
         min_value=1,
         help_text=_("同一行业大类中有数据的企业少于此数时，改与全部绿色工厂比较。"),
     )
+    notice_days = forms.IntegerField(
+        label=_("公示期最少天数"),
+        min_value=1,
+        max_value=MAX_NOTICE_DAYS,
+        help_text=_("评价结果公示的最短期限（日历日，含首尾两日）。"),
+    )
 
     def __init__(
         self,
@@ -178,6 +200,7 @@ class StandardForm(ServiceForm):
             "note": instance.note if instance else "",
             "alpha": params["alpha"],
             "min_peer": params["min_peer"],
+            "notice_days": params.get("notice_days", DEFAULT_NOTICE_DAYS),
         }
         kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
@@ -246,6 +269,7 @@ class StandardForm(ServiceForm):
         params["weights"] = {name.removeprefix("weight_"): data[name] for name in self.weight_names}
         params["alpha"] = data["alpha"]
         params["min_peer"] = data["min_peer"]
+        params["notice_days"] = data["notice_days"]
         bands = [dict(b) for b in params["bands"]]
         for band, (_grade, names) in zip(bands, self.band_names, strict=False):
             band["q_below"], band["c_min"], band["dimension_min"] = (data.get(n) for n in names)

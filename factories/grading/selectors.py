@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from factories.grading.standard import standard_from_dict
 from factories.indicators import get_catalogue
@@ -14,6 +17,7 @@ from factories.models import (
     Grade,
     GradingResult,
     GradingRun,
+    GreenFactory,
     ProposalStatus,
     RevocationProposal,
     RunStatus,
@@ -26,6 +30,65 @@ def published_grades(user: Any) -> QuerySet[GradingResult]:
         GradingResult.objects.visible_to(user)
         .published()
         .select_related("enterprise", "district", "industry")
+    )
+
+
+@dataclass(frozen=True)
+class DataReadiness:
+    """Where the data of year Y's grading population stand (Art. 7, 9): only city-verified data are graded."""
+
+    year: int
+    closes_on: dt.date | None
+    window_closed: bool
+    verified: int
+    pending: int
+    none: int
+    pending_by_district: list[tuple[str, int]]  # (district name, count), largest first
+
+    @property
+    def population(self) -> int:
+        return self.verified + self.pending + self.none
+
+    def as_record(self) -> dict[str, Any]:
+        """The counts as stored on a run when it starts."""
+        return {
+            "verified": self.verified,
+            "pending": self.pending,
+            "none": self.none,
+            "pending_by_district": [{"district": name, "count": n} for name, n in self.pending_by_district],
+            "closes_on": self.closes_on.isoformat() if self.closes_on else None,
+        }
+
+
+def data_readiness(year: int, *, today: dt.date | None = None) -> DataReadiness:
+    """The reporting window of Y and, for the factories graded for Y, how many have verified data, how many
+    are still under review (submitted or district-approved, by district) and how many have none."""
+    from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
+
+    today = today or timezone.localdate()
+    window = ReportingYear.objects.filter(year=year).first()
+    population = GreenFactory.objects.active_on(dt.date(year, 12, 31)).values("enterprise_id")
+    submissions = AnnualSubmission.objects.filter(year=year, enterprise_id__in=population)
+    verified = submissions.filter(status=SubmissionStatus.CITY_VERIFIED).count()
+    under_review = submissions.filter(
+        status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED]
+    )
+    by_district = [
+        (row["district__name"], row["n"])
+        for row in under_review.values("district__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "district__name")
+    ]
+    pending = sum(n for _, n in by_district)
+    total = GreenFactory.objects.active_on(dt.date(year, 12, 31)).count()
+    return DataReadiness(
+        year=year,
+        closes_on=window.closes_on if window else None,
+        window_closed=bool(window and window.closes_on < today),
+        verified=verified,
+        pending=pending,
+        none=total - verified - pending,
+        pending_by_district=by_district,
     )
 
 
@@ -56,18 +119,65 @@ def recommendations(user: Any, year: int | None = None) -> QuerySet[GradingResul
     return queryset.order_by("-year", "-composite_score", "enterprise_id")
 
 
+def diff_base(run: GradingRun) -> GradingRun | None:
+    """The run `run` is compared with: the publication it replaced, or else the year's current one."""
+    replaced = (
+        GradingRun.objects.filter(superseded_by=run)
+        .select_related("standard")
+        .order_by("-published_at", "-id")
+    ).first()
+    if replaced is not None:
+        return replaced
+    base = published_run(run.year)
+    return None if base is None or base.pk == run.pk else base
+
+
+DIFF_CAUSES = ("data", "incident", "score", "standard")
+"""Why a factory moved: its verified data appeared or went missing (or it entered or left the population),
+an incident acted on it, its composite score changed, or the standard changed."""
+
+
+def _incident_codes(reasons: list[dict[str, Any]]) -> set[str]:
+    return {
+        f"{r.get('code')}:{(r.get('params') or {}).get('incident_id', '')}"
+        for r in reasons or []
+        if str(r.get("code", "")).startswith("INCIDENT_")
+    }
+
+
+def _causes(before: dict[str, Any] | None, after: GradingResult | None, same_standard: bool) -> list[str]:
+    if before is None or after is None:
+        return ["data"]
+    causes = []
+    if ("no_data" in (before["flags"] or [])) != ("no_data" in (after.flags or [])):
+        causes.append("data")
+    if _incident_codes(before["reasons"]) != _incident_codes(after.reasons):
+        causes.append("incident")
+    if before["composite_score"] != after.composite_score:
+        causes.append("score")
+    if not same_standard:
+        causes.append("standard")
+    return causes or ["score"]
+
+
 def run_diff(run: GradingRun, base: GradingRun | None = None) -> list[dict[str, Any]]:
-    """Who moved from what to what between the published run of the year and `run`, and why."""
-    base = base or published_run(run.year)
+    """Who moved from what to what between `base` (by default the run `run` replaced, or the year's
+    published run) and `run`, and why (data, incident, score or standard change)."""
+    base = base or diff_base(run)
     if base is None or base.pk == run.pk:
         return []
-    old = dict(base.results.values_list("enterprise_id", "grade"))
+    old: dict[int, dict[str, Any]] = {
+        row["enterprise_id"]: dict(row)
+        for row in base.results.values("enterprise_id", "grade", "composite_score", "flags", "reasons")
+    }
+    same_standard = base.standard_id == run.standard_id
     order = {
         grade: rank for rank, grade in enumerate(reversed(standard_from_dict(run.standard.parameters).grades))
     }
     moves = []
     for result in run.results.select_related("enterprise", "district").order_by("enterprise__name"):
-        before = old.pop(result.enterprise_id, None)
+        previous = old.pop(result.enterprise_id, None)
+        before = previous["grade"] if previous else None
         if before != result.grade:
             moves.append(
                 {
@@ -78,6 +188,9 @@ def run_diff(run: GradingRun, base: GradingRun | None = None) -> list[dict[str, 
                     "decided_by": result.decided_by,
                     "reasons": result.reasons,
                     "direction": _direction(before, result.grade, order),
+                    "composite_from": previous["composite_score"] if previous else None,
+                    "composite_to": result.composite_score,
+                    "causes": _causes(previous, result, same_standard),
                 }
             )
     for enterprise in Enterprise.objects.filter(pk__in=old).select_related("district"):
@@ -85,11 +198,14 @@ def run_diff(run: GradingRun, base: GradingRun | None = None) -> list[dict[str, 
             {
                 "enterprise": enterprise,
                 "district": enterprise.district,
-                "from": old[enterprise.pk],
+                "from": old[enterprise.pk]["grade"],
                 "to": None,
                 "decided_by": "NOT_IN_POPULATION",
                 "reasons": [],
                 "direction": "out",
+                "composite_from": old[enterprise.pk]["composite_score"],
+                "composite_to": None,
+                "causes": ["data"],
             }
         )
     return moves
@@ -202,7 +318,10 @@ def runs_for(user: Any) -> QuerySet[GradingRun]:
 
 
 __all__ = [
+    "DataReadiness",
     "RunStatus",
+    "data_readiness",
+    "diff_base",
     "explanation",
     "grade_distribution",
     "moves_by",

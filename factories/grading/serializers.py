@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from accounts.serializers import ProtectedFileField
 from factories.models import (
+    ONCE_PUBLISHED,
     Enterprise,
     GradingResult,
     GradingRun,
@@ -48,7 +49,7 @@ class GradingStandardSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_used_by_published_run(self, obj: GradingStandard) -> bool:
-        return obj.runs.filter(is_simulation=False, status__in=["published", "final"]).exists()
+        return obj.runs.filter(is_simulation=False, status__in=ONCE_PUBLISHED).exists()
 
 
 class AdoptSerializer(serializers.Serializer):
@@ -63,7 +64,21 @@ class GradingRunSerializer(serializers.ModelSerializer):
         source="standard",
         write_only=True,
         required=False,
-        help_text="评价标准版本（正式评价默认用年底有效的已采用版本；模拟运行必填草案版本）",
+        help_text="评价标准版本（默认用年底有效的已采用版本；草案版本只能用于预评价/模拟）",
+    )
+    kind = serializers.SerializerMethodField(help_text="“正式评价”或“预评价/模拟”")
+    confirm_pending = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="填报截止后仍有数据在审核中时，确认仍开始正式评价（须同时填写 reason）",
+    )
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="在审核未完成时开始的理由",
     )
     progress = serializers.IntegerField(read_only=True)
     # null for the draft run the platform creates itself once a reporting window closes
@@ -97,6 +112,13 @@ class GradingRunSerializer(serializers.ModelSerializer):
             "published_at",
             "finalized_at",
             "superseded_by",
+            "kind",
+            "confirm_pending",
+            "reason",
+            "data_counts",
+            "pending_total",
+            "pending_reason",
+            "notice_notified_at",
         ]
         read_only_fields = [
             "id",
@@ -116,7 +138,15 @@ class GradingRunSerializer(serializers.ModelSerializer):
             "published_at",
             "finalized_at",
             "superseded_by",
+            "data_counts",
+            "pending_total",
+            "pending_reason",
+            "notice_notified_at",
         ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_kind(self, obj: GradingRun) -> str:
+        return "预评价/模拟" if obj.is_simulation else "正式评价"
 
 
 class PublishSerializer(serializers.Serializer):

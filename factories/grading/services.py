@@ -5,6 +5,20 @@ runner sends it after commit; claim, heartbeat, failure record, resume and re-se
 The run's body is safe to run twice and to resume after a crash: results are keyed by (run, enterprise)
 and inserted with ON CONFLICT DO NOTHING; a run whose inputs changed since its first attempt starts its
 results again. Progress is written to the run row as it goes.
+
+The yearly cycle as the city runs it (Art. 7, 8, 9):
+- An official run of Y starts only after Y's reporting window has closed (a year never opened for
+  reporting has no data to grade). If population members' data are still under review (submitted or
+  district-approved) it starts only with `confirm_pending` and a reason; the counts at start (verified,
+  under review by district, none) and the reason are stored on the run. A simulation (预评价/模拟) may run
+  at any time with the adopted standard or a draft; it is never published and proposes no revocation.
+- A notice (公示) starts today or later (Asia/Shanghai) and lasts at least the standard's `notice_days`
+  calendar days, counting its first and its last day; its last day belongs to the notice, so the run is
+  finalised from notice_to + 1. Grades become visible to enterprises, and they are notified, on the
+  notice's first day (at publication when that is today, else by the beat task `announce_notices`).
+- One current result per year: a run older than the year's published (or final) run cannot be published;
+  a newer run published over it marks it superseded (kept readable) and the diff against it is shown.
+  "Newer" is by creation time of the run.
 """
 
 from __future__ import annotations
@@ -26,12 +40,13 @@ from accounts.limits import EARLIEST_DATE, date_problem, ensure_dates
 from accounts.locks import LockName, xact_lock
 from accounts.permissions import ensure_can
 from accounts.transitions import claim
-from factories.grading import engine
+from factories.grading import engine, selectors
 from factories.grading.inputs import gather
 from factories.grading.standard import standard_from_dict, standard_to_dict
 from factories.models import (
     FIRST_DATA_YEAR,
     GRADING_RUN_TRANSITIONS,
+    ONCE_PUBLISHED,
     REVOCATION_TRANSITIONS,
     GradingResult,
     GradingRun,
@@ -114,9 +129,7 @@ def standard_in_force(year: int) -> GradingStandard:
 
 
 def _used_by_published_run(standard: GradingStandard) -> bool:
-    return standard.runs.filter(
-        is_simulation=False, status__in=[RunStatus.PUBLISHED, RunStatus.FINAL]
-    ).exists()
+    return standard.runs.filter(is_simulation=False, status__in=ONCE_PUBLISHED).exists()
 
 
 @transaction.atomic
@@ -214,6 +227,26 @@ def grading_standard_adopt(*, actor: Any, standard: GradingStandard, valid_from:
 # --- runs -----------------------------------------------------------------------------------------
 
 
+# Why an official run waits (Art. 7: grades rest on the year's data; Art. 9: 不履行职责 is judged on data
+# that were due and not filed, not on data still under review).
+WINDOW_OPEN = gettext_lazy(
+    "{year}年度数据填报截止日期为{closes_on}，填报期内不能开始正式评价；可先进行预评价（模拟），"
+    "模拟结果不发布、不提出撤销建议。"
+)
+NO_WINDOW = gettext_lazy("{year}年度尚未开放数据填报，没有可供正式评价的数据；可先进行预评价（模拟）。")
+PENDING_DATA = gettext_lazy(
+    "{year}年度仍有{count}家绿色工厂的数据在审核中（{where}），尚未经市级复核；"
+    "如确需现在开始正式评价，请勾选“确认在审核未完成时开始评价”并说明理由。"
+)
+PENDING_REASON_REQUIRED = gettext_lazy("在数据审核未完成时开始正式评价，必须说明理由。")
+
+
+def _where(readiness: Any) -> str:
+    return "、".join(
+        _("{district}{count}家").format(district=name, count=n) for name, n in readiness.pending_by_district
+    )
+
+
 @transaction.atomic
 def grading_run_start(
     *,
@@ -222,8 +255,17 @@ def grading_run_start(
     standard: GradingStandard | None = None,
     simulation: bool = False,
     note: str = "",
+    confirm_pending: bool = False,
+    reason: str = "",
 ) -> GradingRun:
-    """Record a run of year Y and enqueue it. A simulation grades against a draft standard and can never be published."""
+    """Record a run of year Y and enqueue it.
+
+    An official run waits for the data (Art. 7, 9): it starts only after the year's reporting window has
+    closed, and while data of population members are still under review (submitted or district-approved)
+    only when the city confirms it and says why; the counts and the reason are kept on the run. A
+    simulation (预评价) may run at any time, with the adopted standard by default or a draft one; it is
+    never published and proposes nothing.
+    """
     if actor is not None:
         ensure_can(actor, "grading.manage")
     this_year = timezone.localdate().year
@@ -234,13 +276,25 @@ def grading_run_start(
             }
         )
     if standard is None:
-        if simulation:
-            raise InvalidInput(field_errors={"standard": [_("模拟运行需要指定一个标准草案。")]})
         standard = standard_in_force(year)
     elif not simulation and standard.status != StandardStatus.ADOPTED:
         raise InvalidInput(
             field_errors={"standard": [_("正式评价只能使用已采用的标准；草案请用“模拟运行”。")]}
         )
+    reason = (reason or "").strip()
+    readiness = selectors.data_readiness(year)
+    if not simulation:
+        if readiness.closes_on is None:
+            raise StateConflict(NO_WINDOW.format(year=year))
+        if not readiness.window_closed:
+            raise StateConflict(WINDOW_OPEN.format(year=year, closes_on=readiness.closes_on))
+        if readiness.pending:
+            if not confirm_pending:
+                raise StateConflict(
+                    PENDING_DATA.format(year=year, count=readiness.pending, where=_where(readiness))
+                )
+            if not reason:
+                raise InvalidInput(field_errors={"reason": [PENDING_REASON_REQUIRED]})
     # Serialise starts of the same year: two clicks at once must not both pass the check below.
     xact_lock(LockName.GRADING_YEAR_START, year, simulation)
     active = GradingRun.objects.filter(
@@ -248,15 +302,29 @@ def grading_run_start(
     )
     if active.exists():
         raise StateConflict(_("{year}年度已有一个评价正在排队或计算中，请等待其完成。").format(year=year))
+    overridden = not simulation and readiness.pending > 0
     run = GradingRun.objects.create(
-        year=year, standard=standard, is_simulation=simulation, started_by=actor, note=note, phase="queued"
+        year=year,
+        standard=standard,
+        is_simulation=simulation,
+        started_by=actor,
+        note=note,
+        phase="queued",
+        data_counts=readiness.as_record(),
+        pending_total=readiness.pending,
+        pending_reason=reason if overridden else "",
     )
     audit.record(
         actor=actor or "beat",
         action="grading_run.start",
         obj=run,
-        changes={"year": [None, year], "standard": [None, standard.label], "simulation": [None, simulation]},
-        reason=note,
+        changes={
+            "year": [None, year],
+            "standard": [None, standard.label],
+            "simulation": [None, simulation],
+            "pending": [None, readiness.pending],
+        },
+        reason=reason if overridden else note,
     )
     jobs.enqueue(GRADING_RUN, run)
     return run
@@ -384,19 +452,59 @@ def grading_run_retry(*, actor: Any, run: GradingRun) -> GradingRun:
 # --- publication ----------------------------------------------------------------------------------
 
 
+NOTICE_BACKDATED = gettext_lazy(
+    "公示开始日期不能早于今天（{today}）：公示须在发布后进行，不能补记已过去的公示期。"
+)
+NOTICE_TOO_SHORT = gettext_lazy("公示期不少于{days}天（含首尾两日，{standard}）：结束日期最早为{earliest}。")
+NOTICE_NOT_OVER = gettext_lazy("公示期至{d}（含当日）结束，公示期满后（{next}起）方可正式发布。")
+STALE_PUBLISH = gettext_lazy(
+    "{year}年度已有更新的评价 #{newer} 发布，不能再发布较早的评价 #{run}；如需更正，请重新开始评价。"
+)
+
+
+def _notice_problems(run: GradingRun, notice_from: dt.date, notice_to: dt.date) -> dict[str, list[Any]]:
+    """The notice starts today or later and lasts at least the standard's notice_days, first and last day
+    included (a 7-day notice from 1 December ends on 7 December)."""
+    today = timezone.localdate()
+    errors: dict[str, list[Any]] = {}
+    if notice_from < today:
+        errors["notice_from"] = [NOTICE_BACKDATED.format(today=today)]
+    days = standard_from_dict(run.standard.parameters).notice_days
+    earliest = notice_from + dt.timedelta(days=days - 1)
+    if notice_to < notice_from:
+        errors["notice_to"] = [_("公示结束日期不能早于开始日期。")]
+    elif notice_to < earliest:
+        errors["notice_to"] = [
+            NOTICE_TOO_SHORT.format(days=days, standard=run.standard.label, earliest=earliest)
+        ]
+    return errors
+
+
 @transaction.atomic
 def grading_run_publish(
     *, actor: Any, run: GradingRun, notice_from: dt.date, notice_to: dt.date
 ) -> GradingRun:
-    """Publish a finished run for public notice (公示); a newer publication of the same year supersedes the old."""
+    """Publish a finished run for public notice (公示, Art. 8) from today or a later day, for at least the
+    standard's notice_days. One result per year: a run older than the year's published one cannot be
+    published; a newer one replaces it, and the replaced run is kept, marked superseded."""
     GRADING_RUN_TRANSITIONS.ensure_can(actor, "publish")
     if run.is_simulation:
-        raise StateConflict(_("模拟运行的结果不能发布。"))
-    if notice_to < notice_from:
-        raise InvalidInput(field_errors={"notice_to": [_("公示结束日期不能早于开始日期。")]})
-    # A notice about year Y's grades runs after Y began and is published at most a year ahead.
+        raise StateConflict(_("预评价（模拟）的结果不能发布。"))
     window = (dt.date(run.year, 1, 1), timezone.localdate() + dt.timedelta(days=366))
     ensure_dates(notice_from=(notice_from, *window), notice_to=(notice_to, *window))
+    if errors := _notice_problems(run, notice_from, notice_to):
+        raise InvalidInput(field_errors=errors)
+    # One publication of a year at a time: a concurrent publish of another run of the year waits here.
+    xact_lock(LockName.GRADING_YEAR_PUBLISH, run.year)
+    current = (
+        GradingRun.objects.published()
+        .filter(year=run.year)
+        .exclude(pk=run.pk)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if current is not None and (current.created_at, current.pk) > (run.created_at, run.pk):
+        raise StateConflict(STALE_PUBLISH.format(year=run.year, newer=current.pk, run=run.pk))
     run = claim(
         GRADING_RUN_TRANSITIONS,
         "publish",
@@ -410,12 +518,16 @@ def grading_run_publish(
         },
         where=Q(is_simulation=False),
     )
-    GradingRun.objects.filter(
-        year=run.year,
-        is_simulation=False,
-        status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
-        superseded_by__isnull=True,
-    ).exclude(pk=run.pk).update(superseded_by=run)
+    replaced = list(GradingRun.objects.published().filter(year=run.year).exclude(pk=run.pk))
+    for old in replaced:
+        before = old.status
+        claim(GRADING_RUN_TRANSITIONS, "supersede", actor=actor, obj=old, fields={"superseded_by": run})
+        audit.record(
+            actor=actor,
+            action="grading_run.supersede",
+            obj=old,
+            changes={"status": [before, "superseded"], "superseded_by": [None, run.pk]},
+        )
     audit.record(
         actor=actor,
         action="grading_run.publish",
@@ -424,20 +536,54 @@ def grading_run_publish(
             "status": ["succeeded", "published"],
             "notice_from": [None, notice_from],
             "notice_to": [None, notice_to],
+            "supersedes": [None, [old.pk for old in replaced]],
         },
     )
+    if notice_from <= timezone.localdate():
+        grading_run_announce(run=run)
+    return run
+
+
+def grading_run_announce(*, run: GradingRun) -> bool:
+    """On the first day of the notice, tell each graded enterprise (once): the run is claimed by a
+    conditional UPDATE, so the beat task and a publication on the same day cannot both send."""
     from factories.grading.notifications import on_run_published
 
-    on_run_published(run)
-    return run
+    claimed = GradingRun.objects.filter(
+        pk=run.pk,
+        is_simulation=False,
+        status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
+        notice_from__lte=timezone.localdate(),
+        notice_notified_at__isnull=True,
+    ).update(notice_notified_at=timezone.now())
+    if claimed:
+        run.refresh_from_db()
+        on_run_published(run)
+    return bool(claimed)
+
+
+def grading_notices_announce() -> list[int]:
+    """The notices that begin today (or began while nobody sent them): announce each once; beat calls this."""
+    due = GradingRun.objects.published().filter(
+        notice_from__lte=timezone.localdate(), notice_notified_at__isnull=True
+    )
+    announced = []
+    for run in due:
+        with transaction.atomic():
+            if grading_run_announce(run=run):
+                announced.append(run.pk)
+    return announced
 
 
 @transaction.atomic
 def grading_run_finalize(*, actor: Any, run: GradingRun) -> GradingRun:
-    """End the notice period: the published grades become final."""
+    """End the notice period: the published grades become final. The notice includes its last day, so a
+    run is finalised from the day after notice_to."""
     GRADING_RUN_TRANSITIONS.ensure_can(actor, "finalize")
     if run.notice_to and timezone.localdate() <= run.notice_to:
-        raise StateConflict(_("公示期至 {d} 结束，公示期满后方可正式发布。").format(d=run.notice_to))
+        raise StateConflict(
+            NOTICE_NOT_OVER.format(d=run.notice_to, next=run.notice_to + dt.timedelta(days=1))
+        )
     # A superseded publication is no longer the year's result: only the current one becomes final.
     run = claim(
         GRADING_RUN_TRANSITIONS,
@@ -445,7 +591,7 @@ def grading_run_finalize(*, actor: Any, run: GradingRun) -> GradingRun:
         actor=actor,
         obj=run,
         fields={"finalized_at": timezone.now(), "finalized_by": actor},
-        where=Q(superseded_by__isnull=True),
+        where=Q(superseded_by__isnull=True, notice_to__lt=timezone.localdate()),
     )
     audit.record(
         actor=actor, action="grading_run.finalize", obj=run, changes={"status": ["published", "final"]}

@@ -29,6 +29,8 @@ from factories.scoring import (
 
 INCIDENT_KINDS = ("environmental", "safety", "quality", "falsification")
 INCIDENT_SEVERITIES = ("general", "large", "major", "especially_major")
+DEFAULT_NOTICE_DAYS = 7
+MAX_NOTICE_DAYS = 90
 
 
 class IncidentEffect(StrEnum):
@@ -56,6 +58,8 @@ class GradingStandard:
     kind_effects: Mapping[str, IncidentEffect]
     severity_effects: Mapping[str, IncidentEffect]
     indicators: tuple[IndicatorSpec, ...]
+    # The shortest public notice (公示) of a run's grades, in calendar days counting the first and last day.
+    notice_days: int = DEFAULT_NOTICE_DAYS
 
     def __post_init__(self) -> None:
         problems = []
@@ -71,6 +75,8 @@ class GradingStandard:
                 problems.append("q_below must lie in (0, 1]")
         if not 0 <= self.alpha <= 1:
             problems.append("alpha must lie in [0, 1]")
+        if not 1 <= self.notice_days <= MAX_NOTICE_DAYS:
+            problems.append(f"notice_days must lie in [1, {MAX_NOTICE_DAYS}]")
         if self.min_peer < 1:
             problems.append("min_peer must be at least 1")
         for spec in self.indicators:
@@ -155,6 +161,7 @@ def standard_to_dict(standard: GradingStandard) -> dict[str, Any]:
             "by_severity": {k: str(v) for k, v in standard.severity_effects.items()},
         },
         "indicators": [spec_to_dict(s) for s in standard.indicators],
+        "notice_days": standard.notice_days,
     }
 
 
@@ -184,6 +191,8 @@ def standard_from_dict(data: Mapping[str, Any]) -> GradingStandard:
             kind_effects={str(k): IncidentEffect(v) for k, v in effects["by_kind"].items()},
             severity_effects={str(k): IncidentEffect(v) for k, v in effects["by_severity"].items()},
             indicators=tuple(spec_from_dict(s) for s in data["indicators"]),
+            # Versions stored before the parameter existed keep the policy's default notice.
+            notice_days=int(data.get("notice_days", DEFAULT_NOTICE_DAYS)),
         )
     except KeyError as missing:
         raise ValueError(f"grading standard parameters lack {missing}") from None

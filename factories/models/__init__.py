@@ -2,6 +2,7 @@
 
 from factories.models.grading import (
     GRADING_RUN_TRANSITIONS,
+    ONCE_PUBLISHED,
     REVOCATION_TRANSITIONS,
     Grade,
     GradingResult,
@@ -33,6 +34,7 @@ from factories.models.register import (
 __all__ = [
     "FIRST_DATA_YEAR",
     "GRADING_RUN_TRANSITIONS",
+    "ONCE_PUBLISHED",
     "REVOCATION_TRANSITIONS",
     "District",
     "DistrictTransfer",

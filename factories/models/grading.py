@@ -106,6 +106,11 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("失败")
     PUBLISHED = "published", _("公示中")
     FINAL = "final", _("已正式发布")
+    SUPERSEDED = "superseded", _("已被替代")
+
+
+# States of a run that was published at some point: its standard version stays frozen.
+ONCE_PUBLISHED = (RunStatus.PUBLISHED, RunStatus.FINAL, RunStatus.SUPERSEDED)
 
 
 class GradingRunQuerySet(ScopedQuerySet):
@@ -121,6 +126,7 @@ class GradingRunQuerySet(ScopedQuerySet):
         return self.filter(is_simulation=False)
 
     def published(self) -> GradingRunQuerySet:
+        """Official runs in notice or final; a superseded run is neither (it left these states)."""
         return self.official().filter(status__in=[RunStatus.PUBLISHED, RunStatus.FINAL])
 
 
@@ -161,6 +167,13 @@ class GradingRun(BackgroundJob):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("被替代为")
     )
+    # What the city knew when it started an official run after the reporting window (Art. 7, 9): how many
+    # population members had verified data, how many were still under review (by district) or had none,
+    # and, when it went ahead with data still under review, why.
+    data_counts = models.JSONField(_("开始时的数据情况"), default=dict, blank=True)
+    pending_total = models.PositiveIntegerField(_("开始时仍在审核中的数据"), default=0)
+    pending_reason = BoundedTextField(_("审核未完成仍开始评价的理由"), blank=True)
+    notice_notified_at = models.DateTimeField(_("公示通知发送时间"), null=True, blank=True)
 
     objects = GradingRunQuerySet.as_manager()
 
@@ -170,12 +183,12 @@ class GradingRun(BackgroundJob):
         ordering = ["-year", "-created_at", "-id"]
 
     def __str__(self) -> str:
-        kind = _("模拟") if self.is_simulation else _("评价")
+        kind = _("预评价/模拟") if self.is_simulation else _("评价")
         return f"{self.year}年度{kind} #{self.pk}"
 
     @property
     def progress(self) -> int:
-        if self.status in (RunStatus.SUCCEEDED, RunStatus.PUBLISHED, RunStatus.FINAL):
+        if self.status in (RunStatus.SUCCEEDED, RunStatus.PUBLISHED, RunStatus.FINAL, RunStatus.SUPERSEDED):
             return 100
         return int(100 * self.done / self.total) if self.total else 0
 
@@ -202,6 +215,14 @@ GRADING_RUN_TRANSITIONS = TransitionTable(
             "grading.manage",
             conflict=_("只有公示中的评价可以正式发布。"),
         ),
+        # A newer run of the year published over this one replaces it: automatic, a consequence of that publish.
+        Transition(
+            "supersede",
+            (RunStatus.PUBLISHED, RunStatus.FINAL),
+            RunStatus.SUPERSEDED,
+            None,
+            conflict=_("只有公示中或已正式发布的评价可以被替代。"),
+        ),
         # A running run qualifies only once its worker stopped sending heartbeats (the service says when).
         Transition(
             "retry",
@@ -220,11 +241,13 @@ class GradingResultQuerySet(ScopedQuerySet):
     enterprise_lookup = "enterprise"
 
     def published(self) -> GradingResultQuerySet:
-        """Results of the current published run of each year (公示 or final, not superseded)."""
+        """Results of the current published run of each year (公示 or final, not superseded) whose notice
+        has begun: a notice scheduled for a later day shows nothing before that day."""
         return self.filter(
             run__is_simulation=False,
             run__status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
             run__superseded_by__isnull=True,
+            run__notice_from__lte=timezone.localdate(),
         )
 
 

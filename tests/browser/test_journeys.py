@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from tests.browser.conftest import login, logout, screenshot, skip_module_without_browser
+from tests.helpers import notice_elapsed
 from tests.model_factories import UserFactory
 
 if TYPE_CHECKING:
@@ -276,6 +277,23 @@ def test_the_city_grades_and_publishes_a_year_and_an_enterprise_reads_only_its_o
     response = page.goto(live_server.url + reverse("factories:explanation", args=[someone_else.pk]))
     assert response is not None and response.status == 404
     expect(page.get_by_text(other.name)).to_have_count(0)
+    page.goto(live_server.url + "/")
+    logout(page)
+
+    # The city cannot end the notice early: no finalise button while it runs, only the date it ends.
+    login(page, live_server, city_user.username)
+    page.goto(live_server.url + reverse("factories:run_detail", args=[run.pk]))
+    expect(page.get_by_role("button", name="正式发布")).to_have_count(0)
+    last_day = (today + dt.timedelta(days=9)).isoformat()
+    expect(page.locator("#notice-running")).to_contain_text(f"公示期至 {last_day}（含当日）结束")
+    # Ten days pass: the notice has run its course (its dates move into the past, as the calendar would).
+    notice_elapsed(run)
+    page.reload()
+    page.get_by_role("button", name="正式发布").click()
+    expect(flash(page)).to_contain_text("2025年度评价结果已正式发布")
+    expect(heading(page)).to_contain_text("已正式发布")
+    run.refresh_from_db()
+    assert run.status == "final"
 
 
 # --- journey 3: export -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""A small graded world: eight city-level green factories in 汽车制造业 with verified data for 2024 and 2025."""
+"""A small graded world: eight city-level green factories in 汽车制造业 with verified data for 2024 and 2025,
+whose reporting windows have closed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 @pytest.fixture
 def graded_world(yuzhong, jiangjin):  # type: ignore[no-untyped-def]
     from factories.creditcode import make_credit_code
+    from tests.helpers import close_windows
     from tests.model_factories import (
         EnterpriseFactory,
         GreenFactoryFactory,
@@ -15,6 +17,7 @@ def graded_world(yuzhong, jiangjin):  # type: ignore[no-untyped-def]
         verified_submission,
     )
 
+    close_windows(2024, 2025)
     factories = []
     for n in range(8):
         district = yuzhong if n < 5 else jiangjin

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pytest
 
 from factories.grading import services as services
 from factories.models import GradingRun
+from tests.helpers import notice
 from tests.model_factories import final_run
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 def published(graded_world, city_user, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
-    return services.grading_run_publish(
-        actor=city_user, run=run, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
-    )
+    return services.grading_run_publish(actor=city_user, run=run, **notice())
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
@@ -12,6 +11,7 @@ from openpyxl import load_workbook
 from factories.grading import services
 from factories.models import GradingRun
 from reporting import jobs
+from tests.helpers import notice
 from tests.model_factories import revoked_title
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,7 @@ pytestmark = pytest.mark.django_db
 def published(graded_world, city_user, django_capture_on_commit_callbacks) -> GradingRun:
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
-    return services.grading_run_publish(
-        actor=city_user, run=run, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
-    )
+    return services.grading_run_publish(actor=city_user, run=run, **notice())
 
 
 def exported_names(user, kind: str) -> set[str]:  # type: ignore[no-untyped-def]

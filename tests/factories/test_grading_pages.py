@@ -19,7 +19,7 @@ from factories.models import (
     ProposalStatus,
     RevocationProposal,
 )
-from tests.helpers import cold_cache
+from tests.helpers import cold_cache, notice, notice_elapsed
 from tests.model_factories import UserFactory, final_run
 
 pytestmark = pytest.mark.django_db
@@ -73,9 +73,7 @@ def graded(graded_world, city_user, django_capture_on_commit_callbacks):  # type
 
 @pytest.fixture
 def published(graded, city_user):  # type: ignore[no-untyped-def]
-    return services.grading_run_publish(
-        actor=city_user, run=graded, notice_from=dt.date(2026, 1, 5), notice_to=dt.date(2026, 1, 11)
-    )
+    return services.grading_run_publish(actor=city_user, run=graded, **notice())
 
 
 @pytest.fixture
@@ -131,12 +129,16 @@ def test_a_city_user_starts_a_run_from_the_page_and_sees_its_results(
     assert "发布公示" in html
 
 
-def test_a_simulation_needs_a_draft_standard(client, city_user, graded_world, years):
+def test_a_simulation_without_a_draft_uses_the_adopted_standard(
+    client, city_user, graded_world, years, django_capture_on_commit_callbacks
+):
     client.force_login(city_user)
-    response = client.post(START, {"year": "2025", "simulation": "on"})
-    assert response.status_code == 200
-    assert "模拟运行需要选择一个标准草案" in response.content.decode()
-    assert not GradingRun.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START, {"year": "2025", "simulation": "on"})
+    run = GradingRun.objects.get()
+    assert response.status_code == 302 and run.is_simulation
+    assert run.standard == services.standard_in_force(2025)
+    assert "预评价/模拟，不可发布" in page(client, city_user, run_url(run))
 
 
 def test_the_progress_endpoint_answers_json_for_the_poller(client, city_user, graded):
@@ -190,21 +192,14 @@ def test_district_and_enterprise_users_get_403_on_run_pages(client, persona, req
     assert client.get(run_url(graded)).status_code == 403
     assert client.get(run_url(graded, "run_progress")).status_code == 403
     assert client.post(START, {"year": "2025"}).status_code == 403
-    assert (
-        client.post(
-            run_url(graded, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"}
-        ).status_code
-        == 403
-    )
+    assert client.post(run_url(graded, "run_publish"), notice()).status_code == 403
     assert client.get(INCIDENTS).status_code == 403
 
 
 def test_auditors_read_runs_but_see_no_buttons_and_cannot_publish(client, auditor, graded):
     html = page(client, auditor, run_url(graded))
     assert "评价结果" in html and "发布公示" not in html and "开始评价" not in page(client, auditor, RUNS)
-    response = client.post(
-        run_url(graded, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"}
-    )
+    response = client.post(run_url(graded, "run_publish"), notice())
     assert response.status_code == 403
 
 
@@ -222,14 +217,20 @@ def test_the_city_publishes_and_finalizes_from_the_page(
     client, city_user, graded, graded_world, factory_user
 ):
     client.force_login(city_user)
-    response = client.post(
-        run_url(graded, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"}, follow=True
-    )
+    response = client.post(run_url(graded, "run_publish"), notice(), follow=True)
     graded.refresh_from_db()
-    assert graded.status == "published" and graded.notice_to == dt.date(2026, 1, 11)
+    assert graded.status == "published" and graded.notice_to == notice()["notice_to"]
     assert any("已发布公示" in t for t in texts(response))
     html = response.content.decode()
-    assert run_url(graded, "run_finalize") in html and run_url(graded, "run_publish") not in html
+    # While the notice runs, the page offers no finalisation and a forced POST is refused.
+    assert run_url(graded, "run_finalize") not in html and run_url(graded, "run_publish") not in html
+    assert "（含当日）结束" in html
+    response = client.post(run_url(graded, "run_finalize"), follow=True)
+    graded.refresh_from_db()
+    assert graded.status == "published" and any("公示期满后" in t for t in texts(response))
+    notice_elapsed(graded)
+    html = page(client, city_user, run_url(graded))
+    assert run_url(graded, "run_finalize") in html
     response = client.post(run_url(graded, "run_finalize"), follow=True)
     graded.refresh_from_db()
     assert graded.status == "final"
@@ -238,8 +239,11 @@ def test_the_city_publishes_and_finalizes_from_the_page(
 
 def test_publishing_with_the_end_before_the_start_is_refused_with_the_reason(client, city_user, graded):
     client.force_login(city_user)
+    period = notice()
     response = client.post(
-        run_url(graded, "run_publish"), {"notice_from": "2026-01-11", "notice_to": "2026-01-05"}, follow=True
+        run_url(graded, "run_publish"),
+        {"notice_from": period["notice_to"], "notice_to": period["notice_from"]},
+        follow=True,
     )
     graded.refresh_from_db()
     assert graded.status == "succeeded"
@@ -275,15 +279,10 @@ def test_a_simulation_shows_moves_by_district_and_industry_and_no_publish_button
     simulation = GradingRun.objects.get(is_simulation=True)
     assert response.url == run_url(simulation)
     html = page(client, city_user, run_url(simulation))
-    assert "模拟运行，不可发布" in html
+    assert "预评价/模拟，不可发布" in html
     assert "按管理单位" in html and "按行业" in html and "36 汽车制造业" in html
     assert 'action="' + run_url(simulation, "run_publish") not in html
-    assert (
-        client.post(
-            run_url(simulation, "run_publish"), {"notice_from": "2026-01-05", "notice_to": "2026-01-11"}
-        ).status_code
-        == 302
-    )
+    assert client.post(run_url(simulation, "run_publish"), notice()).status_code == 302
     simulation.refresh_from_db()
     assert simulation.status == "succeeded"
 
@@ -476,6 +475,7 @@ def test_the_city_creates_edits_and_adopts_a_new_version(client, city_user):
         "note": "提高 α",
         "alpha": "0.6",
         "min_peer": "5",
+        "notice_days": "7",
         "weight_land": "10",
         "weight_materials": "10",
         "weight_clean": "20",
@@ -501,6 +501,12 @@ def test_the_city_creates_edits_and_adopts_a_new_version(client, city_user):
     client.post(reverse("factories:standard_edit", args=[draft.pk]), {**data, "min_peer": "4"})
     draft.refresh_from_db()
     assert draft.parameters["min_peer"] == 4
+    client.post(reverse("factories:standard_edit", args=[draft.pk]), {**data, "notice_days": "10"})
+    draft.refresh_from_db()
+    assert draft.parameters["notice_days"] == 10
+    assert "不少于 10 天（含首尾两日）" in page(
+        client, city_user, reverse("factories:standard_detail", args=[draft.pk])
+    )
     client.post(reverse("factories:standard_adopt", args=[draft.pk]), {"valid_from": "2027-01-01"})
     draft.refresh_from_db()
     assert draft.status == "adopted" and draft.valid_from == dt.date(2027, 1, 1)

@@ -18,6 +18,7 @@ from factories.models import (
     RevocationProposal,
 )
 from factories.services import ban_end
+from tests.helpers import notice, notice_elapsed
 from tests.model_factories import final_run
 
 pytestmark = pytest.mark.django_db
@@ -145,15 +146,11 @@ def test_only_city_staff_start_runs(graded_world, district_user, auditor):
 def test_publication_states_and_immutability(graded_world, city_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
-    run = services.grading_run_publish(
-        actor=city_user, run=run, notice_from=dt.date(2026, 11, 1), notice_to=dt.date(2026, 11, 7)
-    )
+    run = services.grading_run_publish(actor=city_user, run=run, **notice())
     assert run.status == "published"
     with pytest.raises(StateConflict):
-        services.grading_run_publish(
-            actor=city_user, run=run, notice_from=dt.date(2026, 11, 1), notice_to=dt.date(2026, 11, 7)
-        )
-    run = services.grading_run_finalize(actor=city_user, run=run)
+        services.grading_run_publish(actor=city_user, run=run, **notice())
+    run = services.grading_run_finalize(actor=city_user, run=notice_elapsed(run))
     assert run.status == "final"
     standard = run.standard
     with pytest.raises(StateConflict):
@@ -168,9 +165,7 @@ def test_a_new_run_shows_its_diff_against_the_published_one(
 
     with django_capture_on_commit_callbacks(execute=True):
         published = services.grading_run_start(actor=city_user, year=2025)
-    services.grading_run_publish(
-        actor=city_user, run=published, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
-    )
+    services.grading_run_publish(actor=city_user, run=published, **notice())
     target = next(r for r in published.results.all() if r.grade != "A")
     Incident.objects.create(
         enterprise_id=target.enterprise_id,
@@ -197,9 +192,7 @@ def test_a_simulation_can_never_be_published(graded_world, city_user, django_cap
     run.refresh_from_db()
     assert run.is_simulation and run.status == "succeeded"
     with pytest.raises(StateConflict):
-        services.grading_run_publish(
-            actor=city_user, run=run, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
-        )
+        services.grading_run_publish(actor=city_user, run=run, **notice())
 
 
 def test_an_official_run_refuses_a_draft_standard(graded_world, city_user):
@@ -334,11 +327,24 @@ def test_beat_creates_a_draft_run_once_after_the_window_closes(
     from factories.grading.tasks import draft_runs_after_reporting
     from reporting.models import ReportingYear
 
-    ReportingYear.objects.create(year=2025, opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 5, 31))
+    ReportingYear.objects.filter(year=2024).delete()
+    ReportingYear.objects.filter(year=2025).update(
+        opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 5, 31)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         created = draft_runs_after_reporting()
     assert len(created) == 1 and GradingRun.objects.get(pk=created[0]).status == "succeeded"
     assert draft_runs_after_reporting() == []
+
+
+def test_beat_leaves_a_year_with_data_under_review_to_the_city(graded_world, city_user):
+    from factories.grading.tasks import draft_runs_after_reporting
+    from reporting.models import AnnualSubmission, ReportingYear
+
+    ReportingYear.objects.filter(year=2024).delete()
+    AnnualSubmission.objects.filter(enterprise=graded_world[0], year=2025).update(status="district_approved")
+    assert draft_runs_after_reporting() == []
+    assert not GradingRun.objects.exists()
 
 
 def test_stale_running_runs_are_resumed_by_the_watchdog(
@@ -365,12 +371,16 @@ def test_a_run_cannot_be_finalised_before_its_notice_period_ends(
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
     run = services.grading_run_publish(
-        actor=city_user, run=run, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
+        actor=city_user, run=run, notice_from=dt.date(2026, 12, 3), notice_to=dt.date(2026, 12, 9)
     )
     with pytest.raises(StateConflict) as error:
         services.grading_run_finalize(actor=city_user, run=run)
     assert "公示期" in str(error.value.message)
-    time_machine.move_to(dt.datetime(2026, 12, 8, 9, 0))
+    # The notice includes its last day: on 9 December it is still running.
+    time_machine.move_to(dt.datetime(2026, 12, 9, 10, 0))
+    with pytest.raises(StateConflict):
+        services.grading_run_finalize(actor=city_user, run=run)
+    time_machine.move_to(dt.datetime(2026, 12, 10, 9, 0))
     assert services.grading_run_finalize(actor=city_user, run=run).status == "final"
 
 

@@ -3,8 +3,6 @@ and none of them lists a factory whose title was revoked or on which a revocatio
 
 from __future__ import annotations
 
-import datetime as dt
-
 import openpyxl
 import pytest
 from django.urls import reverse
@@ -13,6 +11,7 @@ from django.utils import timezone
 from factories.grading import services
 from factories.models import GreenFactory, ProposalStatus, RevocationProposal
 from reporting import jobs
+from tests.helpers import notice
 from tests.model_factories import revoked_title
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +21,7 @@ pytestmark = pytest.mark.django_db
 def published(graded_world, city_user, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025)
-    return services.grading_run_publish(
-        actor=city_user, run=run, notice_from=dt.date(2026, 12, 1), notice_to=dt.date(2026, 12, 7)
-    )
+    return services.grading_run_publish(actor=city_user, run=run, **notice())
 
 
 def on_page(client, user, names: set[str]) -> set[str]:  # type: ignore[no-untyped-def]

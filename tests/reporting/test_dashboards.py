@@ -16,7 +16,7 @@ from factories.creditcode import make_credit_code
 from factories.grading import services as grading_services
 from factories.models import GradingResult
 from reporting.models import AnnualSubmission, ReportingYear
-from tests.helpers import cold_cache
+from tests.helpers import cold_cache, notice
 from tests.model_factories import (
     EnterpriseFactory,
     GreenFactoryFactory,
@@ -56,9 +56,7 @@ def publish(city_user, year: int, capture):  # type: ignore[no-untyped-def]
         run = grading_services.grading_run_start(actor=city_user, year=year)
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
-    return grading_services.grading_run_publish(
-        actor=city_user, run=run, notice_from=dt.date(2025, 6, 1), notice_to=dt.date(2025, 6, 7)
-    )
+    return grading_services.grading_run_publish(actor=city_user, run=run, **notice())
 
 
 @pytest.fixture

@@ -225,6 +225,16 @@ def _nothing(world: World) -> dict[str, Any]:
     return _same(None)
 
 
+@kind("closed_year")
+def _closed_year(world: World) -> dict[str, Any]:
+    """The reporting window of the graded year has closed: an official run of it may start (Art. 7, 9)."""
+    from reporting.models import ReportingYear
+    from tests.helpers import close_windows
+
+    close_windows(GRADED_YEAR)
+    return _same(ReportingYear.objects.get(year=GRADED_YEAR))
+
+
 @kind("district")
 def _districts(world: World) -> dict[str, Any]:
     return {
@@ -357,9 +367,11 @@ def _corrections(world: World) -> dict[str, Any]:
 @kind("graded")
 def _graded(world: World) -> dict[str, Any]:
     """Three city-level green factories with verified 2023 and 2024 data, each with a falsification recorded
-    by a second city user in 2024, graded for 2024 by alice and published: results and revocation proposals."""
+    by a second city user in 2024, graded for 2024 by alice once its reporting window closed, and published:
+    results and revocation proposals."""
     from factories.grading import services as grading
     from factories.models import RevocationProposal
+    from tests.helpers import close_windows
     from tests.model_factories import plausible_raw, verified_submission
 
     world.objects("green_factory")
@@ -376,6 +388,7 @@ def _graded(world: World) -> dict[str, Any]:
             occurred_on=dt.date(GRADED_YEAR, 5, 1),
             description="报送数据弄虚作假",
         )
+    close_windows(GRADED_YEAR)
     run = grading.grading_run_start(actor=world.city, year=GRADED_YEAR)
     assert grading.execute_run(run.pk) == "succeeded"
     today = timezone.localdate()

@@ -308,7 +308,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:grading-standard-detail PATCH": Row("standard:draft", city_only(200), body={"note": "调整说明"}),
     "api:grading-standard-adopt POST": Row("standard:draft", city_only(200), body={"valid_from": _next_new_year()}),
     "api:grading-run-list GET": Row("run:published", CITY_LIST),
-    "api:grading-run-list POST": Row("nothing", city_only(202), body={"year": 2024}),
+    "api:grading-run-list POST": Row("closed_year", city_only(202), body={"year": 2024}),
     "api:grading-run-detail GET": Row("run:published", CITY_GET),
     "api:grading-run-results GET": Row("run:published", CITY_GET),
     "api:grading-run-diff GET": Row("run:published", CITY_GET),

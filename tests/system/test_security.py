@@ -352,6 +352,12 @@ def _own(world: World, kind: str) -> Any:
     return world.objects(kind)["own"]
 
 
+def _after_the_window(world: World, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of an official grading run, once the year's reporting window has closed."""
+    world.objects("closed_year")
+    return kwargs
+
+
 def _bob(world: World) -> Any:
     return world.fixture("district_user")
 
@@ -476,7 +482,7 @@ AUDITED: dict[str, Write] = {
         },
     ),
     "factories.grading.services.grading_run_start": Write(
-        "grading_run.start", lambda w: {"actor": w.city, "year": 2024}
+        "grading_run.start", lambda w: _after_the_window(w, {"actor": w.city, "year": 2024})
     ),
     "factories.grading.services.grading_run_publish": Write(
         "grading_run.publish",
@@ -716,6 +722,9 @@ NOT_AUDITED: dict[str, str] = {
     "the run's results, which carry the run",
     "factories.grading.services.grading_run_resume_stale": "the watchdog: re-sends stalled or lost runs to the "
     "worker; changes no data",
+    "factories.grading.services.grading_run_announce": "sends the notifications of a notice (公示) on its first "
+    "day, once; the publication that set the dates is audited",
+    "factories.grading.services.grading_notices_announce": "beat: announces the notices that begin today",
     "reporting.services.today": "pure: the local date",
     "reporting.services.edit_blocker": "read: why a form cannot be edited",
     "reporting.services.notification_mark_read": "a person's own read marks on their notifications",

@@ -14,7 +14,7 @@ from factories.grading.standard import IncidentEffect
 from factories.indicators import get_catalogue
 from factories.models import IncidentKind, IncidentSeverity, Industry, ProposalStatus, RunStatus
 
-PUBLISHED_STATES = (RunStatus.PUBLISHED, RunStatus.FINAL)
+PUBLISHED_STATES = (RunStatus.PUBLISHED, RunStatus.FINAL, RunStatus.SUPERSEDED)  # once published
 
 # Run states reuse the submission badge colours of app.css: grey waiting, blue working, teal ready for
 # review, red failed, amber in public notice, green final.
@@ -25,6 +25,7 @@ RUN_BADGES = {
     RunStatus.FAILED: "badge-returned",
     RunStatus.PUBLISHED: "badge-late",
     RunStatus.FINAL: "badge-city_verified",
+    RunStatus.SUPERSEDED: "badge-draft",
 }
 PROPOSAL_BADGES = {
     ProposalStatus.PROPOSED: "badge-late",

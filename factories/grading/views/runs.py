@@ -4,6 +4,7 @@ the publish/finalize/retry actions, and deciding the revocations a run proposed.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -56,6 +57,13 @@ from factories.models import (
     Tier,
 )
 
+DIFF_CAUSE_LABELS = {
+    "data": _("数据变化"),
+    "incident": _("事故与违规"),
+    "score": _("得分变化"),
+    "standard": _("标准变化"),
+}
+
 
 class RunListView(ScopedListView):
     """Grading runs by year with status, progress and standard; city staff start a run here."""
@@ -85,7 +93,16 @@ class RunListView(ScopedListView):
         if context["can_manage"]:
             context["form"] = RunStartForm(user=user)
         context["drafts"] = GradingStandard.objects.filter(status=StandardStatus.DRAFT).exists()
+        if context["can_manage"]:
+            context["readiness"] = readiness_of(context["form"])
         return context
+
+
+def readiness_of(form: RunStartForm) -> list[selectors.DataReadiness]:
+    """The data situation of each year the start form offers, shown before its button."""
+    field = form.fields["year"]
+    years = [int(value) for value, _label in getattr(field, "choices", [])][:3]
+    return [selectors.data_readiness(year) for year in years]
 
 
 class RunStartView(ServiceFormView):
@@ -101,10 +118,15 @@ class RunStartView(ServiceFormView):
             initial.update(standard=self.request.GET["standard"], simulation=True)
         return initial
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["readiness"] = readiness_of(context["form"])
+        return context
+
     def get_success_message(self, result: GradingRun) -> str:
         # Neutral on purpose: the run page below shows its live state (and says it refreshes only while it
         # is running); a small run is often finished before that page opens.
-        kind = _("模拟运行") if result.is_simulation else _("评价")
+        kind = _("预评价/模拟") if result.is_simulation else _("评价")
         submitted = str(_("已提交{year}年度{kind}。")).format(year=result.year, kind=kind)
         return f"{submitted}{jobs.BROKER_DOWN}" if jobs.send_failed(result) else submitted
 
@@ -194,9 +216,15 @@ class RunDetailView(ScopedDetailView):
         actions = allowed_actions(GRADING_RUN_TRANSITIONS, run, user)
         if "publish" in actions and not run.is_simulation:
             context["publish_form"] = PublishForm(user=user, run=run)
+            context["readiness"] = selectors.data_readiness(run.year)
+            current = selectors.published_run(run.year)
+            if current is not None and (current.created_at, current.pk) > (run.created_at, run.pk):
+                context["stale_by"] = current
         context["can_finalize"] = "finalize" in actions and context["current_published"]
         context["can_retry"] = "retry" in actions
         context["notice_running"] = bool(run.notice_to and run.notice_to >= timezone.localdate())
+        if run.notice_to:
+            context["finalize_from"] = run.notice_to + dt.timedelta(days=1)
         context["proposals"] = self.proposals(run)
         # A run's revocation proposals are confirmed only once its results are final (Art. 9).
         context["proposals_confirmable"] = run.status == RunStatus.FINAL
@@ -232,11 +260,12 @@ class RunDetailView(ScopedDetailView):
         return {"counts": counts, "grade_chart": chart}
 
     def diff(self, run: GradingRun, writer: ReasonWriter) -> dict[str, Any]:
-        base = selectors.published_run(run.year)
-        if base is None or base.pk == run.pk:
-            return {"base_run": base, "moves": None}
+        base = selectors.diff_base(run)
+        if base is None:
+            return {"base_run": selectors.published_run(run.year), "moves": None}
         moves = selectors.run_diff(run, base)
         for move in moves:
+            move["cause_labels"] = [str(DIFF_CAUSE_LABELS[c]) for c in move["causes"]]
             move["rule_text"] = writer.rule(move["decided_by"], move["reasons"])
             move["other_texts"] = [
                 writer.text(r)
