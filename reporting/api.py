@@ -24,9 +24,11 @@ from reporting.models import (
     ImportJob,
     ReportingYear,
 )
+from reporting.selectors import ErrorsHead, JSONArrayLength
 from reporting.serializers import (
     CorrectionSerializer,
     ExportJobSerializer,
+    ImportErrorSerializer,
     ImportJobSerializer,
     IndicatorSerializer,
     NotificationSerializer,
@@ -246,7 +248,9 @@ class ImportViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Upload → dry run (every error by sheet, row, column) → `commit`, all or nothing."""
+    """Upload (stored after quick checks; 202 while the dry run runs in the background, 201 when a small file
+    was checked at once) → the job with progress and the first errors → `errors/` (every error kept, paged)
+    → `commit`, all or nothing."""
 
     queryset = ImportJob.objects.all()
     serializer_class = ImportJobSerializer
@@ -254,9 +258,18 @@ class ImportViewSet(
     rights = {
         "list": "import.view",
         "retrieve": "import.view",
+        "errors": "import.view",
         "create": "import.create",
         "commit": "import.create",
     }
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        if self.action != "list":
+            return queryset
+        # A list never reads whole error lists or parsed rows: the first few errors and the count kept.
+        return queryset.defer("errors", "parsed", "traceback").annotate(
+            errors_head=ErrorsHead("errors"), errors_kept=JSONArrayLength("errors")
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.get_serializer(data=request.data)
@@ -267,7 +280,18 @@ class ImportViewSet(
         job = services.import_upload(
             actor=request.user, year=body.validated_data["year"], name=upload.name, data=upload.read()
         )
-        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(job).data,
+            status=status.HTTP_201_CREATED if job.finished else status.HTTP_202_ACCEPTED,
+        )
+
+    @extend_schema(responses=ImportErrorSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def errors(self, request: Request, pk: str | None = None) -> Response:
+        """Every error kept for this upload (at most IMPORT_MAX_ERRORS), by sheet, row and column, paged."""
+        job = self.get_object()
+        page = self.paginate_queryset(job.errors)
+        return self.get_paginated_response(ImportErrorSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=ImportJobSerializer)
     @action(detail=True, methods=["post"])

@@ -35,4 +35,5 @@ urlpatterns = [
     path("imports/", file_views.ImportListView.as_view(), name="import_list"),
     path("imports/template/", file_views.ImportTemplateView.as_view(), name="import_template"),
     path("imports/<int:pk>/", file_views.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/progress/", file_views.ImportProgressView.as_view(), name="import_progress"),
 ]
