@@ -732,7 +732,7 @@ def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
             jobs.enqueue(IMPORT_VALIDATION, job)
     if inline:
         import_validate(job.pk)
-        job.refresh_from_db()
+    job.refresh_from_db()  # a worker (or eager Celery, outside a transaction) may have validated it already
     return job
 
 
