@@ -365,6 +365,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:import-list GET": Row("import", roles(LISTED, (LISTED, LISTED, HIDDEN), HIDDEN, LISTED)),
     "api:import-list POST": Row("enterprise:reporting", roles(201, 201, 403, 403), body=upload, fmt="multipart"),
     "api:import-detail GET": Row("import", roles(200, (200, 200, 404), 404, 200)),
+    "api:import-errors GET": Row("import", roles(200, (200, 200, 404), 404, 200)),
     "api:import-commit POST": Row("import", roles(403, (200, 200, 404), 403, 403)),
     # --- the cultivation pool ---
     # Entry: an enterprise or its district applies (the city and auditors may not); the district decides.
@@ -484,6 +485,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "reporting:export_progress GET": Row("export", pages((200, 404, 404), (200, 404, 404), (200, 404, 404),
                                                          (200, 404, 404))),
     "reporting:import_detail GET": Row("import", pages(200, (200, 200, 404), 403, 403)),
+    "reporting:import_progress GET": Row("import", pages(200, (200, 200, 404), 403, 403)),
     # Committing someone else's upload is refused with a message on the page (302, nothing written).
     "reporting:import_detail POST": Row("import", pages(302, (DONE, DONE, 404), 403, 403)),
     # the cultivation pool: the district decides; review files and reports are for staff, not enterprises
