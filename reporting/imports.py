@@ -154,7 +154,7 @@ def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_v
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: an encrypted xlsx, or an old .xls
 CHUNK = 1024 * 1024
-MAX_PACKAGE_PART = 5 * 1024 * 1024  # [Content_Types].xml and each .rels, read in the request
+MAX_PACKAGE_PART = 5 * 1024 * 1024  # [Content_Types].xml and every .rels together, read in the request
 # Content types and relationship types of macros (VBA projects and their signatures, macro-enabled
 # workbooks, Excel 4 macro sheets), matched in lower case anywhere in the type.
 MACRO_TYPES = ("vbaproject", "macroenabled", "macrosheet")
@@ -333,7 +333,7 @@ def inspect_upload(name: str, data: bytes) -> None:
         package_parts = [archive.getinfo("[Content_Types].xml")] + [
             m for m in members if m.filename.lower().endswith(".rels")
         ]
-        if any(m.file_size > MAX_PACKAGE_PART for m in package_parts):
+        if sum(m.file_size for m in package_parts) > MAX_PACKAGE_PART:  # read in the request: keep it small
             raise UploadRefused(_("文件结构异常（部件过大），已拒绝。"))
         _content_types(archive)
         for member in package_parts[1:]:

@@ -154,12 +154,18 @@ def test_hostile_workbooks_are_refused_in_words_a_clerk_understands(
 
 
 def test_openpyxl_parses_workbook_parts_without_expanding_entities():
-    """Behind the pre-check, openpyxl itself refuses a DTD in the parts it parses whole (workbook, styles)."""
+    """Behind the pre-check, openpyxl itself refuses a DTD in the parts it parses whole (workbook, styles):
+    once the platform has read a workbook, openpyxl's reading parses with defusedxml, DTDs forbidden."""
     from openpyxl.reader import excel
 
-    imports.harden_openpyxl()
-    with pytest.raises(Exception):  # noqa: B017 - any refusal, as long as the entity is not expanded
+    from factories.indicators import GBT36132_2018
+
+    imports.read_rows(_template([]), GBT36132_2018)
+    with pytest.raises(Exception):  # noqa: B017 - any refusal, as long as no entity is declared and used
         excel.fromstring(b'<!DOCTYPE w [<!ENTITY big "expanded">]><workbook>&big;</workbook>')
+    with pytest.raises(imports.UploadRefused) as refused:
+        imports.read_rows(_entity_in_workbook_xml(), GBT36132_2018)  # without the pre-check in front
+    assert CJK.search(refused.value.message) and not PYTHON_NAMES.search(refused.value.message)
 
 
 def test_a_clean_template_still_passes_every_check(open_year, district_user, enterprise, good_values):
