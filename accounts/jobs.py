@@ -1,4 +1,4 @@
-"""One runner for every kind of background job (grading runs, pool level jobs, exports).
+"""One runner for every kind of background job (grading runs, pool level jobs, exports, import checks).
 
 A job is a row of a model built on `BackgroundJob` plus a Celery task that takes the row's id and calls
 `run(kind, id)`. The row is the truth; a queue message only says "look at this row", so a message may be

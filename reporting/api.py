@@ -6,8 +6,9 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -285,7 +286,21 @@ class ImportViewSet(
             status=status.HTTP_201_CREATED if job.finished else status.HTTP_202_ACCEPTED,
         )
 
-    @extend_schema(responses=ImportErrorSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int, description="page number (1, 2, …)"),
+            OpenApiParameter("page_size", int, description="errors per page (default 50, at most 500)"),
+        ],
+        responses=inline_serializer(
+            "PaginatedImportErrorList",
+            fields={
+                "count": drf_serializers.IntegerField(),
+                "next": drf_serializers.URLField(allow_null=True),
+                "previous": drf_serializers.URLField(allow_null=True),
+                "results": ImportErrorSerializer(many=True),
+            },
+        ),
+    )
     @action(detail=True, methods=["get"])
     def errors(self, request: Request, pk: str | None = None) -> Response:
         """Every error kept for this upload (at most IMPORT_MAX_ERRORS), by sheet, row and column, paged."""
