@@ -1,4 +1,4 @@
-"""One runner for every kind of background job (grading runs, pool level jobs, exports).
+"""One runner for every kind of background job (grading runs, pool level jobs, exports, import checks).
 
 A job is a row of a model built on `BackgroundJob` plus a Celery task that takes the row's id and calls
 `run(kind, id)`. The row is the truth; a queue message only says "look at this row", so a message may be
@@ -105,7 +105,7 @@ class JobKind:
     """How the runner runs one kind of job: its model, its task's name, its body and its clocks.
 
     `work(job, context)` does the job, reporting through `context.progress()`, and returns the fields to
-    write when it succeeds. `claim_fields` and `failure_fields` are written with the claim and the failure.
+    write when it succeeds (a `status` among them ends the job in that state instead of `succeeded`). `claim_fields` and `failure_fields` are written with the claim and the failure.
     """
 
     name: str
@@ -154,11 +154,14 @@ class JobContext:
         self.progress()
 
     def _finish(self, fields: Mapping[str, Any]) -> bool:
+        """End the attempt: `succeeded`, unless the kind's work names another end state of its own (an
+        import ends validated, invalid or refused), never queued or running."""
         now = timezone.now()
+        status = fields.get("status", JobState.SUCCEEDED)
+        if status in (JobState.QUEUED, JobState.RUNNING):
+            raise ImproperlyConfigured(f"{self.kind.name}: work may not end a job {status}")
         return bool(
-            self._mine().update(
-                **{**fields, "status": JobState.SUCCEEDED, "finished_at": now, "heartbeat_at": now}
-            )
+            self._mine().update(**{**fields, "status": status, "finished_at": now, "heartbeat_at": now})
         )
 
     def _fail(self, exc: BaseException) -> bool:

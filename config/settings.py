@@ -238,6 +238,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "grading-resume-stale-runs": {"task": "factories.resume_stale_runs", "schedule": 120.0},
     "cultivation-resume-stale-level-jobs": {"task": "cultivation.resume_stale_level_jobs", "schedule": 120.0},
     "requeue-waiting-exports": {"task": "reporting.requeue_waiting_exports", "schedule": 120.0},
+    "requeue-waiting-imports": {"task": "reporting.requeue_waiting_imports", "schedule": 120.0},
 }
 
 EMAIL_BACKEND = os.environ.get(
@@ -290,6 +291,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Excel imports (reporting/imports.py): an upload is validated in the background; it may hold at most
+# IMPORT_MAX_ROWS non-empty data rows (one more stops the validation with a message asking to split the
+# file), and at most IMPORT_MAX_ERRORS of its errors are kept (the rest are counted). Uploads up to
+# IMPORT_INLINE_MAX_BYTES (a few hundred rows) are validated within the request, like small exports.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
+IMPORT_MAX_ERRORS = int(os.environ.get("IMPORT_MAX_ERRORS", "1000"))
+IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(64 * 1024)))
 
 # API tokens (accounts/tokens.py): each sign-in issues a new one, valid for this many days; a password
 # change ends them all.

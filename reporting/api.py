@@ -7,8 +7,9 @@ from typing import Any
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -26,9 +27,11 @@ from reporting.models import (
     ImportJob,
     ReportingYear,
 )
+from reporting.selectors import ErrorsHead, JSONArrayLength
 from reporting.serializers import (
     CorrectionSerializer,
     ExportJobSerializer,
+    ImportErrorSerializer,
     ImportJobSerializer,
     IndicatorSerializer,
     NotificationSerializer,
@@ -246,7 +249,9 @@ class ImportViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Upload → dry run (every error by sheet, row, column) → `commit`, all or nothing."""
+    """Upload (stored after quick checks; 202 while the dry run runs in the background, 201 when a small file
+    was checked at once) → the job with progress and the first errors → `errors/` (every error kept, paged)
+    → `commit`, all or nothing."""
 
     queryset = ImportJob.objects.all()
     serializer_class = ImportJobSerializer
@@ -254,10 +259,19 @@ class ImportViewSet(
     rights = {
         "list": "import.view",
         "retrieve": "import.view",
+        "errors": "import.view",
         "create": "import.create",
         "commit": "import.create",
         "download": "import.view",
     }
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        if self.action != "list":
+            return queryset
+        # A list never reads whole error lists or parsed rows: the first few errors and the count kept.
+        return queryset.defer("errors", "parsed", "traceback").annotate(
+            errors_head=ErrorsHead("errors"), errors_kept=JSONArrayLength("errors")
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.get_serializer(data=request.data)
@@ -268,7 +282,32 @@ class ImportViewSet(
         job = services.import_upload(
             actor=request.user, year=body.validated_data["year"], name=upload.name, data=upload.read()
         )
-        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(job).data,
+            status=status.HTTP_201_CREATED if job.finished else status.HTTP_202_ACCEPTED,
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int, description="page number (1, 2, …)"),
+            OpenApiParameter("page_size", int, description="errors per page (default 50, at most 500)"),
+        ],
+        responses=inline_serializer(
+            "PaginatedImportErrorList",
+            fields={
+                "count": drf_serializers.IntegerField(),
+                "next": drf_serializers.URLField(allow_null=True),
+                "previous": drf_serializers.URLField(allow_null=True),
+                "results": ImportErrorSerializer(many=True),
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"])
+    def errors(self, request: Request, pk: str | None = None) -> Response:
+        """Every error kept for this upload (at most IMPORT_MAX_ERRORS), by sheet, row and column, paged."""
+        job = self.get_object()
+        page = self.paginate_queryset(job.errors)
+        return self.get_paginated_response(ImportErrorSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=ImportJobSerializer)
     @action(detail=True, methods=["post"])

@@ -324,6 +324,14 @@ class ExportJob(BackgroundJob):
 
 
 class ImportStatus(models.TextChoices):
+    """An upload is stored queued; the job runner validates it (running) and ends it validated, invalid or
+    refused; `succeeded` is the runner's own end state, which an import never keeps; failed = the worker
+    broke on it (the job's `error` says so)."""
+
+    QUEUED = "queued", _("排队等待校验")
+    RUNNING = "running", _("正在校验")
+    SUCCEEDED = "succeeded", _("校验完成")
+    FAILED = "failed", _("校验出错")
     VALIDATED = "validated", _("校验通过，待导入")
     INVALID = "invalid", _("校验未通过")
     COMMITTED = "committed", _("已导入")
@@ -336,8 +344,11 @@ class ImportJobQuerySet(ScopedQuerySet):
     district_lookup = "district"
 
 
-class ImportJob(models.Model):
-    """An uploaded annual-data workbook: dry run first (every error by sheet, row and column), then commit."""
+class ImportJob(BackgroundJob):
+    """An uploaded annual-data workbook: dry run first (every error by sheet, row and column), then commit.
+
+    The dry run is a background job (accounts.jobs): `done` counts the data rows read, `total` estimates
+    them from the sheet. `errors` keeps at most `IMPORT_MAX_ERRORS` of the `error_count` errors found."""
 
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     district = models.ForeignKey(
@@ -347,9 +358,12 @@ class ImportJob(models.Model):
     file = models.FileField(upload_to=RandomName("imports"), blank=True)
     file_name = models.CharField(_("文件名"), max_length=255)
     file_size = models.PositiveIntegerField(default=0)
-    status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
     row_count = models.PositiveIntegerField(_("数据行数"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
     parsed = models.JSONField(
         default=dict,
         blank=True,
@@ -367,6 +381,28 @@ class ImportJob(models.Model):
         verbose_name = _("数据导入")
         verbose_name_plural = _("数据导入")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The watchdog's pass reads the few unfinished imports among all of them.
+            models.Index(
+                fields=["status"], condition=Q(status__in=["queued", "running"]), name="import_unfinished"
+            )
+        ]
+
+    @property
+    def errors_omitted(self) -> int:
+        """Errors found but not kept (beyond IMPORT_MAX_ERRORS)."""
+        return max(self.error_count - len(self.errors), 0)
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def progress(self) -> int:
+        """Percent of the rows read (estimated); 100 once the validation has ended, whatever its verdict."""
+        if self.finished:
+            return 100
+        return min(int(100 * self.done / self.total), 99) if self.total else 0
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.year})"

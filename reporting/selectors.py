@@ -1,8 +1,10 @@
-"""Reads for reporting: indicators of a submission, per-field value history, review queues."""
+"""Reads for reporting: indicators of a submission, per-field value history, review queues, import summaries."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.db.models import Func, IntegerField, JSONField
 
 from accounts.models import AuditEntry
 from accounts.permissions import can
@@ -70,3 +72,44 @@ def review_queue(user: Any) -> Any:
     if can(user, "submission.verify"):
         return queryset.filter(status=SubmissionStatus.DISTRICT_APPROVED)
     return queryset.none()
+
+
+# --- import summaries: the first errors and how many are kept, read by the database -------------------
+
+ERRORS_HEAD = 5
+
+
+class ErrorsHead(Func):
+    """The first ERRORS_HEAD elements of a JSON array column, sliced by the database (a list of imports
+    never reads whole error lists)."""
+
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template=f"jsonb_path_query_array(%(expressions)s, '$[0 to {ERRORS_HEAD - 1}]')",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template=(
+                "(SELECT json_group_array(json(value)) FROM json_each(%(expressions)s) "
+                f"WHERE CAST(key AS INTEGER) < {ERRORS_HEAD})"
+            ),
+            **extra,
+        )
+
+
+class JSONArrayLength(Func):
+    """The length of a JSON array column."""
+
+    output_field = IntegerField()
+    function = "json_array_length"
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="jsonb_array_length", **extra)

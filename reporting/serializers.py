@@ -299,10 +299,35 @@ class ExportJobSerializer(serializers.ModelSerializer):
         return reverse("api:export-download", args=[obj.pk])
 
 
+ERRORS_PREVIEW = 5
+"""How many errors a job's summary (list, detail, upload answer) shows; the rest are at `errors_url`."""
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    sheet = serializers.CharField()
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
 class ImportJobSerializer(serializers.ModelSerializer):
+    """An import's summary: never its whole error list (`errors` holds the first few, `error_count` how many
+    were found, `errors_url` pages through those kept)."""
+
     file = serializers.FileField(write_only=True, help_text="按模板填写的 .xlsx 文件")
     year = serializers.IntegerField(min_value=FIRST_DATA_YEAR, max_value=2100)
     download_url = serializers.SerializerMethodField()
+    # The API's field `errors` (API.md); DRF's metaclass takes it out of the class, so Serializer.errors stays.
+    errors = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="the first few errors (sheet, row, column, message)"
+    )
+    errors_omitted = serializers.SerializerMethodField(
+        help_text="errors found beyond the IMPORT_MAX_ERRORS kept: counted, not listed"
+    )
+    errors_url = serializers.SerializerMethodField()
+    progress = serializers.IntegerField(read_only=True, help_text="0–100 while the file is validated")
+    rows_read = serializers.IntegerField(source="done", read_only=True)
+    rows_estimated = serializers.IntegerField(source="total", read_only=True)
 
     class Meta:
         model = ImportJob
@@ -313,9 +338,17 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "file_name",
             "file_size",
             "status",
+            "progress",
+            "rows_read",
+            "rows_estimated",
             "row_count",
+            "error_count",
             "errors",
+            "errors_omitted",
+            "errors_url",
+            "error",
             "created_at",
+            "finished_at",
             "committed_at",
             "download_url",
         ]
@@ -325,8 +358,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "file_size",
             "status",
             "row_count",
-            "errors",
+            "error_count",
+            "error",
             "created_at",
+            "finished_at",
             "committed_at",
             "download_url",
         ]
@@ -334,3 +369,16 @@ class ImportJobSerializer(serializers.ModelSerializer):
     def get_download_url(self, obj: ImportJob) -> str | None:
         """The uploaded workbook, through the permission-checked download (null when none was kept)."""
         return reverse("api:import-download", args=[obj.pk]) if obj.file else None
+    @extend_schema_field(ImportErrorSerializer(many=True))
+    def get_errors(self, obj: ImportJob) -> list[dict[str, Any]]:
+        head = getattr(obj, "errors_head", None)
+        if head is not None:  # the list's annotation: the whole list was not read
+            return [e for e in head if e]
+        return list(obj.errors[:ERRORS_PREVIEW])
+
+    def get_errors_omitted(self, obj: ImportJob) -> int:
+        kept = getattr(obj, "errors_kept", None)
+        return max(obj.error_count - (kept if kept is not None else len(obj.errors)), 0)
+
+    def get_errors_url(self, obj: ImportJob) -> str:
+        return reverse("api:import-errors", args=[obj.pk])

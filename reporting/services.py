@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import audit
+from accounts import audit, jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import in_language, localized
 from accounts.limits import date_problem, text_problem
@@ -31,6 +31,7 @@ from reporting.models import (
     SUBMISSION_TRANSITIONS,
     AnnualSubmission,
     CorrectionRequest,
+    ImportJob,
     ReportingYear,
     SubmissionStatus,
     SubmissionTransition,
@@ -695,9 +696,15 @@ def _json_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
-    """Store an upload and dry-run it: the job lists every error by sheet, row and column; nothing is written."""
+    """Store an upload after the cheap checks and dry-run it in the background (accounts.jobs): the request
+    answers at once with the queued job; the job reads the rows with progress, stops at IMPORT_MAX_ROWS
+    and lists the errors by sheet, row and column. Nothing is written to the submissions. Files up to
+    IMPORT_INLINE_MAX_BYTES (a few hundred rows) are dry-run before the request answers, like small exports.
+    The file is stored under a random name; its own name is kept only as `file_name`."""
+    from django.conf import settings
     from django.core.files.base import ContentFile
 
+    from accounts import jobs
     from reporting import imports
     from reporting.models import ImportJob, ImportStatus
 
@@ -707,23 +714,77 @@ def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
     )
     try:
         imports.inspect_upload(name, data)
-        reporting_year = ReportingYear.objects.filter(year=year).first()
-        catalogue = get_catalogue(reporting_year.catalogue_version if reporting_year else "GBT36132-2018")
-        rows, row_errors, columns = imports.read_rows(data, catalogue)
     except imports.UploadRefused as refused:
-        job.status, job.errors = (
-            ImportStatus.REFUSED,
-            [{"sheet": "", "row": 0, "column": "", "message": refused.message}],
-        )
+        job.status, job.errors, job.error_count = ImportStatus.REFUSED, [_refusal(refused.message)], 1
+        job.finished_at = timezone.now()
         job.save()
         audit.record(actor=actor, action="import.refused", obj=job, reason=refused.message)
         return job
+    inline = len(data) <= settings.IMPORT_INLINE_MAX_BYTES
+    with transaction.atomic():
+        job.status = ImportStatus.QUEUED
+        job.file.save("upload.xlsx", ContentFile(data), save=False)  # upload_to gives it a random name
+        job.save()
+        audit.record(actor=actor, action="import.upload", obj=job, changes={"file_size": [None, len(data)]})
+        if not inline:
+            jobs.enqueue(IMPORT_VALIDATION, job)
+    if inline:
+        import_validate(job.pk)
+    job.refresh_from_db()  # a worker (or eager Celery, outside a transaction) may have validated it already
+    return job
+
+
+def _refusal(message: str) -> dict[str, Any]:
+    return {"sheet": "", "row": 0, "column": "", "message": message}
+
+
+def _import_dry_run(job: Any, context: Any) -> Mapping[str, Any]:
+    """The body of an import's validation job: check every part of the stored file, read its rows (with
+    progress, at most IMPORT_MAX_ROWS), check them like the form does; returns the job's end state."""
+    from django.conf import settings
+
+    from reporting import imports
+    from reporting.models import ImportStatus
+
+    actor = job.uploaded_by
+    read = [0]
+
+    def progress(done: int, total: int) -> None:
+        read[0] = done
+        context.progress(done=done, total=total)
+
+    reporting_year = ReportingYear.objects.filter(year=job.year).first()
+    catalogue = get_catalogue(reporting_year.catalogue_version if reporting_year else "GBT36132-2018")
+    try:
+        with job.file.open("rb") as handle:
+            imports.scan_parts(handle, heartbeat=context.heartbeat)
+            handle.seek(0)
+            rows, row_errors, columns = imports.read_rows(
+                handle,
+                catalogue,
+                max_rows=settings.IMPORT_MAX_ROWS,
+                on_progress=progress,
+            )
+    except imports.UploadRefused as refused:
+        job.file.delete(save=False)  # a refused file is not kept
+        audit.record(actor=actor, action="import.refused", obj=job, reason=refused.message)
+        return {
+            "status": ImportStatus.REFUSED,
+            "errors": [_refusal(refused.message)],
+            "error_count": 1,
+            "parsed": {},
+            "file": "",
+        }
     errors = [e.as_dict() for e in row_errors]
     if not errors:
-        errors = submissions_import(actor=actor, year=year, rows=rows, columns=columns, commit=False)
-    job.row_count = len(rows)
-    job.errors = errors
-    job.parsed = (
+        errors = submissions_import(actor=actor, year=job.year, rows=rows, columns=columns, commit=False)
+    audit.record(
+        actor=actor,
+        action="import.dry_run",
+        obj=job,
+        changes={"rows": [None, len(rows)], "errors": [None, len(errors)]},
+    )
+    parsed = (
         {
             "columns": columns,
             "rows": [[r.row, r.credit_code, _json_values(r.values), r.explanation] for r in rows],
@@ -731,16 +792,42 @@ def import_upload(*, actor: Any, year: int, name: str, data: bytes) -> Any:
         if not errors
         else {}
     )
-    job.status = ImportStatus.INVALID if errors else ImportStatus.VALIDATED
-    job.file.save("upload.xlsx", ContentFile(data), save=False)  # stored under a random name
-    job.save()
-    audit.record(
-        actor=actor,
-        action="import.dry_run",
-        obj=job,
-        changes={"rows": [None, len(rows)], "errors": [None, len(errors)]},
-    )
-    return job
+    return {
+        "status": ImportStatus.INVALID if errors else ImportStatus.VALIDATED,
+        **_kept_errors(errors),
+        "row_count": len(rows),
+        "parsed": parsed,
+        "done": read[0],
+        "total": read[0],
+    }
+
+
+def _kept_errors(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The errors a job keeps (the first IMPORT_MAX_ERRORS) and how many there were."""
+    from django.conf import settings
+
+    return {"errors": errors[: settings.IMPORT_MAX_ERRORS], "error_count": len(errors)}
+
+
+IMPORT_VALIDATION = jobs.JobKind(
+    name="import",
+    model=ImportJob,
+    task="reporting.validate_import",
+    work=_import_dry_run,
+    related=("uploaded_by",),
+    claim_fields={"done": 0, "total": 0},
+    failure_message=gettext_lazy("校验文件时出错，技术细节已记录。请检查文件后重新上传，或联系系统管理员。"),
+)
+
+
+def import_validate(job_id: int) -> str:
+    """Dry-run a stored upload (idempotent: a finished job is left alone). Returns its status."""
+    return jobs.run(IMPORT_VALIDATION, job_id)
+
+
+def requeue_waiting_imports() -> int:
+    """The imports' watchdog: send again validations whose worker died or whose message never left."""
+    return len(jobs.watchdog(IMPORT_VALIDATION))
 
 
 def import_commit(*, actor: Any, job: Any) -> Any:
@@ -779,6 +866,6 @@ def import_commit(*, actor: Any, job: Any) -> Any:
                 raise _RolledBack
             audit.record(actor=actor, action="import.commit", obj=job, changes={"rows": [None, len(rows)]})
     except _RolledBack:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.INVALID, errors=errors)
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.INVALID, **_kept_errors(errors))
     job.refresh_from_db()
     return job

@@ -1,4 +1,4 @@
-"""Reporting tasks: reminders run by beat, the export job and its watchdog.
+"""Reporting tasks: reminders run by beat, the export and import-validation jobs and their watchdogs.
 
 Tasks import the services; the services enqueue by task name through the job runner (accounts.jobs).
 """
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.notifications import notify
-from reporting import jobs
+from reporting import jobs, services
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
 
 REMINDER_DAYS = (7, 1)
@@ -72,3 +72,15 @@ def run_export(job_id: int) -> str:
 def requeue_waiting_exports() -> int:
     """The exports' watchdog: send again exports whose worker died or whose message never left or was lost."""
     return jobs.requeue_waiting_exports()
+
+
+@shared_task(name="reporting.validate_import", acks_late=True)
+def validate_import(job_id: int) -> str:
+    """Dry-run one stored upload (idempotent; a redelivery finds nothing to claim)."""
+    return services.import_validate(job_id)
+
+
+@shared_task(name="reporting.requeue_waiting_imports")
+def requeue_waiting_imports() -> int:
+    """The imports' watchdog: send again validations whose worker died or whose message never left."""
+    return services.requeue_waiting_imports()

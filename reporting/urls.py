@@ -36,4 +36,5 @@ urlpatterns = [
     path("imports/template/", file_views.ImportTemplateView.as_view(), name="import_template"),
     path("imports/<int:pk>/", file_views.ImportDetailView.as_view(), name="import_detail"),
     path("imports/<int:pk>/download/", file_views.ImportDownloadView.as_view(), name="import_download"),
+    path("imports/<int:pk>/progress/", file_views.ImportProgressView.as_view(), name="import_progress"),
 ]

@@ -131,6 +131,25 @@ class ExportProgressView(ScopedObjectMixin, View):
         )
 
 
+class ImportProgressView(ScopedObjectMixin, View):
+    """The validation progress of one upload, as JSON for its page to poll."""
+
+    right = "import.create"
+    model = ImportJob
+
+    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
+        job = self.get_object()
+        return JsonResponse(
+            {
+                "status": job.status,
+                "progress": job.progress,
+                "done": job.done,
+                "total": job.total,
+                "message": job.error,
+            }
+        )
+
+
 class ImportTemplateView(RightRequiredMixin, View):
     """The workbook to fill for an import: blank for the city, pre-filled with a district's enterprises."""
 
@@ -167,9 +186,9 @@ class ImportListView(RightRequiredMixin, View):
             request,
             "reporting/imports.html",
             {
-                "jobs": ImportJob.objects.visible_to(request.user).select_related(
-                    "uploaded_by", "committed_by"
-                )[:50],
+                "jobs": ImportJob.objects.visible_to(request.user)
+                .select_related("uploaded_by", "committed_by")
+                .defer("errors", "parsed", "traceback")[:50],
                 "years": ReportingYear.objects.values_list("year", flat=True),
                 "grades": Grade.values,
                 "max_mb": imports.MAX_UPLOAD_BYTES // 1024 // 1024,
@@ -211,16 +230,33 @@ class ImportDownloadView(ScopedObjectMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         job = self.get_object()
         return files.download(job.file, job.download_name)
+ERRORS_PER_PAGE = 50
 
 
 class ImportDetailView(ScopedObjectMixin, View):
-    """One upload's dry run (every error by sheet, row and column); its uploader commits it."""
+    """One upload: its validation's progress, then its dry run (errors by sheet, row and column, a page at a
+    time; those beyond IMPORT_MAX_ERRORS counted); its uploader commits it."""
 
     right = "import.create"
     model = ImportJob
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return render(request, "reporting/import_detail.html", {"job": self.get_object()})
+        from django.core.paginator import Paginator
+
+        job = self.get_object()
+        paginator = Paginator(job.errors if job.status != "refused" else [], ERRORS_PER_PAGE)
+        number = request.GET.get("page") or 1
+        page = paginator.get_page(paginator.num_pages if number == "last" else number)
+        return render(
+            request,
+            "reporting/import_detail.html",
+            {
+                "job": job,
+                "page_obj": page,
+                "is_paginated": page.has_other_pages(),
+                "querystring": "",
+            },
+        )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         job = self.get_object()

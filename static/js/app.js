@@ -8,7 +8,7 @@
   var T = EN
     ? { lost: "Cannot fetch progress. Please refresh the page later.", retry: "Connection problem, retrying…" }
     : { lost: "无法获取进度，请稍后刷新页面。", retry: "连接异常，正在重试……" };
-  var TERMINAL = ["succeeded", "failed", "published", "final"];
+  var TERMINAL = ["succeeded", "failed", "published", "final", "validated", "invalid", "refused", "committed"];
   var POLL_MS = 1500;
   var MAX_FAILURES = 3;
 

@@ -273,10 +273,10 @@ def test_the_watchdog_fails_a_job_whose_workers_died_max_attempts_times(job):
 def test_a_job_kind_refuses_a_model_the_runner_cannot_drive():
     from django.core.exceptions import ImproperlyConfigured
 
-    from reporting.models import ImportJob
+    from reporting.models import AnnualSubmission
 
     with pytest.raises(ImproperlyConfigured):
-        jobs.JobKind(name="imports", model=ImportJob, task="x", work=_work, failure_message="x")
+        jobs.JobKind(name="submissions", model=AnnualSubmission, task="x", work=_work, failure_message="x")
 
 
 def test_lock_keys_are_stable_distinct_and_fit_postgresqls_bigint():

@@ -371,6 +371,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:import-list GET": Row("import", roles(LISTED, (LISTED, LISTED, HIDDEN), HIDDEN, LISTED)),
     "api:import-list POST": Row("enterprise:reporting", roles(201, 201, 403, 403), body=upload, fmt="multipart"),
     "api:import-detail GET": Row("import", roles(200, (200, 200, 404), 404, 200)),
+    "api:import-errors GET": Row("import", roles(200, (200, 200, 404), 404, 200)),
     "api:import-commit POST": Row("import", roles(403, (200, 200, 404), 403, 403)),
     "api:import-download GET": Row("import", roles(200, (200, 200, 404), 404, 200)),
     # --- the cultivation pool ---
@@ -495,6 +496,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "reporting:export_progress GET": Row("export", pages((200, 404, 404), (200, 404, 404), (200, 404, 404),
                                                          (200, 404, 404))),
     "reporting:import_detail GET": Row("import", pages(200, (200, 200, 404), 403, 403)),
+    "reporting:import_progress GET": Row("import", pages(200, (200, 200, 404), 403, 403)),
     # Committing someone else's upload is refused with a message on the page (302, nothing written).
     "reporting:import_detail POST": Row("import", pages(302, (DONE, DONE, 404), 403, 403)),
     "reporting:import_download GET": Row("import", pages(200, (200, 200, 404), 403, 403)),

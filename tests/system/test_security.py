@@ -732,6 +732,10 @@ NOT_AUDITED: dict[str, str] = {
     "reporting.jobs.export_execute": "the worker half of export_request (audited there): builds the file",
     "reporting.jobs.requeue_waiting_exports": "the watchdog: re-sends stalled or lost exports to the worker; "
     "changes no data",
+    "reporting.services.import_validate": "the worker half of import_upload (audited there, as import.dry_run "
+    "or import.refused): checks the stored file",
+    "reporting.services.requeue_waiting_imports": "the watchdog: re-sends stalled or lost import checks to the "
+    "worker; changes no data",
     "cultivation.services.common.today": "pure: the local date",
     "cultivation.services.common.ensure_own_district": "guard: raises NotAllowed",
     "cultivation.services.common.ensure_year": "guard: validates a year",
