@@ -369,6 +369,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
     def get_download_url(self, obj: ImportJob) -> str | None:
         """The uploaded workbook, through the permission-checked download (null when none was kept)."""
         return reverse("api:import-download", args=[obj.pk]) if obj.file else None
+
     @extend_schema_field(ImportErrorSerializer(many=True))
     def get_errors(self, obj: ImportJob) -> list[dict[str, Any]]:
         head = getattr(obj, "errors_head", None)

@@ -230,6 +230,8 @@ class ImportDownloadView(ScopedObjectMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         job = self.get_object()
         return files.download(job.file, job.download_name)
+
+
 ERRORS_PER_PAGE = 50
 
 
