@@ -12,7 +12,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
@@ -168,6 +168,33 @@ class ScopedObjectMixin(RightRequiredMixin):
 
 class ScopedDetailView(ScopedObjectMixin, DetailView):
     """One scoped object on a page."""
+
+
+class JobProgressView(ScopedObjectMixin):
+    """JSON {status, progress, done, total, message} of one background job (accounts/jobs.py) in the
+    user's scope, which static/js/app.js polls; never cached. Subclasses name the right and the model
+    (or scoped_queryset) and may add fields or word the message."""
+
+    def message(self, job: Any) -> str:
+        return str(getattr(job, "error", "") or "")
+
+    def extra(self, job: Any) -> dict[str, Any]:
+        return {}
+
+    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
+        job = self.get_object()
+        response = JsonResponse(
+            {
+                "status": job.status,
+                "progress": job.progress,
+                "done": job.done,
+                "total": job.total,
+                **self.extra(job),
+                "message": self.message(job),
+            }
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 def sort_headers(request: HttpRequest, columns: list[tuple[str | None, Any]]) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +17,9 @@ from accounts import jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
 from accounts.views_base import (
+    JobProgressView,
     RightRequiredMixin,
     ScopedDetailView,
-    ScopedObjectMixin,
     show_domain_error,
     signed_in,
 )
@@ -157,23 +157,14 @@ class LevelJobDetailView(ScopedDetailView):
         return context
 
 
-class LevelJobProgressView(ScopedObjectMixin, View):
-    """JSON {status, progress, done, total, message} that static/js/app.js polls."""
+class LevelJobProgressView(JobProgressView, View):
+    """The progress of a district's level job, with its counts by level, for static/js/app.js to poll."""
 
     right = "pool.view"
     model = LevelJob
 
-    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
-        job = self.get_object()
-        response = JsonResponse(
-            {
-                "status": job.status,
-                "progress": job.progress,
-                "done": job.done,
-                "total": job.total,
-                "counts": job.counts,
-                "message": job_message(job),
-            }
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+    def extra(self, job: Any) -> dict[str, Any]:
+        return {"counts": job.counts}
+
+    def message(self, job: Any) -> str:
+        return str(job_message(job))

@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views import View
 from accounts import exports, files
 from accounts.errors import DomainError
 from accounts.views_base import (
+    JobProgressView,
     RightRequiredMixin,
     ScopedObjectMixin,
     show_domain_error,
@@ -112,42 +113,18 @@ class ExportDownloadView(ScopedObjectMixin, View):
         return files.download(job.file, job.download_name)
 
 
-class ExportProgressView(ScopedObjectMixin, View):
+class ExportProgressView(JobProgressView, View):
     """The progress of one of the user's exports, as JSON for the page to poll."""
 
     right = "export.view"
     model = ExportJob
 
-    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
-        job = self.get_object()
-        return JsonResponse(
-            {
-                "status": job.status,
-                "progress": job.progress,
-                "done": job.done,
-                "total": job.total,
-                "message": job.error,
-            }
-        )
 
-
-class ImportProgressView(ScopedObjectMixin, View):
+class ImportProgressView(JobProgressView, View):
     """The validation progress of one upload, as JSON for its page to poll."""
 
     right = "import.create"
     model = ImportJob
-
-    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
-        job = self.get_object()
-        return JsonResponse(
-            {
-                "status": job.status,
-                "progress": job.progress,
-                "done": job.done,
-                "total": job.total,
-                "message": job.error,
-            }
-        )
 
 
 class ImportTemplateView(RightRequiredMixin, View):

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from accounts.errors import DomainError
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
 from accounts.views_base import (
+    JobProgressView,
     ScopedDetailView,
     ScopedListView,
     ScopedObjectMixin,
@@ -296,27 +297,16 @@ class RunDetailView(ScopedDetailView):
         return proposals
 
 
-class RunProgressView(ScopedObjectMixin, View):
-    """JSON {status, progress, done, total, message} that static/js/app.js polls every 1.5 s."""
+class RunProgressView(JobProgressView, View):
+    """The progress of a grading run, for static/js/app.js to poll every 1.5 s."""
 
     right = "grading_run.view"
 
     def scoped_queryset(self) -> QuerySet[GradingRun]:
         return selectors.runs_for(self.request.user)
 
-    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
-        run = self.get_object()
-        response = JsonResponse(
-            {
-                "status": run.status,
-                "progress": run.progress,
-                "done": run.done,
-                "total": run.total,
-                "message": RunDetailView.progress_message(run),
-            }
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+    def message(self, job: Any) -> str:
+        return str(RunDetailView.progress_message(job))
 
 
 class RunActionView(ScopedObjectMixin, View):
