@@ -16,7 +16,9 @@ from rest_framework.views import APIView
 
 from accounts import tokens
 from accounts.filters import AuditEntryFilter, UserFilter
+from accounts.lockout import cooloff_minutes
 from accounts.models import ApiToken, AuditEntry, User
+from accounts.passwords import change_required, change_required_message
 from accounts.proxies import client_ip
 from accounts.serializers import (
     AuditEntrySerializer,
@@ -25,8 +27,6 @@ from accounts.serializers import (
     TokenResponseSerializer,
     UserSerializer,
 )
-from accounts.lockout import cooloff_minutes
-from accounts.passwords import change_required, change_required_message
 from accounts.tokens import ApiTokenAuthentication
 from accounts.viewsets import ScopedReadOnlyViewSet
 
@@ -66,7 +66,9 @@ class TokenView(APIView):
             if getattr(request._request, "axes_locked_out", False):
                 return Response(
                     {
-                        "detail": _("登录失败次数过多，账户已被暂时锁定，请在 %(minutes)d 分钟后重试或联系管理员。")
+                        "detail": _(
+                            "登录失败次数过多，账户已被暂时锁定，请在 %(minutes)d 分钟后重试或联系管理员。"
+                        )
                         % {"minutes": cooloff_minutes()}
                     },
                     status=status.HTTP_429_TOO_MANY_REQUESTS,

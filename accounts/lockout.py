@@ -9,6 +9,7 @@ lock out everybody who shares the proxy.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from axes.attempts import get_cool_off_threshold
@@ -44,7 +45,7 @@ def cooloff_minutes() -> int:
     cooloff = settings.AXES_COOLOFF_TIME
     if cooloff is None:
         return 0
-    seconds = cooloff.total_seconds() if hasattr(cooloff, "total_seconds") else float(cooloff) * 3600
+    seconds = cooloff.total_seconds() if isinstance(cooloff, timedelta) else float(cooloff) * 3600
     return max(1, -(-int(seconds) // 60))
 
 

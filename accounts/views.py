@@ -11,20 +11,21 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from accounts import audit, tokens
 from accounts.home import next_steps
-from accounts.passwords import change_required
 from accounts.models import ApiToken, AuditEntry
+from accounts.passwords import change_required
 from accounts.proxies import client_ip
 from accounts.views_base import RightRequiredMixin, ScopedObjectMixin, signed_in
 
@@ -79,12 +80,14 @@ class DeferredMailPasswordResetForm(PasswordResetForm):
         self.outgoing: list[tuple[Any, ...]] = []
 
     def send_mail(self, *args: Any, **kwargs: Any) -> None:
-        self.outgoing.append((args, kwargs))
+        # The mail is written in the language of the page it was asked from.
+        self.outgoing.append((translation.get_language(), args, kwargs))
 
     def send_collected(self) -> None:
-        for args, kwargs in self.outgoing:
+        for language, args, kwargs in self.outgoing:
             try:
-                PasswordResetForm.send_mail(self, *args, **kwargs)
+                with translation.override(language):
+                    PasswordResetForm.send_mail(self, *args, **kwargs)
             except Exception:
                 logger.exception("password reset e-mail could not be sent")
 
@@ -135,7 +138,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         self.extra_email_context = {"reset_minutes": reset_minutes()}
         response = super().form_valid(form)
         # Django's documented close hook list: called by response.close() once the server sent it.
-        response._resource_closers.append(form.send_collected)
+        response._resource_closers.append(form.send_collected)  # type: ignore[attr-defined]
         return response
 
 

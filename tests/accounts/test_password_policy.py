@@ -92,7 +92,9 @@ def test_reset_link_expires_after_the_configured_time(city_user, reset_clean, se
     assert "链接无效" in page.content.decode()
 
 
-def test_reset_requests_per_address_are_throttled_without_a_different_answer(city_user, reset_clean, settings):
+def test_reset_requests_per_address_are_throttled_without_a_different_answer(
+    city_user, reset_clean, settings
+):
     city_user.email = "alice@example.cn"
     city_user.save()
     answers = [
@@ -262,3 +264,48 @@ def test_the_lock_out_page_says_when_to_retry(city_user, settings):
     locked = client.post("/accounts/login/", {"username": "alice", "password": "correct-horse-battery"})
     assert locked.status_code == 429
     assert "请在 45 分钟后重试" in locked.content.decode()
+
+
+# --- audit retention (网络安全法 Art. 21) ---------------------------------------------------------------
+
+
+def test_audit_rows_younger_than_180_days_may_not_be_removed():
+    from accounts import audit
+
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    with pytest.raises(ValueError, match="180"):
+        audit.check_retention(now - dt.timedelta(days=179), now=now)
+    audit.check_retention(now - dt.timedelta(days=181), now=now)
+
+
+def test_no_periodic_cleanup_removes_audit_rows(city_user, time_machine):
+    from accounts import audit
+    from accounts.tasks import clear_expired_sessions, clear_expired_tokens
+
+    time_machine.move_to(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    entry = audit.record_security_event(action="auth.login", user=city_user)
+    time_machine.move_to(dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    clear_expired_sessions()
+    clear_expired_tokens()
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_new_pages_and_messages_have_english(city_user, reset_clean, settings):
+    from django.utils import translation
+
+    city_user.email = "alice@example.cn"
+    city_user.save()
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/accounts/password/reset/").content.decode()
+    assert "Reset password" in page and "works for 60" in page
+    client.post("/accounts/password/reset/", {"email": "alice@example.cn"})
+    assert "reset your password" in mail.outbox[0].subject
+    assert "works for 60 minutes" in mail.outbox[0].body
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        validate_password("abcdefgh1234")
+    assert "at least 3 of the four kinds" in refused.value.messages[0]
+    with translation.override("en"):
+        from accounts.passwords import change_required_message
+
+        assert "first sign-in" in change_required_message("first")
