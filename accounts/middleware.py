@@ -124,6 +124,12 @@ class IdleTimeoutMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
+    @classmethod
+    def mark_activity(cls, request: HttpRequest) -> None:
+        import time
+
+        request.session[cls.key] = int(time.time())
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         import time
 
