@@ -16,7 +16,9 @@ from rest_framework.views import APIView
 
 from accounts import tokens
 from accounts.filters import AuditEntryFilter, UserFilter
+from accounts.lockout import cooloff_minutes
 from accounts.models import ApiToken, AuditEntry, User
+from accounts.passwords import change_required, change_required_message
 from accounts.proxies import client_ip
 from accounts.serializers import (
     AuditEntrySerializer,
@@ -63,12 +65,19 @@ class TokenView(APIView):
         if user is None:
             if getattr(request._request, "axes_locked_out", False):
                 return Response(
-                    {"detail": _("登录失败次数过多，账户已被暂时锁定，请稍后再试或联系管理员。")},
+                    {
+                        "detail": _(
+                            "登录失败次数过多，账户已被暂时锁定，请在 %(minutes)d 分钟后重试或联系管理员。"
+                        )
+                        % {"minutes": cooloff_minutes()}
+                    },
                     status=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
             return Response(
                 {"non_field_errors": [_("用户名或密码不正确。")]}, status=status.HTTP_400_BAD_REQUEST
             )
+        if reason := change_required(user):
+            return Response({"detail": change_required_message(reason)}, status=status.HTTP_403_FORBIDDEN)
         token, key = tokens.token_issue(user=user, address=client_ip(request._request))
         return Response(TokenResponseSerializer({"token": key, "expires_at": token.expires_at}).data)
 

@@ -21,6 +21,23 @@ from django.db import models
 
 from accounts.models import AuditEntry
 
+# 《网络安全法》第二十一条: network logs are kept for at least six months. Nothing deletes audit rows today
+# (the database refuses it, migration 0004); any future archiving must call check_retention first.
+AUDIT_RETENTION_DAYS = 180
+
+
+def check_retention(cutoff: dt.datetime, *, now: dt.datetime | None = None) -> None:
+    """Refuse to remove audit rows written after `cutoff` unless all of them are at least
+    AUDIT_RETENTION_DAYS old (raises ValueError)."""
+    from django.utils import timezone
+
+    oldest_allowed = (now or timezone.now()) - dt.timedelta(days=AUDIT_RETENTION_DAYS)
+    if cutoff > oldest_allowed:
+        raise ValueError(
+            f"audit rows are kept at least {AUDIT_RETENTION_DAYS} days; refusing to remove rows newer than "
+            f"{oldest_allowed:%Y-%m-%d}"
+        )
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):

@@ -9,6 +9,7 @@ lock out everybody who shares the proxy.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from axes.attempts import get_cool_off_threshold
@@ -27,11 +28,25 @@ def lockout_response(
     request: HttpRequest, original_response: Any = None, credentials: Any = None
 ) -> HttpResponse:
     """The answer to a locked-out login: JSON for the API, the Chinese lockout page for the web."""
+    minutes = cooloff_minutes()
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": _("登录失败次数过多，账户已被暂时锁定，请稍后再试或联系管理员。")}, status=429
+            {
+                "detail": _("登录失败次数过多，账户已被暂时锁定，请在 %(minutes)d 分钟后重试或联系管理员。")
+                % {"minutes": minutes}
+            },
+            status=429,
         )
-    return render(request, "registration/locked_out.html", status=429)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+def cooloff_minutes() -> int:
+    """AXES_COOLOFF_TIME in whole minutes, rounded up (a timedelta, or hours as a number, as axes allows)."""
+    cooloff = settings.AXES_COOLOFF_TIME
+    if cooloff is None:
+        return 0
+    seconds = cooloff.total_seconds() if isinstance(cooloff, timedelta) else float(cooloff) * 3600
+    return max(1, -(-int(seconds) // 60))
 
 
 class AddressLimitedAxesHandler(AxesDatabaseHandler):

@@ -51,6 +51,12 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    # Set when somebody else chose the password (an operator, city staff creating the account): the owner
+    # must replace it before using the platform (accounts/passwords.py). Cleared by set_password.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    # When the password was last set; the optional maximum age (PASSWORD_MAX_AGE_DAYS) counts from here.
+    # Null for accounts whose password was set before this field existed: those never count as expired.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     objects: ClassVar[ScopedUserManager] = ScopedUserManager()
 
@@ -70,6 +76,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def set_password(self, raw_password: str | None) -> None:
+        """A new password is the owner's own unless the caller marks it otherwise afterwards."""
+        from django.utils import timezone
+
+        super().set_password(raw_password)
+        self.must_change_password = False
+        self.password_changed_at = timezone.now()
 
     @property
     def sees_whole_city(self) -> bool:
@@ -194,3 +208,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords (the current one included), so none is reused
+    (accounts/passwords.py keeps the newest PASSWORD_HISTORY_COUNT)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"

@@ -19,6 +19,11 @@ def _address(request: HttpRequest | None) -> str:
 
 def _signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     audit.record_security_event(action="auth.login", user=user, address=_address(request))
+    if request is not None and hasattr(request, "session"):
+        # Start the idle clock with the session itself, so the first pages after signing in write nothing.
+        from accounts.middleware import IdleTimeoutMiddleware
+
+        IdleTimeoutMiddleware.mark_activity(request)
 
 
 def _signed_out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:

@@ -22,11 +22,12 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
 from accounts import audit
 from accounts.errors import NotAllowed
 from accounts.models import ApiToken, User
+from accounts.passwords import change_required, change_required_message
 
 KEY_BYTES = 20  # 40 hexadecimal characters, as long as the former keys, so integrators' fields still fit
 # Every sign-in issues a token; past this many the oldest of the user's tokens are removed, so a script
@@ -118,6 +119,8 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed(_("User inactive or deleted."))
         if not constant_time_compare(token.password_mark, password_mark(user)):
             raise AuthenticationFailed(_("密码已修改，此令牌已失效，请重新获取。"))
+        if reason := change_required(user):
+            raise PermissionDenied(change_required_message(reason))
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return user, token

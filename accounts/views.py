@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -20,8 +25,11 @@ from django.views.generic import ListView, TemplateView
 from accounts import audit, tokens
 from accounts.home import next_steps
 from accounts.models import ApiToken, AuditEntry
+from accounts.passwords import change_required
 from accounts.proxies import client_ip
 from accounts.views_base import RightRequiredMixin, ScopedObjectMixin, signed_in
+
+logger = logging.getLogger(__name__)
 
 
 class LoginView(auth_views.LoginView):
@@ -35,11 +43,117 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:password_change_done")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        # Read before the change clears it: a forced change (first sign-in, expiry) says so in the audit.
+        forced = change_required(form.user)
         with transaction.atomic():
             response = super().form_valid(form)
             ended = tokens.tokens_revoke_all(user=form.user)
             audit.record_security_event(
                 action="auth.password_change",
+                user=form.user,
+                address=client_ip(self.request),
+                detail=" · ".join(
+                    part
+                    for part in (f"forced: {forced}" if forced else "", f"API tokens ended: {ended}")
+                    if part
+                ),
+            )
+        return response
+
+
+def reset_minutes() -> int:
+    """How long a reset link works, in whole minutes (PASSWORD_RESET_TIMEOUT is in seconds)."""
+    return max(1, int(settings.PASSWORD_RESET_TIMEOUT) // 60)
+
+
+def _reset_throttle_key(email: str) -> str:
+    digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    return f"password-reset:{digest}"
+
+
+class DeferredMailPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the mails are collected instead of sent; the view sends them once the
+    answer has gone out, so neither a slow nor a failing mail server shows whether the address exists."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outgoing: list[tuple[Any, ...]] = []
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        # The mail is written in the language of the page it was asked from.
+        self.outgoing.append((translation.get_language(), args, kwargs))
+
+    def send_collected(self) -> None:
+        for language, args, kwargs in self.outgoing:
+            try:
+                with translation.override(language):
+                    PasswordResetForm.send_mail(self, *args, **kwargs)
+            except Exception:
+                logger.exception("password reset e-mail could not be sent")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link by e-mail, without revealing whether an account has that address.
+
+    - The answer is the same redirect to the same page either way.
+    - The mail is sent when the response is closed, i.e. after the answer has been written to the client
+      (WSGI servers close the response after sending it), so the mail server's speed or failure shows
+      in neither the answer nor its timing.
+    - A few requests per address per hour are honoured (PASSWORD_RESET_THROTTLE_LIMIT, counted in the
+      cache; django-axes does not see this form); later ones are answered alike but send nothing, so the
+      form cannot flood a mailbox.
+    - The audit trail records every request, with the account when one matched.
+    """
+
+    form_class = DeferredMailPasswordResetForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "reset_minutes": reset_minutes()}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        key = _reset_throttle_key(email)
+        cache.add(key, 0, timeout=settings.PASSWORD_RESET_THROTTLE_WINDOW)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the key expired between add and incr
+            cache.set(key, 1, timeout=settings.PASSWORD_RESET_THROTTLE_WINDOW)
+            count = 1
+        users = list(form.get_users(email))
+        throttled = count > settings.PASSWORD_RESET_THROTTLE_LIMIT
+        audit.record_security_event(
+            action="auth.password_reset_request",
+            user=users[0] if users else None,
+            username="" if users else "(no account)",
+            address=client_ip(self.request),
+            detail="throttled" if throttled else "",
+            by_owner=False,
+        )
+        if throttled:
+            return HttpResponseRedirect(self.get_success_url())
+        self.extra_email_context = {"reset_minutes": reset_minutes()}
+        response = super().form_valid(form)
+        # Django's documented close hook list: called by response.close() once the server sent it.
+        response._resource_closers.append(form.send_collected)  # type: ignore[attr-defined]
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from an e-mailed link (valid PASSWORD_RESET_TIMEOUT seconds, once)."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            ended = tokens.tokens_revoke_all(user=form.user)
+            audit.record_security_event(
+                action="auth.password_reset",
                 user=form.user,
                 address=client_ip(self.request),
                 detail=f"API tokens ended: {ended}",

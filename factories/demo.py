@@ -107,6 +107,7 @@ def _operator() -> Any:
             display_name="市经信委管理员",
             email="city@example.cn",
             check_password=False,
+            must_change_password=False,  # demo logins are published and must keep working as they are
         )
     return user
 
@@ -195,6 +196,7 @@ def seed_users(enterprises: list[Enterprise]) -> list[DemoUser]:
             display_name=demo.description,
             email=f"{demo.username}@example.cn",
             check_password=False,
+            must_change_password=False,
             **plan.get(demo.username, {}),
         )
     return DEMO_USERS

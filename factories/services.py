@@ -437,8 +437,13 @@ def user_create(
     email: str = "",
     display_name: str = "",
     check_password: bool = True,
+    must_change_password: bool = True,
 ) -> User:
     """Create an account with exactly the unit or enterprise its role needs (DOMAIN §1).
+
+    The password is chosen by whoever creates the account, so by default the owner must replace it at the
+    first sign-in (`must_change_password`); only the demo seeding switches that off, so the published
+    demo logins keep working.
 
     Only holders of `users.manage` create accounts: city staff, or an operator at the server's console
     (`accounts.permissions.Operator`, which `manage.py add_user` and the demo seeding act as, so the audit
@@ -486,6 +491,7 @@ def user_create(
     if errors:
         raise InvalidInput(field_errors=errors)
     user.set_password(password)
+    user.must_change_password = must_change_password
     user.save()
     audit.record(
         actor=actor,
