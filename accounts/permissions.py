@@ -149,7 +149,7 @@ def manageable_roles(actor: Any) -> list[str]:
     return [role for role in Role.values if actor.role in ACCOUNT_MANAGERS[role]]
 
 
-def ensure_manages_account(actor: Any, *, role: str, unit_id: int | None) -> None:
+def ensure_manages_account(actor: Any, *, role: str, unit_id: str | None) -> None:
     """Raise NotAllowed unless `actor` may manage an account of `role` whose enterprise (for enterprise
     accounts) belongs to the management unit `unit_id`: a district only manages its own unit's fillers."""
     ensure_can(actor, "users.manage")

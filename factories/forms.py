@@ -347,7 +347,7 @@ class UserEditForm(_AccountPlaceMixin, ServiceForm):
         self._limit_place(user)
         current = self.initial.get("role")
         if current not in dict(self.fields["role"].choices):
-            self.fields["role"].choices = [(current, Role(current).label)]
+            self.fields["role"].choices = [(current, Role(str(current)).label)]
 
     def save(self) -> Any:
         changed = {name: self.cleaned_data[name] for name in self.changed_data if name != "reason"}

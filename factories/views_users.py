@@ -75,7 +75,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-class UserListMixin:
+class UserRowsView(ScopedListView):
     """The accounts the manager sees, with the API's filters (`q`, role, active, unit, enterprise)."""
 
     right = "users.manage"
@@ -95,7 +95,7 @@ class UserListMixin:
         return queryset.select_related("district", "enterprise__district")
 
 
-class UserListView(UserListMixin, ScopedListView):
+class UserListView(UserRowsView):
     template_name = "factories/user_list.html"
     columns = [
         ("username", _("用户名")),
@@ -127,7 +127,7 @@ def _export_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-class UserExportView(UserListMixin, ScopedListView):
+class UserExportView(UserRowsView):
     """The filtered list as a CSV file (UTF-8 with BOM, for Excel), written at once: an account list is
     small enough for one request, so it does not go through the export jobs."""
 

@@ -102,7 +102,7 @@ PERSONAL_LIST = roles(
 PERSONAL_GET = roles((200, 404, 404), (200, 404, 404), (200, 404, 404), (200, 404, 404))
 
 
-def MANAGE_ACCOUNT(status: Cell, page: bool = False) -> dict[str, tuple]:  # noqa: N802
+def manage_account(status: Cell, page: bool = False) -> dict[str, tuple]:
     """A step on an account (dora, erin: fillers; charlie: 江津's clerk): the city manages staff accounts,
     bob his unit's fillers; enterprise users and auditors are refused before the lookup."""
     shape = pages if page else roles
@@ -294,11 +294,11 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:user-list GET": Row("user", SCOPED_LIST),
     "api:user-list POST": Row("enterprise", roles(201, (201, 201, 400), 403, 403), body=new_account),
     "api:user-detail GET": Row("user", SCOPED_GET),
-    "api:user-detail PUT": Row("user", MANAGE_ACCOUNT(200), body={"first_name": "王芳"}),
-    "api:user-detail PATCH": Row("user", MANAGE_ACCOUNT(200), body={"first_name": "王芳"}),
-    "api:user-deactivate POST": Row("user", MANAGE_ACCOUNT(200), body={"reason": "已离职"}),
-    "api:user-reactivate POST": Row("user:inactive", MANAGE_ACCOUNT(200), body={"reason": "重新入职"}),
-    "api:user-reset-password POST": Row("user", MANAGE_ACCOUNT(200), body={"reason": "忘记密码"}),
+    "api:user-detail PUT": Row("user", manage_account(200), body={"first_name": "王芳"}),
+    "api:user-detail PATCH": Row("user", manage_account(200), body={"first_name": "王芳"}),
+    "api:user-deactivate POST": Row("user", manage_account(200), body={"reason": "已离职"}),
+    "api:user-reactivate POST": Row("user:inactive", manage_account(200), body={"reason": "重新入职"}),
+    "api:user-reset-password POST": Row("user", manage_account(200), body={"reason": "忘记密码"}),
     "api:audit-list GET": Row("audit", CITY_LIST),
     "api:audit-detail GET": Row("audit", CITY_GET),
     # reference data
@@ -482,18 +482,18 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     # --- HTML pages that take an id ---
     # Account pages: city and district staff only; the reset page shows the temporary password (200).
     "users:user_detail GET": Row("user", pages(200, (200, 200, 404), 403, 403)),
-    "users:user_edit GET": Row("user", MANAGE_ACCOUNT(200, page=True)),
-    "users:user_edit POST": Row("user", MANAGE_ACCOUNT(DONE, page=True), body=account_form),
+    "users:user_edit GET": Row("user", manage_account(200, page=True)),
+    "users:user_edit POST": Row("user", manage_account(DONE, page=True), body=account_form),
     "users:user_step GET": (
-        Row("user", MANAGE_ACCOUNT(200, page=True), kwargs={"action": "deactivate"}),
-        Row("user:inactive", MANAGE_ACCOUNT(200, page=True), kwargs={"action": "reactivate"}),
-        Row("user", MANAGE_ACCOUNT(200, page=True), kwargs={"action": "reset-password"}),
+        Row("user", manage_account(200, page=True), kwargs={"action": "deactivate"}),
+        Row("user:inactive", manage_account(200, page=True), kwargs={"action": "reactivate"}),
+        Row("user", manage_account(200, page=True), kwargs={"action": "reset-password"}),
     ),
     "users:user_step POST": (
-        Row("user", MANAGE_ACCOUNT(DONE, page=True), kwargs={"action": "deactivate"}, body={"reason": "已离职"}),
-        Row("user:inactive", MANAGE_ACCOUNT(DONE, page=True), kwargs={"action": "reactivate"},
+        Row("user", manage_account(DONE, page=True), kwargs={"action": "deactivate"}, body={"reason": "已离职"}),
+        Row("user:inactive", manage_account(DONE, page=True), kwargs={"action": "reactivate"},
             body={"reason": "重新入职"}),
-        Row("user", MANAGE_ACCOUNT(200, page=True), kwargs={"action": "reset-password"},
+        Row("user", manage_account(200, page=True), kwargs={"action": "reset-password"},
             body={"reason": "忘记密码"}),
     ),
     # Each persona revokes its own API tokens from the tokens page, nobody else's.
