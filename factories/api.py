@@ -20,11 +20,11 @@ from factories import services
 from factories.filters import EnterpriseFilter, GreenFactoryFilter
 from factories.models import District, Enterprise, GreenFactory, Industry
 from factories.serializers import (
+    AccountStepSerializer,
     DistrictSerializer,
     EnterpriseSerializer,
     GreenFactorySerializer,
     IndustrySerializer,
-    ReasonSerializer,
     RevocationProposalSerializer,
     RevokeSerializer,
     TemporaryPasswordSerializer,
@@ -193,11 +193,11 @@ class UserViewSet(ScopedViewSet):
         return self.update(request, *args, **kwargs)
 
     def _reason(self, request: Request) -> str:
-        body = ReasonSerializer(data=request.data)
+        body = AccountStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return str(body.validated_data["reason"])
 
-    @extend_schema(request=ReasonSerializer, responses={200: UserAccountSerializer})
+    @extend_schema(request=AccountStepSerializer, responses={200: UserAccountSerializer})
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: str | None = None) -> Response:
         """Stop the account (it cannot sign in; its sessions and tokens end); `reason` required."""
@@ -206,7 +206,7 @@ class UserViewSet(ScopedViewSet):
         )
         return Response(UserAccountSerializer(user).data)
 
-    @extend_schema(request=ReasonSerializer, responses={200: UserAccountSerializer})
+    @extend_schema(request=AccountStepSerializer, responses={200: UserAccountSerializer})
     @action(detail=True, methods=["post"])
     def reactivate(self, request: Request, pk: str | None = None) -> Response:
         """Let a stopped account sign in again; `reason` required."""
@@ -215,7 +215,7 @@ class UserViewSet(ScopedViewSet):
         )
         return Response(UserAccountSerializer(user).data)
 
-    @extend_schema(request=ReasonSerializer, responses={200: TemporaryPasswordSerializer})
+    @extend_schema(request=AccountStepSerializer, responses={200: TemporaryPasswordSerializer})
     @action(detail=True, methods=["post"], url_path="reset-password")
     def reset_password(self, request: Request, pk: str | None = None) -> Response:
         """A new temporary password, answered once; the old one, the sessions and tokens stop working."""

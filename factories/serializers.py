@@ -246,7 +246,7 @@ class UserUpdateSerializer(_ScopedEnterpriseMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class AccountStepSerializer(serializers.Serializer):
     """The reason of an account step (deactivate, reactivate, reset the password); required."""
 
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
