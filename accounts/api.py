@@ -1,4 +1,5 @@
-"""Accounts API: token, current user, users (scoped) and the audit trail."""
+"""Accounts API: token, current user and the audit trail. The users endpoint writes accounts that name a
+unit or an enterprise, so it lives on the registry floor (factories/api.py `UserViewSet`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import tokens
-from accounts.filters import AuditEntryFilter, UserFilter
+from accounts.filters import AuditEntryFilter
 from accounts.lockout import cooloff_minutes
 from accounts.models import ApiToken, AuditEntry, User
 from accounts.passwords import change_required, change_required_message
@@ -25,7 +26,6 @@ from accounts.serializers import (
     MeSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
-    UserSerializer,
 )
 from accounts.tokens import ApiTokenAuthentication
 from accounts.viewsets import ScopedReadOnlyViewSet
@@ -100,17 +100,6 @@ class MeView(APIView):
         return Response(MeSerializer(user).data)
 
 
-class UserViewSet(ScopedReadOnlyViewSet):
-    """Accounts the caller may see: all for city staff and auditors, own unit or enterprise otherwise."""
-
-    queryset = User.objects.select_related("district").order_by("username")
-    serializer_class = UserSerializer
-    rights = {"list": "users.view", "retrieve": "users.view"}
-    filterset_class = UserFilter
-    search_fields = ["username", "first_name", "last_name"]
-    ordering_fields = ["username", "role", "date_joined"]
-
-
 class AuditEntryViewSet(ScopedReadOnlyViewSet):
     """The audit trail (city staff and auditors only)."""
 
@@ -123,5 +112,4 @@ class AuditEntryViewSet(ScopedReadOnlyViewSet):
 
 
 def register(router) -> None:  # type: ignore[no-untyped-def]
-    router.register("users", UserViewSet, basename="user")
     router.register("audit", AuditEntryViewSet, basename="audit")

@@ -38,6 +38,7 @@ NAVIGATION: list[tuple[Any, str]] = [
     (_("数据导入"), "reporting:import_list"),
     (_("导出"), "reporting:export_list"),
     (_("通知"), "reporting:notification_list"),
+    (_("用户管理"), "users:user_list"),
     (_("审计记录"), "accounts:audit"),
     (_("接口文档"), "api-docs"),
 ]

@@ -25,6 +25,15 @@ class UserQuerySet(ScopedQuerySet):
     district_lookup = "district"
     enterprise_lookup = "enterprise"
 
+    def visible_to(self, user: Any) -> UserQuerySet:
+        """As every scoped table, and a district user also sees the accounts of its unit's enterprises
+        (it manages them: factories.services.user_*)."""
+        if getattr(user, "is_authenticated", False) and user.is_active and user.role == "district":
+            if not user.district_id:
+                return self.none()
+            return self.filter(Q(district=user.district_id) | Q(enterprise__district=user.district_id))
+        return super().visible_to(user)
+
 
 class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass

@@ -28,7 +28,8 @@ WHOLE_CITY = frozenset({Role.CITY, Role.AUDITOR})
 PERMISSIONS: dict[str, frozenset[str]] = {
     # accounts and reference data
     "users.view": EVERYONE,
-    "users.manage": frozenset({Role.CITY, OPERATOR}),
+    # Account management: which accounts a holder manages is `ACCOUNT_MANAGERS` below, plus the scope.
+    "users.manage": frozenset({Role.CITY, Role.DISTRICT, OPERATOR}),
     "audit.view": WHOLE_CITY,
     "reference.view": EVERYONE,
     "reference.manage": frozenset({Role.CITY}),
@@ -127,6 +128,50 @@ def ensure_in_scope(actor: Any, obj: Any) -> None:
     model = type(obj)
     if not model._default_manager.visible_to(actor).filter(pk=obj.pk).exists():
         raise NotAllowed(_("该记录不在您的管辖范围内。"))
+
+
+# role of an account → roles that create and manage such accounts (edit, deactivate, reactivate, reset the
+# password). The city manages staff (city, auditor, district accounts); a district the enterprise fillers
+# of its own unit. Nobody may therefore give an account a role above their own. The console operator
+# (`manage.py add_user`) may create any account.
+ACCOUNT_MANAGERS: dict[str, frozenset[str]] = {
+    Role.CITY: frozenset({Role.CITY, OPERATOR}),
+    Role.AUDITOR: frozenset({Role.CITY, OPERATOR}),
+    Role.DISTRICT: frozenset({Role.CITY, OPERATOR}),
+    Role.ENTERPRISE: frozenset({Role.DISTRICT, OPERATOR}),
+}
+
+
+def manageable_roles(actor: Any) -> list[str]:
+    """The roles of the accounts `actor` may create or manage, in the order of `Role`."""
+    if not can(actor, "users.manage"):
+        return []
+    return [role for role in Role.values if actor.role in ACCOUNT_MANAGERS[role]]
+
+
+def ensure_manages_account(actor: Any, *, role: str, unit_id: str | None) -> None:
+    """Raise NotAllowed unless `actor` may manage an account of `role` whose enterprise (for enterprise
+    accounts) belongs to the management unit `unit_id`: a district only manages its own unit's fillers."""
+    ensure_can(actor, "users.manage")
+    if role not in manageable_roles(actor):
+        raise NotAllowed(_("您无权管理该角色的账户。"))
+    if actor.role == Role.DISTRICT and unit_id != actor.district_id:
+        raise NotAllowed(_("该记录不在您的管辖范围内。"))
+
+
+def ensure_manages_user(actor: Any, account: Any) -> None:
+    """Raise NotAllowed unless `actor` may manage `account` as it is now (its role and unit)."""
+    unit_id = account.enterprise.district_id if account.enterprise_id else account.district_id
+    ensure_manages_account(actor, role=account.role, unit_id=unit_id)
+
+
+def manages_user(actor: Any, account: Any) -> bool:
+    """Whether `actor` may manage `account` (pages show its edit and step buttons only then)."""
+    try:
+        ensure_manages_user(actor, account)
+    except NotAllowed:
+        return False
+    return True
 
 
 class Rights:

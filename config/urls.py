@@ -7,6 +7,8 @@ from accounts.views import HomeView, PingView
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("ping/", PingView.as_view(), name="ping"),
+    # Account management writes accounts that name a unit or an enterprise: the registry floor serves it.
+    path("accounts/users/", include("factories.urls_users")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("factories/", include("factories.urls")),

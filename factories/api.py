@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import django_filters
 from django.utils import timezone
@@ -12,17 +13,25 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.filters import UserFilter
+from accounts.models import User
 from accounts.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
 from factories import services
 from factories.filters import EnterpriseFilter, GreenFactoryFilter
 from factories.models import District, Enterprise, GreenFactory, Industry
 from factories.serializers import (
+    AccountStepSerializer,
     DistrictSerializer,
     EnterpriseSerializer,
     GreenFactorySerializer,
     IndustrySerializer,
     RevocationProposalSerializer,
     RevokeSerializer,
+    TemporaryPasswordSerializer,
+    UserAccountSerializer,
+    UserCreatedSerializer,
+    UserCreateSerializer,
+    UserUpdateSerializer,
 )
 
 
@@ -122,8 +131,104 @@ class GreenFactoryViewSet(ScopedViewSet):
         return Response(RevocationProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
+class UserViewSet(ScopedViewSet):
+    """Accounts (API.md `users`): the city and auditors see all, a district its unit's district accounts and
+    enterprise fillers, an enterprise user its enterprise's accounts. The city manages staff accounts (city,
+    auditor, district), a district its unit's enterprise fillers; every change is audited with its reason.
+
+    Deactivating, reactivating and resetting a password are steps with a required `reason`; the reset
+    answers a temporary password once (the forced change at next sign-in comes with the password work).
+    A role without `users.manage` is refused (403) before anything is looked up; an account outside the
+    caller's scope answers 404, and one inside it that the caller does not manage (a district's colleague)
+    403 from the service.
+    """
+
+    queryset = User.objects.select_related("district", "enterprise")
+    serializer_class = UserAccountSerializer
+    rights = {
+        "list": "users.view",
+        "retrieve": "users.view",
+        "create": "users.manage",
+        "update": "users.manage",
+        "partial_update": "users.manage",
+        "deactivate": "users.manage",
+        "reactivate": "users.manage",
+        "reset_password": "users.manage",
+    }
+    filterset_class = UserFilter
+    search_fields = ["username", "first_name", "last_name", "email"]
+    ordering_fields = ["username", "role", "date_joined", "last_login", "is_active"]
+    ordering = ["username", "id"]
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserCreatedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = UserCreateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        district, enterprise = data.get("district"), data.get("enterprise")
+        user, password = services.user_invite(
+            actor=request.user,
+            username=data["username"],
+            role=data["role"],
+            district_code=district.code if district else None,
+            enterprise_credit_code=enterprise.credit_code if enterprise else None,
+            email=data["email"],
+            display_name=data["first_name"],
+        )
+        user.temporary_password = password  # type: ignore[attr-defined]
+        return Response(UserCreatedSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses={200: UserAccountSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = self.get_object()
+        body = UserUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        reason = data.pop("reason", "")
+        services.user_update(actor=request.user, user=user, reason=reason, **data)
+        return Response(UserAccountSerializer(user).data)
+
+    @extend_schema(request=UserUpdateSerializer, responses={200: UserAccountSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, **kwargs)
+
+    def _reason(self, request: Request) -> str:
+        body = AccountStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return str(body.validated_data["reason"])
+
+    @extend_schema(request=AccountStepSerializer, responses={200: UserAccountSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: str | None = None) -> Response:
+        """Stop the account (it cannot sign in; its sessions and tokens end); `reason` required."""
+        user = services.user_deactivate(
+            actor=request.user, user=self.get_object(), reason=self._reason(request)
+        )
+        return Response(UserAccountSerializer(user).data)
+
+    @extend_schema(request=AccountStepSerializer, responses={200: UserAccountSerializer})
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request: Request, pk: str | None = None) -> Response:
+        """Let a stopped account sign in again; `reason` required."""
+        user = services.user_reactivate(
+            actor=request.user, user=self.get_object(), reason=self._reason(request)
+        )
+        return Response(UserAccountSerializer(user).data)
+
+    @extend_schema(request=AccountStepSerializer, responses={200: TemporaryPasswordSerializer})
+    @action(detail=True, methods=["post"], url_path="reset-password")
+    def reset_password(self, request: Request, pk: str | None = None) -> Response:
+        """A new temporary password, answered once; the old one, the sessions and tokens stop working."""
+        user = self.get_object()
+        password = services.user_reset_password(actor=request.user, user=user, reason=self._reason(request))
+        return Response(
+            TemporaryPasswordSerializer({"username": user.username, "temporary_password": password}).data
+        )
+
+
 def register(router) -> None:  # type: ignore[no-untyped-def]
     router.register("districts", DistrictViewSet, basename="district")
     router.register("industries", IndustryViewSet, basename="industry")
     router.register("enterprises", EnterpriseViewSet, basename="enterprise")
     router.register("green-factories", GreenFactoryViewSet, basename="green-factory")
+    router.register("users", UserViewSet, basename="user")

@@ -177,8 +177,11 @@ def seed_green_factories(rng: random.Random, enterprises: list[Enterprise], shar
 
 
 def seed_users(enterprises: list[Enterprise]) -> list[DemoUser]:
-    """One login per role (two districts and two enterprises, so isolation can be tried)."""
-    operator = _operator()
+    """One login per role (two districts and two enterprises, so isolation can be tried).
+
+    The accounts are opened by the console operator, who may open any account: the city account that
+    performs the rest of the seeding manages staff accounts only, not enterprise fillers."""
+    _operator()
     plan = {
         "district": {"district_code": "500103"},
         "district_jj": {"district_code": "500116"},
@@ -189,7 +192,7 @@ def seed_users(enterprises: list[Enterprise]) -> list[DemoUser]:
         if User.objects.filter(username=demo.username).exists():
             continue
         user_create(
-            actor=operator,
+            actor=Operator("seed_demo"),
             username=demo.username,
             role=demo.role,
             password=DEMO_PASSWORD,

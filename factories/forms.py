@@ -11,11 +11,14 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import InvalidInput
 from accounts.i18n import in_language
 from accounts.limits import CREDIT_CODE_INPUT_LENGTH, SHORT_TEXT
+from accounts.models import Role
+from accounts.permissions import manageable_roles
 from accounts.views_base import show_domain_error_on_form
 from factories import services
 from factories.creditcode import CreditCodeError, validate_credit_code
@@ -253,6 +256,134 @@ class RevokeForm(ServiceForm):
                 revoked_on=self.cleaned_data.get("revoked_on") or dt.date.today(),
                 reason=self.cleaned_data["reason"],
             )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise
+
+
+# --- accounts (issue 14) ---------------------------------------------------------------------------------
+
+
+class _AccountPlaceMixin:
+    """The role, unit and enterprise inputs of an account: the roles the manager may give, units in force,
+    and the enterprises of the manager's scope (a district: its own unit's)."""
+
+    fields: dict[str, Any]
+
+    def _limit_place(self, user: Any) -> None:
+        roles = set(manageable_roles(user))
+        self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in roles]
+        self.fields["district"].queryset = District.objects.in_force_on(dt.date.today()).order_by("code")
+        self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user).order_by("name")
+
+
+class UserCreateForm(_AccountPlaceMixin, ServiceForm):
+    """Open an account; it gets a temporary password that the page shows once."""
+
+    username = forms.CharField(label=_("用户名"), max_length=150, help_text=_("登录时使用，创建后不能修改。"))
+    first_name = forms.CharField(label=_("姓名"), max_length=150, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    role = forms.ChoiceField(label=_("角色"))
+    district = forms.ModelChoiceField(
+        label=_("管理单位"), queryset=District.objects.none(), required=False, help_text=_("区县用户必填。")
+    )
+    enterprise = forms.ModelChoiceField(
+        label=_("企业"),
+        queryset=Enterprise.objects.none(),
+        required=False,
+        help_text=_("企业填报人必填；一家企业可有多名填报人。"),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self._limit_place(user)
+
+    def save(self) -> tuple[Any, str]:
+        data = self.cleaned_data
+        try:
+            return services.user_invite(
+                actor=self.user,
+                username=data["username"],
+                role=data["role"],
+                district_code=data["district"].code if data["district"] else None,
+                enterprise_credit_code=data["enterprise"].credit_code if data["enterprise"] else None,
+                email=data["email"],
+                display_name=data["first_name"],
+            )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise
+
+
+class UserEditForm(_AccountPlaceMixin, ServiceForm):
+    """Change an account; a change of role, unit or enterprise needs a reason (it is audited)."""
+
+    first_name = forms.CharField(label=_("姓名"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("姓"), max_length=150, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    role = forms.ChoiceField(label=_("角色"))
+    district = forms.ModelChoiceField(label=_("管理单位"), queryset=District.objects.none(), required=False)
+    enterprise = forms.ModelChoiceField(label=_("企业"), queryset=Enterprise.objects.none(), required=False)
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=SHORT_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("修改角色、管理单位或企业时必填，记入审计记录。"),
+    )
+
+    ACCOUNT_FIELDS = ["first_name", "last_name", "email", "phone", "role", "district", "enterprise"]
+
+    def __init__(self, *args: Any, user: Any, instance: Any, **kwargs: Any) -> None:
+        self.user = user
+        self.instance = instance
+        kwargs["initial"] = {
+            **model_to_dict(instance, fields=self.ACCOUNT_FIELDS),
+            **(kwargs.get("initial") or {}),
+        }
+        super().__init__(*args, **kwargs)
+        self._limit_place(user)
+        current = self.initial.get("role")
+        if current not in dict(self.fields["role"].choices):
+            self.fields["role"].choices = [(current, Role(str(current)).label)]
+
+    def save(self) -> Any:
+        changed = {name: self.cleaned_data[name] for name in self.changed_data if name != "reason"}
+        try:
+            return services.user_update(
+                actor=self.user, user=self.instance, reason=self.cleaned_data["reason"], **changed
+            )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise
+
+
+class UserStepForm(ServiceForm):
+    """Deactivate, reactivate or reset the password of an account: the reason is required and audited."""
+
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写原因。")},
+    )
+
+    def __init__(self, *args: Any, user: Any, account: Any, step: str, **kwargs: Any) -> None:
+        self.user = user
+        self.account = account
+        self.step = step
+        super().__init__(*args, **kwargs)
+
+    def save(self) -> Any:
+        service = {
+            "deactivate": services.user_deactivate,
+            "reactivate": services.user_reactivate,
+            "reset-password": services.user_reset_password,
+        }[self.step]
+        try:
+            return service(actor=self.user, user=self.account, reason=self.cleaned_data["reason"])
         except InvalidInput as error:
             self.add_service_errors(error)
             raise

@@ -4,6 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.models import Role
+from accounts.serializers import UserSerializer
 from factories import services
 from factories.models import District, Enterprise, GreenFactory, Industry, RevocationProposal
 
@@ -163,3 +165,93 @@ class RevokeSerializer(serializers.Serializer):
 
     reason = serializers.CharField(max_length=1000, allow_blank=True)
     revoked_on = serializers.DateField(required=False)
+
+
+# --- accounts (issue 14): the fields of API.md's `users` row, written through factories.services.user_* ---
+
+
+class UserAccountSerializer(UserSerializer):
+    """An account as its managers see it (read)."""
+
+    district_name = serializers.CharField(
+        source="district.name", read_only=True, default=None, allow_null=True
+    )
+    enterprise_name = serializers.CharField(
+        source="enterprise.name", read_only=True, default=None, allow_null=True
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [
+            *UserSerializer.Meta.fields,
+            "phone",
+            "district_name",
+            "enterprise_name",
+            "date_joined",
+            "last_login",
+        ]
+        read_only_fields = fields
+
+
+class _ScopedEnterpriseMixin:
+    """The enterprise of an account is chosen among the caller's enterprises (another unit's: 400)."""
+
+    context: dict[str, Any]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()  # type: ignore[misc]
+        request = self.context.get("request")
+        if request is not None and getattr(request, "user", None) is not None:
+            fields["enterprise"].queryset = Enterprise.objects.visible_to(request.user)
+        return fields  # type: ignore[no-any-return]
+
+
+class UserCreateSerializer(_ScopedEnterpriseMixin, serializers.Serializer):
+    """A new account: a district account names its unit (`district` code), an enterprise account its
+    enterprise (`enterprise` id). The answer carries `temporary_password`, shown this once."""
+
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+    district = serializers.SlugRelatedField(
+        slug_field="code", queryset=District.objects.all(), required=False, allow_null=True
+    )
+    enterprise = serializers.PrimaryKeyRelatedField(
+        queryset=Enterprise.objects.none(), required=False, allow_null=True
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class UserCreatedSerializer(UserAccountSerializer):
+    temporary_password = serializers.CharField(read_only=True, help_text="shown once; the user changes it")
+
+    class Meta(UserAccountSerializer.Meta):
+        fields = [*UserAccountSerializer.Meta.fields, "temporary_password"]
+        read_only_fields = fields
+
+
+class UserUpdateSerializer(_ScopedEnterpriseMixin, serializers.Serializer):
+    """Changes to an account; `reason` is required when the role, the unit or the enterprise changes."""
+
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    district = serializers.SlugRelatedField(
+        slug_field="code", queryset=District.objects.all(), required=False, allow_null=True
+    )
+    enterprise = serializers.PrimaryKeyRelatedField(
+        queryset=Enterprise.objects.none(), required=False, allow_null=True
+    )
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class AccountStepSerializer(serializers.Serializer):
+    """The reason of an account step (deactivate, reactivate, reset the password); required."""
+
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class TemporaryPasswordSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    temporary_password = serializers.CharField(help_text="shown once; the user changes it")

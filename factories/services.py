@@ -4,6 +4,8 @@ transaction and leaves an audit entry."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import string
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -13,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
-from accounts.errors import InvalidInput
+from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import in_language
 from accounts.limits import EARLIEST_DATE, date_problem, ensure_dates
 from accounts.models import Role, User
-from accounts.permissions import ensure_can
+from accounts.permissions import ensure_can, ensure_manages_account, ensure_manages_user
+from accounts.tokens import tokens_revoke_all
 from factories.models import (
     FIRST_DATA_YEAR,
     District,
@@ -445,7 +448,8 @@ def user_create(
     first sign-in (`must_change_password`); only the demo seeding switches that off, so the published
     demo logins keep working.
 
-    Only holders of `users.manage` create accounts: city staff, or an operator at the server's console
+    Only holders of `users.manage` create accounts, each the roles `ACCOUNT_MANAGERS` gives it: city staff
+    (staff accounts), a district (its unit's enterprise fillers), or an operator at the server's console
     (`accounts.permissions.Operator`, which `manage.py add_user` and the demo seeding act as, so the audit
     trail names the command and no city account has to be borrowed).
     """
@@ -480,6 +484,8 @@ def user_create(
                 ]
     elif enterprise_credit_code:
         errors["enterprise"] = [_("只有企业用户可以指定企业。")]
+    if role in Role.values:
+        ensure_manages_account(actor, role=role, unit_id=enterprise.district_id if enterprise else None)
     user = User(username=username, role=role, district=district, enterprise=enterprise, email=email)
     if display_name:
         user.first_name = display_name
@@ -504,3 +510,161 @@ def user_create(
         },
     )
     return user
+
+
+# --- accounts managed from the platform (issue 14) -------------------------------------------------------
+#
+# The writes on accounts live here, on the registry floor, because an account names a management unit or
+# an enterprise. Who manages which accounts is `accounts.permissions.ACCOUNT_MANAGERS`. A temporary password
+# (a new account's or a reset's) must be replaced at the next sign-in (`User.must_change_password`).
+
+TEMPORARY_PASSWORD_LENGTH = 14
+REASON_REQUIRED = _("请填写原因。")
+
+
+def _temporary_password() -> str:
+    """A random password with lower and upper case letters and digits, shown once to the manager."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(TEMPORARY_PASSWORD_LENGTH))
+        if (
+            any(c.islower() for c in password)
+            and any(c.isupper() for c in password)
+            and any(c.isdigit() for c in password)
+        ):
+            return password
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(field_errors={"reason": [REASON_REQUIRED]})
+    return reason
+
+
+def user_invite(
+    *,
+    actor: Any,
+    username: str,
+    role: str,
+    district_code: str | None = None,
+    enterprise_credit_code: str | None = None,
+    email: str = "",
+    display_name: str = "",
+) -> tuple[User, str]:
+    """Create an account from the platform with a temporary password, returned once to show its manager.
+
+    The city creates city, auditor and district accounts; a district the fillers of its unit's enterprises
+    (an enterprise may have several)."""
+    password = _temporary_password()
+    user = user_create(
+        actor=actor,
+        username=username,
+        role=role,
+        password=password,
+        district_code=district_code,
+        enterprise_credit_code=enterprise_credit_code,
+        email=email,
+        display_name=display_name,
+    )
+    return user, password
+
+
+def _place_errors(
+    role: str, district: District | None, enterprise: Enterprise | None
+) -> dict[str, list[Any]]:
+    """A district account names its unit (one in force), an enterprise account its enterprise, others neither."""
+    errors: dict[str, list[Any]] = {}
+    if role == Role.DISTRICT:
+        if district is None:
+            errors["district"] = [_("区县用户必须指定管理单位。")]
+        elif district.valid_to is not None:
+            errors["district"] = [_("管理单位“{name}”已撤并，不能再新增用户。").format(name=district.name)]
+    elif district is not None:
+        errors["district"] = [_("只有区县用户可以指定管理单位。")]
+    if role == Role.ENTERPRISE:
+        if enterprise is None:
+            errors["enterprise"] = [_("企业用户必须指定企业。")]
+    elif enterprise is not None:
+        errors["enterprise"] = [_("只有企业用户可以指定企业。")]
+    return errors
+
+
+USER_FIELDS = ["first_name", "last_name", "email", "phone", "role", "district_id", "enterprise_id"]
+PLACE_FIELDS = {"role", "district_id", "enterprise_id"}
+
+
+@transaction.atomic
+def user_update(*, actor: Any, user: User, reason: str = "", **data: Any) -> User:
+    """Change an account's name, contact, role, unit or enterprise; a change of role, unit or enterprise
+    needs a reason, and the account must be one the actor manages both before and after it."""
+    ensure_manages_user(actor, user)
+    unknown = set(data) - {"first_name", "last_name", "email", "phone", "role", "district", "enterprise"}
+    if unknown:
+        raise InvalidInput(field_errors={name: [_("该字段不能修改。")] for name in sorted(unknown)})
+    before = audit.snapshot(user, USER_FIELDS)
+    for name, value in data.items():
+        setattr(user, name, value)
+    after = audit.snapshot(user, USER_FIELDS)
+    changes = audit.diff(before, after)
+    if PLACE_FIELDS & set(changes):
+        reason = _require_reason(reason)
+        if user.pk == getattr(actor, "pk", None) and "role" in changes:
+            raise NotAllowed(_("不能修改自己的角色。"))
+        errors = _place_errors(after["role"], user.district, user.enterprise)
+        if errors:
+            raise InvalidInput(field_errors=errors)
+        ensure_manages_user(actor, user)
+    if not changes:
+        return user
+    user.save(update_fields=[name.removesuffix("_id") for name in changes])
+    audit.record(actor=actor, action="user.update", obj=user, changes=changes, reason=reason.strip())
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
+    """Stop an account: it can no longer sign in, its sessions and API tokens end at once."""
+    ensure_manages_user(actor, user)
+    if user.pk == getattr(actor, "pk", None):
+        raise NotAllowed(_("不能停用自己的账户。"))
+    reason = _require_reason(reason)
+    if not User.objects.filter(pk=user.pk, is_active=True).update(is_active=False):
+        raise StateConflict(_("该账户已停用。"))
+    user.is_active = False
+    tokens_revoke_all(user=user)
+    audit.record(
+        actor=actor, action="user.deactivate", obj=user, changes={"is_active": [True, False]}, reason=reason
+    )
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: Any, user: User, reason: str) -> User:
+    """Let a stopped account sign in again (with its password; earlier API tokens stay ended)."""
+    ensure_manages_user(actor, user)
+    reason = _require_reason(reason)
+    if not User.objects.filter(pk=user.pk, is_active=False).update(is_active=True):
+        raise StateConflict(_("该账户已启用。"))
+    user.is_active = True
+    audit.record(
+        actor=actor, action="user.reactivate", obj=user, changes={"is_active": [False, True]}, reason=reason
+    )
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, actor: Any, user: User, reason: str) -> str:
+    """Give an account a new temporary password, returned once; the old password, the account's sessions
+    and its API tokens stop working. One's own password is changed on the password page instead."""
+    ensure_manages_user(actor, user)
+    if user.pk == getattr(actor, "pk", None):
+        raise NotAllowed(_("请在“修改密码”页面修改自己的密码。"))
+    reason = _require_reason(reason)
+    password = _temporary_password()
+    user.set_password(password)
+    user.must_change_password = True  # a password someone else chose is replaced at the next sign-in
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    tokens_revoke_all(user=user)
+    audit.record(actor=actor, action="user.reset_password", obj=user, reason=reason)
+    return password

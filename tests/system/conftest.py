@@ -272,6 +272,27 @@ def _users(world: World) -> dict[str, Any]:
     }
 
 
+@kind("user:inactive")
+def _inactive_users(world: World) -> dict[str, Any]:
+    """Deactivated accounts: a filler of dora's enterprise, one of erin's, and a second 江津 clerk."""
+    from tests.model_factories import UserFactory
+
+    return {
+        "own": UserFactory(
+            username="dora-old", role="enterprise", enterprise=world.enterprises["own"], is_active=False
+        ),
+        "other_enterprise": UserFactory(
+            username="erin-old",
+            role="enterprise",
+            enterprise=world.enterprises["other_enterprise"],
+            is_active=False,
+        ),
+        "other_district": UserFactory(
+            username="charlie-old", role="district", district=world.fixture("jiangjin"), is_active=False
+        ),
+    }
+
+
 @kind("audit")
 def _audit(world: World) -> dict[str, Any]:
     from accounts import audit

@@ -102,6 +102,13 @@ PERSONAL_LIST = roles(
 PERSONAL_GET = roles((200, 404, 404), (200, 404, 404), (200, 404, 404), (200, 404, 404))
 
 
+def manage_account(status: Cell, page: bool = False) -> dict[str, tuple]:
+    """A step on an account (dora, erin: fillers; charlie: 江津's clerk): the city manages staff accounts,
+    bob his unit's fillers; enterprise users and auditors are refused before the lookup."""
+    shape = pages if page else roles
+    return shape((403, 403, status), (status, status, 404), 403, 403)
+
+
 def city_only(status: Cell) -> dict[str, tuple]:
     """A write only city staff may make; every other role is refused before the object is looked up."""
     return roles(status, 403, 403, 403)
@@ -158,6 +165,25 @@ def enterprise_reclassified(world: World, relation: str, role: str) -> dict[str,
         "contact_phone": e.contact_phone,
         "contact_email": e.contact_email,
     }
+
+
+def new_account(world: World, relation: str, role: str) -> dict[str, Any]:
+    """The city opens a district account (for 渝中 or 江津); a district user a filler of the relation's enterprise."""
+    if role == "city":
+        district = "500116" if relation == "other_district" else "500103"
+        return {"username": f"clerk-{relation}", "role": "district", "district": district}
+    return {
+        "username": f"filler-{relation}",
+        "role": "enterprise",
+        "enterprise": world.enterprises[relation].pk,
+    }
+
+
+def account_form(world: World, relation: str, role: str) -> dict[str, Any]:
+    from factories.forms import UserEditForm
+
+    account = world.objects("user")[relation]
+    return form_data(UserEditForm(user=world.city, instance=account), first_name="王芳")
 
 
 def recognition(world: World, relation: str, role: str) -> dict[str, Any]:
@@ -263,9 +289,16 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:token DELETE": Row("nothing", roles(204, 204, 204, 204)),
     "api:me GET": Row("nothing", roles(200, 200, 200, 200)),
     # Users: own = dora, other enterprise = erin, other district = charlie (江津's clerk). A district user sees
-    # the accounts of its unit (district users), not those of its enterprises.
-    "api:user-list GET": Row("user", roles(LISTED, HIDDEN, (LISTED, HIDDEN, HIDDEN), LISTED)),
-    "api:user-detail GET": Row("user", roles(200, 404, (200, 404, 404), 200)),
+    # the accounts of its unit: its district users and the fillers of its enterprises (issue 14). The city
+    # manages staff accounts (charlie), not enterprise fillers (403); bob manages his unit's fillers.
+    "api:user-list GET": Row("user", SCOPED_LIST),
+    "api:user-list POST": Row("enterprise", roles(201, (201, 201, 400), 403, 403), body=new_account),
+    "api:user-detail GET": Row("user", SCOPED_GET),
+    "api:user-detail PUT": Row("user", manage_account(200), body={"first_name": "王芳"}),
+    "api:user-detail PATCH": Row("user", manage_account(200), body={"first_name": "王芳"}),
+    "api:user-deactivate POST": Row("user", manage_account(200), body={"reason": "已离职"}),
+    "api:user-reactivate POST": Row("user:inactive", manage_account(200), body={"reason": "重新入职"}),
+    "api:user-reset-password POST": Row("user", manage_account(200), body={"reason": "忘记密码"}),
     "api:audit-list GET": Row("audit", CITY_LIST),
     "api:audit-detail GET": Row("audit", CITY_GET),
     # reference data
@@ -447,6 +480,22 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:cultivation-district-report-missing GET": Row("nothing", roles(200, 200, 200, 200),
                                                        query=f"year={REPORTING_YEAR}"),
     # --- HTML pages that take an id ---
+    # Account pages: city and district staff only; the reset page shows the temporary password (200).
+    "users:user_detail GET": Row("user", pages(200, (200, 200, 404), 403, 403)),
+    "users:user_edit GET": Row("user", manage_account(200, page=True)),
+    "users:user_edit POST": Row("user", manage_account(DONE, page=True), body=account_form),
+    "users:user_step GET": (
+        Row("user", manage_account(200, page=True), kwargs={"action": "deactivate"}),
+        Row("user:inactive", manage_account(200, page=True), kwargs={"action": "reactivate"}),
+        Row("user", manage_account(200, page=True), kwargs={"action": "reset-password"}),
+    ),
+    "users:user_step POST": (
+        Row("user", manage_account(DONE, page=True), kwargs={"action": "deactivate"}, body={"reason": "已离职"}),
+        Row("user:inactive", manage_account(DONE, page=True), kwargs={"action": "reactivate"},
+            body={"reason": "重新入职"}),
+        Row("user", manage_account(200, page=True), kwargs={"action": "reset-password"},
+            body={"reason": "忘记密码"}),
+    ),
     # Each persona revokes its own API tokens from the tokens page, nobody else's.
     "accounts:token_revoke POST": Row("token", pages((DONE, 404, 404), (DONE, 404, 404), (DONE, 404, 404),
                                                      (DONE, 404, 404))),

@@ -206,6 +206,8 @@ NOT_SCANNED = {"factories/demo.py", "reporting/demo.py", "cultivation/demo.py"}
 MAY_NAME_A_ROLE = {
     ("factories/services.py", "user_create"): "validates the role of the account it creates (which unit or "
     "enterprise it must name); the actor's right is `users.manage`",
+    ("factories/services.py", "_place_errors"): "the same check when an account's role, unit or enterprise "
+    "changes (user_update); who may make the change is `accounts.permissions.ACCOUNT_MANAGERS`",
 }
 
 

@@ -408,6 +408,31 @@ AUDITED: dict[str, Write] = {
         "user.create",
         lambda w: {"actor": w.city, "username": "zoe", "role": "auditor", "password": STRONG_PASSWORD},
     ),
+    "factories.services.user_invite": Write(
+        "user.create",
+        lambda w: {
+            "actor": _bob(w),
+            "username": "zoe",
+            "role": "enterprise",
+            "enterprise_credit_code": w.enterprises["own"].credit_code,
+        },
+    ),
+    "factories.services.user_update": Write(
+        "user.update",
+        lambda w: {"actor": _bob(w), "user": w.fixture("enterprise_user"), "first_name": "王芳"},
+    ),
+    "factories.services.user_deactivate": Write(
+        "user.deactivate",
+        lambda w: {"actor": _bob(w), "user": w.fixture("enterprise_user"), "reason": "已离职"},
+    ),
+    "factories.services.user_reactivate": Write(
+        "user.reactivate",
+        lambda w: {"actor": _bob(w), "user": _own(w, "user:inactive"), "reason": "重新入职"},
+    ),
+    "factories.services.user_reset_password": Write(
+        "user.reset_password",
+        lambda w: {"actor": _bob(w), "user": w.fixture("enterprise_user"), "reason": "忘记密码"},
+    ),
     # the register
     "factories.services.district_merge": Write(
         "district.merge",
