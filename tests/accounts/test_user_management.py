@@ -52,7 +52,11 @@ def test_a_district_creates_a_second_filler_for_an_enterprise_of_its_unit(
     )
     assert response.status_code == 201, response.content
     assert User.objects.filter(enterprise=enterprise).count() == 2
-    assert _gets_token(api, "dora2", response.json()["temporary_password"])
+    temporary = response.json()["temporary_password"]
+    assert _signs_in("dora2", temporary)
+    # A password someone else chose opens no API token until its owner has replaced it.
+    assert not _gets_token(api, "dora2", temporary)
+    assert User.objects.get(username="dora2").must_change_password
 
 
 def test_a_district_cannot_create_a_filler_for_another_districts_enterprise(
