@@ -31,7 +31,7 @@ migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l en --no-obsolete && $(PY) manage.py compilemessages -l en --ignore=.venv
+	$(PY) manage.py makemessages -l en --no-obsolete -i "tests/*" -i "bench/*" && $(PY) manage.py compilemessages -l en --ignore=.venv
 
 clean:
 	rm -rf db.sqlite3 db.sqlite3-wal db.sqlite3-shm .run media/exports staticfiles

@@ -110,13 +110,13 @@ class ApiTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:
         token = ApiToken.objects.select_related("user").filter(digest=key_digest(key)).first()
         if token is None:
-            raise AuthenticationFailed(_("Invalid token."))
+            raise AuthenticationFailed(_("令牌无效，请重新获取。"))
         now = timezone.now()
         if token.expires_at <= now:
             raise AuthenticationFailed(_("令牌已过期，请重新获取。"))
         user = token.user
         if not user.is_active:
-            raise AuthenticationFailed(_("User inactive or deleted."))
+            raise AuthenticationFailed(_("该账户已停用，令牌不能再使用。"))
         if not constant_time_compare(token.password_mark, password_mark(user)):
             raise AuthenticationFailed(_("密码已修改，此令牌已失效，请重新获取。"))
         if reason := change_required(user):
