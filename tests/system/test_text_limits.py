@@ -39,7 +39,13 @@ def test_every_text_input_of_every_form_has_a_length_limit():
 
 
 # Strings that are looked up, not stored: a value is either an existing code or refused.
-LOOKED_UP = {"EnterpriseRequest.district", "PatchedEnterpriseRequest.district"}
+LOOKED_UP = {
+    "EnterpriseRequest.district",
+    "PatchedEnterpriseRequest.district",
+    "UserCreateRequest.district",
+    "UserUpdateRequest.district",
+    "PatchedUserUpdateRequest.district",
+}
 
 
 def _request_strings(schema: dict[str, Any]) -> list[str]:
