@@ -55,6 +55,7 @@ from factories.models import (
     Incident,
     IncidentKind,
     IncidentSeverity,
+    ProposalStatus,
     RevocationProposal,
     RunStatus,
     StandardStatus,
@@ -522,11 +523,28 @@ def grading_run_publish(
     for old in replaced:
         before = old.status
         claim(GRADING_RUN_TRANSITIONS, "supersede", actor=actor, obj=old, fields={"superseded_by": run})
+        # The replaced run's undecided proposals end with it: they can no longer be confirmed (only a final,
+        # current run's can), and a pending one would block every new proposal for its factory.
+        note = _("评价 #{old} 已被评价 #{new} 替代，本建议随之失效。").format(old=old.pk, new=run.pk)
+        closed = 0
+        for proposal in RevocationProposal.objects.filter(run=old, status=ProposalStatus.PROPOSED):
+            claim(
+                REVOCATION_TRANSITIONS,
+                "dismiss",
+                actor=actor,
+                obj=proposal,
+                fields={"decided_by": actor, "decided_at": timezone.now(), "decision_note": note},
+            )
+            closed += 1
         audit.record(
             actor=actor,
             action="grading_run.supersede",
             obj=old,
-            changes={"status": [before, "superseded"], "superseded_by": [None, run.pk]},
+            changes={
+                "status": [before, "superseded"],
+                "superseded_by": [None, run.pk],
+                "proposals_closed": [None, closed],
+            },
         )
     audit.record(
         actor=actor,

@@ -296,3 +296,29 @@ def test_a_newer_publication_supersedes_the_older_and_shows_who_moved_and_why(
     grades = api.get("/api/v1/grades/").json()["results"]
     own = second.results.get(enterprise=graded_world[0])
     assert [(g["id"], g["status"]) for g in grades] == [(own.pk, "published")]
+
+
+def test_a_superseded_run_s_pending_proposals_end_with_it_and_free_the_factory(
+    city_user, graded_world, django_capture_on_commit_callbacks
+):
+    from factories.models import GreenFactory
+    from factories.services import revocation_propose
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.grading_run_start(actor=city_user, year=2025)
+    services.grading_run_publish(actor=city_user, run=first, **notice())
+    factory = GreenFactory.objects.filter(status="active").first()
+    pending = RevocationProposal.objects.create(
+        run=first, enterprise_id=factory.enterprise_id, reason="fraud"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.grading_run_start(actor=city_user, year=2025)
+    services.grading_run_publish(actor=city_user, run=second, **notice())
+    pending.refresh_from_db()
+    assert (pending.status, pending.decided_by) == ("dismissed", city_user)
+    assert f"#{second.pk}" in pending.decision_note
+    # The factory is no longer held by a proposal nobody may confirm.
+    proposal = revocation_propose(
+        actor=city_user, factory=factory, revoked_on=timezone.localdate(), reason="弄虚作假"
+    )
+    assert proposal.status == "proposed"
