@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.limits import LONG_TEXT, REPORT_TEXT, SHORT_TEXT
 from accounts.permissions import can
+from accounts.widgets import DateInput
 from cultivation.models import SupervisionKind
 from factories.models import Enterprise
 
@@ -64,7 +65,7 @@ class SupervisionForm(forms.Form):
     """A dated supervision or guidance step the district records (Art. 11(2), (3))."""
 
     kind = forms.ChoiceField(label=_("类型"), choices=SupervisionKind.choices)
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=DateInput())
     note = forms.CharField(
         label=_("说明"), required=False, max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2})
     )

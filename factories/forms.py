@@ -20,6 +20,7 @@ from accounts.limits import CREDIT_CODE_INPUT_LENGTH, SHORT_TEXT
 from accounts.models import Role
 from accounts.permissions import manageable_roles
 from accounts.views_base import show_domain_error_on_form
+from accounts.widgets import DateInput
 from factories import services
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.models import District, Enterprise, GreenFactory, Industry, LegalForm, RevocationProposal, Tier
@@ -178,7 +179,7 @@ class RecognizeForm(ServiceForm):
     recognized_on = forms.DateField(
         label=_("认定日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_(
             "选填：认定文件的日期；不填以今天为准。称号被撤销的企业，须在禁止期届满之日起方可再次认定。"
         ),
@@ -238,7 +239,7 @@ class RevokeForm(ServiceForm):
     revoked_on = forms.DateField(
         label=_("撤销日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("不填为今天。确认后自该日起撤销，三年内（至满三年之日）不得再次认定。"),
     )
 

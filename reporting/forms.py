@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import localized
 from accounts.limits import LONG_TEXT, MAX_INPUT_LENGTH, SHORT_TEXT
+from accounts.widgets import DateInput
 from factories.indicators import Catalogue, RawField
 from reporting.services import REQUIRED_ON_SUBMIT
 
@@ -111,8 +112,8 @@ class YearOpenForm(forms.Form):
     """The city opens a reporting year with its window."""
 
     year = forms.IntegerField(label=_("数据年度"), min_value=2000, max_value=2100)
-    opens_on = forms.DateField(label=_("填报开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=_("填报截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=_("填报开始日期"), widget=DateInput())
+    closes_on = forms.DateField(label=_("填报截止日期"), widget=DateInput())
 
 
 class ImportTemplateForm(forms.Form):
@@ -135,6 +136,6 @@ class YearWindowForm(forms.Form):
     """The city moves a reporting window, e.g. extends the close date."""
 
     year = forms.IntegerField(widget=forms.HiddenInput)
-    opens_on = forms.DateField(label=_("填报开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=_("填报截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=_("填报开始日期"), widget=DateInput())
+    closes_on = forms.DateField(label=_("填报截止日期"), widget=DateInput())
     reason = forms.CharField(label=_("调整原因"), required=False, max_length=500)

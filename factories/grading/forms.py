@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import InvalidInput
 from accounts.i18n import in_language, localized
 from accounts.limits import CREDIT_CODE_INPUT_LENGTH, LONG_TEXT
+from accounts.widgets import DateInput
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.forms import ServiceForm
 from factories.grading import services
@@ -31,13 +32,6 @@ from factories.models import (
     IncidentSeverity,
     StandardStatus,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class RunStartForm(ServiceForm):

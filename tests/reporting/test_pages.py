@@ -437,6 +437,17 @@ def test_opening_a_year_twice_shows_the_error_next_to_the_year(client, city_user
     assert response.context["open_form"].errors["year"] == ["2025年度已开放填报。"]
 
 
+def test_the_window_form_shows_the_current_dates_in_the_form_a_date_picker_accepts(
+    client, city_user, open_year
+):
+    """`<input type="date">` takes only ISO dates; zh-hans' own `2026/11/01` left both fields empty."""
+    client.force_login(city_user)
+    html = client.get(reverse("reporting:year_list")).content.decode()
+    assert f'type="date" name="opens_on" value="{open_year.opens_on.isoformat()}"' in html
+    assert f'type="date" name="closes_on" value="{open_year.closes_on.isoformat()}"' in html
+    assert open_year.closes_on.strftime("%Y/%m/%d") not in html
+
+
 def test_city_extends_a_window(client, city_user, open_year):
     client.force_login(city_user)
     new_close = open_year.closes_on + dt.timedelta(days=10)
