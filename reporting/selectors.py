@@ -113,3 +113,19 @@ class JSONArrayLength(Func):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(compiler, connection, function="jsonb_array_length", **extra)
+
+
+def previous_raw_values(user: Any, enterprise_id: Any, year: Any) -> dict[str, Any] | None:
+    """Last year's stored raw values of an enterprise the user may see, for the ×3 rule in the live
+    preview; None when there are none or the enterprise is out of the user's scope (no hint either way)."""
+    try:
+        enterprise_pk, this_year = int(enterprise_id), int(year)
+    except (TypeError, ValueError):
+        return None
+    previous = (
+        AnnualSubmission.objects.visible_to(user)
+        .filter(enterprise_id=enterprise_pk, year=this_year - 1)
+        .only("raw_values")
+        .first()
+    )
+    return previous.raw_values if previous is not None else None

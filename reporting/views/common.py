@@ -9,10 +9,17 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import in_language, localized
-from factories.indicators import Catalogue, IndicatorValue, Status, derive_indicators, validate_raw
+from factories.indicators import (
+    Catalogue,
+    IndicatorValue,
+    Status,
+    derive_indicators,
+    validate_raw,
+    year_on_year_flags,
+)
 from reporting import services
 from reporting.models import AnnualSubmission, CorrectionRequest, CorrectionStatus, ReportingYear
-from reporting.values import parse_raw_values
+from reporting.values import from_storage, parse_raw_values
 
 INDICATOR_STATUS_LABELS = {
     Status.OK: _("正常"),
@@ -108,17 +115,39 @@ def _window(reporting_year: ReportingYear | None) -> dict[str, Any] | None:
     return {"year": reporting_year, "state": state, "state_label": WINDOW_STATE_LABELS[state]}
 
 
-def typed_preview(catalogue: Any, data: Any) -> dict[str, Any]:
+INVALID_STATUS_LABEL = _("数据有误")
+
+
+def typed_preview(catalogue: Any, data: Any, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The indicators and problems of values as typed (not yet saved): the live preview, and the preview
-    shown again with a form that was refused."""
+    shown again with a form that was refused.
+
+    A field the save would refuse is left out of the indicators, as the save itself would, and every
+    indicator built on it says 数据有误 instead of showing a figure (RH-01 = 200 % read as 正常 before).
+    With last year's stored values (`previous`), the ×3 year-on-year rule is applied to what is typed, so
+    the enterprise learns of the flag before saving, not after.
+    """
     names = [f.name for f in catalogue.raw_fields]
     parsed, errors = parse_raw_values(catalogue, {n: data.get(n, "") for n in names})
     values = {name: parsed.get(name) for name in names}
+    refused = validate_raw(values, catalogue)
     problems = [in_language(text) for texts in errors.values() for text in texts]
-    problems += [in_language(text) for texts in validate_raw(values, catalogue).values() for text in texts]
+    problems += [in_language(text) for texts in refused.values() for text in texts]
+    wrong = set(errors) | set(refused)
+    usable = {name: (None if name in wrong else value) for name, value in values.items()}
+    rows = _indicator_rows(catalogue, derive_indicators(usable, catalogue))
+    for row in rows:
+        if wrong.intersection(catalogue.indicator(row["code"]).fields):
+            row.update(value=None, status="invalid", status_label=INVALID_STATUS_LABEL)
+    flagged: list[str] = []
+    if previous is not None:
+        flagged = year_on_year_flags(usable, from_storage(previous, catalogue), catalogue=catalogue)
     return {
-        "indicators": _indicator_rows(catalogue, derive_indicators(values, catalogue)),
+        "indicators": rows,
         "problems": problems,
+        "preview_flagged_labels": [
+            localized(catalogue.raw_field(n).label_zh, catalogue.raw_field(n).label_en) for n in flagged
+        ],
     }
 
 

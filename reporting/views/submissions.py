@@ -212,7 +212,11 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
     def render_page(self, form: SubmissionForm | None) -> HttpResponse:
         submission = self.submission
         if form is not None and form.is_bound:  # a refused save: preview what was typed, not what is stored
-            preview = typed_preview(self.catalogue, form.data)
+            preview = typed_preview(
+                self.catalogue,
+                form.data,
+                selectors.previous_raw_values(self.request.user, self.enterprise.pk, self.year),
+            )
         else:
             preview = {
                 "indicators": _labelled(selectors.submission_indicators(submission), self.catalogue)
@@ -261,7 +265,16 @@ class IndicatorPreviewView(RightRequiredMixin, View):
         return render(
             request,
             "reporting/_indicator_table.html",
-            {**typed_preview(catalogue, request.POST), "preview": True},
+            {
+                **typed_preview(
+                    catalogue,
+                    request.POST,
+                    selectors.previous_raw_values(
+                        request.user, request.POST.get("preview_enterprise"), request.POST.get("preview_year")
+                    ),
+                ),
+                "preview": True,
+            },
         )
 
 

@@ -149,7 +149,7 @@ def test_a_new_enterprise_user_reports_a_year_the_district_approves_it_and_the_c
     expect(wrong).to_have_count(1)
     expect(wrong.get_by_role("textbox")).to_have_value("30000")
     expect(wrong).to_contain_text("建构筑物及堆场占地面积（30000 m²）不能大于用地面积（20000 m²）。")
-    expect(page.locator(".errorlist.nonfield")).to_contain_text("您填写的内容都已保留")
+    expect(page.locator(".errorlist.nonfield")).to_contain_text("尚未保存")
     for name, value in typed.items():
         expect(field(page, name)).to_have_value(value)
     assert not AnnualSubmission.objects.exists()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from reporting import services
 from reporting.models import AnnualSubmission, CorrectionRequest, ReportingYear, SubmissionStatus
 from tests.helpers import cold_cache
+from tests.model_factories import verified_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +160,58 @@ def test_live_preview_returns_an_indicator_table_and_writes_nothing(client, ente
     assert "不适用" in html  # WR-03: nothing treated
     assert "未填报" in html
     assert not AnnualSubmission.objects.exists()
+
+
+def _preview_row(html: str, code: str) -> str:
+    return html.split(f"<code>{code}</code>", 1)[1].split("</tr>", 1)[0]
+
+
+def test_live_preview_never_calls_a_figure_the_save_refuses_normal(
+    client, enterprise_user, open_year, good_values
+):
+    """WR-03 = 200 % (reused > treated) and a negative raw figure read as ✓ 正常 while the save refused them."""
+    client.force_login(enterprise_user)
+    typed = {**good_values, "wastewater_reused": "56000", "main_material": "-1"}
+    html = client.post(reverse("reporting:indicator_preview"), typed).content.decode()
+    for code in ("WR-03", "WR-01"):
+        row = _preview_row(html, code)
+        assert "数据有误" in row and "正常" not in row
+    assert "200.000000" not in html
+    assert "正常" in _preview_row(html, "LI-01")  # a figure built only on valid inputs is still shown
+
+
+def test_live_preview_flags_a_threefold_jump_before_anything_is_saved(
+    client, enterprise_user, enterprise, open_year, good_values
+):
+    verified_submission(enterprise, 2024, good_values)
+    client.force_login(enterprise_user)
+    typed = {**good_values, "cod": str(int(good_values["cod"]) * 4)}
+    context = {"preview_enterprise": enterprise.pk, "preview_year": 2025}
+    html = client.post(reverse("reporting:indicator_preview"), {**typed, **context}).content.decode()
+    assert "以下数据与上年相比变化超过3倍" in html and "化学需氧量" in html
+    calm = client.post(reverse("reporting:indicator_preview"), {**good_values, **context}).content.decode()
+    assert "以下数据与上年相比变化超过3倍" not in calm
+    assert not AnnualSubmission.objects.filter(year=2025).exists()
+
+
+def test_live_preview_gives_no_hint_about_an_enterprise_out_of_scope(
+    client, other_enterprise_user, enterprise, open_year, good_values
+):
+    verified_submission(enterprise, 2024, good_values)
+    client.force_login(other_enterprise_user)
+    typed = {**good_values, "cod": str(int(good_values["cod"]) * 4)}
+    html = client.post(
+        reverse("reporting:indicator_preview"),
+        {**typed, "preview_enterprise": enterprise.pk, "preview_year": 2025},
+    ).content.decode()
+    assert "以下数据与上年相比变化超过3倍" not in html
+
+
+def test_a_refused_save_says_that_nothing_was_saved(client, enterprise_user, enterprise, open_year):
+    client.force_login(enterprise_user)
+    response = client.post(edit_url(enterprise), {"site_area": "20000", "wastewater": "-5", "action": "save"})
+    assert "尚未保存" in response.content.decode()
+    assert "都已保留" not in response.content.decode()
 
 
 def test_live_preview_is_post_only_and_needs_a_login(client):
