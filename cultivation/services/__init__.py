@@ -15,6 +15,7 @@ from cultivation.services.levels import (
     level_job_execute,
     level_job_resume_stale,
     level_job_start,
+    open_certification,
 )
 from cultivation.services.pool import (
     application_checklist,
@@ -23,6 +24,7 @@ from cultivation.services.pool import (
     membership_exit,
     membership_graduate,
     pool_application_accept,
+    pool_application_blocker,
     pool_application_reject,
     pool_application_submit,
     supervision_record_add,
@@ -58,7 +60,9 @@ __all__ = [
     "level_job_start",
     "membership_exit",
     "membership_graduate",
+    "open_certification",
     "pool_application_accept",
+    "pool_application_blocker",
     "pool_application_reject",
     "pool_application_submit",
     "supervision_record_add",

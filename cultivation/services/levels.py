@@ -302,6 +302,19 @@ def gaps_text(checklist: dict[str, Any]) -> str:
     return "；".join(gaps)
 
 
+OPEN_CERTIFICATION_EXISTS = _("该企业已有一项B级认定（申请中、有效或复核中），不能重复申请。")
+
+
+def open_certification(membership: PoolMembership) -> BCertification | None:
+    """The member's B certification that is applied for, in force or under review, if any: a second
+    application is refused (`b_certification_apply`), so the form is not offered either."""
+    return (
+        BCertification.objects.filter(membership=membership, status__in=OPEN_CERTIFICATION_STATUSES)
+        .order_by("-pk")
+        .first()
+    )
+
+
 @transaction.atomic
 def b_certification_apply(*, actor: Any, enterprise: Enterprise, year: int) -> BCertification:
     """A member whose latest level is B-eligible applies for B-level certification (Art. 11(1))."""
@@ -332,7 +345,7 @@ def b_certification_apply(*, actor: Any, enterprise: Enterprise, year: int) -> B
                 ]
             }
         )
-    open_one = _("该企业已有一项B级认定（申请中、有效或复核中），不能重复申请。")
+    open_one = OPEN_CERTIFICATION_EXISTS
     if BCertification.objects.filter(membership=membership, status__in=OPEN_CERTIFICATION_STATUSES).exists():
         raise StateConflict(open_one)
     try:

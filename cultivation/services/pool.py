@@ -103,18 +103,38 @@ def application_checklist(
     ]
 
 
-def _ensure_not_green_factory(enterprise: Enterprise) -> None:
+def _green_factory_reason(enterprise: Enterprise) -> str | None:
     factory = GreenFactory.objects.filter(enterprise=enterprise, status=GreenFactoryStatus.ACTIVE).first()
-    if factory is not None:
-        raise InvalidInput(
-            field_errors={
-                "enterprise": [
-                    _("该企业已是认定的{tier}绿色工厂，属于绿色工厂序列，不能进入培育库。").format(
-                        tier=factory.get_tier_display()
-                    )
-                ]
-            }
+    if factory is None:
+        return None
+    return str(
+        _("该企业已是认定的{tier}绿色工厂，属于绿色工厂序列，不能进入培育库。").format(
+            tier=factory.get_tier_display()
         )
+    )
+
+
+def _ensure_not_green_factory(enterprise: Enterprise) -> None:
+    reason = _green_factory_reason(enterprise)
+    if reason is not None:
+        raise InvalidInput(field_errors={"enterprise": [reason]})
+
+
+ALREADY_MEMBER = _("该企业已在培育库中，无需再次申请。")
+APPLICATION_PENDING = _("该企业已有一份待区县审核的入库申请，请等待审核结果。")
+
+
+def pool_application_blocker(enterprise: Enterprise) -> str | None:
+    """Why the enterprise cannot apply to join the pool now, or None: said before the form is filled in,
+    with the words `pool_application_submit` would refuse it with."""
+    reason = _green_factory_reason(enterprise)
+    if reason is not None:
+        return reason
+    if _active_membership(enterprise.pk) is not None:
+        return str(ALREADY_MEMBER)
+    if PoolApplication.objects.filter(enterprise=enterprise, status=ApplicationStatus.PENDING).exists():
+        return str(APPLICATION_PENDING)
+    return None
 
 
 def _active_membership(enterprise_id: int) -> PoolMembership | None:
@@ -143,8 +163,8 @@ def pool_application_submit(
         raise InvalidInput(field_errors=errors)
     _ensure_not_green_factory(enterprise)
     if _active_membership(enterprise.pk) is not None:
-        raise InvalidInput(field_errors={"enterprise": [_("该企业已在培育库中，无需再次申请。")]})
-    pending = _("该企业已有一份待区县审核的入库申请，请等待审核结果。")
+        raise InvalidInput(field_errors={"enterprise": [ALREADY_MEMBER]})
+    pending = APPLICATION_PENDING
     if PoolApplication.objects.filter(enterprise=enterprise, status=ApplicationStatus.PENDING).exists():
         raise StateConflict(pending)
     checklist = application_checklist(

@@ -27,6 +27,7 @@ from cultivation.filters import ApplicationFilter
 from cultivation.forms import ApplicationForm
 from cultivation.models import POOL_APPLICATION_TRANSITIONS, ApplicationStatus, PoolApplication
 from cultivation.views.common import PoolListView, PostActionView
+from factories.models import Enterprise
 
 
 class ApplicationListView(PoolListView):
@@ -54,7 +55,12 @@ class ApplicationListView(PoolListView):
         context.update(statuses=ApplicationStatus.choices)
         for application in context["object_list"]:
             application.passed = sum(1 for item in application.checklist if item.get("passed"))
-        context["can_apply"] = can(self.request.user, "pool.apply")
+        user = signed_in(self.request)
+        can_apply = can(user, "pool.apply")
+        if can_apply and can(user, "enterprise.view_own"):
+            own = Enterprise.objects.visible_to(user).filter(users=user).first()
+            can_apply = own is not None and services.pool_application_blocker(own) is None
+        context["can_apply"] = can_apply
         return context
 
 
@@ -66,7 +72,10 @@ class ApplicationCreateView(RightRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", ApplicationForm(user=signed_in(self.request)))
+        form = context.setdefault("form", ApplicationForm(user=signed_in(self.request)))
+        # An enterprise applies for itself, so why it cannot is known before it writes a word.
+        own = form.enterprise() if "credit_code" not in form.fields else None
+        context["blocker"] = services.pool_application_blocker(own) if own is not None else None
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -98,7 +98,11 @@ class CertificationApplyView(RightRequiredMixin, TemplateView):
         decision = (
             member.level_decisions.select_related("standard", "standard__district").order_by("-year").first()
         )
-        context.update(member=member, decision=decorate_decision(decision) if decision else None)
+        context.update(
+            member=member,
+            decision=decorate_decision(decision) if decision else None,
+            open_certification=services.open_certification(member),
+        )
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:

@@ -32,7 +32,7 @@ from accounts.i18n import localized
 from accounts.permissions import can
 from accounts.views_base import CachedPageMixin, RightRequiredMixin
 from factories.indicators import get_catalogue
-from factories.models import Grade, GradingResult
+from factories.models import Grade, GradingResult, GreenFactory
 from reporting.dashboards import selectors as dashboards
 from reporting.models import STATUS_COLOURS, SubmissionStatus
 
@@ -56,6 +56,10 @@ NO_GRADES = (
 NO_TREND = (_("尚无已发布的评价结果"), _("每发布一个年度的评价，这里就多一组柱子。"))
 NO_ENTERPRISES = (_("范围内还没有登记的企业"), _("登记企业后，这里将显示各管理单位的填报进度。"))
 NO_OWN_GRADES = (_("暂无已发布的等级"), _("市经济信息委发布公示后，本企业的等级和得分将显示在这里。"))
+NOT_GRADED = (
+    _("本企业不参加AAAA–A分级评价"),
+    _("分级评价只针对已认定的市级及以上绿色工厂。培育库企业的培育等级（B/C/D）请在“培育库”中查看。"),
+)
 NO_OWN_SCORES = (_("暂无已发布的评价结果"), _("发布评价后，这里将显示本企业五个维度的百分位得分。"))
 NO_DIMENSIONS = (_("该年度没有可计算的维度得分"), _("例如该年度没有经市级复核的数据；请查看评价说明。"))
 
@@ -453,10 +457,10 @@ def district_dashboard(user: Any, year: int | None) -> Dashboard:
     return Dashboard(kpis, cards, intro=intro)
 
 
-def _grade_history_card(grades: list[GradingResult]) -> Card:
+def _grade_history_card(grades: list[GradingResult], *, green_factory: bool = True) -> Card:
     title = str(_("历年等级与综合得分 C"))
     if not grades:
-        return _empty(title, NO_OWN_GRADES)
+        return _empty(title, NO_OWN_GRADES if green_factory else NOT_GRADED)
     chart = line_chart(
         [f"{_year(r.year)} · {r.grade}" for r in grades],
         [(str(_("综合得分 C")), [r.composite_score for r in grades])],
@@ -555,7 +559,8 @@ def enterprise_dashboard(user: Any, year: int | None) -> Dashboard:
                 else "",
             )
         )
-    cards = [_grade_history_card(grades), _radar_card(chosen)]
+    green_factory = bool(grades) or GreenFactory.objects.filter(enterprise_id=user.enterprise_id).exists()
+    cards = [_grade_history_card(grades, green_factory=green_factory), _radar_card(chosen)]
     return Dashboard(
         kpis, cards, intro=_("以下数据仅包含本企业（{name}）。").format(name=user.enterprise.name)
     )

@@ -628,3 +628,41 @@ def test_district_home_lists_pending_pool_work(client, district_user, yuzhong_wo
 def test_enterprise_home_shows_its_pool_level(client, enterprise_user, b_member):  # type: ignore[no-untyped-def]
     login(client, enterprise_user)
     assert "2025年度培育等级：达到B级条件" in client.get(reverse("home")).content.decode()
+
+
+# --- forms that would be refused are not offered ----------------------------------------------------
+
+
+def test_a_green_factory_is_told_before_filling_in_that_it_cannot_join_the_pool(  # type: ignore[no-untyped-def]
+    client, enterprise, enterprise_user
+):
+    from tests.model_factories import GreenFactoryFactory
+
+    GreenFactoryFactory(enterprise=enterprise, tier="city")
+    login(client, enterprise_user)
+    html = client.get(reverse("cultivation:application_create")).content.decode()
+    assert "暂不能申请入库" in html and "属于绿色工厂序列" in html
+    assert 'name="intention"' not in html
+    listing = client.get(reverse("cultivation:application_list")).content.decode()
+    assert reverse("cultivation:application_create") not in listing
+    home = client.get(reverse("home")).content.decode()
+    assert "自愿入库" not in home
+
+
+def test_a_member_is_not_offered_the_join_form(client, member, enterprise_user):  # type: ignore[no-untyped-def]
+    login(client, enterprise_user)
+    html = client.get(reverse("cultivation:application_create")).content.decode()
+    assert "该企业已在培育库中，无需再次申请。" in html and 'name="intention"' not in html
+
+
+def test_an_enterprise_that_may_apply_still_gets_the_form(client, enterprise, enterprise_user):  # type: ignore[no-untyped-def]
+    login(client, enterprise_user)
+    html = client.get(reverse("cultivation:application_create")).content.decode()
+    assert 'name="intention"' in html and "暂不能申请入库" not in html
+
+
+def test_a_certified_member_is_not_offered_the_b_form_again(client, certified, enterprise_user):  # type: ignore[no-untyped-def]
+    login(client, enterprise_user)
+    html = client.get(reverse("cultivation:certification_apply")).content.decode()
+    assert "本企业已有一项B级认定" in html
+    assert "提交B级认定申请" not in html

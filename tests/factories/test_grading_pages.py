@@ -609,3 +609,19 @@ def test_the_run_page_reads_a_fixed_number_of_queries(
     cold_cache()
     with django_assert_max_num_queries(15):
         assert client.get(run_url(published)).status_code == 200
+
+
+def test_an_enterprise_that_is_not_a_green_factory_is_not_promised_a_grade(client, enterprise_user):
+    """Only recognised green factories are graded AAAA–A; a pool enterprise was told its grade would come."""
+    client.force_login(enterprise_user)
+    html = client.get(reverse("factories:my_grades")).content.decode()
+    assert "本企业不参加AAAA–A分级评价" in html and "发布公示后" not in html
+
+
+def test_a_green_factory_without_a_published_grade_is_told_when_it_comes(client, enterprise_user):
+    from tests.model_factories import GreenFactoryFactory
+
+    GreenFactoryFactory(enterprise=enterprise_user.enterprise, tier="city")
+    client.force_login(enterprise_user)
+    html = client.get(reverse("factories:my_grades")).content.decode()
+    assert "市经济信息委发布公示后" in html and "不参加AAAA–A分级评价" not in html

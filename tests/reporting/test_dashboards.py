@@ -251,6 +251,9 @@ def test_an_enterprise_sees_its_own_grades_and_dimension_scores_only(
 
 
 def test_an_enterprise_without_published_grades_gets_a_helpful_sentence(client, enterprise_user, years):
+    from tests.model_factories import GreenFactoryFactory
+
+    GreenFactoryFactory(enterprise=enterprise_user.enterprise, tier="city")
     html = get(client, enterprise_user).content.decode()
     assert "暂无已发布的等级" in html and "本企业的等级和得分将显示在这里" in html
     assert "这里将显示本企业五个维度的百分位得分" in html
@@ -409,3 +412,9 @@ def test_dashboard_aggregates_are_cached_per_scope_for_a_short_while(
     html = client.get("/reporting/dashboard/").content.decode()
     assert "渝中区" in html  # another scope is never served from the city's cached figures
     cache.clear()
+
+
+def test_an_enterprise_that_is_not_a_green_factory_is_not_promised_a_grade(client, enterprise_user, years):
+    """Only recognised green factories are graded AAAA–A; a pool enterprise was told its grade would come."""
+    html = get(client, enterprise_user).content.decode()
+    assert "本企业不参加AAAA–A分级评价" in html and "本企业的等级和得分将显示在这里" not in html

@@ -32,7 +32,7 @@ from factories.grading.views.common import (
 )
 from factories.grading.views.standards import describe_standard
 from factories.indicators import Direction
-from factories.models import District, Grade, GradingResult, Industry, Tier
+from factories.models import District, Grade, GradingResult, GreenFactory, Industry, Tier
 from factories.scoring import PEER_GROUP_ALL
 
 
@@ -124,7 +124,9 @@ class GradeListView(RightRequiredMixin, ListView):
             if len(chronological) > 1
             else None
         )
-        return {"latest": grades[0] if grades else None, "chart": chart}
+        user = signed_in(self.request)
+        green_factory = bool(grades) or GreenFactory.objects.filter(enterprise__users=user).exists()
+        return {"latest": grades[0] if grades else None, "chart": chart, "is_green_factory": green_factory}
 
 
 class MyGradesView(GradeListView):
