@@ -304,7 +304,7 @@ class CertificationViewSet(
     }
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("membership__enterprise", "applied_by", "reviewed_by")
+        return queryset.select_related("membership__enterprise", "applied_by", "reviewed_by", "settled_by")
 
     @extend_schema(request=CertificationApplySerializer, responses={201: BCertificationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -497,6 +497,18 @@ class BCertification(models.Model):
     certificate_no = models.CharField(_("认定编号"), max_length=40, blank=True)
     certified_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
     review_reason = BoundedTextField(_("复核事由"), blank=True)
+    # The district's decision after the level fell (keep or lose the title) is kept apart from the
+    # certification decision above, which it used to overwrite on the page.
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("复核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    settle_reason = BoundedTextField(_("复核意见"), blank=True)
     ended_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
     end_reason = BoundedTextField(_("终止原因"), blank=True)
 

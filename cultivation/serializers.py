@@ -259,6 +259,9 @@ class BCertificationSerializer(serializers.ModelSerializer):
     reviewed_by = serializers.CharField(
         source="reviewed_by.username", read_only=True, default=None, allow_null=True
     )
+    settled_by = serializers.CharField(
+        source="settled_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = BCertification
@@ -280,6 +283,9 @@ class BCertificationSerializer(serializers.ModelSerializer):
             "certificate_no",
             "certified_at",
             "review_reason",
+            "settled_by",
+            "settled_at",
+            "settle_reason",
             "ended_at",
             "end_reason",
         ]

@@ -436,17 +436,26 @@ def _decide(
     transition: str,
     reason: str,
     action: str,
+    settles: bool = False,
     **fields: Any,
 ) -> BCertification:
+    """One district decision. `settles`: the decision after the level fell (keep or lose), recorded in
+    its own fields so that the certification decision it follows stays readable."""
     B_CERTIFICATION_TRANSITIONS.ensure_can(actor, transition)
     ensure_in_scope(actor, certification)
     (before,) = B_CERTIFICATION_TRANSITIONS[transition].sources
+    now = timezone.now()
+    who = (
+        {"settled_by": actor, "settled_at": now, "settle_reason": reason}
+        if settles
+        else {"reviewed_by": actor, "reviewed_at": now, "decision_reason": reason}
+    )
     certification = claim(
         B_CERTIFICATION_TRANSITIONS,
         transition,
         actor=actor,
         obj=certification,
-        fields={"reviewed_by": actor, "reviewed_at": timezone.now(), "decision_reason": reason, **fields},
+        fields={**who, **fields},
     )
     audit.record(
         actor=actor,
@@ -481,6 +490,7 @@ def b_certification_confirm_loss(*, actor: Any, certification: BCertification, r
         transition="lose",
         reason=reason,
         action="b_certification.lose",
+        settles=True,
         ended_at=timezone.now(),
         end_reason=reason,
     )
@@ -496,6 +506,7 @@ def b_certification_keep(*, actor: Any, certification: BCertification, reason: s
         transition="keep",
         reason=reason,
         action="b_certification.keep",
+        settles=True,
     )
 
 

@@ -135,6 +135,7 @@ class CertificationDetailView(ScopedDetailView):
             "district",
             "applied_by",
             "reviewed_by",
+            "settled_by",
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

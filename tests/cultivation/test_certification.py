@@ -286,3 +286,17 @@ def test_an_exited_member_gets_no_new_supervision_records(member, district_user)
         services.supervision_record_add(
             actor=district_user, membership=member, kind="assessment", date=dt.date(2026, 1, 5)
         )
+
+
+def test_the_decision_after_a_fall_is_recorded_beside_the_certification_decision_not_over_it(
+    certified, district_user, other_district_user, django_capture_on_commit_callbacks
+):
+    original = (certified.reviewed_by_id, certified.reviewed_at, certified.decision_reason)
+    _worsen_and_recompute(certified.membership, district_user, django_capture_on_commit_callbacks)
+    lost = services.b_certification_confirm_loss(
+        actor=district_user, certification=certified, reason="2025年度绿色化水平明显下降。"
+    )
+    lost.refresh_from_db()
+    assert (lost.reviewed_by_id, lost.reviewed_at, lost.decision_reason) == original
+    assert lost.settled_by == district_user and lost.settle_reason == "2025年度绿色化水平明显下降。"
+    assert lost.settled_at is not None

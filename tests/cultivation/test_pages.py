@@ -666,3 +666,23 @@ def test_a_certified_member_is_not_offered_the_b_form_again(client, certified, e
     html = client.get(reverse("cultivation:certification_apply")).content.decode()
     assert "本企业已有一项B级认定" in html
     assert "提交B级认定申请" not in html
+
+
+def test_cancelling_a_b_title_asks_for_confirmation_and_the_page_keeps_both_decisions(  # type: ignore[no-untyped-def]
+    client, certified, district_user, django_capture_on_commit_callbacks
+):
+    from tests.cultivation.test_certification import _worsen_and_recompute
+
+    _worsen_and_recompute(certified.membership, district_user, django_capture_on_commit_callbacks)
+    login(client, district_user)
+    url = reverse("cultivation:certification_detail", args=[certified.pk])
+    html = client.get(url).content.decode()
+    form = html.split("confirm_loss", 1)[1].split("</form>", 1)[0]
+    assert "data-confirm=" in form
+    client.post(
+        reverse("cultivation:certification_decide", args=[certified.pk, "confirm_loss"]),
+        {"reason": "绿色化水平明显下降"},
+    )
+    page = client.get(url).content.decode()
+    assert "等级下降后的复核" in page and "绿色化水平明显下降" in page
+    assert "材料齐全" in page  # the certification decision is still there
