@@ -33,6 +33,7 @@ from cultivation.views.common import (
     selected_district,
     years_choice,
 )
+from reporting.models import ReportingYear
 
 
 class LevelListView(PoolListView):
@@ -96,7 +97,12 @@ class LevelListView(PoolListView):
                 .select_related("standard", "started_by", "district")
                 .order_by("-created_at")[:5]
             ),
-            compute_years=years_choice(),
+            # Levels rest on a year's annual data, so only years the city opened for reporting are offered.
+            compute_years=list(
+                ReportingYear.objects.filter(year__in=years_choice())
+                .order_by("-year")
+                .values_list("year", flat=True)
+            ),
         )
         for decision in context["object_list"]:
             decision.level_css = LEVEL_CSS.get(decision.level, "")

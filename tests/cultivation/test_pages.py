@@ -686,3 +686,23 @@ def test_cancelling_a_b_title_asks_for_confirmation_and_the_page_keeps_both_deci
     page = client.get(url).content.decode()
     assert "等级下降后的复核" in page and "绿色化水平明显下降" in page
     assert "材料齐全" in page  # the certification decision is still there
+
+
+def test_the_level_job_offers_only_years_open_for_reporting(client, district_user, city_user):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reporting.services import reporting_year_open
+
+    login(client, district_user)
+    start = 'action="' + reverse("cultivation:level_job_start")
+    empty = (
+        client.get(reverse("cultivation:level_list")).content.decode().split(start, 1)[1].split("</form>")[0]
+    )
+    assert "尚未开放任何年度的数据填报" in empty and "<option" not in empty
+    today = timezone.localdate()
+    reporting_year_open(actor=city_user, year=2025, opens_on=today, closes_on=today + dt.timedelta(days=30))
+    html = client.get(reverse("cultivation:level_list")).content.decode()
+    form = html.split(start, 1)[1].split("</form>", 1)[0]
+    assert re.findall(r'<option value="(\d+)"', form) == ["2025"]

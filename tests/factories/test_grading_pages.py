@@ -162,6 +162,7 @@ def test_a_running_run_shows_a_polling_progress_bar(client, city_user, graded_wo
     html = page(client, city_user, run_url(run))
     assert f'data-progress-url="{run_url(run, "run_progress")}"' in html
     assert 'class="progress"' in html and "37%" in html and "正在保存每家工厂的结果" in html
+    assert "没有提出撤销建议" not in html and "评价计算完成后，这里将列出" in html
     data = client.get(run_url(run, "run_progress")).json()
     assert data["status"] == "running" and data["progress"] == 37 and (data["done"], data["total"]) == (3, 8)
 
