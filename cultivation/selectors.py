@@ -152,7 +152,10 @@ def report_figures(*, district: District, year: int) -> dict[str, Any]:
         "pool_size": pool_size,
         "levels": {level: by_level.get(level, 0) for level in Level.values},
         "levels_not_computed": pool_size - sum(by_level.values()),
-        "certified_b": decisions.filter(certified_b=True).count(),
+        # The same holders as `certified_b_total` (held on 31 December), counted among the members with a
+        # level for the year: a certification granted after the year ended (for that year's level) used to
+        # count here while the year-end total said 0.
+        "certified_b": decisions.filter(enterprise_id__in=held.values("membership__enterprise_id")).count(),
         "entries": members.filter(joined_on__range=(start, end)).count(),
         "exits": left.get(MembershipStatus.EXITED, 0),
         "graduations": left.get(MembershipStatus.GRADUATED, 0),

@@ -39,7 +39,7 @@ from cultivation.views.common import (
 REPORT_ROWS: list[tuple[str, Any]] = [
     ("pool_size", _("年末在库企业数")),
     ("levels_not_computed", _("未评定等级的企业数")),
-    ("certified_b", _("年末持有B级认定的企业数（按等级）")),
+    ("certified_b", _("年末持有B级认定的企业数（已评定本年度等级的）")),
     ("entries", _("本年度入库")),
     ("exits", _("本年度退出")),
     ("graduations", _("本年度晋级为绿色工厂")),

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from accounts.permissions import can
-from cultivation.models import CertificationStatus, Level, MembershipStatus, PoolMembership
+from cultivation.models import Level, MembershipStatus, PoolMembership
 from factories.grading.selectors import published_grades
 from factories.models import Enterprise, Grade, GradingResult, GreenFactoryStatus, Tier
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
@@ -173,26 +173,25 @@ def own_submission(user: Any, year: int) -> AnnualSubmission | None:
 def pool_by_district(user: Any, year: int) -> list[dict[str, Any]]:
     """Active pool members per management unit (their current unit) and how far they got in year Y.
 
-    Funnel stages are cumulative: members → level C or above → B-eligible → certified B (a certification
-    currently in force). The ``only_*`` counts split the members into exclusive groups for a stacked bar,
-    a certified member counting as certified whatever its level of Y.
+    Funnel stages are cumulative: members → level C or above → B-eligible → certified B, each a part of
+    the one before: certified B counts the members whose level of Y is B-eligible and was covered by a B
+    certification (the decision's ``certified_b``). Counting certifications in force today instead made the
+    2024 funnel rise from 0 B-eligible to 1 certified. The ``only_*`` counts split the members into
+    exclusive groups for a stacked bar.
     """
-    uncertified = Q(cert__isnull=True)
+    uncertified = Q(levels__certified_b=False)
     return _rows(
         PoolMembership.objects.visible_to(user)
         .filter(status=MembershipStatus.ACTIVE)
         .annotate(
             levels=FilteredRelation("level_decisions", condition=Q(level_decisions__year=year)),
-            cert=FilteredRelation(
-                "certifications", condition=Q(certifications__status=CertificationStatus.CERTIFIED)
-            ),
         )
         .values(key=F("enterprise__district__code"), label=F("enterprise__district__name"))
         .annotate(
             members=Count("id"),
             c_or_above=Count("id", filter=Q(levels__level__in=(Level.C, Level.B_ELIGIBLE))),
             b_eligible=Count("id", filter=Q(levels__level=Level.B_ELIGIBLE)),
-            certified=Count("id", filter=Q(cert__isnull=False)),
+            certified=Count("id", filter=Q(levels__level=Level.B_ELIGIBLE, levels__certified_b=True)),
             only_b=Count("id", filter=Q(levels__level=Level.B_ELIGIBLE) & uncertified),
             only_c=Count("id", filter=Q(levels__level=Level.C) & uncertified),
         )

@@ -325,7 +325,9 @@ def pool_funnel_card(year: int, rows: list[dict[str, Any]], *, scope: Any) -> Ca
         title,
         chart,
         table,
-        note=_("各阶段逐级包含：C级及以上含达到B级条件者；已认定B级为当前有效的区县级绿色工厂认定。"),
+        note=_(
+            "各阶段逐级包含：C级及以上含达到B级条件者；已认定B级为该年度达到B级条件且已认定为区县级绿色工厂的企业。"
+        ),
     )
 
 

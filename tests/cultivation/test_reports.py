@@ -103,6 +103,19 @@ def test_the_report_figures_match_the_pool(yuzhong_pool, district_user, yuzhong)
     assert figures["standard_versions"] == [1] and figures["standard_in_force"] == 1
 
 
+def test_a_certification_granted_after_the_year_is_not_held_at_its_end_in_either_row(
+    yuzhong_pool, district_user, yuzhong
+):
+    """The B certification for the 2025 level granted in 2026 said 年末持有B级认定 1 beside 年末有效的区县级
+    绿色工厂 0 in the 2025 report."""
+    BCertification.objects.filter(pk=yuzhong_pool["certification"].pk).update(
+        certified_at=dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
+    )
+    report, _created = services.district_report_generate(actor=district_user, district=yuzhong, year=2025)
+    assert report.figures["certified_b"] == report.figures["certified_b_total"] == 0
+    assert report.figures["recommended"] == []
+
+
 def test_the_other_districts_pool_is_not_in_the_report(
     yuzhong_pool, other_district_user, jiangjin, django_capture_on_commit_callbacks
 ):

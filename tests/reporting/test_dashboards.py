@@ -345,6 +345,19 @@ def test_the_city_sees_the_pool_funnel_and_each_district_in_it(client, city_user
     assert by_district["江津区"][:4] == ["2", "0", "0", "0"]
 
 
+def test_each_funnel_stage_is_part_of_the_one_before_for_a_past_year(client, city_user, pool):
+    """A certification in force today for a member whose 2024 level was C made the 2024 funnel go 0 → 1."""
+    from cultivation.models import LevelDecision
+
+    LevelDecision.objects.filter(enterprise__name="重庆渝中培育丁厂").update(
+        level="C", computed_level="C", certified_b=False
+    )
+    funnel = table(get(client, city_user, year="2024"), "培育库梯度")
+    counts = [int(v[0]) for v in funnel.values()]
+    assert counts == [6, 3, 1, 0]
+    assert counts == sorted(counts, reverse=True)
+
+
 def test_a_district_sees_only_its_own_pool_funnel(client, district_user, pool):
     response = get(client, district_user, year="2024")
     funnel = table(response, "培育库梯度")
