@@ -394,6 +394,9 @@ class OfficialDocument:
         """The 附件说明 under the body: 「附件：1. …」, two characters in, one blank line above."""
         if not titles:
             return
+        # The note goes with the body's last paragraph, and both with the signature (see `signature`).
+        if self.document.paragraphs:
+            self.document.paragraphs[-1].paragraph_format.keep_with_next = True
         self.blank()
         self.document.paragraphs[-1].paragraph_format.keep_with_next = True
         if len(titles) == 1:
@@ -411,8 +414,8 @@ class OfficialDocument:
         from the right margin, the issuer centred over it (two characters from the margin when it is the
         longer), two blank lines above for the seal to reach up to the body.
 
-        The last paragraph before them moves to the next page with them rather than leave a page with only
-        the signature on it."""
+        The last paragraph of the body (and the 附件说明) move to the next page with them rather than leave a
+        page with only the signature on it (the standard wants the seal on a page with body text)."""
         paragraphs = self.document.paragraphs
         if paragraphs:
             paragraphs[-1].paragraph_format.keep_with_next = True
