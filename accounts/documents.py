@@ -4,13 +4,13 @@ The platform drafts; a clerk opens the file in Word or WPS, checks it, adds the 
 and prints it. So the result is an ordinary editable DOCX (python-docx), laid out as the standard asks:
 
 - A4, 天头 (top margin) 37 mm, 订口 (left) 28 mm, so that the 版心 is 156 × 225 mm (right 26 mm,
-  bottom 35 mm); 22 lines of 28 characters of 3号 (16 pt) type (the document grid says so, and Word and
-  WPS then set the body on it);
+  bottom 35 mm); 22 lines of 28 characters of 3号 (16 pt) type (a line grid of 28.95 pt, and the type
+  condensed by a quarter point so that 28 characters fill the 156 mm);
 - the title in 2号小标宋 (22 pt), centred, one blank line above the 主送 line, which starts at the margin
   and ends with a full-width colon;
 - body paragraphs in 3号仿宋 with a first-line indent of two characters; headings of the first level
   (「一、」) in 黑体, of the second (「（一）」) in 楷体;
-- the 落款 (issuing body) and the date written out with Arabic numerals, 「2026年12月1日」 (§7.3.5.1 of
+- the 落款 (issuing body) and the date written out with Arabic numerals, 「2026年12月1日」 (§7.3.5 of
   the 2012 edition, which replaced the 〇 numerals of the 1999 edition), the date four characters from the
   right margin and the issuer centred over it;
 - an attachment (附件) on a page of its own after the date: 「附件」 in 黑体 at the margin, its title like
@@ -290,7 +290,7 @@ class OfficialDocument:
 
     def title(self, text: str) -> None:
         """The title: 2号小标宋, centred. A title longer than a line says where it breaks with "\n", so that
-        each line keeps its words whole (GB/T 9704 §7.3.2: 回行时要做到词意完整)."""
+        each line keeps its words whole (GB/T 9704 §7.3.1: 回行时要做到词意完整)."""
         paragraph = self._paragraph(align=WD_ALIGN_PARAGRAPH.CENTER)
         paragraph.paragraph_format.line_spacing = Pt(35)
         _off_grid(paragraph)
@@ -410,7 +410,7 @@ class OfficialDocument:
             paragraph.paragraph_format.keep_with_next = True
 
     def signature(self, issuer: str, day: dt.date) -> None:
-        """落款 and 成文日期, laid out for the seal the clerk adds (GB/T 9704 §7.3.5.1): the date four characters
+        """落款 and 成文日期, laid out for the seal the clerk adds (GB/T 9704 §7.3.5): the date four characters
         from the right margin, the issuer centred over it (two characters from the margin when it is the
         longer), two blank lines above for the seal to reach up to the body.
 
