@@ -90,6 +90,11 @@ KEEP_TOGETHER_ROWS = 15
 CHAR = 16  # points: one character of body type, the unit of every indent below
 
 
+def list_separator() -> str:
+    """The mark between the items of a list inside a sentence: 「、」 in Chinese, a comma in English."""
+    return _("、")
+
+
 def chinese_date(day: dt.date) -> str:
     """A date as GB/T 9704-2012 writes the 成文日期: Arabic numerals, year, month and day in full, no
     leading zeros (「2026年12月1日」)."""

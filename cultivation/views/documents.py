@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.documents import CITY_COMMISSION, MEASURES, OfficialDocument, document_filename
+from accounts.documents import (
+    CITY_COMMISSION,
+    MEASURES,
+    OfficialDocument,
+    document_filename,
+    list_separator,
+)
 from accounts.views_base import ScopedObjectMixin
 from cultivation.models import DistrictReport
 from cultivation.views.reports import report_display
@@ -53,7 +59,7 @@ def report_document(report: DistrictReport) -> OfficialDocument:
     )
 
     document.heading(_("一、培育库基本情况"))
-    level_counts = "、".join(
+    level_counts = list_separator().join(
         _("{level}{count}家").format(level=label, count=count) for label, _css, count in display["level_rows"]
     )
     document.paragraph(
@@ -135,7 +141,7 @@ def report_document(report: DistrictReport) -> OfficialDocument:
     document.paragraph(
         _("本地区现行梯度培育分级标准为第{version}版；本年度等级评定所用版本：{versions}。").format(
             version=figures.get("standard_in_force", 1),
-            versions="、".join(
+            versions=list_separator().join(
                 _("第{version}版").format(version=v) for v in figures.get("standard_versions", [])
             )
             or "—",

@@ -26,6 +26,7 @@ from accounts.documents import (
     OfficialDocument,
     chinese_date,
     document_filename,
+    list_separator,
 )
 from accounts.views_base import ScopedObjectMixin
 from factories.grading import selectors
@@ -78,7 +79,7 @@ def notice_document(run: GradingRun) -> OfficialDocument:
     )
     counts = selectors.grade_distribution(run.results.all(), "run_id")
     row = counts[0] if counts else {"total": 0}
-    by_grade = "、".join(
+    by_grade = list_separator().join(
         _("{grade}{count}家").format(grade=grade_words(grade), count=row.get(grade, 0))
         for grade in Grade.values
     )
