@@ -68,6 +68,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grading_run.view": WHOLE_CITY,
     "grading.manage": frozenset({Role.CITY}),
     "grades.view": EVERYONE,
+    # A factory's 评价结果通知书 (Word): a letter between the city, the district and the enterprise.
+    "grade_notice.view": frozenset({Role.CITY, Role.DISTRICT, Role.ENTERPRISE}),
     "recommendations.view": STAFF,
     "incident.view": EVERYONE,
     "incident.list": WHOLE_CITY,

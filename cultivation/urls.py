@@ -41,5 +41,6 @@ urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="report_list"),
     path("reports/generate/", views.ReportGenerateView.as_view(), name="report_generate"),
     path("reports/<int:pk>/", views.ReportDetailView.as_view(), name="report_detail"),
+    path("reports/<int:pk>/document/", views.ReportDocumentView.as_view(), name="report_document"),
     path("reports/<int:pk>/<str:action>/", views.ReportActionView.as_view(), name="report_action"),
 ]

@@ -33,6 +33,7 @@ from cultivation.views.common import (
     selected_district,
     years_choice,
 )
+from cultivation.views.documents import ReportDocumentView, report_document
 from cultivation.views.home import TOP_GAPS, HomeView, cockpit, enterprise_status
 from cultivation.views.levels import (
     LevelJobDetailView,
@@ -89,6 +90,7 @@ __all__ = [
     "RecommendedListView",
     "ReportActionView",
     "ReportDetailView",
+    "ReportDocumentView",
     "ReportGenerateView",
     "ReportListView",
     "ReviewDetailView",
@@ -104,6 +106,7 @@ __all__ = [
     "own_district_id",
     "posted_year",
     "reason_texts",
+    "report_document",
     "selected_district",
     "visible_district",
     "years_choice",

@@ -52,6 +52,25 @@ REPORT_ROWS: list[tuple[str, Any]] = [
 ]
 
 
+def report_display(report: DistrictReport) -> dict[str, Any]:
+    """The stored figures of a report as its page shows them, and its Word document too: the rows of the
+    figures table, the level counts, the level moves in words and the standard versions used."""
+    figures = report.figures
+    return {
+        "rows": [(label, figures.get(key, 0)) for key, label in REPORT_ROWS],
+        "level_rows": [
+            (label, LEVEL_CSS[level], figures.get("levels", {}).get(level, 0))
+            for level, label in Level.choices
+        ],
+        "moves": [
+            {**move, "from_label": level_label(move["from"]), "to_label": level_label(move["to"]), "up": up}
+            for up, key in ((True, "upgraded"), (False, "downgraded"))
+            for move in figures.get(key, [])
+        ],
+        "versions": "、".join(f"v{v}" for v in figures.get("standard_versions", [])) or "—",
+    }
+
+
 class ReportListView(PoolListView):
     """The districts' annual reports in the user's scope, and for whole-city staff the units yet to report."""
 
@@ -133,18 +152,7 @@ class ReportDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         report = self.object
         user = self.request.user
-        figures = report.figures
-        context["rows"] = [(label, figures.get(key, 0)) for key, label in REPORT_ROWS]
-        context["level_rows"] = [
-            (label, LEVEL_CSS[level], figures.get("levels", {}).get(level, 0))
-            for level, label in Level.choices
-        ]
-        context["moves"] = [
-            {**move, "from_label": level_label(move["from"]), "to_label": level_label(move["to"]), "up": up}
-            for up, key in ((True, "upgraded"), (False, "downgraded"))
-            for move in figures.get(key, [])
-        ]
-        context["versions"] = "、".join(f"v{v}" for v in figures.get("standard_versions", [])) or "—"
+        context.update(report_display(report))
         actions = allowed_actions(DISTRICT_REPORT_TRANSITIONS, report, user)
         context["editable"] = "edit" in actions
         context.setdefault("form", NarrativeForm(initial={"narrative": report.narrative}))

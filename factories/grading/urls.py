@@ -8,6 +8,11 @@ urlpatterns = [
     path("grading/runs/", views_grading.RunListView.as_view(), name="run_list"),
     path("grading/runs/start/", views_grading.RunStartView.as_view(), name="run_start"),
     path("grading/runs/<int:pk>/", views_grading.RunDetailView.as_view(), name="run_detail"),
+    path(
+        "grading/runs/<int:pk>/notice-document/",
+        views_grading.RunNoticeDocumentView.as_view(),
+        name="run_notice_document",
+    ),
     path("grading/runs/<int:pk>/progress/", views_grading.RunProgressView.as_view(), name="run_progress"),
     path(
         "grading/runs/<int:pk>/publish/",
@@ -54,6 +59,11 @@ urlpatterns = [
         "grading/grades/<int:result_pk>/explanation/",
         views_grading.ExplanationView.as_view(),
         name="explanation",
+    ),
+    path(
+        "grading/grades/<int:result_pk>/notice-document/",
+        views_grading.ResultNoticeDocumentView.as_view(),
+        name="result_notice_document",
     ),
     path(
         "grading/recommendations/",

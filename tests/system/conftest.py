@@ -470,6 +470,11 @@ def _final_graded(world: World) -> dict[str, Any]:
     return graded
 
 
+@kind("grade:final")
+def _final_grades(world: World) -> dict[str, Any]:
+    return _final_graded(world)["results"]
+
+
 @kind("incident")
 def _incidents(world: World) -> dict[str, Any]:
     return _final_graded(world)["incidents"]

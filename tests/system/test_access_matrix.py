@@ -509,6 +509,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
                                               body={"reason": "发生重大安全事故"}),
     "factories:run_detail GET": Row("run:published", pages(200, 403, 403, 200)),
     "factories:run_progress GET": Row("run:published", pages(200, 403, 403, 200)),
+    # The 公示 notice as a Word document: the city issues it.
+    "factories:run_notice_document GET": Row("run:published", city_only_page(200)),
     "factories:run_publish POST": Row("run:succeeded", city_only_page(DONE), body=PUBLISH),
     "factories:run_finalize POST": Row("run:notice_over", city_only_page(DONE)),
     "factories:run_retry POST": Row("run:failed", city_only_page(DONE)),
@@ -521,6 +523,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "factories:standard_edit POST": Row("standard:draft", city_only_page(DONE), body=standard_edit_form),
     "factories:standard_adopt POST": Row("standard:draft", city_only_page(DONE), body={"valid_from": _next_new_year()}),
     "factories:explanation GET": Row("grade", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    # A factory's 评价结果通知书 of a final run: the city, the factory's district and the enterprise itself.
+    "factories:result_notice_document GET": Row("grade:final", pages(200, (200, 200, 404), (200, 404, 404), 403)),
     "factories:incident_evidence GET": Row("incident:evidence", pages(200, (200, 200, 404), (200, 404, 404), 200)),
     # The data-entry page: reviewers see it read-only; a POST from them is turned away with a message (302).
     "reporting:submission_edit GET": Row("submission:draft", pages(200, (200, 200, 404), (200, 404, 404), 200)),
@@ -588,6 +592,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "cultivation:review_detail POST": Row("pool:review", pages(DONE, (DONE, DONE, 404), 403, 403),
                                           body={"findings": "未发现问题"}),
     "cultivation:report_detail GET": Row("pool:report", pages(200, (200, 200, 404), 403, 200)),
+    "cultivation:report_document GET": Row("pool:report", pages(200, (200, 200, 404), 403, 200)),
     "cultivation:report_action POST": (
         Row("pool:report", pages(403, (DONE, DONE, 404), 404, 403), kwargs={"action": "narrative"},
             body={"narrative": "补充监管与服务情况"}),

@@ -6,7 +6,7 @@ Views are thin: runs come from `selectors.runs_for(user)`, grades from `selector
 
 The pages are split by subject: shared labels and helpers (`common.py`), runs and revocation decisions
 (`runs.py`), standards (`standards.py`), published grades, explanation cards and recommendations
-(`results.py`), incidents (`incidents.py`) and the list of revocation proposals (`proposals.py`). Every public name is re-exported here for factories.urls.
+(`results.py`), incidents (`incidents.py`) the list of revocation proposals (`proposals.py`) and the Word documents of a grading (`documents.py`). Every public name is re-exported here for factories.urls.
 """
 
 from factories.grading.views.common import (
@@ -26,6 +26,12 @@ from factories.grading.views.common import (
     decided_label,
     f2,
     run_badge,
+)
+from factories.grading.views.documents import (
+    ResultNoticeDocumentView,
+    RunNoticeDocumentView,
+    notice_document,
+    result_document,
 )
 from factories.grading.views.incidents import IncidentCreateView, IncidentEvidenceView, IncidentListView
 from factories.grading.views.proposals import ProposalListView
@@ -78,9 +84,11 @@ __all__ = [
     "ProposalListView",
     "ReasonWriter",
     "RecommendationListView",
+    "ResultNoticeDocumentView",
     "RunActionView",
     "RunDetailView",
     "RunListView",
+    "RunNoticeDocumentView",
     "RunProgressView",
     "RunStartView",
     "StandardAdoptView",
@@ -91,7 +99,9 @@ __all__ = [
     "describe_standard",
     "effect_label",
     "f2",
+    "notice_document",
     "published_years",
+    "result_document",
     "run_badge",
     "standard_in_force_or_none",
     "used_by_published_run",

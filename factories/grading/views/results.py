@@ -153,44 +153,8 @@ class ExplanationView(ScopedObjectMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = signed_in(self.request)
         result = self.get_object()
-        card = selectors.explanation(result)
-        standard = card["standard"]
-        writer = ReasonWriter(standard.parameters.get("catalogue_version"))
-        catalogue = writer.catalogue
-        names = {i.code: localized(i.name_zh, i.name_en) for i in catalogue.indicators}
-        units = {i.code: localized(i.unit, i.unit_en) for i in catalogue.indicators}
-        indicators = []
-        for row in card["indicators"]:
-            rate = row["rate"]
-            indicators.append(
-                {
-                    **row,
-                    "name": names.get(row["code"], row["name"]),
-                    "unit": units.get(row["code"], row["unit"]),
-                    "value": _plain(row["value"]),
-                    "previous": _plain(row["previous"]),
-                    "value_exact": row["value"],
-                    "previous_exact": row["previous"],
-                    "status_label": INDICATOR_STATUS.get(row["status"], row["status"]),
-                    "up": row["direction"] == Direction.UP,
-                    "percentile": None if row["percentile"] is None else f"{row['percentile']:.1f}",
-                    "rate": None if rate is None else f"{rate * 100:+.1f}%",
-                    "rate_sign": 0 if rate is None else (1 if rate > 0 else -1 if rate < 0 else 0),
-                }
-            )
-        total_weight = sum(d["weight"] or 0 for d in card["dimensions"] if d["score"] is not None) or 1
-        dimensions = [
-            {
-                **d,
-                "name": writer.dimension(d["code"]),
-                "score": f2(d["score"]),
-                "raw": d["score"],
-                "share": None if d["score"] is None else 100 * (d["weight"] or 0) / total_weight,
-                "improvement": None if d["improvement"] is None else f"{d['improvement'] * 100:+.1f}%",
-            }
-            for d in card["dimensions"]
-        ]
-        scored = [d for d in dimensions if d["raw"] is not None]
+        display = explanation_display(result)
+        scored = [d for d in display["dimensions"] if d["raw"] is not None]
         radar = (
             radar_chart(
                 [d["name"] for d in scored],
@@ -203,34 +167,9 @@ class ExplanationView(ScopedObjectMixin, TemplateView):
             if scored
             else None
         )
-        reasons = [
-            {"code": r.get("code"), "text": writer.text(r), "override": r.get("code") in OVERRIDE_CODES}
-            for r in result.reasons
-        ]
-        if result.peer_group == PEER_GROUP_ALL:
-            peer_label = str(_("全部绿色工厂（不分行业）"))
-        elif result.peer_group:
-            peer_label = str(_("同行业：{industry}")).format(industry=writer.industry(result.peer_group))
-        else:
-            peer_label = ""
         context.update(
-            result=result,
-            card=card,
-            standard=standard,
-            indicators=indicators,
-            dimensions=dimensions,
+            display,
             radar=radar,
-            reasons=reasons,
-            overrides=[r for r in reasons if r["override"] and r["code"] != result.decided_by],
-            rule_text=writer.rule(result.decided_by, result.reasons),
-            rule_label=decided_label(result.decided_by),
-            peer_label=peer_label,
-            next_band=self.next_band(card["next_band"], writer),
-            L=f2(result.level_score),
-            S=f2(result.improvement_score),
-            C=f2(result.composite_score),
-            q_pct=None if result.q is None else f"{result.q * 100:.1f}%",
-            bands=describe_standard(standard)["bands"],
             back_url=reverse(
                 "factories:my_grades" if can(user, "enterprise.view_own") else "factories:grade_list"
             ),
@@ -266,6 +205,76 @@ def _plain(value: Any) -> str | None:
         return str(value)
     places = Decimal("0.0001") if abs(value) >= Decimal("0.01") else Decimal("0.000001")
     return format(value.quantize(places).normalize(), "f")
+
+
+def explanation_display(result: GradingResult) -> dict[str, Any]:
+    """The explanation card of one factory-year in words and rounded figures, from the stored numbers
+    (`selectors.explanation`): the card's page and the factory's 评价结果通知书 both show this."""
+    card = selectors.explanation(result)
+    standard = card["standard"]
+    writer = ReasonWriter(standard.parameters.get("catalogue_version"))
+    catalogue = writer.catalogue
+    names = {i.code: localized(i.name_zh, i.name_en) for i in catalogue.indicators}
+    units = {i.code: localized(i.unit, i.unit_en) for i in catalogue.indicators}
+    indicators = []
+    for row in card["indicators"]:
+        rate = row["rate"]
+        indicators.append(
+            {
+                **row,
+                "name": names.get(row["code"], row["name"]),
+                "unit": units.get(row["code"], row["unit"]),
+                "value": _plain(row["value"]),
+                "previous": _plain(row["previous"]),
+                "value_exact": row["value"],
+                "previous_exact": row["previous"],
+                "status_label": INDICATOR_STATUS.get(row["status"], row["status"]),
+                "up": row["direction"] == Direction.UP,
+                "percentile": None if row["percentile"] is None else f"{row['percentile']:.1f}",
+                "rate": None if rate is None else f"{rate * 100:+.1f}%",
+                "rate_sign": 0 if rate is None else (1 if rate > 0 else -1 if rate < 0 else 0),
+            }
+        )
+    total_weight = sum(d["weight"] or 0 for d in card["dimensions"] if d["score"] is not None) or 1
+    dimensions = [
+        {
+            **d,
+            "name": writer.dimension(d["code"]),
+            "score": f2(d["score"]),
+            "raw": d["score"],
+            "share": None if d["score"] is None else 100 * (d["weight"] or 0) / total_weight,
+            "improvement": None if d["improvement"] is None else f"{d['improvement'] * 100:+.1f}%",
+        }
+        for d in card["dimensions"]
+    ]
+    reasons = [
+        {"code": r.get("code"), "text": writer.text(r), "override": r.get("code") in OVERRIDE_CODES}
+        for r in result.reasons
+    ]
+    if result.peer_group == PEER_GROUP_ALL:
+        peer_label = str(_("全部绿色工厂（不分行业）"))
+    elif result.peer_group:
+        peer_label = str(_("同行业：{industry}")).format(industry=writer.industry(result.peer_group))
+    else:
+        peer_label = ""
+    return {
+        "result": result,
+        "card": card,
+        "standard": standard,
+        "indicators": indicators,
+        "dimensions": dimensions,
+        "reasons": reasons,
+        "overrides": [r for r in reasons if r["override"] and r["code"] != result.decided_by],
+        "rule_text": writer.rule(result.decided_by, result.reasons),
+        "rule_label": decided_label(result.decided_by),
+        "peer_label": peer_label,
+        "next_band": ExplanationView.next_band(card["next_band"], writer),
+        "L": f2(result.level_score),
+        "S": f2(result.improvement_score),
+        "C": f2(result.composite_score),
+        "q_pct": None if result.q is None else f"{result.q * 100:.1f}%",
+        "bands": describe_standard(standard)["bands"],
+    }
 
 
 class RecommendationListView(RightRequiredMixin, ListView):
