@@ -19,6 +19,10 @@ def refused(request: HttpRequest) -> HttpResponse:
     raise PermissionDenied(SERVICE_REASON)
 
 
+def refused_filing(request: HttpRequest) -> HttpResponse:
+    raise PermissionDenied(_("您的角色只能查看和审核年度数据，不能填报。"))
+
+
 def refused_with_a_code(request: HttpRequest) -> HttpResponse:
     raise PermissionDenied("submission.verify")
 
@@ -57,6 +61,7 @@ def database_down(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("boom/refused/", refused),
+    path("boom/refused-filing/", refused_filing),
     path("boom/refused-code/", refused_with_a_code),
     path("boom/refused-object/", refused_with_an_object),
     path("boom/not-allowed/", not_allowed),
