@@ -129,7 +129,9 @@ def notice(user, n: int, read: bool = False) -> Notification:  # type: ignore[no
     )
 
 
-BADGE = re.compile(r'<a href="/reporting/notifications/"[^>]*>通知 <span class="nav-count" aria-hidden="true">(\d+)</span>')
+BADGE = re.compile(
+    r'<a href="/reporting/notifications/"[^>]*>通知 <span class="nav-count" aria-hidden="true">(\d+)</span>'
+)
 
 
 @pytest.mark.parametrize("url", ["/factories/enterprises/", "/reporting/submissions/", "/no-such-page/"])
