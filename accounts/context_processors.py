@@ -1,7 +1,12 @@
 """What every page's template knows about the signed-in user: its rights and its navigation.
 
 Navigation entries name no right of their own: an entry is shown when its URL is installed and the user
-holds the right its view declares for GET, so the menu and the pages cannot disagree.
+holds the right its view declares for GET, so the menu and the pages cannot disagree. The one exception is
+the API description (`api-docs`, no data and no right): enterprise fillers work on the pages, so their menu
+leaves it out (the page itself stays open to them, as the API does).
+
+「通知」 carries the number of unread notifications on every page: one COUNT, only when the menu is drawn,
+kept by the data cache while the notification table is unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import datacache
+from accounts.models import Notification, Role
 from accounts.permissions import Rights, can
 
 # (label, url name); entries whose URL is not installed yet are skipped.
@@ -43,6 +50,11 @@ NAVIGATION: list[tuple[Any, str]] = [
     (_("接口文档"), "api-docs"),
 ]
 
+# Entries left out of some roles' menus although the page is open to them (see the module's docstring).
+HIDDEN_FOR: dict[str, set[str]] = {"api-docs": {Role.ENTERPRISE}}
+# The entry that shows the number of unread notifications.
+NOTIFICATIONS = "reporting:notification_list"
+
 
 @cache
 def page_right(url_name: str) -> tuple[str, str | None] | None:
@@ -64,14 +76,29 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         for label, url_name in NAVIGATION:
             entry = page_right(url_name)
-            if entry is None:
+            if entry is None or getattr(user, "role", None) in HIDDEN_FOR.get(url_name, ()):
                 continue
             url, right = entry
             if right is not None and not can(user, right):
                 continue
             active = request.path == url if url == "/" else request.path.startswith(url)
-            items.append({"label": label, "url": url, "active": active})
+            item: dict[str, Any] = {"label": label, "url": url, "active": active}
+            if url_name == NOTIFICATIONS:
+                item["count"] = unread_counter(user)
+            items.append(item)
     return {"nav_items": items, "platform_name": settings.PLATFORM_NAME}
+
+
+def unread_counter(user: Any) -> Any:
+    """The user's unread notifications, counted when a template first asks (templates call a callable)."""
+    counted: list[int] = []
+
+    def count() -> int:
+        if not counted:
+            counted.append(datacache.cached_count(Notification.objects.visible_to(user).unread()))
+        return counted[0]
+
+    return count
 
 
 def rights(request: HttpRequest) -> dict[str, Any]:

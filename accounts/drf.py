@@ -8,11 +8,9 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
-from django.views.defaults import page_not_found
 from rest_framework import pagination, parsers, status
-from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils import json
 
@@ -104,13 +102,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # by a filter's form) keeps API.md's shape: errors by field, `non_field_errors` for the rest.
         response.data = {"non_field_errors": response.data}
     return response
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Django's 404 for a path no route matches: JSON under /api/ like every other API error (a malformed id
-    never reaches a DRF view, and the schema documents JSON error bodies), the usual page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"detail": str(NotFound.default_detail)}, status=404, json_dumps_params={"ensure_ascii": False}
-        )
-    return page_not_found(request, exception)

@@ -13,6 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from accounts import views_errors
+from accounts.errors import DomainError
+
 
 class ChineseFirstLocaleMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -155,3 +158,21 @@ class IdleTimeoutMiddleware:
         if not isinstance(last, int) or now - last > self.write_every:
             request.session[self.key] = now
         return self.get_response(request)
+
+
+class DomainErrorPageMiddleware:
+    """A service's refusal that no page caught becomes the error page with the service's own reason: a
+    refusal of the role (`NotAllowed`) the 403 page, any other rule of the platform the 400 page (409 for a
+    state that changed meanwhile). Without this it would be an uncaught exception, a 500 saying nothing.
+    The API catches these itself (accounts/drf.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DomainError):
+            return views_errors.domain_error(request, exception)
+        return None

@@ -3,6 +3,17 @@
 With nothing set the platform runs on SQLite with a file-based Celery broker, so `make run` needs no
 server. Production sets DEBUG=false, SECRET_KEY, DATABASE_URL (PostgreSQL) and REDIS_URL; then the
 security settings below switch on and `manage.py check --deploy` is clean.
+
+`DEBUG` (the environment variable) chooses development mode: the development secret key, local host
+names, unhashed static files found by the finders, cookies without `Secure`. It does *not* turn on Django's
+technical error pages (the yellow traceback and the URL list of a 404), because a clerk trying `make run`
+must meet the platform's own Chinese error pages (templates/400.html … 500.html, accounts/views_errors.py)
+like production does. Django shows its technical pages whenever its setting `DEBUG` is true
+(`django.core.handlers.exception.response_for_exception`: a 404 goes to `technical_404_response`, a 400
+and an uncaught exception to `technical_500_response`, before any `handler404`/`handler500` is asked), so
+Django's `DEBUG` below is true only when a developer asks for those pages explicitly with
+`DEV_DEBUG_PAGES=true` (on top of development mode; never in production). Development mode itself is
+`DEVELOPMENT`; tracebacks of failed requests are logged to the console in either case.
 """
 
 import os
@@ -30,18 +41,21 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Development mode (the environment's DEBUG, on by default for `make run`); see the docstring above.
+DEVELOPMENT = env_bool("DEBUG", True)
+# Django's own DEBUG: its technical error pages, only when asked for explicitly in development mode.
+DEBUG = DEVELOPMENT and env_bool("DEV_DEBUG_PAGES", False)
 
 _DEV_SECRET = "django-insecure-development-only-not-for-production"
 SECRET_KEY = os.environ.get("SECRET_KEY") or ""
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEVELOPMENT:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
     SECRET_KEY = _DEV_SECRET
-elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
+elif not DEVELOPMENT and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("SECRET_KEY is too weak: use at least 50 random characters.")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEVELOPMENT else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -84,6 +98,7 @@ MIDDLEWARE = [
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "accounts.middleware.DomainErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -186,10 +201,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if DEVELOPMENT
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# In development whitenoise serves the files from the apps' and static/ folders as they are (no
+# collectstatic), also while Django's DEBUG is off; its defaults would follow DEBUG.
+WHITENOISE_USE_FINDERS = DEVELOPMENT
+WHITENOISE_AUTOREFRESH = DEVELOPMENT
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Never served by URL (accounts/files.py): stored files leave only through permission-checked views.
 MEDIA_URL = "/media/"
@@ -264,7 +283,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
+    if DEVELOPMENT
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -328,6 +347,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_SAMESITE = "Lax"
+# A refused form (expired page, cookies off) answers with the platform's 403 page saying what to do.
+CSRF_FAILURE_VIEW = "accounts.views_errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -368,7 +389,7 @@ PERMISSIONS_POLICY = ", ".join(
         "usb",
     )
 )
-if not DEBUG:
+if not DEVELOPMENT:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -389,4 +410,4 @@ LOGGING = {
 
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "120"))
 
-PLATFORM_NAME = _("重庆市绿色工厂动态管理和梯度培育平台")
+PLATFORM_NAME = _("重庆市绿色工厂动态管理与梯度培育平台")

@@ -25,7 +25,11 @@ urlpatterns = [
     ),
 ]
 
-handler404 = "accounts.drf.not_found"
+# The platform's own error pages (Chinese, in the site's frame; JSON under /api/): accounts/views_errors.py.
+handler400 = "accounts.views_errors.bad_request"
+handler403 = "accounts.views_errors.permission_denied"
+handler404 = "accounts.views_errors.page_not_found"
+handler500 = "accounts.views_errors.server_error"
 
 # No route serves MEDIA_ROOT, not even with DEBUG on: exports, uploaded workbooks and evidence go out only
 # through the views that check the right and the row's scope (accounts/files.py).

@@ -28,8 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         password = options["password"]
         if password is None:
-            password = getpass.getpass("密码: ")
-            if password != getpass.getpass("再次输入密码: "):
+            password = getpass.getpass("密码：")
+            if password != getpass.getpass("再次输入密码："):
                 raise CommandError("两次输入的密码不一致。")
         try:
             # The operator at the console acts as itself (it holds `users.manage`), recorded by this name.
