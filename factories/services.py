@@ -865,13 +865,17 @@ def registration_submit(*, address: str = "", **data: Any) -> Any:
     return request
 
 
-def _registration_account(actor: Any, request: Any, enterprise: Enterprise) -> tuple[User, str]:
-    """The account the approval opens (its username is the applicant's e-mail, no usable password yet), or
-    the same person's stopped account of this enterprise, started again. Returns it and the audit action."""
+def _registration_account(
+    actor: Any, request: Any, enterprise: Enterprise
+) -> tuple[User, str, dict[str, Any]]:
+    """The account the approval opens (an enterprise filler whose username is the applicant's e-mail, with no
+    usable password yet), or the same person's stopped account of this enterprise, started again. Returns it,
+    the audit action ("" when nothing changed) and the audited changes."""
     ensure_manages_account(actor, role=Role.ENTERPRISE, unit_id=enterprise.district_id)
     existing = User.objects.filter(username__iexact=request.email).first()
     if existing is not None:
-        if existing.role != Role.ENTERPRISE or existing.enterprise_id != enterprise.pk:
+        # Only enterprise accounts name an enterprise (`_place_errors`), so this is the enterprise's own filler.
+        if existing.enterprise_id != enterprise.pk:
             raise InvalidInput(
                 field_errors={
                     "email": [
@@ -882,10 +886,10 @@ def _registration_account(actor: Any, request: Any, enterprise: Enterprise) -> t
                 }
             )
         if existing.is_active:
-            return existing, ""
+            return existing, "", {}
         User.objects.filter(pk=existing.pk).update(is_active=True)
         existing.is_active = True
-        return existing, "user.reactivate"
+        return existing, "user.reactivate", {"is_active": [False, True]}
     user = User(
         username=request.email,
         email=request.email,
@@ -896,7 +900,7 @@ def _registration_account(actor: Any, request: Any, enterprise: Enterprise) -> t
     )
     user.set_unusable_password()
     user.save()
-    return user, "user.create"
+    return user, "user.create", {"role": [None, Role.ENTERPRISE], "enterprise_id": [None, enterprise.pk]}
 
 
 @transaction.atomic
@@ -929,7 +933,7 @@ def registration_approve(*, actor: Any, registration: Any, reason: str = "", sit
         raise StateConflict(
             _("该企业现由{unit}管理，本申请须由该单位审核。").format(unit=enterprise.district.name)
         )
-    account, account_action = _registration_account(actor, registration, enterprise)
+    account, account_action, account_changes = _registration_account(actor, registration, enterprise)
     before_enterprise = registration.enterprise_id
     registration = claim(
         REGISTRATION_TRANSITIONS,
@@ -950,9 +954,7 @@ def registration_approve(*, actor: Any, registration: Any, reason: str = "", sit
             actor=actor,
             action=account_action,
             obj=account,
-            changes={"role": [None, account.role], "enterprise_id": [None, account.enterprise_id]}
-            if account_action == "user.create"
-            else {"is_active": [False, True]},
+            changes=account_changes,
             reason=note,
         )
     audit.record(
