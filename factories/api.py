@@ -251,6 +251,7 @@ class RegistrationViewSet(ScopedReadOnlyViewSet):
         "letter": "registration.view",
         "approve": "registration.review",
         "reject": "registration.review",
+        "resend_activation": "registration.review",
     }
     filterset_class = RegistrationFilter
     search_fields = ["enterprise_name", "credit_code", "contact_name", "email"]
@@ -289,6 +290,15 @@ class RegistrationViewSet(ScopedReadOnlyViewSet):
         body.is_valid(raise_exception=True)
         registration = services.registration_reject(
             actor=request.user, registration=self.get_object(), reason=body.validated_data["reason"]
+        )
+        return Response(RegistrationSerializer(registration).data)
+
+    @extend_schema(request=None, responses={200: RegistrationSerializer})
+    @action(detail=True, methods=["post"], url_path="resend-activation")
+    def resend_activation(self, request: Request, pk: str | None = None) -> Response:
+        """E-mail an approved request's applicant a new link to set the password (409 once it is set)."""
+        registration = services.registration_resend_activation(
+            actor=request.user, registration=self.get_object(), site=request.build_absolute_uri("/")
         )
         return Response(RegistrationSerializer(registration).data)
 

@@ -78,7 +78,7 @@ class RegistrationForm(ServiceForm):
 
 class RegistrationDecisionForm(ServiceForm):
     """The district's decision on a pending request: approve (a note is optional) or reject (a reason is
-    required and e-mailed to the applicant)."""
+    required and e-mailed to the applicant); on an approved one, send the activation link again."""
 
     reason = forms.CharField(
         label=_("审核意见"),
@@ -101,6 +101,10 @@ class RegistrationDecisionForm(ServiceForm):
             if self.action == "approve":
                 return services.registration_approve(
                     actor=self.user, registration=self.registration, reason=reason, site=self.site
+                )
+            if self.action == "resend":
+                return services.registration_resend_activation(
+                    actor=self.user, registration=self.registration, site=self.site
                 )
             return services.registration_reject(
                 actor=self.user, registration=self.registration, reason=reason

@@ -1000,6 +1000,32 @@ def registration_reject(*, actor: Any, registration: Any, reason: str) -> Any:
     return registration
 
 
+@transaction.atomic
+def registration_resend_activation(*, actor: Any, registration: Any, site: str = "") -> Any:
+    """Send an approved request's applicant a new link to set the password, while the account still has none
+    (the first link expired or the mail went astray). Earlier links keep working until used or expired."""
+    from accounts.permissions import ensure_in_scope
+    from factories.models import REGISTRATION_TRANSITIONS
+
+    ensure_in_scope(actor, registration)
+    REGISTRATION_TRANSITIONS.ensure_can(actor, "resend")
+    REGISTRATION_TRANSITIONS.ensure_state(registration, "resend")
+    account = registration.account
+    if account is None or not account.is_active or account.has_usable_password():
+        raise StateConflict(
+            _("该账户已设置密码或已停用，无需重新发送；忘记密码可在登录页通过“忘记密码？”找回。")
+        )
+    audit.record(
+        actor=actor,
+        action="registration.resend",
+        obj=registration,
+        changes={"account_id": [account.pk, account.pk]},
+        reason=str(_("重新发送设置密码邮件至{email}")).format(email=account.email),
+    )
+    transaction.on_commit(lambda: _send_activation_mail(account, site=site))
+    return registration
+
+
 def _applicant_mail(template: str, context: dict[str, Any], to: str) -> None:
     """One mail to an applicant, in the platform's first language (Chinese), never failing the caller."""
     import logging

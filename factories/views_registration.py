@@ -203,8 +203,14 @@ class RegistrationDetailView(ScopedDetailView):
         registered = (
             Enterprise.objects.filter(credit_code=registration.credit_code).select_related("district").first()
         )
+        actions = allowed_actions(REGISTRATION_TRANSITIONS, registration, self.request.user)
+        account = registration.account
+        if "resend" in actions and (
+            account is None or not account.is_active or account.has_usable_password()
+        ):
+            actions.remove("resend")  # the account has its password: nothing to activate
         context.update(
-            actions=allowed_actions(REGISTRATION_TRANSITIONS, registration, self.request.user),
+            actions=actions,
             registered=registered,
             accounts=list(registered.users.order_by("username")) if registered else [],
             duplicates=registration.duplicates.order_by("submitted_at"),
@@ -225,9 +231,14 @@ class RegistrationLetterView(ScopedObjectMixin, View):
 
 
 class RegistrationDecideView(ScopedObjectMixin, ServiceFormView):
-    """Approve or reject a request of the user's unit (POST from the request's page)."""
+    """Approve or reject a request of the user's unit, or send an approved one's activation link again (POST
+    from the request's page)."""
 
-    rights = {"approve": "registration.review", "reject": "registration.review"}
+    rights = {
+        "approve": "registration.review",
+        "reject": "registration.review",
+        "resend": "registration.review",
+    }
     model = RegistrationRequest
     form_class = RegistrationDecisionForm
     template_name = "factories/registration_detail.html"
@@ -260,7 +271,11 @@ class RegistrationDecideView(ScopedObjectMixin, ServiceFormView):
             return str(_("已通过“{name}”的注册申请，已向 {email} 发送设置密码的邮件。")).format(
                 name=result.enterprise_name, email=result.email
             )
+        if self.kwargs["action"] == "resend":
+            return str(_("已重新向 {email} 发送设置密码的邮件。")).format(email=result.email)
         return str(_("已驳回“{name}”的注册申请，已通过邮件告知申请人。")).format(name=result.enterprise_name)
 
     def get_success_url_for(self, result: Any) -> str:
+        if self.kwargs["action"] == "resend":
+            return self.detail_url()
         return reverse("registrations:queue")

@@ -152,7 +152,16 @@ REGISTRATION_TRANSITIONS = TransitionTable(
             "registration.review",
             label=_("驳回"),
         ),
+        # Keeps the state: an approved request's activation link is sent again (the first one expired).
+        Transition(
+            "resend",
+            (RegistrationStatus.APPROVED,),
+            None,
+            "registration.review",
+            label=_("重新发送设置密码邮件"),
+        ),
     ],
     conflict=_("该注册申请已处理（当前状态：{status}）。"),
 )
-"""A pending request is decided once by its district: approved (the account opens) or rejected with a reason."""
+"""A pending request is decided once by its district: approved (the account opens) or rejected with a reason.
+While the approved account has no password yet, the district may send its activation link again."""

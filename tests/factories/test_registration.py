@@ -508,3 +508,28 @@ def test_the_district_home_page_shows_the_waiting_requests(yuzhong, district_use
     home = signed_in(district_user).get("/").content.decode()
     assert "企业注册审核" in home
     assert "有 1 份企业注册申请待审核" in home
+
+
+def test_the_district_sends_the_activation_link_again_until_the_password_is_set(
+    yuzhong, district_user, django_capture_on_commit_callbacks
+):
+    account = _approved(district_user, django_capture_on_commit_callbacks)
+    request = RegistrationRequest.objects.get()
+    bob = signed_in(district_user)
+    detail = bob.get(reverse("registrations:detail", args=[request.pk])).content.decode()
+    assert "重新发送设置密码邮件" in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = bob.post(reverse("registrations:decide", args=[request.pk, "resend"]), follow=True)
+    assert "已重新向 zhangwei@example.cn 发送设置密码的邮件" in resent.content.decode()
+    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["zhangwei@example.cn"]
+    assert AuditEntry.objects.filter(action="registration.resend", object_id=str(request.pk)).exists()
+    # Once the password is set there is nothing to resend.
+    account.set_password(PASSWORD)
+    account.save()
+    assert (
+        "重新发送设置密码邮件"
+        not in bob.get(reverse("registrations:detail", args=[request.pk])).content.decode()
+    )
+    again = bob.post(reverse("registrations:decide", args=[request.pk, "resend"]), follow=True)
+    assert "该账户已设置密码或已停用" in again.content.decode()
+    assert len(mail.outbox) == 2

@@ -535,6 +535,17 @@ def _registrations(world: World) -> dict[str, Any]:
     }
 
 
+@kind("registration:approved")
+def _approved_registrations(world: World) -> dict[str, Any]:
+    """The same requests approved by their districts: each applicant's account waits for its password."""
+    from factories.services import registration_approve
+
+    return {
+        relation: registration_approve(actor=world.reviewer(relation), registration=registration)
+        for relation, registration in world.objects("registration").items()
+    }
+
+
 @kind("proposal")
 def _proposals(world: World) -> dict[str, Any]:
     return _final_graded(world)["proposals"]

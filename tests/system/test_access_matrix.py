@@ -307,6 +307,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:registration-approve POST": Row("registration", roles(403, (200, 200, 404), 403, 403), body={"reason": ""}),
     "api:registration-reject POST": Row("registration", roles(403, (200, 200, 404), 403, 403),
                                         body={"reason": "委托书未盖章"}),
+    "api:registration-resend-activation POST": Row("registration:approved", roles(403, (200, 200, 404), 403, 403)),
     "api:audit-list GET": Row("audit", CITY_LIST),
     "api:audit-detail GET": Row("audit", CITY_GET),
     # reference data
@@ -511,6 +512,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
         Row("registration", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "approve"}),
         Row("registration", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "reject"},
             body={"reason": "委托书未盖章"}),
+        Row("registration:approved", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "resend"}),
     ),
     # Each persona revokes its own API tokens from the tokens page, nobody else's.
     "accounts:token_revoke POST": Row("token", pages((DONE, 404, 404), (DONE, 404, 404), (DONE, 404, 404),

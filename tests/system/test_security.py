@@ -452,6 +452,9 @@ AUDITED: dict[str, Write] = {
     "factories.services.registration_approve": Write(
         "registration.approve", lambda w: {"actor": _bob(w), "registration": _own(w, "registration")}
     ),
+    "factories.services.registration_resend_activation": Write(
+        "registration.resend", lambda w: {"actor": _bob(w), "registration": _own(w, "registration:approved")}
+    ),
     "factories.services.registration_reject": Write(
         "registration.reject",
         lambda w: {"actor": _bob(w), "registration": _own(w, "registration"), "reason": "委托书未盖章"},
