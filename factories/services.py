@@ -686,6 +686,8 @@ LETTER_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".jpeg": (b"\xff\xd8\xff",),
 }
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+# A scan or a phone photo has well under this; a small file claiming more is a decompression bomb.
+LETTER_MAX_PIXELS = 60_000_000
 LETTER_TYPE_ERROR = _("授权委托书只能是 PDF、JPG 或 PNG 文件（请将签字盖章的委托书扫描或拍照后上传）。")
 LETTER_CONTENT_ERROR = _("文件内容与扩展名不符，不是有效的 PDF、JPG 或 PNG 文件，请重新扫描或拍照后上传。")
 LETTER_SIZE_ERROR = _("授权委托书不能超过 5 MB（当前 {size} MB），请压缩后上传。")
@@ -705,7 +707,7 @@ def _image_problem(data: bytes, expected_format: str) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                if image.format != expected_format:
+                if image.format != expected_format or image.width * image.height > LETTER_MAX_PIXELS:
                     return True
                 image.verify()
             with Image.open(io.BytesIO(data)) as image:

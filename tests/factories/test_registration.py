@@ -533,3 +533,13 @@ def test_the_district_sends_the_activation_link_again_until_the_password_is_set(
     again = bob.post(reverse("registrations:decide", args=[request.pk, "resend"]), follow=True)
     assert "该账户已设置密码或已停用" in again.content.decode()
     assert len(mail.outbox) == 2
+
+
+def test_an_image_claiming_too_many_pixels_is_refused_before_it_is_decoded(yuzhong):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (10000, 7000)).save(buffer, format="PNG")  # 70 megapixels in a few kilobytes
+    response = submit(letter=letter("授权委托书.png", buffer.getvalue()))
+    assert "letter" in response.context["form"].errors
+    assert not RegistrationRequest.objects.exists()
