@@ -46,6 +46,7 @@ NAVIGATION: list[tuple[Any, str]] = [
     (_("导出"), "reporting:export_list"),
     (_("通知"), "reporting:notification_list"),
     (_("用户管理"), "users:user_list"),
+    (_("企业注册审核"), "registrations:queue"),
     (_("审计记录"), "accounts:audit"),
     (_("接口文档"), "api-docs"),
 ]

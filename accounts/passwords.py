@@ -6,8 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.http import base36_to_int
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -126,3 +129,35 @@ def change_required_message(reason: str) -> str:
     if reason == "expired":
         return gettext("密码已超过有效期，请先到“修改密码”页面（%(url)s）设置新密码。") % {"url": url}
     return gettext("首次登录须修改密码，请先到“修改密码”页面（%(url)s）设置新密码。") % {"url": url}
+
+
+class ActivationTokenGenerator(PasswordResetTokenGenerator):
+    """The token of an e-mailed activation link (a self-registered account sets its first password).
+
+    Django's reset token with its own salt, so a reset link is no activation link and the other way round,
+    and its own lifetime (REGISTRATION_ACTIVATION_HOURS). It hashes the account's password and last sign-in,
+    so it dies the moment the password is set: the link works once.
+    """
+
+    key_salt = "accounts.passwords.ActivationTokenGenerator"
+
+    def check_token(self, user: Any, token: str | None) -> bool:
+        if not (user and token):
+            return False
+        try:
+            timestamp = base36_to_int(token.split("-")[0])
+        except ValueError:
+            return False
+        if self._num_seconds(self._now()) - timestamp > activation_hours() * 3600:
+            return False
+        return any(
+            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        )
+
+
+def activation_hours() -> int:
+    return max(1, int(getattr(settings, "REGISTRATION_ACTIVATION_HOURS", 72)))
+
+
+activation_tokens = ActivationTokenGenerator()

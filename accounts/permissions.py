@@ -30,6 +30,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users.view": EVERYONE,
     # Account management: which accounts a holder manages is `ACCOUNT_MANAGERS` below, plus the scope.
     "users.manage": frozenset({Role.CITY, Role.DISTRICT, OPERATOR}),
+    # Self-registration requests (issue 14): staff read those of their scope, the district decides them.
+    "registration.view": STAFF,
+    "registration.review": frozenset({Role.DISTRICT}),
     "audit.view": WHOLE_CITY,
     "reference.view": EVERYONE,
     "reference.manage": frozenset({Role.CITY}),

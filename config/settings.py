@@ -162,6 +162,11 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT_SECONDS", "3
 # answered the same way but send nothing (accounts/views.py PasswordResetView).
 PASSWORD_RESET_THROTTLE_LIMIT = int(os.environ.get("PASSWORD_RESET_THROTTLE_LIMIT", "3"))
 PASSWORD_RESET_THROTTLE_WINDOW = 3600
+# Enterprise self-registration (/accounts/register/): submissions per client address within
+# REGISTRATION_THROTTLE_WINDOW seconds, and how long the e-mailed activation link works (once).
+REGISTRATION_THROTTLE_LIMIT = int(os.environ.get("REGISTRATION_THROTTLE_LIMIT", "5"))
+REGISTRATION_THROTTLE_WINDOW = 3600
+REGISTRATION_ACTIVATION_HOURS = int(os.environ.get("REGISTRATION_ACTIVATION_HOURS", "72"))
 # A browser session without a request for this long is signed out (sliding; 0 = off). API tokens unaffected.
 SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
 LOGIN_URL = "accounts:login"

@@ -9,6 +9,8 @@ urlpatterns = [
     path("ping/", PingView.as_view(), name="ping"),
     # Account management writes accounts that name a unit or an enterprise: the registry floor serves it.
     path("accounts/users/", include("factories.urls_users")),
+    # Self-registration opens enterprise accounts and may propose a register entry: the registry floor too.
+    path("accounts/register/", include("factories.urls_registration")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("factories/", include("factories.urls")),

@@ -13,18 +13,22 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import files
+from accounts.files import EVIDENCE_RESPONSES
 from accounts.filters import UserFilter
 from accounts.models import User
 from accounts.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
 from factories import services
 from factories.filters import EnterpriseFilter, GreenFactoryFilter
-from factories.models import District, Enterprise, GreenFactory, Industry
+from factories.models import District, Enterprise, GreenFactory, Industry, RegistrationRequest
 from factories.serializers import (
     AccountStepSerializer,
     DistrictSerializer,
     EnterpriseSerializer,
     GreenFactorySerializer,
     IndustrySerializer,
+    RegistrationDecisionSerializer,
+    RegistrationSerializer,
     RevocationProposalSerializer,
     RevokeSerializer,
     TemporaryPasswordSerializer,
@@ -226,9 +230,83 @@ class UserViewSet(ScopedViewSet):
         )
 
 
+class RegistrationFilter(django_filters.FilterSet):
+    class Meta:
+        model = RegistrationRequest
+        fields = ["status", "district", "credit_code"]
+
+
+class RegistrationViewSet(ScopedReadOnlyViewSet):
+    """Enterprise self-registration requests (issue 14): the city and auditors read all, a district those
+    addressed to its unit (another unit's answer 404); enterprises none. The district approves (the account
+    opens and the applicant is e-mailed a one-time link to set the password) or rejects with a `reason`.
+    Requests are filed on the public page /accounts/register/, not through the API.
+    """
+
+    queryset = RegistrationRequest.objects.all()
+    serializer_class = RegistrationSerializer
+    rights = {
+        "list": "registration.view",
+        "retrieve": "registration.view",
+        "letter": "registration.view",
+        "approve": "registration.review",
+        "reject": "registration.review",
+        "resend_activation": "registration.review",
+    }
+    filterset_class = RegistrationFilter
+    search_fields = ["enterprise_name", "credit_code", "contact_name", "email"]
+    ordering_fields = ["submitted_at", "enterprise_name", "status"]
+    ordering = ["-submitted_at", "-id"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.select_related("district", "decided_by", "account")
+
+    @extend_schema(responses=EVIDENCE_RESPONSES)
+    @action(detail=True, methods=["get"])
+    def letter(self, request: Request, pk: str | None = None) -> Any:
+        """The signed authorisation letter as uploaded (PDF, JPG or PNG) under a readable name."""
+        registration = self.get_object()
+        return files.download(registration.letter, registration.letter_download_name)
+
+    @extend_schema(request=RegistrationDecisionSerializer, responses={200: RegistrationSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """Approve: the enterprise enters the register if new, its account opens, the activation mail goes out."""
+        body = RegistrationDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        registration = services.registration_approve(
+            actor=request.user,
+            registration=self.get_object(),
+            reason=body.validated_data["reason"],
+            site=request.build_absolute_uri("/"),
+        )
+        return Response(RegistrationSerializer(registration).data)
+
+    @extend_schema(request=RegistrationDecisionSerializer, responses={200: RegistrationSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        """Reject with a `reason` (required), which is e-mailed to the applicant."""
+        body = RegistrationDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        registration = services.registration_reject(
+            actor=request.user, registration=self.get_object(), reason=body.validated_data["reason"]
+        )
+        return Response(RegistrationSerializer(registration).data)
+
+    @extend_schema(request=None, responses={200: RegistrationSerializer})
+    @action(detail=True, methods=["post"], url_path="resend-activation")
+    def resend_activation(self, request: Request, pk: str | None = None) -> Response:
+        """E-mail an approved request's applicant a new link to set the password (409 once it is set)."""
+        registration = services.registration_resend_activation(
+            actor=request.user, registration=self.get_object(), site=request.build_absolute_uri("/")
+        )
+        return Response(RegistrationSerializer(registration).data)
+
+
 def register(router) -> None:  # type: ignore[no-untyped-def]
     router.register("districts", DistrictViewSet, basename="district")
     router.register("industries", IndustryViewSet, basename="industry")
     router.register("enterprises", EnterpriseViewSet, basename="enterprise")
     router.register("green-factories", GreenFactoryViewSet, basename="green-factory")
     router.register("users", UserViewSet, basename="user")
+    router.register("registrations", RegistrationViewSet, basename="registration")

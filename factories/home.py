@@ -176,3 +176,24 @@ def _enterprise_grading_steps(user: Any) -> list[Step]:
             url=reverse("factories:my_grades"),
         )
     ]
+
+
+@register
+def registration_steps(user: Any) -> list[Step]:
+    """A district: the self-registration requests waiting for its decision."""
+    from factories.models import RegistrationRequest
+
+    if not can(user, "registration.review"):
+        return []
+    pending = RegistrationRequest.objects.visible_to(user).pending().count()
+    if not pending:
+        return []
+    return [
+        Step(
+            title=_("企业注册审核"),
+            text=_("有 {n} 份企业注册申请待审核：核对授权委托书后通过或驳回。").format(n=pending),
+            url=reverse("registrations:queue"),
+            count=pending,
+            urgent=True,
+        )
+    ]

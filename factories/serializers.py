@@ -7,7 +7,14 @@ from rest_framework import serializers
 from accounts.models import Role
 from accounts.serializers import UserSerializer
 from factories import services
-from factories.models import District, Enterprise, GreenFactory, Industry, RevocationProposal
+from factories.models import (
+    District,
+    Enterprise,
+    GreenFactory,
+    Industry,
+    RegistrationRequest,
+    RevocationProposal,
+)
 
 
 class DistrictSerializer(serializers.ModelSerializer):
@@ -255,3 +262,50 @@ class AccountStepSerializer(serializers.Serializer):
 class TemporaryPasswordSerializer(serializers.Serializer):
     username = serializers.CharField()
     temporary_password = serializers.CharField(help_text="shown once; the user changes it")
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    """A self-registration request (issue 14): what the applicant asked for and what the district decided.
+    `enterprise` is the register entry it claims (or, once approved, the one it created); `merged_into` the
+    pending request a duplicate was merged into."""
+
+    district_name = serializers.CharField(source="district.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    legal_form_display = serializers.CharField(source="get_legal_form_display", read_only=True)
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
+    account = serializers.CharField(source="account.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = RegistrationRequest
+        fields = [
+            "id",
+            "credit_code",
+            "enterprise_name",
+            "district",
+            "district_name",
+            "industry",
+            "legal_form",
+            "legal_form_display",
+            "enterprise",
+            "contact_name",
+            "mobile",
+            "email",
+            "letter_name",
+            "status",
+            "status_display",
+            "merged_into",
+            "submitted_at",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+            "account",
+        ]
+        read_only_fields = fields
+
+
+class RegistrationDecisionSerializer(serializers.Serializer):
+    """The district's note on an approval (optional) or its reason for a rejection (required)."""
+
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")

@@ -668,3 +668,406 @@ def user_reset_password(*, actor: Any, user: User, reason: str) -> str:
     tokens_revoke_all(user=user)
     audit.record(actor=actor, action="user.reset_password", obj=user, reason=reason)
     return password
+
+
+# --- enterprise self-registration (issue 14 item 1) ----------------------------------------------------
+#
+# An enterprise's contact asks for an account on the public page /accounts/register/ with a signed
+# authorisation letter; the district of the enterprise's unit approves or rejects the request. Approval
+# opens an enterprise account without a password and e-mails a one-time link to set one
+# (accounts.passwords.activation_tokens). The request's status moves through REGISTRATION_TRANSITIONS.
+
+LETTER_MAX_BYTES = 5 * 1024 * 1024
+# Extension → the first bytes every file of that type starts with; the content must match the name.
+LETTER_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+# A scan or a phone photo has well under this; a small file claiming more is a decompression bomb.
+LETTER_MAX_PIXELS = 60_000_000
+LETTER_TYPE_ERROR = _("授权委托书只能是 PDF、JPG 或 PNG 文件（请将签字盖章的委托书扫描或拍照后上传）。")
+LETTER_CONTENT_ERROR = _("文件内容与扩展名不符，不是有效的 PDF、JPG 或 PNG 文件，请重新扫描或拍照后上传。")
+LETTER_SIZE_ERROR = _("授权委托书不能超过 5 MB（当前 {size} MB），请压缩后上传。")
+LETTER_EMPTY_ERROR = _("请上传签字盖章的授权委托书。")
+MOBILE_ERROR = _("请填写11位中国大陆手机号码。")
+EMAIL_MAX_LENGTH = 150  # the e-mail address becomes the username (at most 150 characters)
+
+
+def _image_problem(data: bytes, expected_format: str) -> bool:
+    """True unless Pillow opens the bytes as an intact image of the expected format (header, chunks, pixels)."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format != expected_format or image.width * image.height > LETTER_MAX_PIXELS:
+                    return True
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+    except Exception:
+        return True
+    return False
+
+
+def letter_problem(upload: Any) -> str | None:
+    """Why an authorisation letter is refused, or None: a PDF, JPG or PNG up to 5 MB whose content is what its
+    name says (the first bytes; a PDF's end-of-file mark; an image that Pillow opens, verifies and decodes)."""
+    from pathlib import Path
+
+    if upload is None:
+        return str(LETTER_EMPTY_ERROR)
+    suffix = Path(getattr(upload, "name", "") or "").suffix.lower()
+    if suffix not in LETTER_SIGNATURES:
+        return str(LETTER_TYPE_ERROR)
+    size = getattr(upload, "size", None)
+    if size is not None and size > LETTER_MAX_BYTES:
+        return str(LETTER_SIZE_ERROR).format(size=f"{size / 1024 / 1024:.1f}")
+    upload.seek(0)
+    data = upload.read(LETTER_MAX_BYTES + 1)
+    upload.seek(0)
+    if not data:
+        return str(LETTER_EMPTY_ERROR)
+    if len(data) > LETTER_MAX_BYTES:
+        return str(LETTER_SIZE_ERROR).format(size=f"{len(data) / 1024 / 1024:.1f}")
+    if not data.startswith(LETTER_SIGNATURES[suffix]):
+        return str(LETTER_CONTENT_ERROR)
+    if suffix == ".pdf":
+        if b"%%EOF" not in data[-2048:]:
+            return str(LETTER_CONTENT_ERROR)
+    elif _image_problem(data, IMAGE_FORMATS[suffix]):
+        return str(LETTER_CONTENT_ERROR)
+    return None
+
+
+def _registration_errors(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """The request's fields cleaned, and what is wrong with them."""
+    import re
+
+    from django.core.validators import validate_email
+
+    from factories.creditcode import CreditCodeError, validate_credit_code
+    from factories.models import LegalForm
+
+    errors: dict[str, list[Any]] = {}
+    cleaned: dict[str, Any] = {}
+    try:
+        cleaned["credit_code"] = validate_credit_code(str(data.get("credit_code") or ""))
+    except CreditCodeError as exc:
+        errors["credit_code"] = [in_language(exc.message)]
+    for name, message, limit in (
+        ("enterprise_name", _("请填写企业名称。"), 200),
+        ("contact_name", _("请填写联系人姓名。"), 64),
+    ):
+        value = " ".join(str(data.get(name) or "").split())
+        if not value:
+            errors[name] = [message]
+        elif len(value) > limit:
+            errors[name] = [_("不能超过{limit}个字。").format(limit=limit)]
+        cleaned[name] = value
+    district = data.get("district")
+    if district is None:
+        errors["district"] = [_("请选择管理单位。")]
+    elif district.valid_to is not None and district.valid_to < timezone.localdate():
+        errors["district"] = [_("管理单位“{name}”已撤并，请选择承继单位。").format(name=district.name)]
+    cleaned["district"] = district
+    if data.get("industry") is None:
+        errors["industry"] = [_("请选择行业大类。")]
+    cleaned["industry"] = data.get("industry")
+    legal_form = data.get("legal_form") or LegalForm.LEGAL_PERSON
+    if legal_form not in LegalForm.values:
+        errors["legal_form"] = [_("请选择法人类型。")]
+    cleaned["legal_form"] = legal_form
+    mobile = re.sub(r"[\s-]", "", str(data.get("mobile") or "")).removeprefix("+86")
+    if not re.fullmatch(r"1[3-9]\d{9}", mobile):
+        errors["mobile"] = [MOBILE_ERROR]
+    cleaned["mobile"] = mobile
+    email = str(data.get("email") or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("请填写有效的电子邮箱。")]
+    else:
+        if len(email) > EMAIL_MAX_LENGTH:
+            errors["email"] = [_("电子邮箱不能超过{limit}个字符。").format(limit=EMAIL_MAX_LENGTH)]
+    cleaned["email"] = email
+    if problem := letter_problem(data.get("letter")):
+        errors["letter"] = [problem]
+    return cleaned, errors
+
+
+def registration_submit(*, address: str = "", **data: Any) -> Any:
+    """File a self-registration request from the public page (nobody is signed in; the audit trail names the
+    applicant's e-mail and client address).
+
+    `data`: credit_code, enterprise_name, district, industry, legal_form, contact_name, mobile, email and
+    letter (the uploaded authorisation letter). An enterprise already in the register is claimed, and its
+    own unit reviews the request whichever unit was chosen. A request for a credit code that has one
+    pending already is kept as `merged` into that one (the caller tells the applicant); nothing else changes.
+    """
+    from django.db import IntegrityError
+
+    from factories.models import RegistrationRequest, RegistrationStatus
+
+    cleaned, errors = _registration_errors(data)
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    letter = data["letter"]
+    enterprise = (
+        Enterprise.objects.filter(credit_code=cleaned["credit_code"]).select_related("district").first()
+    )
+    if enterprise is not None:
+        cleaned["district"] = enterprise.district
+    fields = {
+        **cleaned,
+        "enterprise": enterprise,
+        "letter": letter,
+        "letter_name": str(getattr(letter, "name", "") or "")[-255:],
+        "submitted_from": address or None,
+    }
+    with transaction.atomic():
+        pending = (
+            RegistrationRequest.objects.select_for_update()
+            .filter(credit_code=cleaned["credit_code"], status=RegistrationStatus.PENDING)
+            .first()
+        )
+        request = None
+        if pending is None:
+            try:
+                with transaction.atomic():
+                    request = RegistrationRequest.objects.create(**fields)
+            except IntegrityError:  # another request for the code became pending at the same moment
+                pending = RegistrationRequest.objects.get(
+                    credit_code=cleaned["credit_code"], status=RegistrationStatus.PENDING
+                )
+        if request is None:
+            request = RegistrationRequest.objects.create(
+                **fields, status=RegistrationStatus.MERGED, merged_into=pending
+            )
+        audit.record(
+            actor=cleaned["email"],
+            action="registration.submit",
+            obj=request,
+            changes={
+                "status": [None, request.status],
+                "credit_code": [None, request.credit_code],
+                "district_id": [None, request.district_id],
+                "enterprise_id": [None, request.enterprise_id],
+                "merged_into": [None, request.merged_into_id],
+            },
+            reason=f"IP {address}" if address else "",
+        )
+    return request
+
+
+def _registration_account(
+    actor: Any, request: Any, enterprise: Enterprise
+) -> tuple[User, str, dict[str, Any]]:
+    """The account the approval opens (an enterprise filler whose username is the applicant's e-mail, with no
+    usable password yet), or the same person's stopped account of this enterprise, started again. Returns it,
+    the audit action ("" when nothing changed) and the audited changes."""
+    ensure_manages_account(actor, role=Role.ENTERPRISE, unit_id=enterprise.district_id)
+    existing = User.objects.filter(username__iexact=request.email).first()
+    if existing is not None:
+        # Only enterprise accounts name an enterprise (`_place_errors`), so this is the enterprise's own filler.
+        if existing.enterprise_id != enterprise.pk:
+            raise InvalidInput(
+                field_errors={
+                    "email": [
+                        _(
+                            "邮箱{email}已是其他账户的用户名，不能为本申请开通账户；请驳回并请申请人换用其他邮箱。"
+                        ).format(email=request.email)
+                    ]
+                }
+            )
+        if existing.is_active:
+            return existing, "", {}
+        User.objects.filter(pk=existing.pk).update(is_active=True)
+        existing.is_active = True
+        return existing, "user.reactivate", {"is_active": [False, True]}
+    user = User(
+        username=request.email,
+        email=request.email,
+        role=Role.ENTERPRISE,
+        enterprise=enterprise,
+        first_name=request.contact_name,
+        phone=request.mobile,
+    )
+    user.set_unusable_password()
+    user.save()
+    return user, "user.create", {"role": [None, Role.ENTERPRISE], "enterprise_id": [None, enterprise.pk]}
+
+
+@transaction.atomic
+def registration_approve(*, actor: Any, registration: Any, reason: str = "", site: str = "") -> Any:
+    """Approve a pending request of the actor's unit: the enterprise it proposes enters the register (or the
+    one it claims is kept), an enterprise account opens for the applicant, and after commit the applicant
+    gets an e-mail with a one-time link to set the password (`site`: the platform's address for the link)."""
+    from accounts.permissions import ensure_in_scope
+    from accounts.transitions import claim
+    from factories.models import REGISTRATION_TRANSITIONS, RegistrationRequest
+
+    ensure_in_scope(actor, registration)
+    REGISTRATION_TRANSITIONS.ensure_can(actor, "approve")
+    registration = RegistrationRequest.objects.select_for_update().get(pk=registration.pk)
+    REGISTRATION_TRANSITIONS.ensure_state(registration, "approve")
+    enterprise = Enterprise.objects.filter(credit_code=registration.credit_code).first()
+    if enterprise is None:
+        enterprise = enterprise_create(
+            actor=actor,
+            name=registration.enterprise_name,
+            credit_code=registration.credit_code,
+            district=registration.district,
+            industry=registration.industry,
+            legal_form=registration.legal_form,
+            contact_name=registration.contact_name,
+            contact_phone=registration.mobile,
+            contact_email=registration.email,
+        )
+    elif enterprise.district_id != actor.district_id:
+        raise StateConflict(
+            _("该企业现由{unit}管理，本申请须由该单位审核。").format(unit=enterprise.district.name)
+        )
+    account, account_action, account_changes = _registration_account(actor, registration, enterprise)
+    before_enterprise = registration.enterprise_id
+    registration = claim(
+        REGISTRATION_TRANSITIONS,
+        "approve",
+        actor=actor,
+        obj=registration,
+        fields={
+            "enterprise": enterprise,
+            "account": account,
+            "decided_by": actor,
+            "decided_at": timezone.now(),
+            "decision_reason": (reason or "").strip(),
+        },
+    )
+    note = str(_("企业注册申请 #{pk}")).format(pk=registration.pk)
+    if account_action:
+        audit.record(
+            actor=actor,
+            action=account_action,
+            obj=account,
+            changes=account_changes,
+            reason=note,
+        )
+    audit.record(
+        actor=actor,
+        action="registration.approve",
+        obj=registration,
+        changes={
+            "status": ["pending", "approved"],
+            "enterprise_id": [before_enterprise, enterprise.pk],
+            "account_id": [None, account.pk],
+        },
+        reason=(reason or "").strip(),
+    )
+    transaction.on_commit(lambda: _send_activation_mail(account, site=site))
+    return registration
+
+
+@transaction.atomic
+def registration_reject(*, actor: Any, registration: Any, reason: str) -> Any:
+    """Reject a pending request of the actor's unit with a reason, which is e-mailed to the applicant."""
+    from accounts.permissions import ensure_in_scope
+    from accounts.transitions import claim
+    from factories.models import REGISTRATION_TRANSITIONS
+
+    ensure_in_scope(actor, registration)
+    REGISTRATION_TRANSITIONS.ensure_can(actor, "reject")
+    reason = _require_reason(reason)
+    registration = claim(
+        REGISTRATION_TRANSITIONS,
+        "reject",
+        actor=actor,
+        obj=registration,
+        fields={"decided_by": actor, "decided_at": timezone.now(), "decision_reason": reason},
+    )
+    audit.record(
+        actor=actor,
+        action="registration.reject",
+        obj=registration,
+        changes={"status": ["pending", "rejected"]},
+        reason=reason,
+    )
+    transaction.on_commit(lambda: _send_registration_mail(registration, "rejected"))
+    return registration
+
+
+@transaction.atomic
+def registration_resend_activation(*, actor: Any, registration: Any, site: str = "") -> Any:
+    """Send an approved request's applicant a new link to set the password, while the account still has none
+    (the first link expired or the mail went astray). Earlier links keep working until used or expired."""
+    from accounts.permissions import ensure_in_scope
+    from factories.models import REGISTRATION_TRANSITIONS
+
+    ensure_in_scope(actor, registration)
+    REGISTRATION_TRANSITIONS.ensure_can(actor, "resend")
+    REGISTRATION_TRANSITIONS.ensure_state(registration, "resend")
+    account = registration.account
+    if account is None or not account.is_active or account.has_usable_password():
+        raise StateConflict(
+            _("该账户已设置密码或已停用，无需重新发送；忘记密码可在登录页通过“忘记密码？”找回。")
+        )
+    audit.record(
+        actor=actor,
+        action="registration.resend",
+        obj=registration,
+        changes={"account_id": [account.pk, account.pk]},
+        reason=str(_("重新发送设置密码邮件至{email}")).format(email=account.email),
+    )
+    transaction.on_commit(lambda: _send_activation_mail(account, site=site))
+    return registration
+
+
+def _applicant_mail(template: str, context: dict[str, Any], to: str) -> None:
+    """One mail to an applicant, in the platform's first language (Chinese), never failing the caller."""
+    import logging
+
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {**context, "platform_name": settings.PLATFORM_NAME}
+            subject = " ".join(render_to_string(f"registration/{template}_subject.txt", context).split())
+            body = render_to_string(f"registration/{template}_email.txt", context)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception:
+        logging.getLogger(__name__).exception("registration e-mail to %s could not be sent", to)
+
+
+def _send_activation_mail(account: User, *, site: str = "") -> None:
+    """E-mail the account's owner a link that sets the first password (once, for REGISTRATION_ACTIVATION_HOURS)."""
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from accounts.passwords import activation_hours, activation_tokens
+
+    path = reverse(
+        "registrations:activate",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(account.pk)),
+            "token": activation_tokens.make_token(account),
+        },
+    )
+    _applicant_mail(
+        "activation",
+        {"account": account, "url": site.rstrip("/") + path, "hours": activation_hours()},
+        account.email,
+    )
+
+
+def _send_registration_mail(registration: Any, template: str) -> None:
+    _applicant_mail(template, {"registration": registration}, registration.email)

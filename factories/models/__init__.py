@@ -30,11 +30,17 @@ from factories.models.register import (
     Tier,
     UnitKind,
 )
+from factories.models.registration import (
+    REGISTRATION_TRANSITIONS,
+    RegistrationRequest,
+    RegistrationStatus,
+)
 
 __all__ = [
     "FIRST_DATA_YEAR",
     "GRADING_RUN_TRANSITIONS",
     "ONCE_PUBLISHED",
+    "REGISTRATION_TRANSITIONS",
     "REVOCATION_TRANSITIONS",
     "District",
     "DistrictTransfer",
@@ -52,6 +58,8 @@ __all__ = [
     "LegalForm",
     "ProposalSource",
     "ProposalStatus",
+    "RegistrationRequest",
+    "RegistrationStatus",
     "RevocationProposal",
     "RunStatus",
     "Sequence",

@@ -502,6 +502,55 @@ def _incidents_with_evidence(world: World) -> dict[str, Any]:
     }
 
 
+def registration_letter() -> Any:
+    """A minimal, well-formed PDF as a self-registration's authorisation letter."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("授权委托书.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+
+@kind("registration")
+def _registrations(world: World) -> dict[str, Any]:
+    """A pending self-registration for each relation: one claiming dora's enterprise, one proposing a new
+    enterprise in 渝中, and one claiming 江津's enterprise (for charlie's unit)."""
+    from factories.creditcode import make_credit_code
+    from factories.models import Industry
+    from factories.services import registration_submit
+
+    industry = Industry.objects.get(code="36")
+    codes = {
+        "own": world.enterprises["own"].credit_code,
+        "other_enterprise": make_credit_code("91", "500103", "44440001"),
+        "other_district": world.enterprises["other_district"].credit_code,
+    }
+    return {
+        relation: registration_submit(
+            credit_code=code,
+            enterprise_name=f"注册申请企业{relation}",
+            district=world.fixture("jiangjin" if relation == "other_district" else "yuzhong"),
+            industry=industry,
+            legal_form="legal_person",
+            contact_name="张伟",
+            mobile="13800138000",
+            email=f"applicant-{relation.replace('_', '-')}@example.cn",
+            letter=registration_letter(),
+            address="192.0.2.10",
+        )
+        for relation, code in codes.items()
+    }
+
+
+@kind("registration:approved")
+def _approved_registrations(world: World) -> dict[str, Any]:
+    """The same requests approved by their districts: each applicant's account waits for its password."""
+    from factories.services import registration_approve
+
+    return {
+        relation: registration_approve(actor=world.reviewer(relation), registration=registration)
+        for relation, registration in world.objects("registration").items()
+    }
+
+
 @kind("proposal")
 def _proposals(world: World) -> dict[str, Any]:
     return _final_graded(world)["proposals"]

@@ -299,6 +299,15 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:user-deactivate POST": Row("user", manage_account(200), body={"reason": "已离职"}),
     "api:user-reactivate POST": Row("user:inactive", manage_account(200), body={"reason": "重新入职"}),
     "api:user-reset-password POST": Row("user", manage_account(200), body={"reason": "忘记密码"}),
+    # Self-registration requests: staff read those of their scope (own = claims dora's enterprise, other
+    # enterprise = proposes a new one in 渝中, other district = 江津's); only the unit's district decides.
+    "api:registration-list GET": Row("registration", roles(LISTED, (LISTED, LISTED, HIDDEN), HIDDEN, LISTED)),
+    "api:registration-detail GET": Row("registration", roles(200, (200, 200, 404), 404, 200)),
+    "api:registration-letter GET": Row("registration", roles(200, (200, 200, 404), 404, 200)),
+    "api:registration-approve POST": Row("registration", roles(403, (200, 200, 404), 403, 403), body={"reason": ""}),
+    "api:registration-reject POST": Row("registration", roles(403, (200, 200, 404), 403, 403),
+                                        body={"reason": "委托书未盖章"}),
+    "api:registration-resend-activation POST": Row("registration:approved", roles(403, (200, 200, 404), 403, 403)),
     "api:audit-list GET": Row("audit", CITY_LIST),
     "api:audit-detail GET": Row("audit", CITY_GET),
     # reference data
@@ -495,6 +504,15 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
             body={"reason": "重新入职"}),
         Row("user", manage_account(200, page=True), kwargs={"action": "reset-password"},
             body={"reason": "忘记密码"}),
+    ),
+    # Self-registration: staff read the requests of their scope and the letters; the unit's district decides.
+    "registrations:detail GET": Row("registration", pages(200, (200, 200, 404), 403, 200)),
+    "registrations:letter GET": Row("registration", pages(200, (200, 200, 404), 403, 200)),
+    "registrations:decide POST": (
+        Row("registration", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "approve"}),
+        Row("registration", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "reject"},
+            body={"reason": "委托书未盖章"}),
+        Row("registration:approved", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "resend"}),
     ),
     # Each persona revokes its own API tokens from the tokens page, nobody else's.
     "accounts:token_revoke POST": Row("token", pages((DONE, 404, 404), (DONE, 404, 404), (DONE, 404, 404),

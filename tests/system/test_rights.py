@@ -39,6 +39,9 @@ NEEDS_NO_RIGHT = {
     "accounts:password_reset_done": "the same answer for every address",
     "accounts:password_reset_confirm": "the e-mailed link itself is the proof of the account",
     "accounts:password_reset_complete": "a page saying the reset is done, no data",
+    "registrations:register": "the public self-registration form, throttled per client address",
+    "registrations:done": "the answer to one's own submission, shown once from the session",
+    "registrations:activate": "the e-mailed one-time link itself is the proof of the account",
     "set_language": "the visitor's language",
     "api:token": "exchanging one's own password for a token",
     "api:me": "the signed-in user's own account",
@@ -208,6 +211,8 @@ MAY_NAME_A_ROLE = {
     "enterprise it must name); the actor's right is `users.manage`",
     ("factories/services.py", "_place_errors"): "the same check when an account's role, unit or enterprise "
     "changes (user_update); who may make the change is `accounts.permissions.ACCOUNT_MANAGERS`",
+    ("factories/services.py", "_registration_account"): "an approved self-registration opens an enterprise "
+    "filler's account; the actor's rights are `registration.review` and `ACCOUNT_MANAGERS`",
 }
 
 

@@ -31,7 +31,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry
 from tests.accounts.test_services_for_real import PRODUCTION_ENV
-from tests.system.conftest import GOOD_VALUES, REPORTING_YEAR, World, filled_workbook
+from tests.system.conftest import GOOD_VALUES, REPORTING_YEAR, World, filled_workbook, registration_letter
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_PASSWORD = "Lü-Green-Factory-2026"
@@ -433,6 +433,32 @@ AUDITED: dict[str, Write] = {
         "user.reset_password",
         lambda w: {"actor": _bob(w), "user": w.fixture("enterprise_user"), "reason": "忘记密码"},
     ),
+    # self-registration (issue 14 item 1)
+    "factories.services.registration_submit": Write(
+        "registration.submit",
+        lambda w: {
+            "credit_code": _credit_code(),
+            "enterprise_name": "重庆新注册制造有限公司",
+            "district": w.fixture("yuzhong"),
+            "industry": w.enterprises["own"].industry,
+            "legal_form": "legal_person",
+            "contact_name": "张伟",
+            "mobile": "13800138000",
+            "email": "zhangwei@example.cn",
+            "letter": registration_letter(),
+            "address": "192.0.2.10",
+        },
+    ),
+    "factories.services.registration_approve": Write(
+        "registration.approve", lambda w: {"actor": _bob(w), "registration": _own(w, "registration")}
+    ),
+    "factories.services.registration_resend_activation": Write(
+        "registration.resend", lambda w: {"actor": _bob(w), "registration": _own(w, "registration:approved")}
+    ),
+    "factories.services.registration_reject": Write(
+        "registration.reject",
+        lambda w: {"actor": _bob(w), "registration": _own(w, "registration"), "reason": "委托书未盖章"},
+    ),
     # the register
     "factories.services.district_merge": Write(
         "district.merge",
@@ -742,6 +768,7 @@ AUDITED: dict[str, Write] = {
 NOT_AUDITED: dict[str, str] = {
     "factories.services.ban_end": "pure: the first day a revoked factory may be recognised again",
     "factories.grading.services.evidence_problem": "pure check of an uploaded file",
+    "factories.services.letter_problem": "pure check of an uploaded authorisation letter",
     "factories.grading.services.standard_in_force": "read: the adopted standard of a year",
     "factories.grading.services.execute_run": "the worker half of grading_run_start (audited there): computes "
     "the run's results, which carry the run",

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.transitions import TransitionTable
 from cultivation import services as pool
+from factories import services as registration
 from factories.grading import services as grading
 from reporting import services as reporting
 from tests.helpers import at_once
@@ -243,6 +244,21 @@ def _twice(kind: str, action: str, step: Step) -> Race:
 
 _today = timezone.localdate
 RACES: dict[str, Race] = {
+    "registration approve or reject": Race(
+        "registration",
+        (
+            (
+                "approve",
+                lambda who, o: registration.registration_approve(actor=who["district"], registration=o),
+            ),
+            (
+                "reject",
+                lambda who, o: registration.registration_reject(
+                    actor=who["district"], registration=o, reason="委托书未盖章"
+                ),
+            ),
+        ),
+    ),
     "submission submit": _twice(
         "submission:draft",
         "submit",
@@ -399,6 +415,7 @@ KIND_MODELS = {
     "pool:report": "DistrictReport",
     "run": "GradingRun",
     "proposal": "RevocationProposal",
+    "registration": "RegistrationRequest",
 }
 
 
