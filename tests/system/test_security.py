@@ -770,6 +770,10 @@ NOT_AUDITED: dict[str, str] = {
     "factories.grading.services.evidence_problem": "pure check of an uploaded file",
     "factories.services.letter_problem": "pure check of an uploaded authorisation letter",
     "factories.grading.services.standard_in_force": "read: the adopted standard of a year",
+    "cultivation.services.levels.open_certification": "read: the member's open B certification, so the form "
+    "is not offered when the application would be refused",
+    "cultivation.services.pool.pool_application_blocker": "read: why an enterprise cannot apply to join the "
+    "pool, said before the form is filled in",
     "factories.grading.services.execute_run": "the worker half of grading_run_start (audited there): computes "
     "the run's results, which carry the run",
     "factories.grading.services.grading_run_resume_stale": "the watchdog: re-sends stalled or lost runs to the "
