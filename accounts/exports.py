@@ -114,6 +114,7 @@ FILTER_LABELS = {
     "tier": gettext_lazy("级别"),
     "status": gettext_lazy("状态"),
     "level": gettext_lazy("培育等级"),
+    "state": gettext_lazy("填报状态"),
     "q": gettext_lazy("关键词"),
 }
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -199,7 +200,25 @@ def grade_trend_card(rows: list[dict[str, Any]]) -> Card:
     return Card(title, chart, table, note=_("各年度已发布（公示中或正式发布）的评价结果。"))
 
 
-def completeness_card(year: int, rows: list[dict[str, Any]]) -> Card:
+def list_url(name: str, **query: Any) -> str:
+    """The list behind a figure: a page of reporting with the figure's filters."""
+    url = _safe_reverse(name)
+    params = urlencode({k: v for k, v in query.items() if v not in (None, "")})
+    return f"{url}?{params}" if url and params else url
+
+
+def _missing_cell(user: Any, year: int, row: dict[str, Any]) -> Any:
+    """A unit's count of enterprises without data, linked to those enterprises on the non-filer list."""
+    if not can(user, "non_filer.view") or not row["missing"]:
+        return row["missing"]
+    district = row["key"] if user.sees_whole_city else ""
+    return {
+        "link": list_url("reporting:non_filers", year=year, district=district, state="missing"),
+        "text": row["missing"],
+    }
+
+
+def completeness_card(year: int, rows: list[dict[str, Any]], user: Any = None) -> Card:
     """Share of registered enterprises whose data of Y is submitted or further along, lowest first."""
     title = str(_("{year}年度各管理单位填报完成率（%）")).format(year=year)
     if not rows:
@@ -226,7 +245,7 @@ def completeness_card(year: int, rows: list[dict[str, Any]]) -> Card:
             [
                 r["label"],
                 r["registered"],
-                r["missing"],
+                _missing_cell(user, year, r) if user is not None else r["missing"],
                 *[r[s.value] for s in dashboards.STATUSES],
                 r["reported"],
                 _pct(r["reported"], r["registered"]),
@@ -245,10 +264,17 @@ def completeness_card(year: int, rows: list[dict[str, Any]]) -> Card:
         chart,
         table,
         note=_("完成率 = 已提交（含区县已审核、市级已复核）的企业数 ÷ 登记企业数；按完成率由低到高排列。"),
+        link=_non_filer_link(user, year),
     )
 
 
-def status_card(year: int, rows: list[dict[str, Any]]) -> Card:
+def _non_filer_link(user: Any, year: int) -> tuple[Any, str] | None:
+    if user is None or not can(user, "non_filer.view"):
+        return None
+    return (_("查看未提交数据的企业（催报）"), list_url("reporting:non_filers", year=year))
+
+
+def status_card(year: int, rows: list[dict[str, Any]], user: Any = None) -> Card:
     """A district's own reporting progress: one bar split by status."""
     title = str(_("{year}年度本管理单位填报进度")).format(year=year)
     if not rows or not sum(r["registered"] for r in rows):
@@ -274,7 +300,11 @@ def status_card(year: int, rows: list[dict[str, Any]]) -> Card:
         [_("登记企业"), *[r["registered"] for r in rows]],
     )
     return Card(
-        title, chart, table, note=_("每家登记企业按其{year}年度数据的当前状态计入一类。").format(year=year)
+        title,
+        chart,
+        table,
+        note=_("每家登记企业按其{year}年度数据的当前状态计入一类。").format(year=year),
+        link=_non_filer_link(user, year),
     )
 
 
@@ -394,6 +424,7 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
             counts["total"],
             _("份"),
             note=" · ".join(f"{STATUS_SHORT[s]} {counts[s.value]}" for s in dashboards.STATUSES),
+            url=list_url("reporting:submission_list", year=year),
         ),
         Kpi(
             _("填报完成率"),
@@ -403,6 +434,30 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
             ),
         ),
     ]
+    if can(user, "non_filer.view"):
+        kpis.append(
+            Kpi(
+                _("未提交数据的企业"),
+                register["enterprises"] - counts["reported"],
+                _("家"),
+                note=_("含未填报、草稿未提交和退回后未重新提交；点击催报"),
+                url=list_url("reporting:non_filers", year=year),
+            )
+        )
+    for right, status, name, label in (
+        ("submission.approve", SubmissionStatus.SUBMITTED, "reporting:district_queue", _("待区县审核")),
+        ("submission.verify", SubmissionStatus.DISTRICT_APPROVED, "reporting:city_queue", _("待市级复核")),
+    ):
+        if can(user, right):
+            kpis.append(
+                Kpi(
+                    label,
+                    counts[status.value],
+                    _("份"),
+                    note=_("点击进入审核队列"),
+                    url=list_url(name, year=year),
+                )
+            )
     return kpis, rows
 
 
@@ -431,7 +486,7 @@ def city_dashboard(user: Any, year: int | None) -> Dashboard:
         grade_trend_card(trend),
         grades_by_industry_card(user, year),
         grades_by_district_card(user, year),
-        completeness_card(year, completeness),
+        completeness_card(year, completeness, user),
         *pool_cards(user, year, scope=_("全市"), by_district=True),
     ]
     return Dashboard(kpis, cards)
@@ -445,7 +500,7 @@ def district_dashboard(user: Any, year: int | None) -> Dashboard:
     trend = dashboards.grade_trend(user)
     kpis.append(grades_kpi(trend, year))
     cards = [
-        status_card(year, completeness),
+        status_card(year, completeness, user),
         grades_by_industry_card(user, year),
         grade_trend_card(trend),
         *pool_cards(user, year, scope=user.district.name, by_district=False),

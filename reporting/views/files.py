@@ -52,7 +52,7 @@ class ExportListView(RightRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         kinds = [(kind, exports.REGISTRY[kind].title) for kind in EXPORT_KINDS if kind in exports.REGISTRY]
-        titles = dict(kinds)
+        titles = {kind: exporter.title for kind, exporter in exports.REGISTRY.items()}
         jobs_list = list(ExportJob.objects.visible_to(request.user)[:30])
         for job in jobs_list:
             job.title = titles.get(job.kind, job.kind)  # type: ignore[attr-defined]
@@ -77,7 +77,8 @@ class ExportListView(RightRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         filters = {
-            k: request.POST.get(k) for k in ("year", "district", "industry", "grade", "tier", "status")
+            k: request.POST.get(k)
+            for k in ("year", "district", "industry", "grade", "tier", "status", "state", "q")
         }
         try:
             job, queued = jobs.export_request(
