@@ -166,14 +166,20 @@ def filter_non_filers(
     queryset: QuerySet[Enterprise], params: Any, *, whole_city: bool
 ) -> QuerySet[Enterprise]:
     """Narrow a non-filer list by the page's or the export's filters: unit (whole-city readers only),
-    state and a name or credit-code search."""
-    district = (params.get("district") or params.get("unit") or "").strip()
+    state and a name or credit-code search. A value no database can hold (a NUL character) matches nothing."""
+
+    def param(key: str) -> str:
+        return str(params.get(key) or "").strip()[:100]
+
+    if any("\x00" in param(key) for key in ("district", "unit", "state", "q")):
+        return queryset.none()
+    district = param("district") or param("unit")
     if whole_city and district:
         queryset = queryset.filter(district_id=district)
-    state = (params.get("state") or "").strip()
+    state = param("state")
     if state in NON_FILER_STATES:
         queryset = queryset.filter(**{"filing_state": state})
-    q = (params.get("q") or "").strip()
+    q = param("q")
     if q:
         queryset = queryset.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
     return queryset

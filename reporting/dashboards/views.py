@@ -207,15 +207,25 @@ def list_url(name: str, **query: Any) -> str:
     return f"{url}?{params}" if url and params else url
 
 
+@dataclass(frozen=True)
+class Linked:
+    """A table cell that prints as its number and links to the rows it counts."""
+
+    text: Any
+    link: str
+
+    def __str__(self) -> str:
+        return str(self.text)
+
+
 def _missing_cell(user: Any, year: int, row: dict[str, Any]) -> Any:
     """A unit's count of enterprises without data, linked to those enterprises on the non-filer list."""
     if not can(user, "non_filer.view") or not row["missing"]:
         return row["missing"]
     district = row["key"] if user.sees_whole_city else ""
-    return {
-        "link": list_url("reporting:non_filers", year=year, district=district, state="missing"),
-        "text": row["missing"],
-    }
+    return Linked(
+        row["missing"], list_url("reporting:non_filers", year=year, district=district, state="missing")
+    )
 
 
 def completeness_card(year: int, rows: list[dict[str, Any]], user: Any = None) -> Card:
@@ -444,20 +454,33 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
                 url=list_url("reporting:non_filers", year=year),
             )
         )
-    for right, status, name, label in (
-        ("submission.approve", SubmissionStatus.SUBMITTED, "reporting:district_queue", _("待区县审核")),
-        ("submission.verify", SubmissionStatus.DISTRICT_APPROVED, "reporting:city_queue", _("待市级复核")),
-    ):
-        if can(user, right):
-            kpis.append(
-                Kpi(
-                    label,
-                    counts[status.value],
-                    _("份"),
-                    note=_("点击进入审核队列"),
-                    url=list_url(name, year=year),
-                )
+    # What waits for review: a district's queue, or the city's (which auditors read without acting on it).
+    if can(user, "submission.approve"):
+        queue = (
+            SubmissionStatus.SUBMITTED,
+            "reporting:district_queue",
+            "submission.approve",
+            _("待区县审核"),
+        )
+    else:
+        queue = (
+            SubmissionStatus.DISTRICT_APPROVED,
+            "reporting:city_queue",
+            "submission.verify",
+            _("待市级复核"),
+        )
+    status, name, right, label = queue
+    acts = can(user, right)
+    if acts or user.sees_whole_city:
+        kpis.append(
+            Kpi(
+                label,
+                counts[status.value],
+                _("份"),
+                note=_("点击进入审核队列") if acts else "",
+                url=list_url(name, year=year) if acts else "",
             )
+        )
     return kpis, rows
 
 

@@ -402,6 +402,13 @@ def _graduating_factory(world: World) -> dict[str, Any]:
     }
 
 
+def _reminder(world: World) -> dict[str, Any]:
+    """A 渝中 clerk reminds dora's enterprise (open year, nothing filed, dora's account to reach)."""
+    world.fixture("enterprise_user")
+    enterprise = world.objects("enterprise:reporting")["own"]
+    return {"actor": _bob(world), "enterprise": enterprise, "year": REPORTING_YEAR}
+
+
 AUDITED: dict[str, Write] = {
     # accounts
     "factories.services.user_create": Write(
@@ -610,14 +617,7 @@ AUDITED: dict[str, Write] = {
     "reporting.services.import_commit": Write(
         "import.commit", lambda w: {"actor": _bob(w), "job": _own(w, "import")}
     ),
-    "reporting.services.reminder_send": Write(
-        "reminder.send",
-        lambda w: {
-            "actor": _bob(w),
-            "enterprise": w.objects("enterprise:reporting")["own"],
-            "year": REPORTING_YEAR,
-        },
-    ),
+    "reporting.services.reminder_send": Write("reminder.send", _reminder),
     "reporting.jobs.export_request": Write(
         "export.request", lambda w: {"actor": w.city, "kind": "enterprises"}
     ),
