@@ -278,6 +278,18 @@ def completeness_card(year: int, rows: list[dict[str, Any]], user: Any = None) -
     )
 
 
+def _status_cell(user: Any, year: int, key: str, count: int) -> Any:
+    """A district's count of one filing state, linked to the list behind it: the non-filers for data not
+    filed, the submission list filtered by the status otherwise."""
+    if user is None or not count:
+        return count
+    if key == "missing":
+        if not can(user, "non_filer.view"):
+            return count
+        return Linked(count, list_url("reporting:non_filers", year=year, state="missing"))
+    return Linked(count, list_url("reporting:submission_list", year=year, status=key))
+
+
 def _non_filer_link(user: Any, year: int) -> tuple[Any, str] | None:
     if user is None or not can(user, "non_filer.view"):
         return None
@@ -302,7 +314,7 @@ def status_card(year: int, rows: list[dict[str, Any]], user: Any = None) -> Card
     )
     table = Table(
         [(_("状态"), False), *[(r["label"], True) for r in rows]],
-        [[label, *[r[key] for r in rows]] for label, key, _c in parts]
+        [[label, *[_status_cell(user, year, key, r[key]) for r in rows]] for label, key, _c in parts]
         + [
             [_("已提交及以后"), *[r["reported"] for r in rows]],
             [_("完成率"), *[_pct(r["reported"], r["registered"]) for r in rows]],
@@ -414,7 +426,12 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
     """KPI tiles of the register and of year Y's reporting; also returns the per-unit completeness rows."""
     register = dashboards.register_counts(user)
     kpis = [
-        Kpi(_("登记企业"), register["enterprises"], _("家")),
+        Kpi(
+            _("登记企业"),
+            register["enterprises"],
+            _("家"),
+            url=list_url("factories:enterprise_list") if can(user, "enterprise.list") else "",
+        ),
         Kpi(
             _("有效绿色工厂"),
             register["green_factories"],
@@ -422,6 +439,9 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
             note=_("市级 {city} · 国家级 {national}").format(
                 city=register["city_tier"], national=register["national_tier"]
             ),
+            url=list_url("factories:greenfactory_list", status="active")
+            if can(user, "green_factory.list")
+            else "",
         ),
     ]
     if year is None:
@@ -442,6 +462,7 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
             note=_("已提交 {reported} / 登记 {registered} 家").format(
                 reported=counts["reported"], registered=register["enterprises"]
             ),
+            url=list_url("reporting:non_filers", year=year) if can(user, "non_filer.view") else "",
         ),
     ]
     if can(user, "non_filer.view"):
@@ -493,6 +514,7 @@ def grades_kpi(trend: list[dict[str, Any]], year: int) -> Kpi:
         row["total"],
         _("家"),
         note=" · ".join(f"{g} {row[g]}" for g in Grade.values),
+        url=list_url("factories:grade_list", year=year),
     )
 
 

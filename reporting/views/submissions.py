@@ -451,11 +451,12 @@ class SubmissionActionView(ScopedObjectMixin, View):
 
     def next_in_queue(self, queue: str, submission: AnnualSubmission) -> str:
         """「下一条」: after a review step taken from a queue, the next item of the same queue with the
-        same filters, or the queue itself when nothing is left."""
+        same filters; when nothing is left, the item just reviewed."""
         following = selectors.next_in_queue(self.request.user, queue, self.request.POST, after=submission)
-        if following is None:
-            messages.info(self.request, _("队列中已没有其他待处理的数据。"))
-            return queue_url(queue, self.request.POST)
         query = kept_query(self.request.POST, QUEUE_PARAMS)
+        if following is None:
+            # Nothing left: stay on the item just reviewed (its new state), with the way back to the queue.
+            messages.info(self.request, _("队列中已没有其他待处理的数据。"))
+            following = submission
         url = reverse("reporting:submission_detail", args=[following.pk]) + f"?queue={queue}"
         return url + (f"&{query}" if query else "")

@@ -147,4 +147,7 @@ def test_a_district_clerk_chases_non_filers_reminds_them_approves_ten_and_export
     page.get_by_role("button", name="审核通过", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("已审核通过")
     expect(page.get_by_role("link", name="返回队列")).to_be_visible()
-    expect(page.get_by_text("这是队列中的最后一条。")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(season["waiting"][11].enterprise.name)
+    page.get_by_role("button", name="审核通过", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("区县已审核，待市级复核")
+    expect(page.locator(".messages")).to_contain_text("队列中已没有其他待处理的数据。")

@@ -168,7 +168,7 @@ def test_after_a_single_approval_the_next_item_of_the_same_queue_opens(client, q
     )
 
 
-def test_after_a_return_the_next_item_opens_and_after_the_last_the_queue(client, queue, district_user):
+def test_after_a_return_the_next_item_opens_and_after_the_last_the_item_stays(client, queue, district_user):
     client.force_login(district_user)
     response = client.post(
         reverse("reporting:submission_action", args=[queue[4].pk, "return"]),
@@ -183,7 +183,12 @@ def test_after_a_return_the_next_item_opens_and_after_the_last_the_queue(client,
     response = client.post(
         reverse("reporting:submission_action", args=[queue[9].pk, "approve"]), {"queue": "district"}
     )
-    assert response["Location"] == reverse("reporting:district_queue")
+    assert (
+        response["Location"] == reverse("reporting:submission_detail", args=[queue[9].pk]) + "?queue=district"
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "队列中已没有其他待处理的数据。" in page and "区县已审核，待市级复核" in page
+    assert reverse("reporting:district_queue") in page
 
 
 def test_the_next_item_keeps_the_queues_search(client, queue, district_user):

@@ -364,3 +364,17 @@ def test_the_city_dashboards_missing_counts_link_to_each_units_non_filers(
     page = client.get(reverse("reporting:dashboard"), {"year": 2025}).content.decode()
     assert reverse("reporting:non_filers") + "?year=2025&amp;district=500116&amp;state=missing" in page
     assert reverse("reporting:city_queue") + "?year=2025" in page
+
+
+def test_every_figure_of_a_district_dashboard_opens_the_list_behind_it(
+    client, open_year, district_user, enterprise, other_enterprise, submitted
+):
+    client.force_login(district_user)
+    response = client.get(reverse("reporting:dashboard"), {"year": 2025})
+    dashboard = response.context["dashboard"]
+    unlinked = [str(k.label) for k in dashboard.kpis if not k.url and k.value != "—"]
+    assert not unlinked
+    progress = next(c for c in dashboard.cards if "填报进度" in str(c.title))
+    cells = {str(row[0]): row[1] for row in progress.table.rows}
+    assert cells["未填报"].link == reverse("reporting:non_filers") + "?year=2025&state=missing"
+    assert cells["待区县审核"].link == reverse("reporting:submission_list") + "?year=2025&status=submitted"
