@@ -184,5 +184,6 @@ register(
         ],
         queryset=_non_filer_queryset,
         row=_non_filer_row,
+        word=lambda key, value: str(STATE_WORDS.get(value, value)) if key == "state" else value,
     )
 )

@@ -17,7 +17,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 
 from accounts.models import AuditEntry
 from accounts.permissions import can
@@ -137,7 +137,12 @@ def non_filers(user: Any, year: int, *, all_units: bool = False) -> QuerySet[Ent
             submission_id=Subquery(submission.values("pk")[:1]),
             return_reason=Subquery(submission.values("return_reason")[:1]),
             last_reminded_at=Subquery(manual.values("sent_at")[:1], output_field=DateTimeField()),
-            last_reminded_by=Subquery(manual.values("sent_by__username")[:1], output_field=CharField()),
+            last_reminded_by=Subquery(
+                manual.annotate(
+                    by=Coalesce(NullIf("sent_by__first_name", Value("")), "sent_by__username")
+                ).values("by")[:1],
+                output_field=CharField(),
+            ),
             last_any_reminder_at=Subquery(reminders.values("sent_at")[:1], output_field=DateTimeField()),
         )
         .annotate(

@@ -57,7 +57,7 @@ class ExportListView(RightRequiredMixin, View):
         for job in jobs_list:
             job.title = titles.get(job.kind, job.kind)  # type: ignore[attr-defined]
             job.filter_text = "；".join(  # type: ignore[attr-defined]
-                f"{exports.FILTER_LABELS.get(k, k)}：{v}" for k, v in sorted(job.filters.items())
+                exports.filter_parts(exports.REGISTRY.get(job.kind), job.filters)
             )
         return render(
             request,

@@ -322,7 +322,7 @@ def test_the_non_filer_export_has_the_pages_filters_and_words_not_codes(
     from reporting import jobs
 
     job, _queued = jobs.export_request(
-        actor=district_user, kind="non_filers", filters={"year": 2025, "q": "电子"}
+        actor=district_user, kind="non_filers", filters={"year": 2025, "q": "电子", "state": "missing"}
     )
     assert job.status == "succeeded"
     sheet = load_workbook(io.BytesIO(job.file.read())).active
@@ -331,6 +331,7 @@ def test_the_non_filer_export_has_the_pages_filters_and_words_not_codes(
     assert rows[0][3] == "未填报"
     values = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
     assert not values & {"missing", "draft", "returned"}
+    assert "填报状态：未填报" in sheet["A1"].value and "missing" not in sheet["A1"].value
     assert "未填报企业名单" in job.download_name
 
 
