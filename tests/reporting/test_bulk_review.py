@@ -217,3 +217,22 @@ def test_the_queue_export_has_the_queues_rows_in_words(queue, district_user, jia
     assert [r[1] for r in rows] == [s.enterprise.name for s in queue]
     assert {r[4] for r in rows} == {"已提交，待区县审核"}
     assert "待审核年度数据" in job.download_name
+
+
+def test_the_city_queue_page_verifies_the_selected_and_reports_a_refusal(
+    client, queue, district_user, city_user
+):
+    for s in queue[:3]:
+        services.submission_approve(actor=district_user, submission=s)
+    services.submission_verify(actor=city_user, submission=AnnualSubmission.objects.get(pk=queue[2].pk))
+    client.force_login(city_user)
+    page = client.get(reverse("reporting:city_queue")).content.decode()
+    assert "批量复核通过" in page and reverse("reporting:bulk_review", args=["verify"]) in page
+    response = client.post(
+        reverse("reporting:bulk_review", args=["verify"]), {"ids": [s.pk for s in queue[:3]]}
+    )
+    page = response.content.decode()
+    assert "批量复核结果" in page and page.count("✓ 已复核通过") == 2
+    assert "无法市级复核通过" in page and "市级已复核（锁定）" in page
+    assert _statuses(queue[:3]) == ["city_verified"] * 3
+    assert AuditEntry.objects.filter(action="submission.verify").count() == 3  # one each, none twice
