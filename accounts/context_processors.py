@@ -31,6 +31,7 @@ NAVIGATION: list[tuple[Any, str]] = [
     (_("绿色工厂"), "factories:greenfactory_list"),
     (_("填报年度"), "reporting:year_list"),
     (_("年度数据填报"), "reporting:submission_list"),
+    (_("未填报企业"), "reporting:non_filers"),
     (_("区县审核"), "reporting:district_queue"),
     (_("市级复核"), "reporting:city_queue"),
     (_("更正申请"), "reporting:correction_list"),

@@ -67,6 +67,8 @@ class Exporter:
     queryset: Callable[[Any, dict[str, Any]], QuerySet]
     row: Callable[[Any], list[Any]] | None = None
     values: list[str] = field(default_factory=list)
+    word: Callable[[str, Any], Any] | None = None
+    """How a filter's value reads (e.g. a state's code in words) in the title row and the export list."""
 
     def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
         queryset = self.queryset(user, filters)
@@ -114,13 +116,24 @@ FILTER_LABELS = {
     "tier": gettext_lazy("级别"),
     "status": gettext_lazy("状态"),
     "level": gettext_lazy("培育等级"),
+    "state": gettext_lazy("填报状态"),
     "q": gettext_lazy("关键词"),
 }
 
 
+def filter_parts(exporter: Exporter | None, filters: dict[str, Any]) -> list[str]:
+    """Each filter with a value as 「label：value」, the value in words where the exporter says how."""
+    word = exporter.word if exporter is not None else None
+    return [
+        f"{FILTER_LABELS.get(k, k)}：{word(k, v) if word else v}"
+        for k, v in sorted(filters.items())
+        if v not in (None, "", [])
+    ]
+
+
 def describe(exporter: Exporter, filters: dict[str, Any], when: dt.datetime) -> str:
     """The title row: what was exported, with which filters, and when."""
-    parts = [f"{FILTER_LABELS.get(k, k)}：{v}" for k, v in sorted(filters.items()) if v not in (None, "", [])]
+    parts = filter_parts(exporter, filters)
     scope = "；".join(parts) if parts else _("全部")
     return _("{title}（筛选条件：{scope}；导出时间：{when}）").format(
         title=exporter.title, scope=scope, when=timezone.localtime(when).strftime("%Y-%m-%d %H:%M")

@@ -59,6 +59,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "submission.approve": frozenset({Role.DISTRICT}),
     "submission.verify": frozenset({Role.CITY}),
     "submission.return": frozenset({Role.DISTRICT, Role.CITY}),
+    # chasing non-filers (催报): staff read the list of their scope, the city and districts send reminders
+    "non_filer.view": STAFF,
+    "submission.remind": frozenset({Role.CITY, Role.DISTRICT}),
     "correction.view": EVERYONE,
     "correction.request": frozenset({Role.ENTERPRISE, Role.DISTRICT}),
     "correction.decide": frozenset({Role.CITY}),

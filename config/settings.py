@@ -269,6 +269,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=10),
     },
     "reporting-reminders": {"task": "reporting.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    # Overdue notices to non-filers after the close date and reminders to reviewers whose queues hold
+    # items waiting longer than REVIEW_REMINDER_DAYS; each is recorded once, so a second run sends nothing.
+    "reporting-overdue-and-review-reminders": {
+        "task": "reporting.send_overdue_and_review_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
     # Notices (公示) scheduled for a later day are announced on that day; hourly, so a beat that was down at
     # midnight still sends them the same day.
     "grading-announce-notices": {"task": "factories.announce_notices", "schedule": crontab(minute=5)},
@@ -413,6 +419,10 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Reviewers are reminded of items that have waited in their queue longer than this many days.
+REVIEW_REMINDER_DAYS = int(os.environ.get("REVIEW_REMINDER_DAYS", "5"))
+# Overdue notices go out for reporting years whose close date passed at most this many days ago.
+OVERDUE_NOTICE_DAYS = int(os.environ.get("OVERDUE_NOTICE_DAYS", "30"))
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "120"))
 
 PLATFORM_NAME = _("重庆市绿色工厂动态管理与梯度培育平台")

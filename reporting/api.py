@@ -18,7 +18,8 @@ from rest_framework.response import Response
 from accounts import files
 from accounts.models import Notification
 from accounts.viewsets import ScopedMixin, ScopedViewSet
-from reporting import jobs, selectors, services
+from factories.models import Enterprise
+from reporting import bulk, jobs, selectors, services
 from reporting.filters import CorrectionFilter, SubmissionFilter
 from reporting.models import (
     AnnualSubmission,
@@ -29,13 +30,17 @@ from reporting.models import (
 )
 from reporting.selectors import ErrorsHead, JSONArrayLength
 from reporting.serializers import (
+    BulkIdsSerializer,
+    BulkResultSerializer,
     CorrectionSerializer,
     ExportJobSerializer,
     ImportErrorSerializer,
     ImportJobSerializer,
     IndicatorSerializer,
+    NonFilerSerializer,
     NotificationSerializer,
     ReasonSerializer,
+    RemindSerializer,
     ReportingYearSerializer,
     SubmissionSerializer,
 )
@@ -79,6 +84,8 @@ class SubmissionViewSet(ScopedViewSet):
         "approve": "submission.approve",
         "verify": "submission.verify",
         "return_": "submission.return",
+        "bulk_approve": "submission.approve",
+        "bulk_verify": "submission.verify",
     }
     # The review steps are judged after the scoped lookup, so another district's submission answers 404
     # (as on the pages) rather than telling a refused role that it exists.
@@ -125,6 +132,25 @@ class SubmissionViewSet(ScopedViewSet):
         reason = ReasonSerializer(data=request.data)
         reason.is_valid(raise_exception=True)
         return self._step(request, services.submission_return, reason=reason.validated_data["reason"])
+
+    def _bulk(self, request: Request, action: str) -> Response:
+        body = BulkIdsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcomes = bulk.review(actor=request.user, action=action, ids=body.validated_data["ids"])
+        return Response(bulk_answer(outcomes))
+
+    @extend_schema(request=BulkIdsSerializer, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-approve")
+    def bulk_approve(self, request: Request) -> Response:
+        """District approval of many submitted items: each is its own audited step; the answer gives each
+        item's result (done, refused with the reason, or not_found for ids outside the caller's scope)."""
+        return self._bulk(request, "approve")
+
+    @extend_schema(request=BulkIdsSerializer, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-verify")
+    def bulk_verify(self, request: Request) -> Response:
+        """City verification of many district-approved items, each its own audited step (see bulk-approve)."""
+        return self._bulk(request, "verify")
 
     @extend_schema(request=None, responses=IndicatorSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -186,6 +212,53 @@ class CorrectionViewSet(
             reason=reason.validated_data["reason"],
         )
         return Response(self.get_serializer(correction).data)
+
+
+def bulk_answer(outcomes: list[bulk.Outcome]) -> dict[str, Any]:
+    return {"results": [o.as_dict() for o in outcomes], **bulk.summary(outcomes)}
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("year", int, description="填报年度；缺省为最近的填报年度"),
+        OpenApiParameter("unit", str, description="管理单位代码（仅市级和审计用户可选）"),
+        OpenApiParameter("state", str, enum=list(selectors.NON_FILER_STATES)),
+        OpenApiParameter("q", str, description="企业名称或统一社会信用代码"),
+    ]
+)
+class NonFilerViewSet(ScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Enterprises of the caller's scope without submitted data of a year (催报): none, a draft, or
+    returned data not yet submitted again; `remind` sends each selected one a reminder."""
+
+    queryset = Enterprise.objects.all()
+    serializer_class = NonFilerSerializer
+    rights = {"list": "non_filer.view", "remind": "submission.remind"}
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Enterprise.objects.none()
+        raw = str(self.request.query_params.get("year", ""))
+        year = int(raw) if raw.isdigit() and len(raw) == 4 else selectors.latest_reporting_year()
+        if year is None:
+            return Enterprise.objects.none()
+        user = self.request.user
+        rows = self.restrict(selectors.non_filers(user, year))
+        return selectors.filter_non_filers(
+            rows, self.request.query_params, whole_city=user.sees_whole_city
+        ).order_by("district__code", "name", "pk")
+
+    @extend_schema(request=RemindSerializer, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"])
+    def remind(self, request: Request) -> Response:
+        """Remind the listed enterprises of their data of `year` (in-app and e-mail), each on its own:
+        refused per item when already submitted, reminded within 24 hours, or without an account."""
+        body = RemindSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcomes = bulk.remind(
+            actor=request.user, year=body.validated_data["year"], ids=body.validated_data["enterprises"]
+        )
+        return Response(bulk_answer(outcomes))
 
 
 class NotificationViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
@@ -335,5 +408,6 @@ def register(router: Any) -> None:
     router.register("submissions", SubmissionViewSet, basename="submission")
     router.register("corrections", CorrectionViewSet, basename="correction")
     router.register("notifications", NotificationViewSet, basename="notification")
+    router.register("non-filers", NonFilerViewSet, basename="non-filer")
     router.register("exports", ExportViewSet, basename="export")
     router.register("imports", ImportViewSet, basename="import")

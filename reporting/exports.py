@@ -6,11 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, filtered, register
+from accounts.permissions import can
 from factories.indicators import GBT36132_2018 as catalogue
+from reporting import selectors
 from reporting.models import AnnualSubmission, SubmissionStatus
 from reporting.values import compute_indicators
 
@@ -83,5 +86,104 @@ register(
             "explanation",
         ],
         row=_submission_row,
+    )
+)
+
+
+# --- the review queue and the non-filers, with the filters of their pages -------------------------------
+
+
+def _queue_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
+    from reporting.filters import SubmissionFilter
+
+    queue = selectors.review_queue(user)
+    data = {k: filters[k] for k in ("year", "q") if filters.get(k) not in (None, "")}
+    order = selectors.QUEUE_ORDER["city" if can(user, "submission.verify") else "district"]
+    return SubmissionFilter(data or None, queryset=queue).qs.order_by(*order)
+
+
+def _queue_row(s: AnnualSubmission) -> list[Any]:
+    waiting = s.approved_at if s.status == SubmissionStatus.DISTRICT_APPROVED else s.submitted_at
+    return [
+        s.year,
+        s.enterprise.name,
+        s.enterprise.credit_code,
+        s.district.name,
+        str(SubmissionStatus(s.status).label),
+        timezone.localtime(waiting).replace(tzinfo=None) if waiting else None,
+        _("是") if s.late else "",
+        len(s.yoy_flags or []) or None,
+    ]
+
+
+register(
+    Exporter(
+        kind="review_queue",
+        title=gettext_lazy("待审核年度数据"),
+        columns=lambda: [
+            Column(_("年度"), "int", 8),
+            Column(_("企业名称"), width=36),
+            Column(_("统一社会信用代码"), width=22),
+            Column(_("填报时管理单位"), width=14),
+            Column(_("状态"), width=22),
+            Column(_("等待自"), "datetime", 18),
+            Column(_("逾期"), width=6),
+            Column(_("同比异常项数"), "int", 12),
+        ],
+        queryset=_queue_queryset,
+        row=_queue_row,
+    )
+)
+
+STATE_WORDS = {
+    "missing": gettext_lazy("未填报"),
+    "draft": gettext_lazy("草稿未提交"),
+    "returned": gettext_lazy("已退回，待重新提交"),
+}
+
+
+def _non_filer_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
+    year = filters.get("year") or selectors.latest_reporting_year()
+    if year is None:
+        return AnnualSubmission.objects.none()
+    rows = selectors.non_filers(user, int(year))
+    return selectors.filter_non_filers(rows, filters, whole_city=user.sees_whole_city).order_by(
+        "district__code", "name", "pk"
+    )
+
+
+def _non_filer_row(e: Any) -> list[Any]:
+    reminded = e.last_reminded_at
+    return [
+        e.name,
+        e.credit_code,
+        e.district.name,
+        str(STATE_WORDS.get(e.filing_state, "")),
+        e.return_reason or "",
+        timezone.localtime(reminded).replace(tzinfo=None) if reminded else None,
+        e.last_reminded_by or "",
+        e.contact_name,
+        e.contact_phone,
+    ]
+
+
+register(
+    Exporter(
+        kind="non_filers",
+        title=gettext_lazy("未填报企业名单"),
+        columns=lambda: [
+            Column(_("企业名称"), width=36),
+            Column(_("统一社会信用代码"), width=22),
+            Column(_("管理单位"), width=14),
+            Column(_("填报状态"), width=18),
+            Column(_("退回原因"), width=30),
+            Column(_("上次催报时间"), "datetime", 18),
+            Column(_("催报人"), width=14),
+            Column(_("联系人"), width=12),
+            Column(_("联系电话"), width=16),
+        ],
+        queryset=_non_filer_queryset,
+        row=_non_filer_row,
+        word=lambda key, value: str(STATE_WORDS.get(value, value)) if key == "state" else value,
     )
 )

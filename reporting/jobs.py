@@ -4,7 +4,7 @@ which the runner sends after commit, resumes after a killed worker and sends aga
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.files import File
@@ -17,7 +17,16 @@ from accounts.errors import InvalidInput
 from accounts.permissions import ensure_can
 from reporting.models import ExportJob
 
-FILTER_KEYS = {
+
+def _short(value: Any) -> str:
+    """A free-text filter (a search) of at most 100 characters."""
+    text = str(value).strip()
+    if len(text) > 100:
+        raise ValueError(text)
+    return text
+
+
+FILTER_KEYS: dict[str, Callable[[Any], Any]] = {
     "year": int,
     "district": str,
     "industry": str,
@@ -25,6 +34,8 @@ FILTER_KEYS = {
     "tier": str,
     "status": str,
     "level": str,
+    "state": str,
+    "q": _short,
 }
 
 

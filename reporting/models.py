@@ -411,3 +411,67 @@ class ImportJob(BackgroundJob):
     def download_name(self) -> str:
         """The uploaded workbook's own name (the stored file has a random one)."""
         return self.file_name or f"{self.year}年度数据导入.xlsx"
+
+
+class ReminderKind(models.TextChoices):
+    """Why a reminder went out: a clerk chased a non-filer (催报), the close date passed (逾期), or items
+    waited in a review queue longer than `REVIEW_REMINDER_DAYS`."""
+
+    MANUAL = "manual", _("人工催报")
+    OVERDUE = "overdue", _("逾期未报通知")
+    REVIEW_DISTRICT = "review_district", _("区县待审提醒")
+    REVIEW_CITY = "review_city", _("市级待复核提醒")
+
+
+class ReminderChannel(models.TextChoices):
+    IN_APP = "in_app", _("站内通知")
+    IN_APP_EMAIL = "in_app_email", _("站内通知和电子邮件")
+
+
+class ReminderQuerySet(ScopedQuerySet):
+    district_lookup = "enterprise__district"
+    enterprise_lookup = "enterprise"
+
+
+class Reminder(models.Model):
+    """A reminder sent about one enterprise-year: who was reminded, by whom, when and how.
+
+    Automatic reminders are recorded once per enterprise, year, kind and `round` (0 for the overdue notice;
+    the number of review steps so far for a reviewer reminder, so data that comes back into a queue can be
+    reminded of again), so a task that runs twice sends nothing twice."""
+
+    enterprise = models.ForeignKey(
+        "factories.Enterprise", verbose_name=_("企业"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("类型"), max_length=20, choices=ReminderKind.choices)
+    round = models.PositiveIntegerField(default=0)
+    channel = models.CharField(_("方式"), max_length=20, choices=ReminderChannel.choices)
+    recipients = models.PositiveIntegerField(_("接收人数"), default=0)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("催报人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    sent_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("催报记录")
+        verbose_name_plural = _("催报记录")
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "year", "kind", "sent_at"], name="reminder_latest")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "year", "kind", "round"],
+                condition=~Q(kind="manual"),
+                name="one_automatic_reminder_per_round",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year} {self.kind}"

@@ -69,3 +69,72 @@ def on_correction_decided(correction: Any) -> None:
         body=correction.decision_reason,
         url=reverse("reporting:submission_detail", args=[submission.pk]),
     )
+
+
+def reminder_recipients(enterprise_id: int) -> list[Any]:
+    """The enterprise's active fillers: whom a reminder about its data reaches."""
+    return _enterprise_users(enterprise_id)
+
+
+def on_reminder(reminder: Any, users: list[Any]) -> int:
+    """A clerk's reminder (催报) to an enterprise that has not submitted its data of the year."""
+    year = reminder.year
+    return notify(
+        users,
+        kind="reminder_manual",
+        key=f"remind:{reminder.enterprise_id}:{year}:{reminder.pk}",
+        title=_("请尽快填报{year}年度绿色制造数据").format(year=year),
+        body=_(
+            "{unit}提醒：贵企业的{year}年度数据尚未提交（未填报、草稿未提交或退回后未重新提交）。"
+            "请登录平台完成填报并提交。"
+        ).format(unit=_reminder_sender(reminder), year=year),
+        url=reverse("reporting:submission_edit", args=[reminder.enterprise_id, year]),
+    )
+
+
+def _reminder_sender(reminder: Any) -> str:
+    sender = reminder.sent_by
+    if sender is not None and getattr(sender, "district", None) is not None:
+        return str(sender.district.name)
+    return str(_("市经济信息委"))
+
+
+def on_overdue(reminder: Any, users: list[Any], closes_on: Any) -> int:
+    """The automatic notice after the close date to an enterprise that has not submitted."""
+    year = reminder.year
+    return notify(
+        users,
+        kind="reminder_overdue",
+        key=f"overdue:{reminder.enterprise_id}:{year}",
+        title=_("{year}年度数据填报已于{date}截止，贵企业尚未提交").format(year=year, date=closes_on),
+        body=_("截止日期后仍可提交，但将被标记为逾期提交。请尽快登录平台完成填报并提交。"),
+        url=reverse("reporting:submission_edit", args=[reminder.enterprise_id, year]),
+    )
+
+
+def on_review_waiting(users: list[Any], *, queue: str, count: int, days: int, key: str) -> int:
+    """Reviewers whose queue holds items waiting longer than `days`."""
+    url = reverse("reporting:district_queue" if queue == "district" else "reporting:city_queue")
+    title = (
+        _("您的审核队列中有{n}份年度数据已等待超过{days}天")
+        if queue == "district"
+        else _("您的复核队列中有{n}份年度数据已等待超过{days}天")
+    ).format(n=count, days=days)
+    return notify(
+        users,
+        kind="reminder_review",
+        key=key,
+        title=title,
+        body=_("请及时处理，以免影响分级评价。"),
+        url=url,
+    )
+
+
+def city_reviewers() -> list[Any]:
+    from accounts.models import User
+
+    return list(User.objects.filter(is_active=True, role="city"))
+
+
+def district_reviewers(district_id: str) -> list[Any]:
+    return _district_users(district_id)

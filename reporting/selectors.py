@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Func, IntegerField, JSONField
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Exists,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
 
 from accounts.models import AuditEntry
 from accounts.permissions import can
 from factories.indicators import get_catalogue
-from reporting.models import AnnualSubmission, SubmissionStatus
+from factories.models import Enterprise
+from reporting.models import AnnualSubmission, Reminder, ReminderKind, ReportingYear, SubmissionStatus
 from reporting.values import compute_indicators, indicators_from_storage
 
 
@@ -72,6 +86,108 @@ def review_queue(user: Any) -> Any:
     if can(user, "submission.verify"):
         return queryset.filter(status=SubmissionStatus.DISTRICT_APPROVED)
     return queryset.none()
+
+
+# The queue each reviewer works through, oldest first (the order of the queue pages).
+QUEUE_ORDER = {"district": ("submitted_at", "pk"), "city": ("approved_at", "pk")}
+
+
+def next_in_queue(user: Any, queue: str, params: Any, *, after: AnnualSubmission) -> AnnualSubmission | None:
+    """The item the reviewer meets next in the same queue with the same filters (year, search): the first
+    one after `after` in the queue's order, else the first one left (the queue may have moved on)."""
+    from reporting.filters import SubmissionFilter
+
+    order = QUEUE_ORDER.get(queue)
+    if order is None:
+        return None
+    data = {k: params.get(k) for k in ("year", "q") if params.get(k)}
+    items = SubmissionFilter(data or None, queryset=review_queue(user)).qs.exclude(pk=after.pk)
+    field = order[0]
+    since = getattr(after, field)
+    later = items
+    if since is not None:
+        later = items.filter(Q(**{f"{field}__gt": since}) | Q(**{field: since, "pk__gt": after.pk}))
+    return later.order_by(*order).first() or items.order_by(*order).first()
+
+
+# --- chasing non-filers (催报) ------------------------------------------------------------------------
+
+# What a non-filer's data of the year looks like: nothing yet, a draft never submitted, or data returned
+# for changes and not yet submitted again.
+NON_FILER_STATES = ("missing", "draft", "returned")
+
+
+def latest_reporting_year() -> int | None:
+    return ReportingYear.objects.order_by("-year").values_list("year", flat=True).first()
+
+
+def non_filers(user: Any, year: int, *, all_units: bool = False) -> QuerySet[Enterprise]:
+    """The user's enterprises (every enterprise with `all_units`, for the platform's own tasks) without submitted data of `year`, each annotated with `filing_state`
+    (one of NON_FILER_STATES), `submission_id`, `return_reason` and the last manual reminder
+    (`last_reminded_at`, `last_reminded_by`) and any reminder at all (`last_any_reminder_at`)."""
+    submission = AnnualSubmission.objects.filter(enterprise=OuterRef("pk"), year=year)
+    reminders = Reminder.objects.filter(enterprise=OuterRef("pk"), year=year).order_by("-sent_at", "-id")
+    manual = reminders.filter(kind=ReminderKind.MANUAL)
+    enterprises = Enterprise.objects.all() if all_units else Enterprise.objects.visible_to(user)
+    return (
+        enterprises.exclude(
+            Exists(submission.exclude(status=SubmissionStatus.DRAFT)),
+        )
+        .annotate(
+            submission_id=Subquery(submission.values("pk")[:1]),
+            return_reason=Subquery(submission.values("return_reason")[:1]),
+            last_reminded_at=Subquery(manual.values("sent_at")[:1], output_field=DateTimeField()),
+            last_reminded_by=Subquery(
+                manual.annotate(
+                    by=Coalesce(NullIf("sent_by__first_name", Value("")), "sent_by__username")
+                ).values("by")[:1],
+                output_field=CharField(),
+            ),
+            last_any_reminder_at=Subquery(reminders.values("sent_at")[:1], output_field=DateTimeField()),
+        )
+        .annotate(
+            filing_state=Coalesce(
+                _state_case(),
+                Value("missing"),
+                output_field=CharField(),
+            )
+        )
+        .select_related("district")
+    )
+
+
+def _state_case() -> Any:
+    from django.db.models import Case, When
+
+    return Case(
+        When(submission_id__isnull=True, then=Value("missing")),
+        When(~Q(return_reason=""), then=Value("returned")),
+        default=Value("draft"),
+        output_field=CharField(),
+    )
+
+
+def filter_non_filers(
+    queryset: QuerySet[Enterprise], params: Any, *, whole_city: bool
+) -> QuerySet[Enterprise]:
+    """Narrow a non-filer list by the page's or the export's filters: unit (whole-city readers only),
+    state and a name or credit-code search. A value no database can hold (a NUL character) matches nothing."""
+
+    def param(key: str) -> str:
+        return str(params.get(key) or "").strip()[:100]
+
+    if any("\x00" in param(key) for key in ("district", "unit", "state", "q")):
+        return queryset.none()
+    district = param("district") or param("unit")
+    if whole_city and district:
+        queryset = queryset.filter(district_id=district)
+    state = param("state")
+    if state in NON_FILER_STATES:
+        queryset = queryset.filter(**{"filing_state": state})
+    q = param("q")
+    if q:
+        queryset = queryset.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
+    return queryset
 
 
 # --- import summaries: the first errors and how many are kept, read by the database -------------------

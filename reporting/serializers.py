@@ -383,3 +383,79 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     def get_errors_url(self, obj: ImportJob) -> str:
         return reverse("api:import-errors", args=[obj.pk])
+
+
+# --- bulk steps and chasing non-filers ------------------------------------------------------------------
+
+
+class BulkIdsSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=200,
+        help_text="年度数据编号，一次最多 200 个；不在您管辖范围内的编号报告为未找到（not_found），不会被处理",
+    )
+
+
+class RemindSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=FIRST_DATA_YEAR, max_value=9999)
+    enterprises = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=200,
+        help_text="企业编号，一次最多 200 个；不在您管辖范围内的编号报告为未找到（not_found）",
+    )
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["done", "refused", "not_found"])
+    ok = serializers.BooleanField()
+    name = serializers.CharField()
+    message = serializers.CharField(help_text="未能处理的原因（中文，或按所选语言）")
+
+
+class BulkResultSerializer(serializers.Serializer):
+    results = BulkOutcomeSerializer(many=True)
+    done = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    not_found = serializers.IntegerField()
+
+
+NON_FILER_STATE_LABELS = {
+    "missing": _("未填报"),
+    "draft": _("草稿未提交"),
+    "returned": _("已退回，待重新提交"),
+}
+
+
+class NonFilerSerializer(serializers.ModelSerializer):
+    """An enterprise without submitted data of the year, with its state and last reminder."""
+
+    district_name = serializers.CharField(source="district.name", read_only=True)
+    filing_state = serializers.CharField(read_only=True)
+    filing_state_label = serializers.SerializerMethodField()
+    submission = serializers.IntegerField(source="submission_id", read_only=True, allow_null=True)
+    return_reason = serializers.CharField(read_only=True, allow_null=True)
+    last_reminded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_reminded_by = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "district",
+            "district_name",
+            "filing_state",
+            "filing_state_label",
+            "submission",
+            "return_reason",
+            "last_reminded_at",
+            "last_reminded_by",
+        ]
+        read_only_fields = fields
+
+    def get_filing_state_label(self, obj: Any) -> str:
+        return str(NON_FILER_STATE_LABELS.get(obj.filing_state, ""))

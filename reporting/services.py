@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +33,9 @@ from reporting.models import (
     AnnualSubmission,
     CorrectionRequest,
     ImportJob,
+    Reminder,
+    ReminderChannel,
+    ReminderKind,
     ReportingYear,
     SubmissionStatus,
     SubmissionTransition,
@@ -397,6 +401,153 @@ def submission_return(*, actor: Any, submission: AnnualSubmission, reason: str) 
     )
     notifications.on_submission_event(submission, "returned", reason=reason.strip())
     return submission
+
+
+# --- chasing non-filers (催报) -------------------------------------------------------------------------
+
+REMIND_AGAIN_AFTER = dt.timedelta(hours=24)
+"""A clerk's reminder reaches the same enterprise about the same year at most once a day."""
+
+
+def _channel(users: list[Any]) -> str:
+    return ReminderChannel.IN_APP_EMAIL if any(u.email for u in users) else ReminderChannel.IN_APP
+
+
+@transaction.atomic
+def reminder_send(*, actor: Any, enterprise: Enterprise, year: int) -> Reminder:
+    """A clerk reminds an enterprise that has not submitted its data of `year` (in-app and e-mail);
+    refused when the data is submitted, when the enterprise was reminded within the last day, or when it
+    has no account to reach. The reminder is recorded (who, whom, when, how) and audited."""
+    ensure_can(actor, "submission.remind")
+    ensure_in_scope(actor, enterprise)
+    if not ReportingYear.objects.filter(year=year).exists():
+        raise InvalidInput(field_errors={"year": [_("{year}年度尚未开放填报。").format(year=year)]})
+    # One clerk at a time per enterprise: the throttle below reads what the other wrote.
+    Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+    status = (
+        AnnualSubmission.objects.filter(enterprise=enterprise, year=year)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is not None and status != SubmissionStatus.DRAFT:
+        raise StateConflict(_("该企业已提交{year}年度数据，无需催报。").format(year=year))
+    last = (
+        Reminder.objects.filter(enterprise=enterprise, year=year, kind=ReminderKind.MANUAL)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    if last is not None and timezone.now() - last < REMIND_AGAIN_AFTER:
+        raise StateConflict(
+            _("该企业已于{when}催报过，同一企业24小时内只催报一次。").format(
+                when=timezone.localtime(last).strftime("%Y-%m-%d %H:%M")
+            )
+        )
+    users = notifications.reminder_recipients(enterprise.pk)
+    if not users:
+        raise StateConflict(_("该企业还没有可用的填报账户，无法发送催报；请先在“用户管理”中为其开通账户。"))
+    reminder = Reminder.objects.create(
+        enterprise=enterprise,
+        year=year,
+        kind=ReminderKind.MANUAL,
+        channel=_channel(users),
+        recipients=len(users),
+        sent_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="reminder.send",
+        obj=enterprise,
+        changes={"year": [None, year], "recipients": [None, len(users)], "channel": [None, reminder.channel]},
+    )
+    notifications.on_reminder(reminder, users)
+    return reminder
+
+
+def overdue_notices_send(*, today: dt.date) -> int:
+    """The automatic notice after the close date (beat, daily) to every enterprise without submitted data of
+    a year whose window closed at most OVERDUE_NOTICE_DAYS ago. Recorded once per enterprise and year (a
+    unique row), so a second run, or a run on the next day, sends nobody the same notice again. Returns
+    how many enterprises were notified."""
+    from django.conf import settings
+
+    from reporting.selectors import non_filers
+
+    sent = 0
+    earliest = today - dt.timedelta(days=settings.OVERDUE_NOTICE_DAYS)
+    for reporting_year in ReportingYear.objects.filter(closes_on__lt=today, closes_on__gte=earliest):
+        noticed = Reminder.objects.filter(year=reporting_year.year, kind=ReminderKind.OVERDUE).values(
+            "enterprise_id"
+        )
+        pending = (
+            non_filers(None, reporting_year.year, all_units=True)
+            .exclude(pk__in=noticed)
+            .values_list("pk", flat=True)
+        )
+        for enterprise_id in list(pending):
+            users = notifications.reminder_recipients(enterprise_id)
+            try:
+                with transaction.atomic():
+                    reminder = Reminder.objects.create(
+                        enterprise_id=enterprise_id,
+                        year=reporting_year.year,
+                        kind=ReminderKind.OVERDUE,
+                        channel=_channel(users),
+                        recipients=len(users),
+                    )
+                    notifications.on_overdue(reminder, users, reporting_year.closes_on)
+            except IntegrityError:
+                continue  # a concurrent run recorded it first
+            sent += 1
+    return sent
+
+
+def review_reminders_send(*, today: dt.date) -> int:
+    """Remind reviewers (beat, daily) whose queue holds items waiting longer than REVIEW_REMINDER_DAYS: each
+    district's clerks of its submitted data, the city's staff of district-approved data. Each item is
+    reminded of once per stay in a queue (its number of review steps is the round), and each unit's
+    reviewers get one notification listing how many items are new to remind of. Returns that number."""
+    from django.conf import settings
+
+    days = settings.REVIEW_REMINDER_DAYS
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    queues = (
+        ("district", ReminderKind.REVIEW_DISTRICT, SubmissionStatus.SUBMITTED, "submitted_at"),
+        ("city", ReminderKind.REVIEW_CITY, SubmissionStatus.DISTRICT_APPROVED, "approved_at"),
+    )
+    total = 0
+    for queue, kind, status, since in queues:
+        waiting = (
+            AnnualSubmission.objects.filter(status=status, **{f"{since}__lt": cutoff})
+            .annotate(steps=Count("transitions"))
+            .values_list("enterprise_id", "enterprise__district_id", "year", "steps")
+        )
+        new: dict[str, int] = {}
+        for enterprise_id, district_id, year, steps in waiting:
+            try:
+                with transaction.atomic():
+                    Reminder.objects.create(
+                        enterprise_id=enterprise_id,
+                        year=year,
+                        kind=kind,
+                        round=steps,
+                        channel=ReminderChannel.IN_APP_EMAIL,
+                    )
+            except IntegrityError:
+                continue  # reminded of already during this stay in the queue
+            unit = district_id if queue == "district" else "city"
+            new[unit] = new.get(unit, 0) + 1
+        for unit, count in new.items():
+            users = (
+                notifications.district_reviewers(unit)
+                if queue == "district"
+                else notifications.city_reviewers()
+            )
+            notifications.on_review_waiting(
+                users, queue=queue, count=count, days=days, key=f"review:{queue}:{unit}:{today.isoformat()}"
+            )
+            total += count
+    return total
 
 
 # --- corrections after the lock ---------------------------------------------------------------

@@ -84,3 +84,17 @@ def validate_import(job_id: int) -> str:
 def requeue_waiting_imports() -> int:
     """The imports' watchdog: send again validations whose worker died or whose message never left."""
     return services.requeue_waiting_imports()
+
+
+@shared_task(name="reporting.send_overdue_and_review_reminders")
+def send_overdue_and_review_reminders() -> dict[str, int]:
+    """Daily beat entry point: overdue notices to non-filers after the close date, and reminders to
+    reviewers whose queues hold items waiting longer than REVIEW_REMINDER_DAYS. Both record what they
+    sent, so running twice sends nothing twice."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {
+        "overdue": services.overdue_notices_send(today=today),
+        "review": services.review_reminders_send(today=today),
+    }

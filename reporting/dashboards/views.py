@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -203,7 +204,35 @@ def grade_trend_card(rows: list[dict[str, Any]]) -> Card:
     return Card(title, chart, table, note=_("各年度已发布（公示中或正式发布）的评价结果。"))
 
 
-def completeness_card(year: int, rows: list[dict[str, Any]]) -> Card:
+def list_url(name: str, **query: Any) -> str:
+    """The list behind a figure: a page of reporting with the figure's filters."""
+    url = _safe_reverse(name)
+    params = urlencode({k: v for k, v in query.items() if v not in (None, "")})
+    return f"{url}?{params}" if url and params else url
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A table cell that prints as its number and links to the rows it counts."""
+
+    text: Any
+    link: str
+
+    def __str__(self) -> str:
+        return str(self.text)
+
+
+def _missing_cell(user: Any, year: int, row: dict[str, Any]) -> Any:
+    """A unit's count of enterprises without data, linked to those enterprises on the non-filer list."""
+    if not can(user, "non_filer.view") or not row["missing"]:
+        return row["missing"]
+    district = row["key"] if user.sees_whole_city else ""
+    return Linked(
+        row["missing"], list_url("reporting:non_filers", year=year, district=district, state="missing")
+    )
+
+
+def completeness_card(year: int, rows: list[dict[str, Any]], user: Any = None) -> Card:
     """Share of registered enterprises whose data of Y is submitted or further along, lowest first."""
     title = str(_("{year}年度各管理单位填报完成率（%）")).format(year=year)
     if not rows:
@@ -230,7 +259,7 @@ def completeness_card(year: int, rows: list[dict[str, Any]]) -> Card:
             [
                 r["label"],
                 r["registered"],
-                r["missing"],
+                _missing_cell(user, year, r) if user is not None else r["missing"],
                 *[r[s.value] for s in dashboards.STATUSES],
                 r["reported"],
                 _pct(r["reported"], r["registered"]),
@@ -249,10 +278,29 @@ def completeness_card(year: int, rows: list[dict[str, Any]]) -> Card:
         chart,
         table,
         note=_("完成率 = 已提交（含区县已审核、市级已复核）的企业数 ÷ 登记企业数；按完成率由低到高排列。"),
+        link=_non_filer_link(user, year),
     )
 
 
-def status_card(year: int, rows: list[dict[str, Any]]) -> Card:
+def _status_cell(user: Any, year: int, key: str, count: int) -> Any:
+    """A district's count of one filing state, linked to the list behind it: the non-filers for data not
+    filed, the submission list filtered by the status otherwise."""
+    if user is None or not count:
+        return count
+    if key == "missing":
+        if not can(user, "non_filer.view"):
+            return count
+        return Linked(count, list_url("reporting:non_filers", year=year, state="missing"))
+    return Linked(count, list_url("reporting:submission_list", year=year, status=key))
+
+
+def _non_filer_link(user: Any, year: int) -> tuple[Any, str] | None:
+    if user is None or not can(user, "non_filer.view"):
+        return None
+    return (_("查看未提交数据的企业（催报）"), list_url("reporting:non_filers", year=year))
+
+
+def status_card(year: int, rows: list[dict[str, Any]], user: Any = None) -> Card:
     """A district's own reporting progress: one bar split by status."""
     title = str(_("{year}年度本管理单位填报进度")).format(year=year)
     if not rows or not sum(r["registered"] for r in rows):
@@ -270,7 +318,7 @@ def status_card(year: int, rows: list[dict[str, Any]]) -> Card:
     )
     table = Table(
         [(_("状态"), False), *[(r["label"], True) for r in rows]],
-        [[label, *[r[key] for r in rows]] for label, key, _c in parts]
+        [[label, *[_status_cell(user, year, key, r[key]) for r in rows]] for label, key, _c in parts]
         + [
             [_("已提交及以后"), *[r["reported"] for r in rows]],
             [_("完成率"), *[_pct(r["reported"], r["registered"]) for r in rows]],
@@ -278,7 +326,11 @@ def status_card(year: int, rows: list[dict[str, Any]]) -> Card:
         [_("登记企业"), *[r["registered"] for r in rows]],
     )
     return Card(
-        title, chart, table, note=_("每家登记企业按其{year}年度数据的当前状态计入一类。").format(year=year)
+        title,
+        chart,
+        table,
+        note=_("每家登记企业按其{year}年度数据的当前状态计入一类。").format(year=year),
+        link=_non_filer_link(user, year),
     )
 
 
@@ -380,7 +432,12 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
     """KPI tiles of the register and of year Y's reporting; also returns the per-unit completeness rows."""
     register = dashboards.register_counts(user)
     kpis = [
-        Kpi(_("登记企业"), register["enterprises"], _("家")),
+        Kpi(
+            _("登记企业"),
+            register["enterprises"],
+            _("家"),
+            url=list_url("factories:enterprise_list") if can(user, "enterprise.list") else "",
+        ),
         Kpi(
             _("有效绿色工厂"),
             register["green_factories"],
@@ -388,6 +445,9 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
             note=_("市级 {city} · 国家级 {national}").format(
                 city=register["city_tier"], national=register["national_tier"]
             ),
+            url=list_url("factories:greenfactory_list", status="active")
+            if can(user, "green_factory.list")
+            else "",
         ),
     ]
     if year is None:
@@ -400,6 +460,7 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
             counts["total"],
             _("份"),
             note=" · ".join(f"{STATUS_SHORT[s]} {counts[s.value]}" for s in dashboards.STATUSES),
+            url=list_url("reporting:submission_list", year=year),
         ),
         Kpi(
             _("填报完成率"),
@@ -407,8 +468,46 @@ def register_kpis(user: Any, year: int | None) -> tuple[list[Kpi], list[dict[str
             note=_("已提交 {reported} / 登记 {registered} 家").format(
                 reported=counts["reported"], registered=register["enterprises"]
             ),
+            url=list_url("reporting:non_filers", year=year) if can(user, "non_filer.view") else "",
         ),
     ]
+    if can(user, "non_filer.view"):
+        kpis.append(
+            Kpi(
+                _("未提交数据的企业"),
+                register["enterprises"] - counts["reported"],
+                _("家"),
+                note=_("含未填报、草稿未提交和退回后未重新提交；点击催报"),
+                url=list_url("reporting:non_filers", year=year),
+            )
+        )
+    # What waits for review: a district's queue, or the city's (which auditors read without acting on it).
+    if can(user, "submission.approve"):
+        queue = (
+            SubmissionStatus.SUBMITTED,
+            "reporting:district_queue",
+            "submission.approve",
+            _("待区县审核"),
+        )
+    else:
+        queue = (
+            SubmissionStatus.DISTRICT_APPROVED,
+            "reporting:city_queue",
+            "submission.verify",
+            _("待市级复核"),
+        )
+    status, name, right, label = queue
+    acts = can(user, right)
+    if acts or user.sees_whole_city:
+        kpis.append(
+            Kpi(
+                label,
+                counts[status.value],
+                _("份"),
+                note=_("点击进入审核队列") if acts else "",
+                url=list_url(name, year=year) if acts else "",
+            )
+        )
     return kpis, rows
 
 
@@ -421,6 +520,7 @@ def grades_kpi(trend: list[dict[str, Any]], year: int) -> Kpi:
         row["total"],
         _("家"),
         note=" · ".join(f"{g} {row[g]}" for g in Grade.values),
+        url=list_url("factories:grade_list", year=year),
     )
 
 
@@ -437,7 +537,7 @@ def city_dashboard(user: Any, year: int | None) -> Dashboard:
         grade_trend_card(trend),
         grades_by_industry_card(user, year),
         grades_by_district_card(user, year),
-        completeness_card(year, completeness),
+        completeness_card(year, completeness, user),
         *pool_cards(user, year, scope=_("全市"), by_district=True),
     ]
     return Dashboard(kpis, cards)
@@ -451,7 +551,7 @@ def district_dashboard(user: Any, year: int | None) -> Dashboard:
     trend = dashboards.grade_trend(user)
     kpis.append(grades_kpi(trend, year))
     cards = [
-        status_card(year, completeness),
+        status_card(year, completeness, user),
         grades_by_industry_card(user, year),
         grade_trend_card(trend),
         *pool_cards(user, year, scope=user.district.name, by_district=False),

@@ -7,6 +7,7 @@ The pages live in one module per area; this package re-exports them so `reportin
 importers keep using `reporting.views.<Name>`.
 """
 
+from reporting.views.chasing import NonFilerListView, NonFilerRemindView
 from reporting.views.common import (
     ACTION_DONE,
     INDICATOR_STATUS_LABELS,
@@ -16,7 +17,7 @@ from reporting.views.common import (
 )
 from reporting.views.corrections import CorrectionCreateView, CorrectionDecideView, CorrectionListView
 from reporting.views.notifications import NotificationListView, NotificationMarkReadView
-from reporting.views.reviews import CityQueueView, DistrictQueueView, ReviewQueueView
+from reporting.views.reviews import BulkReviewView, CityQueueView, DistrictQueueView, ReviewQueueView
 from reporting.views.submissions import (
     IndicatorPreviewView,
     SubmissionActionView,
@@ -31,12 +32,15 @@ __all__ = [
     "INDICATOR_STATUS_LABELS",
     "TRANSITION_LABELS",
     "WINDOW_STATE_LABELS",
+    "BulkReviewView",
     "CityQueueView",
     "CorrectionCreateView",
     "CorrectionDecideView",
     "CorrectionListView",
     "DistrictQueueView",
     "IndicatorPreviewView",
+    "NonFilerListView",
+    "NonFilerRemindView",
     "NotificationListView",
     "NotificationMarkReadView",
     "ReviewQueueView",

@@ -52,12 +52,12 @@ class ExportListView(RightRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         kinds = [(kind, exports.REGISTRY[kind].title) for kind in EXPORT_KINDS if kind in exports.REGISTRY]
-        titles = dict(kinds)
+        titles = {kind: exporter.title for kind, exporter in exports.REGISTRY.items()}
         jobs_list = list(ExportJob.objects.visible_to(request.user)[:30])
         for job in jobs_list:
             job.title = titles.get(job.kind, job.kind)  # type: ignore[attr-defined]
             job.filter_text = "；".join(  # type: ignore[attr-defined]
-                f"{exports.FILTER_LABELS.get(k, k)}：{v}" for k, v in sorted(job.filters.items())
+                exports.filter_parts(exports.REGISTRY.get(job.kind), job.filters)
             )
         return render(
             request,
@@ -77,7 +77,8 @@ class ExportListView(RightRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         filters = {
-            k: request.POST.get(k) for k in ("year", "district", "industry", "grade", "tier", "status")
+            k: request.POST.get(k)
+            for k in ("year", "district", "industry", "grade", "tier", "status", "state", "q")
         }
         try:
             job, queued = jobs.export_request(

@@ -50,6 +50,10 @@ from reporting.views.common import (
     _window,
     typed_preview,
 )
+from reporting.views.reviews import QUEUE_PARAMS, QUEUES, kept_query, queue_url
+
+NOT_FILED = "not_filed"
+"""The submission list's status filter value for enterprises without submitted data (its own list)."""
 
 
 class SubmissionListView(ScopedListView):
@@ -76,6 +80,13 @@ class SubmissionListView(ScopedListView):
     filterset_class = SubmissionFilter
     filter_params = ("year", "status", "district", "q")
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # 「未填报」 lists enterprises without data, which have no row here: the non-filer list shows them.
+        if request.GET.get("status") == NOT_FILED and can(request.user, "non_filer.view"):
+            query = kept_query(request.GET, ("year", "district", "q"))
+            return redirect(reverse("reporting:non_filers") + (f"?{query}" if query else ""))
+        return super().get(request, *args, **kwargs)
+
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("enterprise", "enterprise__district", "district")
 
@@ -83,6 +94,7 @@ class SubmissionListView(ScopedListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(
+            not_filed=NOT_FILED if can(user, "non_filer.view") else "",
             statuses=SubmissionStatus.choices,
             years=ReportingYear.objects.values_list("year", flat=True),
             districts=District.objects.all() if signed_in(self.request).sees_whole_city else None,
@@ -340,8 +352,30 @@ class SubmissionDetailView(ScopedDetailView):
             and can(user, "correction.request")
             and not has_pending,
             has_pending_correction=has_pending,
+            **self.queue_context(user, submission),
         )
         return context
+
+    def queue_context(self, user: Any, submission: AnnualSubmission) -> dict[str, Any]:
+        """Opened from a review queue (`?queue=district|city` with its filters): the queue's filters to
+        carry through the review steps, and the next item of the same queue (「下一条」)."""
+        queue = self.request.GET.get("queue", "")
+        if queue not in QUEUES:
+            return {}
+        following = selectors.next_in_queue(user, queue, self.request.GET, after=submission)
+        query = kept_query(self.request.GET, QUEUE_PARAMS)
+        return {
+            "queue": queue,
+            "queue_filters": [(k, self.request.GET.get(k, "").strip()[:100]) for k in QUEUE_PARAMS],
+            "queue_url": queue_url(queue, self.request.GET),
+            "next_url": (
+                reverse("reporting:submission_detail", args=[following.pk])
+                + f"?queue={queue}"
+                + (f"&{query}" if query else "")
+            )
+            if following
+            else "",
+        }
 
     @staticmethod
     def versions(catalogue: Catalogue, submission: AnnualSubmission) -> list[dict[str, Any]]:
@@ -391,6 +425,14 @@ class SubmissionActionView(ScopedObjectMixin, View):
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("enterprise")
 
+    def queue_suffix(self) -> str:
+        """The queue and its filters, to keep on the detail page after a refused step."""
+        queue = self.request.POST.get("queue", "")
+        if queue not in QUEUES:
+            return ""
+        query = kept_query(self.request.POST, QUEUE_PARAMS)
+        return f"?queue={queue}" + (f"&{query}" if query else "")
+
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         submission = self.get_object()
         text = request.POST.get("reason", "")
@@ -410,9 +452,24 @@ class SubmissionActionView(ScopedObjectMixin, View):
             show_domain_error(request, error)
             if action == "submit" and can(request.user, "submission.edit"):
                 return redirect("reporting:submission_edit", submission.enterprise_id, submission.year)
-            return HttpResponseRedirect(detail)
+            return HttpResponseRedirect(detail + self.queue_suffix())
         except StateConflict as error:
             show_domain_error(request, error)
-            return HttpResponseRedirect(detail)
+            return HttpResponseRedirect(detail + self.queue_suffix())
         messages.success(request, ACTION_DONE[action])
+        queue = request.POST.get("queue", "")
+        if queue in QUEUES and action in ("approve", "verify", "return"):
+            return HttpResponseRedirect(self.next_in_queue(queue, submission))
         return HttpResponseRedirect(detail)
+
+    def next_in_queue(self, queue: str, submission: AnnualSubmission) -> str:
+        """「下一条」: after a review step taken from a queue, the next item of the same queue with the
+        same filters; when nothing is left, the item just reviewed."""
+        following = selectors.next_in_queue(self.request.user, queue, self.request.POST, after=submission)
+        query = kept_query(self.request.POST, QUEUE_PARAMS)
+        if following is None:
+            # Nothing left: stay on the item just reviewed (its new state), with the way back to the queue.
+            messages.info(self.request, _("队列中已没有其他待处理的数据。"))
+            following = submission
+        url = reverse("reporting:submission_detail", args=[following.pk]) + f"?queue={queue}"
+        return url + (f"&{query}" if query else "")

@@ -106,6 +106,16 @@
     if (link && !window.confirm(link.getAttribute("data-confirm"))) event.preventDefault();
   });
 
+  /* ---------------------------------------------------------------- (b2) select all rows */
+  /* A checkbox with data-select-all="NAME" ticks or clears every checkbox named NAME in its form. */
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var name = box.getAttribute && box.getAttribute("data-select-all");
+    if (!name || !box.form) return;
+    Array.prototype.forEach.call(box.form.querySelectorAll("input[type=checkbox][name='" + name + "']"),
+      function (other) { other.checked = box.checked; });
+  });
+
   /* ---------------------------------------------------------------- (c) live indicators */
   function liveIndicators(form) {
     var url = form.getAttribute("data-live-indicators");

@@ -395,6 +395,18 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:submission-return- POST": Row("submission:submitted", roles(200, (200, 200, 404), (403, 404, 404), 403),
                                        body={"reason": "请核实用电量"}),
     "api:correction-list GET": Row("correction", SCOPED_LIST),
+    # Bulk steps answer 200 with a verdict per id; an id outside the caller's scope is reported as not_found
+    # and never acted on (tests/reporting/test_bulk_review.py checks the verdicts).
+    "api:submission-bulk-approve POST": Row("submission:submitted", roles(403, 200, 403, 403),
+                                            body=lambda w, relation, role: {"ids": [w.objects("submission:submitted")[relation].pk]}),
+    "api:submission-bulk-verify POST": Row("submission:approved", roles(200, 403, 403, 403),
+                                           body=lambda w, relation, role: {"ids": [w.objects("submission:approved")[relation].pk]}),
+    # 催报: staff read the non-filers of their scope; the city and districts remind (per item, as above).
+    "api:non-filer-list GET": Row("enterprise:reporting", roles(LISTED, (LISTED, LISTED, HIDDEN), HIDDEN, LISTED),
+                                  query=f"year={REPORTING_YEAR}"),
+    "api:non-filer-remind POST": Row("enterprise:reporting", roles(200, 200, 403, 403),
+                                     body=lambda w, relation, role: {"year": REPORTING_YEAR,
+                                                                     "enterprises": [w.enterprises[relation].pk]}),
     "api:correction-list POST": Row("submission:verified", roles(403, (201, 201, 400), (201, 400, 400), 403),
                                     body=correction),
     "api:correction-detail GET": Row("correction", SCOPED_GET),

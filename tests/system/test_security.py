@@ -402,6 +402,13 @@ def _graduating_factory(world: World) -> dict[str, Any]:
     }
 
 
+def _reminder(world: World) -> dict[str, Any]:
+    """A 渝中 clerk reminds dora's enterprise (open year, nothing filed, dora's account to reach)."""
+    world.fixture("enterprise_user")
+    enterprise = world.objects("enterprise:reporting")["own"]
+    return {"actor": _bob(world), "enterprise": enterprise, "year": REPORTING_YEAR}
+
+
 AUDITED: dict[str, Write] = {
     # accounts
     "factories.services.user_create": Write(
@@ -636,6 +643,7 @@ AUDITED: dict[str, Write] = {
     "reporting.services.import_commit": Write(
         "import.commit", lambda w: {"actor": _bob(w), "job": _own(w, "import")}
     ),
+    "reporting.services.reminder_send": Write("reminder.send", _reminder),
     "reporting.jobs.export_request": Write(
         "export.request", lambda w: {"actor": w.city, "kind": "enterprises"}
     ),
@@ -790,6 +798,10 @@ NOT_AUDITED: dict[str, str] = {
     "changes no data",
     "reporting.services.import_validate": "the worker half of import_upload (audited there, as import.dry_run "
     "or import.refused): checks the stored file",
+    "reporting.services.overdue_notices_send": "beat: the overdue notice after the close date, recorded once "
+    "per enterprise and year as a Reminder row (the platform's own act, no actor)",
+    "reporting.services.review_reminders_send": "beat: reminds reviewers of items waiting in their queue, "
+    "recorded once per item and stay as a Reminder row (the platform's own act, no actor)",
     "reporting.services.requeue_waiting_imports": "the watchdog: re-sends stalled or lost import checks to the "
     "worker; changes no data",
     "cultivation.services.common.today": "pure: the local date",
