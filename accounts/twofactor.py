@@ -79,10 +79,30 @@ def totp_device(user: Any, *, confirmed: bool = True) -> TOTPDevice | None:
 
 
 def enabled(user: Any) -> bool:
-    """Whether the account has a confirmed authenticator (two-factor sign-in is on)."""
+    """Whether two-factor sign-in is on for the account (User.two_factor_enabled, which the functions
+    below keep equal to "has a confirmed authenticator"; no query)."""
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "two_factor_enabled", False))
+
+
+def has_device(user: Any) -> bool:
+    """Whether the account really has a confirmed authenticator (one query)."""
     if not getattr(user, "is_authenticated", False):
         return False
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def _mark(user: Any, on: bool) -> None:
+    User.objects.filter(pk=user.pk).update(two_factor_enabled=on)
+    user.two_factor_enabled = on
+
+
+def repair(user: Any) -> bool:
+    """Make the account's flag agree with its devices (after a device was removed elsewhere, e.g. in the
+    admin); returns whether two-factor sign-in is on."""
+    actual = has_device(user)
+    if actual != enabled(user):
+        _mark(user, actual)
+    return actual
 
 
 def may_disable(user: Any) -> bool:
@@ -276,6 +296,7 @@ def twofactor_enable(*, request: HttpRequest, device: TOTPDevice, code: str) -> 
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         device.confirmed = True
+        _mark(user, True)
         codes = _new_recovery_codes(user)
         audit.record_security_event(
             action="auth.2fa_enable",
@@ -313,6 +334,7 @@ def twofactor_disable(*, request: HttpRequest, code: str) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        _mark(user, False)
         audit.record_security_event(action="auth.2fa_disable", user=user, address=client_ip(request))
     request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
 
@@ -329,6 +351,7 @@ def twofactor_reset(*, user: User, operator: str) -> int:
     with transaction.atomic():
         removed, _counts = TOTPDevice.objects.filter(user=user).delete()
         removed_static, _counts = StaticDevice.objects.filter(user=user).delete()
+        _mark(user, False)
         audit.record_security_event(
             action="auth.2fa_reset", user=user, detail=f"by operator {operator}", by_owner=False
         )

@@ -207,12 +207,12 @@ class TwoFactorVerifyView(RightRequiredMixin, View):
     right = "twofactor.manage_own"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        if getattr(request, "twofactor_gate", "") != "verify":
+        if not self._owed(request):
             return redirect(self._next(request))
         return self._page(request, CodeForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        if getattr(request, "twofactor_gate", "") != "verify":
+        if not self._owed(request):
             return redirect(self._next(request))
         form = CodeForm(request.POST)
         device = _try(request, form, lambda code: twofactor.verify(request, code))
@@ -228,6 +228,14 @@ class TwoFactorVerifyView(RightRequiredMixin, View):
                 % {"left": left},
             )
         return redirect(self._next(request))
+
+    @staticmethod
+    def _owed(request: HttpRequest) -> bool:
+        """Whether this session owes the second step; an account whose authenticator was removed elsewhere
+        is set right instead of being asked for a code it cannot give."""
+        if getattr(request, "twofactor_gate", "") != "verify":
+            return False
+        return twofactor.repair(signed_in(request))
 
     def _next(self, request: HttpRequest) -> str:
         target = request.POST.get("next") or request.GET.get("next") or ""

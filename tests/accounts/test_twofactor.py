@@ -75,7 +75,15 @@ def sign_in(username: str) -> Client:
 def enable(user) -> tuple[TOTPDevice, list[str]]:  # type: ignore[no-untyped-def]
     """Two-factor sign-in switched on for `user` (as the setup page leaves it)."""
     device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    twofactor._mark(user, True)
     return device, twofactor._new_recovery_codes(user)
+
+
+def is_on(user) -> bool:  # type: ignore[no-untyped-def]
+    """Two-factor sign-in is on for `user`, in the database: the account's flag and its devices agree."""
+    user.refresh_from_db()
+    assert user.two_factor_enabled == twofactor.has_device(user)
+    return bool(user.two_factor_enabled)
 
 
 def actions(user) -> list[str]:  # type: ignore[no-untyped-def]
@@ -191,7 +199,7 @@ def test_setting_up_shows_a_local_qr_code_and_the_secret_and_needs_a_code_to_swi
     done = client.post(SETUP, {"code": code(device)})
     assert done.status_code == 302 and done["Location"] == RECOVERY
     device.refresh_from_db()
-    assert device.confirmed
+    assert device.confirmed and is_on(city_user)
     shown = client.get(RECOVERY)
     codes = shown.context["codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
@@ -315,16 +323,16 @@ def test_an_enterprise_opts_in_and_out(enterprise_user, required, clock):
     client.get(SETUP)
     device = TOTPDevice.objects.get(user=enterprise_user)
     assert client.post(SETUP, {"code": code(device)}).status_code == 302
-    assert twofactor.enabled(enterprise_user)
+    assert is_on(enterprise_user)
 
     next_step(clock)
     refused = client.post("/accounts/2fa/disable/", {"code": wrong(device)})
-    assert refused.status_code == 302 and twofactor.enabled(enterprise_user)
+    assert refused.status_code == 302 and is_on(enterprise_user)
     clock.shift(dt.timedelta(seconds=2))
     next_step(clock)
     done = client.post("/accounts/2fa/disable/", {"code": code(device)})
     assert done.status_code == 302
-    assert not twofactor.enabled(enterprise_user)
+    assert not is_on(enterprise_user)
     assert not StaticDevice.objects.filter(user=enterprise_user).exists()
     assert client.get("/").status_code == 200
     assert sign_in("dora").get("/").status_code == 200
@@ -338,7 +346,7 @@ def test_required_staff_cannot_switch_it_off(city_user, required, clock):
     next_step(clock)
     response = client.post("/accounts/2fa/disable/", {"code": code(device)})
     assert response.status_code == 302
-    assert twofactor.enabled(city_user)
+    assert is_on(city_user)
     assert "auth.2fa_disable" not in actions(city_user)
 
 
@@ -349,7 +357,7 @@ def test_staff_may_switch_it_off_when_it_is_not_required(city_user, settings, cl
     client.post(VERIFY, {"code": code(device)})
     next_step(clock)
     assert client.post("/accounts/2fa/disable/", {"code": code(device)}).status_code == 302
-    assert not twofactor.enabled(city_user)
+    assert not is_on(city_user)
 
 
 def test_new_recovery_codes_replace_the_old_ones(district_user, required, clock):
@@ -381,10 +389,40 @@ def test_new_recovery_codes_replace_the_old_ones(district_user, required, clock)
 def test_an_operator_resets_a_lost_authenticator(district_user, required):
     enable(district_user)
     call_command("reset_2fa", "bob")
+    assert not is_on(district_user)
     assert not TOTPDevice.objects.filter(user=district_user).exists()
     assert not StaticDevice.objects.filter(user=district_user).exists()
     assert actions(district_user) == ["auth.2fa_reset"]
     assert sign_in("bob").get("/")["Location"].startswith(SETUP)
+
+
+def test_an_authenticator_removed_elsewhere_does_not_leave_the_account_stuck(
+    enterprise_user, district_user, required
+):
+    for user in (enterprise_user, district_user):
+        enable(user)
+        TOTPDevice.objects.filter(user=user).delete()  # e.g. in Django's admin
+    client = sign_in("dora")
+    assert client.get("/")["Location"].startswith(VERIFY)
+    assert client.get(VERIFY).status_code == 302
+    assert client.get("/").status_code == 200
+    enterprise_user.refresh_from_db()
+    assert not enterprise_user.two_factor_enabled
+    staff = sign_in("bob")
+    staff.get(VERIFY)
+    assert staff.get("/")["Location"].startswith(SETUP)
+
+
+def test_the_second_step_costs_no_query_for_accounts_without_it(enterprise_user):
+    """Whether a session owes a second step is read from the user row every request loads anyway."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = sign_in("dora")
+    client.get("/")
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/")
+    assert not [q["sql"] for q in captured.captured_queries if "otp_" in q["sql"]]
 
 
 # --- API tokens -------------------------------------------------------------------------------------------
