@@ -265,8 +265,12 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    # The same device keeps its id, so a session verified with a recovery code stays verified.
+    device = StaticDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticToken.objects.filter(device=device).delete()
     codes: list[str] = []
     while len(codes) < RECOVERY_CODE_COUNT:
         code = StaticToken.random_token()

@@ -425,6 +425,17 @@ def test_the_second_step_costs_no_query_for_accounts_without_it(enterprise_user)
     assert not [q["sql"] for q in captured.captured_queries if "otp_" in q["sql"]]
 
 
+def test_a_session_signed_in_with_a_recovery_code_stays_signed_in_after_making_new_ones(
+    enterprise_user, clock
+):
+    _device, codes = enable(enterprise_user)
+    client = sign_in("dora")
+    assert client.post(VERIFY, {"code": codes[0]}).status_code == 302
+    assert client.post(RECOVERY, {"code": codes[1]}).status_code == 302
+    assert len(client.get(RECOVERY).context["codes"]) == 10
+    assert client.get("/").status_code == 200
+
+
 # --- API tokens -------------------------------------------------------------------------------------------
 
 
