@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import tokens
+from accounts import tokens, twofactor
 from accounts.filters import AuditEntryFilter
 from accounts.lockout import cooloff_minutes
 from accounts.models import ApiToken, AuditEntry, User
@@ -76,10 +76,40 @@ class TokenView(APIView):
             return Response(
                 {"non_field_errors": [_("用户名或密码不正确。")]}, status=status.HTTP_400_BAD_REQUEST
             )
+        if refusal := self._second_factor(request, user, serializer.validated_data.get("otp_code", "")):
+            return refusal
         if reason := change_required(user):
             return Response({"detail": change_required_message(reason)}, status=status.HTTP_403_FORBIDDEN)
         token, key = tokens.token_issue(user=user, address=client_ip(request._request))
         return Response(TokenResponseSerializer({"token": key, "expires_at": token.expires_at}).data)
+
+    @staticmethod
+    def _second_factor(request: Request, user: Any, code: str) -> Response | None:
+        """A token is a sign-in of its own, so it needs what a browser session needs: an account with
+        two-factor sign-in sends a code with the password (`otp_code`); staff who must use it but have not
+        set it up are sent to the web page first. None when the token may be issued."""
+        if twofactor.enabled(user):
+            if not code:
+                return Response(
+                    {
+                        "detail": _(
+                            "此账户已启用两步验证，请在 otp_code 中同时提供验证器上的 6 位验证码或一个恢复码。"
+                        )
+                    },
+                    status=status.HTTP_403_FORBIDDEN,
+                )
+            try:
+                device = twofactor.check_and_audit(
+                    user, code, address=client_ip(request._request), purpose="api token"
+                )
+            except twofactor.Throttled as throttled:
+                return Response({"detail": throttled.message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            if device is None:
+                return Response({"otp_code": [_("验证码不正确。")]}, status=status.HTTP_400_BAD_REQUEST)
+            return None
+        if twofactor.required(user):
+            return Response({"detail": twofactor.gate_message("setup")}, status=status.HTTP_403_FORBIDDEN)
+        return None
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:

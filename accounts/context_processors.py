@@ -75,7 +75,8 @@ def page_right(url_name: str) -> tuple[str, str | None] | None:
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items = []
-    if user is not None and user.is_authenticated:
+    # A session still owing its second sign-in step (accounts.middleware.TwoFactorMiddleware) gets no menu.
+    if user is not None and user.is_authenticated and not getattr(request, "twofactor_gate", ""):
         for label, url_name in NAVIGATION:
             entry = page_right(url_name)
             if entry is None or getattr(user, "role", None) in HIDDEN_FOR.get(url_name, ()):

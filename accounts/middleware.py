@@ -79,6 +79,63 @@ class HealthCheckMiddleware:
         return HttpResponse("ok", content_type="text/plain")
 
 
+class TwoFactorMiddleware:
+    """A session signed in with the password alone reaches nothing until its second step is done
+    (accounts/twofactor.py): an account with an authenticator enters a code first, and city and district
+    staff without one (when REQUIRE_STAFF_2FA is on) set one up first. Pages redirect there, the API answers
+    403 with a message naming the page. `request.twofactor_gate` tells the templates to show no menu.
+
+    Token-authenticated API calls are checked in accounts.tokens (DRF authenticates after middleware); a
+    token is issued only with a code (accounts/api.py TokenView).
+    """
+
+    # Pages still open while a step is pending: signing out, the language switch; each step's own pages.
+    allowed_prefixes = ("/accounts/logout/", "/i18n/")
+    step_prefixes = {"verify": ("/accounts/2fa/verify/",), "setup": ("/accounts/2fa/setup/",)}
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from accounts.twofactor import gate, gate_message
+
+        state = gate(request)
+        request.twofactor_gate = state  # type: ignore[attr-defined]
+        if not state or self._allowed(request.path, state) or self._not_by_session(request):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+
+            return JsonResponse({"detail": gate_message(state)}, status=403)
+        from django.contrib.auth.views import redirect_to_login
+
+        target = "accounts:twofactor_verify" if state == "verify" else "accounts:twofactor_setup"
+        from django.urls import reverse
+
+        return redirect_to_login(request.get_full_path(), reverse(target))
+
+    @staticmethod
+    def _not_by_session(request: HttpRequest) -> bool:
+        """API calls that do not act on the session: one sent with a token (DRF reads the token first and
+        checks it in accounts.tokens), and the token request, which authenticates by its own body."""
+        if not request.path.startswith("/api/"):
+            return False
+        from django.urls import reverse
+
+        # Only DRF's `Token` keyword: any other Authorization header leaves DRF to fall back to the session.
+        scheme = request.headers.get("Authorization", "").split()[:1]
+        return [word.lower() for word in scheme] == ["token"] or request.path == reverse("api:token")
+
+    def _allowed(self, path: str, state: str) -> bool:
+        static = settings.STATIC_URL or "/static/"
+        return (
+            path.startswith(self.allowed_prefixes)
+            or path.startswith(self.step_prefixes[state])
+            or path.startswith(static)
+            or path == "/healthz"
+        )
+
+
 class PasswordChangeRequiredMiddleware:
     """A user who must change the password (set by somebody else, or expired) reaches nothing but the
     change page: pages redirect there, the API answers 403 with a message naming it.
@@ -87,7 +144,14 @@ class PasswordChangeRequiredMiddleware:
     """
 
     # Pages still open: changing the password, signing out, the reset pages, language switch.
-    allowed_prefixes = ("/accounts/password/", "/accounts/logout/", "/accounts/reset/", "/i18n/")
+    # Two-factor setup comes first (TwoFactorMiddleware runs before this one).
+    allowed_prefixes = (
+        "/accounts/password/",
+        "/accounts/logout/",
+        "/accounts/reset/",
+        "/i18n/",
+        "/accounts/2fa/",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -66,6 +66,10 @@ class User(AbstractUser):
     # When the password was last set; the optional maximum age (PASSWORD_MAX_AGE_DAYS) counts from here.
     # Null for accounts whose password was set before this field existed: those never count as expired.
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # Whether the account has a confirmed authenticator (accounts/twofactor.py keeps it with the devices).
+    # Kept on the row every request loads anyway, so deciding whether a session owes its second sign-in
+    # step costs no query of its own.
+    two_factor_enabled = models.BooleanField(_("已启用两步验证"), default=False, editable=False)
 
     objects: ClassVar[ScopedUserManager] = ScopedUserManager()
 

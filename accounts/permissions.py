@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dashboard.view": EVERYONE,
     "notification.view": EVERYONE,
     "token.manage_own": EVERYONE,
+    # one's own two-factor sign-in (who must keep it on is accounts.twofactor.required)
+    "twofactor.manage_own": EVERYONE,
     # the register
     "enterprise.view": EVERYONE,
     "enterprise.list": STAFF,

@@ -35,6 +35,13 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(
         label=_("密码"), style={"input_type": "password"}, trim_whitespace=False, max_length=4096
     )
+    otp_code = serializers.CharField(
+        label=_("两步验证码"),
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="for accounts with two-factor sign-in: the authenticator's current 6 digits or a recovery code",
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):

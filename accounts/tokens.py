@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
-from accounts import audit
+from accounts import audit, twofactor
 from accounts.errors import NotAllowed
 from accounts.models import ApiToken, User
 from accounts.passwords import change_required, change_required_message
@@ -121,6 +121,9 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed(_("密码已修改，此令牌已失效，请重新获取。"))
         if reason := change_required(user):
             raise PermissionDenied(change_required_message(reason))
+        # A token issued before two-factor sign-in became required stops working until it is set up.
+        if twofactor.required(user) and not twofactor.enabled(user):
+            raise PermissionDenied(twofactor.gate_message("setup"))
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return user, token

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import twofactor_views, views
 
 app_name = "accounts"
 
@@ -27,4 +27,10 @@ urlpatterns = [
     path("tokens/", views.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    # Two-factor sign-in; accounts.middleware.TwoFactorMiddleware knows these prefixes.
+    path("2fa/", twofactor_views.TwoFactorView.as_view(), name="twofactor"),
+    path("2fa/setup/", twofactor_views.TwoFactorSetupView.as_view(), name="twofactor_setup"),
+    path("2fa/recovery/", twofactor_views.TwoFactorRecoveryView.as_view(), name="twofactor_recovery"),
+    path("2fa/disable/", twofactor_views.TwoFactorDisableView.as_view(), name="twofactor_disable"),
+    path("2fa/verify/", twofactor_views.TwoFactorVerifyView.as_view(), name="twofactor_verify"),
 ]

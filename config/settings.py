@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "factories",
     "reporting",
@@ -94,8 +97,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
     "accounts.middleware.DomainErrorPageMiddleware",
@@ -169,6 +174,15 @@ REGISTRATION_THROTTLE_WINDOW = 3600
 REGISTRATION_ACTIVATION_HOURS = int(os.environ.get("REGISTRATION_ACTIVATION_HOURS", "72"))
 # A browser session without a request for this long is signed out (sliding; 0 = off). API tokens unaffected.
 SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
+# Two-factor sign-in (accounts/twofactor.py): city and district accounts must use an authenticator app when
+# this is on; every account may opt in. On by default in production, off in development (`make run`) so the
+# demo logins work with the password alone.
+REQUIRE_STAFF_2FA = env_bool("REQUIRE_STAFF_2FA", not DEVELOPMENT)
+# The name authenticator apps show beside the account; wrong codes slow the device down exponentially
+# (1, 2, 4, 8 … seconds after each further failure; django-otp's default factor, stated here on purpose).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "重庆绿色工厂平台")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

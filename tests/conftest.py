@@ -37,6 +37,9 @@ def _fast_and_eager(settings):  # type: ignore[no-untyped-def]
     # reads again also checks that nothing stale is served. A rolled-back test leaves generations
     # behind, so each test starts by invalidating everything.
     settings.DATA_CACHE_ENABLED = True
+    # Staff sign in with the password alone unless a test switches two-factor sign-in on (tests/accounts/
+    # test_twofactor.py), whatever REQUIRE_STAFF_2FA the environment sets.
+    settings.REQUIRE_STAFF_2FA = False
     from tests.helpers import cold_cache
 
     cold_cache()
