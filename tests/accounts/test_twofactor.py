@@ -101,7 +101,7 @@ def actions(user) -> list[str]:  # type: ignore[no-untyped-def]
 
 def _load_settings(monkeypatch, **env: str):  # type: ignore[no-untyped-def]
     """config/settings.py evaluated afresh under `env` (as a separate module; Django's settings stay)."""
-    for name in ("DEBUG", "REQUIRE_STAFF_2FA", "SECRET_KEY"):
+    for name in ("DEBUG", "DEV_DEBUG_PAGES", "REQUIRE_STAFF_2FA", "SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -119,7 +119,7 @@ def test_required_by_default_in_production_and_not_in_development(monkeypatch):
     production = _load_settings(monkeypatch, DEBUG="false", SECRET_KEY="x" * 60)
     assert production.REQUIRE_STAFF_2FA is True
     development = _load_settings(monkeypatch)
-    assert development.DEBUG is True and development.REQUIRE_STAFF_2FA is False
+    assert development.DEVELOPMENT is True and development.REQUIRE_STAFF_2FA is False
     assert (
         _load_settings(
             monkeypatch, DEBUG="false", SECRET_KEY="x" * 60, REQUIRE_STAFF_2FA="false"
