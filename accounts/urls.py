@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import oidc, views
 
 app_name = "accounts"
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("tokens/", views.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    # Single sign-on: these routes exist only when it is configured (accounts/oidc.py).
+    *oidc.urlpatterns(),
 ]
