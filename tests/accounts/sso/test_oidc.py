@@ -12,6 +12,10 @@ from django.test import Client
 
 from tests.accounts.sso.conftest import Provider
 
+# The live server answers from another thread, so the data is committed (and, like every transactional test
+# here, the reference data is restored afterwards).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
 
 def sign_on(provider: Provider, person: Any) -> Any:
     """The browser's side of the code flow: the person is signed in at the provider (the same process, so
@@ -57,7 +61,6 @@ def audit_rows(action: str) -> list[Any]:
     return list(AuditEntry.objects.filter(action=action).order_by("id"))
 
 
-@pytest.mark.django_db(transaction=True)
 def test_an_enterprise_filler_signs_on_by_the_credit_code_of_the_enterprise(provider, enterprise_user):
     enterprise_user.must_change_password = True  # a temporary password the person never uses
     enterprise_user.save()
@@ -79,7 +82,6 @@ def test_an_enterprise_filler_signs_on_by_the_credit_code_of_the_enterprise(prov
     assert "IP " in login.reason
 
 
-@pytest.mark.django_db(transaction=True)
 def test_an_official_signs_on_by_staff_id(provider, city_user):
     city_user.staff_id = "CQJX-0042"
     city_user.save()
@@ -99,7 +101,6 @@ def _refused(client: Client, response: Any) -> str:
     return html
 
 
-@pytest.mark.django_db(transaction=True)
 def test_an_identity_without_an_account_is_refused_and_audited(provider, city_user):
     city_user.staff_id = "CQJX-0042"
     city_user.save()
@@ -116,7 +117,6 @@ def test_an_identity_without_an_account_is_refused_and_audited(provider, city_us
     assert not [row for row in audit_rows("auth.login") if row.actor_name != "idp-stranger"]
 
 
-@pytest.mark.django_db(transaction=True)
 def test_an_identity_without_the_configured_claims_is_refused(provider, city_user):
     person = provider.person("idp-anonymous", nickname="nobody")
 
@@ -128,7 +128,6 @@ def test_an_identity_without_the_configured_claims_is_refused(provider, city_use
     assert "no_claim" in failed.reason
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_deactivated_account_is_refused(provider, enterprise_user):
     enterprise_user.is_active = False
     enterprise_user.save()
@@ -144,7 +143,6 @@ def test_a_deactivated_account_is_refused(provider, enterprise_user):
     assert "inactive" in failed.reason
 
 
-@pytest.mark.django_db(transaction=True)
 def test_two_accounts_for_one_identity_are_refused(provider, enterprise_user):
     from tests.model_factories import UserFactory
 
@@ -159,7 +157,6 @@ def test_two_accounts_for_one_identity_are_refused(provider, enterprise_user):
     assert "ambiguous" in failed.reason
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_locked_out_username_cannot_sign_on_either(provider, city_user, settings):
     city_user.staff_id = "CQJX-0042"
     city_user.save()
@@ -175,7 +172,6 @@ def test_a_locked_out_username_cannot_sign_on_either(provider, city_user, settin
     assert "locked" in audit_rows("auth.login_failed")[-1].reason
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_session_ends_when_its_account_is_deactivated(provider, enterprise_user):
     person = provider.person("idp-dora", uscc=enterprise_user.enterprise.credit_code)
     client, _response = sign_on(provider, person)
@@ -188,7 +184,6 @@ def test_a_session_ends_when_its_account_is_deactivated(provider, enterprise_use
     assert signed_in_as(client) is None
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_callback_this_browser_did_not_start_is_refused(provider, city_user):
     client = Client()
     response, _hops = follow(client, "/accounts/oidc/callback/?code=forged&state=forged")
@@ -199,7 +194,6 @@ def test_a_callback_this_browser_did_not_start_is_refused(provider, city_user):
     assert "unknown state" in failed.reason
 
 
-@pytest.mark.django_db(transaction=True)
 def test_the_login_page_offers_single_sign_on_when_configured(provider):
     html = Client().get("/accounts/login/?next=/reporting/").content.decode()
     assert "使用统一身份认证登录" in html
