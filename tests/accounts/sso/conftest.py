@@ -89,7 +89,8 @@ def provider(live_server: Any) -> Iterator[Provider]:
             jwt_alg="RS256",
             require_consent=False,
         )
-        client.redirect_uris = [CALLBACK]
+        # The test client's host, and the live server's for a real browser (tests/browser/test_sso.py).
+        client.redirect_uris = [CALLBACK, f"{live_server.url}/accounts/oidc/callback/"]
         client.save()
         client.response_types.add(code_flow)
         yield Provider(url=issuer)
