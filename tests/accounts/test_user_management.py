@@ -359,3 +359,15 @@ def test_add_user_takes_a_staff_id():
         "add_user", "wang", "--role", "city", "--staff-id", "CQJX-0100", "--password", "qingshan-lvshui-2026"
     )
     assert User.objects.get(username="wang").staff_id == "CQJX-0100"
+
+
+def test_the_city_sets_a_staff_id_on_the_edit_page_and_sees_it_on_the_account(city_user, auditor):
+    page = _page(city_user)
+    assert "工号" in page.get(f"/accounts/users/{auditor.pk}/edit/").content.decode()
+    response = page.post(
+        f"/accounts/users/{auditor.pk}/edit/",
+        {"first_name": "", "role": "auditor", "staff_id": "CQJX-0300"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(pk=auditor.pk).staff_id == "CQJX-0300"
+    assert "CQJX-0300" in page.get(f"/accounts/users/{auditor.pk}/").content.decode()
