@@ -157,9 +157,13 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from accounts.oidc import signed_in_by_sso
         from accounts.passwords import change_required, change_required_message
 
         reason = change_required(getattr(request, "user", None))
+        # Signed in through the identity provider: the local password is never used, so never forced.
+        if reason and signed_in_by_sso(request):
+            reason = ""
         if not reason or self._allowed(request.path):
             return self.get_response(request)
         if request.path.startswith("/api/"):

@@ -60,6 +60,9 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    # An official's staff ID (工号) as the city's identity provider knows it; single sign-on can find the
+    # account by it (accounts/oidc.py). Null when unknown, so any number of accounts may lack one.
+    staff_id = models.CharField(_("工号"), max_length=64, null=True, blank=True, unique=True)
     # Set when somebody else chose the password (an operator, city staff creating the account): the owner
     # must replace it before using the platform (accounts/passwords.py). Cleared by set_password.
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)

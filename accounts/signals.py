@@ -18,7 +18,12 @@ def _address(request: HttpRequest | None) -> str:
 
 
 def _signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
-    audit.record_security_event(action="auth.login", user=user, address=_address(request))
+    from accounts import oidc
+
+    sso = getattr(user, "backend", "") == oidc.BACKEND
+    audit.record_security_event(
+        action="auth.login", user=user, address=_address(request), detail="single sign-on" if sso else ""
+    )
     if request is not None and hasattr(request, "session"):
         # Start the idle clock with the session itself, so the first pages after signing in write nothing.
         from accounts.middleware import IdleTimeoutMiddleware
@@ -38,11 +43,22 @@ def _failed(
     # already marked the request when this failure locked the account or the address.
     locked = bool(getattr(request, "axes_locked_out", False))
     username = str(credentials.get("username") or "")[:150]
+    user = User.objects.filter(username=username).first() if username else None
+    detail = ""
+    if "nonce" in credentials or "code_verifier" in credentials:
+        # A single sign-on (accounts/oidc.py): the backend left why it refused, and the account if any.
+        from accounts import oidc
+
+        refusal = oidc.refusal_of(request) or oidc.Refusal("locked" if locked else "provider")
+        user, username, detail = refusal.user, oidc.SSO_USERNAME, refusal.audit_detail()
+        if request is not None:
+            request.oidc_refusal_audited = True  # type: ignore[attr-defined]
     audit.record_security_event(
         action="auth.lockout" if locked else "auth.login_failed",
         username=username,
-        user=User.objects.filter(username=username).first() if username else None,
+        user=user,
         address=_address(request),
+        detail=detail,
         by_owner=False,
     )
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import twofactor_views, views
+from accounts import oidc, twofactor_views, views
 
 app_name = "accounts"
 
@@ -33,4 +33,6 @@ urlpatterns = [
     path("2fa/recovery/", twofactor_views.TwoFactorRecoveryView.as_view(), name="twofactor_recovery"),
     path("2fa/disable/", twofactor_views.TwoFactorDisableView.as_view(), name="twofactor_disable"),
     path("2fa/verify/", twofactor_views.TwoFactorVerifyView.as_view(), name="twofactor_verify"),
+    # Single sign-on: these routes exist only when it is configured (accounts/oidc.py).
+    *oidc.urlpatterns(),
 ]

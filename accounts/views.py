@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from accounts import audit, tokens
+from accounts import audit, oidc, tokens
 from accounts.home import next_steps
 from accounts.models import ApiToken, AuditEntry
 from accounts.passwords import change_required
@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The single sign-on button only when it is configured (accounts/oidc.py).
+        return {**super().get_context_data(**kwargs), "sso_enabled": oidc.enabled()}
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

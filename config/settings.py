@@ -205,6 +205,61 @@ AXES_CLIENT_IP_CALLABLE = "accounts.proxies.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
+# Single sign-on with OpenID Connect (accounts/oidc.py, mozilla-django-oidc): off unless OIDC_RP_CLIENT_ID is
+# set; then the provider's endpoints and the claims that name an account must be set too. The platform never
+# creates an account from a sign-on: OIDC_ACCOUNT_CLAIMS (CLAIM=TARGET, comma-separated, tried in order)
+# finds the one existing active account, TARGET being credit_code (the account's enterprise's unified social
+# credit code), staff_id (the account's 工号) or username.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    _oidc_required = {
+        name: os.environ.get(name, "")
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_ACCOUNT_CLAIMS",
+        )
+    }
+    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT") or None
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
+        _oidc_required["OIDC_OP_JWKS_ENDPOINT"] = OIDC_OP_JWKS_ENDPOINT or ""
+    _oidc_missing = [name for name, value in _oidc_required.items() if not value]
+    if _oidc_missing:
+        raise ImproperlyConfigured(
+            "OIDC_RP_CLIENT_ID is set, so single sign-on also needs: " + ", ".join(_oidc_missing)
+        )
+    OIDC_RP_CLIENT_SECRET = _oidc_required["OIDC_RP_CLIENT_SECRET"]
+    OIDC_OP_AUTHORIZATION_ENDPOINT = _oidc_required["OIDC_OP_AUTHORIZATION_ENDPOINT"]
+    OIDC_OP_TOKEN_ENDPOINT = _oidc_required["OIDC_OP_TOKEN_ENDPOINT"]
+    OIDC_OP_USER_ENDPOINT = _oidc_required["OIDC_OP_USER_ENDPOINT"]
+    # Parsed here with the same rules accounts/oidc.py applies (a wrong target stops the start).
+    OIDC_ACCOUNT_CLAIMS = [
+        (claim.strip(), target.strip())
+        for claim, _sep, target in (
+            item.partition("=") for item in _oidc_required["OIDC_ACCOUNT_CLAIMS"].split(",") if item.strip()
+        )
+    ]
+    _oidc_bad = [
+        f"{c}={t}"
+        for c, t in OIDC_ACCOUNT_CLAIMS
+        if not c or t not in ("credit_code", "staff_id", "username")
+    ]
+    if _oidc_bad:
+        raise ImproperlyConfigured(
+            "OIDC_ACCOUNT_CLAIMS: each item is CLAIM=TARGET, TARGET one of credit_code, staff_id, username; "
+            "not " + ", ".join(_oidc_bad)
+        )
+    OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid")
+    OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+    OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+    OIDC_CREATE_USER = False
+    OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.AccountClaimBackend")
+
 # Chinese first: the interface is Simplified Chinese unless the user switches explicitly.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -178,6 +178,7 @@ class UserViewSet(ScopedViewSet):
             enterprise_credit_code=enterprise.credit_code if enterprise else None,
             email=data["email"],
             display_name=data["first_name"],
+            staff_id=data.get("staff_id"),
         )
         user.temporary_password = password  # type: ignore[attr-defined]
         return Response(UserCreatedSerializer(user).data, status=status.HTTP_201_CREATED)

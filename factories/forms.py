@@ -278,12 +278,16 @@ class _AccountPlaceMixin:
         self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user).order_by("name")
 
 
+STAFF_ID_HELP = _("统一身份认证中的工号，可按它登录本账户；没有可不填。")
+
+
 class UserCreateForm(_AccountPlaceMixin, ServiceForm):
     """Open an account; it gets a temporary password that the page shows once."""
 
     username = forms.CharField(label=_("用户名"), max_length=150, help_text=_("登录时使用，创建后不能修改。"))
     first_name = forms.CharField(label=_("姓名"), max_length=150, required=False)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
+    staff_id = forms.CharField(label=_("工号"), max_length=64, required=False, help_text=STAFF_ID_HELP)
     role = forms.ChoiceField(label=_("角色"))
     district = forms.ModelChoiceField(
         label=_("管理单位"), queryset=District.objects.none(), required=False, help_text=_("区县用户必填。")
@@ -311,6 +315,7 @@ class UserCreateForm(_AccountPlaceMixin, ServiceForm):
                 enterprise_credit_code=data["enterprise"].credit_code if data["enterprise"] else None,
                 email=data["email"],
                 display_name=data["first_name"],
+                staff_id=data["staff_id"],
             )
         except InvalidInput as error:
             self.add_service_errors(error)
@@ -324,6 +329,7 @@ class UserEditForm(_AccountPlaceMixin, ServiceForm):
     last_name = forms.CharField(label=_("姓"), max_length=150, required=False)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    staff_id = forms.CharField(label=_("工号"), max_length=64, required=False, help_text=STAFF_ID_HELP)
     role = forms.ChoiceField(label=_("角色"))
     district = forms.ModelChoiceField(label=_("管理单位"), queryset=District.objects.none(), required=False)
     enterprise = forms.ModelChoiceField(label=_("企业"), queryset=Enterprise.objects.none(), required=False)
@@ -335,7 +341,16 @@ class UserEditForm(_AccountPlaceMixin, ServiceForm):
         help_text=_("修改角色、管理单位或企业时必填，记入审计记录。"),
     )
 
-    ACCOUNT_FIELDS = ["first_name", "last_name", "email", "phone", "role", "district", "enterprise"]
+    ACCOUNT_FIELDS = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "staff_id",
+        "role",
+        "district",
+        "enterprise",
+    ]
 
     def __init__(self, *args: Any, user: Any, instance: Any, **kwargs: Any) -> None:
         self.user = user

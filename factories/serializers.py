@@ -176,6 +176,8 @@ class RevokeSerializer(serializers.Serializer):
 
 # --- accounts (issue 14): the fields of API.md's `users` row, written through factories.services.user_* ---
 
+STAFF_ID_HELP = "staff ID (工号) as the identity provider knows it; single sign-on finds the account by it"
+
 
 class UserAccountSerializer(UserSerializer):
     """An account as its managers see it (read)."""
@@ -191,6 +193,7 @@ class UserAccountSerializer(UserSerializer):
         fields = [
             *UserSerializer.Meta.fields,
             "phone",
+            "staff_id",
             "district_name",
             "enterprise_name",
             "date_joined",
@@ -226,6 +229,14 @@ class UserCreateSerializer(_ScopedEnterpriseMixin, serializers.Serializer):
     )
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    staff_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text=STAFF_ID_HELP,
+    )
 
 
 class UserCreatedSerializer(UserAccountSerializer):
@@ -243,6 +254,9 @@ class UserUpdateSerializer(_ScopedEnterpriseMixin, serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    staff_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True, help_text=STAFF_ID_HELP
+    )
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     district = serializers.SlugRelatedField(
         slug_field="code", queryset=District.objects.all(), required=False, allow_null=True

@@ -441,6 +441,7 @@ def user_create(
     display_name: str = "",
     check_password: bool = True,
     must_change_password: bool = True,
+    staff_id: str | None = None,
 ) -> User:
     """Create an account with exactly the unit or enterprise its role needs (DOMAIN §1).
 
@@ -484,9 +485,14 @@ def user_create(
                 ]
     elif enterprise_credit_code:
         errors["enterprise"] = [_("只有企业用户可以指定企业。")]
+    staff_id = _staff_id_or_none(staff_id)
+    if staff_id_error := _staff_id_taken(staff_id, None):
+        errors["staff_id"] = [staff_id_error]
     if role in Role.values:
         ensure_manages_account(actor, role=role, unit_id=enterprise.district_id if enterprise else None)
-    user = User(username=username, role=role, district=district, enterprise=enterprise, email=email)
+    user = User(
+        username=username, role=role, district=district, enterprise=enterprise, email=email, staff_id=staff_id
+    )
     if display_name:
         user.first_name = display_name
     if check_password:
@@ -507,9 +513,22 @@ def user_create(
             "role": [None, role],
             "district_id": [None, user.district_id],
             "enterprise_id": [None, user.enterprise_id],
+            **({"staff_id": [None, staff_id]} if staff_id else {}),
         },
     )
     return user
+
+
+def _staff_id_or_none(value: str | None) -> str | None:
+    """A staff ID (工号, matched by single sign-on: accounts/oidc.py) as stored: trimmed, blank = none."""
+    return (value or "").strip() or None
+
+
+def _staff_id_taken(staff_id: str | None, user_pk: int | None) -> str:
+    """The message when another account already has this staff ID, else ""."""
+    if staff_id and User.objects.filter(staff_id=staff_id).exclude(pk=user_pk).exists():
+        return str(_("工号“{staff_id}”已属于另一个账户。").format(staff_id=staff_id))
+    return ""
 
 
 # --- accounts managed from the platform (issue 14) -------------------------------------------------------
@@ -551,6 +570,7 @@ def user_invite(
     enterprise_credit_code: str | None = None,
     email: str = "",
     display_name: str = "",
+    staff_id: str | None = None,
 ) -> tuple[User, str]:
     """Create an account from the platform with a temporary password, returned once to show its manager.
 
@@ -566,6 +586,7 @@ def user_invite(
         enterprise_credit_code=enterprise_credit_code,
         email=email,
         display_name=display_name,
+        staff_id=staff_id,
     )
     return user, password
 
@@ -590,7 +611,16 @@ def _place_errors(
     return errors
 
 
-USER_FIELDS = ["first_name", "last_name", "email", "phone", "role", "district_id", "enterprise_id"]
+USER_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "staff_id",
+    "role",
+    "district_id",
+    "enterprise_id",
+]
 PLACE_FIELDS = {"role", "district_id", "enterprise_id"}
 
 
@@ -599,9 +629,22 @@ def user_update(*, actor: Any, user: User, reason: str = "", **data: Any) -> Use
     """Change an account's name, contact, role, unit or enterprise; a change of role, unit or enterprise
     needs a reason, and the account must be one the actor manages both before and after it."""
     ensure_manages_user(actor, user)
-    unknown = set(data) - {"first_name", "last_name", "email", "phone", "role", "district", "enterprise"}
+    unknown = set(data) - {
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "staff_id",
+        "role",
+        "district",
+        "enterprise",
+    }
     if unknown:
         raise InvalidInput(field_errors={name: [_("该字段不能修改。")] for name in sorted(unknown)})
+    if "staff_id" in data:
+        data["staff_id"] = _staff_id_or_none(data["staff_id"])
+        if staff_id_error := _staff_id_taken(data["staff_id"], user.pk):
+            raise InvalidInput(field_errors={"staff_id": [staff_id_error]})
     before = audit.snapshot(user, USER_FIELDS)
     for name, value in data.items():
         setattr(user, name, value)
@@ -617,7 +660,9 @@ def user_update(*, actor: Any, user: User, reason: str = "", **data: Any) -> Use
         ensure_manages_user(actor, user)
     if not changes:
         return user
-    user.save(update_fields=[name.removesuffix("_id") for name in changes])
+    user.save(
+        update_fields=[{"district_id": "district", "enterprise_id": "enterprise"}.get(n, n) for n in changes]
+    )
     audit.record(actor=actor, action="user.update", obj=user, changes=changes, reason=reason.strip())
     return user
 

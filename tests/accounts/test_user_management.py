@@ -328,3 +328,46 @@ def test_a_reset_on_the_page_shows_the_temporary_password_that_then_works(distri
     password = response.context["password"]
     assert _signs_in("dora", password)
     assert not _signs_in("dora", PASSWORD)
+
+
+# --- staff IDs (工号), which single sign-on matches (accounts/oidc.py) ----------------------------------
+
+
+def test_the_city_records_a_staff_id_once_per_account_and_changes_it_audited(api, city_user, auditor):
+    api.as_user(city_user)
+    response = api.post(
+        USERS, {"username": "li-clerk", "role": "auditor", "staff_id": " CQJX-0007 "}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["staff_id"] == "CQJX-0007"
+    taken = api.patch(f"{USERS}{auditor.pk}/", {"staff_id": "CQJX-0007"}, format="json")
+    assert taken.status_code == 400
+    assert "已属于另一个账户" in taken.json()["staff_id"][0]
+    assert api.patch(f"{USERS}{auditor.pk}/", {"staff_id": "CQJX-0008"}, format="json").status_code == 200
+    assert User.objects.get(pk=auditor.pk).staff_id == "CQJX-0008"
+    assert _audit(auditor, "user.update").changes == {"staff_id": [None, "CQJX-0008"]}
+    # Blank clears it (stored as none, so any number of accounts may have none).
+    assert api.patch(f"{USERS}{auditor.pk}/", {"staff_id": ""}, format="json").status_code == 200
+    assert User.objects.get(pk=auditor.pk).staff_id is None
+
+
+@pytest.mark.django_db
+def test_add_user_takes_a_staff_id():
+    from django.core.management import call_command
+
+    call_command(
+        "add_user", "wang", "--role", "city", "--staff-id", "CQJX-0100", "--password", "qingshan-lvshui-2026"
+    )
+    assert User.objects.get(username="wang").staff_id == "CQJX-0100"
+
+
+def test_the_city_sets_a_staff_id_on_the_edit_page_and_sees_it_on_the_account(city_user, auditor):
+    page = _page(city_user)
+    assert "工号" in page.get(f"/accounts/users/{auditor.pk}/edit/").content.decode()
+    response = page.post(
+        f"/accounts/users/{auditor.pk}/edit/",
+        {"first_name": "", "role": "auditor", "staff_id": "CQJX-0300"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(pk=auditor.pk).staff_id == "CQJX-0300"
+    assert "CQJX-0300" in page.get(f"/accounts/users/{auditor.pk}/").content.decode()

@@ -1,4 +1,5 @@
-"""manage.py add_user USERNAME --role ROLE [--district CODE] [--enterprise CREDIT_CODE] [--password P]"""
+"""manage.py add_user USERNAME --role ROLE [--district CODE] [--enterprise CREDIT_CODE] [--password P]
+[--staff-id ID]"""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="密码；省略时交互输入")
         parser.add_argument("--email", default="")
         parser.add_argument("--name", default="", help="显示名称")
+        parser.add_argument("--staff-id", default=None, help="工号（统一身份认证按它找到账户）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = options["password"]
@@ -42,6 +44,7 @@ class Command(BaseCommand):
                 enterprise_credit_code=options["enterprise"],
                 email=options["email"],
                 display_name=options["name"],
+                staff_id=options["staff_id"],
             )
         except InvalidInput as exc:
             lines = [
