@@ -234,7 +234,9 @@ class Change:
     new: str
 
     def __str__(self) -> str:
-        return f"{self.label}：{self.new}" if self.old is None else f"{self.label}：{self.old} → {self.new}"
+        if self.old is None:
+            return _("{label}：{new}").format(label=self.label, new=self.new)
+        return _("{label}：{old} → {new}").format(label=self.label, old=self.old, new=self.new)
 
 
 @dataclass
@@ -253,7 +255,7 @@ class Line:
 
     @property
     def changes_text(self) -> str:
-        return "；".join(str(change) for change in self.changes)
+        return _("；").join(str(change) for change in self.changes)
 
     @property
     def sentence(self) -> str:
@@ -261,7 +263,7 @@ class Line:
         text = (
             _("{head} {action}了 {object}").format(head=head, action=self.action, object=self.object).strip()
         )
-        return f"{text}（{self.changes_text}）" if self.changes else text
+        return _("{text}（{changes}）").format(text=text, changes=self.changes_text) if self.changes else text
 
 
 def object_name(entry: AuditEntry) -> str:
