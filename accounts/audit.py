@@ -112,3 +112,52 @@ def record_security_event(
         object_repr=name,
         reason=" · ".join(part for part in (f"IP {address}" if address else "", detail) if part),
     )
+
+
+# --- words for the trail (accounts/audit_trail.py renders entries with them) -------------------------
+# Each app registers, when it is ready, the actions it records (as a verb phrase: 「审核通过」) and, where
+# a model's own verbose names do not say it, labels and words for the fields its entries change. The
+# accounts floor imports no app: the registries are filled from below, read here.
+
+ACTION_LABELS: dict[str, Any] = {}
+FIELD_LABELS: dict[tuple[str, str], Any] = {}
+"""(object_type or "*", field) → label, for keys that are no model field (e.g. ``filters``)."""
+VALUE_WORDS: dict[tuple[str, str], Any] = {}
+"""(object_type or "*", field) → ``words(value, changes)``: a stored value in words (e.g. an export's kind;
+``changes``, the entry's whole changes, for words that depend on another field)."""
+OBJECT_NAMES: dict[str, Any] = {}
+"""object_type → ``name(entry)``: the object's name where its stored text is not one a person reads."""
+LINKS: dict[str, tuple[str, str]] = {}
+"""object_type → (URL name taking the object's id, the right a viewer needs to open it)."""
+
+
+def register_actions(labels: dict[str, Any]) -> None:
+    """Name actions in words: ``{"submission.approve": gettext_lazy("审核通过")}``."""
+    ACTION_LABELS.update(labels)
+
+
+def register_fields(object_type: str, labels: dict[str, Any]) -> None:
+    """Label change keys of ``object_type`` ("*": of any object) that are not a field of its model."""
+    FIELD_LABELS.update({(object_type, key): label for key, label in labels.items()})
+
+
+def register_values(object_type: str, field: str, words: Any) -> None:
+    """How a stored value of ``field`` reads (``words(value, changes) -> str``), where the model's choices
+    do not say it."""
+    VALUE_WORDS[(object_type, field)] = words
+
+
+def register_name(object_type: str, name: Any) -> None:
+    """How an object of ``object_type`` is named in the trail (``name(entry) -> str``)."""
+    OBJECT_NAMES[object_type] = name
+
+
+def register_link(object_type: str, url_name: str, right: str) -> None:
+    """Objects of ``object_type`` open at ``reverse(url_name, args=[id])`` for viewers holding ``right``."""
+    LINKS[object_type] = (url_name, right)
+
+
+def action_label(action: str) -> str:
+    """The action in words; an action nobody registered shows as stored (a test keeps that from happening)."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action

@@ -87,6 +87,9 @@ class MeSerializer(UserSerializer):
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
+    action_label = serializers.SerializerMethodField(help_text="The action in words (the audit page's).")
+    object_type_label = serializers.SerializerMethodField(help_text="The kind of object in words.")
+
     class Meta:
         model = AuditEntry
         fields = [
@@ -95,6 +98,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "actor",
             "actor_name",
             "action",
+            "action_label",
+            "object_type_label",
             "object_type",
             "object_id",
             "object_repr",
@@ -102,6 +107,16 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "reason",
         ]
         read_only_fields = fields
+
+    def get_action_label(self, obj: AuditEntry) -> str:
+        from accounts import audit
+
+        return audit.action_label(obj.action)
+
+    def get_object_type_label(self, obj: AuditEntry) -> str:
+        from accounts import audit_trail
+
+        return audit_trail.object_type_label(obj.object_type)
 
 
 class NoteSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from accounts import audit, oidc, tokens
+from accounts import audit, audit_trail, oidc, tokens
 from accounts.home import next_steps
 from accounts.models import ApiToken, AuditEntry
 from accounts.passwords import change_required
@@ -218,43 +218,43 @@ def parse_date_or_none(text: str) -> Any:
 
 
 class AuditListView(RightRequiredMixin, ListView):
-    """The audit trail, searchable, for city staff and auditors."""
+    """The audit trail for city staff and auditors: each entry as a sentence in words, filtered by object,
+    actor, unit, action and date, newest first; entries of the demo seeding only on request."""
 
     right = "audit.view"
     template_name = "accounts/audit_list.html"
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
-        queryset = AuditEntry.objects.visible_to(signed_in(self.request))
-        params = self.request.GET
-        if q := params.get("q", "").strip():
-            queryset = queryset.filter(
-                Q(object_repr__icontains=q) | Q(actor_name__icontains=q) | Q(reason__icontains=q)
-            )
-        if action := params.get("action", "").strip():
-            queryset = queryset.filter(action__startswith=action)
-        if object_type := params.get("object_type", "").strip():
-            queryset = queryset.filter(
-                object_type=object_type,
-                **({"object_id": params["object_id"]} if params.get("object_id") else {}),
-            )
-        for key, lookup in (("since", "at__date__gte"), ("until", "at__date__lte")):
-            day = parse_date_or_none(params.get(key, ""))
-            if day is not None:
-                queryset = queryset.filter(**{lookup: day})
-        return queryset
+        return audit_trail.filter_trail(audit_trail.trail(signed_in(self.request)), self.request.GET)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
         context["querystring"] = query.urlencode()
-        context["actions"] = (
-            AuditEntry.objects.visible_to(signed_in(self.request))
-            .order_by("action")
-            .values_list("action", flat=True)
-            .distinct()
+        context["lines"] = audit_trail.lines(context["object_list"], viewer=self.request.user)
+        visible = AuditEntry.objects.visible_to(signed_in(self.request))
+        context["actions"] = sorted(
+            (
+                (code, audit.action_label(code))
+                for code in visible.order_by().values_list("action", flat=True).distinct()
+                if self.request.GET.get("demo") or not code.startswith("demo.")
+            ),
+            key=lambda pair: pair[0],
         )
+        context["object_types"] = sorted(
+            (
+                (code, audit_trail.object_type_label(code))
+                for code in visible.order_by().values_list("object_type", flat=True).distinct()
+            ),
+            key=lambda pair: pair[1],
+        )
+        context["export_filters"] = [
+            (key, self.request.GET.get(key, "").strip())
+            for key in audit_trail.FILTER_KEYS
+            if self.request.GET.get(key, "").strip()
+        ]
         return context
 
 

@@ -8,6 +8,7 @@ class CultivationConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing these registers the pool's exporters and home-page steps.
+        import cultivation.audit_labels
         import cultivation.exports
         import cultivation.home  # noqa: F401
         from cultivation import demo

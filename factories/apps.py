@@ -8,6 +8,8 @@ class FactoriesConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing these registers the home-page steps and the exporters of the register and of grading.
+        import factories.audit_labels
         import factories.exports
+        import factories.grading.audit_labels
         import factories.grading.exports
         import factories.home  # noqa: F401

@@ -3,6 +3,7 @@ which the runner sends after commit, resumes after a killed worker and sends aga
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,6 +27,11 @@ def _short(value: Any) -> str:
     return text
 
 
+def _day(value: Any) -> str:
+    """A date filter, YYYY-MM-DD."""
+    return dt.date.fromisoformat(str(value).strip()).isoformat()
+
+
 FILTER_KEYS: dict[str, Callable[[Any], Any]] = {
     "year": int,
     "district": str,
@@ -36,6 +42,16 @@ FILTER_KEYS: dict[str, Callable[[Any], Any]] = {
     "level": str,
     "state": str,
     "q": _short,
+    # the audit trail's (accounts/audit_trail.py)
+    "object_type": _short,
+    "object_id": _short,
+    "object": _short,
+    "actor": _short,
+    "unit": _short,
+    "action": _short,
+    "since": _day,
+    "until": _day,
+    "demo": _short,
 }
 
 

@@ -254,7 +254,12 @@ class NotificationSerializer(serializers.ModelSerializer):
 class ExportJobSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=[])
     filters = serializers.DictField(
-        required=False, default=dict, help_text="year, district, industry, grade, tier, status"
+        required=False,
+        default=dict,
+        help_text=(
+            "year, district, industry, grade, tier, status, state, q; the audit trail's: object_type, "
+            "object_id, object, actor, unit, action, since, until (YYYY-MM-DD), demo"
+        ),
     )
     progress = serializers.IntegerField(read_only=True)
     download_url = serializers.SerializerMethodField()

@@ -76,10 +76,7 @@ class ExportListView(RightRequiredMixin, View):
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        filters = {
-            k: request.POST.get(k)
-            for k in ("year", "district", "industry", "grade", "tier", "status", "state", "q")
-        }
+        filters = {k: request.POST.get(k) for k in jobs.FILTER_KEYS}
         try:
             job, queued = jobs.export_request(
                 actor=request.user, kind=request.POST.get("kind", ""), filters=filters

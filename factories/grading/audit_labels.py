@@ -1,0 +1,25 @@
+"""Grading's audit actions in words, and the pages its objects open at (accounts/audit.py)."""
+
+from django.utils.translation import pgettext_lazy
+
+from accounts import audit
+
+audit.register_actions(
+    {
+        "grading_standard.create": pgettext_lazy("audit", "新建分级评价标准"),
+        "grading_standard.update": pgettext_lazy("audit", "修改分级评价标准"),
+        "grading_standard.adopt": pgettext_lazy("audit", "启用分级评价标准"),
+        "grading_standard.retire": pgettext_lazy("audit", "停用分级评价标准"),
+        "grading_run.start": pgettext_lazy("audit", "发起分级评价"),
+        "grading_run.retry": pgettext_lazy("audit", "重新运行分级评价"),
+        "grading_run.publish": pgettext_lazy("audit", "公示分级评价结果"),
+        "grading_run.finalize": pgettext_lazy("audit", "确定分级评价结果"),
+        "grading_run.supersede": pgettext_lazy("audit", "以新一轮评价取代分级评价"),
+        "incident.record": pgettext_lazy("audit", "登记安全环保事件"),
+        "revocation.propose": pgettext_lazy("audit", "提出撤销建议"),
+        "revocation.confirm": pgettext_lazy("audit", "确认撤销建议"),
+        "revocation.dismiss": pgettext_lazy("audit", "不予撤销"),
+    }
+)
+audit.register_link("factories.gradingrun", "factories:run_detail", "grading_run.view")
+audit.register_link("factories.gradingstandard", "factories:standard_detail", "grading_standard.view")

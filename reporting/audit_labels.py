@@ -1,0 +1,78 @@
+"""Reporting's audit actions in words, and the pages its objects open at (accounts/audit.py)."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts import audit, exports
+
+audit.register_actions(
+    {
+        "reporting_year.open": pgettext_lazy("audit", "开放年度填报"),
+        "reporting_year.update": pgettext_lazy("audit", "调整填报窗口"),
+        "submission.create": pgettext_lazy("audit", "新建年度数据"),
+        "submission.save": pgettext_lazy("audit", "保存年度数据"),
+        "submission.import": pgettext_lazy("audit", "导入年度数据"),
+        "submission.submit": pgettext_lazy("audit", "提交"),
+        "submission.approve": pgettext_lazy("audit", "审核通过"),
+        "submission.verify": pgettext_lazy("audit", "核定"),
+        "submission.return": pgettext_lazy("audit", "退回"),
+        "submission.correct": pgettext_lazy("audit", "更正年度数据"),
+        "correction.request": pgettext_lazy("audit", "申请更正"),
+        "correction.approve": pgettext_lazy("audit", "同意更正申请"),
+        "correction.reject": pgettext_lazy("audit", "驳回更正申请"),
+        "import.upload": pgettext_lazy("audit", "上传导入文件"),
+        "import.dry_run": pgettext_lazy("audit", "试导入"),
+        "import.commit": pgettext_lazy("audit", "正式导入"),
+        "import.refused": pgettext_lazy("audit", "拒收导入文件"),
+        "reminder.send": pgettext_lazy("audit", "发送催报"),
+    }
+)
+
+
+def _exporter(changes: dict[str, Any]) -> Any:
+    kind = changes.get("kind")
+    kind = kind[-1] if isinstance(kind, list) else kind
+    return exports.REGISTRY.get(str(kind))
+
+
+def _kind_words(kind: Any, changes: dict[str, Any]) -> str:
+    exporter = exports.REGISTRY.get(str(kind))
+    return str(exporter.title) if exporter is not None else str(kind)
+
+
+def _filter_words(filters: Any, changes: dict[str, Any]) -> str:
+    if not isinstance(filters, dict):
+        return str(filters)
+    return "；".join(exports.filter_parts(_exporter(changes), filters)) or str(_("全部"))
+
+
+def _export_name(entry: Any) -> str:
+    exporter = _exporter(entry.changes or {})
+    title = exporter.title if exporter is not None else _("导出文件")
+    return str(_("{title}（导出 #{pk}）")).format(title=title, pk=entry.object_id)
+
+
+audit.register_values("reporting.exportjob", "kind", _kind_words)
+audit.register_values("reporting.exportjob", "filters", _filter_words)
+audit.register_name("reporting.exportjob", _export_name)
+audit.register_link("reporting.annualsubmission", "reporting:submission_detail", "submission.view")
+
+
+def _raw_field_labels() -> None:
+    """The figures of a submission's changes (stored by their field names) under their form labels."""
+    from django.utils.functional import lazy
+
+    from accounts.i18n import localized
+    from factories.indicators import CATALOGUES
+
+    label = lazy(localized, str)
+    for catalogue in CATALOGUES.values():
+        audit.register_fields(
+            "reporting.annualsubmission",
+            {f.name: label(f.label_zh, f.label_en) for f in catalogue.raw_fields},
+        )
+
+
+_raw_field_labels()
