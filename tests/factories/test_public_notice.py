@@ -182,6 +182,9 @@ def test_the_public_pages_answer_in_english_when_chosen(city_user, graded_world)
     assert response.status_code == 302 and response["Location"] == INDEX
     page = text(client.get(reverse("gongshi:run", args=[run.pk])))
     assert "Grading results" in page or "grading results" in page
-    assert "https://evil.example" not in client.get(
-        reverse("gongshi:language", args=["en"]) + "?next=https://evil.example/"
-    )["Location"]
+    assert (
+        "https://evil.example"
+        not in client.get(reverse("gongshi:language", args=["en"]) + "?next=https://evil.example/")[
+            "Location"
+        ]
+    )
