@@ -96,9 +96,10 @@ class PublicPageMixin:
             response.render()
             return response.content.decode(), self.max_age_for(response)
 
+        # The absolute URL (scheme and host too): a certificate's QR code carries the address it was asked on.
         key = (
             "public",
-            request.get_full_path(),
+            request.build_absolute_uri(),
             translation.get_language(),
             timezone.localdate().isoformat(),
         )
