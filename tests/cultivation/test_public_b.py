@@ -71,3 +71,10 @@ def test_a_certification_withdrawn_on_exit_reads_revoked_with_its_date(certified
     assert certified.status == "withdrawn" and certified.ended_at is not None
     page = text(Client().get(reverse("verify", args=[certified.certificate.code])))
     assert "已撤销" in page and timezone.localdate(certified.ended_at).isoformat() in page
+
+
+def test_the_districts_own_certificate_page_carries_the_qr_code_of_the_status_page(certified, district_user):
+    client = Client()
+    client.force_login(district_user)
+    page = text(client.get(reverse("cultivation:certificate", args=[certified.pk])))
+    assert "<svg" in page and reverse("verify", args=[certified.certificate.code]) in page
