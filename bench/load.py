@@ -86,7 +86,10 @@ def prepare() -> dict[str, Any]:
     run = GradingRun.objects.filter(year=2025, is_simulation=False, status__in=["succeeded", "final"]).first()
     if run is not None and run.status != "final":
         GradingRun.objects.filter(pk=run.pk).update(
-            status="final", notice_from=dt.date(2026, 1, 1), notice_to=dt.date(2026, 1, 10)
+            status="final",
+            notice_from=dt.date(2026, 1, 1),
+            notice_to=dt.date(2026, 1, 10),
+            finalized_at=dt.datetime(2026, 1, 11, tzinfo=dt.UTC),
         )
     enterprise = Enterprise.objects.order_by("-pk").first()
     first = Enterprise.objects.order_by("pk").first()

@@ -6,7 +6,7 @@ indicator value, a score or a reason.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,7 +123,10 @@ def grade_certificate_facts(certificate: Certificate) -> CertificateFacts | None
     result = (
         GradingResult.objects.select_related("run__standard", "district", "industry", "enterprise")
         .filter(pk=certificate.result_id or 0, run__is_simulation=False)
-        .filter(run__status__in=[RunStatus.FINAL, RunStatus.SUPERSEDED], run__finalized_at__isnull=False)
+        .filter(
+            Q(run__status=RunStatus.FINAL)
+            | Q(run__status=RunStatus.SUPERSEDED, run__finalized_at__isnull=False)
+        )
         .first()
     )
     if result is None:
