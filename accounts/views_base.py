@@ -18,6 +18,8 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView, ListView
@@ -67,6 +69,53 @@ class CachedPageMixin:
                 page.content = page.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
             return cast(HttpResponse, page)
         return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+PUBLIC_MAX_AGE = 300
+"""Seconds a browser or a shared cache may keep a public page (the 公示 pages and certificate status)."""
+
+
+class PublicPageMixin:
+    """A page anyone may read without signing in (公示, certificate status): GET (a TemplateView), the same for everybody.
+
+    The rendered page is kept in `datacache` under its path, language and date (not the viewer: it shows
+    nothing personal and has no form, so no CSRF token), recomputed the moment a table it read changes;
+    the answer says `Cache-Control: public, max-age=…` (`public_max_age`, shorter while a notice runs).
+    A page for an object that is not public answers 404 (the view raises Http404, which is never cached).
+    """
+
+    public_max_age = PUBLIC_MAX_AGE
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        parent = super().get  # type: ignore[misc]
+
+        def render() -> tuple[str, int]:
+            response = parent(request, *args, **kwargs)
+            if not isinstance(response, TemplateResponse) or response.status_code != 200:
+                raise datacache.Uncacheable(response)
+            response.render()
+            return response.content.decode(), self.max_age_for(response)
+
+        # The absolute URL (scheme and host too): a certificate's QR code carries the address it was asked on.
+        key = (
+            "public",
+            request.build_absolute_uri(),
+            translation.get_language(),
+            timezone.localdate().isoformat(),
+        )
+        page = datacache.fetch(key, render)
+        if isinstance(page, HttpResponseBase):
+            response = cast(HttpResponse, page)
+            max_age = self.public_max_age
+        else:
+            content, max_age = page
+            response = HttpResponse(content)
+        if response.status_code == 200:
+            patch_cache_control(response, public=True, max_age=max_age)
+        return response
+
+    def max_age_for(self, response: TemplateResponse) -> int:
+        return int((response.context_data or {}).get("public_max_age") or self.public_max_age)
 
 
 # --- rights -----------------------------------------------------------------------------------------

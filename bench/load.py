@@ -32,7 +32,7 @@ from typing import Any
 
 from bench.common import DEFAULT_URL, ROOT, bench_env, ensure_database, phase, setup_django, table
 
-PORT = 8791
+PORT = int(os.environ.get("BENCH_PORT", "8791"))
 SMALL_URL = os.environ.get("BENCH_SMALL_DATABASE_URL", DEFAULT_URL + "_small")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 PASSWORD = "bench-load-password-2026"
@@ -86,10 +86,23 @@ def prepare() -> dict[str, Any]:
     run = GradingRun.objects.filter(year=2025, is_simulation=False, status__in=["succeeded", "final"]).first()
     if run is not None and run.status != "final":
         GradingRun.objects.filter(pk=run.pk).update(
-            status="final", notice_from=dt.date(2026, 1, 1), notice_to=dt.date(2026, 1, 10)
+            status="final",
+            notice_from=dt.date(2026, 1, 1),
+            notice_to=dt.date(2026, 1, 10),
+            finalized_at=dt.datetime(2026, 1, 11, tzinfo=dt.UTC),
         )
     enterprise = Enterprise.objects.order_by("-pk").first()
     first = Enterprise.objects.order_by("pk").first()
+    # The public pages (issue 17): the final run's notice page and a certificate's status page. A run made
+    # final by the update above has no certificates yet: issue them as finalisation does.
+    code = ""
+    if run is not None:
+        from factories.certificates import issue_for_results
+        from factories.models import Certificate
+
+        if not Certificate.objects.filter(result__run=run).exists():
+            issue_for_results(actor=user, results=run.results.only("id", "enterprise_id"), run=run)
+        code = Certificate.objects.filter(result__run=run).values_list("code", flat=True).first() or ""
     # Autovacuum's work in production: fresh statistics and the visibility map for index-only counts.
     from django.db import connection
 
@@ -99,6 +112,8 @@ def prepare() -> dict[str, Any]:
         "enterprise": enterprise.pk if enterprise else 0,
         "first": first.pk if first else 0,
         "count": Enterprise.objects.count(),
+        "run": run.pk if run else 0,
+        "certificate": code,
     }
 
 
@@ -205,8 +220,18 @@ def wrk(
     return data
 
 
+ONLY: list[str] = []
+"""`--only`: words of the labels to drive (the trivial view is always driven, as the yardstick)."""
+
+
 def pages(info: dict[str, Any]) -> list[tuple[str, str, tuple[str, int, int] | None]]:
-    """(label, URL, spread) for every page driven: the spread picks one of 400 list pages, any enterprise."""
+    """(label, URL, spread) for every page driven (`--only` narrows them), the trivial view first."""
+    every = all_pages(info)
+    return [every[0]] + [p for p in every[1:] if not ONLY or any(word in p[0] for word in ONLY)]
+
+
+def all_pages(info: dict[str, Any]) -> list[tuple[str, str, tuple[str, int, int] | None]]:
+    """(label, URL, spread) for every page: the spread picks one of 400 list pages, any enterprise."""
     first, last = info["first"], info["enterprise"]
     return [
         ("/ping/ (trivial, signed-in)", "/ping/", None),
@@ -221,6 +246,15 @@ def pages(info: dict[str, Any]) -> list[tuple[str, str, tuple[str, int, int] | N
         ("API enterprises", "/api/v1/enterprises/", ("/api/v1/enterprises/?page={n}", 1, 400)),
         ("API submissions", "/api/v1/submissions/", ("/api/v1/submissions/?page={n}", 1, 400)),
         ("API grades", "/api/v1/grades/", ("/api/v1/grades/?page={n}", 1, 400)),
+        # The public pages (issue 17): the same for everybody, so `spread` pages through a run's factories.
+        ("/gongshi/ notice list", "/gongshi/", None),
+        (
+            "/gongshi/ run page",
+            f"/gongshi/runs/{info['run']}/",
+            (f"/gongshi/runs/{info['run']}/?page={{n}}", 1, max(1, min(400, info["count"] // 100))),
+        ),
+        ("/gongshi/ AA+ list", f"/gongshi/runs/{info['run']}/?list=recommended", None),
+        ("/verify/ certificate status", f"/verify/{info['certificate']}/", None),
     ]
 
 
@@ -272,6 +306,14 @@ def main() -> None:
     parser.add_argument("command", nargs="?", default="all", choices=["all", "prepare", "queries"])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--urls", default="")
+    parser.add_argument(
+        "--enterprises", type=int, default=100000, help="size of the benchmark register (a short run: 2000)"
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated words: drive only the pages whose label has one (and /ping/)",
+    )
     args = parser.parse_args()
     if args.command == "prepare":
         setup_django()
@@ -281,13 +323,14 @@ def main() -> None:
         setup_django()
         print(json.dumps(queries_per_page(args.urls.split(","))))
         return
+    ONLY[:] = [word for word in args.only.split(",") if word]
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     ensure_database()
     info = phase("bench.load", "prepare")
-    if info["count"] < 100000:
-        print("generating 100,000 enterprises with two years of data …", file=sys.stderr)
-        phase("bench.grading", "generate", "--n", "100000")
+    if info["count"] < args.enterprises:
+        print(f"generating {args.enterprises:,} enterprises with two years of data …", file=sys.stderr)
+        phase("bench.grading", "generate", "--n", str(args.enterprises))
         phase("bench.grading", "run")
         info = phase("bench.load", "prepare")
     subprocess.run(
@@ -328,13 +371,18 @@ def main() -> None:
     print(table(rows, header))
 
     urls = [url for _label, url, _pattern in pages(info)[1:]]
+    no_cache = {"DATA_CACHE_ENABLED": "false"}
+    if ONLY:  # a short run of some pages: their queries on the benchmark database only
+        counted = phase("bench.load", "queries", "--urls", ",".join(urls), extra=no_cache)
+        print("\nSQL queries per page when it is computed (city user, data cache off):")
+        print(table([[u, counted[u]] for u in urls], ["url", f"{info['count']} enterprises"]))
+        return
     ensure_database(SMALL_URL)
     small_info = phase("bench.load", "prepare", url=SMALL_URL)
     if small_info["count"] != 1000:
         phase("bench.grading", "generate", "--n", "1000", url=SMALL_URL)
         phase("bench.grading", "run", url=SMALL_URL)
         small_info = phase("bench.load", "prepare", url=SMALL_URL)
-    no_cache = {"DATA_CACHE_ENABLED": "false"}
     big = phase("bench.load", "queries", "--urls", ",".join(urls), extra=no_cache)
     small_urls = [u.replace(f"/{info['enterprise']}/", f"/{small_info['enterprise']}/") for u in urls]
     small = phase("bench.load", "queries", "--urls", ",".join(small_urls), url=SMALL_URL, extra=no_cache)

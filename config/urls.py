@@ -3,10 +3,26 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import HomeView, PingView
+from cultivation import views as cultivation_views
+from factories import views_public
+from factories.grading import views as grading_views
+
+# The public pages (公示, issue 17), readable without signing in: grading's notices, the districts' B
+# factories (the pool) and the certificates (the registry), under one namespace.
+gongshi_urlpatterns = [
+    path("", grading_views.NoticeIndexView.as_view(), name="index"),
+    path("runs/<int:pk>/", grading_views.NoticeRunView.as_view(), name="run"),
+    path("districts/", cultivation_views.PublicDistrictListView.as_view(), name="districts"),
+    path("districts/<str:pk>/", cultivation_views.PublicDistrictView.as_view(), name="district"),
+    path("certificates/<str:code>/", views_public.CertificatePublicView.as_view(), name="certificate"),
+    path("language/<str:code>/", views_public.PublicLanguageView.as_view(), name="language"),
+]
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("ping/", PingView.as_view(), name="ping"),
+    path("gongshi/", include((gongshi_urlpatterns, "gongshi"))),
+    path("verify/<str:code>/", views_public.CertificateVerifyView.as_view(), name="verify"),
     # Account management writes accounts that name a unit or an enterprise: the registry floor serves it.
     path("accounts/users/", include("factories.urls_users")),
     # Self-registration opens enterprise accounts and may propose a register entry: the registry floor too.

@@ -19,3 +19,9 @@ class CultivationConfig(AppConfig):
         if membership_graduate not in RECOGNITION_HOOKS:
             RECOGNITION_HOOKS.append(membership_graduate)
         demo.register()
+        # What a B certificate's public pages say (issue 17).
+        from cultivation.public import b_certificate_facts
+        from factories.certificates import READERS
+        from factories.models import CertificateKind
+
+        READERS[CertificateKind.B] = b_certificate_facts

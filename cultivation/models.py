@@ -511,6 +511,15 @@ class BCertification(models.Model):
     settle_reason = BoundedTextField(_("复核意见"), blank=True)
     ended_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
     end_reason = BoundedTextField(_("终止原因"), blank=True)
+    # The verifiable certificate (code and QR), issued when the district certifies (issue 17).
+    certificate = models.OneToOneField(
+        "factories.Certificate",
+        verbose_name=_("证书"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="b_certification",
+    )
 
     objects = CertificationQuerySet.as_manager()
 

@@ -13,3 +13,8 @@ class FactoriesConfig(AppConfig):
         import factories.grading.audit_labels
         import factories.grading.exports
         import factories.home  # noqa: F401
+        from factories.certificates import READERS
+        from factories.grading.public import grade_certificate_facts
+        from factories.models import CertificateKind
+
+        READERS[CertificateKind.GRADE] = grade_certificate_facts

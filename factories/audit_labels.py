@@ -23,6 +23,7 @@ audit.register_actions(
         "user.deactivate": pgettext_lazy("audit", "停用账户"),
         "user.reactivate": pgettext_lazy("audit", "重新启用账户"),
         "user.reset_password": pgettext_lazy("audit", "重置账户密码"),
+        "certificate.issue": pgettext_lazy("audit", "颁发证书"),
     }
 )
 audit.register_link("factories.enterprise", "factories:enterprise_detail", "enterprise.view")

@@ -53,8 +53,9 @@ from cultivation.models import (
 )
 from cultivation.services.common import ensure_own_district, ensure_year, required_text
 from cultivation.services.pool import district_standard_in_force, end_certifications
+from factories import certificates
 from factories.indicators import get_catalogue
-from factories.models import District, Enterprise
+from factories.models import CertificateKind, District, Enterprise
 
 logger = logging.getLogger(__name__)
 WRITE_CHUNK = 200
@@ -416,6 +417,12 @@ def b_certification_certify(*, actor: Any, certification: BCertification, note: 
     LevelDecision.objects.filter(
         membership_id=certification.membership_id, year__gte=certification.year, level=Level.B_ELIGIBLE
     ).update(certified_b=True)
+    # The verifiable certificate (issue 17): a stable code and QR code, audited as certificate.issue.
+    certificate = certificates.issue_one(
+        actor=actor, enterprise=enterprise, kind=CertificateKind.B, issued_at=now
+    )
+    BCertification.objects.filter(pk=certification.pk).update(certificate=certificate)
+    certification.certificate = certificate
     audit.record(
         actor=actor,
         action="b_certification.certify",

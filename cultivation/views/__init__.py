@@ -48,6 +48,7 @@ from cultivation.views.members import (
     MemberListView,
     SupervisionEvidenceView,
 )
+from cultivation.views.public import PublicDistrictListView, PublicDistrictView
 from cultivation.views.reports import (
     REPORT_ROWS,
     ReportActionView,
@@ -87,6 +88,8 @@ __all__ = [
     "MemberListView",
     "PoolListView",
     "PostActionView",
+    "PublicDistrictListView",
+    "PublicDistrictView",
     "RecommendedListView",
     "ReportActionView",
     "ReportDetailView",

@@ -42,6 +42,7 @@ from cultivation.views.common import (
     decorate_decision,
     selected_district,
 )
+from factories import certificates
 from factories.models import District
 
 
@@ -201,8 +202,17 @@ class CertificateView(ScopedDetailView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.filter(status__in=HOLDING_STATUSES).select_related(
-            "membership__enterprise", "membership__enterprise__district", "district"
+            "membership__enterprise", "membership__enterprise__district", "district", "certificate"
         )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        """The printed certificate carries the QR code of its public status page (issue 17)."""
+        context = super().get_context_data(**kwargs)
+        certificate = self.object.certificate
+        if certificate is not None:
+            verify_url = self.request.build_absolute_uri(reverse("verify", args=[certificate.code]))
+            context.update(verify_url=verify_url, qr_svg=certificates.qr_svg(verify_url))
+        return context
 
 
 class RecommendedListView(RightRequiredMixin, TemplateView):

@@ -40,6 +40,7 @@ from accounts.limits import EARLIEST_DATE, date_problem, ensure_dates
 from accounts.locks import LockName, xact_lock
 from accounts.permissions import ensure_can
 from accounts.transitions import claim
+from factories import certificates
 from factories.grading import engine, selectors
 from factories.grading.inputs import gather
 from factories.grading.standard import standard_from_dict, standard_to_dict
@@ -614,6 +615,8 @@ def grading_run_finalize(*, actor: Any, run: GradingRun) -> GradingRun:
     audit.record(
         actor=actor, action="grading_run.finalize", obj=run, changes={"status": ["published", "final"]}
     )
+    # Each graded factory gets its verifiable certificate (issue 17), audited as certificate.issue.
+    certificates.issue_for_results(actor=actor, results=run.results.only("id", "enterprise_id"), run=run)
     return run
 
 

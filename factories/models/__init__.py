@@ -1,5 +1,6 @@
 """Models of the factories app: the register (units, industries, enterprises, green factories) and grading."""
 
+from factories.models.certificates import Certificate, CertificateKind
 from factories.models.grading import (
     GRADING_RUN_TRANSITIONS,
     ONCE_PUBLISHED,
@@ -42,6 +43,8 @@ __all__ = [
     "ONCE_PUBLISHED",
     "REGISTRATION_TRANSITIONS",
     "REVOCATION_TRANSITIONS",
+    "Certificate",
+    "CertificateKind",
     "District",
     "DistrictTransfer",
     "Enterprise",

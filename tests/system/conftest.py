@@ -602,6 +602,24 @@ def _noticed_run(world: World) -> dict[str, Any]:
     )
 
 
+@kind("run:simulation")
+def _simulation_run(world: World) -> dict[str, Any]:
+    """A simulation (预评价) forced into the published state: still never public (issue 17)."""
+    today = timezone.localdate()
+    return _same(
+        _run(
+            world,
+            year=2020,
+            status="published",
+            is_simulation=True,
+            notice_from=today - dt.timedelta(days=1),
+            notice_to=today + dt.timedelta(days=7),
+            published_at=timezone.now(),
+            published_by=world.city,
+        )
+    )
+
+
 @kind("run:failed")
 def _failed_run(world: World) -> dict[str, Any]:
     return _same(_run(world, year=2021, status="failed", error="RuntimeError: worker lost", phase="failed"))
@@ -820,6 +838,15 @@ def _certifications_under_review(world: World) -> dict[str, Any]:
         )
         certification.refresh_from_db()
     return certified
+
+
+@kind("public:b_district")
+def _b_districts(world: World) -> dict[str, Any]:
+    """The management unit of each relation's certified B factory: its public page lists it (issue 17)."""
+    return {
+        relation: certification.district
+        for relation, certification in world.objects("pool:certification:under_review").items()
+    }
 
 
 @kind("pool:review")

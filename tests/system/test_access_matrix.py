@@ -633,6 +633,14 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
         Row("pool:report:submitted", pages(DONE, (403, 403, 404), 404, 403), kwargs={"action": "return"},
             body={"reason": "请补充监管情况"}),
     ),
+    # The public notice pages (issue 17): everybody, signed in or not, reads a public run and a district's B
+    # factories; a draft or a simulation run answers 404 to everybody.
+    "gongshi:run GET": (
+        Row("run:published", roles(200, 200, 200, 200, 200)),
+        Row("run:succeeded", roles(404, 404, 404, 404, 404)),
+        Row("run:simulation", roles(404, 404, 404, 404, 404)),
+    ),
+    "gongshi:district GET": Row("public:b_district", roles(200, 200, 200, 200, 200)),
 }
 # fmt: on
 
@@ -835,3 +843,51 @@ def test_the_enterprise_edit_form_saves_as_it_was_served(client, city_user, ente
     data = form_data(EnterpriseForm(user=city_user, instance=enterprise), contact_name="李娜")
     response = client.post(reverse("factories:enterprise_edit", args=[enterprise.pk]), data)
     assert response.status_code == 302, response.context["form"].errors
+
+
+# --- public pages without an object id (issue 17) ------------------------------------------------------
+# Discovery above matrixes routes that take an id; the public pages that take a certificate's code, and
+# the public lists, are listed here: every role, and anonymous visitors, read them (200); an unknown code
+# answers 404.
+
+
+def _certificate(world: World, kind: str) -> Any:
+    """A grade certificate (the graded world's run made final) or a B certificate (a certified B factory)."""
+    from factories.grading import services as grading
+    from factories.models import Certificate
+
+    if kind == "b":
+        return world.objects("pool:certification:under_review")["own"].certificate
+    run = world.objects("graded")["run"]
+    today = timezone.localdate()
+    type(run).objects.filter(pk=run.pk).update(
+        notice_from=today - dt.timedelta(days=14), notice_to=today - dt.timedelta(days=1)
+    )
+    run.refresh_from_db()
+    grading.grading_run_finalize(actor=world.city, run=run)
+    return Certificate.objects.filter(result__run=run).first()
+
+
+@pytest.mark.parametrize("kind", ["grade", "b"])
+def test_the_public_pages_answer_everybody_alike(kind, world):
+    certificate = _certificate(world, kind)
+    assert certificate is not None
+    urls = [
+        (reverse("gongshi:index"), 200),
+        (reverse("gongshi:districts"), 200),
+        (reverse("gongshi:certificate", args=[certificate.code]), 200),
+        (reverse("verify", args=[certificate.code]), 200),
+        (reverse("verify", args=["ZZZZZZZZZZZZ"]), 404),
+        (reverse("gongshi:certificate", args=["ZZZZZZZZZZZZ"]), 404),
+    ]
+    mismatches = []
+    for role in ROLES:
+        client = Client()
+        persona = world.persona(role)
+        if persona is not None:
+            client.force_login(persona)
+        for url, expected in urls:
+            status = client.get(url).status_code
+            if status != expected:
+                mismatches.append(f"{role:<10} {url} expected {expected}, got {status}")
+    assert not mismatches, "\n".join(mismatches)

@@ -35,6 +35,7 @@ from factories.grading.views.documents import (
 )
 from factories.grading.views.incidents import IncidentCreateView, IncidentEvidenceView, IncidentListView
 from factories.grading.views.proposals import ProposalListView
+from factories.grading.views.public import NoticeIndexView, NoticeRunView
 from factories.grading.views.results import (
     ExplanationView,
     GradeListView,
@@ -80,6 +81,8 @@ __all__ = [
     "IncidentEvidenceView",
     "IncidentListView",
     "MyGradesView",
+    "NoticeIndexView",
+    "NoticeRunView",
     "ProposalDecisionView",
     "ProposalListView",
     "ReasonWriter",
