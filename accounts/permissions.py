@@ -83,6 +83,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "incident.list": WHOLE_CITY,
     "incident.manage": frozenset({Role.CITY}),
     "revocation.view": EVERYONE,
+    # Objections (异议) to a published grade: read in scope; the graded enterprise files its own (the public
+    # files through the public form, without an account); the city decides.
+    "objection.view": EVERYONE,
+    "objection.file": frozenset({Role.ENTERPRISE}),
+    "objection.decide": frozenset({Role.CITY}),
     # the cultivation pool
     "pool.view": EVERYONE,
     "pool.cockpit": STAFF,

@@ -26,6 +26,11 @@ from factories.grading.serializers import (
     GradingRunSerializer,
     GradingStandardSerializer,
     IncidentSerializer,
+    ObjectionAcceptSerializer,
+    ObjectionCreateSerializer,
+    ObjectionLinkRunSerializer,
+    ObjectionRejectSerializer,
+    ObjectionSerializer,
     PublishedGradeSerializer,
     PublishSerializer,
 )
@@ -34,6 +39,7 @@ from factories.models import (
     GradingRun,
     GradingStandard,
     Incident,
+    Objection,
     ProposalSource,
     RevocationProposal,
 )
@@ -406,6 +412,77 @@ class RecommendationViewSet(ScopedReadOnlyViewSet):
         return selectors.recommendations(self.request.user).select_related("enterprise", "run")
 
 
+class ObjectionViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Objections (异议) to published grades: the city reads all, a district those about its enterprises, an
+    enterprise its own. An enterprise files one about its own grade during the notice period (POST); the city
+    accepts (with the remedy) or rejects it with a reason, and links the new run of the year."""
+
+    queryset = Objection.objects.all()
+    serializer_class = ObjectionSerializer
+    rights = {
+        "list": "objection.view",
+        "retrieve": "objection.view",
+        "create": "objection.file",
+        "accept": "objection.decide",
+        "reject": "objection.decide",
+        "link_run": "objection.decide",
+    }
+    filterset_fields = ["status", "objector_kind", "run", "enterprise"]
+    ordering = ["-filed_at", "-id"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        return queryset.select_related("enterprise", "run", "result")
+
+    @extend_schema(request=ObjectionCreateSerializer, responses={201: ObjectionSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = ObjectionCreateSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        objection = services.objection_file(actor=request.user, **body.validated_data)
+        return Response(self.get_serializer(objection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ObjectionAcceptSerializer, responses=ObjectionSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        """Accept with a written reason and the remedy: `correction` (a correction request's id), `incident`
+        or `method_note` (with `note`)."""
+        from reporting.models import CorrectionRequest
+
+        objection = self.get_object()
+        body = ObjectionAcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        correction_id = data.pop("correction", None)
+        correction = (
+            CorrectionRequest.objects.visible_to(request.user).filter(pk=correction_id).first()
+            if correction_id
+            else None
+        )
+        objection = services.objection_accept(
+            actor=request.user, objection=objection, correction=correction, **data
+        )
+        return Response(self.get_serializer(objection).data)
+
+    @extend_schema(request=ObjectionRejectSerializer, responses=ObjectionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        """Reject with a written reason."""
+        objection = self.get_object()
+        body = ObjectionRejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        objection = services.objection_reject(actor=request.user, objection=objection, **body.validated_data)
+        return Response(self.get_serializer(objection).data)
+
+    @extend_schema(request=ObjectionLinkRunSerializer, responses=ObjectionSerializer)
+    @action(detail=True, methods=["post"], url_path="link-run")
+    def link_run(self, request: Request, pk: str | None = None) -> Response:
+        """Attach the new run of the year; its diff against the objected run is kept with the objection."""
+        objection = self.get_object()
+        body = ObjectionLinkRunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        objection = services.objection_link_run(actor=request.user, objection=objection, **body.validated_data)
+        return Response(self.get_serializer(objection).data)
+
+
 def register(router: Any) -> None:
     router.register("grading-standards", GradingStandardViewSet, basename="grading-standard")
     router.register("grading-runs", GradingRunViewSet, basename="grading-run")
@@ -413,3 +490,4 @@ def register(router: Any) -> None:
     router.register("incidents", IncidentViewSet, basename="incident")
     router.register("revocation-proposals", RevocationProposalViewSet, basename="revocation-proposal")
     router.register("recommendations", RecommendationViewSet, basename="recommendation")
+    router.register("objections", ObjectionViewSet, basename="objection")

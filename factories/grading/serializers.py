@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.limits import LONG_TEXT
 from accounts.serializers import ProtectedFileField
 from factories.models import (
     ONCE_PUBLISHED,
@@ -16,6 +17,8 @@ from factories.models import (
     GradingRun,
     GradingStandard,
     Incident,
+    Objection,
+    RemedyKind,
 )
 
 
@@ -245,3 +248,84 @@ class IncidentSerializer(serializers.ModelSerializer):
         if request is not None and getattr(request, "user", None) is not None:
             fields["enterprise"].queryset = Enterprise.objects.visible_to(request.user)  # type: ignore[attr-defined]
         return fields
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    """An objection as its readers see it (the city, the enterprise's district, the enterprise itself)."""
+
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    year = serializers.IntegerField(source="run.year", read_only=True)
+    grade = serializers.CharField(source="result.grade", read_only=True)
+    evidence_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Objection
+        fields = [
+            "id",
+            "run",
+            "result",
+            "enterprise",
+            "enterprise_name",
+            "year",
+            "grade",
+            "objector_kind",
+            "name",
+            "email",
+            "phone",
+            "statement",
+            "indicators",
+            "evidence_count",
+            "filed_at",
+            "status",
+            "decision_reason",
+            "decided_at",
+            "remedy_kind",
+            "remedy_correction_id",
+            "remedy_incident",
+            "remedy_note",
+            "new_run",
+            "new_run_diff",
+        ]
+        read_only_fields = fields
+
+    def get_evidence_count(self, objection: Objection) -> int:
+        return objection.evidence.count()
+
+
+class ObjectionCreateSerializer(serializers.Serializer):
+    """An enterprise's objection to its own published grade (multipart for evidence files)."""
+
+    result = serializers.PrimaryKeyRelatedField(queryset=GradingResult.objects.all())
+    name = serializers.CharField(max_length=50)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    statement = serializers.CharField(max_length=LONG_TEXT)
+    indicators = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, default=list, max_length=50
+    )
+    evidence = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=5)
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and getattr(request, "user", None) is not None:
+            fields["result"].queryset = GradingResult.objects.visible_to(request.user)  # type: ignore[attr-defined]
+        return fields
+
+
+class ObjectionAcceptSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=LONG_TEXT)
+    remedy_kind = serializers.ChoiceField(choices=RemedyKind.choices)
+    correction = serializers.IntegerField(required=False, allow_null=True, default=None)
+    incident = serializers.PrimaryKeyRelatedField(
+        queryset=Incident.objects.all(), required=False, allow_null=True, default=None
+    )
+    note = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
+
+
+class ObjectionRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=LONG_TEXT)
+
+
+class ObjectionLinkRunSerializer(serializers.Serializer):
+    run = serializers.PrimaryKeyRelatedField(queryset=GradingRun.objects.all())

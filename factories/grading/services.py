@@ -56,7 +56,13 @@ from factories.models import (
     Incident,
     IncidentKind,
     IncidentSeverity,
+    OBJECTION_TRANSITIONS,
+    Objection,
+    ObjectionEvidence,
+    ObjectionStatus,
+    ObjectorKind,
     ProposalStatus,
+    RemedyKind,
     RevocationProposal,
     RunStatus,
     StandardStatus,
@@ -458,6 +464,9 @@ NOTICE_BACKDATED = gettext_lazy(
     "公示开始日期不能早于今天（{today}）：公示须在发布后进行，不能补记已过去的公示期。"
 )
 NOTICE_TOO_SHORT = gettext_lazy("公示期不少于{days}天（含首尾两日，{standard}）：结束日期最早为{earliest}。")
+OBJECTIONS_OPEN = gettext_lazy(
+    "该评价尚有 {n} 件异议未处理，请先逐件采纳或不予采纳并说明理由，再正式发布。"
+)
 NOTICE_NOT_OVER = gettext_lazy("公示期至{d}（含当日）结束，公示期满后（{next}起）方可正式发布。")
 STALE_PUBLISH = gettext_lazy(
     "{year}年度已有更新的评价 #{newer} 发布，不能再发布较早的评价 #{run}；如需更正，请重新开始评价。"
@@ -599,6 +608,8 @@ def grading_run_finalize(*, actor: Any, run: GradingRun) -> GradingRun:
     """End the notice period: the published grades become final. The notice includes its last day, so a
     run is finalised from the day after notice_to."""
     GRADING_RUN_TRANSITIONS.ensure_can(actor, "finalize")
+    if open_objections := Objection.objects.filter(run=run).open().count():
+        raise StateConflict(OBJECTIONS_OPEN.format(n=open_objections))
     if run.notice_to and timezone.localdate() <= run.notice_to:
         raise StateConflict(
             NOTICE_NOT_OVER.format(d=run.notice_to, next=run.notice_to + dt.timedelta(days=1))
@@ -770,3 +781,238 @@ def revocation_dismiss(*, actor: Any, proposal: RevocationProposal, note: str) -
         reason=note,
     )
     return proposal
+
+
+# --- objections (异议) during the notice period ---------------------------------------------------------
+
+OBJECTION_EVIDENCE_MAX_FILES = 5
+NOTICE_NOT_OPEN = gettext_lazy("该评价结果不在公示期内，不能提出异议。")
+NOTICE_NOT_STARTED = gettext_lazy("公示期自{d}开始，届时方可提出异议。")
+NOTICE_ENDED = gettext_lazy(
+    "公示期已于{d}结束，不再受理异议。如对评价结果仍有意见，请直接联系市经济信息委。"
+)
+
+
+def objection_window_problem(run: GradingRun) -> str | None:
+    """Why no objection can be filed about `run` today, or None inside its notice period (both days included)."""
+    if run.is_simulation or run.status != RunStatus.PUBLISHED or run.superseded_by_id:
+        return str(NOTICE_NOT_OPEN)
+    today = timezone.localdate()
+    if run.notice_from is None or run.notice_to is None:
+        return str(NOTICE_NOT_OPEN)
+    if today < run.notice_from:
+        return str(NOTICE_NOT_STARTED).format(d=run.notice_from)
+    if today > run.notice_to:
+        return str(NOTICE_ENDED).format(d=run.notice_to)
+    return None
+
+
+def _indicator_problems(indicators: list[str]) -> list[str]:
+    from factories.indicators import get_catalogue
+
+    known = {indicator.code for indicator in get_catalogue().indicators}
+    unknown = [code for code in indicators if code not in known]
+    return [_("未知的指标：{codes}。").format(codes="、".join(unknown))] if unknown else []
+
+
+@transaction.atomic
+def objection_file(
+    *,
+    actor: Any,
+    result: GradingResult,
+    name: str,
+    statement: str,
+    email: str = "",
+    phone: str = "",
+    indicators: list[str] | None = None,
+    evidence: list[Any] | None = None,
+) -> Objection:
+    """File an objection about a published grade during its notice period. Without a signed-in actor it is
+    the public's (name, and an e-mail address for the answer); a signed-in actor must be a user of the graded
+    enterprise itself, and may name the indicators concerned. Evidence: up to five PDF, JPG or PNG files."""
+    public = actor is None or not getattr(actor, "is_authenticated", False)
+    if not public:
+        ensure_can(actor, "objection.file")
+        if actor.enterprise_id != result.enterprise_id:
+            raise NotAllowed(_("企业只能对本企业的评价结果提出异议。"))
+    run = GradingRun.objects.select_for_update().get(pk=result.run_id)
+    if problem := objection_window_problem(run):
+        raise StateConflict(problem)
+    indicators = [code for code in (indicators or []) if code]
+    evidence = [upload for upload in (evidence or []) if upload]
+    errors: dict[str, list[Any]] = {}
+    if not (name or "").strip():
+        errors["name"] = [_("请填写真实姓名。")]
+    if not (statement or "").strip():
+        errors["statement"] = [_("请写明异议的事实和理由。")]
+    if public and not (email or "").strip():
+        errors["email"] = [_("请填写电子邮箱，处理结果将发送到该邮箱。")]
+    if problems := _indicator_problems(indicators):
+        errors["indicators"] = problems
+    if len(evidence) > OBJECTION_EVIDENCE_MAX_FILES:
+        errors["evidence"] = [_("证明材料最多 {n} 个文件。").format(n=OBJECTION_EVIDENCE_MAX_FILES)]
+    else:
+        for upload in evidence:
+            if problem := evidence_problem(upload):
+                errors.setdefault("evidence", []).append(problem)
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    objection = Objection.objects.create(
+        run=run,
+        result=result,
+        enterprise_id=result.enterprise_id,
+        objector_kind=ObjectorKind.PUBLIC if public else ObjectorKind.ENTERPRISE,
+        name=name.strip(),
+        email=(email or "").strip(),
+        phone=(phone or "").strip(),
+        statement=statement.strip(),
+        indicators=indicators,
+        filed_by=None if public else actor,
+    )
+    for upload in evidence:
+        item = ObjectionEvidence(objection=objection, original_name=str(upload.name)[:200])
+        item.file.save(upload.name, upload, save=True)
+    audit.record(
+        actor=None if public else actor,
+        action="objection.file",
+        obj=objection,
+        changes={
+            "objector_kind": [None, objection.objector_kind],
+            "result": [None, result.pk],
+            "indicators": [None, indicators],
+            "evidence": [None, len(evidence)],
+        },
+    )
+    from factories.grading.notifications import on_objection_filed
+
+    on_objection_filed(objection)
+    return objection
+
+
+def _decide(actor: Any, objection: Objection, action: str, reason: str, fields: dict[str, Any]) -> Objection:
+    if not (reason or "").strip():
+        raise InvalidInput(field_errors={"reason": [_("请填写处理理由。")]})
+    objection = claim(
+        OBJECTION_TRANSITIONS,
+        action,
+        actor=actor,
+        obj=objection,
+        fields={"decided_by": actor, "decided_at": timezone.now(), "decision_reason": reason.strip(), **fields},
+    )
+    audit.record(
+        actor=actor,
+        action=f"objection.{action}",
+        obj=objection,
+        changes={"status": ["pending", objection.status], **{k: [None, v] for k, v in fields.items()}},
+        reason=reason,
+    )
+    from factories.grading.notifications import on_objection_decided
+
+    on_objection_decided(objection)
+    return objection
+
+
+@transaction.atomic
+def objection_accept(
+    *,
+    actor: Any,
+    objection: Objection,
+    reason: str,
+    remedy_kind: str,
+    correction: Any = None,
+    incident: Incident | None = None,
+    note: str = "",
+) -> Objection:
+    """Accept an objection with a written reason and the fix it leads to: the data correction of the
+    enterprise's submission of the graded year (the correction flow), an incident record of the enterprise,
+    or a methodological note. The year is then graded again and the new run linked (`objection_link_run`)."""
+    from reporting.models import CorrectionRequest
+
+    OBJECTION_TRANSITIONS.ensure_can(actor, "accept")
+    errors: dict[str, list[Any]] = {}
+    fields: dict[str, Any] = {"remedy_kind": remedy_kind}
+    if remedy_kind == RemedyKind.CORRECTION:
+        ok = (
+            isinstance(correction, CorrectionRequest)
+            and CorrectionRequest.objects.filter(
+                pk=correction.pk,
+                submission__enterprise_id=objection.enterprise_id,
+                submission__year=objection.run.year,
+            ).exists()
+        )
+        if not ok:
+            errors["correction"] = [_("请选择该企业{year}年度数据的更正申请。").format(year=objection.run.year)]
+        else:
+            fields["remedy_correction_id"] = correction.pk
+    elif remedy_kind == RemedyKind.INCIDENT:
+        if incident is None or incident.enterprise_id != objection.enterprise_id:
+            errors["incident"] = [_("请选择该企业的事故与违规记录。")]
+        else:
+            fields["remedy_incident"] = incident
+    elif remedy_kind == RemedyKind.METHOD_NOTE:
+        if not (note or "").strip():
+            errors["note"] = [_("请填写方法说明。")]
+        else:
+            fields["remedy_note"] = note.strip()
+    else:
+        errors["remedy_kind"] = [_("请选择纠正方式。")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    return _decide(actor, objection, "accept", reason, fields)
+
+
+@transaction.atomic
+def objection_reject(*, actor: Any, objection: Objection, reason: str) -> Objection:
+    """Reject an objection with a written reason; the objector is told it."""
+    OBJECTION_TRANSITIONS.ensure_can(actor, "reject")
+    return _decide(actor, objection, "reject", reason, {})
+
+
+@transaction.atomic
+def objection_link_run(*, actor: Any, objection: Objection, run: GradingRun) -> Objection:
+    """Attach to an accepted objection the new official run of the year that put it right, with the grade
+    moves of that run against the objected (published) one."""
+    ensure_can(actor, "objection.decide")
+    objection = Objection.objects.select_for_update().select_related("run").get(pk=objection.pk)
+    if objection.status != ObjectionStatus.ACCEPTED:
+        raise StateConflict(_("只有已采纳的异议可以关联重新评价。"))
+    if (
+        run.is_simulation
+        or run.year != objection.run.year
+        or run.pk == objection.run_id
+        or run.created_at <= objection.run.created_at
+        or run.status not in (RunStatus.SUCCEEDED, RunStatus.PUBLISHED, RunStatus.FINAL)
+    ):
+        raise InvalidInput(
+            field_errors={
+                "run": [
+                    _("请选择{year}年度在异议之后开始、已计算完成的正式评价。").format(year=objection.run.year)
+                ]
+            }
+        )
+    moves = selectors.run_diff(run, objection.run)
+    diff = {
+        "base_run": objection.run_id,
+        "run": run.pk,
+        "moves": [
+            {
+                "enterprise": m["enterprise"].pk,
+                "enterprise_name": m["enterprise"].name,
+                "from": m["from"],
+                "to": m["to"],
+                "direction": m["direction"],
+            }
+            for m in moves
+        ],
+    }
+    before = objection.new_run_id
+    objection.new_run = run
+    objection.new_run_diff = diff
+    objection.save(update_fields=["new_run", "new_run_diff"])
+    audit.record(
+        actor=actor,
+        action="objection.link_run",
+        obj=objection,
+        changes={"new_run": [before, run.pk], "moves": [None, len(diff["moves"])]},
+    )
+    return objection

@@ -454,3 +454,125 @@ REVOCATION_TRANSITIONS = TransitionTable(
     conflict=_("该撤销建议已被处理。"),
 )
 """A revocation proposal is decided once by a second city user: confirmed, or dismissed (Art. 9)."""
+
+
+class ObjectorKind(models.TextChoices):
+    PUBLIC = "public", _("社会公众")
+    ENTERPRISE = "enterprise", _("被评价企业")
+
+
+class ObjectionStatus(models.TextChoices):
+    PENDING = "pending", _("待处理")
+    ACCEPTED = "accepted", _("已采纳")
+    REJECTED = "rejected", _("不予采纳")
+
+
+class RemedyKind(models.TextChoices):
+    """How an accepted objection is put right (issue 17): the data, an incident, or the method."""
+
+    CORRECTION = "correction", _("数据更正")
+    INCIDENT = "incident", _("事故与违规记录")
+    METHOD_NOTE = "method_note", _("方法说明")
+
+
+class ObjectionQuerySet(ScopedQuerySet):
+    district_lookup = "enterprise__district"
+    enterprise_lookup = "enterprise"
+
+    def open(self) -> ObjectionQuerySet:
+        return self.filter(status=ObjectionStatus.PENDING)
+
+
+class Objection(models.Model):
+    """An objection (异议) to a published grade, filed during the notice period (公示期) by anyone or by the
+    graded enterprise; the city accepts or rejects it with a reason. An accepted one names its remedy (a data
+    correction, an incident record or a methodological note) and, once the year is graded again, the new run
+    whose differences against the objected run are kept with it."""
+
+    run = models.ForeignKey(
+        GradingRun, verbose_name=_("评价运行"), on_delete=models.PROTECT, related_name="objections"
+    )
+    result = models.ForeignKey(
+        GradingResult, verbose_name=_("评价结果"), on_delete=models.PROTECT, related_name="objections"
+    )
+    enterprise = models.ForeignKey(
+        "factories.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="objections"
+    )
+    objector_kind = models.CharField(_("异议人类型"), max_length=10, choices=ObjectorKind.choices)
+    name = models.CharField(_("异议人姓名"), max_length=50)
+    email = models.EmailField(_("电子邮箱"), max_length=254, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    statement = BoundedTextField(_("异议内容"), max_length=LONG_TEXT)
+    indicators = models.JSONField(_("涉及指标"), default=list, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.PENDING, db_index=True
+    )
+    decision_reason = BoundedTextField(_("处理理由"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    remedy_kind = models.CharField(_("纠正方式"), max_length=12, choices=RemedyKind.choices, blank=True)
+    # The correction request lives on the reporting floor, above this one: named by its id.
+    remedy_correction_id = models.PositiveIntegerField(_("更正申请编号"), null=True, blank=True)
+    remedy_incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("事故记录")
+    )
+    remedy_note = BoundedTextField(_("方法说明"), blank=True)
+    new_run = models.ForeignKey(
+        GradingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("重新评价")
+    )
+    new_run_diff = models.JSONField(_("重新评价与原公示结果的差异"), default=dict, blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = _("异议")
+        ordering = ["-filed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_by__isnull=False),
+                name="decided_objection_names_decider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("关于{enterprise}{year}年度评价结果的异议 #{pk}")).format(
+            enterprise=self.enterprise, year=self.run.year, pk=self.pk
+        )
+
+
+class ObjectionEvidence(models.Model):
+    """One evidence file of an objection (PDF, JPG or PNG), stored under a random name (accounts.files)."""
+
+    objection = models.ForeignKey(Objection, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("证明材料"), upload_to=RandomName("objections"))
+    original_name = models.CharField(_("原文件名"), max_length=200)
+
+    class Meta:
+        verbose_name = _("异议证明材料")
+        verbose_name_plural = _("异议证明材料")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        return _("异议{pk}-证明材料{n}").format(pk=self.objection_id, n=self.pk) + extension(self.file.name)
+
+
+OBJECTION_TRANSITIONS = TransitionTable(
+    Objection,
+    [
+        Transition("accept", (ObjectionStatus.PENDING,), ObjectionStatus.ACCEPTED, "objection.decide"),
+        Transition("reject", (ObjectionStatus.PENDING,), ObjectionStatus.REJECTED, "objection.decide"),
+    ],
+    conflict=_("该异议已被处理。"),
+)
+"""An objection is decided once by the city: accepted (with its remedy) or rejected, with a written reason."""
