@@ -171,6 +171,9 @@ PASSWORD_RESET_THROTTLE_WINDOW = 3600
 # REGISTRATION_THROTTLE_WINDOW seconds, and how long the e-mailed activation link works (once).
 REGISTRATION_THROTTLE_LIMIT = int(os.environ.get("REGISTRATION_THROTTLE_LIMIT", "5"))
 REGISTRATION_THROTTLE_WINDOW = 3600
+# Public objections (异议) to a published grade: submissions per client address a day, and in all a day.
+OBJECTION_THROTTLE_PER_ADDRESS = int(os.environ.get("OBJECTION_THROTTLE_PER_ADDRESS", "5"))
+OBJECTION_THROTTLE_PER_DAY = int(os.environ.get("OBJECTION_THROTTLE_PER_DAY", "200"))
 REGISTRATION_ACTIVATION_HOURS = int(os.environ.get("REGISTRATION_ACTIVATION_HOURS", "72"))
 # A browser session without a request for this long is signed out (sliding; 0 = off). API tokens unaffected.
 SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))

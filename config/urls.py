@@ -28,6 +28,8 @@ urlpatterns = [
     # Self-registration opens enterprise accounts and may propose a register entry: the registry floor too.
     path("accounts/register/", include("factories.urls_registration")),
     path("accounts/", include("accounts.urls")),
+    # The public objection form of a run in notice (公示); the notice pages themselves link to it.
+    path("gongshi/runs/", include("factories.grading.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("factories/", include("factories.urls")),
     path("reporting/", include("reporting.urls")),

@@ -412,7 +412,9 @@ class RecommendationViewSet(ScopedReadOnlyViewSet):
         return selectors.recommendations(self.request.user).select_related("enterprise", "run")
 
 
-class ObjectionViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ObjectionViewSet(
+    ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Objections (异议) to published grades: the city reads all, a district those about its enterprises, an
     enterprise its own. An enterprise files one about its own grade during the notice period (POST); the city
     accepts (with the remedy) or rejects it with a reason, and links the new run of the year."""
@@ -479,7 +481,9 @@ class ObjectionViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         objection = self.get_object()
         body = ObjectionLinkRunSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        objection = services.objection_link_run(actor=request.user, objection=objection, **body.validated_data)
+        objection = services.objection_link_run(
+            actor=request.user, objection=objection, **body.validated_data
+        )
         return Response(self.get_serializer(objection).data)
 
 

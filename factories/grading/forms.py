@@ -25,11 +25,14 @@ from factories.grading.standard import DEFAULT_NOTICE_DAYS, MAX_NOTICE_DAYS, sta
 from factories.indicators import get_catalogue
 from factories.models import (
     Enterprise,
+    GradingResult,
     GradingRun,
     GradingStandard,
     Incident,
     IncidentKind,
     IncidentSeverity,
+    Objection,
+    RemedyKind,
     StandardStatus,
 )
 
@@ -392,6 +395,178 @@ class IncidentForm(ServiceForm):
                 occurred_on=data["occurred_on"],
                 description=data["description"],
                 evidence=data.get("evidence"),
+            )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); each is checked by the service."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ObjectionForm(ServiceForm):
+    """An objection to a published grade during its notice period: by anyone on the public form (the factory
+    chosen from the run's list), or by the graded enterprise about its own result (naming indicators)."""
+
+    result = forms.ModelChoiceField(
+        label=_("异议对象"), queryset=GradingResult.objects.none(), empty_label=_("请选择工厂")
+    )
+    name = forms.CharField(label=_("真实姓名"), max_length=50)
+    email = forms.EmailField(label=_("电子邮箱"), max_length=254, help_text=_("处理结果将发送到该邮箱。"))
+    phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    statement = forms.CharField(
+        label=_("异议内容"),
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("请写明异议的事实、理由和依据。"),
+    )
+    indicators = forms.MultipleChoiceField(
+        label=_("涉及指标"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    evidence = MultipleFileField(
+        label=_("证明材料"),
+        required=False,
+        help_text=_("选填：最多 5 个 PDF、JPG 或 PNG 文件，每个不超过 10 MB。"),
+    )
+
+    def __init__(
+        self, *args: Any, user: Any, run: GradingRun, result: GradingResult | None = None, **kwargs: Any
+    ) -> None:
+        self.user = user
+        self.public = result is None
+        super().__init__(*args, **kwargs)
+        if self.public:
+            self.fields["result"].queryset = run.results.select_related("enterprise").order_by(
+                "enterprise__name"
+            )
+            self.fields["result"].label_from_instance = lambda r: r.enterprise.name
+            del self.fields["indicators"]
+        else:
+            self.fixed_result = result
+            del self.fields["result"]
+            self.fields["email"].required = False
+            self.fields["indicators"].choices = [
+                (i.code, localized(i.name_zh, i.name_en)) for i in get_catalogue().indicators
+            ]
+
+    def save(self) -> Objection:
+        data = self.cleaned_data
+        try:
+            return services.objection_file(
+                actor=None if self.public else self.user,
+                result=data["result"] if self.public else self.fixed_result,
+                name=data["name"],
+                email=data.get("email", ""),
+                phone=data.get("phone", ""),
+                statement=data["statement"],
+                indicators=list(data.get("indicators") or []),
+                evidence=data.get("evidence") or [],
+            )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise
+
+
+class ObjectionDecisionForm(ServiceForm):
+    """The city's decision on an objection: accept (with the remedy) or reject, always with a reason."""
+
+    decision = forms.ChoiceField(
+        label=_("处理决定"),
+        choices=[("accept", _("采纳")), ("reject", _("不予采纳"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("处理理由"), max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    remedy_kind = forms.ChoiceField(
+        label=_("纠正方式"), required=False, choices=[("", _("（采纳时选择）")), *RemedyKind.choices]
+    )
+    correction = forms.IntegerField(
+        label=_("更正申请编号"),
+        required=False,
+        min_value=1,
+        help_text=_("数据更正：该企业本年度数据的更正申请。"),
+    )
+    incident = forms.ModelChoiceField(
+        label=_("事故与违规记录"), required=False, queryset=Incident.objects.none()
+    )
+    note = forms.CharField(
+        label=_("方法说明"), required=False, max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    confirm = forms.BooleanField(label=_("我已核实，确认提交处理决定"))
+
+    def __init__(self, *args: Any, user: Any, objection: Objection, **kwargs: Any) -> None:
+        self.user = user
+        self.objection = objection
+        super().__init__(*args, **kwargs)
+        self.fields["incident"].queryset = Incident.objects.filter(enterprise_id=objection.enterprise_id)
+
+    def save(self) -> Objection:
+        from reporting.models import CorrectionRequest
+
+        data = self.cleaned_data
+        try:
+            if data["decision"] == "reject":
+                return services.objection_reject(
+                    actor=self.user, objection=self.objection, reason=data["reason"]
+                )
+            correction = (
+                CorrectionRequest.objects.visible_to(self.user).filter(pk=data["correction"]).first()
+                if data.get("correction")
+                else None
+            )
+            return services.objection_accept(
+                actor=self.user,
+                objection=self.objection,
+                reason=data["reason"],
+                remedy_kind=data.get("remedy_kind") or "",
+                correction=correction,
+                incident=data.get("incident"),
+                note=data.get("note") or "",
+            )
+        except InvalidInput as error:
+            self.add_service_errors(error)
+            raise
+
+
+class ObjectionLinkRunForm(ServiceForm):
+    run = forms.ModelChoiceField(
+        label=_("重新评价"), queryset=GradingRun.objects.none(), empty_label=_("请选择")
+    )
+
+    def __init__(self, *args: Any, user: Any, objection: Objection, **kwargs: Any) -> None:
+        self.user = user
+        self.objection = objection
+        super().__init__(*args, **kwargs)
+        self.fields["run"].queryset = GradingRun.objects.filter(
+            year=objection.run.year,
+            is_simulation=False,
+            created_at__gt=objection.run.created_at,
+            status__in=["succeeded", "published", "final"],
+        )
+
+    def save(self) -> Objection:
+        try:
+            return services.objection_link_run(
+                actor=self.user, objection=self.objection, run=self.cleaned_data["run"]
             )
         except InvalidInput as error:
             self.add_service_errors(error)

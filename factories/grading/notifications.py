@@ -55,9 +55,9 @@ def on_objection_filed(objection: Any) -> None:
     )
     if objection.objector_kind == "public" and objection.email:
         title = _("您提出的异议已收到（编号 {pk}）").format(pk=objection.pk)
-        body = _("市经济信息委已收到您关于{enterprise}{year}年度绿色工厂分级评价结果的异议，处理结果将发送到本邮箱。").format(
-            enterprise=objection.enterprise.name, year=objection.run.year
-        )
+        body = _(
+            "市经济信息委已收到您关于{enterprise}{year}年度绿色工厂分级评价结果的异议，处理结果将发送到本邮箱。"
+        ).format(enterprise=objection.enterprise.name, year=objection.run.year)
         email = objection.email
         transaction.on_commit(lambda: _mail(email, title, body))
 

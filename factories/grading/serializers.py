@@ -303,7 +303,9 @@ class ObjectionCreateSerializer(serializers.Serializer):
     indicators = serializers.ListField(
         child=serializers.CharField(max_length=32), required=False, default=list, max_length=50
     )
-    evidence = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=5)
+    evidence = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=5
+    )
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()

@@ -464,9 +464,7 @@ NOTICE_BACKDATED = gettext_lazy(
     "公示开始日期不能早于今天（{today}）：公示须在发布后进行，不能补记已过去的公示期。"
 )
 NOTICE_TOO_SHORT = gettext_lazy("公示期不少于{days}天（含首尾两日，{standard}）：结束日期最早为{earliest}。")
-OBJECTIONS_OPEN = gettext_lazy(
-    "该评价尚有 {n} 件异议未处理，请先逐件采纳或不予采纳并说明理由，再正式发布。"
-)
+OBJECTIONS_OPEN = gettext_lazy("该评价尚有 {n} 件异议未处理，请先逐件采纳或不予采纳并说明理由，再正式发布。")
 NOTICE_NOT_OVER = gettext_lazy("公示期至{d}（含当日）结束，公示期满后（{next}起）方可正式发布。")
 STALE_PUBLISH = gettext_lazy(
     "{year}年度已有更新的评价 #{newer} 发布，不能再发布较早的评价 #{run}；如需更正，请重新开始评价。"
@@ -788,9 +786,7 @@ def revocation_dismiss(*, actor: Any, proposal: RevocationProposal, note: str) -
 OBJECTION_EVIDENCE_MAX_FILES = 5
 NOTICE_NOT_OPEN = gettext_lazy("该评价结果不在公示期内，不能提出异议。")
 NOTICE_NOT_STARTED = gettext_lazy("公示期自{d}开始，届时方可提出异议。")
-NOTICE_ENDED = gettext_lazy(
-    "公示期已于{d}结束，不再受理异议。如对评价结果仍有意见，请直接联系市经济信息委。"
-)
+NOTICE_ENDED = gettext_lazy("公示期已于{d}结束，不再受理异议。如对评价结果仍有意见，请直接联系市经济信息委。")
 
 
 def objection_window_problem(run: GradingRun) -> str | None:
@@ -897,7 +893,12 @@ def _decide(actor: Any, objection: Objection, action: str, reason: str, fields: 
         action,
         actor=actor,
         obj=objection,
-        fields={"decided_by": actor, "decided_at": timezone.now(), "decision_reason": reason.strip(), **fields},
+        fields={
+            "decided_by": actor,
+            "decided_at": timezone.now(),
+            "decision_reason": reason.strip(),
+            **fields,
+        },
     )
     audit.record(
         actor=actor,
@@ -941,7 +942,9 @@ def objection_accept(
             ).exists()
         )
         if not ok:
-            errors["correction"] = [_("请选择该企业{year}年度数据的更正申请。").format(year=objection.run.year)]
+            errors["correction"] = [
+                _("请选择该企业{year}年度数据的更正申请。").format(year=objection.run.year)
+            ]
         else:
             fields["remedy_correction_id"] = correction.pk
     elif remedy_kind == RemedyKind.INCIDENT:
@@ -986,7 +989,9 @@ def objection_link_run(*, actor: Any, objection: Objection, run: GradingRun) -> 
         raise InvalidInput(
             field_errors={
                 "run": [
-                    _("请选择{year}年度在异议之后开始、已计算完成的正式评价。").format(year=objection.run.year)
+                    _("请选择{year}年度在异议之后开始、已计算完成的正式评价。").format(
+                        year=objection.run.year
+                    )
                 ]
             }
         )

@@ -70,6 +70,25 @@ urlpatterns = [
         views_grading.RecommendationListView.as_view(),
         name="recommendation_list",
     ),
+    path("grading/objections/", views_grading.ObjectionListView.as_view(), name="objection_list"),
+    path(
+        "grading/objections/<int:pk>/", views_grading.ObjectionDetailView.as_view(), name="objection_detail"
+    ),
+    path(
+        "grading/objections/<int:pk>/evidence/<int:n>/",
+        views_grading.ObjectionEvidenceView.as_view(),
+        name="objection_evidence",
+    ),
+    path(
+        "grading/objections/<int:pk>/<str:action>/",
+        views_grading.ObjectionActionView.as_view(),
+        name="objection_action",
+    ),
+    path(
+        "grading/my-grades/<int:result_pk>/objection/",
+        views_grading.EnterpriseObjectionView.as_view(),
+        name="objection_create",
+    ),
     path("grading/incidents/", views_grading.IncidentListView.as_view(), name="incident_list"),
     path("grading/incidents/new/", views_grading.IncidentCreateView.as_view(), name="incident_create"),
     path(

@@ -509,7 +509,11 @@ class Objection(models.Model):
     )
     filed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
     status = models.CharField(
-        _("状态"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.PENDING, db_index=True
+        _("状态"),
+        max_length=10,
+        choices=ObjectionStatus.choices,
+        default=ObjectionStatus.PENDING,
+        db_index=True,
     )
     decision_reason = BoundedTextField(_("处理理由"), blank=True)
     decided_by = models.ForeignKey(
@@ -520,11 +524,21 @@ class Objection(models.Model):
     # The correction request lives on the reporting floor, above this one: named by its id.
     remedy_correction_id = models.PositiveIntegerField(_("更正申请编号"), null=True, blank=True)
     remedy_incident = models.ForeignKey(
-        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("事故记录")
+        Incident,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("事故记录"),
     )
     remedy_note = BoundedTextField(_("方法说明"), blank=True)
     new_run = models.ForeignKey(
-        GradingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("重新评价")
+        GradingRun,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("重新评价"),
     )
     new_run_diff = models.JSONField(_("重新评价与原公示结果的差异"), default=dict, blank=True)
 

@@ -24,6 +24,18 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/objections/"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle():  # type: ignore[no-untyped-def]
+    """The throttle counts live in the shared cache for a day: each test starts with none."""
+    from factories.grading.views.objections import reset_throttle
+
+    for address in ("127.0.0.1", "10.1.1.1"):
+        reset_throttle(address)
+    yield
+    for address in ("127.0.0.1", "10.1.1.1"):
+        reset_throttle(address)
+
+
 def pdf(name: str = "证明.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"%PDF-1.7\n%test\n", content_type="application/pdf")
 
@@ -38,7 +50,9 @@ def published(graded_world, city_user, django_capture_on_commit_callbacks):  # t
 @pytest.fixture
 def gina(graded_world):  # type: ignore[no-untyped-def]
     """A user of graded_world[0] (渝中)."""
-    return UserFactory(username="gina", role="enterprise", enterprise=graded_world[0], email="gina@example.cn")
+    return UserFactory(
+        username="gina", role="enterprise", enterprise=graded_world[0], email="gina@example.cn"
+    )
 
 
 def result_of(run, enterprise):  # type: ignore[no-untyped-def]
@@ -81,7 +95,9 @@ def test_filing_after_notice_to_is_refused_with_a_clear_message(published, grade
 
 def test_filing_before_the_notice_starts_is_refused(published, graded_world):
     start = timezone.localdate() + dt.timedelta(days=3)
-    GradingRun.objects.filter(pk=published.pk).update(notice_from=start, notice_to=start + dt.timedelta(days=7))
+    GradingRun.objects.filter(pk=published.pk).update(
+        notice_from=start, notice_to=start + dt.timedelta(days=7)
+    )
     published.refresh_from_db()
     with pytest.raises(StateConflict) as refused:
         public_objection(published, graded_world[0])
@@ -101,8 +117,13 @@ def test_an_enterprise_files_about_its_own_grade_naming_indicators(api, gina, pu
     own = result_of(published, graded_world[0])
     response = api.as_user(gina).post(
         API,
-        {"result": own.pk, "name": "王芳", "statement": "单位产值能耗计算有误。", "indicators": ["energy_intensity"],
-         "evidence": [pdf()]},
+        {
+            "result": own.pk,
+            "name": "王芳",
+            "statement": "单位产值能耗计算有误。",
+            "indicators": ["energy_intensity"],
+            "evidence": [pdf()],
+        },
         format="multipart",
     )
     assert response.status_code == 400 and "indicators" in response.json()  # not a catalogue code
@@ -111,13 +132,20 @@ def test_an_enterprise_files_about_its_own_grade_naming_indicators(api, gina, pu
     code = get_catalogue().indicators[0].code
     response = api.post(
         API,
-        {"result": own.pk, "name": "王芳", "statement": "单位产值能耗计算有误。", "indicators": [code],
-         "evidence": [pdf()]},
+        {
+            "result": own.pk,
+            "name": "王芳",
+            "statement": "单位产值能耗计算有误。",
+            "indicators": [code],
+            "evidence": [pdf()],
+        },
         format="multipart",
     )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["objector_kind"] == "enterprise" and body["indicators"] == [code] and body["evidence_count"] == 1
+    assert (
+        body["objector_kind"] == "enterprise" and body["indicators"] == [code] and body["evidence_count"] == 1
+    )
     # Another enterprise's result is not in its choices (400), and nothing is filed after the notice.
     other = result_of(published, graded_world[1])
     response = api.post(API, {"result": other.pk, "name": "王芳", "statement": "x"}, format="multipart")
@@ -148,7 +176,9 @@ def test_objections_are_scoped_by_role(api, published, graded_world, city_user, 
     assert api.as_user(gina).get(f"{API}{yuzhong_other.pk}/").status_code == 404
     # Only the city decides.
     for user in (district_user, gina, auditor):
-        response = api.as_user(user).post(f"{API}{yuzhong_own.pk}/reject/", {"reason": "无依据"}, format="json")
+        response = api.as_user(user).post(
+            f"{API}{yuzhong_own.pk}/reject/", {"reason": "无依据"}, format="json"
+        )
         assert response.status_code == 403
 
 
@@ -199,7 +229,9 @@ def test_accept_correction_rerun_and_the_diff_is_linked(
     api.as_user(city_user)
     # The remedy must be a correction of this enterprise's data of the graded year.
     response = api.post(
-        f"{API}{objection.pk}/accept/", {"reason": "企业数据确有错误。", "remedy_kind": "correction"}, format="json"
+        f"{API}{objection.pk}/accept/",
+        {"reason": "企业数据确有错误。", "remedy_kind": "correction"},
+        format="json",
     )
     assert response.status_code == 400 and "correction" in response.json()
     with django_capture_on_commit_callbacks(execute=True):
@@ -209,7 +241,9 @@ def test_accept_correction_rerun_and_the_diff_is_linked(
             format="json",
         )
     assert response.status_code == 200, response.json()
-    assert response.json()["status"] == "accepted" and response.json()["remedy_correction_id"] == correction.pk
+    assert (
+        response.json()["status"] == "accepted" and response.json()["remedy_correction_id"] == correction.pk
+    )
     notification = Notification.objects.get(user=gina, kind="objection_decided")
     assert "已被采纳" in notification.title and "企业数据确有错误" in notification.body
     reporting.correction_decide(actor=city_user, correction=correction, approve=True, reason="同意更正")
@@ -238,8 +272,12 @@ def test_an_incident_or_a_method_note_can_be_the_remedy(published, graded_world,
 
     first = public_objection(published, graded_world[0])
     incident = Incident.objects.create(
-        enterprise=graded_world[0], kind="environmental", severity="general",
-        occurred_on=dt.date(2025, 6, 1), description="超标排放", recorded_by=second_city_user,
+        enterprise=graded_world[0],
+        kind="environmental",
+        severity="general",
+        occurred_on=dt.date(2025, 6, 1),
+        description="超标排放",
+        recorded_by=second_city_user,
     )
     accepted = services.objection_accept(
         actor=city_user, objection=first, reason="情况属实。", remedy_kind="incident", incident=incident
@@ -247,6 +285,129 @@ def test_an_incident_or_a_method_note_can_be_the_remedy(published, graded_world,
     assert accepted.remedy_incident == incident
     second = public_objection(published, graded_world[1])
     accepted = services.objection_accept(
-        actor=city_user, objection=second, reason="口径说明。", remedy_kind="method_note", note="补充说明计算口径"
+        actor=city_user,
+        objection=second,
+        reason="口径说明。",
+        remedy_kind="method_note",
+        note="补充说明计算口径",
     )
     assert accepted.remedy_note == "补充说明计算口径"
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+
+def public_url(run) -> str:  # type: ignore[no-untyped-def]
+    return reverse("objections:public_new", args=[run.pk])
+
+
+def test_anyone_files_on_the_public_form_without_signing_in(client, published, graded_world):
+    target = result_of(published, graded_world[2])
+    page = client.get(public_url(published) + f"?result={target.pk}")
+    assert page.status_code == 200 and "提交异议" in page.content.decode()
+    assert graded_world[2].name in page.content.decode()
+    response = client.post(
+        public_url(published),
+        {
+            "result": target.pk,
+            "name": "李明",
+            "email": "liming@example.cn",
+            "statement": "排放数据存疑。",
+            "evidence": [pdf("a.pdf"), pdf("b.pdf")],
+        },
+    )
+    assert response.status_code == 302
+    objection = Objection.objects.get()
+    assert (
+        objection.result == target and objection.objector_kind == "public" and objection.evidence.count() == 2
+    )
+    assert "异议已提交" in client.get(response["Location"]).content.decode()
+
+
+def test_the_public_form_is_csrf_protected(published, graded_world):
+    from django.test import Client
+
+    target = result_of(published, graded_world[2])
+    response = Client(enforce_csrf_checks=True).post(
+        public_url(published), {"result": target.pk, "name": "李明", "email": "a@b.cn", "statement": "x"}
+    )
+    assert response.status_code == 403 and not Objection.objects.exists()
+
+
+def test_the_public_form_refuses_after_notice_to_and_hides_non_public_runs(
+    client, published, graded_world, city_user, django_capture_on_commit_callbacks
+):
+    notice_elapsed(published)
+    page = client.get(public_url(published))
+    assert (
+        page.status_code == 200
+        and "不再受理异议" in page.content.decode()
+        and '<form method="post"' not in page.content.decode()
+    )
+    target = result_of(published, graded_world[2])
+    response = client.post(
+        public_url(published), {"result": target.pk, "name": "李明", "email": "a@b.cn", "statement": "x"}
+    )
+    assert response.status_code == 409 and not Objection.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = services.grading_run_start(actor=city_user, year=2025)
+        simulation = services.grading_run_start(actor=city_user, year=2025, simulation=True)
+    assert client.get(public_url(draft)).status_code == 404
+    assert client.get(public_url(simulation)).status_code == 404
+    assert client.get(reverse("objections:public_new", args=[999999])).status_code == 404
+
+
+def test_the_public_form_is_throttled_per_address_and_per_day(client, settings, published, graded_world):
+    settings.OBJECTION_THROTTLE_PER_ADDRESS = 2
+    target = result_of(published, graded_world[2])
+    body = {"result": target.pk, "name": "李明", "email": "a@b.cn", "statement": "排放数据存疑。"}
+    assert [client.post(public_url(published), body).status_code for _ in range(3)] == [302, 302, 429]
+    assert Objection.objects.count() == 2
+    assert AuditEntry.objects.filter(action="objection.throttled").exists()
+    # Another address may still file, until the day's total is reached.
+    settings.OBJECTION_THROTTLE_PER_DAY = 2
+    assert client.post(public_url(published), body, REMOTE_ADDR="10.1.1.1").status_code == 429
+
+
+def test_an_enterprise_objects_from_its_grades_page(client, gina, published, graded_world):
+    from factories.indicators import get_catalogue
+
+    own = result_of(published, graded_world[0])
+    client.force_login(gina)
+    page = client.get(reverse("factories:my_grades")).content.decode()
+    assert reverse("factories:objection_create", args=[own.pk]) in page
+    code = get_catalogue().indicators[0].code
+    response = client.post(
+        reverse("factories:objection_create", args=[own.pk]),
+        {"name": "王芳", "statement": "能耗数据有误。", "indicators": [code], "evidence": [pdf()]},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    objection = Objection.objects.get()
+    assert (
+        objection.objector_kind == "enterprise"
+        and objection.indicators == [code]
+        and objection.filed_by == gina
+    )
+    detail = client.get(response["Location"]).content.decode()
+    assert "能耗数据有误" in detail and "处理异议" not in detail
+    other = result_of(published, graded_world[1])
+    assert client.get(reverse("factories:objection_create", args=[other.pk])).status_code == 404
+
+
+def test_the_city_decides_on_the_detail_page_with_confirmation(client, city_user, published, graded_world):
+    objection = public_objection(published, graded_world[0], evidence=[pdf()])
+    client.force_login(city_user)
+    listing = client.get(reverse("factories:objection_list") + "?status=pending").content.decode()
+    assert f"#{objection.pk}" in listing
+    detail = client.get(reverse("factories:objection_detail", args=[objection.pk])).content.decode()
+    assert "提交处理决定" in detail and "data-confirm" in detail
+    evidence = client.get(reverse("factories:objection_evidence", args=[objection.pk, 1]))
+    assert evidence.status_code == 200
+    url = reverse("factories:objection_action", args=[objection.pk, "decide"])
+    client.post(url, {"decision": "reject", "reason": "不属实"})  # not confirmed: nothing happens
+    objection.refresh_from_db()
+    assert objection.status == "pending"
+    response = client.post(url, {"decision": "reject", "reason": "经核查不属实。", "confirm": "on"})
+    assert response.status_code == 302
+    objection.refresh_from_db()
+    assert objection.status == "rejected" and objection.decision_reason == "经核查不属实。"

@@ -34,6 +34,14 @@ from factories.grading.views.documents import (
     result_document,
 )
 from factories.grading.views.incidents import IncidentCreateView, IncidentEvidenceView, IncidentListView
+from factories.grading.views.objections import (
+    EnterpriseObjectionView,
+    ObjectionActionView,
+    ObjectionDetailView,
+    ObjectionEvidenceView,
+    ObjectionListView,
+    PublicObjectionView,
+)
 from factories.grading.views.proposals import ProposalListView
 from factories.grading.views.public import NoticeIndexView, NoticeRunView
 from factories.grading.views.results import (
@@ -63,6 +71,12 @@ from factories.grading.views.standards import (
 )
 
 __all__ = [
+    "EnterpriseObjectionView",
+    "ObjectionActionView",
+    "ObjectionDetailView",
+    "ObjectionEvidenceView",
+    "ObjectionListView",
+    "PublicObjectionView",
     "DECIDED_BY_LABELS",
     "EFFECT_LABELS",
     "FALSIFICATION_REVOKE",

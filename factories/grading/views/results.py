@@ -21,7 +21,7 @@ from accounts.charts import bar_chart, line_chart, radar_chart
 from accounts.i18n import localized
 from accounts.permissions import can
 from accounts.views_base import RightRequiredMixin, ScopedObjectMixin, signed_in
-from factories.grading import selectors
+from factories.grading import selectors, services
 from factories.grading.api import GradeFilter
 from factories.grading.views.common import (
     INDICATOR_STATUS,
@@ -32,7 +32,7 @@ from factories.grading.views.common import (
 )
 from factories.grading.views.standards import describe_standard
 from factories.indicators import Direction
-from factories.models import District, Grade, GradingResult, GreenFactory, Industry, Tier
+from factories.models import District, Grade, GradingResult, GreenFactory, Industry, Objection, Tier
 from factories.scoring import PEER_GROUP_ALL
 
 
@@ -126,7 +126,18 @@ class GradeListView(RightRequiredMixin, ListView):
         )
         user = signed_in(self.request)
         green_factory = bool(grades) or GreenFactory.objects.filter(enterprise__users=user).exists()
-        return {"latest": grades[0] if grades else None, "chart": chart, "is_green_factory": green_factory}
+        latest = grades[0] if grades else None
+        return {
+            "latest": latest,
+            "chart": chart,
+            "is_green_factory": green_factory,
+            # 「提出异议」 while the latest grade is in notice (公示期).
+            "can_object": latest is not None
+            and can(user, "objection.file")
+            and services.objection_window_problem(latest.run) is None,
+            "has_objections": latest is not None
+            and Objection.objects.visible_to(user).filter(run=latest.run).exists(),
+        }
 
 
 class MyGradesView(GradeListView):
