@@ -979,6 +979,7 @@ def objection_link_run(*, actor: Any, objection: Objection, run: GradingRun) -> 
     objection = Objection.objects.select_for_update().select_related("run").get(pk=objection.pk)
     if objection.status != ObjectionStatus.ACCEPTED:
         raise StateConflict(_("只有已采纳的异议可以关联重新评价。"))
+    run = GradingRun.objects.get(pk=run.pk)  # as stored now: the worker may have finished it meanwhile
     if (
         run.is_simulation
         or run.year != objection.run.year

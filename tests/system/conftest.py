@@ -436,6 +436,47 @@ def _grades(world: World) -> dict[str, Any]:
     return world.objects("graded")["results"]
 
 
+@kind("objection")
+def _objections(world: World) -> dict[str, Any]:
+    """A public objection, with one PDF as evidence, to each published grade of the graded world."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from factories.grading import services as grading
+
+    return {
+        relation: grading.objection_file(
+            actor=None,
+            result=result,
+            name="张伟",
+            email="zhangwei@example.cn",
+            statement="该厂去年曾发生环境污染事件。",
+            evidence=[SimpleUploadedFile("照片.pdf", b"%PDF-1.7\n", content_type="application/pdf")],
+        )
+        for relation, result in world.objects("graded")["results"].items()
+    }
+
+
+@kind("objection:accepted")
+def _accepted_objections(world: World) -> dict[str, Any]:
+    """The objections accepted with a methodological note, and a new run of the year computed since."""
+    from factories.grading import services as grading
+
+    objections = {
+        relation: grading.objection_accept(
+            actor=world.city,
+            objection=objection,
+            reason="情况属实。",
+            remedy_kind="method_note",
+            note="口径说明",
+        )
+        for relation, objection in world.objects("objection").items()
+    }
+    rerun = grading.grading_run_start(actor=world.city, year=GRADED_YEAR)
+    assert grading.execute_run(rerun.pk) == "succeeded"
+    world.rerun = rerun  # type: ignore[attr-defined]
+    return objections
+
+
 @kind("recommendation")
 def _recommendations(world: World) -> dict[str, Any]:
     """Published grades raised to AA and their revocation proposals dismissed, so each factory is on the

@@ -205,6 +205,29 @@ def incident(world: World, relation: str, role: str) -> dict[str, Any]:
     }
 
 
+def objection_body(world: World, relation: str, role: str) -> dict[str, Any]:
+    """An enterprise's objection to a published grade (dora's own: filed; another's: not among her choices)."""
+    return {"result": world.objects("grade")[relation].pk, "name": "王芳", "statement": "能耗数据有误。"}
+
+
+def public_objection_body(world: World, relation: str, role: str) -> dict[str, Any]:
+    """The public form; the per-address throttle is reset first, since every persona posts from one address."""
+    from factories.grading.views.objections import reset_throttle
+
+    reset_throttle("127.0.0.1")
+    return {
+        "result": world.objects("grade")[relation].pk,
+        "name": "张伟",
+        "email": "zhangwei@example.cn",
+        "statement": "该厂去年曾发生环境污染事件。",
+    }
+
+
+def rerun(world: World, relation: str, role: str) -> dict[str, Any]:
+    world.objects("objection:accepted")
+    return {"run": world.rerun.pk}  # type: ignore[attr-defined]
+
+
 def new_submission(world: World, relation: str, role: str) -> dict[str, Any]:
     return {"enterprise": world.enterprises[relation].pk, "year": REPORTING_YEAR, **GOOD_VALUES}
 
@@ -374,6 +397,16 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:revocation-proposal-confirm POST": Row("proposal", city_only(200), body={"note": "确认撤销"}),
     "api:revocation-proposal-dismiss POST": Row("proposal", city_only(200), body={"note": "已完成整改"}),
     "api:revocation-proposal-reject POST": Row("proposal", city_only(200), body={"note": "已完成整改"}),
+    # Objections (异议) to a published grade: scoped like the grade; an enterprise files about its own result
+    # only (another's is not among its choices: 400); the city decides and links the new run.
+    "api:objection-list GET": Row("objection", SCOPED_LIST),
+    "api:objection-list POST": Row("grade", roles(403, 403, (201, 400, 400), 403), body=objection_body,
+                                   fmt="multipart"),
+    "api:objection-detail GET": Row("objection", SCOPED_GET),
+    "api:objection-accept POST": Row("objection", city_only(200), body={
+        "reason": "情况属实。", "remedy_kind": "method_note", "note": "补充说明计算口径"}),
+    "api:objection-reject POST": Row("objection", city_only(200), body={"reason": "经核查不属实。"}),
+    "api:objection-link-run POST": Row("objection:accepted", city_only(200), body=rerun),
     # reporting
     "api:submission-list GET": Row("submission:draft", SCOPED_LIST),
     # The city and auditors review but do not fill in (403); 江津's enterprise is not in bob's or dora's
@@ -556,6 +589,23 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     # A factory's 评价结果通知书 of a final run: the city, the factory's district and the enterprise itself.
     "factories:result_notice_document GET": Row("grade:final", pages(200, (200, 200, 404), (200, 404, 404), 403)),
     "factories:incident_evidence GET": Row("incident:evidence", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    # Objections: the public form of a run in notice answers everyone, signed in or not (its run_id is the
+    # grade's run); an enterprise objects to its own grade from 我的等级; the city decides on the detail page.
+    "objections:public_new GET": Row("grade", roles(200, 200, 200, 200, anonymous=200)),
+    "objections:public_new POST": Row("grade", roles(DONE, DONE, DONE, DONE, anonymous=DONE),
+                                      body=public_objection_body),
+    "factories:objection_create GET": Row("grade", pages(403, (403, 403, 404), (200, 404, 404), 403)),
+    "factories:objection_create POST": Row("grade", pages(403, (403, 403, 404), (DONE, 404, 404), 403),
+                                           body={"name": "王芳", "statement": "能耗数据有误。"}),
+    "factories:objection_detail GET": Row("objection", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "factories:objection_evidence GET": Row("objection", pages(200, (200, 200, 404), (200, 404, 404), 200),
+                                            kwargs={"n": 1}),
+    "factories:objection_action POST": (
+        Row("objection", pages(DONE, (403, 403, 404), (403, 404, 404), 403), kwargs={"action": "decide"},
+            body={"decision": "reject", "reason": "经核查不属实。", "confirm": "on"}),
+        Row("objection:accepted", pages(DONE, (403, 403, 404), (403, 404, 404), 403),
+            kwargs={"action": "link-run"}, body=rerun),
+    ),
     # The data-entry page: reviewers see it read-only; a POST from them is turned away with a message (302).
     "reporting:submission_edit GET": Row("submission:draft", pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "reporting:submission_edit POST": Row("submission:draft", pages(302, (DONE, DONE, 404), (DONE, 404, 404), 302),

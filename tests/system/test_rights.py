@@ -41,6 +41,8 @@ NEEDS_NO_RIGHT = {
     "accounts:password_reset_complete": "a page saying the reset is done, no data",
     "registrations:register": "the public self-registration form, throttled per client address",
     "registrations:done": "the answer to one's own submission, shown once from the session",
+    "objections:public_new": "the public objection form of a run in notice (公示), throttled per client address "
+    "and per day; what it shows is public",
     "registrations:activate": "the e-mailed one-time link itself is the proof of the account",
     "set_language": "the visitor's language",
     # The public notice pages (issue 17): published on purpose, public fields only, non-public objects 404.

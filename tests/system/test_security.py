@@ -575,6 +575,34 @@ AUDITED: dict[str, Write] = {
         "revocation.dismiss",
         lambda w: {"actor": w.city, "proposal": _own(w, "proposal"), "note": "已完成整改"},
     ),
+    "factories.grading.services.objection_file": Write(
+        "objection.file",
+        lambda w: {
+            "actor": None,
+            "result": _own(w, "grade"),
+            "name": "张伟",
+            "email": "zhangwei@example.cn",
+            "statement": "该厂去年曾发生环境污染事件。",
+        },
+    ),
+    "factories.grading.services.objection_accept": Write(
+        "objection.accept",
+        lambda w: {
+            "actor": w.city,
+            "objection": _own(w, "objection"),
+            "reason": "情况属实。",
+            "remedy_kind": "method_note",
+            "note": "补充说明计算口径",
+        },
+    ),
+    "factories.grading.services.objection_reject": Write(
+        "objection.reject",
+        lambda w: {"actor": w.city, "objection": _own(w, "objection"), "reason": "不属实。"},
+    ),
+    "factories.grading.services.objection_link_run": Write(
+        "objection.link_run",
+        lambda w: {"actor": w.city, "objection": _own(w, "objection:accepted"), "run": w.rerun},
+    ),
     # reporting
     "reporting.services.reporting_year_open": Write(
         "reporting_year.open",
@@ -778,6 +806,8 @@ NOT_AUDITED: dict[str, str] = {
     "factories.grading.services.evidence_problem": "pure check of an uploaded file",
     "factories.services.letter_problem": "pure check of an uploaded authorisation letter",
     "factories.grading.services.standard_in_force": "read: the adopted standard of a year",
+    "factories.grading.services.objection_window_problem": "read: why no objection can be filed about a run "
+    "today (outside its notice period)",
     "cultivation.services.levels.open_certification": "read: the member's open B certification, so the form "
     "is not offered when the application would be refused",
     "cultivation.services.pool.pool_application_blocker": "read: why an enterprise cannot apply to join the "

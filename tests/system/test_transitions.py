@@ -380,6 +380,25 @@ RACES: dict[str, Race] = {
     "run retry": _twice(
         "run:failed", "retry", lambda who, o: grading.grading_run_retry(actor=who["city"], run=o)
     ),
+    "objection accept or reject": Race(
+        "objection",
+        (
+            (
+                "accept",
+                lambda who, o: grading.objection_accept(
+                    actor=who["city"],
+                    objection=o,
+                    reason="情况属实",
+                    remedy_kind="method_note",
+                    note="口径说明",
+                ),
+            ),
+            (
+                "reject",
+                lambda who, o: grading.objection_reject(actor=who["city"], objection=o, reason="不属实"),
+            ),
+        ),
+    ),
     "revocation confirm or dismiss": Race(
         "proposal",
         (
@@ -416,6 +435,7 @@ KIND_MODELS = {
     "run": "GradingRun",
     "proposal": "RevocationProposal",
     "registration": "RegistrationRequest",
+    "objection": "Objection",
 }
 
 
