@@ -454,16 +454,16 @@ class ObjectionForm(ServiceForm):
         self.public = result is None
         super().__init__(*args, **kwargs)
         if self.public:
-            self.fields["result"].queryset = run.results.select_related("enterprise").order_by(
-                "enterprise__name"
-            )
-            self.fields["result"].label_from_instance = lambda r: r.enterprise.name
+            choice = self.fields["result"]
+            assert isinstance(choice, forms.ModelChoiceField)
+            choice.queryset = run.results.select_related("enterprise").order_by("enterprise__name")
+            choice.label_from_instance = lambda r: r.enterprise.name  # type: ignore[method-assign, assignment]
             del self.fields["indicators"]
         else:
             self.fixed_result = result
             del self.fields["result"]
             self.fields["email"].required = False
-            self.fields["indicators"].choices = [
+            self.fields["indicators"].choices = [  # type: ignore[attr-defined]
                 (i.code, localized(i.name_zh, i.name_en)) for i in get_catalogue().indicators
             ]
 
@@ -472,7 +472,7 @@ class ObjectionForm(ServiceForm):
         try:
             return services.objection_file(
                 actor=None if self.public else self.user,
-                result=data["result"] if self.public else self.fixed_result,
+                result=data["result"] if self.public else self.fixed_result,  # type: ignore[arg-type]
                 name=data["name"],
                 email=data.get("email", ""),
                 phone=data.get("phone", ""),
@@ -517,7 +517,8 @@ class ObjectionDecisionForm(ServiceForm):
         self.user = user
         self.objection = objection
         super().__init__(*args, **kwargs)
-        self.fields["incident"].queryset = Incident.objects.filter(enterprise_id=objection.enterprise_id)
+        incidents = Incident.objects.filter(enterprise_id=objection.enterprise_id)
+        self.fields["incident"].queryset = incidents  # type: ignore[attr-defined]
 
     def save(self) -> Objection:
         from reporting.models import CorrectionRequest
@@ -556,7 +557,7 @@ class ObjectionLinkRunForm(ServiceForm):
         self.user = user
         self.objection = objection
         super().__init__(*args, **kwargs)
-        self.fields["run"].queryset = GradingRun.objects.filter(
+        self.fields["run"].queryset = GradingRun.objects.filter(  # type: ignore[attr-defined]
             year=objection.run.year,
             is_simulation=False,
             created_at__gt=objection.run.created_at,

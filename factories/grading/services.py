@@ -47,6 +47,7 @@ from factories.grading.standard import standard_from_dict, standard_to_dict
 from factories.models import (
     FIRST_DATA_YEAR,
     GRADING_RUN_TRANSITIONS,
+    OBJECTION_TRANSITIONS,
     ONCE_PUBLISHED,
     REVOCATION_TRANSITIONS,
     GradingResult,
@@ -56,7 +57,6 @@ from factories.models import (
     Incident,
     IncidentKind,
     IncidentSeverity,
-    OBJECTION_TRANSITIONS,
     Objection,
     ObjectionEvidence,
     ObjectionStatus,
@@ -997,7 +997,7 @@ def objection_link_run(*, actor: Any, objection: Objection, run: GradingRun) -> 
             }
         )
     moves = selectors.run_diff(run, objection.run)
-    diff = {
+    diff: dict[str, Any] = {
         "base_run": objection.run_id,
         "run": run.pk,
         "moves": [

@@ -3,6 +3,7 @@
 from factories.models.certificates import Certificate, CertificateKind
 from factories.models.grading import (
     GRADING_RUN_TRANSITIONS,
+    OBJECTION_TRANSITIONS,
     ONCE_PUBLISHED,
     REVOCATION_TRANSITIONS,
     Grade,
@@ -12,7 +13,6 @@ from factories.models.grading import (
     Incident,
     IncidentKind,
     IncidentSeverity,
-    OBJECTION_TRANSITIONS,
     Objection,
     ObjectionEvidence,
     ObjectionStatus,
@@ -46,6 +46,7 @@ from factories.models.registration import (
 __all__ = [
     "FIRST_DATA_YEAR",
     "GRADING_RUN_TRANSITIONS",
+    "OBJECTION_TRANSITIONS",
     "ONCE_PUBLISHED",
     "REGISTRATION_TRANSITIONS",
     "REVOCATION_TRANSITIONS",
@@ -65,7 +66,6 @@ __all__ = [
     "IncidentSeverity",
     "Industry",
     "LegalForm",
-    "OBJECTION_TRANSITIONS",
     "Objection",
     "ObjectionEvidence",
     "ObjectionStatus",

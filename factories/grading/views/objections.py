@@ -260,8 +260,8 @@ class ObjectionActionView(ScopedObjectMixin, View):
                 return HttpResponseRedirect(reverse("factories:objection_detail", args=[objection.pk]))
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}：{error}" if label else str(error))
+            for text in errors:
+                messages.error(request, f"{label}：{text}" if label else str(text))
         return HttpResponseRedirect(reverse("factories:objection_detail", args=[objection.pk]))
 
 
