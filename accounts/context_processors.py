@@ -40,6 +40,7 @@ NAVIGATION: list[tuple[Any, str]] = [
     (_("评价结果"), "factories:grade_list"),
     (_("事故与违规"), "factories:incident_list"),
     (_("撤销建议"), "factories:proposal_list"),
+    (_("公示异议"), "factories:objection_list"),
     (_("推荐名单"), "factories:recommendation_list"),
     (_("培育库"), "cultivation:home"),
     (_("统计看板"), "reporting:dashboard"),

@@ -18,6 +18,7 @@ from factories.models import (
     GradingResult,
     GradingRun,
     GreenFactory,
+    Objection,
     RevocationProposal,
     RunStatus,
     Tier,
@@ -158,6 +159,20 @@ def _city_grading_steps(user: Any) -> list[Step]:
                 urgent=True,
             )
         )
+    if can(user, "objection.decide"):
+        open_objections = Objection.objects.visible_to(user).open().count()
+        if open_objections:
+            steps.append(
+                Step(
+                    title=_("公示异议待处理"),
+                    text=_("{n} 件公示期内提出的异议待处理；处理完毕前，相关评价不能正式发布。").format(
+                        n=open_objections
+                    ),
+                    url=reverse("factories:objection_list") + "?status=pending",
+                    count=open_objections,
+                    urgent=True,
+                )
+            )
     return steps
 
 

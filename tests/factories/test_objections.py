@@ -411,3 +411,10 @@ def test_the_city_decides_on_the_detail_page_with_confirmation(client, city_user
     assert response.status_code == 302
     objection.refresh_from_db()
     assert objection.status == "rejected" and objection.decision_reason == "经核查不属实。"
+
+
+def test_the_city_s_home_page_names_the_open_objections(client, city_user, published, graded_world):
+    public_objection(published, graded_world[0])
+    client.force_login(city_user)
+    page = client.get(reverse("home")).content.decode()
+    assert "公示异议待处理" in page and reverse("factories:objection_list") in page
