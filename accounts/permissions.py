@@ -86,6 +86,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Objections (异议) to a published grade: read in scope; the graded enterprise files its own (the public
     # files through the public form, without an account); the city decides.
     "objection.view": EVERYONE,
+    # Who objected (name and contact): staff only; the enterprise objected to never learns a member of the
+    # public's identity (its own objections it filed itself).
+    "objection.view_objector": STAFF,
     "objection.file": frozenset({Role.ENTERPRISE}),
     "objection.decide": frozenset({Role.CITY}),
     # the cultivation pool

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.limits import LONG_TEXT
+from accounts.permissions import can
 from accounts.serializers import ProtectedFileField
 from factories.models import (
     ONCE_PUBLISHED,
@@ -18,6 +19,7 @@ from factories.models import (
     GradingStandard,
     Incident,
     Objection,
+    ObjectorKind,
     RemedyKind,
 )
 
@@ -290,6 +292,14 @@ class ObjectionSerializer(serializers.ModelSerializer):
 
     def get_evidence_count(self, objection: Objection) -> int:
         return objection.evidence.count()
+
+    def to_representation(self, instance: Objection) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if instance.objector_kind == ObjectorKind.PUBLIC and not can(user, "objection.view_objector"):
+            data.update(name="", email="", phone="")  # a member of the public stays unknown to the enterprise
+        return data
 
 
 class ObjectionCreateSerializer(serializers.Serializer):

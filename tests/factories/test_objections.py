@@ -418,3 +418,16 @@ def test_the_city_s_home_page_names_the_open_objections(client, city_user, publi
     client.force_login(city_user)
     page = client.get(reverse("home")).content.decode()
     assert "公示异议待处理" in page and reverse("factories:objection_list") in page
+
+
+def test_the_enterprise_never_learns_who_of_the_public_objected(
+    api, client, gina, district_user, published, graded_world
+):
+    objection = public_objection(published, graded_world[0])
+    seen = api.as_user(gina).get(f"{API}{objection.pk}/").json()
+    assert seen["objector_kind"] == "public" and seen["statement"]
+    assert (seen["name"], seen["email"], seen["phone"]) == ("", "", "")
+    client.force_login(gina)
+    page = client.get(reverse("factories:objection_detail", args=[objection.pk])).content.decode()
+    assert "张伟" not in page and "zhangwei@example.cn" not in page
+    assert api.as_user(district_user).get(f"{API}{objection.pk}/").json()["name"] == "张伟"

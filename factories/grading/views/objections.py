@@ -225,6 +225,8 @@ class ObjectionDetailView(ScopedDetailView):
         context.update(
             indicator_names=[names.get(code, code) for code in objection.indicators],
             can_decide=decide and objection.status == ObjectionStatus.PENDING,
+            show_objector=objection.objector_kind == ObjectorKind.ENTERPRISE
+            or can(self.request.user, "objection.view_objector"),
             can_link=decide and objection.status == ObjectionStatus.ACCEPTED,
             decision_form=kwargs.get("decision_form")
             or ObjectionDecisionForm(user=self.request.user, objection=objection),
