@@ -19,7 +19,13 @@ audit.register_actions(
         "revocation.propose": pgettext_lazy("audit", "提出撤销建议"),
         "revocation.confirm": pgettext_lazy("audit", "确认撤销建议"),
         "revocation.dismiss": pgettext_lazy("audit", "不予撤销"),
+        "objection.file": pgettext_lazy("audit", "提出公示异议"),
+        "objection.accept": pgettext_lazy("audit", "采纳公示异议"),
+        "objection.reject": pgettext_lazy("audit", "不予采纳公示异议"),
+        "objection.link_run": pgettext_lazy("audit", "为公示异议关联重新评价"),
+        "objection.throttled": pgettext_lazy("audit", "因提交过于频繁拒收公示异议"),
     }
 )
 audit.register_link("factories.gradingrun", "factories:run_detail", "grading_run.view")
 audit.register_link("factories.gradingstandard", "factories:standard_detail", "grading_standard.view")
+audit.register_link("factories.objection", "factories:objection_detail", "objection.view")

@@ -25,6 +25,7 @@ DYNAMIC = {
     "correction": ("approve", "reject"),  # reporting/services.py `correction_decide`
     "pool_membership": ("exit", "graduate"),  # cultivation/services/pool.py `_leave`
     "district_report": ("acknowledge", "return"),  # cultivation/services/reports.py `_move`
+    "objection": ("accept", "reject"),  # factories/grading/services.py `_decide`
 }
 
 

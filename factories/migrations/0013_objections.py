@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('factories', '0011_enterprise_self_registration'),
+        ('factories', '0012_certificates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
