@@ -431,3 +431,14 @@ def test_the_enterprise_never_learns_who_of_the_public_objected(
     page = client.get(reverse("factories:objection_detail", args=[objection.pk])).content.decode()
     assert "张伟" not in page and "zhangwei@example.cn" not in page
     assert api.as_user(district_user).get(f"{API}{objection.pk}/").json()["name"] == "张伟"
+
+
+def test_the_public_run_page_links_to_the_form_only_during_the_notice(client, published):
+    from tests.helpers import cold_cache
+
+    page = client.get(reverse("gongshi:run", args=[published.pk])).content.decode()
+    assert public_url(published) in page and "在线提出异议" in page
+    notice_elapsed(published)
+    cold_cache()
+    after = client.get(reverse("gongshi:run", args=[published.pk])).content.decode()
+    assert public_url(published) not in after
