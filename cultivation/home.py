@@ -23,7 +23,7 @@ from cultivation.models import (
     ReportStatus,
 )
 from cultivation.services.reports import FIRST_REPORT_YEAR
-from factories.models import GreenFactory, GreenFactoryStatus
+from factories.models import GreenFactory
 
 
 @register
@@ -132,9 +132,7 @@ def _enterprise_steps(user: Any) -> list[Step]:
     text: Any
     membership = PoolMembership.objects.visible_to(user).filter(status="active").first()
     if membership is None:
-        if GreenFactory.objects.filter(
-            enterprise_id=user.enterprise_id, status=GreenFactoryStatus.ACTIVE
-        ).exists():
+        if GreenFactory.objects.active().filter(enterprise__users=user).exists():
             return []  # a recognised green factory belongs to the graded series, not to the pool (Art. 4)
         pending = PoolApplication.objects.visible_to(user).filter(status=ApplicationStatus.PENDING).exists()
         text = (

@@ -347,7 +347,7 @@ def b_certification_apply(*, actor: Any, enterprise: Enterprise, year: int) -> B
             }
         )
     open_one = OPEN_CERTIFICATION_EXISTS
-    if BCertification.objects.filter(membership=membership, status__in=OPEN_CERTIFICATION_STATUSES).exists():
+    if open_certification(membership) is not None:
         raise StateConflict(open_one)
     try:
         with transaction.atomic():

@@ -41,7 +41,7 @@ from cultivation.models import (
 )
 from cultivation.services.common import ensure_own_district, required_text, today
 from factories.creditcode import CreditCodeError, validate_credit_code
-from factories.models import Enterprise, GreenFactory, GreenFactoryStatus, LegalForm
+from factories.models import Enterprise, GreenFactory, LegalForm
 
 CHONGQING_DIVISION_PREFIX = "50"
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -104,7 +104,7 @@ def application_checklist(
 
 
 def _green_factory_reason(enterprise: Enterprise) -> str | None:
-    factory = GreenFactory.objects.filter(enterprise=enterprise, status=GreenFactoryStatus.ACTIVE).first()
+    factory = GreenFactory.objects.active().filter(enterprise=enterprise).first()
     if factory is None:
         return None
     return str(

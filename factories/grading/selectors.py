@@ -60,6 +60,12 @@ class DataReadiness:
         }
 
 
+def own_enterprise_is_graded(user: Any) -> bool:
+    """Whether the user's own enterprise takes part in the AAAA–A grading: it is or was a recognised green
+    factory (Art. 7). A pool enterprise is not graded, and is told so instead of being promised a grade."""
+    return GreenFactory.objects.filter(enterprise__users=user).exists()
+
+
 def data_readiness(year: int, *, today: dt.date | None = None) -> DataReadiness:
     """The reporting window of Y and, for the factories graded for Y, how many have verified data, how many
     are still under review (submitted or district-approved, by district) and how many have none."""

@@ -32,8 +32,9 @@ from accounts.charts import (
 from accounts.i18n import localized
 from accounts.permissions import can
 from accounts.views_base import CachedPageMixin, RightRequiredMixin
+from factories.grading import selectors as grading_selectors
 from factories.indicators import get_catalogue
-from factories.models import Grade, GradingResult, GreenFactory
+from factories.models import Grade, GradingResult
 from reporting.dashboards import selectors as dashboards
 from reporting.models import STATUS_COLOURS, SubmissionStatus
 
@@ -661,8 +662,8 @@ def enterprise_dashboard(user: Any, year: int | None) -> Dashboard:
                 else "",
             )
         )
-    green_factory = bool(grades) or GreenFactory.objects.filter(enterprise_id=user.enterprise_id).exists()
-    cards = [_grade_history_card(grades, green_factory=green_factory), _radar_card(chosen)]
+    graded = bool(grades) or grading_selectors.own_enterprise_is_graded(user)
+    cards = [_grade_history_card(grades, green_factory=graded), _radar_card(chosen)]
     return Dashboard(
         kpis, cards, intro=_("以下数据仅包含本企业（{name}）。").format(name=user.enterprise.name)
     )

@@ -32,7 +32,7 @@ from factories.grading.views.common import (
 )
 from factories.grading.views.standards import describe_standard
 from factories.indicators import Direction
-from factories.models import District, Grade, GradingResult, GreenFactory, Industry, Objection, Tier
+from factories.models import District, Grade, GradingResult, Industry, Objection, Tier
 from factories.scoring import PEER_GROUP_ALL
 
 
@@ -125,7 +125,7 @@ class GradeListView(RightRequiredMixin, ListView):
             else None
         )
         user = signed_in(self.request)
-        green_factory = bool(grades) or GreenFactory.objects.filter(enterprise__users=user).exists()
+        green_factory = bool(grades) or selectors.own_enterprise_is_graded(user)
         latest = grades[0] if grades else None
         return {
             "latest": latest,
