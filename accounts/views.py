@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
@@ -11,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -22,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from accounts import audit, audit_trail, oidc, tokens
+from accounts import audit, audit_trail, oidc, throttles, tokens
 from accounts.home import next_steps
 from accounts.models import ApiToken, AuditEntry
 from accounts.passwords import change_required
@@ -71,8 +69,7 @@ def reset_minutes() -> int:
 
 
 def _reset_throttle_key(email: str) -> str:
-    digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
-    return f"password-reset:{digest}"
+    return "password-reset:" + throttles.digest(email.strip().casefold())
 
 
 class DeferredMailPasswordResetForm(PasswordResetForm):
@@ -120,13 +117,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         email = form.cleaned_data["email"]
-        key = _reset_throttle_key(email)
-        cache.add(key, 0, timeout=settings.PASSWORD_RESET_THROTTLE_WINDOW)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the key expired between add and incr
-            cache.set(key, 1, timeout=settings.PASSWORD_RESET_THROTTLE_WINDOW)
-            count = 1
+        count = throttles.hit(_reset_throttle_key(email), settings.PASSWORD_RESET_THROTTLE_WINDOW)
         users = list(form.get_users(email))
         throttled = count > settings.PASSWORD_RESET_THROTTLE_LIMIT
         audit.record_security_event(

@@ -7,13 +7,11 @@ letter, and the decision (approve / reject with a reason). Another unit's reques
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import Form
@@ -26,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from accounts import audit, files
+from accounts import audit, files, throttles
 from accounts.errors import InvalidInput, StateConflict
 from accounts.passwords import activation_hours, activation_tokens
 from accounts.proxies import client_ip
@@ -50,18 +48,12 @@ DONE_SESSION_KEY = "registration_done"
 
 
 def throttle_key(address: str) -> str:
-    return "registration:" + hashlib.sha256(address.encode()).hexdigest()
+    return "registration:" + throttles.digest(address)
 
 
 def _count_attempt(address: str) -> int:
     """This client address's submissions in the current window, this one included."""
-    key = throttle_key(address)
-    cache.add(key, 0, timeout=settings.REGISTRATION_THROTTLE_WINDOW)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=settings.REGISTRATION_THROTTLE_WINDOW)
-        return 1
+    return throttles.hit(throttle_key(address), settings.REGISTRATION_THROTTLE_WINDOW)
 
 
 class RegisterView(FormView):

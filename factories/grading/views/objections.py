@@ -9,7 +9,6 @@ links the new run of the year.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView
 
-from accounts import audit, files
+from accounts import audit, files, throttles
 from accounts.errors import InvalidInput, StateConflict
 from accounts.permissions import can
 from accounts.proxies import client_ip
@@ -52,18 +51,9 @@ def public_run_or_404(run_id: int) -> GradingRun:
 def throttle_keys(address: str) -> tuple[str, str]:
     day = timezone.localdate().isoformat()
     return (
-        f"objection:{day}:" + hashlib.sha256(address.encode()).hexdigest(),
+        f"objection:{day}:" + throttles.digest(address),
         f"objection:{day}:all",
     )
-
-
-def _count(key: str) -> int:
-    cache.add(key, 0, timeout=86400)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=86400)
-        return 1
 
 
 def reset_throttle(address: str) -> None:
@@ -108,8 +98,8 @@ class PublicObjectionView(FormView):
             return self.render_to_response(self.get_context_data(), status=409)
         address = client_ip(request)
         per_address, per_day = throttle_keys(address)
-        if _count(per_address) > settings.OBJECTION_THROTTLE_PER_ADDRESS or (
-            _count(per_day) > settings.OBJECTION_THROTTLE_PER_DAY
+        if throttles.hit(per_address, 86400) > settings.OBJECTION_THROTTLE_PER_ADDRESS or (
+            throttles.hit(per_day, 86400) > settings.OBJECTION_THROTTLE_PER_DAY
         ):
             audit.record_security_event(
                 action="objection.throttled", username="(objection)", address=address, by_owner=False
