@@ -114,3 +114,72 @@ def download(file: FieldFile, filename: str) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- uploaded documents (evidence, authorisation letters) -------------------------------------------------
+
+# Extension → the first bytes every file of that type starts with; the content must match the name.
+DOCUMENT_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+# A scan or a phone photo has well under this; a small file claiming more is a decompression bomb.
+MAX_IMAGE_PIXELS = 60_000_000
+
+
+def _broken_image(data: bytes, expected_format: str) -> bool:
+    """True unless Pillow opens the bytes as an intact image of the expected format (header, chunks, pixels)."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format != expected_format or image.width * image.height > MAX_IMAGE_PIXELS:
+                    return True
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+    except Exception:
+        return True
+    return False
+
+
+def document_problem(upload: Any, *, max_bytes: int, deep: bool = False) -> tuple[str, int] | None:
+    """What is wrong with an uploaded PDF, JPG or PNG, or None: ("empty" | "type" | "size" | "content", size).
+
+    The content must be what the name says: its first bytes, and with `deep` also a PDF's end-of-file mark
+    and an image that Pillow opens, verifies and decodes. Each caller words the problem for its own form.
+    """
+    if upload is None:
+        return ("empty", 0)
+    suffix = PurePosixPath(getattr(upload, "name", "") or "").suffix.lower()
+    if suffix not in DOCUMENT_SIGNATURES:
+        return ("type", 0)
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        return ("size", size)
+    upload.seek(0)
+    data = upload.read(max_bytes + 1 if deep else 16)
+    upload.seek(0)
+    if not data:
+        return ("empty", 0)
+    if deep and len(data) > max_bytes:
+        return ("size", len(data))
+    if not data.startswith(DOCUMENT_SIGNATURES[suffix]):
+        return ("content", 0)
+    if deep and (
+        b"%%EOF" not in data[-2048:] if suffix == ".pdf" else _broken_image(data, IMAGE_FORMATS[suffix])
+    ):
+        return ("content", 0)
+    return None
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}"

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
+from accounts import audit, files
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import in_language
 from accounts.limits import EARLIEST_DATE, date_problem, ensure_dates
@@ -723,16 +723,6 @@ def user_reset_password(*, actor: Any, user: User, reason: str) -> str:
 # (accounts.passwords.activation_tokens). The request's status moves through REGISTRATION_TRANSITIONS.
 
 LETTER_MAX_BYTES = 5 * 1024 * 1024
-# Extension → the first bytes every file of that type starts with; the content must match the name.
-LETTER_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-}
-IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
-# A scan or a phone photo has well under this; a small file claiming more is a decompression bomb.
-LETTER_MAX_PIXELS = 60_000_000
 LETTER_TYPE_ERROR = _("授权委托书只能是 PDF、JPG 或 PNG 文件（请将签字盖章的委托书扫描或拍照后上传）。")
 LETTER_CONTENT_ERROR = _("文件内容与扩展名不符，不是有效的 PDF、JPG 或 PNG 文件，请重新扫描或拍照后上传。")
 LETTER_SIZE_ERROR = _("授权委托书不能超过 5 MB（当前 {size} MB），请压缩后上传。")
@@ -741,55 +731,16 @@ MOBILE_ERROR = _("请填写11位中国大陆手机号码。")
 EMAIL_MAX_LENGTH = 150  # the e-mail address becomes the username (at most 150 characters)
 
 
-def _image_problem(data: bytes, expected_format: str) -> bool:
-    """True unless Pillow opens the bytes as an intact image of the expected format (header, chunks, pixels)."""
-    import io
-    import warnings
-
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format != expected_format or image.width * image.height > LETTER_MAX_PIXELS:
-                    return True
-                image.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-    except Exception:
-        return True
-    return False
-
-
 def letter_problem(upload: Any) -> str | None:
     """Why an authorisation letter is refused, or None: a PDF, JPG or PNG up to 5 MB whose content is what its
     name says (the first bytes; a PDF's end-of-file mark; an image that Pillow opens, verifies and decodes)."""
-    from pathlib import Path
-
-    if upload is None:
-        return str(LETTER_EMPTY_ERROR)
-    suffix = Path(getattr(upload, "name", "") or "").suffix.lower()
-    if suffix not in LETTER_SIGNATURES:
-        return str(LETTER_TYPE_ERROR)
-    size = getattr(upload, "size", None)
-    if size is not None and size > LETTER_MAX_BYTES:
-        return str(LETTER_SIZE_ERROR).format(size=f"{size / 1024 / 1024:.1f}")
-    upload.seek(0)
-    data = upload.read(LETTER_MAX_BYTES + 1)
-    upload.seek(0)
-    if not data:
-        return str(LETTER_EMPTY_ERROR)
-    if len(data) > LETTER_MAX_BYTES:
-        return str(LETTER_SIZE_ERROR).format(size=f"{len(data) / 1024 / 1024:.1f}")
-    if not data.startswith(LETTER_SIGNATURES[suffix]):
-        return str(LETTER_CONTENT_ERROR)
-    if suffix == ".pdf":
-        if b"%%EOF" not in data[-2048:]:
-            return str(LETTER_CONTENT_ERROR)
-    elif _image_problem(data, IMAGE_FORMATS[suffix]):
-        return str(LETTER_CONTENT_ERROR)
-    return None
+    problem = files.document_problem(upload, max_bytes=LETTER_MAX_BYTES, deep=True)
+    if problem is None:
+        return None
+    kind, size = problem
+    if kind == "size":
+        return str(LETTER_SIZE_ERROR).format(size=files.megabytes(size))
+    return str({"empty": LETTER_EMPTY_ERROR, "type": LETTER_TYPE_ERROR}.get(kind, LETTER_CONTENT_ERROR))
 
 
 def _registration_errors(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import audit, jobs
+from accounts import audit, files, jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.limits import EARLIEST_DATE, date_problem, ensure_dates
 from accounts.locks import LockName, xact_lock
@@ -71,13 +71,6 @@ from factories.models import (
 logger = logging.getLogger(__name__)
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-# Extension → the first bytes every file of that type starts with; the content must match the name.
-EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-}
 EVIDENCE_TYPE_ERROR = gettext_lazy(
     "证明材料只能是 PDF、JPG 或 PNG 文件（如为 Word 或压缩包，请先另存为 PDF）。"
 )
@@ -89,20 +82,13 @@ EVIDENCE_SIZE_ERROR = gettext_lazy("证明材料不能超过 10 MB（当前 {siz
 
 def evidence_problem(upload: Any) -> str | None:
     """Why an evidence file is refused (PDF, JPG or PNG up to 10 MB whose content matches its name), or None."""
-    from pathlib import Path
-
-    suffix = Path(getattr(upload, "name", "") or "").suffix.lower()
-    if suffix not in EVIDENCE_SIGNATURES:
-        return str(EVIDENCE_TYPE_ERROR)
-    size = getattr(upload, "size", None)
-    if size is not None and size > EVIDENCE_MAX_BYTES:
-        return str(EVIDENCE_SIZE_ERROR).format(size=f"{size / 1024 / 1024:.1f}")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head.startswith(EVIDENCE_SIGNATURES[suffix]):
-        return str(EVIDENCE_CONTENT_ERROR)
-    return None
+    problem = files.document_problem(upload, max_bytes=EVIDENCE_MAX_BYTES)
+    if problem is None:
+        return None
+    kind, size = problem
+    if kind == "size":
+        return str(EVIDENCE_SIZE_ERROR).format(size=files.megabytes(size))
+    return str(EVIDENCE_TYPE_ERROR if kind == "type" else EVIDENCE_CONTENT_ERROR)
 
 
 WRITE_CHUNK = 2000
