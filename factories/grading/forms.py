@@ -485,7 +485,7 @@ class ObjectionForm(ServiceForm):
             raise
 
 
-def _correction_label(correction: Any) -> str:
+def correction_choice_label(correction: Any) -> str:
     """「#12 · 2025-11-30 申请 · 已批准 · 用电量统计口径错误」: what the city recognises a correction by."""
     reason = correction.reason if len(correction.reason) <= 30 else correction.reason[:30] + "…"
     return str(_("#{pk} · {day} 申请 · {status} · {reason}")).format(
@@ -533,7 +533,7 @@ class ObjectionDecisionForm(ServiceForm):
         self.fields["incident"].queryset = incidents  # type: ignore[attr-defined]
         picker = self.fields["correction"]
         picker.queryset = selectors.objection_remedy_corrections(user, objection)  # type: ignore[attr-defined]
-        picker.label_from_instance = _correction_label  # type: ignore[attr-defined]
+        picker.label_from_instance = correction_choice_label  # type: ignore[attr-defined]
 
     def save(self) -> Objection:
         data = self.cleaned_data
