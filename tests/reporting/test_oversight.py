@@ -22,9 +22,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from reporting import oversight
-from reporting.models import AnnualSubmission, SubmissionStatus, SubmissionTransition
+from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus, SubmissionTransition
 from tests.model_factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,14 @@ SUBMITTED, APPROVED, DRAFT = "submitted", "district_approved", "draft"
 
 
 @pytest.fixture
-def reviews(yuzhong, jiangjin):  # type: ignore[no-untyped-def]
+def year_2025(db):  # type: ignore[no-untyped-def]
+    return ReportingYear.objects.create(
+        year=YEAR, opens_on=dt.date(2026, 1, 1), closes_on=dt.date(2026, 3, 1)
+    )
+
+
+@pytest.fixture
+def reviews(yuzhong, jiangjin, year_2025):  # type: ignore[no-untyped-def]
     a = _submission(yuzhong, flags=["cod"])
     _step(a, "submit", DRAFT, SUBMITTED, 0)
     _step(a, "approve", SUBMITTED, APPROVED, 1)
@@ -81,7 +89,7 @@ def reviews(yuzhong, jiangjin):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def spread(yuzhong, jiangjin):  # type: ignore[no-untyped-def]
+def spread(yuzhong, jiangjin, year_2025):  # type: ignore[no-untyped-def]
     for value in (1, 2, 3, 4, 5):
         _submission(yuzhong, status=SubmissionStatus.CITY_VERIFIED, value=value)
     for value in (10, 20, 30, 40):
@@ -146,3 +154,83 @@ def test_the_percentile_aggregate_matches_the_python_reference():
     assert interpolated([5, 1, 4, 2, 3], 0.1) == pytest.approx(1.4)
     assert interpolated([], 0.5) is None
     assert interpolated([7], 0.9) == 7
+
+
+def test_the_consistency_page_shows_the_hand_counted_figures_to_the_city(reviews, spread, client, city_user):
+    client.force_login(city_user)
+    page = client.get(reverse("reporting:oversight"), {"year": YEAR, "indicator": "EL-03"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "审核一致性" in text
+    assert "25.0%" in text and "1.5" in text and "50.0%" in text
+    assert "江津区" in text and "<svg" in text
+    assert "少于5家" in text  # 江津's four values: a sentence instead of a box
+
+
+def test_the_district_page_never_names_another_unit(reviews, spread, client, district_user):
+    client.force_login(district_user)
+    page = client.get(reverse("reporting:oversight"), {"year": YEAR, "indicator": "EL-03"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "渝中区" in text and "全市" in text
+    assert "江津区" not in text
+
+
+def test_an_enterprise_is_refused_the_consistency_page_and_api(reviews, client, api, enterprise_user):
+    client.force_login(enterprise_user)
+    assert client.get(reverse("reporting:oversight")).status_code == 403
+    client = api.as_user(enterprise_user)
+    assert client.get("/api/v1/oversight/reviewers/", {"year": YEAR}).status_code == 403
+    assert (
+        client.get("/api/v1/oversight/distributions/", {"year": YEAR, "indicator": "EL-03"}).status_code
+        == 403
+    )
+
+
+def test_the_reviewer_api_gives_a_district_its_own_row_and_the_city(reviews, api, district_user):
+    answer = api.as_user(district_user).get("/api/v1/oversight/reviewers/", {"year": YEAR})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [u["unit"]["name"] for u in body["units"]] == ["渝中区"]
+    own = body["units"][0]
+    assert own["return_rate"] == pytest.approx(0.25)
+    assert own["median_days_to_review"] == pytest.approx(1.5)
+    assert own["flagged_approved_without_comment_share"] == pytest.approx(0.5)
+    assert own["late_submissions"] == 1
+    assert body["city"]["median_days_to_review"] == pytest.approx(2)
+
+
+def test_the_distribution_api_withholds_units_under_five(spread, api, city_user):
+    answer = api.as_user(city_user).get(
+        "/api/v1/oversight/distributions/", {"year": YEAR, "indicator": "EL-03"}
+    )
+    assert answer.status_code == 200
+    units = {u["unit"]["name"]: u for u in answer.json()["units"]}
+    assert units["渝中区"]["median"] == pytest.approx(3)
+    assert units["江津区"] == {**units["江津区"], "count": 4, "median": None, "p10": None, "p90": None}
+
+
+def test_an_unknown_indicator_is_a_clear_error(spread, api, city_user):
+    answer = api.as_user(city_user).get(
+        "/api/v1/oversight/distributions/", {"year": YEAR, "indicator": "XX-99"}
+    )
+    assert answer.status_code == 400
+    assert "指标" in answer.content.decode()
+
+
+def test_the_reviewer_consistency_export_has_chinese_headers_and_the_figures(reviews, city_user):
+    from accounts import exports
+
+    exporter = exports.get("reviewer_consistency")
+    headers = [c.title for c in exporter.columns()]
+    assert headers[:3] == ["年度", "管理单位", "审核决定数"]
+    rows = list(exporter.rows(city_user, {"year": YEAR}))
+    assert rows[0][:4] == [YEAR, "渝中区", 4, 1]
+    assert rows[-1][1] == "全市"
+    assert exporter.count(city_user, {"year": YEAR}) == len(rows)
+
+
+def test_the_export_gives_an_enterprise_nothing(reviews, enterprise_user):
+    from accounts import exports
+
+    assert list(exports.get("reviewer_consistency").rows(enterprise_user, {"year": YEAR})) == []
