@@ -69,6 +69,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "correction.decide": frozenset({Role.CITY}),
     "export.view": EVERYONE,
     "export.create": EVERYONE,
+    # Reviewer consistency (Art. 12): the city and auditors read every unit, a district its own against the city.
+    "oversight.view": STAFF,
     "import.view": STAFF,
     "import.create": frozenset({Role.CITY, Role.DISTRICT}),
     # grading
