@@ -386,6 +386,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reporting.requeue_waiting_imports",
         "schedule": JOB_WATCHDOG_SECONDS,
     },
+    "requeue-waiting-anomaly-scans": {
+        "task": "reporting.requeue_waiting_anomaly_scans",
+        "schedule": JOB_WATCHDOG_SECONDS,
+    },
 }
 
 EMAIL_BACKEND = os.environ.get(
@@ -521,5 +525,24 @@ REVIEW_REMINDER_DAYS = int(os.environ.get("REVIEW_REMINDER_DAYS", "5"))
 # Overdue notices go out for reporting years whose close date passed at most this many days ago.
 OVERDUE_NOTICE_DAYS = int(os.environ.get("OVERDUE_NOTICE_DAYS", "30"))
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "120"))
+
+# Anomaly flags for reviewers (reporting/anomalies.py, where the sources of these figures are cited).
+# A city setting: the city sets it for the platform through the environment.
+# |robust z| above which an indicator is flagged as far from its industry peers.
+ANOMALY_Z_THRESHOLD = float(os.environ.get("ANOMALY_Z_THRESHOLD", "3.5"))
+# CO₂ emitted per tce of each energy carrier (tCO₂/tce) and the band around the expected CO₂ of the
+# reported energy mix that is still plausible (a reported CO₂ below low × expected, or above high ×
+# expected outside the divisions with process emissions, is flagged).
+ANOMALY_CO2_PER_TCE = {
+    "coal": "2.77",
+    "oil_products": "2.17",
+    "natural_gas": "1.64",
+    "electricity": "4.64",
+    "purchased_heat": "3.22",
+}
+ANOMALY_CO2_BAND = ("0.5", "2")
+ANOMALY_PROCESS_EMISSION_DIVISIONS = ("25", "26", "30", "31", "32")
+# Renewable electricity equal to all the electricity consumed is flagged from this many kWh a year.
+ANOMALY_FULL_RENEWABLE_KWH = int(os.environ.get("ANOMALY_FULL_RENEWABLE_KWH", "1000000"))
 
 PLATFORM_NAME = _("重庆市绿色工厂动态管理与梯度培育平台")
