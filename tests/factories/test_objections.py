@@ -334,6 +334,21 @@ def test_the_public_form_is_csrf_protected(published, graded_world):
     assert response.status_code == 403 and not Objection.objects.exists()
 
 
+def test_the_public_form_and_its_receipt_are_never_kept_by_a_cache(client, published, graded_world):
+    """Unlike the notice pages (public, max-age), the form carries the visitor's CSRF token and, once filed,
+    the receipt with their e-mail address: no browser or shared cache may keep or replay it."""
+    target = result_of(published, graded_world[2])
+    form = client.get(public_url(published))
+    assert "no-store" in form["Cache-Control"] and "private" in form["Cache-Control"]
+    assert "public" not in form["Cache-Control"]
+    filed = client.post(
+        public_url(published),
+        {"result": target.pk, "name": "李明", "email": "liming@example.cn", "statement": "排放数据存疑。"},
+    )
+    receipt = client.get(filed["Location"])
+    assert "liming@example.cn" in receipt.content.decode() and "no-store" in receipt["Cache-Control"]
+
+
 def test_the_public_form_refuses_after_notice_to_and_hides_non_public_runs(
     client, published, graded_world, city_user, django_capture_on_commit_callbacks
 ):

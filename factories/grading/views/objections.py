@@ -21,8 +21,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView
 
 from accounts import audit, files, throttles
@@ -60,10 +62,12 @@ def reset_throttle(address: str) -> None:
     cache.delete_many(list(throttle_keys(address)))
 
 
+@method_decorator(never_cache, name="dispatch")
 class PublicObjectionView(FormView):
     """Anyone may object to a listed factory's grade during the notice period (real name, e-mail, statement,
     optional evidence). Per client address OBJECTION_THROTTLE_PER_ADDRESS a day, and OBJECTION_THROTTLE_PER_DAY
-    in all; past that 429 and nothing stored."""
+    in all; past that 429 and nothing stored. Never cached, unlike the notice pages that link to it: it
+    carries the visitor's CSRF token and, once filed, the receipt with their e-mail address."""
 
     form_class = ObjectionForm
     template_name = "factories/grading/objection_public.html"
