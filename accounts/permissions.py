@@ -64,6 +64,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # chasing non-filers (催报): staff read the list of their scope, the city and districts send reminders
     "non_filer.view": STAFF,
     "submission.remind": frozenset({Role.CITY, Role.DISTRICT}),
+    # Anomaly flags (reporting.anomalies) are for reviewers only: an enterprise never sees them.
+    "anomaly.view": STAFF,
+    "anomaly.dismiss": frozenset({Role.DISTRICT, Role.CITY}),
+    "anomaly.scan": frozenset({Role.CITY, OPERATOR}),
     "correction.view": EVERYONE,
     "correction.request": frozenset({Role.ENTERPRISE, Role.DISTRICT}),
     "correction.decide": frozenset({Role.CITY}),

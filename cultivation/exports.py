@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, register
+from factories.models import Industry
+from factories.words import filter_words, peer_group_label
 
 DIMENSIONS = ("land", "materials", "clean", "waste", "energy")
 
@@ -38,7 +40,7 @@ def _pool_columns() -> list[Column]:
         ]
         + [Column(f"D {names[d]}", "float2", 12) for d in DIMENSIONS]
         + [
-            Column(_("对标组"), width=8),
+            Column(_("对标组"), width=24),
             Column(_("对标绿色工厂数"), "int", 10),
             Column(_("标准版本"), "int", 8),
         ]
@@ -57,6 +59,9 @@ def _pool_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
     }.items():
         if filters.get(key) not in (None, ""):
             queryset = queryset.filter(**{lookup: filters[key]})
+    queryset = queryset.annotate(
+        peer_industry=Subquery(Industry.objects.filter(code=OuterRef("benchmark_group")).values("name")[:1])
+    )
     return queryset.order_by("-year", "enterprise__district_id", "level", "enterprise_id")
 
 
@@ -78,6 +83,7 @@ def _pool_row(item: tuple[Any, ...]) -> list[Any]:
         gap,
         dims,
         group,
+        peer_industry,
         count,
         version,
     ) = item
@@ -98,8 +104,14 @@ def _pool_row(item: tuple[Any, ...]) -> list[Any]:
             gap,
         ]
         + [(dims or {}).get(d) for d in DIMENSIONS]
-        + [group, count, version]
+        + [peer_group_label(group, peer_industry), count, version]
     )
+
+
+def _level_word(value: str) -> str:
+    from cultivation.models import Level
+
+    return str(Level(value).label)
 
 
 register(
@@ -123,10 +135,12 @@ register(
             "level_gap",
             "dimension_scores",
             "benchmark_group",
+            "peer_industry",
             "benchmark_count",
             "standard__version",
         ],
         row=_pool_row,
+        word=filter_words(level=_level_word),
     )
 )
 
@@ -213,5 +227,6 @@ register(
             "return_reason",
         ],
         row=_report_row,
+        word=filter_words(),
     )
 )

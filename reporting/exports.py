@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from accounts.exports import Column, Exporter, filtered, register
 from accounts.permissions import can
 from factories.indicators import GBT36132_2018 as catalogue
+from factories.words import filter_words
 from reporting import selectors
 from reporting.models import AnnualSubmission, SubmissionStatus
 from reporting.values import compute_indicators
@@ -87,6 +88,7 @@ register(
             "explanation",
         ],
         row=_submission_row,
+        word=filter_words(status=lambda v: SubmissionStatus(v).label),
     )
 )
 
@@ -133,6 +135,7 @@ register(
         ],
         queryset=_queue_queryset,
         row=_queue_row,
+        word=filter_words(),
     )
 )
 
@@ -185,7 +188,7 @@ register(
         ],
         queryset=_non_filer_queryset,
         row=_non_filer_row,
-        word=lambda key, value: str(STATE_WORDS.get(value, value)) if key == "state" else value,
+        word=filter_words(state=lambda v: STATE_WORDS.get(v, v)),
     )
 )
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, filtered, register
 from factories.grading.selectors import recommendations
-from factories.models import GradingResult
+from factories.models import GradingResult, Industry
+from factories.words import decided_label, filter_words, peer_group_label, tier_label
 
 DIMENSIONS = ("land", "materials", "clean", "waste", "energy")
 
@@ -38,7 +39,7 @@ def _grade_columns() -> list[Column]:
             Column(_("提升得分 S"), "float2", 10),
             Column(_("综合得分 C"), "float2", 10),
             Column(_("排名位置 q"), "float2", 10),
-            Column(_("对标组"), width=8),
+            Column(_("对标组"), width=24),
             Column(_("对标组规模"), "int", 10),
         ]
         + [Column(f"D {names[d]}", "float2", 12) for d in DIMENSIONS]
@@ -56,10 +57,16 @@ GRADE_FILTERS = {
 GRADE_ORDER = ("-year", "district_id", "-composite_score", "enterprise_id")
 
 
-def _grades_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
-    return filtered(GradingResult.objects.visible_to(user).published(), filters, GRADE_FILTERS).order_by(
-        *GRADE_ORDER
+def _with_peer_industry(queryset: QuerySet) -> QuerySet:
+    """The name of the industry a factory was compared within, for the peer group's words."""
+    return queryset.annotate(
+        peer_industry=Subquery(Industry.objects.filter(code=OuterRef("peer_group")).values("name")[:1])
     )
+
+
+def _grades_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
+    published = GradingResult.objects.visible_to(user).published()
+    return _with_peer_industry(filtered(published, filters, GRADE_FILTERS)).order_by(*GRADE_ORDER)
 
 
 def _grade_row(item: tuple[Any, ...]) -> list[Any]:
@@ -78,6 +85,7 @@ def _grade_row(item: tuple[Any, ...]) -> list[Any]:
         composite,
         q,
         group,
+        peer_industry,
         count,
         dims,
         revoke,
@@ -89,15 +97,15 @@ def _grade_row(item: tuple[Any, ...]) -> list[Any]:
             code,
             district,
             industry,
-            tier,
+            tier_label(tier),
             grade,
             computed,
-            decided,
+            decided_label(decided),
             level,
             improvement,
             composite,
             q,
-            group,
+            peer_group_label(group, peer_industry),
             count,
         ]
         + [(dims or {}).get(d) for d in DIMENSIONS]
@@ -120,6 +128,7 @@ GRADE_VALUES = [
     "composite_score",
     "q",
     "peer_group",
+    "peer_industry",
     "peer_count",
     "details__dimension_scores",
     "revocation_proposed",
@@ -133,13 +142,14 @@ register(
         queryset=_grades_queryset,
         values=GRADE_VALUES,
         row=_grade_row,
+        word=filter_words(),
     )
 )
 
 
 def _recommendations_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
     # The list the recommendation page and API show (Art. 8), with the export's filters and order.
-    return filtered(recommendations(user), filters, GRADE_FILTERS).order_by(*GRADE_ORDER)
+    return _with_peer_industry(filtered(recommendations(user), filters, GRADE_FILTERS)).order_by(*GRADE_ORDER)
 
 
 register(
@@ -150,5 +160,6 @@ register(
         queryset=_recommendations_queryset,
         values=GRADE_VALUES,
         row=_grade_row,
+        word=filter_words(),
     )
 )

@@ -28,7 +28,7 @@ def test_an_enterprise_export_has_title_headers_rows_and_the_requesters_scope(
     sheet = _open(job).active
     assert (
         "企业名录" in sheet["A1"].value
-        and "管理单位：500103" in sheet["A1"].value
+        and "管理单位：渝中区" in sheet["A1"].value
         and "导出时间" in sheet["A1"].value
     )
     assert [c.value for c in sheet[2]][:3] == ["企业名称", "统一社会信用代码", "管理单位"]

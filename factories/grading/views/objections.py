@@ -203,7 +203,12 @@ class ObjectionDetailView(ScopedDetailView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related(
-            "enterprise__district", "run", "result", "decided_by", "remedy_incident", "new_run"
+            "enterprise__district",
+            "run",
+            "result",
+            "decided_by",
+            "remedy_incident",
+            "new_run",
         ).prefetch_related("evidence")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -218,6 +223,9 @@ class ObjectionDetailView(ScopedDetailView):
             show_objector=objection.objector_kind == ObjectorKind.ENTERPRISE
             or can(self.request.user, "objection.view_objector"),
             can_link=decide and objection.status == ObjectionStatus.ACCEPTED,
+            can_view_runs=can(self.request.user, "grading_run.view"),
+            submission=selectors.objection_submission(self.request.user, objection),
+            correction=selectors.objection_correction(self.request.user, objection),
             decision_form=kwargs.get("decision_form")
             or ObjectionDecisionForm(user=self.request.user, objection=objection),
             link_form=kwargs.get("link_form")

@@ -27,13 +27,12 @@ from factories.grading.views.common import (
     INDICATOR_STATUS,
     OVERRIDE_CODES,
     ReasonWriter,
-    decided_label,
     f2,
 )
 from factories.grading.views.standards import describe_standard
 from factories.indicators import Direction
 from factories.models import District, Grade, GradingResult, Industry, Objection, Tier
-from factories.scoring import PEER_GROUP_ALL
+from factories.words import decided_label, peer_group_label
 
 
 def published_years(user: Any) -> list[int]:
@@ -262,12 +261,7 @@ def explanation_display(result: GradingResult) -> dict[str, Any]:
         {"code": r.get("code"), "text": writer.text(r), "override": r.get("code") in OVERRIDE_CODES}
         for r in result.reasons
     ]
-    if result.peer_group == PEER_GROUP_ALL:
-        peer_label = str(_("全部绿色工厂（不分行业）"))
-    elif result.peer_group:
-        peer_label = str(_("同行业：{industry}")).format(industry=writer.industry(result.peer_group))
-    else:
-        peer_label = ""
+    peer_label = peer_group_label(result.peer_group, writer.industry_name(result.peer_group))
     return {
         "result": result,
         "card": card,

@@ -40,7 +40,6 @@ from factories.grading.views.common import (
     PROPOSAL_BADGES,
     PROPOSAL_REASONS,
     ReasonWriter,
-    decided_label,
     run_badge,
 )
 from factories.models import (
@@ -57,6 +56,7 @@ from factories.models import (
     StandardStatus,
     Tier,
 )
+from factories.words import decided_label
 
 DIFF_CAUSE_LABELS = {
     "data": _("数据变化"),
