@@ -27,7 +27,7 @@ class BenchmarkView(RightRequiredMixin, TemplateView):
                 "name": localized(p.indicator.name_zh, p.indicator.name_en),
                 "unit": localized(p.indicator.unit, p.indicator.unit_en),
                 "direction": localized(p.indicator.direction.label_zh, p.indicator.direction.label_en),
-                "value": p.value,
+                "value": None if p.value is None else format(p.value.normalize(), "f"),
                 "group": p.group_label,
                 "members": p.members,
                 "band": p.band,
