@@ -21,7 +21,7 @@ from accounts.errors import InvalidInput
 from accounts.models import Notification
 from accounts.viewsets import REFUSED, ScopedMixin, ScopedViewSet
 from factories.models import Enterprise
-from reporting import bulk, jobs, oversight, selectors, services
+from reporting import benchmarks, bulk, jobs, oversight, selectors, services
 from reporting.filters import CorrectionFilter, SubmissionFilter
 from reporting.models import (
     AnnualSubmission,
@@ -419,7 +419,7 @@ def _unit(unit_id: str | None, name: str) -> dict[str, Any] | None:
 
 
 class _OversightBase(ScopedMixin, viewsets.GenericViewSet):
-    """Aggregates, not rows: a role without `oversight.view` is refused (403), not given an empty list."""
+    """Aggregates, not rows: a role without the right is refused (403), not given an empty list."""
 
     queryset = AnnualSubmission.objects.none()
     rights = {"list": "oversight.view"}
@@ -520,6 +520,54 @@ class IndicatorDistributionViewSet(_OversightBase):
         )
 
 
+@extend_schema(
+    parameters=[OpenApiParameter("year", int, description="年度；缺省为本企业最近一个经市级复核的年度")],
+    responses=inline_serializer(
+        "PeerBenchmarks",
+        {
+            "year": drf_serializers.IntegerField(allow_null=True),
+            "min_group": drf_serializers.IntegerField(),
+            "indicators": drf_serializers.ListField(child=drf_serializers.DictField()),
+            "dimensions": drf_serializers.ListField(child=drf_serializers.DictField()),
+        },
+    ),
+)
+class BenchmarkViewSet(_OversightBase):
+    """The caller's own enterprise: per indicator and dimension, the quartile band (1 = best quarter) among
+    its industry division's enterprises with city-verified data, or the whole city's when the division has
+    fewer than `min_group`; no band when the city has fewer too. Never another enterprise's figures."""
+
+    rights = {"list": "benchmark.view_own"}
+
+    def list(self, request: Request) -> Response:
+        raw = str(request.query_params.get("year", ""))
+        result = benchmarks.benchmarks(request.user, int(raw) if raw.isdigit() and len(raw) == 4 else None)
+        return Response(
+            {
+                "year": result.year,
+                "min_group": benchmarks.MIN_GROUP,
+                "indicators": [
+                    {
+                        "indicator": p.indicator.code,
+                        "name": p.indicator.name_zh,
+                        "direction": str(p.indicator.direction),
+                        "value": None if p.value is None else format(p.value, "f"),
+                        "group": p.group or None,
+                        "group_label": p.group_label,
+                        "members": p.members or None,
+                        "band": p.band,
+                        "band_label": str(p.band_label) if p.band else str(p.note),
+                    }
+                    for p in result.indicators
+                ],
+                "dimensions": [
+                    {"dimension": d.code, "name": d.name, "band": d.band, "band_label": str(d.band_label)}
+                    for d in result.dimensions
+                ],
+            }
+        )
+
+
 def register(router: Any) -> None:
     router.register("reporting-years", ReportingYearViewSet, basename="reporting-year")
     router.register("submissions", SubmissionViewSet, basename="submission")
@@ -528,6 +576,7 @@ def register(router: Any) -> None:
     router.register("non-filers", NonFilerViewSet, basename="non-filer")
     router.register("exports", ExportViewSet, basename="export")
     router.register("imports", ImportViewSet, basename="import")
+    router.register("benchmarks", BenchmarkViewSet, basename="benchmark")
     router.register("oversight/reviewers", ReviewerConsistencyViewSet, basename="oversight-reviewer")
     router.register(
         "oversight/distributions", IndicatorDistributionViewSet, basename="oversight-distribution"

@@ -457,6 +457,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:oversight-reviewer-list GET": Row("nothing", roles(200, 200, 403, 200), query=f"year={REPORTING_YEAR}"),
     "api:oversight-distribution-list GET": Row("nothing", roles(200, 200, 403, 200),
                                                query=f"year={REPORTING_YEAR}&indicator=EL-01"),
+    # Peer benchmarks: the caller's own enterprise only; staff have no enterprise to place.
+    "api:benchmark-list GET": Row("nothing", roles(403, 403, 200, 403), query=f"year={REPORTING_YEAR}"),
     "api:export-detail GET": Row("export", PERSONAL_GET),
     "api:export-download GET": Row("export", PERSONAL_GET),
     # Imports: bob uploaded the 渝中 files, charlie the 江津 one. Only the uploader commits (the city: 403).
