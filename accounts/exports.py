@@ -222,13 +222,23 @@ def write_xlsx(
     return count
 
 
-def filename(exporter: Exporter | None, kind: str, when: Any, file_format: str = "xlsx") -> str:
-    """The name a download is offered under: the export's title (in the reader's language) and the local
-    time it was requested, e.g. 「企业名录-20261201-0930.xlsx」. Only the download carries it; the stored
-    file has a random name (accounts/files.py)."""
-    title = str(exporter.title) if exporter is not None else kind
+def filename(
+    exporter: Exporter | None,
+    kind: str,
+    when: Any,
+    file_format: str = "xlsx",
+    filters: dict[str, Any] | None = None,
+) -> str:
+    """The name a download is offered under: the export's title (in the reader's language), led by the
+    year when the export is of one year, and the Beijing date it was requested, e.g.
+    「2025年度绿色工厂分级评价结果-20261201.xlsx」. Only the download carries it; the stored file has a
+    random name (accounts/files.py), and the header adds an ASCII fallback (files.content_disposition)."""
+    title = str(exporter.title) if exporter is not None else _("导出文件")
+    year = (filters or {}).get("year")
+    if year not in (None, ""):
+        title = _("{year}年度{title}").format(year=year, title=title)
     title = "".join("-" if c in '/\\:*?"<>|' else c for c in title)
-    return f"{title}-{timezone.localtime(when):%Y%m%d-%H%M}.{file_format}"
+    return f"{title}-{timezone.localtime(when):%Y%m%d}.{file_format}"
 
 
 def filtered(queryset: QuerySet, filters: dict[str, Any], mapping: dict[str, str]) -> QuerySet:

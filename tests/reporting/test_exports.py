@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts import exports
@@ -126,3 +129,22 @@ def test_grade_and_recommendation_exports_follow_publication(city_user):
     for kind in ("grades", "recommendations", "green_factories"):
         job, _ = jobs.export_request(actor=city_user, kind=kind)
         assert job.status == "succeeded" and job.total == 0
+
+
+def test_a_download_is_named_in_chinese_with_the_year_and_the_beijing_date(client, city_user, enterprise):
+    job, _ = jobs.export_request(actor=city_user, kind="grades", filters={"year": 2025})
+    today = timezone.localdate()
+    assert job.download_name == f"2025年度绿色工厂分级评价结果-{today:%Y%m%d}.xlsx"
+    client.force_login(city_user)
+    disposition = client.get(f"/reporting/exports/{job.pk}/download/")["Content-Disposition"]
+    assert disposition == (
+        f"attachment; filename=\"download.xlsx\"; filename*=UTF-8''{quote(job.download_name, safe='')}"
+    )
+    unfiltered, _ = jobs.export_request(actor=city_user, kind="enterprises")
+    assert unfiltered.download_name == f"企业名录-{today:%Y%m%d}.xlsx"
+
+
+def test_the_date_in_the_name_is_the_day_in_beijing():
+    late_evening_utc = dt.datetime(2026, 12, 1, 17, 30, tzinfo=dt.UTC)  # 01:30 on 2 December in Beijing
+    name = exports.filename(exports.REGISTRY["pool"], "pool", late_evening_utc, filters={"year": "2025"})
+    assert name == "2025年度梯度培育库（各区县）-20261202.xlsx"
