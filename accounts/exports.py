@@ -69,6 +69,8 @@ class Exporter:
     values: list[str] = field(default_factory=list)
     word: Callable[[str, Any], Any] | None = None
     """How a filter's value reads (e.g. a state's code in words) in the title row and the export list."""
+    filters: tuple[str, ...] = ()
+    """The filters that apply to this export: the form offers only these and a request for another is refused."""
 
     def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
         queryset = self.queryset(user, filters)
@@ -119,6 +121,27 @@ FILTER_LABELS = {
     "state": gettext_lazy("填报状态"),
     "q": gettext_lazy("关键词"),
 }
+
+
+def refuse_other_filters(exporter: Exporter, filters: dict[str, Any]) -> None:
+    """A filter this export does not know would be silently ignored, and the file would hold more than the
+    reader asked for: such a request is refused, naming the filters that do apply."""
+    other = sorted(
+        key for key, value in filters.items() if value not in (None, "", []) and key not in exporter.filters
+    )
+    if not other:
+        return
+    applicable = "、".join(str(FILTER_LABELS.get(key, key)) for key in exporter.filters) or _("无")
+    raise InvalidInput(
+        field_errors={
+            key: [
+                _("“{title}”不能按“{label}”筛选；可用的筛选条件：{applicable}。").format(
+                    title=exporter.title, label=FILTER_LABELS.get(key, key), applicable=applicable
+                )
+            ]
+            for key in other
+        }
+    )
 
 
 def filter_parts(exporter: Exporter | None, filters: dict[str, Any]) -> list[str]:

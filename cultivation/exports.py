@@ -141,6 +141,7 @@ register(
         ],
         row=_pool_row,
         word=filter_words(level=_level_word),
+        filters=("year", "district", "industry", "level"),
     )
 )
 
@@ -228,5 +229,6 @@ register(
         ],
         row=_report_row,
         word=filter_words(),
+        filters=("year", "district"),
     )
 )

@@ -143,6 +143,7 @@ register(
         values=GRADE_VALUES,
         row=_grade_row,
         word=filter_words(),
+        filters=tuple(GRADE_FILTERS),
     )
 )
 
@@ -161,5 +162,6 @@ register(
         values=GRADE_VALUES,
         row=_grade_row,
         word=filter_words(),
+        filters=tuple(GRADE_FILTERS),
     )
 )
