@@ -120,6 +120,7 @@ FILTER_LABELS = {
     "level": gettext_lazy("培育等级"),
     "state": gettext_lazy("填报状态"),
     "q": gettext_lazy("关键词"),
+    "run": gettext_lazy("评价批次"),
 }
 
 
@@ -142,6 +143,15 @@ def refuse_other_filters(exporter: Exporter, filters: dict[str, Any]) -> None:
             for key in other
         }
     )
+
+
+def current_filters(kind: str, params: Any) -> list[tuple[str, str]]:
+    """The filters of a list page (its query string, or the values it settled on) that export ``kind``
+    takes, as its "导出Excel" button posts them: the file holds what the page shows."""
+    exporter = REGISTRY.get(kind)
+    if exporter is None:
+        return []
+    return [(key, value) for key in exporter.filters if (value := str(params.get(key) or "").strip())]
 
 
 def filter_parts(exporter: Exporter | None, filters: dict[str, Any]) -> list[str]:

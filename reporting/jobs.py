@@ -40,6 +40,7 @@ FILTER_KEYS: dict[str, Callable[[Any], Any]] = {
     "tier": str,
     "status": str,
     "level": str,
+    "run": int,
     "state": str,
     "q": _short,
     # the audit trail's (accounts/audit_trail.py)

@@ -34,6 +34,7 @@ EXPORT_KINDS = [
     "grades",
     "recommendations",
     "pool",
+    "pool_members",
     "district_reports",
 ]
 
