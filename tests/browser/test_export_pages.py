@@ -82,3 +82,38 @@ def test_the_grade_list_exports_its_rows_in_words_under_a_dated_chinese_name(
     assert {row[header.index("级别")] for row in data} == {"市级"}
     rules = {str(label) for label in DECIDED_BY_LABELS.values()}
     assert {row[header.index("决定规则")] for row in data} <= rules
+
+
+def test_the_pool_member_list_exports_its_members(
+    page: Page, live_server: Any, tmp_path: Path, district_user: Any, enterprise: Any, other_enterprise: Any
+) -> None:
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from cultivation.services import pool_application_accept, pool_application_submit
+
+    for member in (enterprise, other_enterprise):
+        application = pool_application_submit(
+            actor=district_user,
+            enterprise=member,
+            intention="愿意参与绿色工厂梯度培育",
+            plan="三年内创建绿色工厂",
+            lawful_declaration=True,
+        )
+        pool_application_accept(actor=district_user, application=application)
+
+    login(page, live_server, district_user.username)
+    page.goto(f"{live_server.url}/cultivation/members/?status=active")
+    page.screenshot(path=str(DOCS / "pool-members-export.png"), full_page=True)
+    with page.expect_download() as started:
+        page.get_by_role("button", name="导出Excel").click()
+    download = started.value
+    assert download.suggested_filename == f"培育库成员-{timezone.localdate():%Y%m%d}.xlsx"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    rows = list(load_workbook(saved, read_only=True).active.iter_rows(values_only=True))
+    assert "状态：在库培育" in rows[0][0]
+    assert {(row[0], row[5]) for row in rows[2:]} == {
+        (enterprise.name, "在库培育"),
+        (other_enterprise.name, "在库培育"),
+    }
