@@ -89,6 +89,7 @@ register(
         ],
         row=_submission_row,
         word=filter_words(status=lambda v: SubmissionStatus(v).label),
+        filters=("year", "district", "industry", "status"),
     )
 )
 
@@ -96,11 +97,14 @@ register(
 # --- the review queue and the non-filers, with the filters of their pages -------------------------------
 
 
+QUEUE_FILTERS = ("year", "q")
+
+
 def _queue_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
     from reporting.filters import SubmissionFilter
 
     queue = selectors.review_queue(user)
-    data = {k: filters[k] for k in ("year", "q") if filters.get(k) not in (None, "")}
+    data = {k: filters[k] for k in QUEUE_FILTERS if filters.get(k) not in (None, "")}
     order = selectors.QUEUE_ORDER["city" if can(user, "submission.verify") else "district"]
     return SubmissionFilter(data or None, queryset=queue).qs.order_by(*order)
 
@@ -136,6 +140,7 @@ register(
         queryset=_queue_queryset,
         row=_queue_row,
         word=filter_words(),
+        filters=QUEUE_FILTERS,
     )
 )
 
@@ -189,6 +194,7 @@ register(
         queryset=_non_filer_queryset,
         row=_non_filer_row,
         word=filter_words(state=lambda v: STATE_WORDS.get(v, v)),
+        filters=("year", "district", "state", "q"),
     )
 )
 
