@@ -64,11 +64,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # chasing non-filers (催报): staff read the list of their scope, the city and districts send reminders
     "non_filer.view": STAFF,
     "submission.remind": frozenset({Role.CITY, Role.DISTRICT}),
+    # Anomaly flags (reporting.anomalies) are for reviewers only: an enterprise never sees them.
+    "anomaly.view": STAFF,
+    "anomaly.dismiss": frozenset({Role.DISTRICT, Role.CITY}),
+    "anomaly.scan": frozenset({Role.CITY, OPERATOR}),
     "correction.view": EVERYONE,
     "correction.request": frozenset({Role.ENTERPRISE, Role.DISTRICT}),
     "correction.decide": frozenset({Role.CITY}),
     "export.view": EVERYONE,
     "export.create": EVERYONE,
+    # Reviewer consistency (Art. 12): the city and auditors read every unit, a district its own against the city.
+    "oversight.view": STAFF,
+    # Peer benchmarks: an enterprise's own position in bands, never another enterprise's figures.
+    "benchmark.view_own": frozenset({Role.ENTERPRISE}),
     "import.view": STAFF,
     "import.create": frozenset({Role.CITY, Role.DISTRICT}),
     # grading

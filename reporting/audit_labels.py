@@ -27,6 +27,8 @@ audit.register_actions(
         "import.commit": pgettext_lazy("audit", "正式导入"),
         "import.refused": pgettext_lazy("audit", "拒收导入文件"),
         "reminder.send": pgettext_lazy("audit", "发送催报"),
+        "anomaly.dismiss": pgettext_lazy("audit", "排除异常提示"),
+        "anomaly.scan": pgettext_lazy("audit", "检查年度数据异常"),
     }
 )
 

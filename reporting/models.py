@@ -107,6 +107,12 @@ class AnnualSubmission(models.Model):
     raw_values = models.JSONField(_("原始数据"), default=dict, blank=True)
     explanation = BoundedTextField(_("情况说明"), blank=True, max_length=LONG_TEXT)
     yoy_flags = models.JSONField(_("同比异常字段"), default=list, blank=True)
+    anomaly_flags = models.JSONField(
+        _("异常提示"),
+        default=list,
+        blank=True,
+        help_text="reporting.anomalies: {kind, field_or_indicator, message, figures, dismissed}; reviewers only",
+    )
     indicators = models.JSONField(_("派生指标"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
@@ -133,6 +139,11 @@ class AnnualSubmission(models.Model):
 
     def __str__(self) -> str:
         return str(_("{enterprise} {year}年度数据")).format(enterprise=self.enterprise, year=self.year)
+
+    @property
+    def open_anomalies(self) -> list[dict[str, Any]]:
+        """The anomaly flags no reviewer has dismissed yet."""
+        return [flag for flag in self.anomaly_flags or [] if not flag.get("dismissed")]
 
 
 SUBMISSION_TRANSITIONS = TransitionTable(
@@ -477,3 +488,23 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.year} {self.kind}"
+
+
+class AnomalyScan(BackgroundJob):
+    """A run of the anomaly checks over one year's submitted data (reporting.anomalies), started by the
+    city or a management command when the year's data is complete; `done` counts the submissions checked."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    flagged = models.PositiveIntegerField(_("有异常提示的数据"), default=0)
+
+    class Meta:
+        verbose_name = _("异常检查")
+        verbose_name_plural = _("异常检查")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.year} #{self.pk}"

@@ -21,16 +21,17 @@ from django.utils.translation import gettext_lazy
 from accounts import audit, jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.i18n import in_language, localized
-from accounts.limits import date_problem, text_problem
+from accounts.limits import SHORT_TEXT, date_problem, text_problem
 from accounts.permissions import ensure_can, ensure_in_scope
 from accounts.transitions import claim
 from factories.indicators import RawField, get_catalogue, validate_raw, year_on_year_flags
 from factories.models import FIRST_DATA_YEAR, Enterprise
-from reporting import notifications
+from reporting import anomalies, notifications
 from reporting.models import (
     CORRECTION_TRANSITIONS,
     SUBMISSION_TRANSITIONS,
     AnnualSubmission,
+    AnomalyScan,
     CorrectionRequest,
     ImportJob,
     Reminder,
@@ -334,6 +335,8 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
             "district_id": submission.enterprise.district_id,
         },
     )
+    submission.anomaly_flags = anomalies.flags_for_submission(submission)
+    AnnualSubmission.objects.filter(pk=submission.pk).update(anomaly_flags=submission.anomaly_flags)
     notifications.on_submission_event(submission, "submitted")
     return submission
 
@@ -1020,3 +1023,100 @@ def import_commit(*, actor: Any, job: Any) -> Any:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.INVALID, **_kept_errors(errors))
     job.refresh_from_db()
     return job
+
+
+# --- anomaly flags (reporting.anomalies) -----------------------------------------------------------
+
+
+@transaction.atomic
+def anomaly_dismiss(
+    *, actor: Any, submission: AnnualSubmission, kind: str, field_or_indicator: str, reason: str
+) -> AnnualSubmission:
+    """A reviewer dismisses one anomaly flag after checking it, always with a reason (issue 18)."""
+    ensure_can(actor, "anomaly.dismiss")
+    ensure_in_scope(actor, submission)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(field_errors={"reason": [_("排除异常提示时必须写明理由，例如核实了哪些凭证。")]})
+    if problem := text_problem(reason, SHORT_TEXT, _("理由")):
+        raise InvalidInput(field_errors={"reason": [problem]})
+    submission = AnnualSubmission.objects.select_for_update().get(pk=submission.pk)
+    flags = list(submission.anomaly_flags or [])
+    index = next(
+        (
+            i
+            for i, flag in enumerate(flags)
+            if flag.get("kind") == kind and flag.get("field_or_indicator") == field_or_indicator
+        ),
+        None,
+    )
+    if index is None:
+        raise InvalidInput(_("该异常提示不存在或已重新计算，请刷新页面。"))
+    if flags[index].get("dismissed"):
+        raise StateConflict(_("该异常提示已被排除，请刷新页面。"))
+    dismissed = {"by": actor.get_username(), "at": timezone.now().isoformat(), "reason": reason}
+    flags[index] = {**flags[index], "dismissed": dismissed}
+    submission.anomaly_flags = flags
+    submission.save(update_fields=["anomaly_flags", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="anomaly.dismiss",
+        obj=submission,
+        changes={"anomaly": [str(flags[index].get("message", "")), None]},
+        reason=reason,
+    )
+    return submission
+
+
+def _anomaly_scan(job: Any, context: Any) -> Mapping[str, Any]:
+    """The body of a year's anomaly check: every submitted submission's flags again, keeping dismissals."""
+    found = anomalies.flags_for_year(job.year, lambda done, total: context.progress(done=done, total=total))
+    ids = sorted(found)
+    flagged = 0
+    for start in range(0, len(ids), 1000):
+        batch = ids[start : start + 1000]
+        with transaction.atomic():
+            rows = list(
+                AnnualSubmission.objects.select_for_update().filter(pk__in=batch).only("anomaly_flags")
+            )
+            for row in rows:
+                row.anomaly_flags = anomalies.keep_dismissals(found[row.pk], row.anomaly_flags or [])
+                flagged += bool(row.open_anomalies)
+            AnnualSubmission.objects.bulk_update(rows, ["anomaly_flags"], batch_size=1000)
+        context.progress(done=start + len(batch), total=len(ids))
+    return {"done": len(ids), "total": len(ids), "flagged": flagged}
+
+
+ANOMALY_SCAN = jobs.JobKind(
+    name="anomaly_scan",
+    model=AnomalyScan,
+    task="reporting.anomaly_scan",
+    work=_anomaly_scan,
+    related=("requested_by",),
+    claim_fields={"done": 0},
+    failure_message=gettext_lazy("检查年度数据异常时出错，技术细节已记录，请稍后重试或联系系统管理员。"),
+)
+
+
+def anomaly_scan_request(*, actor: Any, year: int) -> AnomalyScan:
+    """Check a whole year's submitted data again (when the year's data is complete) in the background."""
+    ensure_can(actor, "anomaly.scan")
+    if not ReportingYear.objects.filter(year=year).exists():
+        raise InvalidInput(_("{year}年度尚未开放填报，没有可检查的数据。").format(year=year))
+    with transaction.atomic():
+        job = AnomalyScan.objects.create(
+            year=year, requested_by=actor if getattr(actor, "pk", None) else None
+        )
+        audit.record(actor=actor, action="anomaly.scan", obj=job, changes={"year": [None, year]})
+        jobs.enqueue(ANOMALY_SCAN, job)
+    return job
+
+
+def anomaly_scan_execute(job_id: int) -> str:
+    """Run a queued anomaly check (idempotent: a finished job is left alone). Returns its status."""
+    return jobs.run(ANOMALY_SCAN, job_id)
+
+
+def requeue_waiting_anomaly_scans() -> int:
+    """The anomaly checks' watchdog: send again checks whose worker died or whose message never left."""
+    return len(jobs.watchdog(ANOMALY_SCAN))

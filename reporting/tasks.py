@@ -98,3 +98,15 @@ def send_overdue_and_review_reminders() -> dict[str, int]:
         "overdue": services.overdue_notices_send(today=today),
         "review": services.review_reminders_send(today=today),
     }
+
+
+@shared_task(name="reporting.anomaly_scan", acks_late=True)
+def anomaly_scan(job_id: int) -> str:
+    """Check one year's submitted data for anomalies (idempotent; a redelivery finds nothing to claim)."""
+    return services.anomaly_scan_execute(job_id)
+
+
+@shared_task(name="reporting.requeue_waiting_anomaly_scans")
+def requeue_waiting_anomaly_scans() -> int:
+    """The anomaly checks' watchdog: send again checks whose worker died or whose message never left."""
+    return services.requeue_waiting_anomaly_scans()

@@ -1,0 +1,622 @@
+"""Anomaly flags for reviewers (issue 18; Art. 9 and 12 punish falsified data): checks of a submission
+against its industry peers, its own history, the other submissions of its year and itself.
+
+A flag is a dict `{kind, field_or_indicator, message, figures, dismissed}` stored in
+`AnnualSubmission.anomaly_flags`; `message` is kept in Chinese and shown in the reader's language by
+`describe`, `figures` holds the numbers that triggered it, `dismissed` is None or `{by, at, reason}`.
+
+- `peer_outlier`: robust z = 0.6745·(x − median)/MAD of an indicator within the two-digit division of the
+  year's submitted data (all divisions when the division has fewer than `MIN_PEERS` values), flagged above
+  `settings.ANOMALY_Z_THRESHOLD`; no flag when MAD = 0. LI-03 (output per land) is checked as
+  `inconsistent` per m² instead, so it is not flagged twice.
+- `yoy_jump`: the ×3 rule of DOMAIN §4 (`factories.indicators.year_on_year_flags`).
+- `unchanged`: a raw value identical to the last digit for three consecutive years (zeros and land
+  areas, which rightly stay the same, excepted).
+- `copied`: two enterprises of the same year whose raw data are identical, or identical in at least
+  `NEAR_COPY_SHARE` of their non-zero fields (found in SQL on PostgreSQL, with an inverted index elsewhere).
+- `inconsistent`: CO₂ that the reported energy cannot explain; renewable electricity equal to a large
+  electricity consumption; output value per m² of land far outside the division's range.
+
+Expected CO₂ is Σ tce of each carrier × `settings.ANOMALY_CO2_PER_TCE` (tCO₂ per tce, 1 tce = 29.3076 GJ):
+coal 2.77 (IPCC 2006 Guidelines vol. 2 table 1.4, other bituminous coal 94 600 kg CO₂/TJ); oil products
+2.17 (ibid., gas/diesel oil 74 100 kg/TJ); natural gas 1.64 (ibid., 56 100 kg/TJ); electricity 4.64 (the
+2022 national grid average of 0.5703 tCO₂/MWh, 生态环境部 国家统计局公告2024年第12号, ÷ 0.1229 tce/MWh of
+GB/T 2589-2020); purchased heat 3.22 (0.11 tCO₂/GJ, 《工业其他行业企业温室气体排放核算方法与报告指南（试行）》,
+÷ 0.03412 tce/GJ). Renewable electricity counts as zero. Reported CO₂ outside `ANOMALY_CO2_BAND` × expected
+is flagged; in the divisions with process emissions (`ANOMALY_PROCESS_EMISSION_DIVISIONS`: coking and
+refining, chemicals, non-metallic minerals, ferrous and non-ferrous metals) only the lower bound applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from statistics import median
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
+
+from factories.indicators import Catalogue, Status, derive_indicators, get_catalogue, year_on_year_flags
+from reporting.models import AnnualSubmission, SubmissionStatus
+from reporting.values import from_storage
+
+KINDS = {
+    "peer_outlier": gettext_lazy("偏离同行业"),
+    "yoy_jump": gettext_lazy("同比变化超过3倍"),
+    "unchanged": gettext_lazy("连续三年数值不变"),
+    "copied": gettext_lazy("疑似复制他企数据"),
+    "inconsistent": gettext_lazy("数据内部不一致"),
+}
+"""Each kind of flag in words, for pages and exports."""
+
+MIN_PEERS = 5
+NEAR_COPY_SHARE = Decimal("0.9")
+NEAR_COPY_MIN_FIELDS = 5
+"""A near copy needs at least this many non-zero fields: two sparse submissions alike in 3 fields prove nothing."""
+ROBUST_Z = 0.6745
+OUTPUT_PER_M2 = "LI-03"
+UNCHANGED_SKIPPED_DIMENSIONS = ("land",)
+WHOLE_RECORD = "raw_values"
+_ZERO_TEXT = r"^[+-]?0*\.?0*$"
+
+
+# --- statistics ---------------------------------------------------------------------------------------
+
+
+def robust_z(value: float, values: Iterable[float]) -> tuple[float, float, float] | None:
+    """(z, median, MAD) of `value` among `values`; None when MAD = 0 (half the peers share one value)."""
+    values = list(values)
+    middle = median(values)
+    mad = median(abs(v - middle) for v in values)
+    if mad == 0:
+        return None
+    return ROBUST_Z * (value - middle) / mad, middle, mad
+
+
+def _shown(value: float | Decimal) -> str:
+    """A figure for reading: at most 2 decimals (4 significant below 1), no trailing zeros."""
+    number = float(value)
+    text = f"{number:.2f}" if abs(number) >= 1 else f"{number:.4g}"
+    if "e" in text:
+        text = f"{number:.6f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# --- the year's peers -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One non-draft submission as the checks read it."""
+
+    id: int
+    enterprise_id: int
+    enterprise_name: str
+    district_id: str
+    division: str
+    catalogue_version: str
+    raw: Mapping[str, str | None]
+
+
+def _rows(year: int, **filters: Any) -> list[Row]:
+    query = (
+        AnnualSubmission.objects.filter(year=year, **filters)
+        .exclude(status=SubmissionStatus.DRAFT)
+        .values_list(
+            "pk",
+            "enterprise_id",
+            "enterprise__name",
+            "district_id",
+            "enterprise__industry_id",
+            "catalogue_version",
+            "raw_values",
+        )
+    )
+    return [Row(*values) for values in query.iterator(chunk_size=2000)]
+
+
+def _metrics(row: Row) -> dict[str, float]:
+    """The indicators of a row that have a value, and its output value per m² (元/m²) as `LI-03`."""
+    catalogue = get_catalogue(row.catalogue_version)
+    raw = from_storage(row.raw, catalogue)
+    values = {
+        code: float(item.value)
+        for code, item in derive_indicators(raw, catalogue).items()
+        if item.status == Status.OK and item.value is not None and code != OUTPUT_PER_M2
+    }
+    output, site = raw.get("output_value"), raw.get("site_area")
+    if output is not None and site:
+        values[OUTPUT_PER_M2] = float(output) * 10000 / float(site)
+    return values
+
+
+@dataclass
+class Peers:
+    """Metric values of the year's submissions by division and city-wide, for one catalogue version."""
+
+    by_division: dict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
+    citywide: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    complete: bool = True
+
+    def add(self, row: Row, metrics: Mapping[str, float]) -> None:
+        for code, value in metrics.items():
+            self.by_division[(row.division, code)].append(value)
+            self.citywide[code].append(value)
+
+    def group(self, division: str, code: str) -> tuple[str, list[float]] | None:
+        """The division's values, or the whole city's when the division has fewer than MIN_PEERS."""
+        own = self.by_division.get((division, code), [])
+        if len(own) >= MIN_PEERS:
+            return division, own
+        everyone = self.citywide.get(code, [])
+        return ("", everyone) if len(everyone) >= MIN_PEERS else None
+
+
+def _peers(rows: Iterable[Row], metrics: Mapping[int, Mapping[str, float]]) -> dict[str, Peers]:
+    tables: dict[str, Peers] = defaultdict(Peers)
+    for row in rows:
+        tables[row.catalogue_version].add(row, metrics[row.id])
+    return tables
+
+
+# --- copies ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Two submissions of one year with identical raw data (`shared` = `fields` = every field) or nearly so."""
+
+    first: int
+    second: int
+    exact: bool
+    shared: int
+    fields: int
+
+
+_EXACT_SQL = """
+SELECT array_agg(id ORDER BY id)
+FROM reporting_annualsubmission
+WHERE year = %(year)s AND status <> %(draft)s {only_group}
+GROUP BY md5(jsonb_strip_nulls(raw_values)::text)
+HAVING count(*) > 1
+"""
+
+_NEAR_SQL = """
+WITH cells AS (
+    SELECT s.id, e.key, e.value
+    FROM reporting_annualsubmission s CROSS JOIN LATERAL jsonb_each_text(s.raw_values) e
+    WHERE s.year = %(year)s AND s.status <> %(draft)s AND e.value IS NOT NULL AND e.value !~ %(zero)s
+),
+sizes AS (
+    SELECT id, count(*) AS n FROM cells GROUP BY id HAVING count(*) >= %(min_fields)s
+)
+SELECT a.id, b.id, count(*) AS shared, greatest(sa.n, sb.n) AS fields
+FROM cells a
+JOIN cells b ON b.key = a.key AND b.value = a.value AND {pairs}
+JOIN sizes sa ON sa.id = a.id
+JOIN sizes sb ON sb.id = b.id
+GROUP BY a.id, b.id, sa.n, sb.n
+HAVING count(*) >= %(share)s * greatest(sa.n, sb.n)
+"""
+
+
+def _copies_sql(year: int, only: int | None) -> list[Copy]:
+    params: dict[str, Any] = {
+        "year": year,
+        "draft": SubmissionStatus.DRAFT.value,
+        "zero": _ZERO_TEXT,
+        "min_fields": NEAR_COPY_MIN_FIELDS,
+        "share": NEAR_COPY_SHARE,
+        "only": only,
+    }
+    only_group = (
+        "AND md5(jsonb_strip_nulls(raw_values)::text) = (SELECT md5(jsonb_strip_nulls(raw_values)::text) "
+        "FROM reporting_annualsubmission WHERE id = %(only)s)"
+        if only is not None
+        else ""
+    )
+    pairs = "a.id = %(only)s AND b.id <> a.id" if only is not None else "a.id < b.id"
+    found: dict[tuple[int, int], Copy] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_EXACT_SQL.format(only_group=only_group), params)
+        for (ids,) in cursor.fetchall():
+            for other in ids[1:]:
+                found[(ids[0], other)] = Copy(ids[0], other, True, 0, 0)
+        cursor.execute(_NEAR_SQL.format(pairs=pairs), params)
+        for first, second, shared, fields in cursor.fetchall():
+            key = (min(first, second), max(first, second))
+            if key not in found:
+                found[key] = Copy(*key, exact=False, shared=shared, fields=fields)
+    return list(found.values())
+
+
+def _canonical(raw: Mapping[str, Any]) -> str:
+    return hashlib.md5(
+        json.dumps({k: v for k, v in raw.items() if v is not None}, sort_keys=True).encode(),
+        usedforsecurity=False,
+    ).hexdigest()
+
+
+def _is_zero(text: Any) -> bool:
+    try:
+        return Decimal(str(text)) == 0
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def _copies_python(year: int, only: int | None) -> list[Copy]:
+    """The same answer as the SQL, for SQLite (`make run`): an inverted index of (field, value) → rows."""
+    rows = {row.id: row.raw for row in _rows(year)}
+    found: dict[tuple[int, int], Copy] = {}
+    by_hash: dict[str, list[int]] = defaultdict(list)
+    for pk in sorted(rows):
+        by_hash[_canonical(rows[pk])].append(pk)
+    for ids in by_hash.values():
+        if only is not None and only not in ids:
+            continue
+        for other in ids[1:]:
+            found[(ids[0], other)] = Copy(ids[0], other, True, 0, 0)
+    cells = {
+        pk: {(k, str(v)) for k, v in raw.items() if v is not None and not _is_zero(v)}
+        for pk, raw in rows.items()
+    }
+    cells = {pk: items for pk, items in cells.items() if len(items) >= NEAR_COPY_MIN_FIELDS}
+    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for pk, items in cells.items():
+        for item in items:
+            postings[item].append(pk)
+    for pk in [only] if only is not None else sorted(cells):
+        if pk not in cells:
+            continue
+        shared = Counter(other for item in cells[pk] for other in postings[item] if other != pk)
+        for other, count in shared.items():
+            if only is None and other < pk:
+                continue
+            fields = max(len(cells[pk]), len(cells[other]))
+            key = (min(pk, other), max(pk, other))
+            if count >= NEAR_COPY_SHARE * fields and key not in found:
+                found[key] = Copy(*key, exact=False, shared=count, fields=fields)
+    return list(found.values())
+
+
+def find_copies(year: int, *, only: int | None = None) -> list[Copy]:
+    """Pairs of the year's submitted data that are identical or nearly so; with `only`, those of one submission."""
+    if connection.vendor == "postgresql":
+        return _copies_sql(year, only)
+    return _copies_python(year, only)
+
+
+# --- the checks -----------------------------------------------------------------------------------------
+
+
+def _flag(kind: str, subject: str, figures: dict[str, Any]) -> dict[str, Any]:
+    flag = {"kind": kind, "field_or_indicator": subject, "figures": figures, "dismissed": None}
+    with override(settings.LANGUAGE_CODE):
+        flag["message"] = describe(flag)
+    return flag
+
+
+def _peer_flags(
+    row: Row, metrics: Mapping[str, float], peers: Peers, threshold: float
+) -> list[dict[str, Any]]:
+    flags = []
+    for code, value in metrics.items():
+        group = peers.group(row.division, code)
+        if group is None:
+            continue
+        division, values = group
+        result = robust_z(value, values)
+        if result is None or abs(result[0]) <= threshold:
+            continue
+        z, middle, mad = result
+        figures = {
+            "value": _shown(value),
+            "median": _shown(middle),
+            "mad": _shown(mad),
+            "z": _shown(z),
+            "peers": len(values),
+            "division": division,
+            "threshold": _shown(threshold),
+        }
+        kind = "inconsistent" if code == OUTPUT_PER_M2 else "peer_outlier"
+        flags.append(_flag(kind, code, figures))
+    return flags
+
+
+def _history_flags(
+    row: Row, catalogue: Catalogue, history: Mapping[int, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """×3 jumps against last year, and values unchanged over this and the two previous years."""
+    flags = []
+    raw = from_storage(row.raw, catalogue)
+    last = history.get(1)
+    if last is not None:
+        before = from_storage(last, catalogue)
+        for name in year_on_year_flags(raw, before, catalogue=catalogue):
+            figures = {"value": row.raw.get(name), "previous": last.get(name)}
+            flags.append(_flag("yoy_jump", name, figures))
+    earlier = history.get(2)
+    if last is not None and earlier is not None:
+        before, oldest = from_storage(last, catalogue), from_storage(earlier, catalogue)
+        for raw_field in catalogue.raw_fields:
+            if raw_field.dimension in UNCHANGED_SKIPPED_DIMENSIONS:
+                continue
+            value = raw.get(raw_field.name)
+            if (
+                value is None
+                or value == 0
+                or value != before.get(raw_field.name)
+                or value != oldest.get(raw_field.name)
+            ):
+                continue
+            flags.append(
+                _flag("unchanged", raw_field.name, {"value": row.raw.get(raw_field.name), "years": 3})
+            )
+    return flags
+
+
+def _co2_flag(row: Row, catalogue: Catalogue) -> dict[str, Any] | None:
+    raw = from_storage(row.raw, catalogue)
+    co2 = raw.get("co2")
+    factors = {name: Decimal(value) for name, value in settings.ANOMALY_CO2_PER_TCE.items()}
+    coefficients = {c.field: c.tce_per_raw_unit for c in catalogue.energy_coefficients}
+    if co2 is None or any(raw.get(name) is None for name in factors if name in coefficients):
+        return None
+    expected = Decimal(0)
+    for name, factor in factors.items():
+        if name not in coefficients:
+            continue
+        amount = raw[name] or Decimal(0)
+        if name == "electricity":
+            amount = max(amount - (raw.get("renewable_electricity") or Decimal(0)), Decimal(0))
+        expected += amount * coefficients[name] * factor
+    if expected <= 0:
+        return None
+    low, high = (Decimal(bound) for bound in settings.ANOMALY_CO2_BAND)
+    process = row.division in settings.ANOMALY_PROCESS_EMISSION_DIVISIONS
+    if co2 >= expected * low and (process or co2 <= expected * high):
+        return None
+    tce = sum((raw[c.field] or Decimal(0)) * c.tce_per_raw_unit for c in catalogue.energy_coefficients)
+    figures = {
+        "co2": _shown(co2),
+        "tce": _shown(tce),
+        "co2_per_tce": _shown(co2 / tce) if tce else None,
+        "expected": _shown(expected),
+        "low": _shown(expected * low),
+        "high": None if process else _shown(expected * high),
+    }
+    return _flag("inconsistent", "co2", figures)
+
+
+def _renewable_flag(row: Row, catalogue: Catalogue) -> dict[str, Any] | None:
+    raw = from_storage(row.raw, catalogue)
+    electricity, renewable = raw.get("electricity"), raw.get("renewable_electricity")
+    threshold = Decimal(settings.ANOMALY_FULL_RENEWABLE_KWH)
+    if electricity is None or renewable is None or electricity < threshold or renewable < electricity:
+        return None
+    figures = {
+        "electricity": _shown(electricity),
+        "renewable": _shown(renewable),
+        "threshold": _shown(threshold),
+    }
+    return _flag("inconsistent", "renewable_electricity", figures)
+
+
+def _copy_flag(copy: Copy, own: int, others: Mapping[int, Row]) -> dict[str, Any] | None:
+    other = others.get(copy.second if copy.first == own else copy.first)
+    if other is None:
+        return None
+    figures = {
+        "match": "exact" if copy.exact else "near",
+        "other_submission": other.id,
+        "other_enterprise": other.enterprise_name,
+        "other_district": other.district_id,
+        "shared": copy.shared,
+        "fields": copy.fields,
+    }
+    return _flag("copied", f"{WHOLE_RECORD}:{other.id}", figures)
+
+
+def _check(
+    row: Row,
+    metrics: Mapping[str, float],
+    peers: Peers,
+    history: Mapping[int, Mapping[str, Any]],
+    copies: Iterable[Copy],
+    others: Mapping[int, Row],
+) -> list[dict[str, Any]]:
+    catalogue = get_catalogue(row.catalogue_version)
+    threshold = float(settings.ANOMALY_Z_THRESHOLD)
+    flags = _peer_flags(row, metrics, peers, threshold)
+    flags += _history_flags(row, catalogue, history)
+    flags += [flag for flag in (_co2_flag(row, catalogue), _renewable_flag(row, catalogue)) if flag]
+    flags += [flag for copy in copies if (flag := _copy_flag(copy, row.id, others))]
+    return flags
+
+
+def _history(enterprise_ids: Iterable[int], year: int) -> dict[int, dict[int, Mapping[str, Any]]]:
+    """enterprise → {1: last year's raw data, 2: the year before's}, from any of their submissions."""
+    found: dict[int, dict[int, Mapping[str, Any]]] = defaultdict(dict)
+    query = AnnualSubmission.objects.filter(
+        enterprise_id__in=list(enterprise_ids), year__in=(year - 1, year - 2)
+    ).values_list("enterprise_id", "year", "raw_values")
+    for enterprise_id, other_year, raw in query.iterator(chunk_size=2000):
+        found[enterprise_id][year - other_year] = raw
+    return found
+
+
+def keep_dismissals(new: list[dict[str, Any]], old: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A dismissal survives a new check when the same flag comes back with the same figures of its own."""
+    dismissed = {(flag["kind"], flag["field_or_indicator"]): flag for flag in old if flag.get("dismissed")}
+    for flag in new:
+        before = dismissed.get((flag["kind"], flag["field_or_indicator"]))
+        if before is not None and _own_figures(before) == _own_figures(flag):
+            flag["dismissed"] = before["dismissed"]
+    return new
+
+
+def _own_figures(flag: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The figures of the submission itself (not of its peers, which move as others submit)."""
+    figures = flag.get("figures") or {}
+    return tuple(
+        figures.get(name) for name in ("value", "previous", "co2", "tce", "electricity", "renewable", "match")
+    )
+
+
+def flags_for_submission(submission: AnnualSubmission) -> list[dict[str, Any]]:
+    """The flags of one submission now submitted, against the year's other submitted data."""
+    own = next(iter(_rows(submission.year, pk=submission.pk)), None)
+    if own is None:
+        return []
+    rows = _rows(submission.year, enterprise__industry_id=own.division)
+    metrics = {row.id: _metrics(row) for row in rows}
+    peers = _peers(rows, metrics)[own.catalogue_version]
+    if any(len(peers.by_division.get((own.division, code), [])) < MIN_PEERS for code in metrics[own.id]):
+        # Some of the division's indicators have too few values: compare those with the whole city.
+        everyone = _rows(submission.year)
+        peers = _peers(everyone, {row.id: metrics.get(row.id) or _metrics(row) for row in everyone})[
+            own.catalogue_version
+        ]
+    copies = find_copies(submission.year, only=submission.pk)
+    other_ids = {copy.first for copy in copies} | {copy.second for copy in copies}
+    others = {row.id: row for row in _rows(submission.year, pk__in=other_ids)} if other_ids else {}
+    history = _history([own.enterprise_id], submission.year).get(own.enterprise_id, {})
+    flags = _check(own, metrics[own.id], peers, history, copies, others)
+    return keep_dismissals(flags, submission.anomaly_flags or [])
+
+
+def flags_for_year(
+    year: int, progress: Callable[[int, int], None] | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """Submission id → its flags, for every submitted submission of the year (dismissals not yet kept)."""
+    rows = _rows(year)
+    metrics = {row.id: _metrics(row) for row in rows}
+    tables = _peers(rows, metrics)
+    by_id = {row.id: row for row in rows}
+    copies: dict[int, list[Copy]] = defaultdict(list)
+    for copy in find_copies(year):
+        copies[copy.first].append(copy)
+        copies[copy.second].append(copy)
+    history = _history({row.enterprise_id for row in rows}, year)
+    flags = {}
+    for done, row in enumerate(rows, start=1):
+        flags[row.id] = _check(
+            row,
+            metrics[row.id],
+            tables[row.catalogue_version],
+            history.get(row.enterprise_id, {}),
+            copies[row.id],
+            by_id,
+        )
+        if progress is not None and done % 500 == 0:
+            progress(done, len(rows))
+    return flags
+
+
+# --- in words -------------------------------------------------------------------------------------------
+
+
+def _field_words(name: str, catalogue: Catalogue) -> tuple[str, str]:
+    try:
+        raw_field = catalogue.raw_field(name)
+    except StopIteration:
+        return name, ""
+    english = (get_language_code() or "").startswith("en")
+    return (raw_field.label_en if english else raw_field.label_zh), (
+        raw_field.unit_en if english else raw_field.unit
+    )
+
+
+def get_language_code() -> str:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").lower()
+
+
+def subject_words(flag: Mapping[str, Any], catalogue: Catalogue | None = None) -> str:
+    """What a flag is about, in words: an indicator's or a field's name, or the whole record."""
+    catalogue = catalogue or get_catalogue()
+    subject = str(flag.get("field_or_indicator") or "")
+    english = get_language_code().startswith("en")
+    if subject.startswith(WHOLE_RECORD):
+        return _("全部原始数据")
+    if subject == OUTPUT_PER_M2:
+        return _("单位用地面积产值")
+    try:
+        indicator = catalogue.indicator(subject)
+    except StopIteration:
+        return _field_words(subject, catalogue)[0]
+    return indicator.name_en if english else indicator.name_zh
+
+
+def describe(
+    flag: Mapping[str, Any], *, other_name: str | None = None, catalogue: Catalogue | None = None
+) -> str:
+    """The reason of a flag in words, in the active language, with the figures that triggered it."""
+    catalogue = catalogue or get_catalogue()
+    kind, f = flag["kind"], flag.get("figures") or {}
+    subject = str(flag.get("field_or_indicator") or "")
+    group = (
+        _("同行业（{division}大类，{n}家）").format(division=f.get("division"), n=f.get("peers"))
+        if f.get("division")
+        else _("全市（同行业不足{min}家，{n}家）").format(min=MIN_PEERS, n=f.get("peers"))
+    )
+    if kind == "peer_outlier":
+        unit = ""
+        try:
+            indicator = catalogue.indicator(subject)
+            unit = indicator.unit_en if get_language_code().startswith("en") else indicator.unit
+        except StopIteration:
+            pass
+        return _(
+            "{name}为 {value}{unit}，{group}中位数为 {median}{unit}，稳健z值 {z}（超过 {threshold}），明显偏离同行业水平。"
+        ).format(
+            name=subject_words(flag, catalogue),
+            unit=f" {unit}" if unit else "",
+            group=group,
+            **_pick(f, "value", "median", "z", "threshold"),
+        )
+    if kind == "yoy_jump":
+        label, unit = _field_words(subject, catalogue)
+        return _("{label}由上年的 {previous} {unit} 变为 {value} {unit}，变化超过3倍。").format(
+            label=label, unit=unit, **_pick(f, "previous", "value")
+        )
+    if kind == "unchanged":
+        label, unit = _field_words(subject, catalogue)
+        return _("{label}连续三年均为 {value} {unit}，一位不差。").format(
+            label=label, unit=unit, value=f.get("value")
+        )
+    if kind == "copied":
+        other = other_name if other_name is not None else f.get("other_enterprise", "")
+        if f.get("match") == "exact":
+            return _("与{other}同年度的原始数据完全相同。").format(other=other)
+        share = round(100 * int(f.get("shared") or 0) / max(int(f.get("fields") or 1), 1))
+        return _(
+            "与{other}同年度的原始数据在 {fields} 项非零数据中有 {shared} 项完全相同（{share}%）。"
+        ).format(other=other, share=share, **_pick(f, "fields", "shared"))
+    if subject == "co2":
+        if f.get("high") is None:
+            return _(
+                "二氧化碳排放量 {co2} t 低于所报能源消费（{tce} tce）按排放因子估算的 {expected} t 的下限 {low} t。"
+            ).format(**_pick(f, "co2", "tce", "expected", "low"))
+        return _(
+            "二氧化碳排放量 {co2} t 与所报能源消费（{tce} tce）不匹配：按排放因子估算约 {expected} t，合理范围 {low}–{high} t。"
+        ).format(**_pick(f, "co2", "tce", "expected", "low", "high"))
+    if subject == "renewable_electricity":
+        return _(
+            "可再生能源电力（{renewable} kWh）等于全部电力消费量（{electricity} kWh），用电量超过 {threshold} kWh，请核实绿电交易或自发电凭证。"
+        ).format(**_pick(f, "renewable", "electricity", "threshold"))
+    return _(
+        "单位用地面积产值为 {value} 元/m²，{group}中位数为 {median} 元/m²，稳健z值 {z}（超过 {threshold}），明显偏离同行业水平。"
+    ).format(group=group, **_pick(f, "value", "median", "z", "threshold"))
+
+
+def _pick(figures: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    return {name: figures.get(name, "") for name in names}

@@ -1,0 +1,326 @@
+"""Anomaly flags (issue 18): planted anomalies among seeded peers are flagged with the right reason, an
+ordinary submission is not, a dismissal needs a reason and is audited, and enterprises never see flags."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from accounts.errors import InvalidInput, NotAllowed
+from accounts.models import AuditEntry
+from reporting import anomalies, services
+from reporting.models import AnnualSubmission, AnomalyScan
+from tests.model_factories import EnterpriseFactory, verified_submission
+from tests.reporting.conftest import GOOD_VALUES
+
+pytestmark = pytest.mark.django_db
+
+YEAR = 2025
+
+
+def ordinary(seed: int) -> dict[str, str]:
+    """The fixture's good figures, each moved at random (seeded) by up to ±10 %."""
+    rng = random.Random(seed)
+    return {name: f"{float(text) * rng.uniform(0.9, 1.1):.2f}" for name, text in GOOD_VALUES.items()}
+
+
+@pytest.fixture
+def peers(open_year, yuzhong):  # type: ignore[no-untyped-def]
+    """Twenty submitted enterprises of division 36 with ordinary, differing figures."""
+    rows = []
+    for seed in range(20):
+        company = EnterpriseFactory(district=yuzhong)
+        rows.append(
+            AnnualSubmission.objects.create(
+                enterprise=company,
+                year=YEAR,
+                district_id=company.district_id,
+                status="submitted",
+                raw_values=ordinary(seed),
+            )
+        )
+    return rows
+
+
+def _submit(actor, enterprise, values):  # type: ignore[no-untyped-def]
+    draft = services.submission_save_draft(
+        actor=actor, enterprise=enterprise, year=YEAR, values=values, explanation="扩产"
+    )
+    return services.submission_submit(actor=actor, submission=draft)
+
+
+def _kinds(submission: AnnualSubmission) -> set[tuple[str, str]]:
+    return {(flag["kind"], flag["field_or_indicator"]) for flag in submission.anomaly_flags}
+
+
+def test_an_ordinary_submission_among_its_peers_gets_no_flag(peers, enterprise, enterprise_user):  # type: ignore[no-untyped-def]
+    submission = _submit(enterprise_user, enterprise, ordinary(99))
+
+    assert submission.anomaly_flags == []
+    assert AnnualSubmission.objects.get(pk=submission.pk).anomaly_flags == []
+
+
+def test_an_indicator_far_from_the_division_is_flagged_with_the_peer_figures(
+    peers, enterprise, enterprise_user
+):  # type: ignore[no-untyped-def]
+    values = ordinary(99)
+    values["wastewater"] = str(float(values["wastewater"]) * 50)
+
+    submission = _submit(enterprise_user, enterprise, values)
+
+    flag = next(f for f in submission.anomaly_flags if f["kind"] == "peer_outlier")
+    assert flag["field_or_indicator"] == "CP-03"
+    assert flag["figures"]["peers"] == 21
+    assert flag["figures"]["division"] == "36"
+    assert float(flag["figures"]["z"]) > 3.5
+    assert "单位产值废水产生量" in flag["message"] and "中位数" in flag["message"]
+    assert flag["dismissed"] is None
+
+
+def test_the_threshold_is_a_city_setting(peers, enterprise, enterprise_user, settings):  # type: ignore[no-untyped-def]
+    settings.ANOMALY_Z_THRESHOLD = 1000
+    values = ordinary(99)
+    values["wastewater"] = str(float(values["wastewater"]) * 50)
+
+    submission = _submit(enterprise_user, enterprise, values)
+
+    assert not [f for f in submission.anomaly_flags if f["kind"] == "peer_outlier"]
+
+
+def test_a_small_division_is_compared_with_the_whole_city(peers, enterprise_user, yuzhong):  # type: ignore[no-untyped-def]
+    from tests.model_factories import industry
+
+    loner = EnterpriseFactory(district=yuzhong, industry=industry("13"))
+    enterprise_user.enterprise = loner
+    enterprise_user.save()
+    values = ordinary(99)
+    values["wastewater"] = str(float(values["wastewater"]) * 50)
+
+    submission = _submit(enterprise_user, loner, values)
+
+    flag = next(f for f in submission.anomaly_flags if f["kind"] == "peer_outlier")
+    assert flag["figures"]["division"] == "" and flag["figures"]["peers"] == 21
+    assert "全市" in flag["message"]
+
+
+def test_a_threefold_jump_since_last_year_is_flagged(peers, enterprise, enterprise_user):  # type: ignore[no-untyped-def]
+    values = ordinary(99)
+    verified_submission(enterprise, YEAR - 1, {**values, "cod": str(float(values["cod"]) / 5)})
+
+    submission = _submit(enterprise_user, enterprise, values)
+
+    assert _kinds(submission) == {("yoy_jump", "cod")}
+    assert "化学需氧量产生量由上年的" in submission.anomaly_flags[0]["message"]
+
+
+def test_a_value_unchanged_for_three_years_is_flagged_but_not_zeros_or_land(
+    peers, enterprise, enterprise_user
+):  # type: ignore[no-untyped-def]
+    values = ordinary(99)
+    for year, seed in ((YEAR - 2, 97), (YEAR - 1, 98)):
+        earlier = ordinary(seed)
+        earlier.update(cod=values["cod"], coal="0", site_area=values["site_area"])
+        earlier.update(floor_area=values["floor_area"], footprint_area=values["footprint_area"])
+        verified_submission(enterprise, year, earlier)
+
+    submission = _submit(enterprise_user, enterprise, values)
+
+    unchanged = {f["field_or_indicator"] for f in submission.anomaly_flags if f["kind"] == "unchanged"}
+    assert unchanged == {"cod"}
+    flag = next(f for f in submission.anomaly_flags if f["kind"] == "unchanged")
+    assert "连续三年均为" in flag["message"] and values["cod"] in flag["message"]
+
+
+def test_an_exact_copy_of_another_enterprise_is_flagged_with_its_name(peers, enterprise, enterprise_user):  # type: ignore[no-untyped-def]
+    original = peers[0]
+
+    submission = _submit(enterprise_user, enterprise, dict(original.raw_values))
+
+    copied = [f for f in submission.anomaly_flags if f["kind"] == "copied"]
+    assert len(copied) == 1
+    assert copied[0]["figures"]["match"] == "exact"
+    assert copied[0]["figures"]["other_submission"] == original.pk
+    assert original.enterprise.name in copied[0]["message"]
+    assert "完全相同" in copied[0]["message"]
+
+
+def test_a_near_copy_is_flagged_and_a_looser_resemblance_is_not(
+    peers, enterprise, other_enterprise, enterprise_user, other_enterprise_user
+):  # type: ignore[no-untyped-def]
+    original = dict(peers[0].raw_values)  # 22 non-zero fields (coal is 0)
+    near = {**original, "cod": "1.11", "nox": "2.22"}  # 20 of 22 the same: 91 %
+    loose = {**original, "cod": "3.33", "nox": "4.44", "so2": "5.55"}  # 19 of 22: 86 %
+
+    flagged = _submit(enterprise_user, enterprise, near)
+    unflagged = _submit(other_enterprise_user, other_enterprise, loose)
+
+    copied = [f for f in flagged.anomaly_flags if f["kind"] == "copied"]
+    assert [(f["figures"]["match"], f["figures"]["shared"], f["figures"]["fields"]) for f in copied] == [
+        ("near", 20, 22)
+    ]
+    assert "22 项非零数据中有 20 项完全相同" in copied[0]["message"]
+    assert copied[0]["figures"]["other_submission"] == peers[0].pk
+    assert not [f for f in unflagged.anomaly_flags if f["kind"] == "copied"]
+
+
+def test_the_copy_detector_answers_the_same_in_sql_and_in_python(peers, enterprise, other_enterprise):  # type: ignore[no-untyped-def]
+    original = dict(peers[0].raw_values)
+    for company, raw in ((enterprise, original), (other_enterprise, {**original, "cod": "1.11"})):
+        AnnualSubmission.objects.create(
+            enterprise=company, year=YEAR, district_id=company.district_id, status="submitted", raw_values=raw
+        )
+
+    found = anomalies.find_copies(YEAR)
+    in_python = anomalies._copies_python(YEAR, None)
+
+    assert sorted(found, key=lambda c: (c.first, c.second)) == sorted(
+        in_python, key=lambda c: (c.first, c.second)
+    )
+    assert sorted((c.exact, c.shared) for c in found) == [(False, 21), (False, 21), (True, 0)]
+
+
+def test_co2_that_the_energy_cannot_explain_is_flagged(peers, enterprise, enterprise_user):  # type: ignore[no-untyped-def]
+    values = {**ordinary(99), "co2": "1"}
+
+    submission = _submit(enterprise_user, enterprise, values)
+
+    flag = next(f for f in submission.anomaly_flags if f["field_or_indicator"] == "co2")
+    assert flag["kind"] == "inconsistent"
+    assert float(flag["figures"]["low"]) > 1
+    assert "二氧化碳排放量 1 t" in flag["message"] and "合理范围" in flag["message"]
+
+
+def test_all_renewable_electricity_at_a_large_consumption_is_flagged(peers, enterprise, enterprise_user):  # type: ignore[no-untyped-def]
+    values = ordinary(99)
+    values["renewable_electricity"] = values["electricity"]
+    values["co2"] = "800"
+
+    submission = _submit(enterprise_user, enterprise, values)
+
+    assert ("inconsistent", "renewable_electricity") in _kinds(submission)
+    flag = next(f for f in submission.anomaly_flags if f["field_or_indicator"] == "renewable_electricity")
+    assert "等于全部电力消费量" in flag["message"]
+
+
+def test_output_per_square_metre_far_outside_the_division_is_flagged(peers, enterprise, enterprise_user):  # type: ignore[no-untyped-def]
+    values = {
+        **ordinary(99),
+        "site_area": "1000",
+        "floor_area": "1200",
+        "footprint_area": "500",
+    }
+    submission = _submit(enterprise_user, enterprise, values)
+
+    flag = next(f for f in submission.anomaly_flags if f["field_or_indicator"] == "LI-03")
+    assert flag["kind"] == "inconsistent"
+    assert "单位用地面积产值为" in flag["message"] and "元/m²" in flag["message"]
+    assert not [
+        f
+        for f in submission.anomaly_flags
+        if f["kind"] == "peer_outlier" and f["field_or_indicator"] == "LI-03"
+    ]
+
+
+def test_the_year_scan_flags_both_members_of_a_copied_pair(peers, enterprise, city_user):  # type: ignore[no-untyped-def]
+    copy = AnnualSubmission.objects.create(
+        enterprise=enterprise,
+        year=YEAR,
+        district_id=enterprise.district_id,
+        status="district_approved",
+        raw_values=dict(peers[3].raw_values),
+    )
+
+    job = services.anomaly_scan_request(actor=city_user, year=YEAR)
+    assert services.anomaly_scan_execute(job.pk) == "succeeded"
+
+    job = AnomalyScan.objects.get(pk=job.pk)
+    flagged = [s for s in AnnualSubmission.objects.filter(year=YEAR) if s.open_anomalies]
+    assert job.done == 21 and job.flagged == len(flagged) >= 2
+    assert ("copied", f"raw_values:{peers[3].pk}") in _kinds(AnnualSubmission.objects.get(pk=copy.pk))
+    assert ("copied", f"raw_values:{copy.pk}") in _kinds(AnnualSubmission.objects.get(pk=peers[3].pk))
+    others = [s for s in flagged if s.pk not in (copy.pk, peers[3].pk)]
+    assert not [f for s in others for f in s.anomaly_flags if f["kind"] == "copied"]
+    assert AuditEntry.objects.filter(action="anomaly.scan").count() == 1
+
+
+def test_only_the_city_starts_a_year_scan(peers, district_user, enterprise_user):  # type: ignore[no-untyped-def]
+    for user in (district_user, enterprise_user):
+        with pytest.raises(NotAllowed):
+            services.anomaly_scan_request(actor=user, year=YEAR)
+
+
+def test_the_scan_command_checks_the_year(peers, capsys):  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    call_command("scan_anomalies", str(YEAR))
+
+    flagged = sum(bool(s.open_anomalies) for s in AnnualSubmission.objects.filter(year=YEAR))
+    assert f"20 项数据已检查，{flagged} 项有异常提示" in capsys.readouterr().out
+    assert AnomalyScan.objects.get().status == "succeeded"
+
+
+def _co2(submission: AnnualSubmission) -> dict:  # type: ignore[type-arg]
+    return next(f for f in submission.anomaly_flags if f["field_or_indicator"] == "co2")
+
+
+@pytest.fixture
+def flagged(peers, enterprise, enterprise_user):  # type: ignore[no-untyped-def]
+    return _submit(enterprise_user, enterprise, {**ordinary(99), "co2": "1"})
+
+
+def test_a_dismissal_needs_a_reason(flagged, district_user):  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput) as refused:
+        services.anomaly_dismiss(
+            actor=district_user,
+            submission=flagged,
+            kind="inconsistent",
+            field_or_indicator="co2",
+            reason="  ",
+        )
+
+    assert "理由" in str(refused.value.field_errors["reason"][0])
+    assert AnnualSubmission.objects.get(pk=flagged.pk).open_anomalies
+    assert not AuditEntry.objects.filter(action="anomaly.dismiss").exists()
+
+
+def test_a_dismissal_is_recorded_with_its_reason_and_survives_a_new_scan(flagged, district_user, city_user):  # type: ignore[no-untyped-def]
+    services.anomaly_dismiss(
+        actor=district_user,
+        submission=flagged,
+        kind="inconsistent",
+        field_or_indicator="co2",
+        reason="核实：企业使用园区集中供热，排放计入热源单位",
+    )
+
+    flag = _co2(AnnualSubmission.objects.get(pk=flagged.pk))
+    assert flag["dismissed"]["by"] == district_user.username
+    assert flag["dismissed"]["reason"].startswith("核实")
+    entry = AuditEntry.objects.get(action="anomaly.dismiss")
+    assert entry.reason.startswith("核实") and entry.actor == district_user
+
+    job = services.anomaly_scan_request(actor=city_user, year=YEAR)
+    services.anomaly_scan_execute(job.pk)
+    assert _co2(AnnualSubmission.objects.get(pk=flagged.pk))["dismissed"]["reason"].startswith("核实")
+
+
+def test_an_enterprise_cannot_dismiss_a_flag(flagged, enterprise_user):  # type: ignore[no-untyped-def]
+    with pytest.raises(NotAllowed):
+        services.anomaly_dismiss(
+            actor=enterprise_user,
+            submission=flagged,
+            kind="inconsistent",
+            field_or_indicator="co2",
+            reason="无",
+        )
+
+
+def test_another_district_cannot_dismiss_a_flag(flagged, other_district_user):  # type: ignore[no-untyped-def]
+    with pytest.raises(NotAllowed):
+        services.anomaly_dismiss(
+            actor=other_district_user,
+            submission=flagged,
+            kind="inconsistent",
+            field_or_indicator="co2",
+            reason="无",
+        )
