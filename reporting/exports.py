@@ -262,5 +262,6 @@ register(
             Column(_("逾期提交数"), "int", 12),
         ],
         queryset=lambda user, filters: AnnualSubmission.objects.none(),
+        filters=("year",),
     )
 )
