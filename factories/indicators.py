@@ -51,6 +51,9 @@ _EXACT = Context(prec=60, rounding=ROUND_DOWN, traps=[InvalidOperation, Division
 # The one inexact step is the division. Truncating it to 60 digits can never move a value across a
 # 6th-decimal half-way point, so the following ROUND_HALF_UP gives the same result as exact arithmetic.
 _DIVIDE = Context(prec=60, rounding=ROUND_DOWN, traps=[InvalidOperation, DivisionByZero, Overflow])
+# The catalogue engine (factories.catalogues.engine) computes with the very same contexts.
+EXACT_CONTEXT = _EXACT
+DIVISION_CONTEXT = _DIVIDE
 
 
 class Message(str):

@@ -16,6 +16,7 @@ from accounts.limits import LONG_TEXT, BoundedTextField
 from accounts.scoping import ScopedQuerySet
 from accounts.transitions import Transition, TransitionTable
 from factories.indicators import DEFAULT_CATALOGUE_VERSION
+from factories.models import CatalogueVersion
 
 
 class ReportingYearQuerySet(ScopedQuerySet):
@@ -28,7 +29,22 @@ class ReportingYear(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
     opens_on = models.DateField(_("填报开始日期"))
     closes_on = models.DateField(_("填报截止日期"))
-    catalogue_version = models.CharField(_("指标目录版本"), max_length=32, default=DEFAULT_CATALOGUE_VERSION)
+    catalogue = models.ForeignKey(
+        CatalogueVersion,
+        to_field="code",
+        db_column="catalogue_version",
+        on_delete=models.PROTECT,
+        default=DEFAULT_CATALOGUE_VERSION,
+        related_name="reporting_years",
+        verbose_name=_("指标目录"),
+    )
+    sector_catalogues = models.ManyToManyField(
+        CatalogueVersion,
+        blank=True,
+        related_name="sector_years",
+        verbose_name=_("行业变体目录"),
+        help_text=_("重点行业企业按其所属行业使用的目录；其余企业使用本年度的指标目录。"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReportingYearQuerySet.as_manager()
@@ -45,6 +61,11 @@ class ReportingYear(models.Model):
 
     def __str__(self) -> str:
         return str(_("{year}年度")).format(year=self.year)
+
+    @property
+    def catalogue_version(self) -> str:
+        """The code of the year's default catalogue, e.g. "GBT36132-2018" (what readers used before the FK)."""
+        return str(self.catalogue_id)
 
     def window_state(self, today: dt.date) -> str:
         """'not_open' before the window, 'open' inside it, 'closed' after it (late submissions still accepted)."""

@@ -50,14 +50,17 @@ def _fast_and_eager(settings):  # type: ignore[no-untyped-def]
 
 
 def restore_reference_data() -> None:
-    """What the data migrations put in a fresh database: units, industries and the default standard."""
+    """What the data migrations put in a fresh database: units, industries, the default standard and the
+    shipped catalogue versions."""
     import importlib
 
     from django.apps import apps
 
-    from factories.models import District
+    from factories.models import CatalogueVersion, District
     from factories.reference import load
 
+    if not CatalogueVersion.objects.exists():
+        importlib.import_module("factories.migrations.0015_shipped_catalogues").load(apps, None)
     if District.objects.exists():
         return
     load(apps.get_model("factories", "District"), apps.get_model("factories", "Industry"))

@@ -1,5 +1,12 @@
 """Models of the factories app: the register (units, industries, enterprises, green factories) and grading."""
 
+from factories.models.catalogues import (
+    CatalogueField,
+    CatalogueFrozen,
+    CatalogueIndicator,
+    CatalogueStatus,
+    CatalogueVersion,
+)
 from factories.models.certificates import Certificate, CertificateKind
 from factories.models.grading import (
     GRADING_RUN_TRANSITIONS,
@@ -50,6 +57,11 @@ __all__ = [
     "ONCE_PUBLISHED",
     "REGISTRATION_TRANSITIONS",
     "REVOCATION_TRANSITIONS",
+    "CatalogueField",
+    "CatalogueFrozen",
+    "CatalogueIndicator",
+    "CatalogueStatus",
+    "CatalogueVersion",
     "Certificate",
     "CertificateKind",
     "District",
