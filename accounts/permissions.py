@@ -79,6 +79,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "benchmark.view_own": frozenset({Role.ENTERPRISE}),
     "import.view": STAFF,
     "import.create": frozenset({Role.CITY, Role.DISTRICT}),
+    # indicator catalogues (DOMAIN §4): public methodology; the city edits drafts and adopts them
+    "catalogue.view": EVERYONE,
+    "catalogue.manage": frozenset({Role.CITY}),
     # grading
     "grading_standard.view": EVERYONE,
     "grading_run.view": WHOLE_CITY,

@@ -24,6 +24,12 @@ audit.register_actions(
         "user.reactivate": pgettext_lazy("audit", "重新启用账户"),
         "user.reset_password": pgettext_lazy("audit", "重置账户密码"),
         "certificate.issue": pgettext_lazy("audit", "颁发证书"),
+        "catalogue.copy": pgettext_lazy("audit", "复制指标目录为草案"),
+        "catalogue.update": pgettext_lazy("audit", "修改指标目录草案"),
+        "catalogue.field": pgettext_lazy("audit", "修改指标目录草案的数据项"),
+        "catalogue.indicator": pgettext_lazy("audit", "修改指标目录草案的指标"),
+        "catalogue.remove": pgettext_lazy("audit", "从指标目录草案中删除条目"),
+        "catalogue.adopt": pgettext_lazy("audit", "采用指标目录"),
     }
 )
 audit.register_link("factories.enterprise", "factories:enterprise_detail", "enterprise.view")

@@ -67,6 +67,10 @@ class ReportingYear(models.Model):
         """The code of the year's default catalogue, e.g. "GBT36132-2018" (what readers used before the FK)."""
         return str(self.catalogue_id)
 
+    @property
+    def sector_catalogue_codes(self) -> list[str]:
+        return sorted(c.code for c in self.sector_catalogues.all())
+
     def window_state(self, today: dt.date) -> str:
         """'not_open' before the window, 'open' inside it, 'closed' after it (late submissions still accepted)."""
         if today < self.opens_on:

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import exports
+from accounts.errors import InvalidInput
 from accounts.i18n import localized
 from accounts.limits import MAX_INPUT_LENGTH, SHORT_TEXT
 from accounts.models import Notification
@@ -69,21 +70,53 @@ class RawValueField(serializers.Field):
 
 class ReportingYearSerializer(serializers.ModelSerializer):
     window_state = serializers.SerializerMethodField()
+    catalogue = serializers.CharField(
+        source="catalogue_version",
+        required=False,
+        max_length=32,
+        help_text="指标目录代码，如 GBT36132-2018；省略时为 GBT36132-2018。开放后不能更换。",
+    )
+    sector_catalogues = serializers.ListField(
+        source="sector_catalogue_codes",
+        child=serializers.CharField(max_length=32),
+        required=False,
+        max_length=60,
+        help_text="行业变体目录的代码（已采用、指定了适用行业）。",
+    )
+    catalogue_version = serializers.CharField(read_only=True)
 
     class Meta:
         model = ReportingYear
-        fields = ["year", "opens_on", "closes_on", "catalogue_version", "window_state"]
-        read_only_fields = ["catalogue_version", "window_state"]
+        fields = [
+            "year",
+            "opens_on",
+            "closes_on",
+            "catalogue",
+            "sector_catalogues",
+            "catalogue_version",
+            "window_state",
+        ]
+        read_only_fields = ["window_state"]
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_window_state(self, obj: ReportingYear) -> str:
         return obj.window_state(services.today())
 
     def create(self, validated_data: dict[str, Any]) -> ReportingYear:
-        return services.reporting_year_open(actor=self.context["request"].user, **validated_data)
+        return services.reporting_year_open(
+            actor=self.context["request"].user,
+            catalogue=validated_data.pop("catalogue_version", None),
+            sector_catalogues=validated_data.pop("sector_catalogue_codes", None),
+            **validated_data,
+        )
 
     def update(self, instance: ReportingYear, validated_data: dict[str, Any]) -> ReportingYear:
         validated_data.pop("year", None)
+        catalogue = validated_data.pop("catalogue_version", instance.catalogue_version)
+        variants = validated_data.pop("sector_catalogue_codes", None)
+        current = instance.sector_catalogue_codes
+        if catalogue != instance.catalogue_version or (variants is not None and sorted(variants) != current):
+            raise InvalidInput(field_errors={"catalogue": [_("年度开放后不能更换指标目录或行业变体目录。")]})
         return services.reporting_year_update(
             actor=self.context["request"].user,
             reporting_year=instance,

@@ -24,8 +24,15 @@ from accounts.i18n import in_language, localized
 from accounts.limits import SHORT_TEXT, date_problem, text_problem
 from accounts.permissions import ensure_can, ensure_in_scope
 from accounts.transitions import claim
-from factories.indicators import RawField, get_catalogue, validate_raw, year_on_year_flags
-from factories.models import FIRST_DATA_YEAR, Enterprise
+from factories.indicators import (
+    CATALOGUES,
+    DEFAULT_CATALOGUE_VERSION,
+    RawField,
+    get_catalogue,
+    validate_raw,
+    year_on_year_flags,
+)
+from factories.models import FIRST_DATA_YEAR, CatalogueStatus, CatalogueVersion, Enterprise
 from reporting import anomalies, notifications
 from reporting.models import (
     CORRECTION_TRANSITIONS,
@@ -75,10 +82,62 @@ def _window_problem(year: int, day: dt.date) -> str | None:
 
 
 @transaction.atomic
-def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: dt.date) -> ReportingYear:
-    """The city opens year Y with its reporting window (Art. 7)."""
-    ensure_can(actor, "reporting_year.manage")
+def _year_catalogues(
+    catalogue: str | None, sector_catalogues: list[str]
+) -> tuple[CatalogueVersion | None, list[CatalogueVersion], dict[str, list[Any]]]:
+    """The year's default catalogue and sector variants by code, with every refusal in words (§4)."""
     errors: dict[str, list[Any]] = {}
+    code = catalogue or DEFAULT_CATALOGUE_VERSION
+    found = {c.code: c for c in CatalogueVersion.objects.filter(code__in=[code, *sector_catalogues])}
+    default = found.get(code)
+    if default is None:
+        errors["catalogue"] = [_("指标目录{code}不存在。").format(code=code)]
+    elif default.status != CatalogueStatus.ADOPTED:
+        errors["catalogue"] = [_("指标目录{code}还是草案，采用后才能用于填报年度。").format(code=code)]
+    elif default.industry_divisions:
+        errors["catalogue"] = [
+            _("{code}是行业变体目录，只能作为行业变体，不能作为年度的指标目录。").format(code=code)
+        ]
+    elif code not in CATALOGUES:
+        # Until the form, import and grading follow the year's catalogue (issue 15 item 2), a year can only
+        # name a catalogue they can process.
+        errors["catalogue"] = [
+            _("填报表单、导入和评价目前只支持指标目录{known}，{code}暂不能用于填报年度。").format(
+                known="、".join(sorted(CATALOGUES)), code=code
+            )
+        ]
+    variants = []
+    for variant_code in sector_catalogues:
+        variant = found.get(variant_code)
+        if variant is None:
+            errors.setdefault("sector_catalogues", []).append(
+                _("指标目录{code}不存在。").format(code=variant_code)
+            )
+        elif variant.status != CatalogueStatus.ADOPTED:
+            errors.setdefault("sector_catalogues", []).append(
+                _("指标目录{code}还是草案，采用后才能用于填报年度。").format(code=variant_code)
+            )
+        elif not variant.industry_divisions:
+            errors.setdefault("sector_catalogues", []).append(
+                _("{code}不是行业变体目录（未指定适用行业）。").format(code=variant_code)
+            )
+        else:
+            variants.append(variant)
+    return default, variants, errors
+
+
+def reporting_year_open(
+    *,
+    actor: Any,
+    year: int,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    catalogue: str | None = None,
+    sector_catalogues: list[str] | None = None,
+) -> ReportingYear:
+    """The city opens year Y with its reporting window and its indicator catalogue (Art. 7, §4)."""
+    ensure_can(actor, "reporting_year.manage")
+    default_catalogue, variants, errors = _year_catalogues(catalogue, sector_catalogues or [])
     if not FIRST_DATA_YEAR <= year <= today().year:
         raise InvalidInput(
             field_errors={
@@ -100,12 +159,20 @@ def reporting_year_open(*, actor: Any, year: int, opens_on: dt.date, closes_on: 
         errors["year"] = [_("{year}年度已开放填报。").format(year=year)]
     if errors:
         raise InvalidInput(field_errors=errors)
-    reporting_year = ReportingYear.objects.create(year=year, opens_on=opens_on, closes_on=closes_on)
+    reporting_year = ReportingYear.objects.create(
+        year=year, opens_on=opens_on, closes_on=closes_on, catalogue=default_catalogue
+    )
+    reporting_year.sector_catalogues.set(variants)
     audit.record(
         actor=actor,
         action="reporting_year.open",
         obj=reporting_year,
-        changes={"opens_on": [None, opens_on], "closes_on": [None, closes_on]},
+        changes={
+            "opens_on": [None, opens_on],
+            "closes_on": [None, closes_on],
+            "catalogue": [None, reporting_year.catalogue_version],
+            **({"sector_catalogues": [None, [v.code for v in variants]]} if variants else {}),
+        },
     )
     return reporting_year
 

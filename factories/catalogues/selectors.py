@@ -14,7 +14,11 @@ from factories.models import CatalogueField, CatalogueIndicator, CatalogueVersio
 
 def catalogue_list(user: Any) -> QuerySet[CatalogueVersion]:
     """Every catalogue version with its fields and indicators (the methodology is public to its users)."""
-    return CatalogueVersion.objects.visible_to(user).prefetch_related(
+    return with_parts(CatalogueVersion.objects.visible_to(user))
+
+
+def with_parts(queryset: QuerySet[CatalogueVersion]) -> QuerySet[CatalogueVersion]:
+    return queryset.prefetch_related(
         Prefetch("fields", queryset=CatalogueField.objects.order_by("position", "id")),
         Prefetch(
             "indicators",
