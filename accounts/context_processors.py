@@ -37,6 +37,7 @@ NAVIGATION: list[tuple[Any, str]] = [
     (_("更正申请"), "reporting:correction_list"),
     (_("分级评价"), "factories:run_list"),
     (_("评价标准"), "factories:standard_list"),
+    (_("指标目录"), "factories:catalogue_list"),
     (_("评价结果"), "factories:grade_list"),
     (_("事故与违规"), "factories:incident_list"),
     (_("撤销建议"), "factories:proposal_list"),

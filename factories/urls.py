@@ -1,6 +1,7 @@
 from django.urls import path
 
 from factories import views
+from factories.catalogues.urls import urlpatterns as catalogue_urlpatterns
 from factories.grading.urls import urlpatterns as grading_urlpatterns
 
 app_name = "factories"
@@ -19,4 +20,5 @@ urlpatterns = [
         "green-factories/<int:pk>/revoke/", views.GreenFactoryRevokeView.as_view(), name="greenfactory_revoke"
     ),
     *grading_urlpatterns,
+    *catalogue_urlpatterns,
 ]
