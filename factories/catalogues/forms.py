@@ -53,7 +53,7 @@ class CatalogueCopyForm(ServiceForm):
     def __init__(self, *args: Any, user: Any, source: CatalogueVersion, **kwargs: Any) -> None:
         self.user, self.source = user, source
         super().__init__(*args, **kwargs)
-        self.fields["name"].initial = str(_("{name}（草案）")).format(name=source.name)
+        self.fields["name"].initial = source.name
 
     def save(self) -> CatalogueVersion:
         try:

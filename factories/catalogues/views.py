@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from accounts.errors import DomainError
@@ -177,7 +178,7 @@ class _DraftPartFormView(ScopedObjectMixin, ServiceFormView):
     pk_url_kwarg = "code"
     template_name = "factories/catalogues/catalogue_form.html"
     part_model: Any = None
-    part_label = ""
+    part_label: Any = ""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.refuse_adopted() or super().get(request, *args, **kwargs)
@@ -211,7 +212,10 @@ class _DraftPartFormView(ScopedObjectMixin, ServiceFormView):
         context = super().get_context_data(**kwargs)
         catalogue, item = self.get_object(), self.item()
         title = (
-            _("修改{what}：{name}").format(what=self.part_label, name=item)
+            _("修改{what}：{name}").format(
+                what=self.part_label,
+                name=f"{item.code} {item.name_zh}" if isinstance(item, CatalogueIndicator) else item.label_zh,
+            )
             if item
             else _("新增{what}").format(what=self.part_label)
         )
@@ -225,7 +229,7 @@ class _DraftPartFormView(ScopedObjectMixin, ServiceFormView):
 class CatalogueFieldFormView(_DraftPartFormView):
     form_class = CatalogueFieldForm
     part_model = CatalogueField
-    part_label = "原始数据项"
+    part_label = _lazy("原始数据项")
 
     def get_success_message(self, result: Any) -> str:
         return _("已保存数据项“{label}”。").format(label=result.label_zh)
@@ -234,7 +238,7 @@ class CatalogueFieldFormView(_DraftPartFormView):
 class CatalogueIndicatorFormView(_DraftPartFormView):
     form_class = CatalogueIndicatorForm
     part_model = CatalogueIndicator
-    part_label = "指标"
+    part_label = _lazy("指标")
 
     def get_success_message(self, result: Any) -> str:
         return _("已保存指标 {code}。").format(code=result.code)

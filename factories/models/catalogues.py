@@ -180,7 +180,7 @@ class CatalogueField(_CataloguePart):
         ]
 
     def __str__(self) -> str:
-        return f"{self.catalogue_id}/{self.name}"
+        return f"{self.catalogue.code}/{self.name}"
 
 
 class CatalogueIndicator(_CataloguePart):
@@ -218,4 +218,4 @@ class CatalogueIndicator(_CataloguePart):
         ]
 
     def __str__(self) -> str:
-        return f"{self.catalogue_id}/{self.code}"
+        return f"{self.catalogue.code}/{self.code}"
