@@ -603,7 +603,7 @@ def describe(
         except StopIteration:
             pass
         return _(
-            "{name}为 {value}{unit}，{group}中位数为 {median}{unit}，稳健z值 {z}（超过 {threshold}），明显偏离同行业水平。"
+            "{name}为 {value}{unit}，{group}中位数为 {median}{unit}，稳健z值 {z}（绝对值超过 {threshold}），明显偏离同行业水平。"
         ).format(
             name=subject_words(flag, catalogue),
             unit=f" {unit}" if unit else "",
@@ -641,7 +641,7 @@ def describe(
             "可再生能源电力（{renewable} kWh）等于全部电力消费量（{electricity} kWh），用电量超过 {threshold} kWh，请核实绿电交易或自发电凭证。"
         ).format(**_pick(f, "renewable", "electricity", "threshold"))
     return _(
-        "单位用地面积产值为 {value} 元/m²，{group}中位数为 {median} 元/m²，稳健z值 {z}（超过 {threshold}），明显偏离同行业水平。"
+        "单位用地面积产值为 {value} 元/m²，{group}中位数为 {median} 元/m²，稳健z值 {z}（绝对值超过 {threshold}），明显偏离同行业水平。"
     ).format(group=group, **_pick(f, "value", "median", "z", "threshold"))
 
 
