@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench seed worker migrate clean messages
+.PHONY: run test lint bench scale-check seed worker migrate clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e '.[dev]' && touch $(STAMP)
@@ -20,6 +20,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Two web instances behind nginx, PgBouncer, two workers and a beat on loopback (README: national deployment).
+scale-check: $(STAMP)
+	$(PY) -m bench.scale_check
 
 seed: $(STAMP)
 	$(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo

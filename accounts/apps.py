@@ -9,7 +9,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from accounts import audit_export, audit_labels, datacache, signals  # noqa: F401  (they register)
+        from accounts import aggregates, audit_export, audit_labels, datacache, signals  # noqa: F401  (they register)
 
         connection_created.connect(datacache.install, dispatch_uid="accounts.datacache.install")
+        connection_created.connect(aggregates.install, dispatch_uid="accounts.aggregates.install")
         signals.connect()

@@ -45,7 +45,7 @@ from accounts.locks import LockName, session_lock
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = dt.timedelta(minutes=3)
+STALE_AFTER = dt.timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
 LOST_AFTER = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 TRACEBACK_LIMIT = 20_000

@@ -73,6 +73,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "correction.decide": frozenset({Role.CITY}),
     "export.view": EVERYONE,
     "export.create": EVERYONE,
+    # Reviewer consistency (Art. 12): the city and auditors read every unit, a district its own against the city.
+    "oversight.view": STAFF,
+    # Peer benchmarks: an enterprise's own position in bands, never another enterprise's figures.
+    "benchmark.view_own": frozenset({Role.ENTERPRISE}),
     "import.view": STAFF,
     "import.create": frozenset({Role.CITY, Role.DISTRICT}),
     # grading

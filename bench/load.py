@@ -6,7 +6,8 @@ years of data — run `python -m bench.grading` first, or this script generates 
     python -m bench.load --quick    # 5 s
 
 Load comes from wrk (Debian package `wrk`) on loopback, bounded in time; every request carries the
-signed-in city user's session cookie. The server runs as production does (DEBUG off, Redis for cache
+signed-in city user's session cookie, except those to the public pages (公示 and certificate status), which
+are driven as their visitors reach them: without signing in, no cookie. The server runs as production does (DEBUG off, Redis for cache
 and sessions) and is measured three ways:
 
 - *same page*: every request asks for the same URL — what the data cache serves after the first;
@@ -188,6 +189,7 @@ def wrk(
     url: str, cookie: str, seconds: int, connections: int, spread: tuple[str, int, int] | None = None
 ) -> dict[str, Any]:
     """Drive `url` (or, with `spread` = (pattern, low, high), a random `{n}` of the pattern per request)."""
+    cookie_header = ["-H", f"Cookie: {cookie}"] if cookie else []
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         if spread:
             pattern, low, high = spread
@@ -203,8 +205,7 @@ def wrk(
             "10s",
             "-s",
             script.name,
-            "-H",
-            f"Cookie: {cookie}",
+            *cookie_header,
             "-H",
             "X-Forwarded-Proto: https",
             url,
@@ -219,6 +220,9 @@ def wrk(
     data["rps"] = data["requests"] / data["seconds"]
     return data
 
+
+PUBLIC_PREFIXES = ("/gongshi/", "/verify/")
+"""Pages anyone reads without signing in: the benchmark sends them no session cookie."""
 
 ONLY: list[str] = []
 """`--only`: words of the labels to drive (the trivial view is always driven, as the yardstick)."""
@@ -246,16 +250,24 @@ def all_pages(info: dict[str, Any]) -> list[tuple[str, str, tuple[str, int, int]
         ("API enterprises", "/api/v1/enterprises/", ("/api/v1/enterprises/?page={n}", 1, 400)),
         ("API submissions", "/api/v1/submissions/", ("/api/v1/submissions/?page={n}", 1, 400)),
         ("API grades", "/api/v1/grades/", ("/api/v1/grades/?page={n}", 1, 400)),
-        # The public pages (issue 17): the same for everybody, so `spread` pages through a run's factories.
-        ("/gongshi/ notice list", "/gongshi/", None),
+        # The public pages (issue 17), driven anonymously (`PUBLIC_PREFIXES`): the same for everybody, so
+        # `spread` pages through a run's factories.
+        ("/gongshi/ notice list (anonymous)", "/gongshi/", None),
         (
-            "/gongshi/ run page",
+            "/gongshi/ run page (anonymous)",
             f"/gongshi/runs/{info['run']}/",
             (f"/gongshi/runs/{info['run']}/?page={{n}}", 1, max(1, min(400, info["count"] // 100))),
         ),
-        ("/gongshi/ AA+ list", f"/gongshi/runs/{info['run']}/?list=recommended", None),
-        ("/verify/ certificate status", f"/verify/{info['certificate']}/", None),
+        ("/gongshi/ AA+ list (anonymous)", f"/gongshi/runs/{info['run']}/?list=recommended", None),
+        ("/verify/ certificate status (anonymous)", f"/verify/{info['certificate']}/", None),
     ]
+
+
+def public_headers(url: str) -> str:
+    """What a public page tells browsers and shared caches: its Cache-Control and Vary."""
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return f"{response.headers.get('Cache-Control', '—')}; Vary: {response.headers.get('Vary', '—')}"
 
 
 def drive(info: dict[str, Any], seconds: int, data_cache: bool, spread: bool) -> dict[str, dict[str, Any]]:
@@ -293,8 +305,11 @@ def drive(info: dict[str, Any], seconds: int, data_cache: bool, spread: bool) ->
         cookie = login(base)
         for label, url, pattern in pages(info):
             chosen = pattern if spread else None
-            wrk(base + url, cookie, 2, 20, chosen)  # warm-up (imports, connections; the same page is cached)
-            out[label] = wrk(base + url, cookie, seconds, 20, chosen)
+            sent = "" if url.startswith(PUBLIC_PREFIXES) else cookie
+            wrk(base + url, sent, 2, 20, chosen)  # warm-up (imports, connections; the same page is cached)
+            out[label] = wrk(base + url, sent, seconds, 20, chosen)
+            if url.startswith(PUBLIC_PREFIXES):
+                out[label]["cache_control"] = public_headers(base + url)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -369,6 +384,10 @@ def main() -> None:
     for name in runs:
         header += [f"{name}: p50 / p95 ms", "req/s", "vs trivial"]
     print(table(rows, header))
+    said = {label: f["cache_control"] for label, f in runs["same page"].items() if "cache_control" in f}
+    if said:
+        print("\nWhat the public pages answer (anonymous, Cache-Control; Vary):")
+        print(table([[label, value] for label, value in said.items()], ["page", "headers"]))
 
     urls = [url for _label, url, _pattern in pages(info)[1:]]
     no_cache = {"DATA_CACHE_ENABLED": "false"}

@@ -142,6 +142,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "timeout": 20,
     }
+# PgBouncer (national deployment, README): the web processes may share server connections in transaction
+# pooling mode (DB_POOL_MODE=transaction). A server-side cursor cannot outlive the transaction the pooler
+# gives it, so Django's are switched off there (`iterator()` then fetches client-side: the web builds only
+# exports up to accounts.exports.SYNC_LIMIT rows), and a session advisory lock means nothing there either
+# (accounts.locks). Background workers hold a session lock across a job and stream big exports through
+# server-side cursors: they connect directly or through a session-mode pool (DB_POOL_MODE=session).
+DB_POOL_MODE = os.environ.get("DB_POOL_MODE", "session")
+if DB_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured("DB_POOL_MODE must be 'session' or 'transaction'.")
+if DB_POOL_MODE == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -331,6 +342,11 @@ else:
         # kombu writes its fanout exchanges here; by default it uses ./control in the working directory
         "control_folder": str(RUN_DIR / "broker-control"),
     }
+# The job runner's clocks (accounts/jobs.py): a running job without a heartbeat for JOB_STALE_AFTER_SECONDS
+# is taken as dead and sent again by the watchdog, which beat runs every JOB_WATCHDOG_SECONDS. The scale check
+# (`make scale-check`) shortens both so a killed worker's run is taken over within a minute.
+JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "180"))
+JOB_WATCHDOG_SECONDS = float(os.environ.get("JOB_WATCHDOG_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {
         "task": "accounts.clear_expired_sessions",
@@ -357,11 +373,23 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The job runner's watchdogs (accounts/jobs.py), one per kind of job: each sends again the jobs of its
     # kind whose worker died, whose message never left (broker down) or was lost. Every two minutes, so a
     # job registered while the broker was down starts soon after it is back.
-    "grading-resume-stale-runs": {"task": "factories.resume_stale_runs", "schedule": 120.0},
-    "cultivation-resume-stale-level-jobs": {"task": "cultivation.resume_stale_level_jobs", "schedule": 120.0},
-    "requeue-waiting-exports": {"task": "reporting.requeue_waiting_exports", "schedule": 120.0},
-    "requeue-waiting-imports": {"task": "reporting.requeue_waiting_imports", "schedule": 120.0},
-    "requeue-waiting-anomaly-scans": {"task": "reporting.requeue_waiting_anomaly_scans", "schedule": 120.0},
+    "grading-resume-stale-runs": {"task": "factories.resume_stale_runs", "schedule": JOB_WATCHDOG_SECONDS},
+    "cultivation-resume-stale-level-jobs": {
+        "task": "cultivation.resume_stale_level_jobs",
+        "schedule": JOB_WATCHDOG_SECONDS,
+    },
+    "requeue-waiting-exports": {
+        "task": "reporting.requeue_waiting_exports",
+        "schedule": JOB_WATCHDOG_SECONDS,
+    },
+    "requeue-waiting-imports": {
+        "task": "reporting.requeue_waiting_imports",
+        "schedule": JOB_WATCHDOG_SECONDS,
+    },
+    "requeue-waiting-anomaly-scans": {
+        "task": "reporting.requeue_waiting_anomaly_scans",
+        "schedule": JOB_WATCHDOG_SECONDS,
+    },
 }
 
 EMAIL_BACKEND = os.environ.get(

@@ -3,6 +3,8 @@
 from django.utils.translation import pgettext_lazy
 
 from accounts import audit
+from factories.words import peer_group_label
+from reporting.models import SubmissionStatus
 
 audit.register_actions(
     {
@@ -42,3 +44,13 @@ audit.register_link("cultivation.poolmembership", "cultivation:member_detail", "
 audit.register_link("cultivation.bcertification", "cultivation:certification_detail", "pool.view")
 audit.register_link("cultivation.irregularreview", "cultivation:review_detail", "pool_review.view")
 audit.register_link("cultivation.districtreport", "cultivation:report_detail", "district_report.view")
+
+# A level decision names the state of the submission it used and the peer group it compared with by code.
+audit.register_values(
+    "cultivation.leveldecision",
+    "data_status",
+    lambda value, changes: str(SubmissionStatus(value).label) if value in SubmissionStatus.values else value,
+)
+audit.register_values(
+    "cultivation.leveldecision", "benchmark_group", lambda value, changes: peer_group_label(str(value))
+)

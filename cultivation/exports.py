@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, register
+from factories.models import Industry
+from factories.words import filter_words, peer_group_label
 
 DIMENSIONS = ("land", "materials", "clean", "waste", "energy")
 
@@ -38,7 +40,7 @@ def _pool_columns() -> list[Column]:
         ]
         + [Column(f"D {names[d]}", "float2", 12) for d in DIMENSIONS]
         + [
-            Column(_("对标组"), width=8),
+            Column(_("对标组"), width=24),
             Column(_("对标绿色工厂数"), "int", 10),
             Column(_("标准版本"), "int", 8),
         ]
@@ -57,6 +59,9 @@ def _pool_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
     }.items():
         if filters.get(key) not in (None, ""):
             queryset = queryset.filter(**{lookup: filters[key]})
+    queryset = queryset.annotate(
+        peer_industry=Subquery(Industry.objects.filter(code=OuterRef("benchmark_group")).values("name")[:1])
+    )
     return queryset.order_by("-year", "enterprise__district_id", "level", "enterprise_id")
 
 
@@ -78,6 +83,7 @@ def _pool_row(item: tuple[Any, ...]) -> list[Any]:
         gap,
         dims,
         group,
+        peer_industry,
         count,
         version,
     ) = item
@@ -98,8 +104,14 @@ def _pool_row(item: tuple[Any, ...]) -> list[Any]:
             gap,
         ]
         + [(dims or {}).get(d) for d in DIMENSIONS]
-        + [group, count, version]
+        + [peer_group_label(group, peer_industry), count, version]
     )
+
+
+def _level_word(value: str) -> str:
+    from cultivation.models import Level
+
+    return str(Level(value).label)
 
 
 register(
@@ -123,10 +135,13 @@ register(
             "level_gap",
             "dimension_scores",
             "benchmark_group",
+            "peer_industry",
             "benchmark_count",
             "standard__version",
         ],
         row=_pool_row,
+        word=filter_words(level=_level_word),
+        filters=("year", "district", "industry", "level"),
     )
 )
 
@@ -213,5 +228,82 @@ register(
             "return_reason",
         ],
         row=_report_row,
+        word=filter_words(),
+        filters=("year", "district"),
+    )
+)
+
+
+def _members_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
+    """The member list page's rows: the same filters (status, unit, industry, keyword, latest level)."""
+    from cultivation.filters import MembershipFilter
+    from cultivation.models import PoolMembership
+    from cultivation.selectors import with_latest_level
+
+    data = {
+        k: filters[k] for k in ("status", "district", "industry", "q") if filters.get(k) not in (None, "")
+    }
+    members = MembershipFilter(data or None, queryset=PoolMembership.objects.visible_to(user)).qs
+    return with_latest_level(members, str(filters.get("level") or "")).order_by(
+        "enterprise__district_id", "-joined_on", "pk"
+    )
+
+
+def _member_row(item: tuple[Any, ...]) -> list[Any]:
+    from cultivation.models import Level, MembershipStatus
+
+    name, code, district, industry, joined, status, year, level, certified, gap = item
+    return [
+        name,
+        code,
+        district,
+        industry,
+        joined,
+        str(MembershipStatus(status).label),
+        year,
+        str(Level(level).label) if level in Level.values else "",
+        _("是") if certified else "",
+        gap,
+    ]
+
+
+def _member_status_word(value: str) -> str:
+    from cultivation.models import MembershipStatus
+
+    return str(MembershipStatus(value).label)
+
+
+register(
+    Exporter(
+        kind="pool_members",
+        title=gettext_lazy("培育库成员"),
+        columns=lambda: [
+            Column(_("企业名称"), width=36),
+            Column(_("统一社会信用代码"), width=22),
+            Column(_("管理单位"), width=14),
+            Column(_("行业代码"), width=8),
+            Column(_("入库日期"), "date", 12),
+            Column(_("状态"), width=16),
+            Column(_("最新等级年度"), "int", 10),
+            Column(_("最新等级"), width=14),
+            Column(_("区县级绿色工厂（B级认定）"), width=12),
+            Column(_("L距B级差距"), "float2", 10),
+        ],
+        queryset=_members_queryset,
+        values=[
+            "enterprise__name",
+            "enterprise__credit_code",
+            "enterprise__district__name",
+            "enterprise__industry_id",
+            "joined_on",
+            "status",
+            "latest_year",
+            "latest_level",
+            "latest_certified",
+            "latest_gap",
+        ],
+        row=_member_row,
+        word=filter_words(level=_level_word, status=_member_status_word),
+        filters=("status", "district", "industry", "q", "level"),
     )
 )

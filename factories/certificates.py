@@ -16,19 +16,20 @@ from typing import Any
 import segno
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts import audit
 from factories.models import Certificate, CertificateKind, Enterprise, GradingResult
 
 
 class CertificateState(models.TextChoices):
-    """What a certificate's status page says (the four answers of issue 17)."""
+    """What a certificate's status page says (the four answers of issue 17). Worded in the certificate's own
+    context: elsewhere 「有效」 is an account's or a record's state and reads differently in English."""
 
-    VALID = "valid", _("有效")
-    SUPERSEDED = "superseded", _("已被新的评价结果替代")
-    DOWNGRADED = "downgraded", _("已降级")
-    REVOKED = "revoked", _("已撤销")
+    VALID = "valid", pgettext_lazy("certificate status", "有效")
+    SUPERSEDED = "superseded", pgettext_lazy("certificate status", "已被新的评价结果替代")
+    DOWNGRADED = "downgraded", pgettext_lazy("certificate status", "已降级")
+    REVOKED = "revoked", pgettext_lazy("certificate status", "已撤销")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, filtered, register
 from factories.models import Enterprise, GreenFactory, GreenFactoryStatus, LegalForm, Tier
+from factories.words import filter_words
 
 
 def _enterprise_columns() -> list[Column]:
@@ -91,6 +92,8 @@ register(
             "created_at",
         ],
         row=_enterprise_row,
+        word=filter_words(),
+        filters=("district", "industry", "tier"),
     )
 )
 
@@ -155,5 +158,7 @@ register(
             "ban_until",
         ],
         row=_green_factory_row,
+        word=filter_words(status=lambda v: GreenFactoryStatus(v).label),
+        filters=("year", "district", "industry", "tier", "status"),
     )
 )

@@ -182,7 +182,7 @@ class Copy:
     fields: int
 
 
-# `raw_cells` (migration 0011, PostgreSQL only) is a column the database keeps itself: the sorted 64-bit
+# `raw_cells` (migration 0012, PostgreSQL only) is a column the database keeps itself: the sorted 64-bit
 # hashes of a record's non-empty, non-zero (field, value) cells. Comparing integers from it is several
 # times faster than taking the JSON apart on every check; cells nobody else shares cannot make a pair.
 _PAIRS_SQL = """

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
@@ -16,10 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import files
+from accounts.errors import InvalidInput
 from accounts.models import Notification
-from accounts.viewsets import ScopedMixin, ScopedViewSet
+from accounts.viewsets import REFUSED, ScopedMixin, ScopedViewSet
 from factories.models import Enterprise
-from reporting import bulk, jobs, selectors, services
+from reporting import benchmarks, bulk, jobs, oversight, selectors, services
 from reporting.filters import CorrectionFilter, SubmissionFilter
 from reporting.models import (
     AnnualSubmission,
@@ -414,6 +416,169 @@ class ImportViewSet(
         return files.download(job.file, job.download_name)
 
 
+def _year_param(request: Request) -> int:
+    """`?year=`: a reporting year, else the latest one; a clear error when there is none."""
+    raw = str(request.query_params.get("year", ""))
+    year = int(raw) if raw.isdigit() and len(raw) == 4 else selectors.latest_reporting_year()
+    if year is None:
+        raise InvalidInput(field_errors={"year": [_("请指定年度（如 2025）。")]})
+    return year
+
+
+def _unit(unit_id: str | None, name: str) -> dict[str, Any] | None:
+    return {"code": unit_id, "name": name} if unit_id else None
+
+
+class _OversightBase(ScopedMixin, viewsets.GenericViewSet):
+    """Aggregates, not rows: a role without the right is refused (403), not given an empty list."""
+
+    queryset = AnnualSubmission.objects.none()
+    rights = {"list": "oversight.view"}
+    filter_backends: list[Any] = []
+    pagination_class = None
+
+    def check_permissions(self, request: Any) -> None:
+        super().check_permissions(request)
+        if not self.may(request):
+            self.permission_denied(request, message=str(REFUSED))
+
+
+YEAR_PARAM = OpenApiParameter("year", int, description="年度；缺省为最近的填报年度")
+
+
+@extend_schema(
+    parameters=[YEAR_PARAM],
+    responses=inline_serializer(
+        "ReviewerConsistency",
+        {
+            "year": drf_serializers.IntegerField(),
+            "units": drf_serializers.ListField(child=drf_serializers.DictField()),
+            "city": drf_serializers.DictField(),
+        },
+    ),
+)
+class ReviewerConsistencyViewSet(_OversightBase):
+    """Per management unit the caller reads (a district: its own) and for the whole city: review decisions,
+    returns and the return rate, median days from submission to decision, approvals of ×3-flagged data and
+    those without a comment, submitted and late data (Art. 12)."""
+
+    def list(self, request: Request) -> Response:
+        year = _year_param(request)
+        units, city = oversight.reviewer_figures(request.user, year)
+
+        def shape(f: oversight.UnitFigures) -> dict[str, Any]:
+            return {
+                "unit": _unit(f.unit_id, f.name),
+                "decisions": f.decisions,
+                "returns": f.returns,
+                "return_rate": f.return_rate,
+                "median_days_to_review": f.median_days,
+                "flagged_approvals": f.flagged_approvals,
+                "flagged_approved_without_comment": f.flagged_silent,
+                "flagged_approved_without_comment_share": f.flagged_silent_share,
+                "submitted": f.submitted,
+                "late_submissions": f.late,
+            }
+
+        return Response(
+            {"year": year, "units": [shape(u) for u in units], "city": shape(city) if city else None}
+        )
+
+
+@extend_schema(
+    parameters=[YEAR_PARAM, OpenApiParameter("indicator", str, description="指标代码，如 EL-01")],
+    responses=inline_serializer(
+        "IndicatorDistribution",
+        {
+            "year": drf_serializers.IntegerField(),
+            "indicator": drf_serializers.CharField(),
+            "min_count": drf_serializers.IntegerField(),
+            "units": drf_serializers.ListField(child=drf_serializers.DictField()),
+            "city": drf_serializers.DictField(),
+        },
+    ),
+)
+class IndicatorDistributionViewSet(_OversightBase):
+    """An indicator's P10, Q1, median, Q3 and P90 over each readable unit's city-verified data and the whole
+    city's; a group of fewer than `min_count` enterprises carries its count only."""
+
+    def list(self, request: Request) -> Response:
+        year = _year_param(request)
+        codes = [i.code for i in oversight.year_indicators(year)]
+        code = str(request.query_params.get("indicator", ""))
+        if code not in codes:
+            raise InvalidInput(
+                field_errors={
+                    "indicator": [
+                        _("未知的指标“{code}”，可选：{choices}。").format(code=code, choices="、".join(codes))
+                    ]
+                }
+            )
+        units, city = oversight.distributions(request.user, year, code)
+
+        def shape(d: oversight.Distribution) -> dict[str, Any]:
+            figures = {k: getattr(d, k) for k in oversight.FRACTIONS}
+            return {"unit": _unit(d.unit_id, d.name), "count": d.count, **figures}
+
+        return Response(
+            {
+                "year": year,
+                "indicator": code,
+                "min_count": oversight.MIN_VALUES,
+                "units": [shape(u) for u in units],
+                "city": shape(city) if city else None,
+            }
+        )
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("year", int, description="年度；缺省为本企业最近一个经市级复核的年度")],
+    responses=inline_serializer(
+        "PeerBenchmarks",
+        {
+            "year": drf_serializers.IntegerField(allow_null=True),
+            "min_group": drf_serializers.IntegerField(),
+            "indicators": drf_serializers.ListField(child=drf_serializers.DictField()),
+            "dimensions": drf_serializers.ListField(child=drf_serializers.DictField()),
+        },
+    ),
+)
+class BenchmarkViewSet(_OversightBase):
+    """The caller's own enterprise: per indicator and dimension, the quartile band (1 = best quarter) among
+    its industry division's enterprises with city-verified data, or the whole city's when the division has
+    fewer than `min_group`; no band when the city has fewer too. Never another enterprise's figures."""
+
+    rights = {"list": "benchmark.view_own"}
+
+    def list(self, request: Request) -> Response:
+        raw = str(request.query_params.get("year", ""))
+        result = benchmarks.benchmarks(request.user, int(raw) if raw.isdigit() and len(raw) == 4 else None)
+        return Response(
+            {
+                "year": result.year,
+                "min_group": benchmarks.MIN_GROUP,
+                "indicators": [
+                    {
+                        "indicator": p.indicator.code,
+                        "name": p.indicator.name_zh,
+                        "direction": str(p.indicator.direction),
+                        "value": None if p.value is None else format(p.value, "f"),
+                        "group": p.group or None,
+                        "group_label": p.group_label,
+                        "members": p.members or None,
+                        "band": p.band,
+                        "band_label": str(p.band_label) if p.band else str(p.note),
+                    }
+                    for p in result.indicators
+                ],
+                "dimensions": [
+                    {"dimension": d.code, "name": d.name, "band": d.band, "band_label": str(d.band_label)}
+                    for d in result.dimensions
+                ],
+            }
+        )
+
+
 def register(router: Any) -> None:
     router.register("reporting-years", ReportingYearViewSet, basename="reporting-year")
     router.register("submissions", SubmissionViewSet, basename="submission")
@@ -422,3 +587,8 @@ def register(router: Any) -> None:
     router.register("non-filers", NonFilerViewSet, basename="non-filer")
     router.register("exports", ExportViewSet, basename="export")
     router.register("imports", ImportViewSet, basename="import")
+    router.register("benchmarks", BenchmarkViewSet, basename="benchmark")
+    router.register("oversight/reviewers", ReviewerConsistencyViewSet, basename="oversight-reviewer")
+    router.register(
+        "oversight/distributions", IndicatorDistributionViewSet, basename="oversight-distribution"
+    )

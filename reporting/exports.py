@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from accounts.exports import Column, Exporter, filtered, register
 from accounts.permissions import can
 from factories.indicators import GBT36132_2018 as catalogue
+from factories.words import filter_words
 from reporting import selectors
 from reporting.models import AnnualSubmission, SubmissionStatus
 from reporting.values import compute_indicators
@@ -105,6 +107,8 @@ register(
         row=_submission_row,
         reader_columns=_anomaly_columns,
         reader_cells=lambda user, item: [_anomaly_cell(user, item[-1], item[-3])],
+        word=filter_words(status=lambda v: SubmissionStatus(v).label),
+        filters=("year", "district", "industry", "status"),
     )
 )
 
@@ -112,11 +116,14 @@ register(
 # --- the review queue and the non-filers, with the filters of their pages -------------------------------
 
 
+QUEUE_FILTERS = ("year", "q")
+
+
 def _queue_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
     from reporting.filters import SubmissionFilter
 
     queue = selectors.review_queue(user)
-    data = {k: filters[k] for k in ("year", "q") if filters.get(k) not in (None, "")}
+    data = {k: filters[k] for k in QUEUE_FILTERS if filters.get(k) not in (None, "")}
     order = selectors.QUEUE_ORDER["city" if can(user, "submission.verify") else "district"]
     return SubmissionFilter(data or None, queryset=queue).qs.order_by(*order)
 
@@ -153,6 +160,8 @@ register(
         row=_queue_row,
         reader_columns=_anomaly_columns,
         reader_cells=lambda user, s: [_anomaly_cell(user, s.anomaly_flags, s.catalogue_version)],
+        word=filter_words(),
+        filters=QUEUE_FILTERS,
     )
 )
 
@@ -205,6 +214,75 @@ register(
         ],
         queryset=_non_filer_queryset,
         row=_non_filer_row,
-        word=lambda key, value: str(STATE_WORDS.get(value, value)) if key == "state" else value,
+        word=filter_words(state=lambda v: STATE_WORDS.get(v, v)),
+        filters=("year", "district", "state", "q"),
+    )
+)
+
+
+# --- reviewer consistency (Art. 12): one row per unit the requester reads, then the whole city ---------
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _consistency_rows(user: Any, filters: dict[str, Any]) -> list[list[Any]]:
+    from reporting import oversight
+
+    year = filters.get("year") or selectors.latest_reporting_year()
+    if year is None:
+        return []
+    units, city = oversight.reviewer_figures(user, int(year))
+    if city is None:
+        return []
+    city.name = _("全市")
+    return [
+        [
+            int(year),
+            row.name,
+            row.decisions,
+            row.returns,
+            _share(row.return_rate),
+            None if row.median_days is None else round(row.median_days, 1),
+            row.flagged_approvals,
+            row.flagged_silent,
+            _share(row.flagged_silent_share),
+            row.submitted,
+            row.late,
+        ]
+        for row in [*units, city]
+    ]
+
+
+class ConsistencyExporter(Exporter):
+    """Rows computed by the oversight selectors (aggregates, not a queryset of objects)."""
+
+    def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
+        yield from _consistency_rows(user, filters)
+
+    def count(self, user: Any, filters: dict[str, Any]) -> int:
+        return len(_consistency_rows(user, filters))
+
+
+register(
+    ConsistencyExporter(
+        kind="reviewer_consistency",
+        title=gettext_lazy("审核一致性"),
+        columns=lambda: [
+            Column(_("年度"), "int", 8),
+            Column(_("管理单位"), width=18),
+            Column(_("审核决定数"), "int", 12),
+            Column(_("退回数"), "int", 10),
+            Column(_("退回率"), "float2", 10, "%"),
+            Column(_("审核用时中位数"), "float2", 14, _("天")),
+            Column(_("同比异常数据审核通过数"), "int", 16),
+            Column(_("其中无审核意见"), "int", 14),
+            Column(_("无审核意见占比"), "float2", 14, "%"),
+            Column(_("已提交数"), "int", 10),
+            Column(_("逾期提交数"), "int", 12),
+        ],
+        queryset=lambda user, filters: AnnualSubmission.objects.none(),
+        filters=("year",),
     )
 )

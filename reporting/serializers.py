@@ -298,8 +298,9 @@ class ExportJobSerializer(serializers.ModelSerializer):
         required=False,
         default=dict,
         help_text=(
-            "year, district, industry, grade, tier, status, state, q; the audit trail's: object_type, "
-            "object_id, object, actor, unit, action, since, until (YYYY-MM-DD), demo"
+            "only the filters the kind takes (others answer 400): year, district, industry, grade, tier, "
+            "status, level, state, q, run (grades); the audit trail's: object_type, object_id, object, "
+            "actor, unit, action, since, until (YYYY-MM-DD), demo"
         ),
     )
     progress = serializers.IntegerField(read_only=True)

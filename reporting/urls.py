@@ -2,7 +2,9 @@ from django.urls import path, re_path
 
 from reporting import views
 from reporting.dashboards import views as dashboard_views
+from reporting.views import benchmarks as benchmark_views
 from reporting.views import files as file_views
+from reporting.views import oversight as oversight_views
 
 app_name = "reporting"
 
@@ -33,6 +35,8 @@ urlpatterns = [
     path("years/", views.YearListView.as_view(), name="year_list"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/read/", views.NotificationMarkReadView.as_view(), name="notification_mark_read"),
+    path("oversight/", oversight_views.OversightView.as_view(), name="oversight"),
+    path("benchmarks/", benchmark_views.BenchmarkView.as_view(), name="benchmarks"),
     path("dashboard/", dashboard_views.DashboardView.as_view(), name="dashboard"),
     path("exports/", file_views.ExportListView.as_view(), name="export_list"),
     path("exports/<int:pk>/download/", file_views.ExportDownloadView.as_view(), name="export_download"),

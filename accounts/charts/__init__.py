@@ -15,6 +15,7 @@ leading underscore are shared between these modules only; the public names are t
 """
 
 from accounts.charts.bar import bar_chart
+from accounts.charts.box import Box, box_chart
 from accounts.charts.colours import LEVEL_COLORS, PALETTE, text_color_on
 from accounts.charts.frame import empty_chart
 from accounts.charts.funnel import funnel_chart
@@ -26,8 +27,10 @@ __all__ = [
     "FONT_FAMILY",
     "LEVEL_COLORS",
     "PALETTE",
+    "Box",
     "SVGChart",
     "bar_chart",
+    "box_chart",
     "empty_chart",
     "funnel_chart",
     "line_chart",

@@ -1,6 +1,6 @@
 """Grading's audit actions in words, and the pages its objects open at (accounts/audit.py)."""
 
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts import audit
 
@@ -29,3 +29,4 @@ audit.register_actions(
 audit.register_link("factories.gradingrun", "factories:run_detail", "grading_run.view")
 audit.register_link("factories.gradingstandard", "factories:standard_detail", "grading_standard.view")
 audit.register_link("factories.objection", "factories:objection_detail", "objection.view")
+audit.register_fields("factories.gradingrun", {"pending": gettext_lazy("开始时仍在审核中的数据")})

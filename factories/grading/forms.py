@@ -20,7 +20,7 @@ from accounts.limits import CREDIT_CODE_INPUT_LENGTH, LONG_TEXT
 from accounts.widgets import DateInput
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.forms import ServiceForm
-from factories.grading import services
+from factories.grading import selectors, services
 from factories.grading.standard import DEFAULT_NOTICE_DAYS, MAX_NOTICE_DAYS, standard_from_dict
 from factories.indicators import get_catalogue
 from factories.models import (
@@ -485,6 +485,17 @@ class ObjectionForm(ServiceForm):
             raise
 
 
+def correction_choice_label(correction: Any) -> str:
+    """「#12 · 2025-11-30 申请 · 已批准 · 用电量统计口径错误」: what the city recognises a correction by."""
+    reason = correction.reason if len(correction.reason) <= 30 else correction.reason[:30] + "…"
+    return str(_("#{pk} · {day} 申请 · {status} · {reason}")).format(
+        pk=correction.pk,
+        day=timezone.localtime(correction.requested_at).date().isoformat(),
+        status=correction.get_status_display(),
+        reason=reason,
+    )
+
+
 class ObjectionDecisionForm(ServiceForm):
     """The city's decision on an objection: accept (with the remedy) or reject, always with a reason."""
 
@@ -499,11 +510,12 @@ class ObjectionDecisionForm(ServiceForm):
     remedy_kind = forms.ChoiceField(
         label=_("纠正方式"), required=False, choices=[("", _("（采纳时选择）")), *RemedyKind.choices]
     )
-    correction = forms.IntegerField(
-        label=_("更正申请编号"),
+    correction: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("更正申请"),
         required=False,
-        min_value=1,
-        help_text=_("数据更正：该企业本年度数据的更正申请。"),
+        queryset=None,  # the objected enterprise's corrections, set in __init__
+        empty_label=_("请选择"),
+        help_text=_("数据更正：该企业本年度数据的更正申请（待审批或已批准）。"),
     )
     incident = forms.ModelChoiceField(
         label=_("事故与违规记录"), required=False, queryset=Incident.objects.none()
@@ -519,27 +531,23 @@ class ObjectionDecisionForm(ServiceForm):
         super().__init__(*args, **kwargs)
         incidents = Incident.objects.filter(enterprise_id=objection.enterprise_id)
         self.fields["incident"].queryset = incidents  # type: ignore[attr-defined]
+        picker = self.fields["correction"]
+        picker.queryset = selectors.objection_remedy_corrections(user, objection)  # type: ignore[attr-defined]
+        picker.label_from_instance = correction_choice_label  # type: ignore[attr-defined]
 
     def save(self) -> Objection:
-        from reporting.models import CorrectionRequest
-
         data = self.cleaned_data
         try:
             if data["decision"] == "reject":
                 return services.objection_reject(
                     actor=self.user, objection=self.objection, reason=data["reason"]
                 )
-            correction = (
-                CorrectionRequest.objects.visible_to(self.user).filter(pk=data["correction"]).first()
-                if data.get("correction")
-                else None
-            )
             return services.objection_accept(
                 actor=self.user,
                 objection=self.objection,
                 reason=data["reason"],
                 remedy_kind=data.get("remedy_kind") or "",
-                correction=correction,
+                correction=data.get("correction"),
                 incident=data.get("incident"),
                 note=data.get("note") or "",
             )

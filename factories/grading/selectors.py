@@ -337,3 +337,41 @@ __all__ = [
     "run_diff",
     "runs_for",
 ]
+
+
+def objection_remedy_corrections(user: Any, objection: Any) -> QuerySet[Any]:
+    """The correction requests an accepted objection may name as its data correction: those of the objected
+    enterprise's submission of the graded year, still pending or approved (a rejected one corrects nothing),
+    newest first."""
+    from reporting.models import CorrectionRequest, CorrectionStatus
+
+    return (
+        CorrectionRequest.objects.visible_to(user)
+        .filter(
+            submission__enterprise_id=objection.enterprise_id,
+            submission__year=objection.run.year,
+            status__in=[CorrectionStatus.PENDING, CorrectionStatus.APPROVED],
+        )
+        .select_related("submission__enterprise", "requested_by")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def objection_submission(user: Any, objection: Any) -> Any:
+    """The objected enterprise's submission of the graded year (where a correction is requested), or None."""
+    from reporting.models import AnnualSubmission
+
+    return (
+        AnnualSubmission.objects.visible_to(user)
+        .filter(enterprise_id=objection.enterprise_id, year=objection.run.year)
+        .first()
+    )
+
+
+def objection_correction(user: Any, objection: Any) -> Any:
+    """The correction request an accepted objection named as its remedy, if the user may see it."""
+    from reporting.models import CorrectionRequest
+
+    if not objection.remedy_correction_id:
+        return None
+    return CorrectionRequest.objects.visible_to(user).filter(pk=objection.remedy_correction_id).first()

@@ -334,6 +334,21 @@ def test_the_public_form_is_csrf_protected(published, graded_world):
     assert response.status_code == 403 and not Objection.objects.exists()
 
 
+def test_the_public_form_and_its_receipt_are_never_kept_by_a_cache(client, published, graded_world):
+    """Unlike the notice pages (public, max-age), the form carries the visitor's CSRF token and, once filed,
+    the receipt with their e-mail address: no browser or shared cache may keep or replay it."""
+    target = result_of(published, graded_world[2])
+    form = client.get(public_url(published))
+    assert "no-store" in form["Cache-Control"] and "private" in form["Cache-Control"]
+    assert "public" not in form["Cache-Control"]
+    filed = client.post(
+        public_url(published),
+        {"result": target.pk, "name": "李明", "email": "liming@example.cn", "statement": "排放数据存疑。"},
+    )
+    receipt = client.get(filed["Location"])
+    assert "liming@example.cn" in receipt.content.decode() and "no-store" in receipt["Cache-Control"]
+
+
 def test_the_public_form_refuses_after_notice_to_and_hides_non_public_runs(
     client, published, graded_world, city_user, django_capture_on_commit_callbacks
 ):
@@ -442,3 +457,47 @@ def test_the_public_run_page_links_to_the_form_only_during_the_notice(client, pu
     cold_cache()
     after = client.get(reverse("gongshi:run", args=[published.pk])).content.decode()
     assert public_url(published) not in after
+
+
+def test_the_city_picks_the_correction_from_the_enterprise_s_own_and_the_detail_links_the_diff(
+    client, city_user, gina, published, graded_world, django_capture_on_commit_callbacks
+):
+    from reporting import services as reporting
+    from reporting.models import AnnualSubmission
+
+    objection = public_objection(published, graded_world[0])
+    own = reporting.correction_request(
+        actor=gina,
+        submission=AnnualSubmission.objects.get(enterprise=graded_world[0], year=2025),
+        reason="用电量统计口径错误",
+        new_values={"cod": "1400"},
+    )
+    other_user = UserFactory(username="olga", role="enterprise", enterprise=graded_world[1])
+    other = reporting.correction_request(
+        actor=other_user,
+        submission=AnnualSubmission.objects.get(enterprise=graded_world[1], year=2025),
+        reason="别家企业的更正",
+        new_values={"cod": "1200"},
+    )
+    client.force_login(city_user)
+    detail = client.get(reverse("factories:objection_detail", args=[objection.pk])).content.decode()
+    picker = detail[
+        detail.index('name="correction"') : detail.index("</select>", detail.index('name="correction"'))
+    ]
+    assert f'value="{own.pk}"' in picker and "用电量统计口径错误" in picker and "待市级审批" in picker
+    assert f'value="{other.pk}"' not in picker and "别家企业的更正" not in picker
+    url = reverse("factories:objection_action", args=[objection.pk, "decide"])
+    accept = {"decision": "accept", "reason": "数据确有错误。", "remedy_kind": "correction", "confirm": "on"}
+    client.post(url, {**accept, "correction": other.pk})  # another enterprise's correction: not a choice
+    objection.refresh_from_db()
+    assert objection.status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**accept, "correction": own.pk})
+    objection.refresh_from_db()
+    assert objection.status == "accepted" and objection.remedy_correction_id == own.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        rerun = services.grading_run_start(actor=city_user, year=2025)
+    client.post(reverse("factories:objection_action", args=[objection.pk, "link-run"]), {"run": rerun.pk})
+    detail = client.get(reverse("factories:objection_detail", args=[objection.pk])).content.decode()
+    assert reverse("factories:run_detail", args=[rerun.pk]) + "#diff" in detail
+    assert reverse("reporting:submission_detail", args=[own.submission_id]) + "#corrections" in detail

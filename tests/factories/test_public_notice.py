@@ -188,3 +188,38 @@ def test_the_public_pages_answer_in_english_when_chosen(city_user, graded_world)
             "Location"
         ]
     )
+
+
+def _status_in(language: str, code: str) -> str:
+    client = Client()
+    client.get(reverse("gongshi:language", args=[language]) + "?next=" + INDEX)
+    response = client.get(reverse("verify", args=[code]))
+    assert response.status_code == 200
+    return text(response)
+
+
+def test_the_status_page_words_each_state_in_chinese_or_english_as_chosen(city_user, graded_world):
+    first = final(city_user, 2024)
+    old = {c.enterprise_id: c for c in Certificate.objects.filter(result__run=first)}
+    down, same, gone = graded_world[0], graded_world[1], graded_world[2]
+    assert "有效" in _status_in("zh-hans", old[down.pk].code)
+    page = _status_in("en", old[down.pk].code)
+    assert "Valid" in page and "有效" not in page and "Active" not in page
+    second = graded(city_user, 2025)
+    GradingResult.objects.filter(run=second, enterprise=down).update(grade="A")
+    GradingResult.objects.filter(run=first, enterprise=down).update(grade="AA")
+    kept = GradingResult.objects.get(run=first, enterprise=same).grade
+    GradingResult.objects.filter(run=second, enterprise=same).update(grade=kept)
+    second = services.grading_run_publish(actor=city_user, run=second, **notice())
+    services.grading_run_finalize(actor=city_user, run=notice_elapsed(second))
+    GreenFactory.objects.filter(enterprise=gone).update(status="revoked", revoked_on=timezone.localdate())
+    expected = {
+        old[down.pk].code: ("已降级", "Downgraded"),
+        old[same.pk].code: ("已被新的评价结果替代", "Superseded"),
+        old[gone.pk].code: ("已撤销", "Revoked"),
+    }
+    for code, (chinese, english) in expected.items():
+        assert chinese in _status_in("zh-hans", code)
+        page = _status_in("en", code)
+        assert english in page and chinese not in page
+        assert "证书状态" not in page and "Certificate status" in page

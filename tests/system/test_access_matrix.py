@@ -474,6 +474,13 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     # Everyone may export what they can see; small exports are built at once (201).
     "api:export-list GET": Row("export", PERSONAL_LIST),
     "api:export-list POST": Row("nothing", roles(201, 201, 201, 201), body={"kind": "enterprises"}),
+    # Reviewer consistency (Art. 12): aggregates per unit; a district reads its own unit against the city,
+    # an enterprise is refused.
+    "api:oversight-reviewer-list GET": Row("nothing", roles(200, 200, 403, 200), query=f"year={REPORTING_YEAR}"),
+    "api:oversight-distribution-list GET": Row("nothing", roles(200, 200, 403, 200),
+                                               query=f"year={REPORTING_YEAR}&indicator=EL-01"),
+    # Peer benchmarks: the caller's own enterprise only; staff have no enterprise to place.
+    "api:benchmark-list GET": Row("nothing", roles(403, 403, 200, 403), query=f"year={REPORTING_YEAR}"),
     "api:export-detail GET": Row("export", PERSONAL_GET),
     "api:export-download GET": Row("export", PERSONAL_GET),
     # Imports: bob uploaded the 渝中 files, charlie the 江津 one. Only the uploader commits (the city: 403).

@@ -10,7 +10,6 @@ The pages are split by subject: shared labels and helpers (`common.py`), runs an
 """
 
 from factories.grading.views.common import (
-    DECIDED_BY_LABELS,
     EFFECT_LABELS,
     FALSIFICATION_REVOKE,
     INDICATOR_STATUS,
@@ -23,7 +22,6 @@ from factories.grading.views.common import (
     REASON_TEXTS,
     RUN_BADGES,
     ReasonWriter,
-    decided_label,
     f2,
     run_badge,
 )
@@ -71,7 +69,6 @@ from factories.grading.views.standards import (
 )
 
 __all__ = [
-    "DECIDED_BY_LABELS",
     "EFFECT_LABELS",
     "FALSIFICATION_REVOKE",
     "INDICATOR_STATUS",
@@ -112,7 +109,6 @@ __all__ = [
     "StandardDetailView",
     "StandardFormView",
     "StandardListView",
-    "decided_label",
     "describe_standard",
     "effect_label",
     "f2",

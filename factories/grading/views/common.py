@@ -40,18 +40,6 @@ PHASE_MESSAGES = {
     "done": _("计算完成。"),
 }
 
-# The rule that decided a grade, as a short label for tables.
-DECIDED_BY_LABELS = {
-    "BAND": _("按排名与得分"),
-    "NO_SCORE": _("无可计算指标"),
-    "FIRST_YEAR": _("首年认定评为A"),
-    "NO_DATA_DOWNGRADE": _("未报送数据降档"),
-    "NO_DATA_NO_PREVIOUS_GRADE": _("未报送数据"),
-    "INCIDENT_GENERAL_DOWN": _("一般事故降档"),
-    "INCIDENT_LARGE_CAP": _("较大事故封顶"),
-    "NOT_IN_POPULATION": _("不在评价范围"),
-}
-
 # Every reason code of factories.grading, as a plain sentence with the numbers of the card.
 REASON_TEXTS = {
     "BAND": _(
@@ -131,10 +119,13 @@ class ReasonWriter:
         self.catalogue = get_catalogue(catalogue_version) if catalogue_version else get_catalogue()
         self._industries: dict[str, str] | None = None
 
-    def industry(self, code: str) -> str:
+    def industry_name(self, code: str) -> str | None:
         if self._industries is None:
             self._industries = dict(Industry.objects.values_list("code", "name"))
-        name = self._industries.get(code)
+        return self._industries.get(code)
+
+    def industry(self, code: str) -> str:
+        name = self.industry_name(code)
         return f"{code} {name}" if name else code
 
     def dimension(self, code: str) -> str:
@@ -188,10 +179,6 @@ class ReasonWriter:
         if deciding:
             return self.text(deciding[-1])
         return self.text({"code": decided_by})
-
-
-def decided_label(code: str) -> str:
-    return str(DECIDED_BY_LABELS.get(code, code or "—"))
 
 
 def run_badge(status: str) -> str:

@@ -21,8 +21,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView
 
 from accounts import audit, files, throttles
@@ -60,10 +62,12 @@ def reset_throttle(address: str) -> None:
     cache.delete_many(list(throttle_keys(address)))
 
 
+@method_decorator(never_cache, name="dispatch")
 class PublicObjectionView(FormView):
     """Anyone may object to a listed factory's grade during the notice period (real name, e-mail, statement,
     optional evidence). Per client address OBJECTION_THROTTLE_PER_ADDRESS a day, and OBJECTION_THROTTLE_PER_DAY
-    in all; past that 429 and nothing stored."""
+    in all; past that 429 and nothing stored. Never cached, unlike the notice pages that link to it: it
+    carries the visitor's CSRF token and, once filed, the receipt with their e-mail address."""
 
     form_class = ObjectionForm
     template_name = "factories/grading/objection_public.html"
@@ -203,7 +207,12 @@ class ObjectionDetailView(ScopedDetailView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related(
-            "enterprise__district", "run", "result", "decided_by", "remedy_incident", "new_run"
+            "enterprise__district",
+            "run",
+            "result",
+            "decided_by",
+            "remedy_incident",
+            "new_run",
         ).prefetch_related("evidence")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -218,6 +227,9 @@ class ObjectionDetailView(ScopedDetailView):
             show_objector=objection.objector_kind == ObjectorKind.ENTERPRISE
             or can(self.request.user, "objection.view_objector"),
             can_link=decide and objection.status == ObjectionStatus.ACCEPTED,
+            can_view_runs=can(self.request.user, "grading_run.view"),
+            submission=selectors.objection_submission(self.request.user, objection),
+            correction=selectors.objection_correction(self.request.user, objection),
             decision_form=kwargs.get("decision_form")
             or ObjectionDecisionForm(user=self.request.user, objection=objection),
             link_form=kwargs.get("link_form")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView, TemplateView
 
+from accounts import exports
 from accounts.charts import bar_chart, line_chart, radar_chart
 from accounts.i18n import localized
 from accounts.permissions import can
@@ -27,13 +28,12 @@ from factories.grading.views.common import (
     INDICATOR_STATUS,
     OVERRIDE_CODES,
     ReasonWriter,
-    decided_label,
     f2,
 )
 from factories.grading.views.standards import describe_standard
 from factories.indicators import Direction
 from factories.models import District, Grade, GradingResult, Industry, Objection, Tier
-from factories.scoring import PEER_GROUP_ALL
+from factories.words import decided_label, peer_group_label
 
 
 def published_years(user: Any) -> list[int]:
@@ -86,6 +86,7 @@ class GradeListView(RightRequiredMixin, ListView):
             querystring=query.urlencode(),
             values=values,
             filtered=any(values.values()),
+            export_filters=exports.current_filters("grades", values),
             years=published_years(user),
             grades=Grade.values,
             tiers=Tier.choices,
@@ -262,12 +263,7 @@ def explanation_display(result: GradingResult) -> dict[str, Any]:
         {"code": r.get("code"), "text": writer.text(r), "override": r.get("code") in OVERRIDE_CODES}
         for r in result.reasons
     ]
-    if result.peer_group == PEER_GROUP_ALL:
-        peer_label = str(_("全部绿色工厂（不分行业）"))
-    elif result.peer_group:
-        peer_label = str(_("同行业：{industry}")).format(industry=writer.industry(result.peer_group))
-    else:
-        peer_label = ""
+    peer_label = peer_group_label(result.peer_group, writer.industry_name(result.peer_group))
     return {
         "result": result,
         "card": card,
@@ -319,6 +315,7 @@ class RecommendationListView(RightRequiredMixin, ListView):
             year=self.year,
             values=values,
             filtered=any(values.values()),
+            export_filters=exports.current_filters("recommendations", {**values, "year": self.year or ""}),
             sees_whole_city=user.sees_whole_city,
             districts=District.objects.in_force_on(timezone.localdate()).order_by("code"),
             industries=Industry.objects.all(),
