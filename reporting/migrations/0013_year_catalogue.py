@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("factories", "0015_shipped_catalogues"),
-        ("reporting", "0011_anomaly_flags"),
+        ("reporting", "0012_raw_cells"),
     ]
 
     operations = [
