@@ -171,3 +171,23 @@ def open_year_2025(db):
     return ReportingYear.objects.create(
         year=2025, opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 5, 31)
     )
+
+
+def test_an_adopted_catalogue_used_by_a_grading_run_is_frozen_and_one_unused_is_not(city_user):
+    from factories.models import GradingRun, GradingStandard
+
+    variant = services.catalogue_copy(
+        actor=city_user, source=CatalogueVersion.objects.get(code="GBT36132-2018"), code="X-3", name="试行"
+    )
+    services.catalogue_adopt(actor=city_user, catalogue=variant)
+    variant.refresh_from_db()
+    variant.note = "尚未使用：可以补充说明"
+    variant.save()  # adopted but used by no year and no run
+    version = CatalogueVersion.objects.get(code="GBT36132-2018")
+    assert not version.in_use()
+    standard = GradingStandard.objects.get(version=1)
+    assert standard.parameters["catalogue_version"] == "GBT36132-2018"
+    GradingRun.objects.create(year=2025, standard=standard, started_by=city_user)
+    version.note = "改动"
+    with pytest.raises(CatalogueFrozen):
+        version.save()
