@@ -113,6 +113,8 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             "catalogue_version",
             *RAW_FIELD_NAMES,
             "explanation",
+            "major_changes",
+            "compliance",
             "yoy_flags",
             "return_reason",
             "submitted_at",
@@ -156,6 +158,8 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             year=validated_data["year"],
             values=self._values(validated_data),
             explanation=validated_data.get("explanation"),
+            major_changes=validated_data.get("major_changes"),
+            compliance=validated_data.get("compliance"),
         )
 
     def update(self, instance: AnnualSubmission, validated_data: dict[str, Any]) -> AnnualSubmission:
@@ -165,6 +169,8 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             year=instance.year,
             values=self._values(validated_data),
             explanation=validated_data.get("explanation"),
+            major_changes=validated_data.get("major_changes"),
+            compliance=validated_data.get("compliance"),
         )
 
 
