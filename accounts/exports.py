@@ -69,17 +69,27 @@ class Exporter:
     values: list[str] = field(default_factory=list)
     word: Callable[[str, Any], Any] | None = None
     """How a filter's value reads (e.g. a state's code in words) in the title row and the export list."""
+    reader_columns: Callable[[Any], list[Column]] | None = None
+    """Columns after `columns` that depend on the reader (e.g. what only reviewers may read): none for a
+    reader who may not read them; `reader_cells(user, item)` fills them."""
+    reader_cells: Callable[[Any, Any], list[Any]] | None = None
     filters: tuple[str, ...] = ()
     """The filters that apply to this export: the form offers only these and a request for another is refused."""
 
+    def columns_for(self, user: Any) -> list[Column]:
+        return self.columns() + (self.reader_columns(user) if self.reader_columns else [])
+
     def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
         queryset = self.queryset(user, filters)
-        if self.values:
-            for item in queryset.values_list(*self.values).iterator(chunk_size=2000):
-                yield self.row(item) if self.row else list(item)
-        else:
-            for obj in queryset.iterator(chunk_size=2000):
-                yield self.row(obj) if self.row else [obj]
+        extra = self.reader_cells if self.reader_columns and self.reader_columns(user) else None
+        items = (
+            queryset.values_list(*self.values).iterator(chunk_size=2000)
+            if self.values
+            else queryset.iterator(chunk_size=2000)
+        )
+        for item in items:
+            row = self.row(item) if self.row else (list(item) if self.values else [item])
+            yield row + extra(user, item) if extra else row
 
     def count(self, user: Any, filters: dict[str, Any]) -> int:
         return self.queryset(user, filters).count()
@@ -197,7 +207,7 @@ def write_xlsx(
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    columns = exporter.columns()
+    columns = exporter.columns_for(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(exporter.title)[:31])
     for index, column in enumerate(columns, 1):

@@ -32,6 +32,7 @@ from reporting.models import (
 )
 from reporting.selectors import ErrorsHead, JSONArrayLength
 from reporting.serializers import (
+    AnomalyDismissSerializer,
     BulkIdsSerializer,
     BulkResultSerializer,
     CorrectionSerializer,
@@ -88,10 +89,11 @@ class SubmissionViewSet(ScopedViewSet):
         "return_": "submission.return",
         "bulk_approve": "submission.approve",
         "bulk_verify": "submission.verify",
+        "dismiss_anomaly": "anomaly.dismiss",
     }
     # The review steps are judged after the scoped lookup, so another district's submission answers 404
     # (as on the pages) rather than telling a refused role that it exists.
-    check_after_lookup = frozenset({"approve", "verify", "return_"})
+    check_after_lookup = frozenset({"approve", "verify", "return_", "dismiss_anomaly"})
     filterset_class = SubmissionFilter
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "status", "submitted_at", "updated_at", "enterprise__name"]
@@ -134,6 +136,15 @@ class SubmissionViewSet(ScopedViewSet):
         reason = ReasonSerializer(data=request.data)
         reason.is_valid(raise_exception=True)
         return self._step(request, services.submission_return, reason=reason.validated_data["reason"])
+
+    @extend_schema(request=AnomalyDismissSerializer, responses=SubmissionSerializer)
+    @action(detail=True, methods=["post"], url_path="dismiss-anomaly")
+    def dismiss_anomaly(self, request: Request, pk: str | None = None) -> Response:
+        """Dismiss one anomaly flag (by `kind` and `field_or_indicator`) after checking it; `reason` is
+        required and recorded in the audit trail. District and city reviewers only."""
+        body = AnomalyDismissSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._step(request, services.anomaly_dismiss, **body.validated_data)
 
     def _bulk(self, request: Request, action: str) -> Response:
         body = BulkIdsSerializer(data=request.data)

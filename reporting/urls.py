@@ -22,6 +22,8 @@ urlpatterns = [
         views.SubmissionActionView.as_view(),
         name="submission_action",
     ),
+    path("submissions/<int:pk>/dismiss-anomaly/", views.AnomalyDismissView.as_view(), name="anomaly_dismiss"),
+    path("years/<int:year>/anomaly-scan/", views.AnomalyScanView.as_view(), name="anomaly_scan"),
     path("indicator-preview/", views.IndicatorPreviewView.as_view(), name="indicator_preview"),
     path("review/district/", views.DistrictQueueView.as_view(), name="district_queue"),
     path("review/city/", views.CityQueueView.as_view(), name="city_queue"),

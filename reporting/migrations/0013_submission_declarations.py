@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0011_anomaly_flags'),
+        ('reporting', '0012_raw_cells'),
     ]
 
     operations = [
