@@ -25,6 +25,7 @@ from reporting.models import (
     ExportJob,
     ImportJob,
     ReportingYear,
+    SubmissionEvidence,
 )
 
 RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]
@@ -92,11 +93,69 @@ class ReportingYearSerializer(serializers.ModelSerializer):
         )
 
 
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", label="原因/意见", max_length=SHORT_TEXT
+    )
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """A document backing one figure; `download_url` is the permission-checked download, never a media path."""
+
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SubmissionEvidence
+        fields = [
+            "id",
+            "field",
+            "filename",
+            "size",
+            "sha256",
+            "note",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, obj: SubmissionEvidence) -> str:
+        url = reverse(
+            "api:submission-evidence-download", kwargs={"pk": obj.submission_id, "evidence_id": obj.pk}
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    """Multipart: the figure (`field`: a raw field name or an indicator code), the `file`, an optional `note`.
+    The file's checks are the service's, so the API and the form refuse alike."""
+
+    field = serializers.CharField(max_length=64, label="数据项或指标")
+    file = serializers.FileField(label="文件", allow_empty_file=True)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=SHORT_TEXT, label="说明"
+    )
+
+
+class ReturnSerializer(ReasonSerializer):
+    evidence_requested = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        default=list,
+        max_length=200,
+        help_text="raw field names or indicator codes whose evidence must be uploaded before the data is sent again",
+    )
+
+
 class _SubmissionSerializer(serializers.ModelSerializer):
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     district = serializers.CharField(source="district_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    evidence = EvidenceSerializer(many=True, read_only=True)
 
     class Meta:
         model = AnnualSubmission
@@ -115,6 +174,8 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             "explanation",
             "yoy_flags",
             "return_reason",
+            "evidence_requested",
+            "evidence",
             "submitted_at",
             "approved_at",
             "verified_at",
@@ -129,6 +190,7 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             "catalogue_version",
             "yoy_flags",
             "return_reason",
+            "evidence_requested",
             "submitted_at",
             "approved_at",
             "verified_at",
@@ -175,12 +237,6 @@ SubmissionSerializer = type(
     (_SubmissionSerializer,),
     {"__module__": __name__, **{name: RawValueField(name) for name in RAW_FIELD_NAMES}},
 )
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False, allow_blank=True, default="", label="原因/意见", max_length=SHORT_TEXT
-    )
 
 
 class IndicatorSerializer(serializers.Serializer):

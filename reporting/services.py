@@ -26,7 +26,7 @@ from accounts.permissions import ensure_can, ensure_in_scope
 from accounts.transitions import claim
 from factories.indicators import RawField, get_catalogue, validate_raw, year_on_year_flags
 from factories.models import FIRST_DATA_YEAR, Enterprise
-from reporting import anomalies, notifications
+from reporting import anomalies, evidence, notifications
 from reporting.models import (
     CORRECTION_TRANSITIONS,
     SUBMISSION_TRANSITIONS,
@@ -38,6 +38,7 @@ from reporting.models import (
     ReminderChannel,
     ReminderKind,
     ReportingYear,
+    SubmissionEvidence,
     SubmissionStatus,
     SubmissionTransition,
     SubmissionVersion,
@@ -320,6 +321,9 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
         errors["explanation"] = [
             _("以下数据与上年相比变化超过3倍，请在“情况说明”中写明原因：{labels}。").format(labels=labels)
         ]
+    if unbacked := evidence.missing(submission):
+        labels = localized("、", ", ").join(evidence.label_of(catalogue, key) for key in unbacked)
+        errors["evidence"] = [_("以下项目需要佐证材料，请上传后再提交：{labels}。").format(labels=labels)]
     if errors:
         raise InvalidInput(field_errors=_in_language(errors))
     late = today() > reporting_year.closes_on
@@ -388,22 +392,146 @@ def submission_verify(*, actor: Any, submission: AnnualSubmission, comment: str 
 
 
 @transaction.atomic
-def submission_return(*, actor: Any, submission: AnnualSubmission, reason: str) -> AnnualSubmission:
-    """A reviewer returns submitted or district-approved data to draft, always with a reason (DOMAIN §5)."""
+def submission_return(
+    *,
+    actor: Any,
+    submission: AnnualSubmission,
+    reason: str,
+    evidence_requested: list[str] | None = None,
+) -> AnnualSubmission:
+    """A reviewer returns submitted or district-approved data to draft, always with a reason (DOMAIN §5),
+    and may name figures (raw fields or indicators) whose evidence must be uploaded before it is sent again."""
     SUBMISSION_TRANSITIONS.ensure_can(actor, "return")
     ensure_in_scope(actor, submission)
+    errors: dict[str, list[Any]] = {}
     if not (reason or "").strip():
-        raise InvalidInput(field_errors={"reason": [_("退回时必须填写退回原因，以便企业修改。")]})
+        errors["reason"] = [_("退回时必须填写退回原因，以便企业修改。")]
+    known = evidence.targets(get_catalogue(submission.catalogue_version))
+    requested = list(dict.fromkeys(key for key in evidence_requested or [] if key))
+    if unknown := [key for key in requested if key not in known]:
+        errors["evidence_requested"] = [
+            _("没有这些数据项或指标：{keys}。").format(keys="、".join(unknown)[:200])
+        ]
+    if errors:
+        raise InvalidInput(field_errors=errors)
     SUBMISSION_TRANSITIONS.ensure_state(submission, "return")
     submission = _transition(
         actor=actor,
         submission=submission,
         action="return",
         reason=reason.strip(),
-        fields={"return_reason": reason.strip(), "approved_at": None},
+        fields={"return_reason": reason.strip(), "approved_at": None, "evidence_requested": requested},
     )
     notifications.on_submission_event(submission, "returned", reason=reason.strip())
     return submission
+
+
+# --- evidence (佐证材料) ----------------------------------------------------------------------------
+
+
+def _evidence_guard(actor: Any, submission: AnnualSubmission) -> AnnualSubmission:
+    """The enterprise's filer (its own users, or its unit's clerk filing for it) while the data is a draft
+    in an open window; the submission re-read under a row lock."""
+    ensure_can(actor, "submission.edit")
+    ensure_in_scope(actor, submission)
+    submission = (
+        AnnualSubmission.objects.select_for_update().select_related("enterprise").get(pk=submission.pk)
+    )
+    blocker = edit_blocker(
+        actor, enterprise=submission.enterprise, year=submission.year, submission=submission
+    )
+    if blocker:
+        raise StateConflict(blocker)
+    return submission
+
+
+def _digest(upload: Any) -> tuple[str, int]:
+    import hashlib
+
+    digest, size = hashlib.sha256(), 0
+    upload.seek(0)
+    for chunk in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return digest.hexdigest(), size
+
+
+@transaction.atomic
+def evidence_add(
+    *, actor: Any, submission: AnnualSubmission, field: str, upload: Any, note: str = ""
+) -> SubmissionEvidence:
+    """Attach a document to one figure (raw field or indicator) of a draft (issue 15). A file that is not
+    an accepted document, or past the limits, is refused with the reason and nothing is stored."""
+    from django.conf import settings
+
+    submission = _evidence_guard(actor, submission)
+    catalogue = get_catalogue(submission.catalogue_version)
+    known = evidence.targets(catalogue)
+    errors: dict[str, list[Any]] = {}
+    field = (field or "").strip()
+    if field not in known:
+        errors["field"] = [evidence.FIELD_ERROR]
+    if problem := text_problem(note, SHORT_TEXT, SubmissionEvidence._meta.get_field("note").verbose_name):
+        errors["note"] = [problem]
+    if problem := evidence.file_problem(upload):
+        errors["file"] = [problem]
+    if not errors:
+        existing = SubmissionEvidence.objects.filter(submission=submission)
+        if existing.filter(field=field).count() >= settings.EVIDENCE_MAX_FILES_PER_FIELD:
+            errors["file"] = [
+                evidence.PER_FIELD_LIMIT_ERROR.format(
+                    label=known[field].label, n=settings.EVIDENCE_MAX_FILES_PER_FIELD
+                )
+            ]
+        elif existing.count() >= settings.EVIDENCE_MAX_FILES:
+            errors["file"] = [evidence.PER_SUBMISSION_LIMIT_ERROR.format(n=settings.EVIDENCE_MAX_FILES)]
+    if errors:
+        raise InvalidInput(field_errors=_in_language(errors))
+    sha256, size = _digest(upload)
+    filename = str(upload.name).replace("\\", "/").rsplit("/", 1)[-1][:200]
+    item = SubmissionEvidence(
+        submission=submission,
+        field=field,
+        filename=filename,
+        size=size,
+        sha256=sha256,
+        note=(note or "").strip(),
+        uploaded_by=actor,
+    )
+    try:
+        item.file.save(filename, upload, save=True)
+        audit.record(
+            actor=actor,
+            action="evidence.add",
+            obj=submission,
+            changes={"evidence": [None, f"{known[field].label}: {filename}"]},
+            reason=item.note,
+        )
+    except BaseException:
+        # The row goes with the transaction; the stored file would not.
+        if item.file.name:
+            item.file.storage.delete(item.file.name)
+        raise
+    return item
+
+
+@transaction.atomic
+def evidence_remove(*, actor: Any, item: SubmissionEvidence) -> None:
+    """Take a document off a draft; the stored file is deleted once the removal has committed."""
+    submission = _evidence_guard(actor, item.submission)
+    item = SubmissionEvidence.objects.select_for_update().get(pk=item.pk, submission=submission)
+    label = evidence.label_of(get_catalogue(submission.catalogue_version), item.field)
+    name, storage = item.file.name or "", item.file.storage
+    item.delete()
+    audit.record(
+        actor=actor,
+        action="evidence.remove",
+        obj=submission,
+        changes={"evidence": [f"{label}: {item.filename}", None]},
+    )
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 # --- chasing non-filers (催报) -------------------------------------------------------------------------

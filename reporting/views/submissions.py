@@ -445,7 +445,12 @@ class SubmissionActionView(ScopedObjectMixin, View):
             elif action == "verify":
                 services.submission_verify(actor=request.user, submission=submission, comment=text.strip())
             else:
-                services.submission_return(actor=request.user, submission=submission, reason=text)
+                services.submission_return(
+                    actor=request.user,
+                    submission=submission,
+                    reason=text,
+                    evidence_requested=request.POST.getlist("evidence_requested"),
+                )
         except NotAllowed as error:
             raise PermissionDenied(str(error.message)) from error
         except InvalidInput as error:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -672,6 +673,19 @@ AUDITED: dict[str, Write] = {
         "import.commit", lambda w: {"actor": _bob(w), "job": _own(w, "import")}
     ),
     "reporting.services.reminder_send": Write("reminder.send", _reminder),
+    "reporting.services.evidence_add": Write(
+        "evidence.add",
+        lambda w: {
+            "actor": _bob(w),
+            "submission": _own(w, "submission:draft"),
+            "field": "electricity",
+            "upload": SimpleUploadedFile("电费发票.pdf", b"%PDF-1.7\n%%EOF\n"),
+        },
+    ),
+    "reporting.services.evidence_remove": Write(
+        "evidence.remove",
+        lambda w: {"actor": _bob(w), "item": _own(w, "submission:evidence").evidence.get()},
+    ),
     "reporting.jobs.export_request": Write(
         "export.request", lambda w: {"actor": w.city, "kind": "enterprises"}
     ),
