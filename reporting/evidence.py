@@ -111,3 +111,37 @@ def by_field(submission: AnnualSubmission) -> dict[str, list[SubmissionEvidence]
     for item in submission.evidence.select_related("uploaded_by").order_by("id"):
         grouped.setdefault(item.field, []).append(item)
     return grouped
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a page shows of one figure's evidence: its files, and whether a file is required or missing."""
+
+    key: str
+    label: str
+    is_indicator: bool
+    items: list[SubmissionEvidence]
+    required: bool
+    missing: bool
+    requested: bool
+
+
+def cells(submission: AnnualSubmission | None, catalogue: Catalogue) -> dict[str, Cell]:
+    """Every raw field and indicator of the catalogue with the submission's files for it (none yet when
+    there is no submission), in catalogue order."""
+    grouped = by_field(submission) if submission is not None else {}
+    required = set(required_keys(submission)) if submission is not None else set()
+    lacking = set(missing(submission, grouped)) if submission is not None else set()
+    requested = set(submission.evidence_requested or []) if submission is not None else set()
+    return {
+        key: Cell(
+            key=key,
+            label=target.label,
+            is_indicator=target.is_indicator,
+            items=grouped.get(key, []),
+            required=key in required,
+            missing=key in lacking,
+            requested=key in requested,
+        )
+        for key, target in targets(catalogue).items()
+    }

@@ -470,3 +470,95 @@ def test_return_over_the_api_names_the_fields(api, district_user, submitted):
 
     assert answer.status_code == 200
     assert answer.json()["evidence_requested"] == ["electricity"]
+
+
+# --- the pages --------------------------------------------------------------------------------------
+
+
+def _client(user):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_form_offers_an_upload_under_each_figure_and_lists_its_files(enterprise_user, draft):
+    add(enterprise_user, draft, name="电费发票.pdf")
+    page = _client(enterprise_user).get(f"/reporting/submissions/{draft.enterprise_id}/2025/edit/")
+    html = page.content.decode()
+
+    assert page.status_code == 200
+    assert html.count("上传佐证</button>") == 23 + 13  # every raw field and every indicator
+    assert 'form="evidence-upload-electricity"' in html and 'id="evidence-upload-electricity"' in html
+    assert f"/reporting/submissions/{draft.pk}/evidence/" in html
+    assert "电费发票.pdf</a>" in html
+
+
+def test_a_file_uploaded_on_the_form_page_is_stored_and_the_page_comes_back(enterprise_user, draft):
+    edit = f"/reporting/submissions/{draft.enterprise_id}/2025/edit/"
+    answer = _client(enterprise_user).post(
+        f"/reporting/submissions/{draft.pk}/evidence/",
+        {"field": "co2", "file": upload("碳排放核算报告.pdf", PDF), "note": "第三方核查", "next": edit},
+    )
+
+    assert answer.status_code == 302 and answer["Location"] == edit + "#evidence-co2"
+    assert SubmissionEvidence.objects.get().note == "第三方核查"
+
+
+def test_a_refused_upload_on_the_page_says_why(enterprise_user, draft):
+    client = _client(enterprise_user)
+    answer = client.post(
+        f"/reporting/submissions/{draft.pk}/evidence/",
+        {"field": "co2", "file": upload("报告.pdf", EXECUTABLE)},
+        follow=True,
+    )
+
+    assert "文件内容与其类型不符" in answer.content.decode()
+    assert not SubmissionEvidence.objects.exists()
+
+
+def test_an_upload_page_address_elsewhere_is_not_followed(enterprise_user, draft):
+    answer = _client(enterprise_user).post(
+        f"/reporting/submissions/{draft.pk}/evidence/",
+        {"field": "co2", "file": upload("a.pdf", PDF), "next": "https://evil.example/"},
+    )
+
+    assert answer["Location"] == f"/reporting/submissions/{draft.pk}/#evidence-co2"
+
+
+def test_the_reviewer_sees_value_last_year_and_evidence_per_figure(
+    enterprise_user, district_user, draft, good_values, open_year
+):
+    from reporting.models import AnnualSubmission
+
+    AnnualSubmission.objects.create(
+        enterprise=draft.enterprise, year=2024, district=draft.enterprise.district, raw_values={"co2": "3900"}
+    )
+    add(enterprise_user, draft, field="co2", name="碳排放核算报告.pdf")
+    add(enterprise_user, draft, field="EL-02", name="碳核查报告.pdf")
+    html = _client(district_user).get(f"/reporting/submissions/{draft.pk}/").content.decode()
+
+    row = html[html.index("二氧化碳排放量") :]
+    row = row[: row.index("</tr>")]
+    assert "4200" in row and "3900" in row and "碳排放核算报告.pdf</a>" in row
+    assert "EL-02 单位产值碳排放量" in html and "碳核查报告.pdf</a>" in html
+    assert "上传佐证</button>" not in html  # the reviewer reads; the filer uploads on the form
+
+
+def test_the_return_form_lets_the_reviewer_tick_figures(district_user, enterprise_user, submitted):
+    client = _client(district_user)
+    html = client.get(f"/reporting/submissions/{submitted.pk}/").content.decode()
+    assert 'name="evidence_requested" value="electricity"' in html
+
+    client.post(
+        f"/reporting/submissions/{submitted.pk}/return/",
+        {"reason": "请上传电费发票", "evidence_requested": ["electricity", "EL-03"]},
+    )
+    submitted.refresh_from_db()
+    assert submitted.evidence_requested == ["electricity", "EL-03"]
+
+    page = _client(enterprise_user).get(f"/reporting/submissions/{submitted.enterprise_id}/2025/edit/")
+    html = page.content.decode()
+    assert "需补充佐证材料：电力消费量、EL-03 可再生能源电力占比" in html
+    assert html.count("审核要求补充佐证材料") == 2
