@@ -105,7 +105,9 @@ class SubmissionViewSet(ScopedViewSet):
     ordering = ["-year", "-id"]
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("enterprise").prefetch_related("evidence__uploaded_by")
+        return queryset.select_related("enterprise").prefetch_related(
+            "evidence__uploaded_by", "field_notes__author"
+        )
 
     def _step(self, request: Request, service: Any, **kwargs: Any) -> Response:
         submission = self.get_object()

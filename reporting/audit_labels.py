@@ -31,6 +31,7 @@ audit.register_actions(
         "anomaly.scan": pgettext_lazy("audit", "检查年度数据异常"),
         "evidence.add": pgettext_lazy("audit", "上传佐证材料"),
         "evidence.remove": pgettext_lazy("audit", "删除佐证材料"),
+        "submission.note": pgettext_lazy("audit", "留下修订备注"),
     }
 )
 
@@ -62,7 +63,7 @@ audit.register_values("reporting.exportjob", "kind", _kind_words)
 audit.register_values("reporting.exportjob", "filters", _filter_words)
 audit.register_name("reporting.exportjob", _export_name)
 audit.register_link("reporting.annualsubmission", "reporting:submission_detail", "submission.view")
-audit.register_fields("reporting.annualsubmission", {"evidence": _("佐证材料")})
+audit.register_fields("reporting.annualsubmission", {"evidence": _("佐证材料"), "field_note": _("修订备注")})
 
 
 def _raw_field_labels() -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import files
 from accounts.i18n import localized
 from factories.indicators import Catalogue, Status, get_catalogue
-from reporting.models import AnnualSubmission, SubmissionEvidence
+from reporting.models import AnnualSubmission, SubmissionEvidence, SubmissionFieldNote
 from reporting.values import compute_indicators
 
 TYPES_IN_WORDS = "PDF、OFD、JPG、PNG、XLSX、DOCX"
@@ -115,7 +115,8 @@ def by_field(submission: AnnualSubmission) -> dict[str, list[SubmissionEvidence]
 
 @dataclass(frozen=True)
 class Cell:
-    """What a page shows of one figure's evidence: its files, and whether a file is required or missing."""
+    """What a page shows of one figure's evidence: its files, whether a file is required or missing, and the
+    reviewers' revision notes (修订备注) on it."""
 
     key: str
     label: str
@@ -124,6 +125,7 @@ class Cell:
     required: bool
     missing: bool
     requested: bool
+    notes: list[SubmissionFieldNote]
 
 
 def cells(submission: AnnualSubmission | None, catalogue: Catalogue) -> dict[str, Cell]:
@@ -133,6 +135,10 @@ def cells(submission: AnnualSubmission | None, catalogue: Catalogue) -> dict[str
     required = set(required_keys(submission)) if submission is not None else set()
     lacking = set(missing(submission, grouped)) if submission is not None else set()
     requested = set(submission.evidence_requested or []) if submission is not None else set()
+    notes: dict[str, list[SubmissionFieldNote]] = {}
+    if submission is not None:
+        for note in submission.field_notes.select_related("author").order_by("created_at", "id"):
+            notes.setdefault(note.field, []).append(note)
     return {
         key: Cell(
             key=key,
@@ -142,6 +148,7 @@ def cells(submission: AnnualSubmission | None, catalogue: Catalogue) -> dict[str
             required=key in required,
             missing=key in lacking,
             requested=key in requested,
+            notes=notes.get(key, []),
         )
         for key, target in targets(catalogue).items()
     }

@@ -269,6 +269,28 @@ class SubmissionEvidence(models.Model):
         return self.filename
 
 
+class SubmissionFieldNote(models.Model):
+    """A reviewer's revision note (修订备注) on one figure of a submission: kept for good, so the history
+    shows what was asked of each figure, by whom and when (issue 15)."""
+
+    submission = models.ForeignKey(AnnualSubmission, on_delete=models.CASCADE, related_name="field_notes")
+    field = models.CharField(_("数据项或指标"), max_length=64)
+    note = BoundedTextField(_("修订备注"), max_length=SHORT_TEXT)
+    status = models.CharField(_("当时状态"), max_length=20, choices=SubmissionStatus.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("修订备注")
+        verbose_name_plural = _("修订备注")
+        ordering = ["submission", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} {self.field}"
+
+
 class CorrectionStatus(models.TextChoices):
     PENDING = "pending", _("待市级审批")
     APPROVED = "approved", _("已批准")

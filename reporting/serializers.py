@@ -26,6 +26,7 @@ from reporting.models import (
     ImportJob,
     ReportingYear,
     SubmissionEvidence,
+    SubmissionFieldNote,
 )
 
 RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]
@@ -129,6 +130,17 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request is not None else url
 
 
+class FieldNoteSerializer(serializers.ModelSerializer):
+    """A reviewer's revision note (修订备注) on one figure (`field`: raw field name or indicator code)."""
+
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = SubmissionFieldNote
+        fields = ["field", "note", "status", "author", "created_at"]
+        read_only_fields = fields
+
+
 class EvidenceUploadSerializer(serializers.Serializer):
     """Multipart: the figure (`field`: a raw field name or an indicator code), the `file`, an optional `note`.
     The file's checks are the service's, so the API and the form refuse alike."""
@@ -156,6 +168,7 @@ class _SubmissionSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
+    field_notes = FieldNoteSerializer(many=True, read_only=True)
 
     class Meta:
         model = AnnualSubmission
@@ -176,6 +189,7 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             "return_reason",
             "evidence_requested",
             "evidence",
+            "field_notes",
             "submitted_at",
             "approved_at",
             "verified_at",

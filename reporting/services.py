@@ -39,6 +39,7 @@ from reporting.models import (
     ReminderKind,
     ReportingYear,
     SubmissionEvidence,
+    SubmissionFieldNote,
     SubmissionStatus,
     SubmissionTransition,
     SubmissionVersion,
@@ -532,6 +533,36 @@ def evidence_remove(*, actor: Any, item: SubmissionEvidence) -> None:
     )
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def field_note_add(*, actor: Any, submission: AnnualSubmission, field: str, note: str) -> SubmissionFieldNote:
+    """A reviewer leaves a revision note (修订备注) on one figure; notes are never changed or deleted, so they
+    stay in the history beside the figure's changes."""
+    ensure_can(actor, "submission.note")
+    ensure_in_scope(actor, submission)
+    catalogue = get_catalogue(submission.catalogue_version)
+    known = evidence.targets(catalogue)
+    errors: dict[str, list[Any]] = {}
+    field = (field or "").strip()
+    if field not in known:
+        errors["field"] = [_("请选择备注针对的数据项或指标。")]
+    if not (note or "").strip():
+        errors["note"] = [_("请填写修订备注。")]
+    elif problem := text_problem(note.strip(), SHORT_TEXT, _("修订备注")):
+        errors["note"] = [problem]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    item = SubmissionFieldNote.objects.create(
+        submission=submission, field=field, note=note.strip(), status=submission.status, author=actor
+    )
+    audit.record(
+        actor=actor,
+        action="submission.note",
+        obj=submission,
+        changes={"field_note": [None, f"{known[field].label}: {item.note}"]},
+    )
+    return item
 
 
 # --- chasing non-filers (催报) -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ urlpatterns = [
         evidence_views.EvidenceRemoveView.as_view(),
         name="evidence_remove",
     ),
+    path("submissions/<int:pk>/notes/", evidence_views.FieldNoteView.as_view(), name="field_note_add"),
     path("submissions/<int:pk>/correction/", views.CorrectionCreateView.as_view(), name="correction_create"),
     re_path(
         r"^submissions/(?P<pk>[0-9]+)/(?P<action>submit|approve|verify|return)/$",

@@ -102,3 +102,24 @@ class EvidenceDownloadView(ScopedObjectMixin, View):
             pk=evidence_id,
         )
         return files.download(item.file, item.filename)
+
+
+class FieldNoteView(_EvidenceStep):
+    """A reviewer's revision note (修订备注) on one figure, posted from the detail page."""
+
+    right = "submission.note"
+    rights = {"post": "submission.note"}
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        submission = self.get_object()
+
+        def work() -> None:
+            services.field_note_add(
+                actor=request.user,
+                submission=submission,
+                field=request.POST.get("field", ""),
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("修订备注已保存，企业可在填报页面看到。"))
+
+        return self.run(request, submission, work)

@@ -338,9 +338,12 @@ class SubmissionDetailView(ScopedDetailView):
             show_evidence=True,
             evidence_cells=list(cells.values()),
             indicator_evidence=[
-                cell for cell in cells.values() if cell.is_indicator and (cell.items or cell.required)
+                cell
+                for cell in cells.values()
+                if cell.is_indicator and (cell.items or cell.required or cell.notes)
             ],
             evidence_editable=False,
+            can_note=can(user, "submission.note"),
             requested_labels=[cell.label for cell in cells.values() if cell.requested],
             evidence_targets=[(cell.key, cell.label, cell.requested) for cell in cells.values()],
             has_previous=previous is not None,

@@ -539,7 +539,7 @@ def test_the_reviewer_sees_value_last_year_and_evidence_per_figure(
     add(enterprise_user, draft, field="EL-02", name="碳核查报告.pdf")
     html = _client(district_user).get(f"/reporting/submissions/{draft.pk}/").content.decode()
 
-    row = html[html.index("二氧化碳排放量") :]
+    row = html[html.index("<td>二氧化碳排放量") :]
     row = row[: row.index("</tr>")]
     assert "4200" in row and "3900" in row and "碳排放核算报告.pdf</a>" in row
     assert "EL-02 单位产值碳排放量" in html and "碳核查报告.pdf</a>" in html
@@ -562,3 +562,39 @@ def test_the_return_form_lets_the_reviewer_tick_figures(district_user, enterpris
     html = page.content.decode()
     assert "需补充佐证材料：电力消费量、EL-03 可再生能源电力占比" in html
     assert html.count("审核要求补充佐证材料") == 2
+
+
+# --- revision notes (修订备注) ------------------------------------------------------------------------
+
+
+def test_a_reviewers_revision_note_stays_beside_the_figure_through_return_and_resubmission(
+    district_user, enterprise_user, submitted, api
+):
+    services.field_note_add(
+        actor=district_user, submission=submitted, field="electricity", note="电费发票金额与用电量不一致"
+    )
+    returned = services.submission_return(actor=district_user, submission=submitted, reason="请核对用电量")
+    services.submission_submit(actor=enterprise_user, submission=returned)
+
+    html = _client(district_user).get(f"/reporting/submissions/{submitted.pk}/").content.decode()
+    row = html[html.index("<td>电力消费量") :]
+    row = row[: row.index("</tr>")]
+    assert "修订备注" in row and "电费发票金额与用电量不一致" in row and "bob" in row
+    form = _client(enterprise_user).get(f"/reporting/submissions/{submitted.enterprise_id}/2025/edit/")
+    assert "电费发票金额与用电量不一致" in form.content.decode()
+    notes = api.as_user(enterprise_user).get(f"/api/v1/submissions/{submitted.pk}/").json()["field_notes"]
+    assert notes[0]["field"] == "electricity" and notes[0]["status"] == "submitted"
+    entry = AuditEntry.objects.get(action="submission.note")
+    assert entry.changes == {"field_note": [None, "电力消费量: 电费发票金额与用电量不一致"]}
+
+
+def test_a_revision_note_needs_words_and_a_known_figure(district_user, submitted):
+    with pytest.raises(InvalidInput) as refused:
+        services.field_note_add(actor=district_user, submission=submitted, field="x", note=" ")
+    assert set(refused.value.field_errors) == {"field", "note"}
+
+
+def test_enterprises_and_auditors_cannot_leave_revision_notes(enterprise_user, auditor, submitted):
+    for user in (enterprise_user, auditor):
+        with pytest.raises(NotAllowed):
+            services.field_note_add(actor=user, submission=submitted, field="co2", note="?")

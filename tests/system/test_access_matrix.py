@@ -627,6 +627,9 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "reporting:submission_edit POST": Row("submission:draft", pages(302, (DONE, DONE, 404), (DONE, 404, 404), 302),
                                           body=SUBMISSION_FORM),
     "reporting:submission_detail GET": Row("submission:draft", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    # A reviewer's revision note: the city and bob's unit (404 outside it); dora and auditors may not.
+    "reporting:field_note_add POST": Row("submission:submitted", pages(DONE, (DONE, DONE, 404), (403, 404, 404), 403),
+                                         body={"field": "electricity", "note": "请核对电费发票金额"}),
     "reporting:evidence_upload POST": Row("submission:draft", pages(403, (DONE, DONE, 404), (DONE, 404, 404), 403),
                                           body=evidence_upload),
     "reporting:evidence_download GET": Row("submission:evidence",

@@ -682,6 +682,15 @@ AUDITED: dict[str, Write] = {
             "upload": SimpleUploadedFile("电费发票.pdf", b"%PDF-1.7\n%%EOF\n"),
         },
     ),
+    "reporting.services.field_note_add": Write(
+        "submission.note",
+        lambda w: {
+            "actor": _bob(w),
+            "submission": _own(w, "submission:submitted"),
+            "field": "electricity",
+            "note": "请核对电费发票金额",
+        },
+    ),
     "reporting.services.evidence_remove": Write(
         "evidence.remove",
         lambda w: {"actor": _bob(w), "item": _own(w, "submission:evidence").evidence.get()},
