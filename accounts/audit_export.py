@@ -95,5 +95,6 @@ register(
         ],
         queryset=_queryset,
         word=_word,
+        filters=audit_trail.FILTER_KEYS,
     )
 )

@@ -45,6 +45,7 @@ NAVIGATION: list[tuple[Any, str]] = [
     (_("培育库"), "cultivation:home"),
     (_("统计看板"), "reporting:dashboard"),
     (_("审核一致性"), "reporting:oversight"),
+    (_("同行对标"), "reporting:benchmarks"),
     (_("数据导入"), "reporting:import_list"),
     (_("导出"), "reporting:export_list"),
     (_("通知"), "reporting:notification_list"),

@@ -69,15 +69,27 @@ class Exporter:
     values: list[str] = field(default_factory=list)
     word: Callable[[str, Any], Any] | None = None
     """How a filter's value reads (e.g. a state's code in words) in the title row and the export list."""
+    reader_columns: Callable[[Any], list[Column]] | None = None
+    """Columns after `columns` that depend on the reader (e.g. what only reviewers may read): none for a
+    reader who may not read them; `reader_cells(user, item)` fills them."""
+    reader_cells: Callable[[Any, Any], list[Any]] | None = None
+    filters: tuple[str, ...] = ()
+    """The filters that apply to this export: the form offers only these and a request for another is refused."""
+
+    def columns_for(self, user: Any) -> list[Column]:
+        return self.columns() + (self.reader_columns(user) if self.reader_columns else [])
 
     def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
         queryset = self.queryset(user, filters)
-        if self.values:
-            for item in queryset.values_list(*self.values).iterator(chunk_size=2000):
-                yield self.row(item) if self.row else list(item)
-        else:
-            for obj in queryset.iterator(chunk_size=2000):
-                yield self.row(obj) if self.row else [obj]
+        extra = self.reader_cells if self.reader_columns and self.reader_columns(user) else None
+        items = (
+            queryset.values_list(*self.values).iterator(chunk_size=2000)
+            if self.values
+            else queryset.iterator(chunk_size=2000)
+        )
+        for item in items:
+            row = self.row(item) if self.row else (list(item) if self.values else [item])
+            yield row + extra(user, item) if extra else row
 
     def count(self, user: Any, filters: dict[str, Any]) -> int:
         return self.queryset(user, filters).count()
@@ -118,7 +130,38 @@ FILTER_LABELS = {
     "level": gettext_lazy("培育等级"),
     "state": gettext_lazy("填报状态"),
     "q": gettext_lazy("关键词"),
+    "run": gettext_lazy("评价批次"),
 }
+
+
+def refuse_other_filters(exporter: Exporter, filters: dict[str, Any]) -> None:
+    """A filter this export does not know would be silently ignored, and the file would hold more than the
+    reader asked for: such a request is refused, naming the filters that do apply."""
+    other = sorted(
+        key for key, value in filters.items() if value not in (None, "", []) and key not in exporter.filters
+    )
+    if not other:
+        return
+    applicable = "、".join(str(FILTER_LABELS.get(key, key)) for key in exporter.filters) or _("无")
+    raise InvalidInput(
+        field_errors={
+            key: [
+                _("“{title}”不能按“{label}”筛选；可用的筛选条件：{applicable}。").format(
+                    title=exporter.title, label=FILTER_LABELS.get(key, key), applicable=applicable
+                )
+            ]
+            for key in other
+        }
+    )
+
+
+def current_filters(kind: str, params: Any) -> list[tuple[str, str]]:
+    """The filters of a list page (its query string, or the values it settled on) that export ``kind``
+    takes, as its "导出Excel" button posts them: the file holds what the page shows."""
+    exporter = REGISTRY.get(kind)
+    if exporter is None:
+        return []
+    return [(key, value) for key in exporter.filters if (value := str(params.get(key) or "").strip())]
 
 
 def filter_parts(exporter: Exporter | None, filters: dict[str, Any]) -> list[str]:
@@ -164,7 +207,7 @@ def write_xlsx(
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    columns = exporter.columns()
+    columns = exporter.columns_for(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(exporter.title)[:31])
     for index, column in enumerate(columns, 1):
@@ -222,13 +265,23 @@ def write_xlsx(
     return count
 
 
-def filename(exporter: Exporter | None, kind: str, when: Any, file_format: str = "xlsx") -> str:
-    """The name a download is offered under: the export's title (in the reader's language) and the local
-    time it was requested, e.g. 「企业名录-20261201-0930.xlsx」. Only the download carries it; the stored
-    file has a random name (accounts/files.py)."""
-    title = str(exporter.title) if exporter is not None else kind
+def filename(
+    exporter: Exporter | None,
+    kind: str,
+    when: Any,
+    file_format: str = "xlsx",
+    filters: dict[str, Any] | None = None,
+) -> str:
+    """The name a download is offered under: the export's title (in the reader's language), led by the
+    year when the export is of one year, and the Beijing date it was requested, e.g.
+    「2025年度绿色工厂分级评价结果-20261201.xlsx」. Only the download carries it; the stored file has a
+    random name (accounts/files.py), and the header adds an ASCII fallback (files.content_disposition)."""
+    title = str(exporter.title) if exporter is not None else _("导出文件")
+    year = (filters or {}).get("year")
+    if year not in (None, ""):
+        title = _("{year}年度{title}").format(year=year, title=title)
     title = "".join("-" if c in '/\\:*?"<>|' else c for c in title)
-    return f"{title}-{timezone.localtime(when):%Y%m%d-%H%M}.{file_format}"
+    return f"{title}-{timezone.localtime(when):%Y%m%d}.{file_format}"
 
 
 def filtered(queryset: QuerySet, filters: dict[str, Any], mapping: dict[str, str]) -> QuerySet:

@@ -77,6 +77,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export.create": EVERYONE,
     # Reviewer consistency (Art. 12): the city and auditors read every unit, a district its own against the city.
     "oversight.view": STAFF,
+    # Peer benchmarks: an enterprise's own position in bands, never another enterprise's figures.
+    "benchmark.view_own": frozenset({Role.ENTERPRISE}),
     "import.view": STAFF,
     "import.create": frozenset({Role.CITY, Role.DISTRICT}),
     # grading

@@ -141,6 +141,7 @@ register(
         ],
         row=_pool_row,
         word=filter_words(level=_level_word),
+        filters=("year", "district", "industry", "level"),
     )
 )
 
@@ -228,5 +229,81 @@ register(
         ],
         row=_report_row,
         word=filter_words(),
+        filters=("year", "district"),
+    )
+)
+
+
+def _members_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
+    """The member list page's rows: the same filters (status, unit, industry, keyword, latest level)."""
+    from cultivation.filters import MembershipFilter
+    from cultivation.models import PoolMembership
+    from cultivation.selectors import with_latest_level
+
+    data = {
+        k: filters[k] for k in ("status", "district", "industry", "q") if filters.get(k) not in (None, "")
+    }
+    members = MembershipFilter(data or None, queryset=PoolMembership.objects.visible_to(user)).qs
+    return with_latest_level(members, str(filters.get("level") or "")).order_by(
+        "enterprise__district_id", "-joined_on", "pk"
+    )
+
+
+def _member_row(item: tuple[Any, ...]) -> list[Any]:
+    from cultivation.models import Level, MembershipStatus
+
+    name, code, district, industry, joined, status, year, level, certified, gap = item
+    return [
+        name,
+        code,
+        district,
+        industry,
+        joined,
+        str(MembershipStatus(status).label),
+        year,
+        str(Level(level).label) if level in Level.values else "",
+        _("是") if certified else "",
+        gap,
+    ]
+
+
+def _member_status_word(value: str) -> str:
+    from cultivation.models import MembershipStatus
+
+    return str(MembershipStatus(value).label)
+
+
+register(
+    Exporter(
+        kind="pool_members",
+        title=gettext_lazy("培育库成员"),
+        columns=lambda: [
+            Column(_("企业名称"), width=36),
+            Column(_("统一社会信用代码"), width=22),
+            Column(_("管理单位"), width=14),
+            Column(_("行业代码"), width=8),
+            Column(_("入库日期"), "date", 12),
+            Column(_("状态"), width=16),
+            Column(_("最新等级年度"), "int", 10),
+            Column(_("最新等级"), width=14),
+            Column(_("区县级绿色工厂（B级认定）"), width=12),
+            Column(_("L距B级差距"), "float2", 10),
+        ],
+        queryset=_members_queryset,
+        values=[
+            "enterprise__name",
+            "enterprise__credit_code",
+            "enterprise__district__name",
+            "enterprise__industry_id",
+            "joined_on",
+            "status",
+            "latest_year",
+            "latest_level",
+            "latest_certified",
+            "latest_gap",
+        ],
+        row=_member_row,
+        word=filter_words(level=_level_word, status=_member_status_word),
+        filters=("status", "district", "industry", "q", "level"),
     )
 )

@@ -171,3 +171,18 @@ def report_figures(*, district: District, year: int) -> dict[str, Any]:
         "standard_versions": sorted(set(decisions.values_list("standard__version", flat=True))),
         "standard_in_force": in_force.version if in_force else 1,
     }
+
+
+def with_latest_level(memberships: QuerySet, level: str = "") -> QuerySet:
+    """Members with the year, level, gap to B and B certification of their latest level decision, and
+    only those whose latest level is ``level`` when one is given (the member list and its export)."""
+    latest = LevelDecision.objects.filter(membership=OuterRef("pk")).order_by("-year")
+    memberships = memberships.annotate(
+        latest_year=Subquery(latest.values("year")[:1]),
+        latest_level=Subquery(latest.values("level")[:1]),
+        latest_gap=Subquery(latest.values("level_gap")[:1]),
+        latest_certified=Subquery(latest.values("certified_b")[:1]),
+    )
+    if level in Level.values:
+        memberships = memberships.filter(latest_level=level)
+    return memberships

@@ -93,6 +93,7 @@ register(
         ],
         row=_enterprise_row,
         word=filter_words(),
+        filters=("district", "industry", "tier"),
     )
 )
 
@@ -158,5 +159,6 @@ register(
         ],
         row=_green_factory_row,
         word=filter_words(status=lambda v: GreenFactoryStatus(v).label),
+        filters=("year", "district", "industry", "tier", "status"),
     )
 )

@@ -21,7 +21,7 @@ from accounts.errors import InvalidInput
 from accounts.models import Notification
 from accounts.viewsets import REFUSED, ScopedMixin, ScopedViewSet
 from factories.models import Enterprise
-from reporting import bulk, jobs, oversight, selectors, services
+from reporting import benchmarks, bulk, jobs, oversight, selectors, services
 from reporting.filters import CorrectionFilter, SubmissionFilter
 from reporting.models import (
     AnnualSubmission,
@@ -32,6 +32,7 @@ from reporting.models import (
 )
 from reporting.selectors import ErrorsHead, JSONArrayLength
 from reporting.serializers import (
+    AnomalyDismissSerializer,
     BulkIdsSerializer,
     BulkResultSerializer,
     CorrectionSerializer,
@@ -95,10 +96,13 @@ class SubmissionViewSet(ScopedViewSet):
         "evidence_add": "submission.edit",
         "evidence_download": "submission.view",
         "evidence_remove": "submission.edit",
+        "dismiss_anomaly": "anomaly.dismiss",
     }
     # The review steps are judged after the scoped lookup, so another district's submission answers 404
     # (as on the pages) rather than telling a refused role that it exists.
-    check_after_lookup = frozenset({"approve", "verify", "return_", "evidence_add", "evidence_remove"})
+    check_after_lookup = frozenset(
+        {"approve", "verify", "return_", "dismiss_anomaly", "evidence_add", "evidence_remove"}
+    )
     filterset_class = SubmissionFilter
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "status", "submitted_at", "updated_at", "enterprise__name"]
@@ -215,6 +219,15 @@ class SubmissionViewSet(ScopedViewSet):
         """Take a file off a draft (its filer, while the data can be edited)."""
         services.evidence_remove(actor=request.user, item=self._evidence_item(evidence_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=AnomalyDismissSerializer, responses=SubmissionSerializer)
+    @action(detail=True, methods=["post"], url_path="dismiss-anomaly")
+    def dismiss_anomaly(self, request: Request, pk: str | None = None) -> Response:
+        """Dismiss one anomaly flag (by `kind` and `field_or_indicator`) after checking it; `reason` is
+        required and recorded in the audit trail. District and city reviewers only."""
+        body = AnomalyDismissSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._step(request, services.anomaly_dismiss, **body.validated_data)
 
     def _bulk(self, request: Request, action: str) -> Response:
         body = BulkIdsSerializer(data=request.data)
@@ -500,7 +513,7 @@ def _unit(unit_id: str | None, name: str) -> dict[str, Any] | None:
 
 
 class _OversightBase(ScopedMixin, viewsets.GenericViewSet):
-    """Aggregates, not rows: a role without `oversight.view` is refused (403), not given an empty list."""
+    """Aggregates, not rows: a role without the right is refused (403), not given an empty list."""
 
     queryset = AnnualSubmission.objects.none()
     rights = {"list": "oversight.view"}
@@ -601,6 +614,54 @@ class IndicatorDistributionViewSet(_OversightBase):
         )
 
 
+@extend_schema(
+    parameters=[OpenApiParameter("year", int, description="年度；缺省为本企业最近一个经市级复核的年度")],
+    responses=inline_serializer(
+        "PeerBenchmarks",
+        {
+            "year": drf_serializers.IntegerField(allow_null=True),
+            "min_group": drf_serializers.IntegerField(),
+            "indicators": drf_serializers.ListField(child=drf_serializers.DictField()),
+            "dimensions": drf_serializers.ListField(child=drf_serializers.DictField()),
+        },
+    ),
+)
+class BenchmarkViewSet(_OversightBase):
+    """The caller's own enterprise: per indicator and dimension, the quartile band (1 = best quarter) among
+    its industry division's enterprises with city-verified data, or the whole city's when the division has
+    fewer than `min_group`; no band when the city has fewer too. Never another enterprise's figures."""
+
+    rights = {"list": "benchmark.view_own"}
+
+    def list(self, request: Request) -> Response:
+        raw = str(request.query_params.get("year", ""))
+        result = benchmarks.benchmarks(request.user, int(raw) if raw.isdigit() and len(raw) == 4 else None)
+        return Response(
+            {
+                "year": result.year,
+                "min_group": benchmarks.MIN_GROUP,
+                "indicators": [
+                    {
+                        "indicator": p.indicator.code,
+                        "name": p.indicator.name_zh,
+                        "direction": str(p.indicator.direction),
+                        "value": None if p.value is None else format(p.value, "f"),
+                        "group": p.group or None,
+                        "group_label": p.group_label,
+                        "members": p.members or None,
+                        "band": p.band,
+                        "band_label": str(p.band_label) if p.band else str(p.note),
+                    }
+                    for p in result.indicators
+                ],
+                "dimensions": [
+                    {"dimension": d.code, "name": d.name, "band": d.band, "band_label": str(d.band_label)}
+                    for d in result.dimensions
+                ],
+            }
+        )
+
+
 def register(router: Any) -> None:
     router.register("reporting-years", ReportingYearViewSet, basename="reporting-year")
     router.register("submissions", SubmissionViewSet, basename="submission")
@@ -609,6 +670,7 @@ def register(router: Any) -> None:
     router.register("non-filers", NonFilerViewSet, basename="non-filer")
     router.register("exports", ExportViewSet, basename="export")
     router.register("imports", ImportViewSet, basename="import")
+    router.register("benchmarks", BenchmarkViewSet, basename="benchmark")
     router.register("oversight/reviewers", ReviewerConsistencyViewSet, basename="oversight-reviewer")
     router.register(
         "oversight/distributions", IndicatorDistributionViewSet, basename="oversight-distribution"

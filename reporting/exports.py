@@ -37,6 +37,20 @@ def _submission_columns() -> list[Column]:
     )
 
 
+def _anomaly_columns(user: Any) -> list[Column]:
+    """Reviewers read the anomaly flags in words; an enterprise's export has no such column."""
+    return [Column(_("异常提示"), width=60)] if can(user, "anomaly.view") else []
+
+
+def _anomaly_cell(user: Any, flags: list[dict[str, Any]], catalogue_version: str) -> str | None:
+    if not flags:
+        return None
+    words = selectors.anomaly_words(
+        user, AnnualSubmission(anomaly_flags=flags, catalogue_version=catalogue_version)
+    )
+    return words or None
+
+
 def _submission_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
     return filtered(
         AnnualSubmission.objects.visible_to(user),
@@ -51,7 +65,9 @@ def _submission_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
 
 
 def _submission_row(item: tuple[Any, ...]) -> list[Any]:
-    year, name, code, district, status, late, version, raw, indicators, catalogue_version, explanation = item
+    year, name, code, district, status, late, version, raw, indicators, catalogue_version, explanation, _f = (
+        item
+    )
     if not indicators:
         computed = compute_indicators(raw, catalogue_version)
         indicators = {k: {"value": None if v.value is None else str(v.value)} for k, v in computed.items()}
@@ -86,9 +102,13 @@ register(
             "indicators",
             "catalogue_version",
             "explanation",
+            "anomaly_flags",
         ],
         row=_submission_row,
+        reader_columns=_anomaly_columns,
+        reader_cells=lambda user, item: [_anomaly_cell(user, item[-1], item[-3])],
         word=filter_words(status=lambda v: SubmissionStatus(v).label),
+        filters=("year", "district", "industry", "status"),
     )
 )
 
@@ -96,11 +116,14 @@ register(
 # --- the review queue and the non-filers, with the filters of their pages -------------------------------
 
 
+QUEUE_FILTERS = ("year", "q")
+
+
 def _queue_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
     from reporting.filters import SubmissionFilter
 
     queue = selectors.review_queue(user)
-    data = {k: filters[k] for k in ("year", "q") if filters.get(k) not in (None, "")}
+    data = {k: filters[k] for k in QUEUE_FILTERS if filters.get(k) not in (None, "")}
     order = selectors.QUEUE_ORDER["city" if can(user, "submission.verify") else "district"]
     return SubmissionFilter(data or None, queryset=queue).qs.order_by(*order)
 
@@ -135,7 +158,10 @@ register(
         ],
         queryset=_queue_queryset,
         row=_queue_row,
+        reader_columns=_anomaly_columns,
+        reader_cells=lambda user, s: [_anomaly_cell(user, s.anomaly_flags, s.catalogue_version)],
         word=filter_words(),
+        filters=QUEUE_FILTERS,
     )
 )
 
@@ -189,6 +215,7 @@ register(
         queryset=_non_filer_queryset,
         row=_non_filer_row,
         word=filter_words(state=lambda v: STATE_WORDS.get(v, v)),
+        filters=("year", "district", "state", "q"),
     )
 )
 
@@ -256,5 +283,6 @@ register(
             Column(_("逾期提交数"), "int", 12),
         ],
         queryset=lambda user, filters: AnnualSubmission.objects.none(),
+        filters=("year",),
     )
 )

@@ -40,6 +40,7 @@ FILTER_KEYS: dict[str, Callable[[Any], Any]] = {
     "tier": str,
     "status": str,
     "level": str,
+    "run": int,
     "state": str,
     "q": _short,
     # the audit trail's (accounts/audit_trail.py)
@@ -80,6 +81,7 @@ def export_request(*, actor: Any, kind: str, filters: dict[str, Any] | None = No
     ensure_can(actor, "export.create")
     exporter = exports.get(kind)
     cleaned = clean_filters(filters or {})
+    exports.refuse_other_filters(exporter, cleaned)
     with transaction.atomic():
         job = ExportJob.objects.create(
             requested_by=actor, kind=kind, filters=cleaned, total=exporter.count(actor, cleaned)

@@ -391,10 +391,12 @@ class ExportJob(BackgroundJob):
 
     @property
     def download_name(self) -> str:
-        """The name the file is offered under (its title and request time), not the stored random name."""
+        """The name the file is offered under (year, title and request date), not the stored random name."""
         from accounts import exports
 
-        return exports.filename(exports.REGISTRY.get(self.kind), self.kind, self.created_at, self.file_format)
+        return exports.filename(
+            exports.REGISTRY.get(self.kind), self.kind, self.created_at, self.file_format, self.filters
+        )
 
 
 class ImportStatus(models.TextChoices):

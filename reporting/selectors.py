@@ -18,6 +18,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry
 from accounts.permissions import can
@@ -245,3 +246,54 @@ def previous_raw_values(user: Any, enterprise_id: Any, year: Any) -> dict[str, A
         .first()
     )
     return previous.raw_values if previous is not None else None
+
+
+def anomaly_flags(user: Any, submission: AnnualSubmission) -> list[dict[str, Any]] | None:
+    """The anomaly flags of a submission as this reviewer reads them, or None for a reader who may not see
+    them (an enterprise). The reason is in the reader's language; a copied flag names the other enterprise
+    only when it is within the reader's scope (another district's enterprise stays unnamed)."""
+    from reporting import anomalies
+
+    if not can(user, "anomaly.view"):
+        return None
+    flags = list(submission.anomaly_flags or [])
+    others = {flag["figures"].get("other_submission") for flag in flags if flag.get("kind") == "copied"} - {
+        None
+    }
+    visible = set(
+        AnnualSubmission.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
+    )
+    catalogue = get_catalogue(submission.catalogue_version)
+    shown = []
+    for flag in flags:
+        other_name = None
+        if flag.get("kind") == "copied" and flag["figures"].get("other_submission") not in visible:
+            other_name = str(anomalies.UNNAMED_OTHER)
+        figures = dict(flag.get("figures") or {})
+        if other_name is not None:
+            figures.pop("other_enterprise", None)
+        shown.append(
+            {
+                "kind": flag["kind"],
+                "kind_display": str(anomalies.KINDS.get(flag["kind"], "")),
+                "field_or_indicator": flag["field_or_indicator"],
+                "subject": anomalies.subject_words(flag, catalogue),
+                "message": anomalies.describe(flag, other_name=other_name, catalogue=catalogue),
+                "figures": figures,
+                "dismissed": flag.get("dismissed"),
+            }
+        )
+    return shown
+
+
+def anomaly_words(user: Any, submission: AnnualSubmission) -> str:
+    """The anomaly flags of a submission in one cell of words (exports): each flag's kind and reason, a
+    dismissed one with who dismissed it and why."""
+    flags = anomaly_flags(user, submission) or []
+    parts = []
+    for flag in flags:
+        text = f"【{flag['kind_display']}】{flag['message']}"
+        if flag["dismissed"]:
+            text += str(_("（已由{by}排除：{reason}）")).format(**flag["dismissed"])
+        parts.append(text)
+    return "\n".join(parts)

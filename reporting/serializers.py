@@ -16,9 +16,10 @@ from accounts import exports
 from accounts.i18n import localized
 from accounts.limits import MAX_INPUT_LENGTH, SHORT_TEXT
 from accounts.models import Notification
+from accounts.permissions import can
 from factories.indicators import GBT36132_2018
 from factories.models import FIRST_DATA_YEAR, Enterprise
-from reporting import services
+from reporting import selectors, services
 from reporting.models import (
     AnnualSubmission,
     CorrectionRequest,
@@ -162,6 +163,34 @@ class ReturnSerializer(ReasonSerializer):
     )
 
 
+class DismissalSerializer(serializers.Serializer):
+    by = serializers.CharField()
+    at = serializers.DateTimeField()
+    reason = serializers.CharField()
+
+
+class AnomalyFlagSerializer(serializers.Serializer):
+    """One anomaly flag (reporting.anomalies) as a reviewer reads it."""
+
+    kind = serializers.ChoiceField(
+        choices=["peer_outlier", "yoy_jump", "unchanged", "copied", "inconsistent"]
+    )
+    kind_display = serializers.CharField()
+    field_or_indicator = serializers.CharField()
+    subject = serializers.CharField(help_text="the field or indicator in words")
+    message = serializers.CharField(help_text="the reason in words, with the figures")
+    figures = serializers.DictField(help_text="the numbers that triggered the flag")
+    dismissed = DismissalSerializer(allow_null=True)
+
+
+class AnomalyDismissSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["peer_outlier", "yoy_jump", "unchanged", "copied", "inconsistent"]
+    )
+    field_or_indicator = serializers.CharField(max_length=64)
+    reason = serializers.CharField(label="理由", max_length=SHORT_TEXT, allow_blank=True)
+
+
 class _SubmissionSerializer(serializers.ModelSerializer):
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
@@ -169,6 +198,9 @@ class _SubmissionSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
     field_notes = FieldNoteSerializer(many=True, read_only=True)
+    anomaly_flags = serializers.SerializerMethodField(
+        help_text="reviewers (district, city, auditor) only: the field is absent for an enterprise"
+    )
 
     class Meta:
         model = AnnualSubmission
@@ -186,6 +218,7 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             *RAW_FIELD_NAMES,
             "explanation",
             "yoy_flags",
+            "anomaly_flags",
             "return_reason",
             "evidence_requested",
             "evidence",
@@ -220,7 +253,15 @@ class _SubmissionSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             fields["enterprise"].read_only = True
             fields["year"].read_only = True
+        if request is not None and not can(getattr(request, "user", None), "anomaly.view"):
+            # An enterprise never learns that its data were flagged, nor against whom.
+            fields.pop("anomaly_flags")
         return fields
+
+    @extend_schema_field(AnomalyFlagSerializer(many=True))
+    def get_anomaly_flags(self, submission: AnnualSubmission) -> list[dict[str, Any]] | None:
+        request = self.context.get("request")
+        return selectors.anomaly_flags(getattr(request, "user", None), submission)
 
     def _values(self, validated: dict[str, Any]) -> dict[str, Any]:
         return {name: validated[name] for name in RAW_FIELD_NAMES if name in validated}
@@ -327,8 +368,9 @@ class ExportJobSerializer(serializers.ModelSerializer):
         required=False,
         default=dict,
         help_text=(
-            "year, district, industry, grade, tier, status, state, q; the audit trail's: object_type, "
-            "object_id, object, actor, unit, action, since, until (YYYY-MM-DD), demo"
+            "only the filters the kind takes (others answer 400): year, district, industry, grade, tier, "
+            "status, level, state, q, run (grades); the audit trail's: object_type, object_id, object, "
+            "actor, unit, action, since, until (YYYY-MM-DD), demo"
         ),
     )
     progress = serializers.IntegerField(read_only=True)

@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from reporting import views
 from reporting.dashboards import views as dashboard_views
+from reporting.views import benchmarks as benchmark_views
 from reporting.views import evidence as evidence_views
 from reporting.views import files as file_views
 from reporting.views import oversight as oversight_views
@@ -36,6 +37,8 @@ urlpatterns = [
         views.SubmissionActionView.as_view(),
         name="submission_action",
     ),
+    path("submissions/<int:pk>/dismiss-anomaly/", views.AnomalyDismissView.as_view(), name="anomaly_dismiss"),
+    path("years/<int:year>/anomaly-scan/", views.AnomalyScanView.as_view(), name="anomaly_scan"),
     path("indicator-preview/", views.IndicatorPreviewView.as_view(), name="indicator_preview"),
     path("review/district/", views.DistrictQueueView.as_view(), name="district_queue"),
     path("review/city/", views.CityQueueView.as_view(), name="city_queue"),
@@ -48,6 +51,7 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/read/", views.NotificationMarkReadView.as_view(), name="notification_mark_read"),
     path("oversight/", oversight_views.OversightView.as_view(), name="oversight"),
+    path("benchmarks/", benchmark_views.BenchmarkView.as_view(), name="benchmarks"),
     path("dashboard/", dashboard_views.DashboardView.as_view(), name="dashboard"),
     path("exports/", file_views.ExportListView.as_view(), name="export_list"),
     path("exports/<int:pk>/download/", file_views.ExportDownloadView.as_view(), name="export_download"),

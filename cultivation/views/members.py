@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from accounts import files
+from accounts import exports, files
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
@@ -23,7 +23,7 @@ from accounts.views_base import (
     ScopedObjectMixin,
     show_domain_error_on_form,
 )
-from cultivation import services
+from cultivation import selectors, services
 from cultivation.filters import MembershipFilter
 from cultivation.forms import ReasonForm, ReviewOpenForm, SupervisionForm
 from cultivation.models import (
@@ -33,7 +33,6 @@ from cultivation.models import (
     POOL_MEMBERSHIP_TRANSITIONS,
     SUPERVISED_KINDS,
     Level,
-    LevelDecision,
     MembershipStatus,
     PoolMembership,
     SupervisionRecord,
@@ -66,21 +65,15 @@ class MemberListView(PoolListView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = queryset.select_related("enterprise", "enterprise__district")
-        latest = LevelDecision.objects.filter(membership=OuterRef("pk")).order_by("-year")
-        queryset = queryset.annotate(
-            latest_year=Subquery(latest.values("year")[:1]),
-            latest_level=Subquery(latest.values("level")[:1]),
-            latest_gap=Subquery(latest.values("level_gap")[:1]),
-            latest_certified=Subquery(latest.values("certified_b")[:1]),
-        )
-        level = self.request.GET.get("level", "")
-        if level in Level.values:
-            queryset = queryset.filter(latest_level=level)
-        return queryset
+        return selectors.with_latest_level(queryset, self.request.GET.get("level", ""))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(statuses=MembershipStatus.choices, levels=Level.choices)
+        context.update(
+            statuses=MembershipStatus.choices,
+            levels=Level.choices,
+            export_filters=exports.current_filters("pool_members", context["values"]),
+        )
         for member in context["object_list"]:
             member.level_css = LEVEL_CSS.get(member.latest_level or "", "")
             member.level_text = level_label(member.latest_level or "")

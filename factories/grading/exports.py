@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, filtered, register
-from factories.grading.selectors import recommendations
-from factories.models import GradingResult, Industry
+from accounts.permissions import can
+from factories.grading.selectors import recommendations, runs_for
+from factories.models import GradingResult, GradingRun, Industry
 from factories.words import decided_label, filter_words, peer_group_label, tier_label
 
 DIMENSIONS = ("land", "materials", "clean", "waste", "energy")
@@ -64,9 +65,35 @@ def _with_peer_industry(queryset: QuerySet) -> QuerySet:
     )
 
 
+def _searched(queryset: QuerySet, filters: dict[str, Any]) -> QuerySet:
+    """The lists' keyword: part of the enterprise's name or credit code."""
+    term = str(filters.get("q") or "").strip()
+    if not term:
+        return queryset
+    return queryset.filter(
+        Q(enterprise__name__icontains=term) | Q(enterprise__credit_code__icontains=term.upper())
+    )
+
+
 def _grades_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
-    published = GradingResult.objects.visible_to(user).published()
-    return _with_peer_industry(filtered(published, filters, GRADE_FILTERS)).order_by(*GRADE_ORDER)
+    """The published grades; with ``run``, that run's results as its page shows them (a draft run's only
+    to whoever may open runs: everyone else sees a run's results once they are published)."""
+    visible = GradingResult.objects.visible_to(user)
+    run = filters.get("run")
+    results: QuerySet
+    if run not in (None, "") and can(user, "grading_run.view"):
+        results = visible.filter(run__in=runs_for(user).filter(pk=run))
+    else:
+        results = filtered(visible.published(), {"run": run}, {"run": "run_id"})
+    queryset = _searched(filtered(results, filters, GRADE_FILTERS), filters)
+    return _with_peer_industry(queryset).order_by(*GRADE_ORDER)
+
+
+def _grade_word(key: str, value: Any) -> Any:
+    if key == "run":
+        run = GradingRun.objects.filter(pk=value).first()
+        return str(run) if run is not None else value
+    return filter_words()(key, value)
 
 
 def _grade_row(item: tuple[Any, ...]) -> list[Any]:
@@ -142,14 +169,16 @@ register(
         queryset=_grades_queryset,
         values=GRADE_VALUES,
         row=_grade_row,
-        word=filter_words(),
+        word=_grade_word,
+        filters=(*GRADE_FILTERS, "run", "q"),
     )
 )
 
 
 def _recommendations_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
     # The list the recommendation page and API show (Art. 8), with the export's filters and order.
-    return _with_peer_industry(filtered(recommendations(user), filters, GRADE_FILTERS)).order_by(*GRADE_ORDER)
+    queryset = _searched(filtered(recommendations(user), filters, GRADE_FILTERS), filters)
+    return _with_peer_industry(queryset).order_by(*GRADE_ORDER)
 
 
 register(
@@ -161,5 +190,6 @@ register(
         values=GRADE_VALUES,
         row=_grade_row,
         word=filter_words(),
+        filters=(*GRADE_FILTERS, "q"),
     )
 )

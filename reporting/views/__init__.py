@@ -19,19 +19,22 @@ from reporting.views.corrections import CorrectionCreateView, CorrectionDecideVi
 from reporting.views.notifications import NotificationListView, NotificationMarkReadView
 from reporting.views.reviews import BulkReviewView, CityQueueView, DistrictQueueView, ReviewQueueView
 from reporting.views.submissions import (
+    AnomalyDismissView,
     IndicatorPreviewView,
     SubmissionActionView,
     SubmissionDetailView,
     SubmissionEditView,
     SubmissionListView,
 )
-from reporting.views.years import YearListView
+from reporting.views.years import AnomalyScanView, YearListView
 
 __all__ = [
     "ACTION_DONE",
     "INDICATOR_STATUS_LABELS",
     "TRANSITION_LABELS",
     "WINDOW_STATE_LABELS",
+    "AnomalyDismissView",
+    "AnomalyScanView",
     "BulkReviewView",
     "CityQueueView",
     "CorrectionCreateView",

@@ -22,7 +22,7 @@ from accounts.views_base import (
     show_domain_error,
     signed_in,
 )
-from factories.models import District, Enterprise, Grade, Industry
+from factories.models import District, Enterprise, Grade, Industry, Tier
 from reporting import imports, jobs, services
 from reporting.forms import ImportTemplateForm
 from reporting.models import ExportJob, ImportJob, ReportingYear
@@ -34,6 +34,7 @@ EXPORT_KINDS = [
     "grades",
     "recommendations",
     "pool",
+    "pool_members",
     "district_reports",
 ]
 
@@ -51,7 +52,11 @@ class ExportListView(RightRequiredMixin, View):
     right = "export.create"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        kinds = [(kind, exports.REGISTRY[kind].title) for kind in EXPORT_KINDS if kind in exports.REGISTRY]
+        kinds = [
+            (kind, exports.REGISTRY[kind].title, exports.REGISTRY[kind].filters)
+            for kind in EXPORT_KINDS
+            if kind in exports.REGISTRY
+        ]
         titles = {kind: exporter.title for kind, exporter in exports.REGISTRY.items()}
         jobs_list = list(ExportJob.objects.visible_to(request.user)[:30])
         for job in jobs_list:
@@ -67,6 +72,8 @@ class ExportListView(RightRequiredMixin, View):
                 "jobs": jobs_list,
                 "years": ReportingYear.objects.values_list("year", flat=True),
                 "grades": Grade.values,
+                "tiers": Tier.choices,
+                "chosen": request.GET.get("kind", ""),
                 "districts": District.objects.filter(valid_to__isnull=True)
                 if signed_in(request).sees_whole_city
                 else [],

@@ -73,6 +73,7 @@ class ReviewQueueView(ScopedListView):
                 total=Count("pk"),
                 late=Count("pk", filter=Q(late=True)),
                 flagged=Count("pk", filter=~Q(yoy_flags=[])),
+                anomalies=Count("pk", filter=~Q(anomaly_flags=[])),
             ),
             years=ReportingYear.objects.values_list("year", flat=True),
             queue=self.queue_name,

@@ -377,6 +377,8 @@ class SubmissionDetailView(ScopedDetailView):
             and can(user, "correction.request")
             and not has_pending,
             has_pending_correction=has_pending,
+            anomaly_flags=selectors.anomaly_flags(user, submission),
+            can_dismiss=can(user, "anomaly.dismiss"),
             **self.queue_context(user, submission),
         )
         return context
@@ -503,3 +505,35 @@ class SubmissionActionView(ScopedObjectMixin, View):
             following = submission
         url = reverse("reporting:submission_detail", args=[following.pk]) + f"?queue={queue}"
         return url + (f"&{query}" if query else "")
+
+
+class AnomalyDismissView(ScopedObjectMixin, View):
+    """A reviewer dismisses one anomaly flag of a submission with a reason (reporting.anomalies)."""
+
+    right = "anomaly.dismiss"
+    check_after_lookup = True
+    model = AnnualSubmission
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        submission = self.get_object()
+        detail = reverse("reporting:submission_detail", args=[submission.pk])
+        queue = request.POST.get("queue", "")
+        if queue in QUEUES:
+            query = kept_query(request.POST, QUEUE_PARAMS)
+            detail += f"?queue={queue}" + (f"&{query}" if query else "")
+        try:
+            services.anomaly_dismiss(
+                actor=request.user,
+                submission=submission,
+                kind=request.POST.get("kind", ""),
+                field_or_indicator=request.POST.get("field_or_indicator", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(str(error.message)) from error
+        except (InvalidInput, StateConflict) as error:
+            show_domain_error(request, error)
+            return HttpResponseRedirect(detail + "#anomalies")
+        messages.success(request, _("已排除该异常提示，理由已记录。"))
+        return HttpResponseRedirect(detail + "#anomalies")

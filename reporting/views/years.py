@@ -9,14 +9,20 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.errors import InvalidInput
 from accounts.permissions import can
-from accounts.views_base import ScopedObjectMixin, show_domain_error_on_form
+from accounts.views_base import (
+    RightRequiredMixin,
+    ScopedObjectMixin,
+    show_domain_error,
+    show_domain_error_on_form,
+)
 from reporting import services
 from reporting.forms import YearOpenForm, YearWindowForm
-from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
+from reporting.models import AnnualSubmission, AnomalyScan, ReportingYear, SubmissionStatus
 from reporting.views.common import _window
 
 
@@ -73,6 +79,10 @@ class YearListView(ScopedObjectMixin, TemplateView):
         for row in AnnualSubmission.objects.visible_to(user).values("year", "status").annotate(n=Count("pk")):
             counts.setdefault(row["year"], {})[row["status"]] = row["n"]
         bound_year = window_form.data.get("year") if window_form is not None else None
+        scans: dict[int, AnomalyScan] = {}
+        if can(user, "anomaly.scan"):
+            for scan in AnomalyScan.objects.order_by("year", "created_at", "pk"):
+                scans[scan.year] = scan  # the latest of each year
         rows: list[dict[str, Any]] = []
         for reporting_year in ReportingYear.objects.visible_to(user):
             by_status = counts.get(reporting_year.year, {})
@@ -97,6 +107,7 @@ class YearListView(ScopedObjectMixin, TemplateView):
                         (label, by_status.get(value, 0), value) for value, label in SubmissionStatus.choices
                     ],
                     "form": form,
+                    "scan": scans.get(reporting_year.year),
                 }
             )
         if manage and open_form is None:
@@ -104,5 +115,28 @@ class YearListView(ScopedObjectMixin, TemplateView):
             opened = {row["window"]["year"].year for row in rows}
             open_form = YearOpenForm(initial={"year": None if last_year in opened else last_year})
         return self.render_to_response(
-            self.get_context_data(rows=rows, open_form=open_form, can_manage=manage)
+            self.get_context_data(
+                rows=rows, open_form=open_form, can_manage=manage, can_scan=can(user, "anomaly.scan")
+            )
         )
+
+
+class AnomalyScanView(RightRequiredMixin, View):
+    """The city checks a year's submitted data for anomalies again, once its data is complete."""
+
+    right = "anomaly.scan"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, year: int) -> HttpResponse:
+        try:
+            services.anomaly_scan_request(actor=request.user, year=year)
+        except InvalidInput as error:
+            show_domain_error(request, error)
+        else:
+            messages.success(
+                request,
+                _("已开始检查{year}年度数据的异常，完成后审核队列和数据详情页将显示新的异常提示。").format(
+                    year=year
+                ),
+            )
+        return redirect("reporting:year_list")

@@ -1,6 +1,7 @@
 /* 重庆市绿色工厂平台 — progressive enhancement only: every page works without this file.
    (a) [data-progress-url] polls a task's progress; (b) [data-confirm] asks before submitting;
-   (c) form[data-live-indicators] previews computed indicators while the user types. No inline handlers. */
+   (c) form[data-live-indicators] previews computed indicators while the user types; (d) the export form
+   shows only the filters of the chosen report. No inline handlers. */
 (function () {
   "use strict";
 
@@ -153,10 +154,30 @@
     form.addEventListener("change", schedule);
   }
 
+  /* ---------------------------------------------------------------- (d) export filters */
+  /* A select[data-report-filters] names, on each option, the filters that report takes (data-filters);
+     every [data-filter] field of its form that does not apply is hidden and disabled, so it is not sent. */
+  function reportFilters(select) {
+    function apply() {
+      var option = select.options[select.selectedIndex];
+      var wanted = ((option && option.getAttribute("data-filters")) || "").split(" ");
+      Array.prototype.forEach.call(select.form.querySelectorAll("[data-filter]"), function (field) {
+        var on = wanted.indexOf(field.getAttribute("data-filter")) !== -1;
+        field.hidden = !on;
+        Array.prototype.forEach.call(field.querySelectorAll("select, input"), function (input) {
+          input.disabled = !on;
+        });
+      });
+    }
+    select.addEventListener("change", apply);
+    apply();
+  }
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll(".progress-bar[data-width]"), startWidth);
     Array.prototype.forEach.call(document.querySelectorAll("[data-progress-url]"), poll);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-live-indicators]"), liveIndicators);
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-report-filters]"), reportFilters);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

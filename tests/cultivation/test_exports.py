@@ -44,3 +44,23 @@ def test_the_district_report_export_carries_the_generated_figures(
     row = rows[0]
     assert row[1] == "渝中区" and row[header.index("库内企业数")] == report.figures["pool_size"]
     assert _rows(jobs.export_request(actor=other_district_user, kind="district_reports")[0])[1] == []
+
+
+def test_the_member_list_exports_its_members_with_the_filters_on_the_page(
+    client, certified, jiangjin_member, district_user, city_user, enterprise
+):
+    client.force_login(city_user)
+    page = client.get("/cultivation/members/", {"level": "B_eligible", "district": "500103"}).content.decode()
+    assert 'name="kind" value="pool_members"' in page
+    assert 'name="level" value="B_eligible"' in page and 'name="district" value="500103"' in page
+    header, rows = _rows(
+        jobs.export_request(
+            actor=city_user, kind="pool_members", filters={"level": "B_eligible", "district": "500103"}
+        )[0]
+    )
+    assert header[:3] == ["企业名称", "统一社会信用代码", "管理单位"]
+    assert [(row[0], row[5], row[7], row[8]) for row in rows] == [
+        (enterprise.name, "在库培育", "达到B级条件", "是")
+    ]
+    _header, own = _rows(jobs.export_request(actor=district_user, kind="pool_members")[0])
+    assert {row[0] for row in own} == {enterprise.name}

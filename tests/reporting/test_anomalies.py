@@ -177,7 +177,7 @@ def test_the_copy_detector_answers_the_same_in_sql_and_in_python(peers, enterpri
     assert sorted(found, key=lambda c: (c.first, c.second)) == sorted(
         in_python, key=lambda c: (c.first, c.second)
     )
-    assert sorted((c.exact, c.shared) for c in found) == [(False, 21), (False, 21), (True, 0)]
+    assert sorted((c.exact, c.shared) for c in found) == [(False, 21), (False, 21), (True, 22)]
 
 
 def test_co2_that_the_energy_cannot_explain_is_flagged(peers, enterprise, enterprise_user):  # type: ignore[no-untyped-def]
@@ -324,3 +324,154 @@ def test_another_district_cannot_dismiss_a_flag(flagged, other_district_user):  
             field_or_indicator="co2",
             reason="无",
         )
+
+
+# --- what reviewers and enterprises see ------------------------------------------------------------
+
+
+def _detail(submission: AnnualSubmission) -> str:
+    return f"/reporting/submissions/{submission.pk}/"
+
+
+def test_reviewers_read_the_flags_in_the_api_in_words(flagged, api, district_user, city_user, auditor):  # type: ignore[no-untyped-def]
+    for user in (district_user, city_user, auditor):
+        answer = api.as_user(user).get(f"/api/v1/submissions/{flagged.pk}/")
+        assert answer.status_code == 200
+        flag = next(f for f in answer.json()["anomaly_flags"] if f["field_or_indicator"] == "co2")
+        assert flag["kind"] == "inconsistent" and flag["kind_display"] == "数据内部不一致"
+        assert "合理范围" in flag["message"] and flag["figures"]["co2"] == "1"
+        assert flag["dismissed"] is None
+
+
+def test_an_enterprise_never_sees_its_flags_in_the_api(flagged, api, enterprise_user):  # type: ignore[no-untyped-def]
+    one = api.as_user(enterprise_user).get(f"/api/v1/submissions/{flagged.pk}/")
+    many = api.as_user(enterprise_user).get("/api/v1/submissions/")
+
+    assert one.status_code == 200 and "anomaly_flags" not in one.json()
+    assert many.json()["results"] and all("anomaly_flags" not in row for row in many.json()["results"])
+    assert "合理范围" not in one.content.decode() + many.content.decode()
+
+
+def test_a_flag_is_dismissed_through_the_api_only_with_a_reason(flagged, api, district_user):  # type: ignore[no-untyped-def]
+    url = f"/api/v1/submissions/{flagged.pk}/dismiss-anomaly/"
+    body = {"kind": "inconsistent", "field_or_indicator": "co2"}
+
+    refused = api.as_user(district_user).post(url, {**body, "reason": ""}, format="json")
+    done = api.as_user(district_user).post(url, {**body, "reason": "已核对能源台账"}, format="json")
+
+    assert refused.status_code == 400 and "理由" in refused.json()["reason"][0]
+    assert done.status_code == 200
+    flag = next(f for f in done.json()["anomaly_flags"] if f["field_or_indicator"] == "co2")
+    assert (
+        flag["dismissed"]["reason"] == "已核对能源台账" and flag["dismissed"]["by"] == district_user.username
+    )
+
+
+def test_the_dismiss_endpoint_refuses_enterprises_and_hides_other_districts(
+    flagged, api, enterprise_user, other_district_user
+):  # type: ignore[no-untyped-def]
+    url = f"/api/v1/submissions/{flagged.pk}/dismiss-anomaly/"
+    body = {"kind": "inconsistent", "field_or_indicator": "co2", "reason": "无"}
+
+    assert api.as_user(enterprise_user).post(url, body, format="json").status_code == 403
+    assert api.as_user(other_district_user).post(url, body, format="json").status_code == 404
+    assert _co2(AnnualSubmission.objects.get(pk=flagged.pk))["dismissed"] is None
+
+
+def test_the_detail_page_shows_reviewers_the_reason_and_hides_it_from_the_enterprise(
+    flagged, client, district_user, enterprise_user
+):  # type: ignore[no-untyped-def]
+    client.force_login(district_user)
+    page = client.get(_detail(flagged)).content.decode()
+    assert 'id="anomalies"' in page and "数据内部不一致" in page and "合理范围" in page
+    assert "排除理由" in page
+
+    client.force_login(enterprise_user)
+    page = client.get(_detail(flagged)).content.decode()
+    assert 'id="anomalies"' not in page and "合理范围" not in page and "异常提示" not in page
+
+
+def test_a_flag_is_dismissed_on_the_page_only_with_a_reason(flagged, client, district_user):  # type: ignore[no-untyped-def]
+    client.force_login(district_user)
+    url = f"/reporting/submissions/{flagged.pk}/dismiss-anomaly/"
+    body = {"kind": "inconsistent", "field_or_indicator": "co2"}
+
+    refused = client.post(url, {**body, "reason": ""}, follow=True)
+    assert "必须写明理由" in refused.content.decode()
+    assert _co2(AnnualSubmission.objects.get(pk=flagged.pk))["dismissed"] is None
+
+    done = client.post(url, {**body, "reason": "已核对能源台账"}, follow=True)
+    assert "已由" in done.content.decode() and "已核对能源台账" in done.content.decode()
+    assert _co2(AnnualSubmission.objects.get(pk=flagged.pk))["dismissed"]["reason"] == "已核对能源台账"
+
+
+def test_the_review_queue_counts_the_flags(flagged, client, district_user):  # type: ignore[no-untyped-def]
+    client.force_login(district_user)
+    page = client.get("/reporting/review/district/").content.decode()
+
+    open_flags = len(AnnualSubmission.objects.get(pk=flagged.pk).open_anomalies)
+    assert f"异常提示 {open_flags} 项" in page
+    assert f"/reporting/submissions/{flagged.pk}/?queue=district#anomalies" in page
+
+
+def test_a_copy_of_another_districts_enterprise_does_not_name_it(
+    peers, enterprise, enterprise_user, jiangjin_enterprise, district_user, api
+):  # type: ignore[no-untyped-def]
+    source = AnnualSubmission.objects.create(
+        enterprise=jiangjin_enterprise,
+        year=YEAR,
+        district_id=jiangjin_enterprise.district_id,
+        status="submitted",
+        raw_values=ordinary(42),
+    )
+    submission = _submit(enterprise_user, enterprise, dict(source.raw_values))
+
+    flag = next(
+        f
+        for f in api.as_user(district_user)
+        .get(f"/api/v1/submissions/{submission.pk}/")
+        .json()["anomaly_flags"]
+        if f["kind"] == "copied"
+    )
+    assert "另一区县的一家企业" in flag["message"]
+    assert jiangjin_enterprise.name not in str(flag)
+
+
+def _sheet(job):  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import load_workbook
+
+    with job.file.open("rb") as handle:
+        return load_workbook(io.BytesIO(handle.read())).active
+
+
+def test_the_exports_carry_the_flags_in_words_for_reviewers_only(flagged, district_user, enterprise_user):  # type: ignore[no-untyped-def]
+    from reporting import jobs
+
+    for kind in ("review_queue", "submissions"):
+        sheet = _sheet(jobs.export_request(actor=district_user, kind=kind, filters={"year": YEAR})[0])
+        header = [c.value for c in sheet[2]]
+        column = header.index("异常提示")
+        cells = [
+            row[column]
+            for row in sheet.iter_rows(min_row=3, values_only=True)
+            if row[1] == flagged.enterprise.name
+        ]
+        assert "【数据内部不一致】二氧化碳排放量 1 t" in cells[0]
+
+    sheet = _sheet(jobs.export_request(actor=enterprise_user, kind="submissions", filters={"year": YEAR})[0])
+    assert "异常提示" not in [c.value for c in sheet[2]]
+    assert "合理范围" not in str(list(sheet.values))
+
+
+def test_the_city_starts_a_year_check_from_the_years_page(peers, client, city_user, district_user):  # type: ignore[no-untyped-def]
+    client.force_login(district_user)
+    assert client.post(f"/reporting/years/{YEAR}/anomaly-scan/").status_code == 403
+    assert "检查数据异常" not in client.get("/reporting/years/").content.decode()
+
+    client.force_login(city_user)
+    assert "检查数据异常" in client.get("/reporting/years/").content.decode()
+    answer = client.post(f"/reporting/years/{YEAR}/anomaly-scan/", follow=True)
+    assert "已开始检查" in answer.content.decode()
+    assert AnomalyScan.objects.filter(year=YEAR, requested_by=city_user).exists()

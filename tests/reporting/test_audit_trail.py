@@ -101,12 +101,12 @@ def test_change_values_in_words_booleans_nothing_times_and_nested_filters(
 
 
 def test_an_export_request_names_the_export_and_its_filters_in_words(city_user, yuzhong):
-    jobs.export_request(actor=city_user, kind="enterprises", filters={"year": 2025, "q": "汽车"})
+    jobs.export_request(actor=city_user, kind="non_filers", filters={"year": 2025, "q": "汽车"})
     (line,) = audit_trail.lines(AuditEntry.objects.filter(action="export.request"), viewer=city_user)
     assert "导出了" in line.sentence
-    assert "导出内容：空 → 企业名录" in line.changes_text, line.changes_text
+    assert "导出内容：空 → 未填报企业名单" in line.changes_text, line.changes_text
     assert "年度：2025" in line.changes_text and "关键词：汽车" in line.changes_text
-    assert "enterprises" not in line.sentence
+    assert "non_filers" not in line.sentence
 
 
 def test_filters_by_object_actor_unit_date_and_action(approved, city_user, district_user, enterprise):

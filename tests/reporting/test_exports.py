@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts import exports
@@ -126,3 +129,57 @@ def test_grade_and_recommendation_exports_follow_publication(city_user):
     for kind in ("grades", "recommendations", "green_factories"):
         job, _ = jobs.export_request(actor=city_user, kind=kind)
         assert job.status == "succeeded" and job.total == 0
+
+
+def test_a_download_is_named_in_chinese_with_the_year_and_the_beijing_date(client, city_user, enterprise):
+    job, _ = jobs.export_request(actor=city_user, kind="grades", filters={"year": 2025})
+    today = timezone.localdate()
+    assert job.download_name == f"2025年度绿色工厂分级评价结果-{today:%Y%m%d}.xlsx"
+    client.force_login(city_user)
+    disposition = client.get(f"/reporting/exports/{job.pk}/download/")["Content-Disposition"]
+    assert disposition == (
+        f"attachment; filename=\"download.xlsx\"; filename*=UTF-8''{quote(job.download_name, safe='')}"
+    )
+    unfiltered, _ = jobs.export_request(actor=city_user, kind="enterprises")
+    assert unfiltered.download_name == f"企业名录-{today:%Y%m%d}.xlsx"
+
+
+def test_the_date_in_the_name_is_the_day_in_beijing():
+    late_evening_utc = dt.datetime(2026, 12, 1, 17, 30, tzinfo=dt.UTC)  # 01:30 on 2 December in Beijing
+    name = exports.filename(exports.REGISTRY["pool"], "pool", late_evening_utc, filters={"year": "2025"})
+    assert name == "2025年度梯度培育库（各区县）-20261202.xlsx"
+
+
+def test_every_export_declares_filters_the_request_knows():
+    for kind, exporter in exports.REGISTRY.items():
+        assert exporter.filters, kind
+        assert set(exporter.filters) <= set(jobs.FILTER_KEYS), kind
+
+
+def test_a_filter_that_does_not_apply_to_the_report_is_refused_over_the_api(api, city_user):
+    response = api.as_user(city_user).post(
+        "/api/v1/exports/",
+        {"kind": "district_reports", "filters": {"year": 2025, "grade": "AA"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    (message,) = response.json()["grade"]
+    assert "不能按“等级”筛选" in message and "年度、管理单位" in message
+    assert "district_reports" not in str(response.json())
+    assert not ExportJob.objects.exists()
+
+
+def test_the_export_form_refuses_a_filter_of_another_report_and_stores_nothing(client, city_user):
+    client.force_login(city_user)
+    response = client.post("/reporting/exports/", {"kind": "pool", "grade": "AA"}, follow=True)
+    assert "不能按“等级”筛选" in response.content.decode()
+    assert not ExportJob.objects.exists()
+
+
+def test_the_export_form_names_on_each_report_the_filters_it_takes(client, city_user):
+    client.force_login(city_user)
+    page = client.get("/reporting/exports/").content.decode()
+    assert 'value="district_reports" data-filters="year district"' in page
+    assert 'value="grades" data-filters="year district industry grade tier' in page
+    for key in ("year", "district", "industry", "grade", "tier"):
+        assert f'data-filter="{key}"' in page

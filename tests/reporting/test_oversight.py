@@ -234,3 +234,23 @@ def test_the_export_gives_an_enterprise_nothing(reviews, enterprise_user):
     from accounts import exports
 
     assert list(exports.get("reviewer_consistency").rows(enterprise_user, {"year": YEAR})) == []
+
+
+def test_a_district_downloads_its_row_and_the_city_as_a_workbook_with_chinese_headers(reviews, district_user):
+    import io
+
+    from openpyxl import load_workbook
+
+    from reporting import jobs
+
+    job, queued = jobs.export_request(
+        actor=district_user, kind="reviewer_consistency", filters={"year": YEAR}
+    )
+    assert queued and job.status == "succeeded"
+    with job.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    assert "审核一致性" in sheet["A1"].value and "年度：2025" in sheet["A1"].value
+    assert [c.value for c in sheet[2]][:5] == ["年度", "管理单位", "审核决定数", "退回数", "退回率（%）"]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [r[1] for r in rows] == ["渝中区", "全市"]
+    assert rows[0][2:6] == (4, 1, 25, 1.5)

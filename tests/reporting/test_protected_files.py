@@ -104,7 +104,7 @@ def test_the_requester_downloads_the_export_under_its_chinese_name(client, api, 
     ):
         assert response.status_code == 200 and response.streaming
         name = job.download_name
-        assert name.startswith("企业") and name.endswith(".xlsx") and re.search(r"-\d{8}-\d{4}\.xlsx$", name)
+        assert name.startswith("企业") and name.endswith(".xlsx") and re.search(r"-\d{8}\.xlsx$", name)
         disposition = response["Content-Disposition"]
         assert disposition.startswith("attachment;")
         assert f"filename*=UTF-8''{quote(name, safe='')}" in disposition

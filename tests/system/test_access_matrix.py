@@ -121,6 +121,23 @@ def city_only_page(status: Cell) -> dict[str, tuple]:
 # --- bodies --------------------------------------------------------------------------------------
 
 
+def _flagged(world: World, relation: str) -> dict[str, Any]:
+    """Plant an open anomaly flag on the submission and name it, with a reason, for dismissal."""
+    from reporting.models import AnnualSubmission
+
+    flag = {
+        "kind": "inconsistent",
+        "field_or_indicator": "co2",
+        "message": "二氧化碳排放量与能源消费不匹配。",
+        "figures": {"co2": "1"},
+        "dismissed": None,
+    }
+    AnnualSubmission.objects.filter(pk=world.objects("submission:submitted")[relation].pk).update(
+        anomaly_flags=[flag]
+    )
+    return {"kind": "inconsistent", "field_or_indicator": "co2", "reason": "已核对能源台账"}
+
+
 def _today(days: int = 0) -> str:
     return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
 
@@ -438,6 +455,11 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:submission-evidence-download GET": Row("submission:evidence", SCOPED_GET),
     "api:submission-evidence-remove POST": Row("submission:evidence",
                                                roles(403, (204, 204, 404), (204, 404, 404), 403)),
+    # Reviewers dismiss an anomaly flag with a reason; an enterprise never may (nor see flags), another unit's
+    # submission stays 404.
+    "api:submission-dismiss-anomaly POST": Row("submission:submitted",
+                                               roles(200, (200, 200, 404), (403, 404, 404), 403),
+                                               body=lambda w, relation, role: _flagged(w, relation)),
     "api:correction-list GET": Row("correction", SCOPED_LIST),
     # Bulk steps answer 200 with a verdict per id; an id outside the caller's scope is reported as not_found
     # and never acted on (tests/reporting/test_bulk_review.py checks the verdicts).
@@ -468,6 +490,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:oversight-reviewer-list GET": Row("nothing", roles(200, 200, 403, 200), query=f"year={REPORTING_YEAR}"),
     "api:oversight-distribution-list GET": Row("nothing", roles(200, 200, 403, 200),
                                                query=f"year={REPORTING_YEAR}&indicator=EL-01"),
+    # Peer benchmarks: the caller's own enterprise only; staff have no enterprise to place.
+    "api:benchmark-list GET": Row("nothing", roles(403, 403, 200, 403), query=f"year={REPORTING_YEAR}"),
     "api:export-detail GET": Row("export", PERSONAL_GET),
     "api:export-download GET": Row("export", PERSONAL_GET),
     # Imports: bob uploaded the 渝中 files, charlie the 江津 one. Only the uploader commits (the city: 403).
@@ -649,6 +673,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
             kwargs={"action": "return"}, body={"reason": "请核实用电量"}),
     ),
     "reporting:correction_decide POST": Row("correction", city_only_page(DONE), body={"decision": "approve"}),
+    "reporting:anomaly_dismiss POST": Row("submission:submitted", pages(DONE, (DONE, DONE, 404), (403, 404, 404), 403),
+                                          body=lambda w, relation, role: _flagged(w, relation)),
     "reporting:export_download GET": Row("export", pages((200, 404, 404), (200, 404, 404), (200, 404, 404),
                                                          (200, 404, 404))),
     "reporting:export_progress GET": Row("export", pages((200, 404, 404), (200, 404, 404), (200, 404, 404),

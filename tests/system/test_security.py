@@ -410,6 +410,29 @@ def _reminder(world: World) -> dict[str, Any]:
     return {"actor": _bob(world), "enterprise": enterprise, "year": REPORTING_YEAR}
 
 
+def _anomaly(world: World) -> dict[str, Any]:
+    """Bob dismisses an anomaly flag planted on his unit's submitted data."""
+    from reporting.models import AnnualSubmission
+
+    submission = _own(world, "submission:submitted")
+    flag = {
+        "kind": "inconsistent",
+        "field_or_indicator": "co2",
+        "message": "",
+        "figures": {},
+        "dismissed": None,
+    }
+    AnnualSubmission.objects.filter(pk=submission.pk).update(anomaly_flags=[flag])
+    submission.refresh_from_db()
+    return {
+        "actor": _bob(world),
+        "submission": submission,
+        "kind": "inconsistent",
+        "field_or_indicator": "co2",
+        "reason": "已核对能源台账",
+    }
+
+
 AUDITED: dict[str, Write] = {
     # accounts
     "factories.services.user_create": Write(
@@ -695,6 +718,10 @@ AUDITED: dict[str, Write] = {
         "evidence.remove",
         lambda w: {"actor": _bob(w), "item": _own(w, "submission:evidence").evidence.get()},
     ),
+    "reporting.services.anomaly_dismiss": Write("anomaly.dismiss", _anomaly),
+    "reporting.services.anomaly_scan_request": Write(
+        "anomaly.scan", lambda w: {"actor": w.city, "year": _own(w, "reporting_year").year}
+    ),
     "reporting.jobs.export_request": Write(
         "export.request", lambda w: {"actor": w.city, "kind": "enterprises"}
     ),
@@ -857,6 +884,10 @@ NOT_AUDITED: dict[str, str] = {
     "recorded once per item and stay as a Reminder row (the platform's own act, no actor)",
     "reporting.services.requeue_waiting_imports": "the watchdog: re-sends stalled or lost import checks to the "
     "worker; changes no data",
+    "reporting.services.anomaly_scan_execute": "the worker half of anomaly_scan_request (audited there, as "
+    "anomaly.scan): recomputes the year's flags, keeping dismissals",
+    "reporting.services.requeue_waiting_anomaly_scans": "the watchdog: re-sends stalled or lost anomaly checks "
+    "to the worker; changes no data",
     "cultivation.services.common.today": "pure: the local date",
     "cultivation.services.common.ensure_own_district": "guard: raises NotAllowed",
     "cultivation.services.common.ensure_year": "guard: validates a year",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView, TemplateView
 
+from accounts import exports
 from accounts.charts import bar_chart, line_chart, radar_chart
 from accounts.i18n import localized
 from accounts.permissions import can
@@ -85,6 +86,7 @@ class GradeListView(RightRequiredMixin, ListView):
             querystring=query.urlencode(),
             values=values,
             filtered=any(values.values()),
+            export_filters=exports.current_filters("grades", values),
             years=published_years(user),
             grades=Grade.values,
             tiers=Tier.choices,
@@ -313,6 +315,7 @@ class RecommendationListView(RightRequiredMixin, ListView):
             year=self.year,
             values=values,
             filtered=any(values.values()),
+            export_filters=exports.current_filters("recommendations", {**values, "year": self.year or ""}),
             sees_whole_city=user.sees_whole_city,
             districts=District.objects.in_force_on(timezone.localdate()).order_by("code"),
             industries=Industry.objects.all(),

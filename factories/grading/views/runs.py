@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from accounts import jobs
+from accounts import exports, jobs
 from accounts.charts import bar_chart
 from accounts.errors import DomainError
 from accounts.permissions import can
@@ -213,6 +213,9 @@ class RunDetailView(ScopedDetailView):
                 tiers=Tier.choices,
             )
             context["filtered"] = any(context["values"].values())
+            context["export_filters"] = exports.current_filters(
+                "grades", {**context["values"], "run": run.pk}
+            )
             context.update(self.diff(run, writer))
         actions = allowed_actions(GRADING_RUN_TRANSITIONS, run, user)
         if "publish" in actions and not run.is_simulation:

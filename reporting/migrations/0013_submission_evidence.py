@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0011_anomaly_flags'),
+        ('reporting', '0012_raw_cells'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0012_submission_evidence'),
+        ('reporting', '0013_submission_evidence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
