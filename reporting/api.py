@@ -281,7 +281,7 @@ class CorrectionViewSet(
     ordering = ["-requested_at", "-id"]
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("requested_by", "decided_by")
+        return queryset.select_related("requested_by", "decided_by").prefetch_related("evidence__uploaded_by")
 
     @extend_schema(request=ReasonSerializer, responses=CorrectionSerializer)
     @action(detail=True, methods=["post"])

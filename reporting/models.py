@@ -246,7 +246,16 @@ class SubmissionEvidence(models.Model):
     `filename` is the name it was uploaded under, `sha256` lets a reviewer tell two copies apart."""
 
     submission = models.ForeignKey(AnnualSubmission, on_delete=models.CASCADE, related_name="evidence")
-    field = models.CharField(_("数据项或指标"), max_length=64)
+    # Blank for a file filed with a correction request (`correction`), which backs the request as a whole.
+    field = models.CharField(_("数据项或指标"), max_length=64, blank=True)
+    correction = models.ForeignKey(
+        "CorrectionRequest",
+        verbose_name=_("更正申请"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        null=True,
+        blank=True,
+    )
     file = models.FileField(_("佐证材料"), upload_to=RandomName("evidence/submissions"))
     filename = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小（字节）"))

@@ -112,6 +112,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "field",
+            "correction",
             "filename",
             "size",
             "sha256",
@@ -314,6 +315,15 @@ class CorrectionSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(
         source="decided_by.username", read_only=True, default=None, allow_null=True
     )
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    evidence_files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        write_only=True,
+        max_length=50,
+        help_text="multipart: evidence files (PDF, OFD, JPG, PNG, XLSX, DOCX) backing the request; "
+        "each new value then goes as new_values.<field>",
+    )
 
     class Meta:
         model = CorrectionRequest
@@ -322,6 +332,8 @@ class CorrectionSerializer(serializers.ModelSerializer):
             "submission",
             "reason",
             "new_values",
+            "evidence",
+            "evidence_files",
             "status",
             "requested_by",
             "requested_at",
@@ -352,6 +364,7 @@ class CorrectionSerializer(serializers.ModelSerializer):
             submission=validated_data["submission"],
             reason=validated_data.get("reason", ""),
             new_values=validated_data["new_values"],
+            evidence_files=validated_data.get("evidence_files"),
         )
 
 

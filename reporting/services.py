@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -464,8 +465,6 @@ def evidence_add(
 ) -> SubmissionEvidence:
     """Attach a document to one figure (raw field or indicator) of a draft (issue 15). A file that is not
     an accepted document, or past the limits, is refused with the reason and nothing is stored."""
-    from django.conf import settings
-
     submission = _evidence_guard(actor, submission)
     catalogue = get_catalogue(submission.catalogue_version)
     known = evidence.targets(catalogue)
@@ -717,9 +716,15 @@ def review_reminders_send(*, today: dt.date) -> int:
 
 @transaction.atomic
 def correction_request(
-    *, actor: Any, submission: AnnualSubmission, reason: str, new_values: Mapping[str, Any]
+    *,
+    actor: Any,
+    submission: AnnualSubmission,
+    reason: str,
+    new_values: Mapping[str, Any],
+    evidence_files: list[Any] | None = None,
 ) -> CorrectionRequest:
-    """Ask to change locked data: reason and new values, decided by the city (DOMAIN §5)."""
+    """Ask to change locked data: reason and new values, decided by the city (DOMAIN §5); evidence files
+    (佐证材料, the same checks as a submission's) may back the request."""
     ensure_can(actor, "correction.request")
     ensure_in_scope(actor, submission)
     if submission.status != SubmissionStatus.CITY_VERIFIED:
@@ -737,6 +742,15 @@ def correction_request(
         errors["new_values"] = [_("更正后的数值与当前数据相同，无需更正。")]
     if not errors:
         errors.update(_validated(submission.catalogue_version, {**submission.raw_values, **changed}))
+    uploads = [upload for upload in evidence_files or [] if upload]
+    if len(uploads) > settings.EVIDENCE_MAX_FILES_PER_FIELD:
+        errors["evidence"] = [
+            _("更正申请的佐证材料最多 {n} 个文件。").format(n=settings.EVIDENCE_MAX_FILES_PER_FIELD)
+        ]
+    else:
+        for upload in uploads:
+            if problem := evidence.file_problem(upload):
+                errors.setdefault("evidence", []).append(f"{upload.name}：{problem}")
     if errors:
         raise InvalidInput(field_errors=_in_language(errors))
     try:
@@ -746,13 +760,32 @@ def correction_request(
             )
     except IntegrityError as exc:
         raise StateConflict(_("该年度数据已有一项待审批的更正申请，请等待市级审批后再提交。")) from exc
-    audit.record(
-        actor=actor,
-        action="correction.request",
-        obj=submission,
-        changes={k: [submission.raw_values.get(k), v] for k, v in changed.items()},
-        reason=reason.strip(),
-    )
+    changes: dict[str, Any] = {k: [submission.raw_values.get(k), v] for k, v in changed.items()}
+    stored: list[SubmissionEvidence] = []
+    try:
+        for upload in uploads:
+            sha256, size = _digest(upload)
+            name = str(upload.name).replace("\\", "/").rsplit("/", 1)[-1][:200]
+            item = SubmissionEvidence(
+                submission=submission,
+                correction=correction,
+                filename=name,
+                size=size,
+                sha256=sha256,
+                uploaded_by=actor,
+            )
+            stored.append(item)
+            item.file.save(name, upload, save=True)
+        if stored:
+            changes["evidence"] = [None, "、".join(item.filename for item in stored)]
+        audit.record(
+            actor=actor, action="correction.request", obj=submission, changes=changes, reason=reason.strip()
+        )
+    except BaseException:
+        for item in stored:
+            if item.file.name:
+                item.file.storage.delete(item.file.name)
+        raise
     return correction
 
 

@@ -598,3 +598,73 @@ def test_enterprises_and_auditors_cannot_leave_revision_notes(enterprise_user, a
     for user in (enterprise_user, auditor):
         with pytest.raises(NotAllowed):
             services.field_note_add(actor=user, submission=submitted, field="co2", note="?")
+
+
+# --- evidence of a correction request -----------------------------------------------------------------
+
+
+def test_a_correction_request_carries_its_evidence(enterprise_user, verified, district_user, settings):
+    correction = services.correction_request(
+        actor=enterprise_user,
+        submission=verified,
+        reason="统计口径错误",
+        new_values={"cod": "1400"},
+        evidence_files=[upload("环境统计报表.pdf", PDF), upload("监测报告.xlsx", _xlsx())],
+    )
+
+    assert [e.filename for e in correction.evidence.order_by("id")] == ["环境统计报表.pdf", "监测报告.xlsx"]
+    assert {e.field for e in correction.evidence.all()} == {""}
+    entry = AuditEntry.objects.get(action="correction.request")
+    assert entry.changes["evidence"] == [None, "环境统计报表.pdf、监测报告.xlsx"]
+    html = _client(district_user).get(f"/reporting/submissions/{verified.pk}/").content.decode()
+    assert "环境统计报表.pdf</a>" in html
+
+
+def test_a_correction_with_a_refused_file_is_not_filed_and_stores_nothing(
+    enterprise_user, verified, settings
+):
+    from reporting.models import CorrectionRequest
+
+    with pytest.raises(InvalidInput) as refused:
+        services.correction_request(
+            actor=enterprise_user,
+            submission=verified,
+            reason="统计口径错误",
+            new_values={"cod": "1400"},
+            evidence_files=[upload("环境统计报表.pdf", PDF), upload("监测报告.pdf", PDF_WITH_SCRIPT)],
+        )
+
+    assert "监测报告.pdf：该文件含有脚本" in str(refused.value.field_errors["evidence"][0])
+    assert not CorrectionRequest.objects.exists() and not SubmissionEvidence.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_a_correction_with_evidence_through_the_form_and_the_api(api, enterprise_user, verified):
+    page = _client(enterprise_user).post(
+        f"/reporting/submissions/{verified.pk}/correction/",
+        {"reason": "统计口径错误", "cod": "1400", "evidence": [upload("环境统计报表.pdf", PDF)]},
+    )
+    assert page.status_code == 302
+    correction = verified.corrections.get()
+    assert [e.filename for e in correction.evidence.all()] == ["环境统计报表.pdf"]
+
+    body = api.as_user(enterprise_user).get(f"/api/v1/corrections/{correction.pk}/").json()
+    assert body["evidence"][0]["filename"] == "环境统计报表.pdf"
+    assert api.get(body["evidence"][0]["download_url"]).getvalue() == PDF
+
+
+def test_a_correction_with_evidence_posted_as_multipart_to_the_api(api, enterprise_user, verified):
+    answer = api.as_user(enterprise_user).post(
+        "/api/v1/corrections/",
+        {
+            "submission": verified.pk,
+            "reason": "统计口径错误",
+            "new_values.cod": "1400",
+            "evidence_files": [upload("环境统计报表.pdf", PDF)],
+        },
+        format="multipart",
+    )
+
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["new_values"] == {"cod": "1400"}
+    assert [e["filename"] for e in answer.json()["evidence"]] == ["环境统计报表.pdf"]
