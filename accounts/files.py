@@ -282,12 +282,14 @@ def _deep_problem(kind: str, data: bytes) -> tuple[str, int] | None:
 
 # A name in a PDF may spell letters as #xx (`/J#61vaScript`); these names run code or other programs.
 _PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
-_PDF_ACTIVE_NAMES = {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"RichMedia", b"XFA", b"AA"}
+# Embedded files alone are not refused (electronic invoices embed their XML), nor /AA or /OpenAction, which
+# only point at actions: what the actions would run is what is named here.
+_PDF_ACTIVE_NAMES = {b"JavaScript", b"JS", b"Launch", b"RichMedia", b"XFA"}
 _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
 
 
 def _pdf_is_active(data: bytes) -> bool:
-    """True when the PDF's objects name a script, a launch action, an embedded file or an XFA form.
+    """True when the PDF's objects name a script, a launch action, rich media or an XFA form.
 
     Objects are read outside the streams (page content, fonts and images are binary and would match by
     chance) and inside object streams, which hide dictionaries compressed; inflating stops at a bound."""

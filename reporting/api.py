@@ -186,7 +186,9 @@ class SubmissionViewSet(ScopedViewSet):
 
     def _evidence_item(self, evidence_id: str | None) -> Any:
         item = (
-            self.get_object().evidence.filter(pk=evidence_id).first() if str(evidence_id).isdigit() else None
+            self.get_object().evidence.filter(pk=evidence_id).first()
+            if str(evidence_id).isascii() and str(evidence_id).isdigit()
+            else None
         )
         if item is None:
             raise Http404
@@ -196,7 +198,7 @@ class SubmissionViewSet(ScopedViewSet):
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"evidence/(?P<evidence_id>[0-9]+)/download",
+        url_path=r"evidence/(?P<evidence_id>[^/.]+)/download",
         url_name="evidence-download",
     )
     def evidence_download(
@@ -210,7 +212,7 @@ class SubmissionViewSet(ScopedViewSet):
     @action(
         detail=True,
         methods=["post"],
-        url_path=r"evidence/(?P<evidence_id>[0-9]+)/remove",
+        url_path=r"evidence/(?P<evidence_id>[^/.]+)/remove",
         url_name="evidence-remove",
     )
     def evidence_remove(

@@ -105,6 +105,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
     """A document backing one figure; `download_url` is the permission-checked download, never a media path."""
 
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    correction = serializers.IntegerField(source="correction_id", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -197,8 +198,8 @@ class _SubmissionSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     district = serializers.CharField(source="district_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    evidence = EvidenceSerializer(many=True, read_only=True)
-    field_notes = FieldNoteSerializer(many=True, read_only=True)
+    evidence = serializers.SerializerMethodField()
+    field_notes = serializers.SerializerMethodField()
     anomaly_flags = serializers.SerializerMethodField(
         help_text="reviewers (district, city, auditor) only: the field is absent for an enterprise"
     )
@@ -264,6 +265,16 @@ class _SubmissionSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return selectors.anomaly_flags(getattr(request, "user", None), submission)
 
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, submission: AnnualSubmission) -> list[dict[str, Any]]:
+        """The submission's evidence files (a list, never null)."""
+        return EvidenceSerializer(submission.evidence.all(), many=True, context=self.context).data  # type: ignore[return-value]
+
+    @extend_schema_field(FieldNoteSerializer(many=True))
+    def get_field_notes(self, submission: AnnualSubmission) -> list[dict[str, Any]]:
+        """Reviewers' revision notes (修订备注), oldest first (a list, never null)."""
+        return FieldNoteSerializer(submission.field_notes.all(), many=True, context=self.context).data  # type: ignore[return-value]
+
     def _values(self, validated: dict[str, Any]) -> dict[str, Any]:
         return {name: validated[name] for name in RAW_FIELD_NAMES if name in validated}
 
@@ -315,7 +326,7 @@ class CorrectionSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(
         source="decided_by.username", read_only=True, default=None, allow_null=True
     )
-    evidence = EvidenceSerializer(many=True, read_only=True)
+    evidence = serializers.SerializerMethodField()
     evidence_files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True),
         required=False,
@@ -357,6 +368,11 @@ class CorrectionSerializer(serializers.ModelSerializer):
         if request is not None and getattr(request, "user", None) is not None:
             fields["submission"].queryset = AnnualSubmission.objects.visible_to(request.user)  # type: ignore[attr-defined]
         return fields
+
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, correction: CorrectionRequest) -> list[dict[str, Any]]:
+        """The files filed with the request (a list, never null)."""
+        return EvidenceSerializer(correction.evidence.all(), many=True, context=self.context).data  # type: ignore[return-value]
 
     def create(self, validated_data: dict[str, Any]) -> CorrectionRequest:
         return services.correction_request(

@@ -42,6 +42,12 @@ def _pdf_hiding_script_in_object_stream() -> bytes:
     )
 
 
+PDF_WITH_ATTACHED_XML = (  # an electronic invoice embeds its XML: that alone is no reason to refuse it
+    b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Names << /EmbeddedFiles 2 0 R >> >>\nendobj\n"
+    b"2 0 obj\n<< /Type /EmbeddedFile /Subtype /text#2Fxml >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
+
+
 def _image(fmt: str) -> bytes:
     from PIL import Image
 
@@ -112,6 +118,7 @@ def add(actor, submission, name="电费发票.pdf", data=PDF, field="electricity
     ("name", "data"),
     [
         ("电费发票.pdf", PDF),
+        ("电子发票.pdf", PDF_WITH_ATTACHED_XML),
         ("电子发票.ofd", OFD),
         ("现场照片.jpg", _image("JPEG")),
         ("现场照片.jpeg", _image("JPEG")),
