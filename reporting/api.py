@@ -8,7 +8,13 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
@@ -528,19 +534,38 @@ class _OversightBase(ScopedMixin, viewsets.GenericViewSet):
             self.permission_denied(request, message=str(REFUSED))
 
 
+@extend_schema_serializer(many=False)
+class ReviewerConsistencySerializer(drf_serializers.Serializer):
+    """One object (not a list) although it answers the viewset's list route."""
+
+    year = drf_serializers.IntegerField()
+    units = drf_serializers.ListField(child=drf_serializers.DictField())
+    city = drf_serializers.DictField(allow_null=True)
+
+
+@extend_schema_serializer(many=False)
+class IndicatorDistributionSerializer(drf_serializers.Serializer):
+    year = drf_serializers.IntegerField()
+    indicator = drf_serializers.CharField()
+    min_count = drf_serializers.IntegerField()
+    units = drf_serializers.ListField(child=drf_serializers.DictField())
+    city = drf_serializers.DictField(allow_null=True)
+
+
+@extend_schema_serializer(many=False)
+class PeerBenchmarksSerializer(drf_serializers.Serializer):
+    year = drf_serializers.IntegerField(allow_null=True)
+    min_group = drf_serializers.IntegerField()
+    indicators = drf_serializers.ListField(child=drf_serializers.DictField())
+    dimensions = drf_serializers.ListField(child=drf_serializers.DictField())
+
+
 YEAR_PARAM = OpenApiParameter("year", int, description="年度；缺省为最近的填报年度")
 
 
 @extend_schema(
     parameters=[YEAR_PARAM],
-    responses=inline_serializer(
-        "ReviewerConsistency",
-        {
-            "year": drf_serializers.IntegerField(),
-            "units": drf_serializers.ListField(child=drf_serializers.DictField()),
-            "city": drf_serializers.DictField(),
-        },
-    ),
+    responses=ReviewerConsistencySerializer,
 )
 class ReviewerConsistencyViewSet(_OversightBase):
     """Per management unit the caller reads (a district: its own) and for the whole city: review decisions,
@@ -572,16 +597,7 @@ class ReviewerConsistencyViewSet(_OversightBase):
 
 @extend_schema(
     parameters=[YEAR_PARAM, OpenApiParameter("indicator", str, description="指标代码，如 EL-01")],
-    responses=inline_serializer(
-        "IndicatorDistribution",
-        {
-            "year": drf_serializers.IntegerField(),
-            "indicator": drf_serializers.CharField(),
-            "min_count": drf_serializers.IntegerField(),
-            "units": drf_serializers.ListField(child=drf_serializers.DictField()),
-            "city": drf_serializers.DictField(),
-        },
-    ),
+    responses=IndicatorDistributionSerializer,
 )
 class IndicatorDistributionViewSet(_OversightBase):
     """An indicator's P10, Q1, median, Q3 and P90 over each readable unit's city-verified data and the whole
@@ -618,15 +634,7 @@ class IndicatorDistributionViewSet(_OversightBase):
 
 @extend_schema(
     parameters=[OpenApiParameter("year", int, description="年度；缺省为本企业最近一个经市级复核的年度")],
-    responses=inline_serializer(
-        "PeerBenchmarks",
-        {
-            "year": drf_serializers.IntegerField(allow_null=True),
-            "min_group": drf_serializers.IntegerField(),
-            "indicators": drf_serializers.ListField(child=drf_serializers.DictField()),
-            "dimensions": drf_serializers.ListField(child=drf_serializers.DictField()),
-        },
-    ),
+    responses=PeerBenchmarksSerializer,
 )
 class BenchmarkViewSet(_OversightBase):
     """The caller's own enterprise: per indicator and dimension, the quartile band (1 = best quarter) among
