@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.conftest import login, logout, skip_module_without_browser
+from tests.browser.helpers import expect
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -30,12 +31,6 @@ GOOD_VALUES = {
     "natural_gas": "200000", "coal": "0", "oil_products": "20", "purchased_heat": "3000",
     "renewable_electricity": "1000000", "co2": "4200",
 }  # fmt: skip
-
-
-def expect(target: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
 
 
 @pytest.fixture(autouse=True)
