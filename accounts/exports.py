@@ -51,6 +51,9 @@ class Column:
     kind: str = "text"  # text | int | decimal | float2 | date | datetime
     width: int = 14
     unit: str = ""
+    group: Any = ""
+    """The block a column belongs to: consecutive columns of one block share a merged header cell above
+    their own headers (a form with blocks, such as the national dynamic-management table)."""
 
     @property
     def title(self) -> str:
@@ -212,11 +215,28 @@ def write_xlsx(
     sheet = workbook.create_sheet(title=str(exporter.title)[:31])
     for index, column in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A3"
+    grouped = any(column.group for column in columns)
+    header_row = 3 if grouped else 2
+    sheet.freeze_panes = f"A{header_row + 1}"
     title = WriteOnlyCell(sheet, value=describe(exporter, filters, timezone.now()))
     title.font = Font(bold=True, size=12)
     sheet.append([title])
     header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1B5E20")
+    if grouped:
+        block_fill = PatternFill("solid", fgColor="2E7D32")
+        blocks: list[Any] = []
+        start = 0
+        for index in range(1, len(columns) + 1):
+            if index == len(columns) or columns[index].group != columns[start].group:
+                group = columns[start].group
+                cell = WriteOnlyCell(sheet, value=neutralise(str(group)) if group else None)
+                cell.font, cell.fill = header_font, block_fill
+                cell.alignment = Alignment(horizontal="center", vertical="center")
+                blocks += [cell] + [None] * (index - start - 1)
+                if index - start > 1:
+                    sheet.merged_cells.add(f"{get_column_letter(start + 1)}2:{get_column_letter(index)}2")
+                start = index
+        sheet.append(blocks)
     headers = []
     for column in columns:
         cell = WriteOnlyCell(sheet, value=neutralise(column.title))
@@ -260,7 +280,7 @@ def write_xlsx(
         count += 1
         if progress is not None and count % 2000 == 0:
             progress(count)
-    sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{count + 2}"
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{count + header_row}"
     workbook.save(target)
     return count
 

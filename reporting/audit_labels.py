@@ -78,3 +78,14 @@ def _raw_field_labels() -> None:
 
 
 _raw_field_labels()
+
+
+def _declaration_words() -> None:
+    """The declarations (JSON objects) read in the trail as sentences, not as their stored keys."""
+    from reporting import declarations
+
+    audit.register_values("reporting.annualsubmission", "major_changes", declarations.major_changes_summary)
+    audit.register_values("reporting.annualsubmission", "compliance", declarations.compliance_summary)
+
+
+_declaration_words()

@@ -15,6 +15,8 @@ from accounts.i18n import localized
 from accounts.limits import LONG_TEXT, MAX_INPUT_LENGTH, SHORT_TEXT
 from accounts.widgets import DateInput
 from factories.indicators import Catalogue, RawField
+from reporting import declarations
+from reporting.declarations import CHANGE_KINDS, ChangeKind, PermitStatus
 from reporting.services import REQUIRED_ON_SUBMIT
 
 
@@ -72,8 +74,146 @@ class CatalogueValuesForm(forms.Form):
         return [raw_field.name for raw_field in self.catalogue.raw_fields]
 
 
-class SubmissionForm(CatalogueValuesForm):
-    """The annual data-entry form: every raw field plus the explanation of large year-on-year changes."""
+DATE_ERRORS = {"invalid": _("请按“年-月-日”填写日期，例如 2025-03-01。")}
+CHANGED_CHOICES = [("", _("尚未填写")), ("no", _("无变更")), ("yes", _("有变更"))]
+ANSWER_CHOICES = [("", _("尚未填写")), ("yes", _("是")), ("no", _("否"))]
+
+
+class DeclarationFields(forms.Form):
+    """重大事项变更 and the compliance self-declaration as inputs; the service checks them again with the
+    same schema (reporting.declarations), so the page and the API refuse the same things."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in CHANGE_KINDS:
+            label = ChangeKind(kind).label
+            self.fields[f"change_{kind}"] = forms.ChoiceField(
+                label=label, choices=CHANGED_CHOICES, required=False, widget=forms.RadioSelect
+            )
+            self.fields[f"change_{kind}_on"] = forms.DateField(
+                label=_("变更日期"), required=False, widget=DateInput(), error_messages=DATE_ERRORS
+            )
+            self.fields[f"change_{kind}_description"] = forms.CharField(
+                label=_("变更内容"),
+                required=False,
+                max_length=declarations.DESCRIPTION_LIMIT,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        self.fields["no_major_accident"] = forms.ChoiceField(
+            label=declarations.STATEMENTS["no_major_accident"],
+            choices=ANSWER_CHOICES,
+            required=False,
+            widget=forms.RadioSelect,
+        )
+        self.fields["accident_note"] = forms.CharField(
+            label=_("事故情况说明"),
+            required=False,
+            max_length=declarations.DESCRIPTION_LIMIT,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=_("回答“否”时必填：事故时间、类型和处理情况。"),
+        )
+        self.fields["permit"] = forms.ChoiceField(
+            label=_("排污许可情况"),
+            choices=[("", _("尚未填写")), *PermitStatus.choices],
+            required=False,
+            widget=forms.RadioSelect,
+        )
+        self.fields["permit_number"] = forms.CharField(
+            label=_("排污许可证编号"), required=False, max_length=declarations.PERMIT_NUMBER_LIMIT
+        )
+        self.fields["permit_valid_to"] = forms.DateField(
+            label=_("有效期至"), required=False, widget=DateInput(), error_messages=DATE_ERRORS
+        )
+        self.fields["no_serious_credit_record"] = forms.ChoiceField(
+            label=declarations.STATEMENTS["no_serious_credit_record"],
+            choices=ANSWER_CHOICES,
+            required=False,
+            widget=forms.RadioSelect,
+        )
+        self.fields["credit_note"] = forms.CharField(
+            label=_("失信记录说明"),
+            required=False,
+            max_length=declarations.DESCRIPTION_LIMIT,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=_("回答“否”时必填：记录名称、认定机关和日期。"),
+        )
+
+    @staticmethod
+    def declaration_initial(major_changes: dict[str, Any], compliance: dict[str, Any]) -> dict[str, Any]:
+        """The stored declarations as the inputs' initial values."""
+        initial: dict[str, Any] = {}
+        for kind, entry in (major_changes or {}).items():
+            initial[f"change_{kind}"] = "yes" if entry.get("changed") else "no"
+            initial[f"change_{kind}_on"] = entry.get("changed_on")
+            initial[f"change_{kind}_description"] = entry.get("description", "")
+        for key in ("no_major_accident", "no_serious_credit_record"):
+            answer = (compliance or {}).get(key)
+            initial[key] = "" if answer is None else ("yes" if answer else "no")
+        for key in ("accident_note", "credit_note", "permit", "permit_number", "permit_valid_to"):
+            initial[key] = (compliance or {}).get(key) or ""
+        return initial
+
+    def major_changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            kind: {
+                "changed": data[f"change_{kind}"] == "yes",
+                "changed_on": data.get(f"change_{kind}_on"),
+                "description": data.get(f"change_{kind}_description", ""),
+            }
+            for kind in CHANGE_KINDS
+            if data.get(f"change_{kind}")
+        }
+
+    def compliance(self) -> dict[str, Any]:
+        data = self.cleaned_data
+
+        def answer(key: str) -> bool | None:
+            return None if not data.get(key) else data[key] == "yes"
+
+        return {
+            "no_major_accident": answer("no_major_accident"),
+            "accident_note": data.get("accident_note", ""),
+            "permit": data.get("permit") or None,
+            "permit_number": data.get("permit_number", ""),
+            "permit_valid_to": data.get("permit_valid_to"),
+            "no_serious_credit_record": answer("no_serious_credit_record"),
+            "credit_note": data.get("credit_note", ""),
+        }
+
+    @staticmethod
+    def declaration_field(path: str) -> str:
+        """The input a service error about `major_changes.<kind>.<key>` / `compliance.<key>` belongs to."""
+        parts = path.split(".")
+        if parts[0] == "major_changes" and len(parts) == 3:
+            kind, key = parts[1], parts[2]
+            return {"changed": f"change_{kind}", "changed_on": f"change_{kind}_on"}.get(
+                key, f"change_{kind}_description"
+            )
+        return parts[-1]
+
+    def statement_pairs(self) -> list[tuple[BoundField, list[BoundField]]]:
+        """Each statement with the inputs that go with its answer."""
+        return [
+            (self["no_major_accident"], [self["accident_note"]]),
+            (self["permit"], [self["permit_number"], self["permit_valid_to"]]),
+            (self["no_serious_credit_record"], [self["credit_note"]]),
+        ]
+
+    def change_rows(self) -> list[dict[str, BoundField]]:
+        return [
+            {
+                "choice": self[f"change_{kind}"],
+                "on": self[f"change_{kind}_on"],
+                "description": self[f"change_{kind}_description"],
+            }
+            for kind in CHANGE_KINDS
+        ]
+
+
+class SubmissionForm(DeclarationFields, CatalogueValuesForm):
+    """The annual data-entry form: every raw field, the explanation of large year-on-year changes and the
+    declarations the national dynamic-management table asks for."""
 
     explanation = forms.CharField(
         label=_("情况说明"),

@@ -139,6 +139,15 @@ class AnnualSubmission(models.Model):
         help_text="reporting.anomalies: {kind, field_or_indicator, message, figures, dismissed}; reviewers only",
     )
     indicators = models.JSONField(_("派生指标"), default=dict, blank=True)
+    major_changes = models.JSONField(
+        _("重大事项变更"),
+        default=dict,
+        blank=True,
+        help_text="reporting.declarations: {kind: {changed, changed_on, description}}",
+    )
+    compliance = models.JSONField(
+        _("合规性自我声明"), default=dict, blank=True, help_text="reporting.declarations: COMPLIANCE_KEYS"
+    )
     version = models.PositiveIntegerField(_("版本"), default=1)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     approved_at = models.DateTimeField(_("区县审核时间"), null=True, blank=True)

@@ -178,6 +178,8 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             "catalogue_version",
             *RAW_FIELD_NAMES,
             "explanation",
+            "major_changes",
+            "compliance",
             "yoy_flags",
             "anomaly_flags",
             "return_reason",
@@ -230,6 +232,8 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             year=validated_data["year"],
             values=self._values(validated_data),
             explanation=validated_data.get("explanation"),
+            major_changes=validated_data.get("major_changes"),
+            compliance=validated_data.get("compliance"),
         )
 
     def update(self, instance: AnnualSubmission, validated_data: dict[str, Any]) -> AnnualSubmission:
@@ -239,6 +243,8 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             year=instance.year,
             values=self._values(validated_data),
             explanation=validated_data.get("explanation"),
+            major_changes=validated_data.get("major_changes"),
+            compliance=validated_data.get("compliance"),
         )
 
 

@@ -33,7 +33,7 @@ from factories.indicators import (
     year_on_year_flags,
 )
 from factories.models import FIRST_DATA_YEAR, CatalogueStatus, CatalogueVersion, Enterprise
-from reporting import anomalies, notifications
+from reporting import anomalies, declarations, notifications
 from reporting.models import (
     CORRECTION_TRANSITIONS,
     SUBMISSION_TRANSITIONS,
@@ -276,8 +276,12 @@ def submission_save_draft(
     year: int,
     values: Mapping[str, Any],
     explanation: str | None = None,
+    major_changes: Any = None,
+    compliance: Any = None,
 ) -> AnnualSubmission:
-    """Create or update the draft of an enterprise-year; only drafts can change (DOMAIN §5)."""
+    """Create or update the draft of an enterprise-year; only drafts can change (DOMAIN §5).
+
+    `major_changes` and `compliance` (reporting.declarations) replace the stored ones when given."""
     ensure_can(actor, "submission.edit")
     ensure_in_scope(actor, enterprise)
     submission = AnnualSubmission.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
@@ -293,6 +297,18 @@ def submission_save_draft(
         errors.setdefault(field, []).extend(messages)
     if problem := _explanation_problem(explanation):
         errors.setdefault("explanation", []).append(problem)
+    declared = {
+        "major_changes": submission.major_changes if submission else {},
+        "compliance": submission.compliance if submission else {},
+    }
+    for name, given, clean in (
+        ("major_changes", major_changes, declarations.clean_major_changes),
+        ("compliance", compliance, declarations.clean_compliance),
+    ):
+        if given is not None:
+            declared[name], problems = clean(given, year=year, today=today())
+            for field, messages in problems.items():
+                errors.setdefault(field, []).extend(messages)
     if errors:
         raise InvalidInput(field_errors=_in_language(errors))
     flags = _yoy_flags(catalogue_version, stored, _previous_raw(enterprise, year))
@@ -307,6 +323,7 @@ def submission_save_draft(
                     raw_values=stored,
                     yoy_flags=flags,
                     explanation=explanation or "",
+                    **declared,
                 )
         except IntegrityError as exc:
             raise StateConflict(_("该企业本年度的数据已由他人创建，请刷新页面后再编辑。")) from exc
@@ -314,16 +331,27 @@ def submission_save_draft(
             actor=actor,
             action="submission.create",
             obj=submission,
-            changes={k: [None, v] for k, v in stored.items() if v is not None},
+            changes={
+                **{k: [None, v] for k, v in stored.items() if v is not None},
+                **{k: [None, v] for k, v in declared.items() if v},
+            },
         )
         return submission
-    before = {**submission.raw_values, "explanation": submission.explanation}
+    before = {
+        **submission.raw_values,
+        "explanation": submission.explanation,
+        "major_changes": submission.major_changes,
+        "compliance": submission.compliance,
+    }
     submission.raw_values = stored
     submission.yoy_flags = flags
     if explanation is not None:
         submission.explanation = explanation
-    submission.save(update_fields=["raw_values", "yoy_flags", "explanation", "updated_at"])
-    changes = audit.diff(before, {**stored, "explanation": submission.explanation})
+    submission.major_changes, submission.compliance = declared["major_changes"], declared["compliance"]
+    submission.save(
+        update_fields=["raw_values", "yoy_flags", "explanation", "major_changes", "compliance", "updated_at"]
+    )
+    changes = audit.diff(before, {**stored, "explanation": submission.explanation, **declared})
     if changes:
         audit.record(actor=actor, action="submission.save", obj=submission, changes=changes)
     return submission

@@ -33,6 +33,7 @@ EXPORT_KINDS = [
     "submissions",
     "grades",
     "recommendations",
+    "miit_dynamic",
     "pool",
     "pool_members",
     "district_reports",

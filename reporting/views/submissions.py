@@ -30,7 +30,7 @@ from accounts.views_base import (
 )
 from factories.indicators import CATALOGUES, DEFAULT_CATALOGUE_VERSION, Catalogue, get_catalogue
 from factories.models import District, Enterprise
-from reporting import selectors, services
+from reporting import declarations, selectors, services
 from reporting.filters import SubmissionFilter
 from reporting.forms import SubmissionForm
 from reporting.models import (
@@ -174,7 +174,13 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
         flagged = self.submission.yoy_flags if self.submission else ()
         initial = {}
         if self.submission is not None:
-            initial = {**self.submission.raw_values, "explanation": self.submission.explanation}
+            initial = {
+                **self.submission.raw_values,
+                "explanation": self.submission.explanation,
+                **SubmissionForm.declaration_initial(
+                    self.submission.major_changes, self.submission.compliance
+                ),
+            }
         return SubmissionForm(data, initial=initial, catalogue=self.catalogue, flagged=flagged)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -196,9 +202,15 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
                 year=self.year,
                 values=form.raw_values(),
                 explanation=form.cleaned_data["explanation"],
+                major_changes=form.major_changes(),
+                compliance=form.compliance(),
             )
         except InvalidInput as error:
-            show_domain_error_on_form(form, error)
+            show_domain_error_on_form(
+                form,
+                error,
+                {path: form.declaration_field(path) for path in error.field_errors if "." in path},
+            )
             return self.render_page(form)
         except StateConflict as error:
             show_domain_error(request, error)
@@ -255,6 +267,9 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
                 for n in (form.flagged if form else (submission.yoy_flags if submission else ()))
             ],
             **preview,
+            declared=declarations.display(submission.major_changes, submission.compliance)
+            if submission
+            else None,
             can_request_correction=(
                 submission is not None
                 and submission.status == SubmissionStatus.CITY_VERIFIED
@@ -327,6 +342,7 @@ class SubmissionDetailView(ScopedDetailView):
                 for n in submission.yoy_flags
             ],
             indicators=_labelled(selectors.submission_indicators(submission), catalogue),
+            declared=declarations.display(submission.major_changes, submission.compliance),
             transitions=[
                 {"t": t, "label": TRANSITION_LABELS.get(t.action, t.action)}
                 for t in submission.transitions.select_related("actor")

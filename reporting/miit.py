@@ -1,0 +1,177 @@
+"""The MIIT dynamic-management table (动态管理表): per green factory and year, the three blocks the national
+platform asks for — key indicators with their evidence, 重大事项变更, the compliance self-declaration —
+ready to re-key into the national platform.
+
+Rows are the green factories whose title stood on 31 December of the year (the grading population,
+DOMAIN §6.1) in the requester's scope, one per factory and reporting year: a district exports its own
+unit, the city every unit or one unit by the filter. Only city-verified data fills the blocks (the table
+is what the city vouches for); a factory without it keeps its row, blank, with its data state in words,
+so a gap shows instead of vanishing. Which columns come from public notices and which follow the
+platform's guess at the national layout: README, 「工信部动态管理表」.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.exports import Column, Exporter, filtered, register
+from factories.indicators import CATALOGUES, IndicatorDef, Status
+from factories.models import GreenFactory
+from factories.words import filter_words, tier_label
+from reporting import declarations
+from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
+from reporting.values import indicators_from_storage
+
+BLOCK_FACTORY = gettext_lazy("工厂基本信息")
+BLOCK_INDICATORS = gettext_lazy("一、主要指标及佐证材料")
+BLOCK_CHANGES = gettext_lazy("二、重大事项变更")
+BLOCK_COMPLIANCE = gettext_lazy("三、合规性自我声明")
+NO_EVIDENCE = gettext_lazy("未上传")
+
+
+def key_indicators() -> list[IndicatorDef]:
+    """Every indicator of the catalogues in use, once each, in catalogue order."""
+    seen: dict[str, IndicatorDef] = {}
+    for catalogue in CATALOGUES.values():
+        for indicator in catalogue.indicators:
+            seen.setdefault(indicator.code, indicator)
+    return list(seen.values())
+
+
+def _columns() -> list[Column]:
+    return [
+        Column(_("年度"), "int", 8, group=BLOCK_FACTORY),
+        Column(_("企业名称"), width=36, group=BLOCK_FACTORY),
+        Column(_("统一社会信用代码"), width=22, group=BLOCK_FACTORY),
+        Column(_("管理单位"), width=14, group=BLOCK_FACTORY),
+        Column(_("所属行业"), width=26, group=BLOCK_FACTORY),
+        Column(_("绿色工厂级别"), width=10, group=BLOCK_FACTORY),
+        Column(_("认定年度（批次）"), "int", 10, group=BLOCK_FACTORY),
+        Column(_("本年度数据状态"), width=22, group=BLOCK_FACTORY),
+        *[Column(i.name_zh, "decimal", 14, i.unit, group=BLOCK_INDICATORS) for i in key_indicators()],
+        Column(_("佐证材料"), width=28, group=BLOCK_INDICATORS),
+        *[
+            Column(declarations.ChangeKind(kind).label, width=30, group=BLOCK_CHANGES)
+            for kind in declarations.CHANGE_KINDS
+        ],
+        Column(declarations.STATEMENTS["no_major_accident"], width=30, group=BLOCK_COMPLIANCE),
+        Column(_("排污许可"), width=36, group=BLOCK_COMPLIANCE),
+        Column(declarations.STATEMENTS["no_serious_credit_record"], width=30, group=BLOCK_COMPLIANCE),
+    ]
+
+
+def _years(filters: dict[str, Any]) -> list[int]:
+    if filters.get("year") not in (None, ""):
+        return [int(filters["year"])]
+    return list(ReportingYear.objects.order_by("-year").values_list("year", flat=True))
+
+
+def _factories(user: Any, filters: dict[str, Any], year: int) -> QuerySet:
+    """The green factories whose title stood on 31 December of `year`, in the requester's scope."""
+    return filtered(
+        GreenFactory.objects.visible_to(user).active_on(dt.date(year, 12, 31)),
+        filters,
+        {"district": "enterprise__district_id", "tier": "tier"},
+    ).order_by("enterprise__district__code", "enterprise__name", "pk")
+
+
+def _indicator_cell(values: dict[str, Any], indicator: IndicatorDef) -> Decimal | str | None:
+    value = values.get(indicator.code)
+    if value is None:
+        return None
+    if value.status == Status.OK:
+        return value.value
+    return _("不适用") if value.status == Status.NOT_APPLICABLE else _("未填报")
+
+
+def _evidence_words(submission: AnnualSubmission) -> str:
+    """The evidence files of the year's data; the platform does not receive evidence files yet."""
+    return str(NO_EVIDENCE)
+
+
+def _compliance_cells(compliance: dict[str, Any]) -> list[str]:
+    def statement(key: str, note_key: str) -> str:
+        words = declarations.answer_words(compliance.get(key))
+        note = compliance.get(note_key) or ""
+        return f"{words}（{note}）" if note else words
+
+    return [
+        statement("no_major_accident", "accident_note"),
+        declarations.permit_words(compliance),
+        statement("no_serious_credit_record", "credit_note"),
+    ]
+
+
+def _row(year: int, factory: GreenFactory, submission: AnnualSubmission | None) -> list[Any]:
+    enterprise = factory.enterprise
+    indicators = key_indicators()
+    verified = submission is not None and submission.status == SubmissionStatus.CITY_VERIFIED
+    if submission is None:
+        state = _("未填报")
+    elif verified:
+        state = str(SubmissionStatus(submission.status).label)
+    else:
+        state = _("{status}（未经市级复核，本表不填）").format(
+            status=SubmissionStatus(submission.status).label
+        )
+    head = [
+        year,
+        enterprise.name,
+        enterprise.credit_code,
+        enterprise.district.name,
+        str(enterprise.industry) if enterprise.industry_id else "",
+        tier_label(factory.tier),
+        factory.recognized_year,
+        state,
+    ]
+    if not verified or submission is None:
+        return head + [None] * (len(indicators) + 1 + len(declarations.CHANGE_KINDS) + 3)
+    values = indicators_from_storage(submission.indicators) if submission.indicators else {}
+    changes = submission.major_changes or {}
+    return (
+        head
+        + [_indicator_cell(values, indicator) for indicator in indicators]
+        + [_evidence_words(submission)]
+        + [declarations.change_words(changes.get(kind)) for kind in declarations.CHANGE_KINDS]
+        + _compliance_cells(submission.compliance or {})
+    )
+
+
+class DynamicManagementExporter(Exporter):
+    """Rows built per year from the year's population and its submissions (two queries a year)."""
+
+    def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
+        for year in _years(filters):
+            factories = list(
+                _factories(user, filters, year).select_related("enterprise__district", "enterprise__industry")
+            )
+            submissions = {
+                s.enterprise_id: s
+                for s in AnnualSubmission.objects.visible_to(user).filter(
+                    year=year, enterprise_id__in=[f.enterprise_id for f in factories]
+                )
+            }
+            for factory in factories:
+                yield _row(year, factory, submissions.get(factory.enterprise_id))
+
+    def count(self, user: Any, filters: dict[str, Any]) -> int:
+        return sum(_factories(user, filters, year).count() for year in _years(filters))
+
+
+register(
+    DynamicManagementExporter(
+        kind="miit_dynamic",
+        title=gettext_lazy("绿色工厂动态管理表"),
+        columns=_columns,
+        queryset=lambda user, filters: AnnualSubmission.objects.none(),
+        word=filter_words(),
+        filters=("year", "district", "tier"),
+    )
+)
