@@ -10,9 +10,11 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from factories.grading.standard import standard_from_dict
+from factories.catalogues.selectors import same_as_label, with_parts
+from factories.grading.standard import specs_from_catalogue_data, standard_from_dict
 from factories.indicators import get_catalogue
 from factories.models import (
+    CatalogueVersion,
     Enterprise,
     Grade,
     GradingResult,
@@ -22,6 +24,7 @@ from factories.models import (
     RevocationProposal,
     RunStatus,
 )
+from factories.scoring import IndicatorSpec
 
 
 def published_grades(user: Any) -> QuerySet[GradingResult]:
@@ -44,6 +47,7 @@ class DataReadiness:
     pending: int
     none: int
     pending_by_district: list[tuple[str, int]]  # (district name, count), largest first
+    catalogue: str | None = None  # the code of the catalogue Y's data are reported on, when Y is open
 
     @property
     def population(self) -> int:
@@ -95,6 +99,7 @@ def data_readiness(year: int, *, today: dt.date | None = None) -> DataReadiness:
         pending=pending,
         none=total - verified - pending,
         pending_by_district=by_district,
+        catalogue=window.catalogue_version if window else None,
     )
 
 
@@ -375,3 +380,44 @@ def objection_correction(user: Any, objection: Any) -> Any:
     if not objection.remedy_correction_id:
         return None
     return CorrectionRequest.objects.visible_to(user).filter(pk=objection.remedy_correction_id).first()
+
+
+# --- the catalogue a standard names ---------------------------------------------------------------------
+
+
+def standard_catalogue(code: str) -> CatalogueVersion | None:
+    """The catalogue version a grading standard names (its ``catalogue_version``), with its indicators."""
+    return with_parts(CatalogueVersion.objects.filter(code=code)).first()
+
+
+def grading_specs(catalogue: CatalogueVersion) -> tuple[IndicatorSpec, ...]:
+    """The engine's view of a catalogue version's indicators, in catalogue order, with their same_as."""
+    return specs_from_catalogue_data(
+        [
+            {
+                "code": i.code,
+                "dimension": i.dimension,
+                "direction": i.direction,
+                "is_percent": i.is_percent,
+                "same_as": same_as_label(i),
+            }
+            for i in catalogue.indicators.all()
+        ]
+    )
+
+
+def dimension_names(catalogue: CatalogueVersion) -> dict[str, tuple[str, str]]:
+    """code → (Chinese, English) name of each dimension of a catalogue version, in catalogue order."""
+    return {
+        str(d.get("code", "")): (str(d.get("name_zh", "")), str(d.get("name_en", "")))
+        for d in catalogue.dimensions or []
+    }
+
+
+def all_dimension_names() -> dict[str, tuple[str, str]]:
+    """The dimension names of every catalogue version, to name a weight that belongs to another one."""
+    names: dict[str, tuple[str, str]] = {}
+    for dimensions in CatalogueVersion.objects.values_list("dimensions", flat=True):
+        for d in dimensions or []:
+            names.setdefault(str(d.get("code", "")), (str(d.get("name_zh", "")), str(d.get("name_en", ""))))
+    return names

@@ -1,0 +1,216 @@
+"""A grading standard names its catalogue and weighs that catalogue's dimensions (§4b, §6); CQ-GF-2026."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from accounts.errors import InvalidInput, StateConflict
+from factories.catalogues.selectors import catalogue_indicators
+from factories.grading import services
+from factories.grading.standard import DEFAULT_STANDARD, standard_to_dict
+from factories.models import GradingStandard
+
+pytestmark = pytest.mark.django_db
+
+WEIGHTS_2026 = {"energy": 30.0, "resources": 30.0, "clean": 16.0, "products": 16.0, "land": 8.0}
+
+
+def messages(error: InvalidInput) -> str:
+    return " ".join(str(m) for ms in error.field_errors.values() for m in ms)
+
+
+def cq_gf_2024() -> GradingStandard:
+    return GradingStandard.objects.get(code="CQ-GF-2024", version=1)
+
+
+def cq_gf_2026() -> GradingStandard:
+    return GradingStandard.objects.get(code="CQ-GF-2026", version=1)
+
+
+def test_cq_gf_2026_is_shipped_as_a_draft_on_gbt36132_2025_with_the_weights_of_4b() -> None:
+    draft = cq_gf_2026()
+    assert draft.status == "draft" and draft.valid_from is None
+    assert draft.parameters["catalogue_version"] == "GBT36132-2025"
+    assert draft.parameters["weights"] == WEIGHTS_2026
+    codes = [i["code"] for i in draft.parameters["indicators"]]
+    assert len(codes) == 18 and codes[0] == "EN-01" and codes[-1] == "LA-03"
+    same_as = {i["code"]: i.get("same_as") for i in draft.parameters["indicators"] if i.get("same_as")}
+    assert same_as == {
+        "EN-01": "GBT36132-2018/EL-01",
+        "EN-02": "GBT36132-2018/EL-02",
+        "RE-03": "GBT36132-2018/WR-02",
+        "LA-01": "GBT36132-2018/LI-03",
+        "LA-02": "GBT36132-2018/LI-02",
+        "LA-03": "GBT36132-2018/LI-01",
+    }
+    others = {k: v for k, v in draft.parameters.items() if k not in ("code", "catalogue_version", "weights")}
+    base = {
+        k: v for k, v in cq_gf_2024().parameters.items() if k not in ("code", "catalogue_version", "weights")
+    }
+    assert {k: v for k, v in others.items() if k != "indicators"} == {
+        k: v for k, v in base.items() if k != "indicators"
+    }
+
+
+def test_a_new_version_of_cq_gf_2024_keeps_its_parameters_byte_for_byte(city_user) -> None:  # type: ignore[no-untyped-def]
+    base = cq_gf_2024()
+    assert base.parameters == standard_to_dict(DEFAULT_STANDARD)
+    draft = services.grading_standard_new_version(actor=city_user, base=base)
+    assert draft.parameters == {**base.parameters, "version": 2}
+
+
+def test_the_indicators_of_a_standard_are_those_of_its_catalogue(city_user) -> None:  # type: ignore[no-untyped-def]
+    base = cq_gf_2024()
+    params = {**base.parameters, "indicators": base.parameters["indicators"][:2]}
+    draft = services.grading_standard_new_version(actor=city_user, base=base, parameters=params)
+    assert draft.parameters["indicators"] == base.parameters["indicators"]
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        (
+            {"energy": 30.0, "waste": 30.0, "clean": 20.0, "land": 20.0},
+            "请为指标目录 GBT36132-2018 的每个维度设定权重，缺少：原料无害化。",
+        ),
+        (
+            {"energy": 30.0, "waste": 30.0, "clean": 20.0, "land": 10.0, "materials": 10.0, "products": 5.0},
+            "“产品绿色化”不是指标目录 GBT36132-2018 的维度，不能设定权重。",
+        ),
+        (
+            {"energy": 30.0, "waste": 30.0, "clean": 20.0, "land": 0.0, "materials": 10.0},
+            "维度“用地集约化”的权重应为大于 0 的数。",
+        ),
+    ],
+)
+def test_the_weights_must_cover_exactly_the_dimensions_of_the_catalogue(city_user, weights, expected) -> None:  # type: ignore[no-untyped-def]
+    base = cq_gf_2024()
+    with pytest.raises(InvalidInput) as refused:
+        services.grading_standard_new_version(
+            actor=city_user, base=base, parameters={**base.parameters, "weights": weights}
+        )
+    assert expected in messages(refused.value)
+    assert not GradingStandard.objects.filter(code="CQ-GF-2024", version=2).exists()
+
+
+def test_moving_a_standard_to_the_2025_catalogue_needs_the_2025_dimensions(city_user) -> None:  # type: ignore[no-untyped-def]
+    base = cq_gf_2024()
+    with pytest.raises(InvalidInput) as refused:
+        services.grading_standard_new_version(
+            actor=city_user, base=base, parameters={**base.parameters, "catalogue_version": "GBT36132-2025"}
+        )
+    text = messages(refused.value)
+    assert (
+        "缺少：资源高效化、产品绿色化" in text
+        and "“废物资源化、原料无害化”不是指标目录 GBT36132-2025 的维度" in text
+    )
+    moved = services.grading_standard_new_version(
+        actor=city_user,
+        base=base,
+        parameters={**base.parameters, "catalogue_version": "GBT36132-2025", "weights": WEIGHTS_2026},
+    )
+    assert moved.parameters["indicators"] == cq_gf_2026().parameters["indicators"]
+
+
+def test_an_unknown_catalogue_is_refused_in_words(city_user) -> None:  # type: ignore[no-untyped-def]
+    base = cq_gf_2024()
+    with pytest.raises(InvalidInput) as refused:
+        services.grading_standard_new_version(
+            actor=city_user, base=base, parameters={**base.parameters, "catalogue_version": "GBT-1999"}
+        )
+    assert "评价标准所依据的指标目录“GBT-1999”不存在。" in messages(refused.value)
+
+
+def test_a_standard_on_a_draft_catalogue_cannot_be_adopted(city_user) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(StateConflict, match="指标目录 GBT36132-2025 尚未采用"):
+        services.grading_standard_adopt(
+            actor=city_user, standard=cq_gf_2026(), valid_from=dt.date(2027, 1, 1)
+        )
+    assert cq_gf_2026().status == "draft"
+
+
+# --- a 2026 year on GBT36132-2025 ----------------------------------------------------------------------
+
+
+def raw_2025(n: int) -> dict[str, object]:
+    from tests.model_factories import plausible_raw
+
+    raw: dict[str, object] = dict(plausible_raw(n, 2026))
+    raw.update(
+        renewable_heat=str(10 * n),
+        water_withdrawal=str(1000 + 100 * n),
+        water_reused=str(500 * n),
+        energy_carbon_functions=["能耗查询", "碳排放核算"][: n % 3],
+        advanced_equipment=str(n),
+        retrofit_projects_3y=str(3 * n),
+        retrofit_investment_3y=str(10 * n),
+        fixed_investment_3y="100",
+        wastewater_conc_pct=str(40 + n),
+        waste_gas_conc_pct=None,
+        product_categories="4",
+        footprint_categories=str(n % 5),
+        energy_saving_output=None,
+        material_cases=str(n),
+        green_design_cases=str(8 - n),
+    )
+    return raw
+
+
+@pytest.fixture
+def year_2026(graded_world):  # type: ignore[no-untyped-def]
+    """The eight factories of graded_world report 2026 on GBT36132-2025 (2024 and 2025 on GBT36132-2018)."""
+    from reporting.models import AnnualSubmission, ReportingYear
+    from reporting.values import indicators_to_storage
+    from tests.helpers import close_windows
+
+    close_windows(2026)
+    ReportingYear.objects.filter(year=2026).update(catalogue="GBT36132-2025")
+    for n, enterprise in enumerate(graded_world):
+        raw = raw_2025(n)
+        AnnualSubmission.objects.create(
+            enterprise=enterprise,
+            year=2026,
+            district_id=enterprise.district_id,
+            status="city_verified",
+            raw_values=raw,
+            indicators=indicators_to_storage(catalogue_indicators(raw, "GBT36132-2025")),
+            catalogue_version="GBT36132-2025",
+        )
+    return graded_world
+
+
+def test_a_simulation_on_the_draft_cq_gf_2026_grades_a_2025_catalogue_year(  # type: ignore[no-untyped-def]
+    year_2026, city_user, django_capture_on_commit_callbacks
+):
+    from reporting.models import AnnualSubmission
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2026, standard=cq_gf_2026(), simulation=True)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.results.count() == 8
+    for result in run.results.all():
+        assert set(result.details["dimension_scores"]) == set(WEIGHTS_2026)
+        assert set(result.details["percentiles"]) == {
+            i["code"] for i in cq_gf_2026().parameters["indicators"]
+        }
+    # The improvement rate of EN-01 (↓) continues EL-01 of the 2025 data on GBT36132-2018 (same_as).
+    first = year_2026[0]
+    result = run.results.get(enterprise=first)
+    rates = result.details["improvement_rates"]
+    assert set(rates) <= {"EN-01", "EN-02", "RE-03", "LA-01", "LA-02", "LA-03"} and "EN-01" in rates
+    before = Decimal(AnnualSubmission.objects.get(enterprise=first, year=2025).indicators["EL-01"]["value"])
+    now = Decimal(AnnualSubmission.objects.get(enterprise=first, year=2026).indicators["EN-01"]["value"])
+    expected = max(
+        Fraction(-1, 2), min(Fraction(1, 2), (Fraction(before) - Fraction(now)) / Fraction(before))
+    )
+    assert rates["EN-01"] == float(expected)
+
+
+def test_a_standard_on_another_catalogue_than_the_year_is_refused(year_2026, city_user) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput) as refused:
+        services.grading_run_start(actor=city_user, year=2026, standard=cq_gf_2024(), simulation=True)
+    assert "2026年度数据按指标目录 GBT36132-2025 填报" in messages(refused.value)
