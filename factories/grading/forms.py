@@ -191,7 +191,7 @@ class StandardForm(ServiceForm):
         self.base = base
         self.instance = instance
         params = (instance or base).parameters
-        catalogue = get_catalogue(params["catalogue_version"])
+        catalogue = selectors.catalogue_view(params["catalogue_version"])
         initial = {
             "name": (instance or base).name,
             "note": instance.note if instance else "",

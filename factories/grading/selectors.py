@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from factories.catalogues.selectors import same_as_label, with_parts
 from factories.grading.standard import specs_from_catalogue_data, standard_from_dict
-from factories.indicators import get_catalogue
+from factories.indicators import Catalogue, Direction, get_catalogue
 from factories.models import (
+    CatalogueIndicator,
     CatalogueVersion,
     Enterprise,
     Grade,
@@ -263,7 +264,7 @@ def explanation(result: GradingResult) -> dict[str, Any]:
     from reporting.values import indicators_from_storage
 
     standard = standard_from_dict(result.run.standard.parameters)
-    catalogue = get_catalogue(standard.catalogue_version)
+    catalogue = catalogue_view(standard.catalogue_version)
     # The values the run graded: the locked version of each year's data current when the run started
     # (a later correction makes a new version, which this card must not mix with the stored percentiles).
     as_of = result.run.started_at or result.run.created_at
@@ -421,3 +422,64 @@ def all_dimension_names() -> dict[str, tuple[str, str]]:
         for d in dimensions or []:
             names.setdefault(str(d.get("code", "")), (str(d.get("name_zh", "")), str(d.get("name_en", ""))))
     return names
+
+
+@dataclass(frozen=True)
+class DimensionView:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    unit_en: str
+    direction: Direction
+    dimension: str
+
+
+@dataclass(frozen=True)
+class CatalogueView:
+    """What the grading pages show of a standard's catalogue: its dimensions and indicators, in order."""
+
+    code: str
+    dimensions: tuple[DimensionView, ...]
+    indicators: tuple[IndicatorView, ...]
+
+    def dimension(self, code: str) -> DimensionView:
+        """The dimension ``code``; StopIteration when the catalogue has none by that code."""
+        return next(d for d in self.dimensions if d.code == code)
+
+
+def catalogue_view(code: str) -> CatalogueView | Catalogue:
+    """The catalogue version a standard names, as stored; the code catalogue when the database has none
+    by that code (so GBT36132-2018 reads the same either way)."""
+    # One query: pages that describe a run or a standard have a fixed query budget.
+    rows = list(
+        CatalogueIndicator.objects.filter(catalogue__code=code)
+        .select_related("catalogue")
+        .order_by("position", "id")
+    )
+    version = rows[0].catalogue if rows else CatalogueVersion.objects.filter(code=code).first()
+    if version is None:
+        return get_catalogue(code)
+    return CatalogueView(
+        code=version.code,
+        dimensions=tuple(DimensionView(c, zh, en) for c, (zh, en) in dimension_names(version).items()),
+        indicators=tuple(
+            IndicatorView(
+                code=i.code,
+                name_zh=i.name_zh,
+                name_en=i.name_en,
+                unit=i.unit,
+                unit_en=i.unit_en,
+                direction=Direction(i.direction),
+                dimension=i.dimension,
+            )
+            for i in rows
+        ),
+    )

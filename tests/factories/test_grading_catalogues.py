@@ -7,6 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from django.urls import reverse
 
 from accounts.errors import InvalidInput, StateConflict
 from factories.catalogues.selectors import catalogue_indicators
@@ -163,7 +164,7 @@ def raw_2025(n: int) -> dict[str, object]:
 @pytest.fixture
 def year_2026(graded_world):  # type: ignore[no-untyped-def]
     """The eight factories of graded_world report 2026 on GBT36132-2025 (2024 and 2025 on GBT36132-2018)."""
-    from reporting.models import AnnualSubmission, ReportingYear
+    from reporting.models import AnnualSubmission, ReportingYear, SubmissionVersion
     from reporting.values import indicators_to_storage
     from tests.helpers import close_windows
 
@@ -171,13 +172,20 @@ def year_2026(graded_world):  # type: ignore[no-untyped-def]
     ReportingYear.objects.filter(year=2026).update(catalogue="GBT36132-2025")
     for n, enterprise in enumerate(graded_world):
         raw = raw_2025(n)
-        AnnualSubmission.objects.create(
+        submission = AnnualSubmission.objects.create(
             enterprise=enterprise,
             year=2026,
             district_id=enterprise.district_id,
             status="city_verified",
             raw_values=raw,
             indicators=indicators_to_storage(catalogue_indicators(raw, "GBT36132-2025")),
+            catalogue_version="GBT36132-2025",
+        )
+        SubmissionVersion.objects.create(
+            submission=submission,
+            version=1,
+            raw_values=raw,
+            indicators=submission.indicators,
             catalogue_version="GBT36132-2025",
         )
     return graded_world
@@ -210,7 +218,70 @@ def test_a_simulation_on_the_draft_cq_gf_2026_grades_a_2025_catalogue_year(  # t
     assert rates["EN-01"] == float(expected)
 
 
+def test_the_run_page_and_the_explanation_card_speak_the_2025_dimensions(  # type: ignore[no-untyped-def]
+    year_2026, city_user, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2026, standard=cq_gf_2026(), simulation=True)
+    from factories.grading.selectors import explanation
+
+    client.force_login(city_user)
+    assert client.get(reverse("factories:run_detail", args=[run.pk])).status_code == 200
+    # The card of a simulated result is not published; its content is what the card would show.
+    card = explanation(run.results.get(enterprise=year_2026[0]))
+    assert [(d["name"], d["weight"]) for d in card["dimensions"]] == [
+        ("能源低碳化", 30.0),
+        ("资源高效化", 30.0),
+        ("生产洁净化", 16.0),
+        ("产品绿色化", 16.0),
+        ("用地集约化", 8.0),
+    ]
+    en04 = next(i for i in card["indicators"] if i["code"] == "EN-04")
+    assert en04["name"] == "能碳管理平台功能符合数量" and en04["dimension"] == "能源低碳化"
+    assert en04["status"] == "ok" and en04["value"] == Decimal("0")  # enterprise 0 chose none
+
+
 def test_a_standard_on_another_catalogue_than_the_year_is_refused(year_2026, city_user) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput) as refused:
         services.grading_run_start(actor=city_user, year=2026, standard=cq_gf_2024(), simulation=True)
     assert "2026年度数据按指标目录 GBT36132-2025 填报" in messages(refused.value)
+
+
+# --- the standard's page and API show its catalogue ----------------------------------------------------
+
+
+def test_the_api_names_the_catalogue_of_every_standard(api, district_user) -> None:  # type: ignore[no-untyped-def]
+    listed = api.as_user(district_user).get("/api/v1/grading-standards/").json()["results"]
+    assert {(s["code"], s["catalogue"]) for s in listed} == {
+        ("CQ-GF-2024", "GBT36132-2018"),
+        ("CQ-GF-2026", "GBT36132-2025"),
+    }
+    shown = api.get(f"/api/v1/grading-standards/{cq_gf_2026().pk}/").json()
+    assert shown["catalogue"] == "GBT36132-2025" and shown["parameters"]["weights"] == WEIGHTS_2026
+
+
+def test_the_api_refuses_weights_that_miss_a_dimension_in_words(api, city_user) -> None:  # type: ignore[no-untyped-def]
+    params = {**cq_gf_2026().parameters, "weights": {"energy": 50.0, "resources": 50.0}}
+    response = api.as_user(city_user).post(
+        "/api/v1/grading-standards/",
+        {"parameters": params, "base": cq_gf_2026().pk, "name": "2026 修订"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "缺少：生产洁净化、产品绿色化、用地集约化" in response.content.decode()
+    assert not GradingStandard.objects.filter(code="CQ-GF-2026", version=2).exists()
+
+
+def test_the_page_of_cq_gf_2026_shows_its_catalogue_dimensions_and_weights(client, city_user) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(city_user)
+    draft = cq_gf_2026()
+    html = client.get(reverse("factories:standard_detail", args=[draft.pk])).content.decode()
+    assert "GBT36132-2025" in html and "目录草案" in html
+    for name in ("能源低碳化", "资源高效化", "生产洁净化", "产品绿色化", "用地集约化", "工业用水重复利用率"):
+        assert name in html
+    assert "原料无害化" not in html
+    listing = client.get(reverse("factories:standard_list")).content.decode()
+    assert "GBT36132-2025" in listing and "GBT36132-2018" in listing
+    form = client.get(reverse("factories:standard_new_version", args=[draft.pk])).content.decode()
+    assert 'name="weight_resources"' in form and 'name="weight_products"' in form
+    assert 'name="weight_materials"' not in form
