@@ -144,6 +144,16 @@ def _on_catalogue(parameters: dict[str, Any]) -> dict[str, Any]:
     return {**parameters, "indicators": indicators}
 
 
+def _catalogue_changed_since(standard: GradingStandard) -> bool:
+    """Whether the indicators copied into the standard differ from those its catalogue has now (a catalogue
+    that is not yet frozen can still change after a standard on it was saved)."""
+    catalogue = selectors.standard_catalogue(str(standard.parameters.get("catalogue_version")))
+    if catalogue is None:
+        return False
+    now = [spec_to_dict(spec) for spec in selectors.grading_specs(catalogue)]
+    return bool(standard.parameters.get("indicators") != now)
+
+
 def _validated_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     try:
         return standard_to_dict(standard_from_dict(_on_catalogue(parameters)))
@@ -286,6 +296,10 @@ OTHER_CATALOGUE = gettext_lazy(
     "{year}年度数据按指标目录 {year_catalogue} 填报，而标准 {standard} 依据指标目录 {catalogue}，"
     "不能用于该年度的评价；请选择依据 {year_catalogue} 的标准。"
 )
+STALE_INDICATORS = gettext_lazy(
+    "指标目录 {catalogue} 的指标在标准 {standard} 保存之后有改动，标准中的指标已不是目录的现行指标；"
+    "请基于此版本创建新版本（或修改草案并保存）后再评价。"
+)
 PENDING_REASON_REQUIRED = gettext_lazy("在数据审核未完成时开始正式评价，必须说明理由。")
 
 
@@ -334,6 +348,12 @@ def grading_run_start(
     # A standard grades the indicators of its own catalogue: data reported on another would all count as
     # not reported. (Parameters too broken to name a catalogue fail in the run, where the failure is recorded.)
     catalogue = standard.parameters.get("catalogue_version")
+    if catalogue and _catalogue_changed_since(standard):
+        raise InvalidInput(
+            field_errors={
+                "standard": [str(STALE_INDICATORS).format(catalogue=catalogue, standard=standard.label)]
+            }
+        )
     if catalogue and readiness.catalogue and readiness.catalogue != catalogue:
         raise InvalidInput(
             field_errors={

@@ -285,3 +285,18 @@ def test_the_page_of_cq_gf_2026_shows_its_catalogue_dimensions_and_weights(clien
     form = client.get(reverse("factories:standard_new_version", args=[draft.pk])).content.decode()
     assert 'name="weight_resources"' in form and 'name="weight_products"' in form
     assert 'name="weight_materials"' not in form
+
+
+def test_a_run_refuses_a_standard_whose_catalogue_changed_after_it_was_saved(  # type: ignore[no-untyped-def]
+    year_2026, city_user
+):
+    from factories.models import CatalogueIndicator
+
+    CatalogueIndicator.objects.filter(catalogue__code="GBT36132-2025", code="RE-04").update(direction="down")
+    with pytest.raises(InvalidInput) as refused:
+        services.grading_run_start(actor=city_user, year=2026, standard=cq_gf_2026(), simulation=True)
+    assert "指标目录 GBT36132-2025 的指标在标准 CQ-GF-2026 v1 保存之后有改动" in messages(refused.value)
+    renewed = services.grading_standard_new_version(actor=city_user, base=cq_gf_2026())
+    re04 = next(i for i in renewed.parameters["indicators"] if i["code"] == "RE-04")
+    assert re04["direction"] == "down"
+    assert services.grading_run_start(actor=city_user, year=2026, standard=renewed, simulation=True)
