@@ -447,8 +447,14 @@ class CatalogueView:
     """What the grading pages show of a standard's catalogue: its dimensions and indicators, in order."""
 
     code: str
+    title_zh: str
     dimensions: tuple[DimensionView, ...]
     indicators: tuple[IndicatorView, ...]
+
+    @property
+    def version(self) -> str:
+        """The code, as the code catalogue calls it."""
+        return self.code
 
     def dimension(self, code: str) -> DimensionView:
         """The dimension ``code``; StopIteration when the catalogue has none by that code."""
@@ -469,6 +475,7 @@ def catalogue_view(code: str) -> CatalogueView | Catalogue:
         return get_catalogue(code)
     return CatalogueView(
         code=version.code,
+        title_zh=version.name,
         dimensions=tuple(DimensionView(c, zh, en) for c, (zh, en) in dimension_names(version).items()),
         indicators=tuple(
             IndicatorView(

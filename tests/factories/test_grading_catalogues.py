@@ -277,6 +277,7 @@ def test_the_page_of_cq_gf_2026_shows_its_catalogue_dimensions_and_weights(clien
     draft = cq_gf_2026()
     html = client.get(reverse("factories:standard_detail", args=[draft.pk])).content.decode()
     assert "GBT36132-2025" in html and "目录草案" in html
+    assert html.count("GB/T 36132-2025《绿色工厂评价通则》") == 2  # above, and among the parameters
     for name in ("能源低碳化", "资源高效化", "生产洁净化", "产品绿色化", "用地集约化", "工业用水重复利用率"):
         assert name in html
     assert "原料无害化" not in html
