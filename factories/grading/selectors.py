@@ -463,7 +463,9 @@ class CatalogueView:
 
 def catalogue_view(code: str) -> CatalogueView | Catalogue:
     """The catalogue version a standard names, as stored; the code catalogue when the database has none
-    by that code (so GBT36132-2018 reads the same either way)."""
+    by that code (so GBT36132-2018 reads the same either way), the default one when no code is named."""
+    if not code:
+        return get_catalogue()
     # One query: pages that describe a run or a standard have a fixed query budget.
     rows = list(
         CatalogueIndicator.objects.filter(catalogue__code=code)

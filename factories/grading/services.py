@@ -879,10 +879,9 @@ def objection_window_problem(run: GradingRun) -> str | None:
     return None
 
 
-def _indicator_problems(indicators: list[str]) -> list[str]:
-    from factories.indicators import get_catalogue
-
-    known = {indicator.code for indicator in get_catalogue().indicators}
+def _indicator_problems(indicators: list[str], run: GradingRun) -> list[str]:
+    """Unknown codes among the indicators an objection names: those of the catalogue the run graded."""
+    known = {indicator.code for indicator in selectors.catalogue_view(run.standard.catalogue_code).indicators}
     unknown = [code for code in indicators if code not in known]
     return [_("未知的指标：{codes}。").format(codes="、".join(unknown))] if unknown else []
 
@@ -919,7 +918,7 @@ def objection_file(
         errors["statement"] = [_("请写明异议的事实和理由。")]
     if public and not (email or "").strip():
         errors["email"] = [_("请填写电子邮箱，处理结果将发送到该邮箱。")]
-    if problems := _indicator_problems(indicators):
+    if problems := _indicator_problems(indicators, run):
         errors["indicators"] = problems
     if len(evidence) > OBJECTION_EVIDENCE_MAX_FILES:
         errors["evidence"] = [_("证明材料最多 {n} 个文件。").format(n=OBJECTION_EVIDENCE_MAX_FILES)]

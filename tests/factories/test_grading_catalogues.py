@@ -301,3 +301,13 @@ def test_a_run_refuses_a_standard_whose_catalogue_changed_after_it_was_saved(  #
     re04 = next(i for i in renewed.parameters["indicators"] if i["code"] == "RE-04")
     assert re04["direction"] == "down"
     assert services.grading_run_start(actor=city_user, year=2026, standard=renewed, simulation=True)
+
+
+def test_an_objection_names_the_indicators_of_the_catalogue_its_run_graded(city_user) -> None:  # type: ignore[no-untyped-def]
+    from factories.models import GradingRun
+
+    run_2026 = GradingRun.objects.create(year=2026, standard=cq_gf_2026(), is_simulation=True)
+    assert services._indicator_problems(["EN-04", "LA-01"], run_2026) == []
+    assert services._indicator_problems(["EN-04", "EL-01"], run_2026) == ["未知的指标：EL-01。"]
+    run_2025 = GradingRun.objects.create(year=2025, standard=cq_gf_2024(), is_simulation=True)
+    assert services._indicator_problems(["EL-01"], run_2025) == []
