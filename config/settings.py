@@ -370,6 +370,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Notices (公示) scheduled for a later day are announced on that day; hourly, so a beat that was down at
     # midnight still sends them the same day.
+    # A year's data checked as a whole for anomalies (copies, peers) once its window has closed, and again
+    # after data were resubmitted; a day with nothing new starts nothing (reporting.services).
+    "reporting-anomaly-scans": {
+        "task": "reporting.anomaly_scans_when_complete",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "grading-announce-notices": {"task": "factories.announce_notices", "schedule": crontab(minute=5)},
     "grading-draft-after-window": {
         "task": "factories.draft_runs_after_reporting",

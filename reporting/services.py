@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -1390,6 +1390,29 @@ def anomaly_scan_request(*, actor: Any, year: int) -> AnomalyScan:
     ensure_can(actor, "anomaly.scan")
     if not ReportingYear.objects.filter(year=year).exists():
         raise InvalidInput(_("{year}年度尚未开放填报，没有可检查的数据。").format(year=year))
+    return _anomaly_scan_enqueue(actor, year)
+
+
+def anomaly_scans_when_complete(*, today: dt.date | None = None) -> list[int]:
+    """Beat, daily: check a year's data as a whole once it is complete — its filing window has closed — and
+    again whenever data were (re)submitted after the last check (returned data come back after the close).
+    The check of one submission at submission time cannot see copies filed after it; this one does."""
+    today = today or timezone.localdate()
+    started = []
+    for year in ReportingYear.objects.filter(closes_on__lt=today).values_list("year", flat=True):
+        last_submitted = AnnualSubmission.objects.filter(year=year, submitted_at__isnull=False).aggregate(
+            at=Max("submitted_at")
+        )["at"]
+        if last_submitted is None:
+            continue
+        checked = AnomalyScan.objects.filter(year=year, created_at__gte=last_submitted)
+        if checked.exclude(status=jobs.JobState.FAILED).exists():
+            continue
+        started.append(_anomaly_scan_enqueue("beat", year).year)
+    return started
+
+
+def _anomaly_scan_enqueue(actor: Any, year: int) -> AnomalyScan:
     with transaction.atomic():
         job = AnomalyScan.objects.create(
             year=year, requested_by=actor if getattr(actor, "pk", None) else None

@@ -110,3 +110,9 @@ def anomaly_scan(job_id: int) -> str:
 def requeue_waiting_anomaly_scans() -> int:
     """The anomaly checks' watchdog: send again checks whose worker died or whose message never left."""
     return services.requeue_waiting_anomaly_scans()
+
+
+@shared_task(name="reporting.anomaly_scans_when_complete")
+def anomaly_scans_when_complete() -> list[int]:
+    """Daily: check each year's data as a whole once its window has closed, and again after resubmissions."""
+    return services.anomaly_scans_when_complete()

@@ -475,3 +475,25 @@ def test_the_city_starts_a_year_check_from_the_years_page(peers, client, city_us
     answer = client.post(f"/reporting/years/{YEAR}/anomaly-scan/", follow=True)
     assert "已开始检查" in answer.content.decode()
     assert AnomalyScan.objects.filter(year=YEAR, requested_by=city_user).exists()
+
+
+def test_beat_checks_the_year_once_complete_and_again_after_a_resubmission(peers, open_year):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    AnnualSubmission.objects.filter(pk__in=[s.pk for s in peers]).update(
+        submitted_at=timezone.now() - dt.timedelta(days=1)
+    )
+    after_close = open_year.closes_on + dt.timedelta(days=1)
+
+    assert services.anomaly_scans_when_complete(today=open_year.closes_on) == []  # window still open
+    assert services.anomaly_scans_when_complete(today=after_close) == [YEAR]
+    assert services.anomaly_scans_when_complete(today=after_close) == []  # nothing new since the check
+    assert AuditEntry.objects.filter(action="anomaly.scan", actor_name="beat").count() == 1
+
+    AnnualSubmission.objects.filter(pk=peers[0].pk).update(
+        submitted_at=timezone.now() + dt.timedelta(minutes=1)
+    )
+    assert services.anomaly_scans_when_complete(today=after_close) == [YEAR]  # resubmitted after a return
+    assert AnomalyScan.objects.filter(year=YEAR).count() == 2
