@@ -58,6 +58,16 @@ def test_text_that_would_run_as_a_formula_is_neutralised(city_user, yuzhong, pay
     assert unescape(cell.value) == "'" + payload
 
 
+@pytest.mark.parametrize("payload", ["<r><t>x</t></r>", '<r></t></is></c><c r="B3"><f>1+1</f></c></r>'])
+def test_text_that_looks_like_the_files_own_markup_is_kept_as_typed(city_user, yuzhong, payload):
+    EnterpriseFactory(name=payload, district=yuzhong)
+    job, _ = jobs.export_request(actor=city_user, kind="enterprises")
+    sheet = _open(job).active
+    assert sheet["A3"].data_type == "s"
+    assert sheet["A3"].value == payload
+    assert sheet["B3"].data_type == "s"  # the credit code, not a cell the name made
+
+
 def test_numbers_stay_numbers_with_formats(city_user, verified):
     job, _ = jobs.export_request(actor=city_user, kind="submissions", filters={"year": 2025})
     sheet = _open(job).active
