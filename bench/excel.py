@@ -7,6 +7,7 @@ time (the machine's other load disturbs CPU time less). The platform's writer ru
 
     python -m bench.excel           # full sizes
     python -m bench.excel --quick   # 10,000-row export, 2,000-row import
+    python -m bench.excel exports   # only the three writers side by side (no database needed)
 """
 
 from __future__ import annotations
@@ -208,13 +209,14 @@ def main() -> None:
         "command",
         nargs="?",
         default="all",
-        choices=["all", "bare", "xlsxwriter", "ours", "full", "publish", "import"],
+        choices=["all", "exports", "bare", "xlsxwriter", "ours", "full", "publish", "import"],
+        help="all (default), or exports: only the writers side by side (no database)",
     )
     parser.add_argument("--n", type=int, default=100000)
     parser.add_argument("--runs", type=int, default=0, help="runs per export writer (median printed)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    if args.command != "all":
+    if args.command not in ("all", "exports"):
         if args.command not in ("bare", "xlsxwriter"):  # the bare peers run without Django: their own RSS
             setup_django()
         result = {
@@ -228,7 +230,6 @@ def main() -> None:
         print(json.dumps(result))
         return
     n_export, n_import = (10000, 2000) if args.quick else (100000, 10000)
-    ensure_database()
     started = time.perf_counter()
     runs = args.runs or 3
     writers = [
@@ -257,6 +258,9 @@ def main() -> None:
             ["writer", "seconds", "CPU s", "CPU / XlsxWriter", "peak RSS MiB", "growth while writing MiB"],
         )
     )
+    if args.command == "exports":
+        return
+    ensure_database()
     published = phase("bench.excel", "publish")
     if published.get("published"):
         full = phase("bench.excel", "full")
