@@ -19,7 +19,10 @@ that prefix directly gets nginx's 404. Unset (the default and the shipped docker
 
 from __future__ import annotations
 
+import io
+import re
 import secrets
+import zipfile
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -43,12 +46,21 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".png": "image/png",
+    ".ofd": "application/ofd",
 }
 
 # The OpenAPI answer of an evidence download: a PDF or image as it was uploaded, or opaque bytes.
 EVIDENCE_RESPONSES = {
     (200, media_type): OpenApiTypes.BINARY
-    for media_type in ("application/pdf", "image/jpeg", "image/png", "application/octet-stream")
+    for media_type in (
+        "application/pdf",
+        "application/ofd",
+        "image/jpeg",
+        "image/png",
+        CONTENT_TYPES[".xlsx"],
+        CONTENT_TYPES[".docx"],
+        "application/octet-stream",
+    )
 }
 
 
@@ -124,8 +136,33 @@ DOCUMENT_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".jpg": (b"\xff\xd8\xff",),
     ".jpeg": (b"\xff\xd8\xff",),
+    ".ofd": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".docx": (b"PK\x03\x04",),
 }
-IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+IMAGE_KINDS = {"png": "PNG", "jpeg": "JPEG"}
+# Extension → the kind of content it names (`sniff`); the kind → the extension a nameless file is given.
+DOCUMENT_KINDS = {
+    ".pdf": "pdf",
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".ofd": "ofd",
+    ".xlsx": "xlsx",
+    ".docx": "docx",
+}
+KIND_EXTENSIONS = {
+    "pdf": ".pdf",
+    "png": ".png",
+    "jpeg": ".jpg",
+    "ofd": ".ofd",
+    "xlsx": ".xlsx",
+    "docx": ".docx",
+}
+# A scan or photo (authorisation letters, objection and incident evidence); evidence (佐证材料) of annual data
+# also takes the documents enterprises keep: OFD (the national e-invoice and e-document format), XLSX, DOCX.
+SCAN_TYPES = frozenset({".pdf", ".png", ".jpg", ".jpeg"})
+EVIDENCE_TYPES = frozenset(DOCUMENT_KINDS)
 # A scan or a phone photo has well under this; a small file claiming more is a decompression bomb.
 MAX_IMAGE_PIXELS = 60_000_000
 
@@ -151,16 +188,21 @@ def _broken_image(data: bytes, expected_format: str) -> bool:
     return False
 
 
-def document_problem(upload: Any, *, max_bytes: int, deep: bool = False) -> tuple[str, int] | None:
-    """What is wrong with an uploaded PDF, JPG or PNG, or None: ("empty" | "type" | "size" | "content", size).
+def document_problem(
+    upload: Any, *, max_bytes: int, deep: bool = False, accept: frozenset[str] = SCAN_TYPES
+) -> tuple[str, int] | None:
+    """What is wrong with an uploaded document, or None: ("empty" | "type" | "size" | "content" | "active", size).
 
-    The content must be what the name says: its first bytes, and with `deep` also a PDF's end-of-file mark
-    and an image that Pillow opens, verifies and decodes. Each caller words the problem for its own form.
+    `accept` names the extensions the caller's form takes (by default a scan or photo: PDF, JPG, PNG). The
+    content must be what the name says: its first bytes, and with `deep` the whole file — a PDF's
+    end-of-file mark and no script or launch action in it ("active"), an image that Pillow opens, verifies
+    and decodes, an OFD, XLSX or DOCX whose zip container holds the parts of its kind and inflates to a
+    sane size (a zip bomb is "content"). Each caller words the problem for its own form.
     """
     if upload is None:
         return ("empty", 0)
     suffix = PurePosixPath(getattr(upload, "name", "") or "").suffix.lower()
-    if suffix not in DOCUMENT_SIGNATURES:
+    if suffix not in accept:
         return ("type", 0)
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
@@ -172,11 +214,143 @@ def document_problem(upload: Any, *, max_bytes: int, deep: bool = False) -> tupl
         return ("empty", 0)
     if deep and len(data) > max_bytes:
         return ("size", len(data))
+    if deep:
+        kind = sniff(data)
+        if kind is None or DOCUMENT_KINDS.get(suffix) != kind:
+            return ("content", 0)
+        return _deep_problem(kind, data)
     if not data.startswith(DOCUMENT_SIGNATURES[suffix]):
         return ("content", 0)
-    if deep and (
-        b"%%EOF" not in data[-2048:] if suffix == ".pdf" else _broken_image(data, IMAGE_FORMATS[suffix])
-    ):
+    return None
+
+
+def evidence_problem(upload: Any, *, max_bytes: int) -> tuple[str, int] | None:
+    """`document_problem` for evidence (佐证材料), recognised by content: any of EVIDENCE_TYPES.
+
+    A name without an extension is fine (the content says what the file is, and the upload's name gets
+    that extension); a name whose extension is not an evidence type is refused ("type"), and one that
+    names another type than the content is ("content", e.g. a renamed executable).
+    """
+    if upload is None:
+        return ("empty", 0)
+    name = str(getattr(upload, "name", "") or "")
+    if not PurePosixPath(name).suffix:
+        upload.seek(0)
+        head = upload.read(max_bytes + 1)
+        upload.seek(0)
+        kind = sniff(head)
+        if kind is None:
+            return ("type", 0) if head else ("empty", 0)
+        upload.name = name + KIND_EXTENSIONS[kind]
+    return document_problem(upload, max_bytes=max_bytes, deep=True, accept=EVIDENCE_TYPES)
+
+
+def sniff(data: bytes) -> str | None:
+    """The document kind the bytes are ("pdf", "png", "jpeg", "ofd", "xlsx", "docx"), whatever the name."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    if "OFD.xml" in names:
+        return "ofd"
+    if "[Content_Types].xml" in names:
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+    return None
+
+
+def _deep_problem(kind: str, data: bytes) -> tuple[str, int] | None:
+    if kind == "pdf":
+        if b"%%EOF" not in data[-2048:]:
+            return ("content", 0)
+        return ("active", 0) if _pdf_is_active(data) else None
+    if kind in IMAGE_KINDS:
+        return ("content", 0) if _broken_image(data, IMAGE_KINDS[kind]) else None
+    return _zip_problem(kind, data)
+
+
+# A name in a PDF may spell letters as #xx (`/J#61vaScript`); these names run code or other programs.
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
+# Embedded files alone are not refused (electronic invoices embed their XML), nor /AA or /OpenAction, which
+# only point at actions: what the actions would run is what is named here.
+_PDF_ACTIVE_NAMES = {b"JavaScript", b"JS", b"Launch", b"RichMedia", b"XFA"}
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+
+
+def _pdf_is_active(data: bytes) -> bool:
+    """True when the PDF's objects name a script, a launch action, rich media or an XFA form.
+
+    Objects are read outside the streams (page content, fonts and images are binary and would match by
+    chance) and inside object streams, which hide dictionaries compressed; inflating stops at a bound."""
+    import zlib
+
+    texts, position, budget = [], 0, MAX_UNZIPPED_BYTES
+    for match in _PDF_STREAM.finditer(data):
+        texts.append(data[position : match.start()])
+        position = match.end()
+        if b"/ObjStm" not in data[max(match.start() - 512, 0) : match.start()] or budget <= 0:
+            continue
+        try:
+            text = zlib.decompressobj().decompress(match.group(1), budget)
+        except zlib.error:
+            continue
+        budget -= len(text)
+        texts.append(text)
+    texts.append(data[position:])
+    for text in texts:
+        for name in _PDF_NAME.findall(text):
+            if b"#" in name:
+                name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name)
+            if name in _PDF_ACTIVE_NAMES:
+                return True
+    return False
+
+
+# A zip container (OFD, XLSX, DOCX) may hold this many members inflating to at most this many bytes in all,
+# none more than MAX_ZIP_RATIO times its compressed size: an office file of a few MB is far below each.
+MAX_ZIP_MEMBERS = 2000
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 200
+_ZIP_CHUNK = 1024 * 1024
+
+
+def _zip_problem(kind: str, data: bytes) -> tuple[str, int] | None:
+    """An OFD, XLSX or DOCX that is not a sane zip container: too many members, encrypted, macros, or
+    inflating beyond the bounds (checked by inflating, not by trusting the sizes the archive declares)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                return ("content", 0)
+            left = MAX_UNZIPPED_BYTES
+            for member in members:
+                if member.flag_bits & 0x1 or member.filename.lower().endswith("vbaproject.bin"):
+                    return ("active", 0)
+                if member.file_size > left or member.file_size > MAX_ZIP_RATIO * max(
+                    member.compress_size, 1024
+                ):
+                    return ("content", 0)
+                read = 0
+                with archive.open(member) as handle:
+                    while chunk := handle.read(_ZIP_CHUNK):
+                        read += len(chunk)
+                        if read > left or read > MAX_ZIP_RATIO * max(member.compress_size, 1024):
+                            return ("content", 0)
+                left -= read
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError, EOFError):
+        return ("content", 0)
+    except Exception:  # a corrupt deflate stream raises zlib.error
         return ("content", 0)
     return None
 

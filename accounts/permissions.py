@@ -61,6 +61,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "submission.approve": frozenset({Role.DISTRICT}),
     "submission.verify": frozenset({Role.CITY}),
     "submission.return": frozenset({Role.DISTRICT, Role.CITY}),
+    # A reviewer's revision note (修订备注) on one figure; it stays in the submission's history.
+    "submission.note": frozenset({Role.DISTRICT, Role.CITY}),
     # chasing non-filers (催报): staff read the list of their scope, the city and districts send reminders
     "non_filer.view": STAFF,
     "submission.remind": frozenset({Role.CITY, Role.DISTRICT}),

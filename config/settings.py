@@ -304,6 +304,11 @@ MEDIA_URL = "/media/"
 # (X-Accel-Redirect); empty = Django streams them itself.
 PROTECTED_MEDIA_PREFIX = os.environ.get("PROTECTED_MEDIA_PREFIX", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Evidence (佐证材料) of annual data: each file at most EVIDENCE_MAX_BYTES, at most EVIDENCE_MAX_FILES_PER_FIELD
+# files on one figure and EVIDENCE_MAX_FILES per submission (reporting.services.evidence_add).
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+EVIDENCE_MAX_FILES_PER_FIELD = int(os.environ.get("EVIDENCE_MAX_FILES_PER_FIELD", "10"))
+EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "100"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

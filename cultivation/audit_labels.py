@@ -3,7 +3,7 @@
 from django.utils.translation import pgettext_lazy
 
 from accounts import audit
-from factories.words import peer_group_label
+from factories.words import peer_group_label, standard_parameters_words
 from reporting.models import SubmissionStatus
 
 audit.register_actions(
@@ -54,3 +54,4 @@ audit.register_values(
 audit.register_values(
     "cultivation.leveldecision", "benchmark_group", lambda value, changes: peer_group_label(str(value))
 )
+audit.register_values("cultivation.districtstandard", "parameters", standard_parameters_words)

@@ -135,6 +135,8 @@ class RawField:
     help_zh: str
     help_en: str
     must_be_positive: bool = False
+    # A reported figure other than 0 needs a document (佐证材料) before the data can be submitted (issue 15).
+    evidence_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,9 @@ class IndicatorDef:
     formula_zh: str
     formula_en: str
     is_percent: bool = False
+    # A computed value needs a document (佐证材料) on the indicator or one of its fields before submission
+    # (DOMAIN §4b marks them in GBT36132-2025; the 2018 catalogue marks none).
+    evidence_required: bool = False
 
     @property
     def fields(self) -> tuple[str, ...]:

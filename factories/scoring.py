@@ -94,6 +94,8 @@ class IndicatorSpec:
     dimension: str
     direction: Direction
     is_percent: bool
+    same_as: str = ""
+    """"CATALOGUE/CODE" of the indicator of an earlier catalogue this one continues (§4b), or ""."""
 
 
 def specs_from_catalogue(catalogue: Catalogue) -> tuple[IndicatorSpec, ...]:
@@ -102,19 +104,27 @@ def specs_from_catalogue(catalogue: Catalogue) -> tuple[IndicatorSpec, ...]:
 
 
 def spec_to_dict(spec: IndicatorSpec) -> dict[str, Any]:
-    """JSON-safe form of a spec, as stored with a standard."""
-    return {
+    """JSON-safe form of a spec, as stored with a standard; ``same_as`` only when there is one, so the
+    stored parameters of standards on a catalogue without continuations stay as they were."""
+    data: dict[str, Any] = {
         "code": spec.code,
         "dimension": spec.dimension,
         "direction": str(spec.direction),
         "is_percent": spec.is_percent,
     }
+    if spec.same_as:
+        data["same_as"] = spec.same_as
+    return data
 
 
 def spec_from_dict(data: Mapping[str, Any]) -> IndicatorSpec:
     """The spec stored by ``spec_to_dict``."""
     return IndicatorSpec(
-        str(data["code"]), str(data["dimension"]), Direction(data["direction"]), bool(data["is_percent"])
+        str(data["code"]),
+        str(data["dimension"]),
+        Direction(data["direction"]),
+        bool(data["is_percent"]),
+        str(data.get("same_as") or ""),
     )
 
 

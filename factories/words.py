@@ -73,3 +73,41 @@ def filter_words(**by_key: Callable[[str], Any]) -> Callable[[str, Any], Any]:
         return filter_word(key, value)
 
     return word
+
+
+def standard_parameters_words(value: Any, changes: Any = None) -> Any:
+    """A grading or pool standard's parameters as one sentence for the audit trail (the full set is on the
+    standard's page, which the entry links to): its catalogue, the number of indicators, the dimensions'
+    weights by name and the grade lines; never the stored keys or the engine's codes (up/down, energy …)."""
+    if not isinstance(value, dict):
+        return value
+    from django.utils import translation
+
+    from factories.indicators import get_catalogue
+
+    try:
+        catalogue = get_catalogue(str(value.get("catalogue_version") or "GBT36132-2018"))
+        english = translation.get_language() == "en"
+        named = {d.code: d.name_en if english else d.name_zh for d in catalogue.dimensions}
+    except KeyError:
+        named = {}
+    parts = []
+    if value.get("catalogue_version"):
+        parts.append(_("指标目录 {code}").format(code=value["catalogue_version"]))
+    parts.append(_("{n} 项指标").format(n=len(value.get("indicators") or [])))
+    weights = value.get("weights") or {}
+    if weights:
+        listed = "、".join(f"{named.get(str(k), str(k))} {float(v):g}" for k, v in weights.items())
+        parts.append(_("维度权重 {weights}").format(weights=listed))
+    bands = value.get("bands") or []
+    if bands:
+        lines = "、".join(f"{b.get('grade')}：Q<{b.get('q_below')}，C≥{b.get('c_min')}" for b in bands)
+        parts.append(_("等级线 {lines}").format(lines=lines))
+    for key, label in (
+        ("b_level_min", _("B级水平得分下限")),
+        ("c_level_min", _("C级水平得分下限")),
+        ("b_dimension_min", _("B级各维度得分下限")),
+    ):
+        if value.get(key) is not None:
+            parts.append(f"{label} {value[key]}")
+    return "；".join(parts)

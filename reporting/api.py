@@ -42,6 +42,8 @@ from reporting.serializers import (
     BulkIdsSerializer,
     BulkResultSerializer,
     CorrectionSerializer,
+    EvidenceSerializer,
+    EvidenceUploadSerializer,
     ExportJobSerializer,
     ImportErrorSerializer,
     ImportJobSerializer,
@@ -51,6 +53,7 @@ from reporting.serializers import (
     ReasonSerializer,
     RemindSerializer,
     ReportingYearSerializer,
+    ReturnSerializer,
     SubmissionSerializer,
 )
 
@@ -95,18 +98,26 @@ class SubmissionViewSet(ScopedViewSet):
         "return_": "submission.return",
         "bulk_approve": "submission.approve",
         "bulk_verify": "submission.verify",
+        "evidence": "submission.view",
+        "evidence_add": "submission.edit",
+        "evidence_download": "submission.view",
+        "evidence_remove": "submission.edit",
         "dismiss_anomaly": "anomaly.dismiss",
     }
     # The review steps are judged after the scoped lookup, so another district's submission answers 404
     # (as on the pages) rather than telling a refused role that it exists.
-    check_after_lookup = frozenset({"approve", "verify", "return_", "dismiss_anomaly"})
+    check_after_lookup = frozenset(
+        {"approve", "verify", "return_", "dismiss_anomaly", "evidence_add", "evidence_remove"}
+    )
     filterset_class = SubmissionFilter
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "status", "submitted_at", "updated_at", "enterprise__name"]
     ordering = ["-year", "-id"]
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("enterprise")
+        return queryset.select_related("enterprise").prefetch_related(
+            "evidence__uploaded_by", "field_notes__author"
+        )
 
     def _step(self, request: Request, service: Any, **kwargs: Any) -> Response:
         submission = self.get_object()
@@ -135,13 +146,87 @@ class SubmissionViewSet(ScopedViewSet):
         reason.is_valid(raise_exception=True)
         return self._step(request, services.submission_verify, comment=reason.validated_data["reason"])
 
-    @extend_schema(request=ReasonSerializer, responses=SubmissionSerializer)
+    @extend_schema(request=ReturnSerializer, responses=SubmissionSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
-        """Return submitted or district-approved data to draft; `reason` is required."""
-        reason = ReasonSerializer(data=request.data)
-        reason.is_valid(raise_exception=True)
-        return self._step(request, services.submission_return, reason=reason.validated_data["reason"])
+        """Return submitted or district-approved data to draft; `reason` is required. `evidence_requested`
+        names figures (raw fields or indicator codes) that need a file before the data is sent again."""
+        body = ReturnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._step(
+            request,
+            services.submission_return,
+            reason=body.validated_data["reason"],
+            evidence_requested=body.validated_data["evidence_requested"],
+        )
+
+    @extend_schema(request=None, responses=EvidenceSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def evidence(self, request: Request, pk: str | None = None) -> Response:
+        """The submission's evidence (佐证材料), each with its permission-checked `download_url`."""
+        submission = self.get_object()
+        items = submission.evidence.select_related("uploaded_by").order_by("field", "id")
+        return Response(EvidenceSerializer(items, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: EvidenceSerializer},
+    )
+    @evidence.mapping.post
+    def evidence_add(self, request: Request, pk: str | None = None) -> Response:
+        """Attach a file (PDF, OFD, JPG, PNG, XLSX or DOCX, recognised by content) to one figure of a draft:
+        multipart `field` (raw field name or indicator code), `file`, `note`."""
+        body = EvidenceUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = services.evidence_add(
+            actor=request.user,
+            submission=self.get_object(),
+            field=body.validated_data["field"],
+            upload=body.validated_data["file"],
+            note=body.validated_data["note"],
+        )
+        return Response(
+            EvidenceSerializer(item, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def _evidence_item(self, evidence_id: str | None) -> Any:
+        item = (
+            self.get_object().evidence.filter(pk=evidence_id).first()
+            if str(evidence_id).isascii() and str(evidence_id).isdigit()
+            else None
+        )
+        if item is None:
+            raise Http404
+        return item
+
+    @extend_schema(responses=files.EVIDENCE_RESPONSES)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"evidence/(?P<evidence_id>[^/.]+)/download",
+        url_name="evidence-download",
+    )
+    def evidence_download(
+        self, request: Request, pk: str | None = None, evidence_id: str | None = None
+    ) -> HttpResponseBase:
+        """One evidence file as uploaded, for whoever may see the submission (another unit's answers 404)."""
+        item = self._evidence_item(evidence_id)
+        return files.download(item.file, item.filename)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"evidence/(?P<evidence_id>[^/.]+)/remove",
+        url_name="evidence-remove",
+    )
+    def evidence_remove(
+        self, request: Request, pk: str | None = None, evidence_id: str | None = None
+    ) -> Response:
+        """Take a file off a draft (its filer, while the data can be edited)."""
+        services.evidence_remove(actor=request.user, item=self._evidence_item(evidence_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=AnomalyDismissSerializer, responses=SubmissionSerializer)
     @action(detail=True, methods=["post"], url_path="dismiss-anomaly")
@@ -204,7 +289,7 @@ class CorrectionViewSet(
     ordering = ["-requested_at", "-id"]
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("requested_by", "decided_by")
+        return queryset.select_related("requested_by", "decided_by").prefetch_related("evidence__uploaded_by")
 
     @extend_schema(request=ReasonSerializer, responses=CorrectionSerializer)
     @action(detail=True, methods=["post"])

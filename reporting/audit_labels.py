@@ -29,6 +29,9 @@ audit.register_actions(
         "reminder.send": pgettext_lazy("audit", "发送催报"),
         "anomaly.dismiss": pgettext_lazy("audit", "排除异常提示"),
         "anomaly.scan": pgettext_lazy("audit", "检查年度数据异常"),
+        "evidence.add": pgettext_lazy("audit", "上传佐证材料"),
+        "evidence.remove": pgettext_lazy("audit", "删除佐证材料"),
+        "submission.note": pgettext_lazy("audit", "留下修订备注"),
     }
 )
 
@@ -60,6 +63,7 @@ audit.register_values("reporting.exportjob", "kind", _kind_words)
 audit.register_values("reporting.exportjob", "filters", _filter_words)
 audit.register_name("reporting.exportjob", _export_name)
 audit.register_link("reporting.annualsubmission", "reporting:submission_detail", "submission.view")
+audit.register_fields("reporting.annualsubmission", {"evidence": _("佐证材料"), "field_note": _("修订备注")})
 
 
 def _raw_field_labels() -> None:
@@ -89,3 +93,18 @@ def _declaration_words() -> None:
 
 
 _declaration_words()
+
+
+def _evidence_requested_words(keys: Any, changes: dict[str, Any]) -> str:
+    """The figures a reviewer asked evidence for, by their labels (any catalogue that knows them)."""
+    from accounts.i18n import localized
+    from factories.indicators import CATALOGUES
+
+    labels: dict[str, str] = {}
+    for catalogue in CATALOGUES.values():
+        labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
+        labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
+    return localized("、", ", ").join(labels.get(str(key), str(key)) for key in keys or []) or "—"
+
+
+audit.register_values("reporting.annualsubmission", "evidence_requested", _evidence_requested_words)

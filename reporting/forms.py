@@ -3,7 +3,7 @@ the services parse and validate them, so an error message and the kept input alw
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ class FieldRow:
     raw: RawField
     flagged: bool
     required_on_submit: bool
+    evidence: Any = None  # reporting.evidence.Cell, when the page shows evidence
 
     @property
     def unit(self) -> str:
@@ -44,10 +45,18 @@ class FieldGroup:
 class CatalogueValuesForm(forms.Form):
     """One text input per raw field of a catalogue version, grouped as the catalogue groups them."""
 
-    def __init__(self, *args: Any, catalogue: Catalogue, flagged: Iterable[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        catalogue: Catalogue,
+        flagged: Iterable[str] = (),
+        evidence: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.catalogue = catalogue
         self.flagged = set(flagged)
+        self.evidence = evidence or {}
         for raw_field in catalogue.raw_fields:
             self.fields[raw_field.name] = forms.CharField(
                 label=localized(raw_field.label_zh, raw_field.label_en),
@@ -63,7 +72,13 @@ class CatalogueValuesForm(forms.Form):
                 code=group.code,
                 name=localized(group.name_zh, group.name_en),
                 rows=[
-                    FieldRow(self[f.name], f, f.name in self.flagged, f.name in REQUIRED_ON_SUBMIT)
+                    FieldRow(
+                        self[f.name],
+                        f,
+                        f.name in self.flagged,
+                        f.name in REQUIRED_ON_SUBMIT,
+                        self.evidence.get(f.name),
+                    )
                     for f in raw_fields
                 ],
             )

@@ -17,16 +17,17 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, filtered, register
+from accounts.i18n import localized
 from factories.indicators import CATALOGUES, IndicatorDef, Status
 from factories.models import GreenFactory
 from factories.words import filter_words, tier_label
 from reporting import declarations
-from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
+from reporting.models import AnnualSubmission, ReportingYear, SubmissionEvidence, SubmissionStatus
 from reporting.values import indicators_from_storage
 
 BLOCK_FACTORY = gettext_lazy("工厂基本信息")
@@ -91,9 +92,23 @@ def _indicator_cell(values: dict[str, Any], indicator: IndicatorDef) -> Decimal 
     return _("不适用") if value.status == Status.NOT_APPLICABLE else _("未填报")
 
 
-def _evidence_words(submission: AnnualSubmission) -> str:
-    """The evidence files of the year's data; the platform does not receive evidence files yet."""
-    return str(NO_EVIDENCE)
+def _figure_labels() -> dict[str, str]:
+    """Raw fields and indicators of every catalogue the code knows, by name/code, in words."""
+    labels: dict[str, str] = {}
+    for catalogue in CATALOGUES.values():
+        labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
+        labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
+    return labels
+
+
+def _evidence_words(submission: AnnualSubmission | None, labels: dict[str, str]) -> str:
+    """The evidence files (佐证材料) of the year's data: "figure：file name" per file, in upload order."""
+    files = list(submission.evidence.all()) if submission is not None else []
+    if not files:
+        return str(NO_EVIDENCE)
+    return "；".join(
+        f"{labels.get(e.field, e.field) if e.field else _('更正申请')}：{e.filename}" for e in files
+    )
 
 
 def _compliance_cells(compliance: dict[str, Any]) -> list[str]:
@@ -109,7 +124,9 @@ def _compliance_cells(compliance: dict[str, Any]) -> list[str]:
     ]
 
 
-def _row(year: int, factory: GreenFactory, submission: AnnualSubmission | None) -> list[Any]:
+def _row(
+    year: int, factory: GreenFactory, submission: AnnualSubmission | None, labels: dict[str, str]
+) -> list[Any]:
     enterprise = factory.enterprise
     indicators = key_indicators()
     verified = submission is not None and submission.status == SubmissionStatus.CITY_VERIFIED
@@ -138,7 +155,7 @@ def _row(year: int, factory: GreenFactory, submission: AnnualSubmission | None) 
     return (
         head
         + [_indicator_cell(values, indicator) for indicator in indicators]
-        + [_evidence_words(submission)]
+        + [_evidence_words(submission, labels)]
         + [declarations.change_words(changes.get(kind)) for kind in declarations.CHANGE_KINDS]
         + _compliance_cells(submission.compliance or {})
     )
@@ -154,12 +171,13 @@ class DynamicManagementExporter(Exporter):
             )
             submissions = {
                 s.enterprise_id: s
-                for s in AnnualSubmission.objects.visible_to(user).filter(
-                    year=year, enterprise_id__in=[f.enterprise_id for f in factories]
-                )
+                for s in AnnualSubmission.objects.visible_to(user)
+                .filter(year=year, enterprise_id__in=[f.enterprise_id for f in factories])
+                .prefetch_related(Prefetch("evidence", queryset=SubmissionEvidence.objects.order_by("pk")))
             }
+            labels = _figure_labels()
             for factory in factories:
-                yield _row(year, factory, submissions.get(factory.enterprise_id))
+                yield _row(year, factory, submissions.get(factory.enterprise_id), labels)
 
     def count(self, user: Any, filters: dict[str, Any]) -> int:
         return sum(_factories(user, filters, year).count() for year in _years(filters))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.files import RandomName
 from accounts.jobs import BackgroundJob
-from accounts.limits import LONG_TEXT, BoundedTextField
+from accounts.limits import LONG_TEXT, SHORT_TEXT, BoundedTextField
 from accounts.scoping import ScopedQuerySet
 from accounts.transitions import Transition, TransitionTable
 from factories.indicators import DEFAULT_CATALOGUE_VERSION
@@ -153,6 +153,12 @@ class AnnualSubmission(models.Model):
     approved_at = models.DateTimeField(_("区县审核时间"), null=True, blank=True)
     verified_at = models.DateTimeField(_("市级复核时间"), null=True, blank=True)
     return_reason = BoundedTextField(_("退回原因"), blank=True)
+    evidence_requested = models.JSONField(
+        _("退回时要求补充佐证材料的项目"),
+        default=list,
+        blank=True,
+        help_text="raw field names or indicator codes a reviewer asked evidence for when returning the data",
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -260,6 +266,72 @@ class SubmissionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id} v{self.version}"
+
+
+class EvidenceQuerySet(ScopedQuerySet):
+    district_lookup = "submission__enterprise__district"
+    enterprise_lookup = "submission__enterprise"
+
+
+class SubmissionEvidence(models.Model):
+    """A document (佐证材料) backing one figure of a submission: a raw field or an indicator (issue 15).
+
+    Stored under a random name (accounts.files) and handed out only through permission-checked views;
+    `filename` is the name it was uploaded under, `sha256` lets a reviewer tell two copies apart."""
+
+    submission = models.ForeignKey(AnnualSubmission, on_delete=models.CASCADE, related_name="evidence")
+    # Blank for a file filed with a correction request (`correction`), which backs the request as a whole.
+    field = models.CharField(_("数据项或指标"), max_length=64, blank=True)
+    correction = models.ForeignKey(
+        "CorrectionRequest",
+        verbose_name=_("更正申请"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        null=True,
+        blank=True,
+    )
+    file = models.FileField(_("佐证材料"), upload_to=RandomName("evidence/submissions"))
+    filename = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    note = BoundedTextField(_("说明"), blank=True, max_length=SHORT_TEXT)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["submission", "field", "id"]
+        indexes = [models.Index(fields=["submission", "field"], name="evidence_submission_field")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class SubmissionFieldNote(models.Model):
+    """A reviewer's revision note (修订备注) on one figure of a submission: kept for good, so the history
+    shows what was asked of each figure, by whom and when (issue 15)."""
+
+    submission = models.ForeignKey(AnnualSubmission, on_delete=models.CASCADE, related_name="field_notes")
+    field = models.CharField(_("数据项或指标"), max_length=64)
+    note = BoundedTextField(_("修订备注"), max_length=SHORT_TEXT)
+    status = models.CharField(_("当时状态"), max_length=20, choices=SubmissionStatus.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("修订备注")
+        verbose_name_plural = _("修订备注")
+        ordering = ["submission", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} {self.field}"
 
 
 class CorrectionStatus(models.TextChoices):

@@ -27,6 +27,8 @@ from reporting.models import (
     ExportJob,
     ImportJob,
     ReportingYear,
+    SubmissionEvidence,
+    SubmissionFieldNote,
 )
 
 RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]
@@ -126,6 +128,76 @@ class ReportingYearSerializer(serializers.ModelSerializer):
         )
 
 
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", label="原因/意见", max_length=SHORT_TEXT
+    )
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """A document backing one figure; `download_url` is the permission-checked download, never a media path."""
+
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    correction = serializers.IntegerField(source="correction_id", read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SubmissionEvidence
+        fields = [
+            "id",
+            "field",
+            "correction",
+            "filename",
+            "size",
+            "sha256",
+            "note",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, obj: SubmissionEvidence) -> str:
+        url = reverse(
+            "api:submission-evidence-download", kwargs={"pk": obj.submission_id, "evidence_id": obj.pk}
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class FieldNoteSerializer(serializers.ModelSerializer):
+    """A reviewer's revision note (修订备注) on one figure (`field`: raw field name or indicator code)."""
+
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = SubmissionFieldNote
+        fields = ["field", "note", "status", "author", "created_at"]
+        read_only_fields = fields
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    """Multipart: the figure (`field`: a raw field name or an indicator code), the `file`, an optional `note`.
+    The file's checks are the service's, so the API and the form refuse alike."""
+
+    field = serializers.CharField(max_length=64, label="数据项或指标")
+    file = serializers.FileField(label="文件", allow_empty_file=True)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=SHORT_TEXT, label="说明"
+    )
+
+
+class ReturnSerializer(ReasonSerializer):
+    evidence_requested = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        default=list,
+        max_length=200,
+        help_text="raw field names or indicator codes whose evidence must be uploaded before the data is sent again",
+    )
+
+
 class DismissalSerializer(serializers.Serializer):
     by = serializers.CharField()
     at = serializers.DateTimeField()
@@ -159,6 +231,8 @@ class _SubmissionSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     district = serializers.CharField(source="district_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    evidence = serializers.SerializerMethodField()
+    field_notes = serializers.SerializerMethodField()
     anomaly_flags = serializers.SerializerMethodField(
         help_text="reviewers (district, city, auditor) only: the field is absent for an enterprise"
     )
@@ -183,6 +257,9 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             "yoy_flags",
             "anomaly_flags",
             "return_reason",
+            "evidence_requested",
+            "evidence",
+            "field_notes",
             "submitted_at",
             "approved_at",
             "verified_at",
@@ -197,6 +274,7 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             "catalogue_version",
             "yoy_flags",
             "return_reason",
+            "evidence_requested",
             "submitted_at",
             "approved_at",
             "verified_at",
@@ -221,6 +299,16 @@ class _SubmissionSerializer(serializers.ModelSerializer):
     def get_anomaly_flags(self, submission: AnnualSubmission) -> list[dict[str, Any]] | None:
         request = self.context.get("request")
         return selectors.anomaly_flags(getattr(request, "user", None), submission)
+
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, submission: AnnualSubmission) -> list[dict[str, Any]]:
+        """The submission's evidence files (a list, never null)."""
+        return EvidenceSerializer(submission.evidence.all(), many=True, context=self.context).data  # type: ignore[return-value]
+
+    @extend_schema_field(FieldNoteSerializer(many=True))
+    def get_field_notes(self, submission: AnnualSubmission) -> list[dict[str, Any]]:
+        """Reviewers' revision notes (修订备注), oldest first (a list, never null)."""
+        return FieldNoteSerializer(submission.field_notes.all(), many=True, context=self.context).data  # type: ignore[return-value]
 
     def _values(self, validated: dict[str, Any]) -> dict[str, Any]:
         return {name: validated[name] for name in RAW_FIELD_NAMES if name in validated}
@@ -257,12 +345,6 @@ SubmissionSerializer = type(
 )
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False, allow_blank=True, default="", label="原因/意见", max_length=SHORT_TEXT
-    )
-
-
 class IndicatorSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -283,6 +365,15 @@ class CorrectionSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(
         source="decided_by.username", read_only=True, default=None, allow_null=True
     )
+    evidence = serializers.SerializerMethodField()
+    evidence_files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        write_only=True,
+        max_length=50,
+        help_text="multipart: evidence files (PDF, OFD, JPG, PNG, XLSX, DOCX) backing the request; "
+        "each new value then goes as new_values.<field>",
+    )
 
     class Meta:
         model = CorrectionRequest
@@ -291,6 +382,8 @@ class CorrectionSerializer(serializers.ModelSerializer):
             "submission",
             "reason",
             "new_values",
+            "evidence",
+            "evidence_files",
             "status",
             "requested_by",
             "requested_at",
@@ -315,12 +408,18 @@ class CorrectionSerializer(serializers.ModelSerializer):
             fields["submission"].queryset = AnnualSubmission.objects.visible_to(request.user)  # type: ignore[attr-defined]
         return fields
 
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, correction: CorrectionRequest) -> list[dict[str, Any]]:
+        """The files filed with the request (a list, never null)."""
+        return EvidenceSerializer(correction.evidence.all(), many=True, context=self.context).data  # type: ignore[return-value]
+
     def create(self, validated_data: dict[str, Any]) -> CorrectionRequest:
         return services.correction_request(
             actor=self.context["request"].user,
             submission=validated_data["submission"],
             reason=validated_data.get("reason", ""),
             new_values=validated_data["new_values"],
+            evidence_files=validated_data.get("evidence_files"),
         )
 
 

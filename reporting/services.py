@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -33,7 +34,7 @@ from factories.indicators import (
     year_on_year_flags,
 )
 from factories.models import FIRST_DATA_YEAR, CatalogueStatus, CatalogueVersion, Enterprise
-from reporting import anomalies, declarations, notifications
+from reporting import anomalies, declarations, evidence, notifications
 from reporting.models import (
     CORRECTION_TRANSITIONS,
     SUBMISSION_TRANSITIONS,
@@ -45,6 +46,8 @@ from reporting.models import (
     ReminderChannel,
     ReminderKind,
     ReportingYear,
+    SubmissionEvidence,
+    SubmissionFieldNote,
     SubmissionStatus,
     SubmissionTransition,
     SubmissionVersion,
@@ -415,6 +418,9 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
         errors["explanation"] = [
             _("以下数据与上年相比变化超过3倍，请在“情况说明”中写明原因：{labels}。").format(labels=labels)
         ]
+    if unbacked := evidence.missing(submission):
+        labels = localized("、", ", ").join(evidence.label_of(catalogue, key) for key in unbacked)
+        errors["evidence"] = [_("以下项目需要佐证材料，请上传后再提交：{labels}。").format(labels=labels)]
     if errors:
         raise InvalidInput(field_errors=_in_language(errors))
     late = today() > reporting_year.closes_on
@@ -483,22 +489,174 @@ def submission_verify(*, actor: Any, submission: AnnualSubmission, comment: str 
 
 
 @transaction.atomic
-def submission_return(*, actor: Any, submission: AnnualSubmission, reason: str) -> AnnualSubmission:
-    """A reviewer returns submitted or district-approved data to draft, always with a reason (DOMAIN §5)."""
+def submission_return(
+    *,
+    actor: Any,
+    submission: AnnualSubmission,
+    reason: str,
+    evidence_requested: list[str] | None = None,
+) -> AnnualSubmission:
+    """A reviewer returns submitted or district-approved data to draft, always with a reason (DOMAIN §5),
+    and may name figures (raw fields or indicators) whose evidence must be uploaded before it is sent again."""
     SUBMISSION_TRANSITIONS.ensure_can(actor, "return")
     ensure_in_scope(actor, submission)
+    errors: dict[str, list[Any]] = {}
     if not (reason or "").strip():
-        raise InvalidInput(field_errors={"reason": [_("退回时必须填写退回原因，以便企业修改。")]})
+        errors["reason"] = [_("退回时必须填写退回原因，以便企业修改。")]
+    known = evidence.targets(get_catalogue(submission.catalogue_version))
+    requested = list(dict.fromkeys(key for key in evidence_requested or [] if key))
+    if unknown := [key for key in requested if key not in known]:
+        errors["evidence_requested"] = [
+            _("没有这些数据项或指标：{keys}。").format(keys="、".join(unknown)[:200])
+        ]
+    if errors:
+        raise InvalidInput(field_errors=errors)
     SUBMISSION_TRANSITIONS.ensure_state(submission, "return")
     submission = _transition(
         actor=actor,
         submission=submission,
         action="return",
         reason=reason.strip(),
-        fields={"return_reason": reason.strip(), "approved_at": None},
+        fields={"return_reason": reason.strip(), "approved_at": None, "evidence_requested": requested},
     )
     notifications.on_submission_event(submission, "returned", reason=reason.strip())
     return submission
+
+
+# --- evidence (佐证材料) ----------------------------------------------------------------------------
+
+
+def _evidence_guard(actor: Any, submission: AnnualSubmission) -> AnnualSubmission:
+    """The enterprise's filer (its own users, or its unit's clerk filing for it) while the data is a draft
+    in an open window; the submission re-read under a row lock."""
+    ensure_can(actor, "submission.edit")
+    ensure_in_scope(actor, submission)
+    submission = (
+        AnnualSubmission.objects.select_for_update().select_related("enterprise").get(pk=submission.pk)
+    )
+    blocker = edit_blocker(
+        actor, enterprise=submission.enterprise, year=submission.year, submission=submission
+    )
+    if blocker:
+        raise StateConflict(blocker)
+    return submission
+
+
+def _digest(upload: Any) -> tuple[str, int]:
+    import hashlib
+
+    digest, size = hashlib.sha256(), 0
+    upload.seek(0)
+    for chunk in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return digest.hexdigest(), size
+
+
+@transaction.atomic
+def evidence_add(
+    *, actor: Any, submission: AnnualSubmission, field: str, upload: Any, note: str = ""
+) -> SubmissionEvidence:
+    """Attach a document to one figure (raw field or indicator) of a draft (issue 15). A file that is not
+    an accepted document, or past the limits, is refused with the reason and nothing is stored."""
+    submission = _evidence_guard(actor, submission)
+    catalogue = get_catalogue(submission.catalogue_version)
+    known = evidence.targets(catalogue)
+    errors: dict[str, list[Any]] = {}
+    field = (field or "").strip()
+    if field not in known:
+        errors["field"] = [evidence.FIELD_ERROR]
+    if problem := text_problem(note, SHORT_TEXT, SubmissionEvidence._meta.get_field("note").verbose_name):
+        errors["note"] = [problem]
+    if problem := evidence.file_problem(upload):
+        errors["file"] = [problem]
+    if not errors:
+        existing = SubmissionEvidence.objects.filter(submission=submission)
+        if existing.filter(field=field).count() >= settings.EVIDENCE_MAX_FILES_PER_FIELD:
+            errors["file"] = [
+                evidence.PER_FIELD_LIMIT_ERROR.format(
+                    label=known[field].label, n=settings.EVIDENCE_MAX_FILES_PER_FIELD
+                )
+            ]
+        elif existing.count() >= settings.EVIDENCE_MAX_FILES:
+            errors["file"] = [evidence.PER_SUBMISSION_LIMIT_ERROR.format(n=settings.EVIDENCE_MAX_FILES)]
+    if errors:
+        raise InvalidInput(field_errors=_in_language(errors))
+    sha256, size = _digest(upload)
+    filename = str(upload.name).replace("\\", "/").rsplit("/", 1)[-1][:200]
+    item = SubmissionEvidence(
+        submission=submission,
+        field=field,
+        filename=filename,
+        size=size,
+        sha256=sha256,
+        note=(note or "").strip(),
+        uploaded_by=actor,
+    )
+    try:
+        item.file.save(filename, upload, save=True)
+        audit.record(
+            actor=actor,
+            action="evidence.add",
+            obj=submission,
+            changes={"evidence": [None, f"{known[field].label}: {filename}"]},
+            reason=item.note,
+        )
+    except BaseException:
+        # The row goes with the transaction; the stored file would not.
+        if item.file.name:
+            item.file.storage.delete(item.file.name)
+        raise
+    return item
+
+
+@transaction.atomic
+def evidence_remove(*, actor: Any, item: SubmissionEvidence) -> None:
+    """Take a document off a draft; the stored file is deleted once the removal has committed."""
+    submission = _evidence_guard(actor, item.submission)
+    item = SubmissionEvidence.objects.select_for_update().get(pk=item.pk, submission=submission)
+    label = evidence.label_of(get_catalogue(submission.catalogue_version), item.field)
+    name, storage = item.file.name or "", item.file.storage
+    item.delete()
+    audit.record(
+        actor=actor,
+        action="evidence.remove",
+        obj=submission,
+        changes={"evidence": [f"{label}: {item.filename}", None]},
+    )
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def field_note_add(*, actor: Any, submission: AnnualSubmission, field: str, note: str) -> SubmissionFieldNote:
+    """A reviewer leaves a revision note (修订备注) on one figure; notes are never changed or deleted, so they
+    stay in the history beside the figure's changes."""
+    ensure_can(actor, "submission.note")
+    ensure_in_scope(actor, submission)
+    catalogue = get_catalogue(submission.catalogue_version)
+    known = evidence.targets(catalogue)
+    errors: dict[str, list[Any]] = {}
+    field = (field or "").strip()
+    if field not in known:
+        errors["field"] = [_("请选择备注针对的数据项或指标。")]
+    if not (note or "").strip():
+        errors["note"] = [_("请填写修订备注。")]
+    elif problem := text_problem(note.strip(), SHORT_TEXT, _("修订备注")):
+        errors["note"] = [problem]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    item = SubmissionFieldNote.objects.create(
+        submission=submission, field=field, note=note.strip(), status=submission.status, author=actor
+    )
+    audit.record(
+        actor=actor,
+        action="submission.note",
+        obj=submission,
+        changes={"field_note": [None, f"{known[field].label}: {item.note}"]},
+    )
+    return item
 
 
 # --- chasing non-filers (催报) -------------------------------------------------------------------------
@@ -653,9 +811,15 @@ def review_reminders_send(*, today: dt.date) -> int:
 
 @transaction.atomic
 def correction_request(
-    *, actor: Any, submission: AnnualSubmission, reason: str, new_values: Mapping[str, Any]
+    *,
+    actor: Any,
+    submission: AnnualSubmission,
+    reason: str,
+    new_values: Mapping[str, Any],
+    evidence_files: list[Any] | None = None,
 ) -> CorrectionRequest:
-    """Ask to change locked data: reason and new values, decided by the city (DOMAIN §5)."""
+    """Ask to change locked data: reason and new values, decided by the city (DOMAIN §5); evidence files
+    (佐证材料, the same checks as a submission's) may back the request."""
     ensure_can(actor, "correction.request")
     ensure_in_scope(actor, submission)
     if submission.status != SubmissionStatus.CITY_VERIFIED:
@@ -673,6 +837,15 @@ def correction_request(
         errors["new_values"] = [_("更正后的数值与当前数据相同，无需更正。")]
     if not errors:
         errors.update(_validated(submission.catalogue_version, {**submission.raw_values, **changed}))
+    uploads = [upload for upload in evidence_files or [] if upload]
+    if len(uploads) > settings.EVIDENCE_MAX_FILES_PER_FIELD:
+        errors["evidence"] = [
+            _("更正申请的佐证材料最多 {n} 个文件。").format(n=settings.EVIDENCE_MAX_FILES_PER_FIELD)
+        ]
+    else:
+        for upload in uploads:
+            if problem := evidence.file_problem(upload):
+                errors.setdefault("evidence", []).append(f"{upload.name}：{problem}")
     if errors:
         raise InvalidInput(field_errors=_in_language(errors))
     try:
@@ -682,13 +855,32 @@ def correction_request(
             )
     except IntegrityError as exc:
         raise StateConflict(_("该年度数据已有一项待审批的更正申请，请等待市级审批后再提交。")) from exc
-    audit.record(
-        actor=actor,
-        action="correction.request",
-        obj=submission,
-        changes={k: [submission.raw_values.get(k), v] for k, v in changed.items()},
-        reason=reason.strip(),
-    )
+    changes: dict[str, Any] = {k: [submission.raw_values.get(k), v] for k, v in changed.items()}
+    stored: list[SubmissionEvidence] = []
+    try:
+        for upload in uploads:
+            sha256, size = _digest(upload)
+            name = str(upload.name).replace("\\", "/").rsplit("/", 1)[-1][:200]
+            item = SubmissionEvidence(
+                submission=submission,
+                correction=correction,
+                filename=name,
+                size=size,
+                sha256=sha256,
+                uploaded_by=actor,
+            )
+            stored.append(item)
+            item.file.save(name, upload, save=True)
+        if stored:
+            changes["evidence"] = [None, "、".join(item.filename for item in stored)]
+        audit.record(
+            actor=actor, action="correction.request", obj=submission, changes=changes, reason=reason.strip()
+        )
+    except BaseException:
+        for item in stored:
+            if item.file.name:
+                item.file.storage.delete(item.file.name)
+        raise
     return correction
 
 

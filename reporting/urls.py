@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from reporting import views
 from reporting.dashboards import views as dashboard_views
 from reporting.views import benchmarks as benchmark_views
+from reporting.views import evidence as evidence_views
 from reporting.views import files as file_views
 from reporting.views import oversight as oversight_views
 
@@ -16,6 +17,20 @@ urlpatterns = [
         name="submission_edit",
     ),
     path("submissions/<int:pk>/", views.SubmissionDetailView.as_view(), name="submission_detail"),
+    path(
+        "submissions/<int:pk>/evidence/", evidence_views.EvidenceUploadView.as_view(), name="evidence_upload"
+    ),
+    path(
+        "submissions/<int:pk>/evidence/<int:evidence_id>/",
+        evidence_views.EvidenceDownloadView.as_view(),
+        name="evidence_download",
+    ),
+    path(
+        "submissions/<int:pk>/evidence/<int:evidence_id>/remove/",
+        evidence_views.EvidenceRemoveView.as_view(),
+        name="evidence_remove",
+    ),
+    path("submissions/<int:pk>/notes/", evidence_views.FieldNoteView.as_view(), name="field_note_add"),
     path("submissions/<int:pk>/correction/", views.CorrectionCreateView.as_view(), name="correction_create"),
     re_path(
         r"^submissions/(?P<pk>[0-9]+)/(?P<action>submit|approve|verify|return)/$",

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts import audit
+from factories.words import standard_parameters_words
 
 audit.register_actions(
     {
@@ -30,3 +31,4 @@ audit.register_link("factories.gradingrun", "factories:run_detail", "grading_run
 audit.register_link("factories.gradingstandard", "factories:standard_detail", "grading_standard.view")
 audit.register_link("factories.objection", "factories:objection_detail", "objection.view")
 audit.register_fields("factories.gradingrun", {"pending": gettext_lazy("开始时仍在审核中的数据")})
+audit.register_values("factories.gradingstandard", "parameters", standard_parameters_words)

@@ -16,7 +16,8 @@ Interpretations where §6 is silent (all covered by tests):
   ``(x_Y − x_{Y−1}) / 100`` (= ``(x_Y − 100) / 100`` at 100). The relative formulas (other ↑ indicators,
   every ↓ one) are skipped at x_{Y−1} = 0. A ↓ % indicator (none in GB/T 36132-2018) would use the ↓
   formula, skip included: "lower is better" has no gap to 100 to close. Y−1 data with no comparable
-  indicator gives no S, like no Y−1 data (C = L).
+  indicator gives no S, like no Y−1 data (C = L). When Y−1 was reported on another catalogue (§4b), an
+  indicator is compared with the Y−1 indicator its ``same_as`` names, and has no r without one.
 - Exact scores (§6.7): p, D_k, L, r, G_k, G, S, C and q are ``Fraction`` (see ``factories.scoring``);
   the standard's float parameters are read as the decimals they print as, so q < 0.30 and C ≥ 55 are
   decided on exact values. ``result_to_dict`` renders them for storage (scores to 9 dp); the reasons
@@ -97,6 +98,8 @@ class FactoryInput:
     previous_grade: str | None = None
     previous_no_data: bool = False
     incidents: tuple[IncidentInput, ...] = ()
+    # The catalogue of the Y−1 data when it is not the standard's; None = the same catalogue (§4b same_as).
+    previous_catalogue: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,17 +173,35 @@ def improvement_rate(
     return Fraction(num, den)
 
 
+def previous_codes(
+    specs: Sequence[IndicatorSpec], catalogue: str, previous_catalogue: str | None
+) -> dict[str, str] | None:
+    """The code in Y−1's catalogue of each indicator of Y (§4b ``same_as``); None when both years share
+    the catalogue. An indicator that continues none of the Y−1 catalogue's has no Y−1 value."""
+    if previous_catalogue is None or previous_catalogue == catalogue:
+        return None
+    prefix = f"{previous_catalogue}/"
+    return {s.code: s.same_as.removeprefix(prefix) for s in specs if s.same_as.startswith(prefix)}
+
+
 def improvement_rates(
     current: Mapping[str, IndicatorValue],
     previous: Mapping[str, IndicatorValue],
     specs: Sequence[IndicatorSpec],
     clip: float | Fraction,
+    codes: Mapping[str, str] | None = None,
 ) -> dict[str, Fraction]:
-    """r of every indicator reported in both years (and not skipped), in catalogue order."""
+    """r of every indicator reported in both years (and not skipped), in catalogue order.
+
+    ``codes`` (from ``previous_codes``) names each indicator's Y−1 code when Y−1 used another catalogue.
+    """
     rates: dict[str, Fraction] = {}
     for spec in specs:
+        before_code = spec.code if codes is None else codes.get(spec.code)
+        if before_code is None:
+            continue
         # reported_value() inlined: this loop runs for every indicator of every factory.
-        now, before = current.get(spec.code), previous.get(spec.code)
+        now, before = current.get(spec.code), previous.get(before_code)
         if now is None or before is None or now.status != Status.OK or before.status != Status.OK:
             continue
         if now.value is not None and before.value is not None:
@@ -255,8 +276,13 @@ def _score(
     s.dimension_scores = dimension_means(percentiles, layout)
     s.level_score = weighted_mean(s.dimension_scores, standard.weights)
     if factory.previous_indicators is not None:
+        codes = previous_codes(standard.indicators, standard.catalogue_version, factory.previous_catalogue)
         s.improvement_rates = improvement_rates(
-            factory.indicators, factory.previous_indicators, standard.indicators, standard.improvement_clip
+            factory.indicators,
+            factory.previous_indicators,
+            standard.indicators,
+            standard.improvement_clip,
+            codes,
         )
         s.dimension_improvement = dimension_means(s.improvement_rates, layout)
         g = weighted_mean(s.dimension_improvement, standard.weights)

@@ -22,7 +22,6 @@ from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.forms import ServiceForm
 from factories.grading import selectors, services
 from factories.grading.standard import DEFAULT_NOTICE_DAYS, MAX_NOTICE_DAYS, standard_from_dict
-from factories.indicators import get_catalogue
 from factories.models import (
     Enterprise,
     GradingResult,
@@ -191,7 +190,7 @@ class StandardForm(ServiceForm):
         self.base = base
         self.instance = instance
         params = (instance or base).parameters
-        catalogue = get_catalogue(params["catalogue_version"])
+        catalogue = selectors.catalogue_view(params["catalogue_version"])
         initial = {
             "name": (instance or base).name,
             "note": instance.note if instance else "",
@@ -464,7 +463,8 @@ class ObjectionForm(ServiceForm):
             del self.fields["result"]
             self.fields["email"].required = False
             self.fields["indicators"].choices = [  # type: ignore[attr-defined]
-                (i.code, localized(i.name_zh, i.name_en)) for i in get_catalogue().indicators
+                (i.code, localized(i.name_zh, i.name_en))
+                for i in selectors.catalogue_view(run.standard.catalogue_code).indicators
             ]
 
     def save(self) -> Objection:

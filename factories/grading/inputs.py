@@ -77,22 +77,28 @@ def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
             enterprise__green_factory__isnull=False,
         )
         .order_by("enterprise_id", "year")
-        .values_list("enterprise_id", "year", "indicators")
+        .values_list("enterprise_id", "year", "indicators", "catalogue_version")
         .iterator(chunk_size=CHUNK)
     )
     pending = next(submissions, None)
 
+    catalogue = standard_parameters.get("catalogue_version")
     factories: list[FactoryInput] = []
     meta: dict[int, tuple[str, str, str]] = {}
     digest = hashlib.sha256()
     digest.update(json.dumps({"year": year, "standard": standard_parameters}, sort_keys=True).encode())
     for enterprise_id, industry, district, tier, recognized_year in population:
         own: dict[int, dict[str, Any]] = {}
+        catalogues: dict[int, str] = {}
         while pending is not None and pending[0] <= enterprise_id:
             if pending[0] == enterprise_id:
                 own[pending[1]] = pending[2]
+                catalogues[pending[1]] = pending[3]
             pending = next(submissions, None)
         current, last = own.get(year), own.get(year - 1)
+        # Y−1 reported on another catalogue (§4b): its indicators are compared through same_as.
+        last_catalogue = catalogues.get(year - 1)
+        previous_catalogue = last_catalogue if last is not None and last_catalogue != catalogue else None
         prev_grade, prev_no_data = previous.get(enterprise_id, (None, False))
         own_incidents = incidents.get(enterprise_id, [])
         digest.update(
@@ -108,6 +114,8 @@ def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
                     prev_grade,
                     prev_no_data,
                     own_incidents,
+                    # Only when it differs, so the hash of every run on one catalogue stays as it was.
+                    *([previous_catalogue] if previous_catalogue else []),
                 ],
                 sort_keys=True,
                 separators=(",", ":"),
@@ -123,6 +131,7 @@ def gather(year: int, standard_parameters: dict[str, Any]) -> RunInputs:
                 previous_indicators=_indicators(last) if last is not None else None,
                 previous_grade=prev_grade,
                 previous_no_data=prev_no_data,
+                previous_catalogue=previous_catalogue,
                 incidents=tuple(
                     IncidentInput(kind, severity, incident_id)
                     for incident_id, kind, severity in own_incidents

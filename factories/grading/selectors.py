@@ -10,9 +10,12 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from factories.grading.standard import standard_from_dict
-from factories.indicators import get_catalogue
+from factories.catalogues.selectors import same_as_label, with_parts
+from factories.grading.standard import specs_from_catalogue_data, standard_from_dict
+from factories.indicators import Catalogue, Direction, get_catalogue
 from factories.models import (
+    CatalogueIndicator,
+    CatalogueVersion,
     Enterprise,
     Grade,
     GradingResult,
@@ -22,6 +25,7 @@ from factories.models import (
     RevocationProposal,
     RunStatus,
 )
+from factories.scoring import IndicatorSpec
 
 
 def published_grades(user: Any) -> QuerySet[GradingResult]:
@@ -44,6 +48,7 @@ class DataReadiness:
     pending: int
     none: int
     pending_by_district: list[tuple[str, int]]  # (district name, count), largest first
+    catalogue: str | None = None  # the code of the catalogue Y's data are reported on, when Y is open
 
     @property
     def population(self) -> int:
@@ -95,6 +100,7 @@ def data_readiness(year: int, *, today: dt.date | None = None) -> DataReadiness:
         pending=pending,
         none=total - verified - pending,
         pending_by_district=by_district,
+        catalogue=window.catalogue_version if window else None,
     )
 
 
@@ -258,7 +264,7 @@ def explanation(result: GradingResult) -> dict[str, Any]:
     from reporting.values import indicators_from_storage
 
     standard = standard_from_dict(result.run.standard.parameters)
-    catalogue = get_catalogue(standard.catalogue_version)
+    catalogue = catalogue_view(standard.catalogue_version)
     # The values the run graded: the locked version of each year's data current when the run started
     # (a later correction makes a new version, which this card must not mix with the stored percentiles).
     as_of = result.run.started_at or result.run.created_at
@@ -375,3 +381,114 @@ def objection_correction(user: Any, objection: Any) -> Any:
     if not objection.remedy_correction_id:
         return None
     return CorrectionRequest.objects.visible_to(user).filter(pk=objection.remedy_correction_id).first()
+
+
+# --- the catalogue a standard names ---------------------------------------------------------------------
+
+
+def standard_catalogue(code: str) -> CatalogueVersion | None:
+    """The catalogue version a grading standard names (its ``catalogue_version``), with its indicators."""
+    return with_parts(CatalogueVersion.objects.filter(code=code)).first()
+
+
+def grading_specs(catalogue: CatalogueVersion) -> tuple[IndicatorSpec, ...]:
+    """The engine's view of a catalogue version's indicators, in catalogue order, with their same_as."""
+    return specs_from_catalogue_data(
+        [
+            {
+                "code": i.code,
+                "dimension": i.dimension,
+                "direction": i.direction,
+                "is_percent": i.is_percent,
+                "same_as": same_as_label(i),
+            }
+            for i in catalogue.indicators.all()
+        ]
+    )
+
+
+def dimension_names(catalogue: CatalogueVersion) -> dict[str, tuple[str, str]]:
+    """code → (Chinese, English) name of each dimension of a catalogue version, in catalogue order."""
+    return {
+        str(d.get("code", "")): (str(d.get("name_zh", "")), str(d.get("name_en", "")))
+        for d in catalogue.dimensions or []
+    }
+
+
+def all_dimension_names() -> dict[str, tuple[str, str]]:
+    """The dimension names of every catalogue version, to name a weight that belongs to another one."""
+    names: dict[str, tuple[str, str]] = {}
+    for dimensions in CatalogueVersion.objects.values_list("dimensions", flat=True):
+        for d in dimensions or []:
+            names.setdefault(str(d.get("code", "")), (str(d.get("name_zh", "")), str(d.get("name_en", ""))))
+    return names
+
+
+@dataclass(frozen=True)
+class DimensionView:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    unit_en: str
+    direction: Direction
+    dimension: str
+
+
+@dataclass(frozen=True)
+class CatalogueView:
+    """What the grading pages show of a standard's catalogue: its dimensions and indicators, in order."""
+
+    code: str
+    title_zh: str
+    dimensions: tuple[DimensionView, ...]
+    indicators: tuple[IndicatorView, ...]
+
+    @property
+    def version(self) -> str:
+        """The code, as the code catalogue calls it."""
+        return self.code
+
+    def dimension(self, code: str) -> DimensionView:
+        """The dimension ``code``; StopIteration when the catalogue has none by that code."""
+        return next(d for d in self.dimensions if d.code == code)
+
+
+def catalogue_view(code: str) -> CatalogueView | Catalogue:
+    """The catalogue version a standard names, as stored; the code catalogue when the database has none
+    by that code (so GBT36132-2018 reads the same either way), the default one when no code is named."""
+    if not code:
+        return get_catalogue()
+    # One query: pages that describe a run or a standard have a fixed query budget.
+    rows = list(
+        CatalogueIndicator.objects.filter(catalogue__code=code)
+        .select_related("catalogue")
+        .order_by("position", "id")
+    )
+    version = rows[0].catalogue if rows else CatalogueVersion.objects.filter(code=code).first()
+    if version is None:
+        return get_catalogue(code)
+    return CatalogueView(
+        code=version.code,
+        title_zh=version.name,
+        dimensions=tuple(DimensionView(c, zh, en) for c, (zh, en) in dimension_names(version).items()),
+        indicators=tuple(
+            IndicatorView(
+                code=i.code,
+                name_zh=i.name_zh,
+                name_en=i.name_en,
+                unit=i.unit,
+                unit_en=i.unit_en,
+                direction=Direction(i.direction),
+                dimension=i.dimension,
+            )
+            for i in rows
+        ),
+    )

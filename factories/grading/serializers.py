@@ -33,6 +33,11 @@ class GradingStandardSerializer(serializers.ModelSerializer):
         help_text="新版本以哪个版本为基础（默认现行版本）",
     )
     used_by_published_run = serializers.SerializerMethodField()
+    catalogue = serializers.CharField(
+        source="catalogue_code",
+        read_only=True,
+        help_text="所依据的指标目录版本代码（如 GBT36132-2025），即参数中的 catalogue_version",
+    )
 
     class Meta:
         model = GradingStandard
@@ -42,6 +47,7 @@ class GradingStandardSerializer(serializers.ModelSerializer):
             "version",
             "name",
             "status",
+            "catalogue",
             "parameters",
             "valid_from",
             "valid_to",

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import audit, files, jobs
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
+from accounts.i18n import localized
 from accounts.limits import EARLIEST_DATE, date_problem, ensure_dates
 from accounts.locks import LockName, xact_lock
 from accounts.permissions import ensure_can
@@ -50,6 +51,7 @@ from factories.models import (
     OBJECTION_TRANSITIONS,
     ONCE_PUBLISHED,
     REVOCATION_TRANSITIONS,
+    CatalogueStatus,
     GradingResult,
     GradingRun,
     GradingStandard,
@@ -67,6 +69,7 @@ from factories.models import (
     RunStatus,
     StandardStatus,
 )
+from factories.scoring import spec_to_dict
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +101,62 @@ MAX_WRITE_BATCHES = 20  # so the number of queries of a run stays bounded whatev
 # --- standards ------------------------------------------------------------------------------------
 
 
+UNKNOWN_CATALOGUE = gettext_lazy("评价标准所依据的指标目录“{code}”不存在。")
+MISSING_WEIGHTS = gettext_lazy("请为指标目录 {code} 的每个维度设定权重，缺少：{names}。")
+FOREIGN_WEIGHTS = gettext_lazy("“{names}”不是指标目录 {code} 的维度，不能设定权重。")
+WEIGHT_NOT_POSITIVE = gettext_lazy("维度“{name}”的权重应为大于 0 的数。")
+CATALOGUE_NOT_ADOPTED = gettext_lazy(
+    "本标准依据的指标目录 {code} 尚未采用（仍为草案），须先采用该目录，才能采用本标准；在此之前可用它进行预评价（模拟）。"
+)
+
+
+def _dimension_label(code: str, names: Mapping[str, tuple[str, str]]) -> str:
+    zh, en = names.get(code, (code, code))
+    return localized(zh, en)
+
+
+def _on_catalogue(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with the indicators of the catalogue they name (§6: the standard names its catalogue
+    and the weights of that catalogue's dimensions); the weights must cover exactly those dimensions, each
+    positive (L divides by Σ w_k, so any positive weights are a valid standard)."""
+    code = str(parameters.get("catalogue_version") or "")
+    catalogue = selectors.standard_catalogue(code) if code else None
+    if catalogue is None:
+        raise InvalidInput(field_errors={"parameters": [str(UNKNOWN_CATALOGUE).format(code=code)]})
+    weights = parameters.get("weights")
+    if isinstance(weights, Mapping):
+        own = selectors.dimension_names(catalogue)
+        known = {**selectors.all_dimension_names(), **own}
+        problems = []
+        if missing := [d for d in own if d not in weights]:
+            names = "、".join(_dimension_label(d, own) for d in missing)
+            problems.append(str(MISSING_WEIGHTS).format(code=code, names=names))
+        if foreign := [str(d) for d in weights if d not in own]:
+            names = "、".join(_dimension_label(d, known) for d in foreign)
+            problems.append(str(FOREIGN_WEIGHTS).format(code=code, names=names))
+        for d in own:
+            value = weights.get(d)
+            if d in weights and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+                problems.append(str(WEIGHT_NOT_POSITIVE).format(name=_dimension_label(d, own)))
+        if problems:
+            raise InvalidInput(field_errors={"parameters": problems})
+    indicators = [spec_to_dict(spec) for spec in selectors.grading_specs(catalogue)]
+    return {**parameters, "indicators": indicators}
+
+
+def _catalogue_changed_since(standard: GradingStandard) -> bool:
+    """Whether the indicators copied into the standard differ from those its catalogue has now (a catalogue
+    that is not yet frozen can still change after a standard on it was saved)."""
+    catalogue = selectors.standard_catalogue(str(standard.parameters.get("catalogue_version")))
+    if catalogue is None:
+        return False
+    now = [spec_to_dict(spec) for spec in selectors.grading_specs(catalogue)]
+    return bool(standard.parameters.get("indicators") != now)
+
+
 def _validated_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     try:
-        return standard_to_dict(standard_from_dict(parameters))
+        return standard_to_dict(standard_from_dict(_on_catalogue(parameters)))
     except (ValueError, TypeError) as exc:
         raise InvalidInput(
             field_errors={"parameters": [_("评价标准参数无效：{error}").format(error=exc)]}
@@ -192,6 +248,10 @@ def grading_standard_adopt(*, actor: Any, standard: GradingStandard, valid_from:
     standard = GradingStandard.objects.select_for_update().get(pk=standard.pk)
     if standard.status != StandardStatus.DRAFT:
         raise StateConflict(_("该标准版本已经采用。"))
+    code = standard.parameters.get("catalogue_version", "")
+    catalogue = selectors.standard_catalogue(code)
+    if catalogue is None or catalogue.status != CatalogueStatus.ADOPTED:
+        raise StateConflict(str(CATALOGUE_NOT_ADOPTED).format(code=code))
     previous = GradingStandard.objects.filter(
         code=standard.code, status=StandardStatus.ADOPTED, valid_to__isnull=True
     ).exclude(pk=standard.pk)
@@ -231,6 +291,14 @@ NO_WINDOW = gettext_lazy("{year}年度尚未开放数据填报，没有可供正
 PENDING_DATA = gettext_lazy(
     "{year}年度仍有{count}家绿色工厂的数据在审核中（{where}），尚未经市级复核；"
     "如确需现在开始正式评价，请勾选“确认在审核未完成时开始评价”并说明理由。"
+)
+OTHER_CATALOGUE = gettext_lazy(
+    "{year}年度数据按指标目录 {year_catalogue} 填报，而标准 {standard} 依据指标目录 {catalogue}，"
+    "不能用于该年度的评价；请选择依据 {year_catalogue} 的标准。"
+)
+STALE_INDICATORS = gettext_lazy(
+    "指标目录 {catalogue} 的指标在标准 {standard} 保存之后有改动，标准中的指标已不是目录的现行指标；"
+    "请基于此版本创建新版本（或修改草案并保存）后再评价。"
 )
 PENDING_REASON_REQUIRED = gettext_lazy("在数据审核未完成时开始正式评价，必须说明理由。")
 
@@ -277,6 +345,28 @@ def grading_run_start(
         )
     reason = (reason or "").strip()
     readiness = selectors.data_readiness(year)
+    # A standard grades the indicators of its own catalogue: data reported on another would all count as
+    # not reported. (Parameters too broken to name a catalogue fail in the run, where the failure is recorded.)
+    catalogue = standard.parameters.get("catalogue_version")
+    if catalogue and _catalogue_changed_since(standard):
+        raise InvalidInput(
+            field_errors={
+                "standard": [str(STALE_INDICATORS).format(catalogue=catalogue, standard=standard.label)]
+            }
+        )
+    if catalogue and readiness.catalogue and readiness.catalogue != catalogue:
+        raise InvalidInput(
+            field_errors={
+                "standard": [
+                    str(OTHER_CATALOGUE).format(
+                        year=year,
+                        year_catalogue=readiness.catalogue,
+                        standard=standard.label,
+                        catalogue=catalogue,
+                    )
+                ]
+            }
+        )
     if not simulation:
         if readiness.closes_on is None:
             raise StateConflict(NO_WINDOW.format(year=year))
@@ -789,10 +879,9 @@ def objection_window_problem(run: GradingRun) -> str | None:
     return None
 
 
-def _indicator_problems(indicators: list[str]) -> list[str]:
-    from factories.indicators import get_catalogue
-
-    known = {indicator.code for indicator in get_catalogue().indicators}
+def _indicator_problems(indicators: list[str], run: GradingRun) -> list[str]:
+    """Unknown codes among the indicators an objection names: those of the catalogue the run graded."""
+    known = {indicator.code for indicator in selectors.catalogue_view(run.standard.catalogue_code).indicators}
     unknown = [code for code in indicators if code not in known]
     return [_("未知的指标：{codes}。").format(codes="、".join(unknown))] if unknown else []
 
@@ -829,7 +918,7 @@ def objection_file(
         errors["statement"] = [_("请写明异议的事实和理由。")]
     if public and not (email or "").strip():
         errors["email"] = [_("请填写电子邮箱，处理结果将发送到该邮箱。")]
-    if problems := _indicator_problems(indicators):
+    if problems := _indicator_problems(indicators, run):
         errors["indicators"] = problems
     if len(evidence) > OBJECTION_EVIDENCE_MAX_FILES:
         errors["evidence"] = [_("证明材料最多 {n} 个文件。").format(n=OBJECTION_EVIDENCE_MAX_FILES)]

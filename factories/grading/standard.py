@@ -5,20 +5,22 @@ it as JSON (``standard_to_dict``) so any published grade can be reproduced with 
 (``standard_from_dict``). A standard that could not grade consistently is refused when it is built.
 
 The engine does not read the catalogue object: it takes ``IndicatorSpec`` (code, dimension, direction,
-is_percent) in the standard; ``specs_from_catalogue`` builds them from a ``factories.indicators`` catalogue.
+is_percent, same_as) in the standard, copied from the catalogue version the standard names
+(``catalogue_version``): ``specs_from_catalogue_data`` builds them from catalogue data, the service from the
+stored catalogue, so a standard on GBT36132-2025 grades that catalogue's dimensions and indicators.
 An incident's effect is looked up by kind first (falsification → revoke, whatever the severity), then by
 severity (Art. 9).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from factories.grading.bands import Band
-from factories.indicators import GBT36132_2018
+from factories.indicators import GBT36132_2018, Direction
 from factories.scoring import (
     DEFAULT_INDICATORS,
     DEFAULT_WEIGHTS,
@@ -134,6 +136,53 @@ DEFAULT_STANDARD = GradingStandard(
     },
     indicators=DEFAULT_INDICATORS,
 )
+
+
+# The draft CQ-GF-2026 on the draft catalogue GBT36132-2025: the dimension weights of DOMAIN §4b; every
+# other parameter as in CQ-GF-2024.
+DRAFT_2026_CODE = "CQ-GF-2026"
+DRAFT_2026_CATALOGUE = "GBT36132-2025"
+DRAFT_2026_WEIGHTS: Mapping[str, float] = {
+    "energy": 30.0,
+    "resources": 30.0,
+    "clean": 16.0,
+    "products": 16.0,
+    "land": 8.0,
+}
+
+
+def specs_from_catalogue_data(indicators: Sequence[Mapping[str, Any]]) -> tuple[IndicatorSpec, ...]:
+    """The engine's specs of a catalogue's indicators, given as in factories/data/catalogues/*.json."""
+    return tuple(
+        IndicatorSpec(
+            str(i["code"]),
+            str(i["dimension"]),
+            Direction(i["direction"]),
+            bool(i.get("is_percent")),
+            str(i.get("same_as") or ""),
+        )
+        for i in indicators
+    )
+
+
+def standard_on_catalogue(
+    base: GradingStandard,
+    *,
+    code: str,
+    version: int,
+    catalogue_version: str,
+    weights: Mapping[str, float],
+    indicators: tuple[IndicatorSpec, ...],
+) -> GradingStandard:
+    """``base`` moved to another catalogue: its dimension weights and indicators, the rest unchanged."""
+    return replace(
+        base,
+        code=code,
+        version=version,
+        catalogue_version=catalogue_version,
+        weights=dict(weights),
+        indicators=indicators,
+    )
 
 
 def _optional_float(x: Any) -> float | None:

@@ -96,6 +96,11 @@ class GradingStandard(models.Model):
     def label(self) -> str:
         return f"{self.code} v{self.version}"
 
+    @property
+    def catalogue_code(self) -> str:
+        """The indicator catalogue version the standard grades, e.g. "GBT36132-2025" (§6)."""
+        return str((self.parameters or {}).get("catalogue_version") or "")
+
 
 class RunStatus(models.TextChoices):
     """Run states (API.md): published = 公示 (notice period), final = 正式发布."""

@@ -87,8 +87,10 @@ def _value_groups(
     raw_values: Mapping[str, Any],
     flagged: Any = (),
     previous: Mapping[str, Any] | None = None,
+    evidence: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Raw values grouped by dimension for read-only display, with last year's value when known."""
+    """Raw values grouped by dimension for read-only display, with last year's value when known and the
+    evidence of each figure (reporting.evidence.cells) when given."""
     return [
         {
             "name": localized(group.name_zh, group.name_en),
@@ -100,6 +102,7 @@ def _value_groups(
                     "value": raw_values.get(f.name),
                     "previous": previous.get(f.name) if previous is not None else None,
                     "flagged": f.name in flagged,
+                    "evidence": (evidence or {}).get(f.name),
                 }
                 for f in raw_fields
             ],

@@ -79,6 +79,7 @@ class CorrectionCreateView(ScopedObjectMixin, TemplateView):
                 submission=submission,
                 reason=form.cleaned_data["reason"],
                 new_values=form.changed_values(),
+                evidence_files=request.FILES.getlist("evidence"),
             )
         except InvalidInput as error:
             show_domain_error_on_form(form, error)

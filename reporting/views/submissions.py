@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -30,7 +31,7 @@ from accounts.views_base import (
 )
 from factories.indicators import CATALOGUES, DEFAULT_CATALOGUE_VERSION, Catalogue, get_catalogue
 from factories.models import District, Enterprise
-from reporting import declarations, selectors, services
+from reporting import declarations, evidence, selectors, services
 from reporting.filters import SubmissionFilter
 from reporting.forms import SubmissionForm
 from reporting.models import (
@@ -169,6 +170,7 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
         else:
             version = DEFAULT_CATALOGUE_VERSION
         self.catalogue = get_catalogue(version)
+        self.evidence = evidence.cells(self.submission, self.catalogue)
 
     def make_form(self, data: Any = None) -> SubmissionForm:
         flagged = self.submission.yoy_flags if self.submission else ()
@@ -181,7 +183,9 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
                     self.submission.major_changes, self.submission.compliance
                 ),
             }
-        return SubmissionForm(data, initial=initial, catalogue=self.catalogue, flagged=flagged)
+        return SubmissionForm(
+            data, initial=initial, catalogue=self.catalogue, flagged=flagged, evidence=self.evidence
+        )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.load()
@@ -261,7 +265,14 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
                 self.catalogue,
                 submission.raw_values if submission else {},
                 submission.yoy_flags if submission else (),
+                evidence=self.evidence,
             ),
+            evidence_cells=list(self.evidence.values()),
+            requested_labels=[cell.label for cell in self.evidence.values() if cell.requested],
+            indicator_evidence=[cell for cell in self.evidence.values() if cell.is_indicator],
+            show_evidence=submission is not None,
+            evidence_editable=submission is not None and not self.blocker,
+            evidence_limit_mb=settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
             flagged_labels=[
                 localized(self.catalogue.raw_field(n).label_zh, self.catalogue.raw_field(n).label_en)
                 for n in (form.flagged if form else (submission.yoy_flags if submission else ()))
@@ -326,6 +337,7 @@ class SubmissionDetailView(ScopedDetailView):
         has_pending = any(c.status == CorrectionStatus.PENDING for c in corrections)
         actions = allowed_actions(SUBMISSION_TRANSITIONS, submission, user)
         history = selectors.field_history(submission) if is_reviewer else {}
+        cells = evidence.cells(submission, catalogue)
         previous = (
             AnnualSubmission.objects.visible_to(user)
             .filter(enterprise_id=submission.enterprise_id, year=submission.year - 1)
@@ -335,7 +347,20 @@ class SubmissionDetailView(ScopedDetailView):
         context.update(
             catalogue=catalogue,
             window=_window(ReportingYear.objects.filter(year=submission.year).first()),
-            value_groups=_value_groups(catalogue, submission.raw_values, submission.yoy_flags, previous),
+            value_groups=_value_groups(
+                catalogue, submission.raw_values, submission.yoy_flags, previous, evidence=cells
+            ),
+            show_evidence=True,
+            evidence_cells=list(cells.values()),
+            indicator_evidence=[
+                cell
+                for cell in cells.values()
+                if cell.is_indicator and (cell.items or cell.required or cell.notes)
+            ],
+            evidence_editable=False,
+            can_note=can(user, "submission.note"),
+            requested_labels=[cell.label for cell in cells.values() if cell.requested],
+            evidence_targets=[(cell.key, cell.label, cell.requested) for cell in cells.values()],
             has_previous=previous is not None,
             flagged_labels=[
                 localized(catalogue.raw_field(n).label_zh, catalogue.raw_field(n).label_en)
@@ -463,7 +488,12 @@ class SubmissionActionView(ScopedObjectMixin, View):
             elif action == "verify":
                 services.submission_verify(actor=request.user, submission=submission, comment=text.strip())
             else:
-                services.submission_return(actor=request.user, submission=submission, reason=text)
+                services.submission_return(
+                    actor=request.user,
+                    submission=submission,
+                    reason=text,
+                    evidence_requested=request.POST.getlist("evidence_requested"),
+                )
         except NotAllowed as error:
             raise PermissionDenied(str(error.message)) from error
         except InvalidInput as error:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.conftest import login, screenshot, skip_module_without_browser
+from tests.browser.helpers import accept_dialogs, expect
 from tests.model_factories import EnterpriseFactory, UserFactory
 
 if TYPE_CHECKING:
@@ -29,23 +30,6 @@ GOOD_VALUES = {
     "natural_gas": "200000", "coal": "0", "oil_products": "20", "purchased_heat": "3000",
     "renewable_electricity": "1000000", "co2": "4200",
 }  # fmt: skip
-
-
-def expect(target: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
-
-
-def accept_dialogs(page: Page) -> list[str]:
-    asked: list[str] = []
-
-    def answer(dialog: Any) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", answer)
-    return asked
 
 
 @pytest.fixture

@@ -20,11 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.browser.conftest import login, logout, skip_module_without_browser
+from tests.browser.helpers import accept_dialogs, flash, heading
 from tests.helpers import notice, notice_elapsed
 from tests.model_factories import UserFactory, plausible_raw
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Page
 
 skip_module_without_browser()
 
@@ -36,26 +37,6 @@ UNDERSTATED = (
     "cod", "ammonia_nitrogen", "so2", "nox", "waste_gas", "wastewater", "solid_waste", "electricity",
     "natural_gas", "co2",
 )  # fmt: skip
-
-
-def flash(page: Page) -> Locator:
-    return page.locator(".messages")
-
-
-def heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def accept_dialogs(page: Page) -> list[str]:
-    """Answer “确定” to every confirm() and remember what was asked."""
-    asked: list[str] = []
-
-    def answer(dialog: Any) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", answer)
-    return asked
 
 
 def keep(page: Page, name: str) -> None:

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from tests.browser.conftest import login, logout, screenshot, skip_module_without_browser
+from tests.browser.helpers import accept_dialogs, expect, flash, heading
 from tests.helpers import notice_elapsed
 from tests.model_factories import UserFactory
 
@@ -69,13 +70,6 @@ ENTERPRISE_REGISTER_HEADER = [
 # --- what a user does ----------------------------------------------------------------------------------
 
 
-def expect(target: Any) -> Any:
-    """Playwright's auto-waiting assertions, imported late so the module loads without Playwright."""
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
-
-
 def field(page: Page, name: str) -> Locator:
     """A data-entry input by its visible label; required fields carry a trailing “*”."""
     return page.get_by_label(re.compile(rf"^{re.escape(LABELS[name])}(\s*\*)?$"))
@@ -88,26 +82,6 @@ def fill_values(page: Page, values: dict[str, str]) -> None:
 
 def nav(page: Page, label: str) -> Locator:
     return page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True)
-
-
-def flash(page: Page) -> Locator:
-    return page.locator(".messages")
-
-
-def heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def accept_dialogs(page: Page) -> list[str]:
-    """Answer “确定” to every confirm() and remember what was asked."""
-    asked: list[str] = []
-
-    def answer(dialog: Any) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", answer)
-    return asked
 
 
 def open_review(page: Page, queue: str, enterprise_name: str) -> None:

@@ -12,6 +12,7 @@ import pytest
 from django_otp.oath import totp
 
 from tests.browser.conftest import login, logout, screenshot, skip_module_without_browser
+from tests.browser.helpers import expect
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -19,12 +20,6 @@ if TYPE_CHECKING:
 skip_module_without_browser()
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def expect(target: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
 
 
 def app_code(secret: str, *, ahead: int = 0) -> str:

@@ -185,7 +185,7 @@ def test_an_adopted_catalogue_used_by_a_grading_run_is_frozen_and_one_unused_is_
     variant.save()  # adopted but used by no year and no run
     version = CatalogueVersion.objects.get(code="GBT36132-2018")
     assert not version.in_use()
-    standard = GradingStandard.objects.get(version=1)
+    standard = GradingStandard.objects.get(code="CQ-GF-2024", version=1)
     assert standard.parameters["catalogue_version"] == "GBT36132-2018"
     GradingRun.objects.create(year=2025, standard=standard, started_by=city_user)
     version.note = "改动"

@@ -83,7 +83,9 @@ def test_a_standard_adopted_from_year_one_is_refused(city_user, db):
     from factories.grading.services import grading_standard_adopt, grading_standard_new_version
     from factories.models import GradingStandard
 
-    draft = grading_standard_new_version(actor=city_user, base=GradingStandard.objects.get(version=1))
+    draft = grading_standard_new_version(
+        actor=city_user, base=GradingStandard.objects.get(code="CQ-GF-2024", version=1)
+    )
     with pytest.raises(InvalidInput) as error:
         grading_standard_adopt(actor=city_user, standard=draft, valid_from=dt.date(1, 1, 1))
     assert "日期应在" in str(error.value.field_errors["valid_from"][0])

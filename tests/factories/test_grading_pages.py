@@ -152,7 +152,7 @@ def test_the_progress_endpoint_answers_json_for_the_poller(client, city_user, gr
 def test_a_running_run_shows_a_polling_progress_bar(client, city_user, graded_world):
     run = GradingRun.objects.create(
         year=2025,
-        standard=GradingStandard.objects.get(version=1),
+        standard=GradingStandard.objects.get(code="CQ-GF-2024", version=1),
         status="running",
         total=8,
         done=3,
@@ -172,7 +172,7 @@ def test_a_failed_run_shows_why_and_the_city_reruns_it(
 ):
     run = GradingRun.objects.create(
         year=2025,
-        standard=GradingStandard.objects.get(version=1),
+        standard=GradingStandard.objects.get(code="CQ-GF-2024", version=1),
         status="failed",
         error="ValueError: 参数错误",
         started_by=city_user,
@@ -462,13 +462,13 @@ def test_the_methodology_is_public_to_every_signed_in_user(client, factory_user)
     html = page(client, factory_user, STANDARDS)
     assert "CQ-GF-2024 v1" in html and "能源低碳化" in html and "AAAA" in html
     assert "基于此版本创建新版本" not in html
-    standard = GradingStandard.objects.get(version=1)
+    standard = GradingStandard.objects.get(code="CQ-GF-2024", version=1)
     html = page(client, factory_user, reverse("factories:standard_detail", args=[standard.pk]))
     assert "0.7" in html and "领军" in html and "建议撤销称号" in html
 
 
 def test_the_city_creates_edits_and_adopts_a_new_version(client, city_user):
-    base = GradingStandard.objects.get(version=1)
+    base = GradingStandard.objects.get(code="CQ-GF-2024", version=1)
     form = page(client, city_user, reverse("factories:standard_new_version", args=[base.pk]))
     assert 'name="weight_energy"' in form and 'name="q_below_AAAA"' in form
     data = {
@@ -516,7 +516,7 @@ def test_the_city_creates_edits_and_adopts_a_new_version(client, city_user):
 
 
 def test_only_the_city_changes_standards(client, auditor):
-    base = GradingStandard.objects.get(version=1)
+    base = GradingStandard.objects.get(code="CQ-GF-2024", version=1)
     client.force_login(auditor)
     assert client.get(reverse("factories:standard_new_version", args=[base.pk])).status_code == 403
     assert client.post(reverse("factories:standard_adopt", args=[base.pk]), {}).status_code == 403

@@ -185,7 +185,7 @@ def test_a_new_run_shows_its_diff_against_the_published_one(
 
 def test_a_simulation_can_never_be_published(graded_world, city_user, django_capture_on_commit_callbacks):
     draft = services.grading_standard_new_version(
-        actor=city_user, base=GradingStandard.objects.get(version=1), note="提高能源权重"
+        actor=city_user, base=GradingStandard.objects.get(code="CQ-GF-2024", version=1), note="提高能源权重"
     )
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025, standard=draft, simulation=True)
@@ -197,7 +197,7 @@ def test_a_simulation_can_never_be_published(graded_world, city_user, django_cap
 
 def test_an_official_run_refuses_a_draft_standard(graded_world, city_user):
     draft = services.grading_standard_new_version(
-        actor=city_user, base=GradingStandard.objects.get(version=1)
+        actor=city_user, base=GradingStandard.objects.get(code="CQ-GF-2024", version=1)
     )
     with pytest.raises(InvalidInput):
         services.grading_run_start(actor=city_user, year=2025, standard=draft)
@@ -394,7 +394,7 @@ def test_simulations_propose_no_revocations(graded_world, city_user, django_capt
         description="数据造假",
     )
     draft = services.grading_standard_new_version(
-        actor=city_user, base=GradingStandard.objects.get(version=1)
+        actor=city_user, base=GradingStandard.objects.get(code="CQ-GF-2024", version=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
         run = services.grading_run_start(actor=city_user, year=2025, standard=draft, simulation=True)

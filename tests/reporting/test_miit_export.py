@@ -161,3 +161,42 @@ def test_a_factory_revoked_before_the_year_ends_or_recognised_later_has_no_row(
     )
     job, _ = jobs.export_request(actor=city_user, kind="miit_dynamic", filters={"year": 2025})
     assert [row[1] for row in _rows(_open(job))] == [declared_and_verified.enterprise.name]
+
+
+def test_the_evidence_column_names_each_file_with_its_figure(
+    draft, enterprise_user, district_user, city_user, settings, tmp_path
+):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reporting.services import (
+        evidence_add,
+        submission_approve,
+        submission_save_draft,
+        submission_submit,
+        submission_verify,
+    )
+    from tests.reporting.test_evidence import PDF
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    GreenFactoryFactory(enterprise=draft.enterprise, tier="city", recognized_year=2021)
+    draft = submission_save_draft(
+        actor=enterprise_user, enterprise=draft.enterprise, year=2025, values={}, compliance=COMPLIANT
+    )
+    evidence_add(
+        actor=enterprise_user,
+        submission=draft,
+        field="electricity",
+        upload=SimpleUploadedFile("电费发票.pdf", PDF),
+    )
+    submission = submission_submit(actor=enterprise_user, submission=draft)
+    submission = submission_verify(
+        actor=city_user, submission=submission_approve(actor=district_user, submission=submission)
+    )
+    job, _ = jobs.export_request(actor=city_user, kind="miit_dynamic", filters={"year": 2025})
+    sheet = _open(job)
+    headers = [cell.value for cell in sheet[3]]
+    row = dict(zip(headers, _rows(sheet)[0], strict=True))
+    from factories.indicators import get_catalogue
+
+    label = next(f.label_zh for f in get_catalogue().raw_fields if f.name == "electricity")
+    assert row["佐证材料"] == f"{label}：电费发票.pdf"

@@ -245,6 +245,10 @@ def rerun(world: World, relation: str, role: str) -> dict[str, Any]:
     return {"run": world.rerun.pk}  # type: ignore[attr-defined]
 
 
+def evidence_upload(world: World, relation: str, role: str) -> dict[str, Any]:
+    return {"field": "electricity", "file": SimpleUploadedFile("电费发票.pdf", b"%PDF-1.7\n%%EOF\n")}
+
+
 def new_submission(world: World, relation: str, role: str) -> dict[str, Any]:
     return {"enterprise": world.enterprises[relation].pk, "year": REPORTING_YEAR, **GOOD_VALUES}
 
@@ -444,6 +448,13 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
                                       body={"reason": "复核通过"}),
     "api:submission-return- POST": Row("submission:submitted", roles(200, (200, 200, 404), (403, 404, 404), 403),
                                        body={"reason": "请核实用电量"}),
+    # Evidence (佐证材料): read in scope; attached and removed by the filer of a draft (dora, bob for his unit).
+    "api:submission-evidence GET": Row("submission:evidence", SCOPED_GET),
+    "api:submission-evidence POST": Row("submission:draft", roles(403, (201, 201, 404), (201, 404, 404), 403),
+                                        body=evidence_upload, fmt="multipart"),
+    "api:submission-evidence-download GET": Row("submission:evidence", SCOPED_GET),
+    "api:submission-evidence-remove POST": Row("submission:evidence",
+                                               roles(403, (204, 204, 404), (204, 404, 404), 403)),
     # Reviewers dismiss an anomaly flag with a reason; an enterprise never may (nor see flags), another unit's
     # submission stays 404.
     "api:submission-dismiss-anomaly POST": Row("submission:submitted",
@@ -640,6 +651,15 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "reporting:submission_edit POST": Row("submission:draft", pages(302, (DONE, DONE, 404), (DONE, 404, 404), 302),
                                           body=SUBMISSION_FORM),
     "reporting:submission_detail GET": Row("submission:draft", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    # A reviewer's revision note: the city and bob's unit (404 outside it); dora and auditors may not.
+    "reporting:field_note_add POST": Row("submission:submitted", pages(DONE, (DONE, DONE, 404), (403, 404, 404), 403),
+                                         body={"field": "electricity", "note": "请核对电费发票金额"}),
+    "reporting:evidence_upload POST": Row("submission:draft", pages(403, (DONE, DONE, 404), (DONE, 404, 404), 403),
+                                          body=evidence_upload),
+    "reporting:evidence_download GET": Row("submission:evidence",
+                                           pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "reporting:evidence_remove POST": Row("submission:evidence",
+                                          pages(403, (DONE, DONE, 404), (DONE, 404, 404), 403)),
     "reporting:correction_create GET": Row("submission:verified", pages(403, (200, 200, 404), (200, 404, 404), 403)),
     "reporting:correction_create POST": Row("submission:verified",
                                             pages(403, (DONE, DONE, 404), (DONE, 404, 404), 403),

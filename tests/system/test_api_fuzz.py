@@ -349,7 +349,9 @@ def _draft_standard(city_user: Any) -> str:
     from factories.grading.services import grading_standard_new_version
     from factories.models import GradingStandard
 
-    draft = grading_standard_new_version(actor=city_user, base=GradingStandard.objects.get(version=1))
+    draft = grading_standard_new_version(
+        actor=city_user, base=GradingStandard.objects.get(code="CQ-GF-2024", version=1)
+    )
     return f"/api/v1/grading-standards/{draft.pk}/"
 
 

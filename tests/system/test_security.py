@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -695,6 +696,28 @@ AUDITED: dict[str, Write] = {
         "import.commit", lambda w: {"actor": _bob(w), "job": _own(w, "import")}
     ),
     "reporting.services.reminder_send": Write("reminder.send", _reminder),
+    "reporting.services.evidence_add": Write(
+        "evidence.add",
+        lambda w: {
+            "actor": _bob(w),
+            "submission": _own(w, "submission:draft"),
+            "field": "electricity",
+            "upload": SimpleUploadedFile("电费发票.pdf", b"%PDF-1.7\n%%EOF\n"),
+        },
+    ),
+    "reporting.services.field_note_add": Write(
+        "submission.note",
+        lambda w: {
+            "actor": _bob(w),
+            "submission": _own(w, "submission:submitted"),
+            "field": "electricity",
+            "note": "请核对电费发票金额",
+        },
+    ),
+    "reporting.services.evidence_remove": Write(
+        "evidence.remove",
+        lambda w: {"actor": _bob(w), "item": _own(w, "submission:evidence").evidence.get()},
+    ),
     "reporting.services.anomaly_dismiss": Write("anomaly.dismiss", _anomaly),
     "reporting.services.anomaly_scan_request": Write(
         "anomaly.scan", lambda w: {"actor": w.city, "year": _own(w, "reporting_year").year}

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import localized
+from factories.grading import selectors
 from factories.grading.standard import IncidentEffect
 from factories.indicators import get_catalogue
 from factories.models import IncidentKind, IncidentSeverity, Industry, ProposalStatus, RunStatus
@@ -116,7 +117,7 @@ class ReasonWriter:
     """Turns stored reason codes (factories.grading) into Chinese sentences for tables and the card."""
 
     def __init__(self, catalogue_version: str | None = None) -> None:
-        self.catalogue = get_catalogue(catalogue_version) if catalogue_version else get_catalogue()
+        self.catalogue = selectors.catalogue_view(catalogue_version) if catalogue_version else get_catalogue()
         self._industries: dict[str, str] | None = None
 
     def industry_name(self, code: str) -> str | None:

@@ -34,7 +34,6 @@ from accounts.proxies import client_ip
 from accounts.views_base import ScopedDetailView, ScopedListView, ScopedObjectMixin, ServiceFormView
 from factories.grading import selectors, services
 from factories.grading.forms import ObjectionDecisionForm, ObjectionForm, ObjectionLinkRunForm
-from factories.indicators import get_catalogue
 from factories.models import GradingResult, GradingRun, Objection, ObjectionStatus, ObjectorKind
 
 FILED_SESSION_KEY = "objection_filed"
@@ -208,7 +207,7 @@ class ObjectionDetailView(ScopedDetailView):
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related(
             "enterprise__district",
-            "run",
+            "run__standard",
             "result",
             "decided_by",
             "remedy_incident",
@@ -218,7 +217,7 @@ class ObjectionDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         objection = self.object
-        catalogue = get_catalogue()
+        catalogue = selectors.catalogue_view(objection.run.standard.catalogue_code)
         names = {i.code: i.name_zh for i in catalogue.indicators}
         decide = can(self.request.user, "objection.decide")
         context.update(

@@ -32,7 +32,7 @@ from factories.grading.forms import AdoptForm, RunStartForm, StandardForm
 from factories.grading.standard import GradingStandard as StandardParameters
 from factories.grading.standard import IncidentEffect, standard_from_dict
 from factories.grading.views.common import EFFECT_LABELS, PUBLISHED_STATES
-from factories.indicators import Direction, get_catalogue
+from factories.indicators import Direction
 from factories.models import Grade, GradingStandard, IncidentKind, IncidentSeverity, StandardStatus
 
 
@@ -40,7 +40,7 @@ def describe_standard(standard: GradingStandard) -> dict[str, Any]:
     """The parameters of a standard version in words: weights, α, bands, peer group, incident effects."""
     params = standard.parameters
     engine = standard_from_dict(params)
-    catalogue = get_catalogue(engine.catalogue_version)
+    catalogue = selectors.catalogue_view(engine.catalogue_version)
     total = sum(engine.weights.values()) or 1
     indicators_by_dimension: dict[str, list[Any]] = {}
     for indicator in catalogue.indicators:
@@ -85,6 +85,7 @@ def describe_standard(standard: GradingStandard) -> dict[str, Any]:
     return {
         "engine": engine,
         "catalogue": catalogue,
+        "catalogue_version": selectors.standard_catalogue(engine.catalogue_version),
         "weights": weights,
         "bands": bands,
         "kind_effects": kinds,

@@ -1,0 +1,154 @@
+"""Evidence (佐证材料) of annual data: which figures a file may back, what a file must be, and which figures
+still need one before the data can be submitted (issue 15). Reads only; the writes are in services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts import files
+from accounts.i18n import localized
+from factories.indicators import Catalogue, Status, get_catalogue
+from reporting.models import AnnualSubmission, SubmissionEvidence, SubmissionFieldNote
+from reporting.values import compute_indicators
+
+TYPES_IN_WORDS = "PDF、OFD、JPG、PNG、XLSX、DOCX"
+EMPTY_ERROR = _("请选择要上传的佐证材料文件（文件不能为空）。")
+TYPE_ERROR = _("佐证材料只能是 {types} 文件，请另存为其中一种格式后上传。")
+CONTENT_ERROR = _(
+    "文件内容与其类型不符或文件已损坏（按文件内容识别，不看扩展名），不是有效的 {types} 文件，请重新导出后上传。"
+)
+ACTIVE_ERROR = _(
+    "该文件含有脚本、宏、加密内容或自动执行的动作，不能作为佐证材料。请另存或打印为普通 PDF 后重新上传。"
+)
+SIZE_ERROR = _("每个佐证材料文件不能超过 {limit} MB（当前 {size} MB），请压缩或拆分后上传。")
+FIELD_ERROR = _("请选择这份佐证材料对应的数据项或指标。")
+PER_FIELD_LIMIT_ERROR = _("“{label}”已有 {n} 个佐证材料文件，不能再上传；如需替换，请先删除旧文件。")
+PER_SUBMISSION_LIMIT_ERROR = _("本年度数据已有 {n} 个佐证材料文件，已达上限；请合并文件或删除不需要的文件。")
+
+
+def file_problem(upload: Any) -> str | None:
+    """Why an uploaded file cannot be evidence, in words; None when it can (PDF, OFD, JPG, PNG, XLSX or
+    DOCX by its content, within EVIDENCE_MAX_BYTES, without scripts or macros, not a zip bomb)."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    problem = files.evidence_problem(upload, max_bytes=limit)
+    if problem is None:
+        return None
+    kind, size = problem
+    if kind == "size":
+        return str(SIZE_ERROR).format(limit=files.megabytes(limit), size=files.megabytes(size))
+    message = {"empty": EMPTY_ERROR, "type": TYPE_ERROR, "active": ACTIVE_ERROR}.get(kind, CONTENT_ERROR)
+    return str(message).format(types=TYPES_IN_WORDS)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A figure a file can back: a raw field (by name) or an indicator (by code), with its label."""
+
+    key: str
+    label: str
+    is_indicator: bool
+
+
+def targets(catalogue: Catalogue) -> dict[str, Target]:
+    """Every raw field and indicator of the catalogue, by the key evidence is filed under."""
+    found = {f.name: Target(f.name, localized(f.label_zh, f.label_en), False) for f in catalogue.raw_fields}
+    for indicator in catalogue.indicators:
+        label = f"{indicator.code} {localized(indicator.name_zh, indicator.name_en)}"
+        found[indicator.code] = Target(indicator.code, label, True)
+    return found
+
+
+def label_of(catalogue: Catalogue, key: str) -> str:
+    target = targets(catalogue).get(key)
+    return target.label if target is not None else key
+
+
+def required_keys(submission: AnnualSubmission) -> list[str]:
+    """The figures that need a file before this submission is sent: those the reviewer named when
+    returning it, the reported raw fields (other than 0) the catalogue marks, and the computed indicators
+    it marks. An indicator is satisfied by a file on itself or on any of its fields."""
+    catalogue = get_catalogue(submission.catalogue_version)
+    known = targets(catalogue)
+    keys = [key for key in submission.evidence_requested or [] if key in known]
+    for raw_field in catalogue.raw_fields:
+        value = submission.raw_values.get(raw_field.name)
+        if raw_field.evidence_required and value is not None and Decimal(str(value)) != 0:
+            keys.append(raw_field.name)
+    values = compute_indicators(submission.raw_values, submission.catalogue_version)
+    for indicator in catalogue.indicators:
+        if indicator.evidence_required and values[indicator.code].status == Status.OK:
+            keys.append(indicator.code)
+    return list(dict.fromkeys(keys))
+
+
+def missing(submission: AnnualSubmission, present: Iterable[str] | None = None) -> list[str]:
+    """The required figures (`required_keys`) that have no file yet."""
+    catalogue = get_catalogue(submission.catalogue_version)
+    have = set(
+        present
+        if present is not None
+        else SubmissionEvidence.objects.filter(submission=submission).values_list("field", flat=True)
+    )
+    result = []
+    for key in required_keys(submission):
+        covered = {key}
+        if key in {i.code for i in catalogue.indicators}:
+            covered |= set(catalogue.indicator(key).fields)
+        if not covered & have:
+            result.append(key)
+    return result
+
+
+def by_field(submission: AnnualSubmission) -> dict[str, list[SubmissionEvidence]]:
+    """The submission's files grouped by the figure they back, oldest first."""
+    grouped: dict[str, list[SubmissionEvidence]] = {}
+    for item in submission.evidence.select_related("uploaded_by").order_by("id"):
+        grouped.setdefault(item.field, []).append(item)
+    return grouped
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a page shows of one figure's evidence: its files, whether a file is required or missing, and the
+    reviewers' revision notes (修订备注) on it."""
+
+    key: str
+    label: str
+    is_indicator: bool
+    items: list[SubmissionEvidence]
+    required: bool
+    missing: bool
+    requested: bool
+    notes: list[SubmissionFieldNote]
+
+
+def cells(submission: AnnualSubmission | None, catalogue: Catalogue) -> dict[str, Cell]:
+    """Every raw field and indicator of the catalogue with the submission's files for it (none yet when
+    there is no submission), in catalogue order."""
+    grouped = by_field(submission) if submission is not None else {}
+    required = set(required_keys(submission)) if submission is not None else set()
+    lacking = set(missing(submission, grouped)) if submission is not None else set()
+    requested = set(submission.evidence_requested or []) if submission is not None else set()
+    notes: dict[str, list[SubmissionFieldNote]] = {}
+    if submission is not None:
+        for note in submission.field_notes.select_related("author").order_by("created_at", "id"):
+            notes.setdefault(note.field, []).append(note)
+    return {
+        key: Cell(
+            key=key,
+            label=target.label,
+            is_indicator=target.is_indicator,
+            items=grouped.get(key, []),
+            required=key in required,
+            missing=key in lacking,
+            requested=key in requested,
+            notes=notes.get(key, []),
+        )
+        for key, target in targets(catalogue).items()
+    }
