@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
@@ -56,6 +57,16 @@ def test_text_that_would_run_as_a_formula_is_neutralised(city_user, yuzhong, pay
     # A control character (the carriage return) is stored as the file format's escape, _x000D_, which Excel
     # and WPS decode; openpyxl leaves it as stored in an inline string, so the test decodes it as they do.
     assert unescape(cell.value) == "'" + payload
+
+
+@pytest.mark.parametrize("payload", ["<r><t>x</t></r>", '<r></t></is></c><c r="B3"><f>1+1</f></c></r>'])
+def test_text_that_looks_like_the_files_own_markup_is_kept_as_typed(city_user, yuzhong, payload):
+    EnterpriseFactory(name=payload, district=yuzhong)
+    job, _ = jobs.export_request(actor=city_user, kind="enterprises")
+    sheet = _open(job).active
+    assert sheet["A3"].data_type == "s"
+    assert sheet["A3"].value == payload
+    assert sheet["B3"].data_type == "s"  # the credit code, not a cell the name made
 
 
 def test_numbers_stay_numbers_with_formats(city_user, verified):
@@ -186,3 +197,47 @@ def test_the_export_form_names_on_each_report_the_filters_it_takes(client, city_
     assert 'value="grades" data-filters="year district industry grade tier' in page
     for key in ("year", "district", "industry", "grade", "tier"):
         assert f'data-filter="{key}"' in page
+
+
+def _sheet_xml(worksheet_class) -> bytes:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": False})
+    sheet = workbook.add_worksheet("s", worksheet_class=worksheet_class)
+    sheet.set_column(0, 9, 14)
+    number = workbook.add_format({"num_format": "0.00"})
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    texts = [
+        "渝中区",
+        "a&b<c>",
+        " lead",
+        "trail ",
+        "x\ry",
+        "_x000D_",
+        'say "hi"',
+        "two\nlines",
+        "'=1+1",
+        "\ufffe",
+    ]
+    for row, text in enumerate(texts):
+        sheet._write_string(row, 0, text)
+        sheet._write_string(row, 1, text, number)
+        sheet._write_number(row, 2, row * 1.5, number)
+        sheet._write_number(row, 3, 10**row)
+        sheet._write_number(row, 4, Decimal("12345.678900") + row)
+        sheet._write_datetime(row, 5, dt.date(2025, 1, row + 1), day)
+        sheet._write_datetime(row, 6, dt.datetime(2025, 1, 1, row, 30), None)
+        sheet._write_boolean(row, 7, row % 2 == 0)
+        sheet.write_rich_string(row, 8, "<", workbook.add_format(), "r>x</r>")
+    workbook.close()
+    with zipfile.ZipFile(buffer) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_the_quick_sheet_writes_the_same_xml_as_xlsxwriters_own():
+    from xlsxwriter.worksheet import Worksheet
+
+    assert _sheet_xml(exports.ExportSheet) == _sheet_xml(Worksheet)
