@@ -696,6 +696,13 @@ def _standard(world: World) -> dict[str, Any]:
     return _same(GradingStandard.objects.get(status="adopted", code="CQ-GF-2024", version=1))
 
 
+@kind("catalogue")
+def _catalogue(world: World) -> dict[str, Any]:
+    from factories.models import CatalogueVersion
+
+    return _same(CatalogueVersion.objects.get(code="GBT36132-2018"))
+
+
 @kind("standard:draft")
 def _draft_standard(world: World) -> dict[str, Any]:
     from factories.grading import services as grading

@@ -387,6 +387,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:green-factory-revoke POST": Row("green_factory", roles(201, (403, 403, 403), (403, 403, 403), 403),
                                          body={"reason": "重大安全事故"}),
     # grading
+    "api:catalogue-list GET": Row("catalogue", SHARED_LIST),
+    "api:catalogue-detail GET": Row("catalogue", SHARED_GET),
     "api:grading-standard-list GET": Row("standard", SHARED_LIST),
     "api:grading-standard-list POST": Row("standard", city_only(201), body=standard_version),
     "api:grading-standard-detail GET": Row("standard", SHARED_GET),
