@@ -414,6 +414,26 @@ def test_the_review_queue_counts_the_flags(flagged, client, district_user):  # t
     assert f"/reporting/submissions/{flagged.pk}/?queue=district#anomalies" in page
 
 
+def test_the_review_queue_no_longer_counts_a_submission_whose_flags_are_all_dismissed(
+    flagged, client, district_user
+):  # type: ignore[no-untyped-def]
+    client.force_login(district_user)
+    assert client.get("/reporting/review/district/").context["counts"]["anomalies"] == 1
+
+    for flag in AnnualSubmission.objects.get(pk=flagged.pk).open_anomalies:
+        services.anomaly_dismiss(
+            actor=district_user,
+            submission=AnnualSubmission.objects.get(pk=flagged.pk),
+            kind=flag["kind"],
+            field_or_indicator=flag["field_or_indicator"],
+            reason="已核对能源台账",
+        )
+
+    page = client.get("/reporting/review/district/")
+    assert page.context["counts"]["anomalies"] == 0
+    assert "异常提示 " not in page.content.decode().split("<tbody>")[1]
+
+
 def test_a_copy_of_another_districts_enterprise_does_not_name_it(
     peers, enterprise, enterprise_user, jiangjin_enterprise, district_user, api
 ):  # type: ignore[no-untyped-def]
