@@ -88,6 +88,95 @@ def test_the_threshold_is_a_city_setting(peers, enterprise, enterprise_user, set
     assert not [f for f in submission.anomaly_flags if f["kind"] == "peer_outlier"]
 
 
+def _wastewater_flags(flags: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+    return [f for f in flags if (f["kind"], f["field_or_indicator"]) == ("peer_outlier", "CP-03")]
+
+
+def test_the_city_raising_the_threshold_on_the_platform_stops_a_flag_and_lowering_it_brings_it_back(
+    peers, enterprise, enterprise_user, city_user
+):  # type: ignore[no-untyped-def]
+    values = ordinary(99)
+    values["wastewater"] = str(float(values["wastewater"]) * 1.4)  # robust z ≈ 6.8 against the 20 peers
+    submission = _submit(enterprise_user, enterprise, values)
+    assert _wastewater_flags(submission.anomaly_flags)
+
+    services.anomaly_settings_change(actor=city_user, z_threshold="8", full_renewable_kwh=1000000)
+    assert not _wastewater_flags(anomalies.flags_for_submission(submission))
+
+    services.anomaly_settings_change(actor=city_user, z_threshold="5", full_renewable_kwh=1000000)
+    [flag] = _wastewater_flags(anomalies.flags_for_submission(submission))
+    assert flag["figures"]["threshold"] == "5" and "绝对值超过 5）" in flag["message"]
+
+
+def test_the_all_renewable_consumption_is_the_citys_setting_too(
+    peers, enterprise, enterprise_user, city_user
+):  # type: ignore[no-untyped-def]
+    values = {**ordinary(99), "co2": "800"}
+    values["renewable_electricity"] = values["electricity"]
+    services.anomaly_settings_change(actor=city_user, z_threshold="3.5", full_renewable_kwh=1_000_000_000)
+
+    submission = _submit(enterprise_user, enterprise, values)
+
+    assert ("inconsistent", "renewable_electricity") not in _kinds(submission)
+
+
+def test_the_year_scan_reads_the_citys_threshold(peers, enterprise, city_user):  # type: ignore[no-untyped-def]
+    outlier = {**ordinary(99), "wastewater": str(float(ordinary(99)["wastewater"]) * 1.4)}
+    AnnualSubmission.objects.create(
+        enterprise=enterprise,
+        year=YEAR,
+        district_id=enterprise.district_id,
+        status="submitted",
+        raw_values=outlier,
+    )
+    for threshold, expected in (("8", 0), ("5", 1)):
+        services.anomaly_settings_change(actor=city_user, z_threshold=threshold, full_renewable_kwh=1000000)
+        job = services.anomaly_scan_request(actor=city_user, year=YEAR)
+        services.anomaly_scan_execute(job.pk)
+
+        flags = [f for s in AnnualSubmission.objects.filter(year=YEAR) for f in s.anomaly_flags]
+        assert len(_wastewater_flags(flags)) == expected
+
+
+def test_a_threshold_change_is_audited_with_before_and_after(city_user):  # type: ignore[no-untyped-def]
+    change = services.anomaly_settings_change(
+        actor=city_user, z_threshold="4", full_renewable_kwh="1000000", reason="试行一年后放宽"
+    )
+
+    entry = AuditEntry.objects.get(action="anomaly.configure")
+    assert entry.actor == city_user and entry.reason == "试行一年后放宽"
+    assert entry.object_type == "reporting.anomalysettings" and entry.object_id == str(change.pk)
+    assert entry.changes == {"z_threshold": ["3.5", "4"]}
+    assert anomalies.thresholds().z == 4 and anomalies.thresholds().change == change
+
+
+@pytest.mark.parametrize(
+    ("z", "kwh", "field", "words"),
+    [
+        ("1.5", "1000000", "z_threshold", "须在 2 到 10 之间"),
+        ("10.5", "1000000", "z_threshold", "须在 2 到 10 之间"),
+        ("三点五", "1000000", "z_threshold", "请填写数字"),
+        ("3.555", "1000000", "z_threshold", "最多保留两位小数"),
+        ("4", "5000", "full_renewable_kwh", "须在 10000 到 1000000000 之间"),
+        ("4", "20000.5", "full_renewable_kwh", "请填写整数"),
+    ],
+)
+def test_a_threshold_out_of_range_is_refused_in_words_and_nothing_stored(city_user, z, kwh, field, words):  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput) as refused:
+        services.anomaly_settings_change(actor=city_user, z_threshold=z, full_renewable_kwh=kwh)
+
+    assert words in str(refused.value.field_errors[field][0])
+    assert anomalies.thresholds().change is None
+    assert not AuditEntry.objects.filter(action="anomaly.configure").exists()
+
+
+def test_only_the_city_changes_the_thresholds(district_user, enterprise_user, auditor):  # type: ignore[no-untyped-def]
+    for user in (district_user, enterprise_user, auditor):
+        with pytest.raises(NotAllowed):
+            services.anomaly_settings_change(actor=user, z_threshold="4", full_renewable_kwh="1000000")
+    assert anomalies.thresholds().change is None
+
+
 def test_a_small_division_is_compared_with_the_whole_city(peers, enterprise_user, yuzhong):  # type: ignore[no-untyped-def]
     from tests.model_factories import industry
 
