@@ -26,7 +26,14 @@ from accounts.models import AuditEntry
 from accounts.permissions import can
 from factories.indicators import get_catalogue
 from factories.models import Enterprise
-from reporting.models import AnnualSubmission, Reminder, ReminderKind, ReportingYear, SubmissionStatus
+from reporting.models import (
+    AnnualSubmission,
+    AnomalySettings,
+    Reminder,
+    ReminderKind,
+    ReportingYear,
+    SubmissionStatus,
+)
 from reporting.values import compute_indicators, indicators_from_storage
 
 
@@ -317,3 +324,10 @@ def anomaly_words(user: Any, submission: AnnualSubmission) -> str:
             text += str(_("（已由{by}排除：{reason}）")).format(**flag["dismissed"])
         parts.append(text)
     return "\n".join(parts)
+
+
+def anomaly_settings_changes(user: Any, limit: int = 20) -> list[AnomalySettings]:
+    """The latest changes of the anomaly thresholds, newest first (the city's page); none for others."""
+    if not can(user, "anomaly.configure"):
+        return []
+    return list(AnomalySettings.objects.select_related("changed_by")[:limit])

@@ -4,6 +4,7 @@ ordinary submission is not, a dismissal needs a reason and is audited, and enter
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import pytest
 
@@ -174,6 +175,37 @@ def test_only_the_city_changes_the_thresholds(district_user, enterprise_user, au
     for user in (district_user, enterprise_user, auditor):
         with pytest.raises(NotAllowed):
             services.anomaly_settings_change(actor=user, z_threshold="4", full_renewable_kwh="1000000")
+    assert anomalies.thresholds().change is None
+
+
+def test_the_city_changes_the_thresholds_on_its_page_and_reads_who_changed_them(client, city_user):  # type: ignore[no-untyped-def]
+    client.force_login(city_user)
+    assert "anomaly-settings/" in client.get("/reporting/years/").content.decode()
+    page = client.get("/reporting/anomaly-settings/").content.decode()
+    assert "平台默认值，尚未调整" in page and 'value="3.5"' in page
+
+    refused = client.post(
+        "/reporting/anomaly-settings/", {"z_threshold": "1", "full_renewable_kwh": "1000000"}
+    ).content.decode()
+    assert "须在 2 到 10 之间" in refused and 'value="1"' in refused
+    assert anomalies.thresholds().change is None
+
+    done = client.post(
+        "/reporting/anomaly-settings/",
+        {"z_threshold": "4.5", "full_renewable_kwh": "2000000", "reason": "试行一年后放宽"},
+        follow=True,
+    ).content.decode()
+    assert "异常提示阈值已调整" in done and "试行一年后放宽" in done and str(city_user) in done
+    assert anomalies.thresholds().z == Decimal("4.5") and anomalies.thresholds().full_renewable_kwh == 2000000
+
+
+def test_only_the_city_opens_the_threshold_page(client, district_user, enterprise_user, auditor):  # type: ignore[no-untyped-def]
+    for user in (district_user, enterprise_user, auditor):
+        client.force_login(user)
+        assert client.get("/reporting/anomaly-settings/").status_code == 403
+        body = {"z_threshold": "4", "full_renewable_kwh": "1000000"}
+        assert client.post("/reporting/anomaly-settings/", body).status_code == 403
+        assert "anomaly-settings/" not in client.get("/reporting/years/").content.decode()
     assert anomalies.thresholds().change is None
 
 
