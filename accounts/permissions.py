@@ -70,6 +70,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "anomaly.view": STAFF,
     "anomaly.dismiss": frozenset({Role.DISTRICT, Role.CITY}),
     "anomaly.scan": frozenset({Role.CITY, OPERATOR}),
+    # The thresholds of the flags (|z| of the peer check, the all-renewable consumption) are the city's.
+    "anomaly.configure": frozenset({Role.CITY}),
     "correction.view": EVERYONE,
     "correction.request": frozenset({Role.ENTERPRISE, Role.DISTRICT}),
     "correction.decide": frozenset({Role.CITY}),

@@ -7,7 +7,8 @@ A flag is a dict `{kind, field_or_indicator, message, figures, dismissed}` store
 
 - `peer_outlier`: robust z = 0.6745·(x − median)/MAD of an indicator within the two-digit division of the
   year's submitted data (all divisions when the division has fewer than `MIN_PEERS` values), flagged above
-  `settings.ANOMALY_Z_THRESHOLD`; no flag when MAD = 0. LI-03 (output per land) is checked as
+  the city's threshold (`thresholds()`: the latest `AnomalySettings`, else `settings.ANOMALY_Z_THRESHOLD`);
+  no flag when MAD = 0. LI-03 (output per land) is checked as
   `inconsistent` per m² instead, so it is not flagged twice.
 - `yoy_jump`: the ×3 rule of DOMAIN §4 (`factories.indicators.year_on_year_flags`).
 - `unchanged`: a raw value identical to the last digit for three consecutive years (zeros and land
@@ -15,7 +16,7 @@ A flag is a dict `{kind, field_or_indicator, message, figures, dismissed}` store
 - `copied`: two enterprises of the same year whose raw data are identical, or identical in at least
   `NEAR_COPY_SHARE` of their non-zero fields (found in SQL on PostgreSQL, with an inverted index elsewhere).
 - `inconsistent`: CO₂ that the reported energy cannot explain; renewable electricity equal to a large
-  electricity consumption; output value per m² of land far outside the division's range.
+  electricity consumption (from the city's `full_renewable_kwh`); output value per m² of land far outside the division's range.
 
 Expected CO₂ is Σ tce of each carrier × `settings.ANOMALY_CO2_PER_TCE` (tCO₂ per tce, 1 tce = 29.3076 GJ):
 coal 2.77 (IPCC 2006 Guidelines vol. 2 table 1.4, other bituminous coal 94 600 kg CO₂/TJ); oil products
@@ -44,7 +45,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
 from factories.indicators import Catalogue, Status, derive_indicators, get_catalogue, year_on_year_flags
-from reporting.models import AnnualSubmission, SubmissionStatus
+from reporting.models import AnnualSubmission, AnomalySettings, SubmissionStatus
 from reporting.values import from_storage
 
 KINDS = {
@@ -67,6 +68,32 @@ ROBUST_Z = 0.6745
 OUTPUT_PER_M2 = "LI-03"
 UNCHANGED_SKIPPED_DIMENSIONS = ("land",)
 WHOLE_RECORD = "raw_values"
+
+
+Z_RANGE = (Decimal("2"), Decimal("10"))
+"""The |z| thresholds the city may set: below 2 every tenth figure is flagged, above 10 hardly any."""
+KWH_RANGE = (10_000, 1_000_000_000)
+"""The consumptions (kWh) from which the city may flag all-renewable electricity."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The thresholds in force and the change that set them (None: the defaults of the settings)."""
+
+    z: Decimal
+    full_renewable_kwh: int
+    change: AnomalySettings | None = None
+
+
+def thresholds() -> Thresholds:
+    """The city's latest thresholds, else the settings' defaults: one query, read once per check."""
+    change = AnomalySettings.objects.select_related("changed_by").first()
+    if change is None:
+        return Thresholds(
+            z=Decimal(str(settings.ANOMALY_Z_THRESHOLD)),
+            full_renewable_kwh=int(settings.ANOMALY_FULL_RENEWABLE_KWH),
+        )
+    return Thresholds(z=change.z_threshold, full_renewable_kwh=change.full_renewable_kwh, change=change)
 
 
 # --- statistics ---------------------------------------------------------------------------------------
@@ -422,10 +449,10 @@ def _co2_flag(row: Row, catalogue: Catalogue) -> dict[str, Any] | None:
     return _flag("inconsistent", "co2", figures)
 
 
-def _renewable_flag(row: Row, catalogue: Catalogue) -> dict[str, Any] | None:
+def _renewable_flag(row: Row, catalogue: Catalogue, full_renewable_kwh: int) -> dict[str, Any] | None:
     raw = from_storage(row.raw, catalogue)
     electricity, renewable = raw.get("electricity"), raw.get("renewable_electricity")
-    threshold = Decimal(settings.ANOMALY_FULL_RENEWABLE_KWH)
+    threshold = Decimal(full_renewable_kwh)
     if electricity is None or renewable is None or electricity < threshold or renewable < electricity:
         return None
     figures = {
@@ -458,12 +485,13 @@ def _check(
     history: Mapping[int, Mapping[str, Any]],
     copies: Iterable[Copy],
     others: Mapping[int, Row],
+    limits: Thresholds,
 ) -> list[dict[str, Any]]:
     catalogue = get_catalogue(row.catalogue_version)
-    threshold = float(settings.ANOMALY_Z_THRESHOLD)
-    flags = _peer_flags(row, metrics, peers, threshold)
+    flags = _peer_flags(row, metrics, peers, float(limits.z))
     flags += _history_flags(row, catalogue, history)
-    flags += [flag for flag in (_co2_flag(row, catalogue), _renewable_flag(row, catalogue)) if flag]
+    checks = (_co2_flag(row, catalogue), _renewable_flag(row, catalogue, limits.full_renewable_kwh))
+    flags += [flag for flag in checks if flag]
     flags += [flag for copy in copies if (flag := _copy_flag(copy, row.id, others))]
     return flags
 
@@ -515,7 +543,7 @@ def flags_for_submission(submission: AnnualSubmission) -> list[dict[str, Any]]:
     other_ids = {copy.first for copy in copies} | {copy.second for copy in copies}
     others = {row.id: row for row in _rows(submission.year, pk__in=other_ids)} if other_ids else {}
     history = _history([own.enterprise_id], submission.year).get(own.enterprise_id, {})
-    flags = _check(own, metrics[own.id], peers, history, copies, others)
+    flags = _check(own, metrics[own.id], peers, history, copies, others, thresholds())
     return keep_dismissals(flags, submission.anomaly_flags or [])
 
 
@@ -532,6 +560,7 @@ def flags_for_year(
         copies[copy.first].append(copy)
         copies[copy.second].append(copy)
     history = _history({row.enterprise_id for row in rows}, year)
+    limits = thresholds()
     flags = {}
     for done, row in enumerate(rows, start=1):
         flags[row.id] = _check(
@@ -541,6 +570,7 @@ def flags_for_year(
             history.get(row.enterprise_id, {}),
             copies[row.id],
             by_id,
+            limits,
         )
         if progress is not None and done % 500 == 0:
             progress(done, len(rows))

@@ -29,6 +29,7 @@ audit.register_actions(
         "reminder.send": pgettext_lazy("audit", "发送催报"),
         "anomaly.dismiss": pgettext_lazy("audit", "排除异常提示"),
         "anomaly.scan": pgettext_lazy("audit", "检查年度数据异常"),
+        "anomaly.configure": pgettext_lazy("audit", "调整异常提示阈值"),
         "evidence.add": pgettext_lazy("audit", "上传佐证材料"),
         "evidence.remove": pgettext_lazy("audit", "删除佐证材料"),
         "submission.note": pgettext_lazy("audit", "留下修订备注"),

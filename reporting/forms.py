@@ -294,3 +294,21 @@ class YearWindowForm(forms.Form):
     opens_on = forms.DateField(label=_("填报开始日期"), widget=DateInput())
     closes_on = forms.DateField(label=_("填报截止日期"), widget=DateInput())
     reason = forms.CharField(label=_("调整原因"), required=False, max_length=500)
+
+
+class AnomalySettingsForm(forms.Form):
+    """The city's thresholds of the anomaly flags; the service checks the ranges."""
+
+    z_threshold = forms.CharField(
+        label=_("稳健z值阈值"),
+        max_length=20,
+        help_text=_("某项指标与同行业中位数的稳健z值绝对值超过此值即提示，可设 2 到 10，默认 3.5。"),
+    )
+    full_renewable_kwh = forms.CharField(
+        label=_("全部绿电提示的用电量下限（kWh）"),
+        max_length=20,
+        help_text=_("用电量达到此值且可再生能源电力等于全部用电量时提示核实，可设 10000 到 1000000000。"),
+    )
+    reason = forms.CharField(
+        label=_("调整理由"), required=False, max_length=SHORT_TEXT, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -614,3 +614,25 @@ class AnomalyScan(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.year} #{self.pk}"
+
+
+class AnomalySettings(models.Model):
+    """The city's thresholds for the anomaly flags (issue 18): each change is a new row, so the latest one
+    is in force and the earlier ones say who set what when. Without a row the defaults of the settings
+    (`ANOMALY_Z_THRESHOLD`, `ANOMALY_FULL_RENEWABLE_KWH`) apply."""
+
+    z_threshold = models.DecimalField(_("稳健z值阈值"), max_digits=4, decimal_places=2)
+    full_renewable_kwh = models.PositiveBigIntegerField(_("全部绿电提示的用电量下限（kWh）"))
+    reason = BoundedTextField(_("调整理由"), max_length=SHORT_TEXT, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("调整人")
+    )
+    changed_at = models.DateTimeField(_("调整时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("异常提示阈值")
+        verbose_name_plural = _("异常提示阈值")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"|z| > {self.z_threshold} · {self.full_renewable_kwh} kWh"

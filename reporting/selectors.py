@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     CharField,
+    Count,
     DateTimeField,
     Exists,
     Func,
@@ -24,7 +26,14 @@ from accounts.models import AuditEntry
 from accounts.permissions import can
 from factories.indicators import get_catalogue
 from factories.models import Enterprise
-from reporting.models import AnnualSubmission, Reminder, ReminderKind, ReportingYear, SubmissionStatus
+from reporting.models import (
+    AnnualSubmission,
+    AnomalySettings,
+    Reminder,
+    ReminderKind,
+    ReportingYear,
+    SubmissionStatus,
+)
 from reporting.values import compute_indicators, indicators_from_storage
 
 
@@ -87,6 +96,24 @@ def review_queue(user: Any) -> Any:
     if can(user, "submission.verify"):
         return queryset.filter(status=SubmissionStatus.DISTRICT_APPROVED)
     return queryset.none()
+
+
+def queue_counts(queue: QuerySet) -> dict[str, int]:
+    """The figures above a review queue: everything waiting, late, with a ×3 jump, and with at least one
+    anomaly flag still open (a flag every reviewer has dismissed no longer asks for attention)."""
+    counts = queue.aggregate(
+        total=Count("pk"),
+        late=Count("pk", filter=Q(late=True)),
+        flagged=Count("pk", filter=~Q(yoy_flags=[])),
+    )
+    if connection.vendor == "postgresql":
+        open_flag = Q(anomaly_flags__contains=[{"dismissed": None}])
+        counts["anomalies"] = queue.filter(open_flag).count()
+    else:
+        # SQLite (`make run`) cannot look inside a JSON list: count in Python on the small dev database.
+        flags = queue.exclude(anomaly_flags=[]).values_list("anomaly_flags", flat=True)
+        counts["anomalies"] = sum(any(not f.get("dismissed") for f in row or []) for row in flags)
+    return counts
 
 
 # The queue each reviewer works through, oldest first (the order of the queue pages).
@@ -297,3 +324,10 @@ def anomaly_words(user: Any, submission: AnnualSubmission) -> str:
             text += str(_("（已由{by}排除：{reason}）")).format(**flag["dismissed"])
         parts.append(text)
     return "\n".join(parts)
+
+
+def anomaly_settings_changes(user: Any, limit: int = 20) -> list[AnomalySettings]:
+    """The latest changes of the anomaly thresholds, newest first (the city's page); none for others."""
+    if not can(user, "anomaly.configure"):
+        return []
+    return list(AnomalySettings.objects.select_related("changed_by")[:limit])

@@ -40,6 +40,7 @@ from reporting.models import (
     SUBMISSION_TRANSITIONS,
     AnnualSubmission,
     AnomalyScan,
+    AnomalySettings,
     CorrectionRequest,
     ImportJob,
     Reminder,
@@ -1353,6 +1354,58 @@ def anomaly_dismiss(
         reason=reason,
     )
     return submission
+
+
+def _threshold_number(text: Any, field: str, low: Decimal, high: Decimal, places: int) -> Decimal:
+    """A threshold typed by the city, within its range and with at most `places` decimals."""
+    try:
+        value = Decimal(str(text if text is not None else "").strip().replace(",", ""))
+    except (ArithmeticError, ValueError):
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise InvalidInput(field_errors={field: [_("请填写数字。")]})
+    if not low <= value <= high:
+        words = _("须在 {low} 到 {high} 之间。").format(
+            low=f"{low.normalize():f}", high=f"{high.normalize():f}"
+        )
+        raise InvalidInput(field_errors={field: [words]})
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        words = _("最多保留两位小数。") if places else _("请填写整数。")
+        raise InvalidInput(field_errors={field: [words]})
+    return value
+
+
+@transaction.atomic
+def anomaly_settings_change(
+    *, actor: Any, z_threshold: Any, full_renewable_kwh: Any, reason: str = ""
+) -> AnomalySettings:
+    """The city sets the thresholds of the anomaly flags (issue 18); the next check uses them, flags
+    already stored stay until the year is checked again."""
+    ensure_can(actor, "anomaly.configure")
+    reason = (reason or "").strip()
+    if problem := text_problem(reason, SHORT_TEXT, _("调整理由")):
+        raise InvalidInput(field_errors={"reason": [problem]})
+    z = _threshold_number(z_threshold, "z_threshold", *anomalies.Z_RANGE, places=2)
+    low, high = (Decimal(bound) for bound in anomalies.KWH_RANGE)
+    kwh = int(_threshold_number(full_renewable_kwh, "full_renewable_kwh", low, high, places=0))
+    # One change at a time: two cities' staff saving at once must not both read the same "before".
+    AnomalySettings.objects.select_for_update().first()
+    before = anomalies.thresholds()
+    changes = {
+        name: [old, new]
+        for name, old, new in (
+            ("z_threshold", before.z.normalize(), z.normalize()),
+            ("full_renewable_kwh", before.full_renewable_kwh, kwh),
+        )
+        if old != new
+    }
+    if not changes:
+        raise InvalidInput(_("新阈值与现行阈值相同，无需调整。"))
+    change = AnomalySettings.objects.create(
+        z_threshold=z, full_renewable_kwh=kwh, reason=reason, changed_by=actor
+    )
+    audit.record(actor=actor, action="anomaly.configure", obj=change, changes=changes, reason=reason)
+    return change
 
 
 def _anomaly_scan(job: Any, context: Any) -> Mapping[str, Any]:

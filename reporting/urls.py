@@ -38,6 +38,7 @@ urlpatterns = [
         name="submission_action",
     ),
     path("submissions/<int:pk>/dismiss-anomaly/", views.AnomalyDismissView.as_view(), name="anomaly_dismiss"),
+    path("anomaly-settings/", views.AnomalySettingsView.as_view(), name="anomaly_settings"),
     path("years/<int:year>/anomaly-scan/", views.AnomalyScanView.as_view(), name="anomaly_scan"),
     path("indicator-preview/", views.IndicatorPreviewView.as_view(), name="indicator_preview"),
     path("review/district/", views.DistrictQueueView.as_view(), name="district_queue"),

@@ -26,7 +26,7 @@ from reporting.views.submissions import (
     SubmissionEditView,
     SubmissionListView,
 )
-from reporting.views.years import AnomalyScanView, YearListView
+from reporting.views.years import AnomalyScanView, AnomalySettingsView, YearListView
 
 __all__ = [
     "ACTION_DONE",
@@ -35,6 +35,7 @@ __all__ = [
     "WINDOW_STATE_LABELS",
     "AnomalyDismissView",
     "AnomalyScanView",
+    "AnomalySettingsView",
     "BulkReviewView",
     "CityQueueView",
     "CorrectionCreateView",

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -69,12 +69,7 @@ class ReviewQueueView(ScopedListView):
             title=self.title,
             intro=self.intro,
             waiting_since=self.waiting_since,
-            counts=self.queue.aggregate(
-                total=Count("pk"),
-                late=Count("pk", filter=Q(late=True)),
-                flagged=Count("pk", filter=~Q(yoy_flags=[])),
-                anomalies=Count("pk", filter=~Q(anomaly_flags=[])),
-            ),
+            counts=selectors.queue_counts(self.queue),
             years=ReportingYear.objects.values_list("year", flat=True),
             queue=self.queue_name,
             queue_query=kept_query(self.request.GET, QUEUE_PARAMS),

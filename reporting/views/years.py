@@ -20,8 +20,8 @@ from accounts.views_base import (
     show_domain_error,
     show_domain_error_on_form,
 )
-from reporting import services
-from reporting.forms import YearOpenForm, YearWindowForm
+from reporting import anomalies, selectors, services
+from reporting.forms import AnomalySettingsForm, YearOpenForm, YearWindowForm
 from reporting.models import AnnualSubmission, AnomalyScan, ReportingYear, SubmissionStatus
 from reporting.views.common import _window
 
@@ -116,7 +116,11 @@ class YearListView(ScopedObjectMixin, TemplateView):
             open_form = YearOpenForm(initial={"year": None if last_year in opened else last_year})
         return self.render_to_response(
             self.get_context_data(
-                rows=rows, open_form=open_form, can_manage=manage, can_scan=can(user, "anomaly.scan")
+                rows=rows,
+                open_form=open_form,
+                can_manage=manage,
+                can_scan=can(user, "anomaly.scan"),
+                can_configure_anomalies=can(user, "anomaly.configure"),
             )
         )
 
@@ -140,3 +144,48 @@ class AnomalyScanView(RightRequiredMixin, View):
                 ),
             )
         return redirect("reporting:year_list")
+
+
+class AnomalySettingsView(RightRequiredMixin, TemplateView):
+    """The city reads and changes the thresholds of the anomaly flags, with who changed them when."""
+
+    right = "anomaly.configure"
+    template_name = "reporting/anomaly_settings.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        current = anomalies.thresholds()
+        form = AnomalySettingsForm(
+            initial={
+                "z_threshold": f"{current.z.normalize():f}",
+                "full_renewable_kwh": current.full_renewable_kwh,
+            }
+        )
+        return self.render_page(form, current)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = AnomalySettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.anomaly_settings_change(actor=request.user, **form.cleaned_data)
+            except InvalidInput as error:
+                show_domain_error_on_form(form, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "异常提示阈值已调整。此后提交的数据按新阈值检查；已有的提示在下次检查年度数据时重新计算。"
+                    ),
+                )
+                return redirect("reporting:anomaly_settings")
+        return self.render_page(form, anomalies.thresholds())
+
+    def render_page(self, form: AnomalySettingsForm, current: anomalies.Thresholds) -> HttpResponse:
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                current=current,
+                z_range=[f"{bound.normalize():f}" for bound in anomalies.Z_RANGE],
+                kwh_range=anomalies.KWH_RANGE,
+                changes=selectors.anomaly_settings_changes(self.request.user),
+            )
+        )

@@ -80,3 +80,31 @@ def test_a_clerk_reads_the_flags_and_dismisses_one_with_a_reason(
     expect(page.locator("h1")).to_contain_text(enterprise.name)
     expect(page.locator("#anomalies")).to_have_count(0)
     assert "异常提示" not in page.content()
+
+
+def test_the_city_changes_the_anomaly_thresholds_on_its_page(
+    page: Page, live_server: Any, city_user: Any
+) -> None:
+    """The screenshot is kept in docs/screenshots/anomaly-settings.png (after one change and one refusal)."""
+    from playwright.sync_api import expect
+
+    from reporting import anomalies
+
+    login(page, live_server, city_user.username)
+    page.goto(f"{live_server.url}/reporting/years/")
+    page.get_by_role("link", name="查看或调整异常提示阈值").click()
+    expect(page.locator("h1")).to_have_text("异常提示阈值")
+    expect(page.locator("body")).to_contain_text("平台默认值，尚未调整")
+
+    page.get_by_label("稳健z值阈值").fill("4")
+    page.get_by_label("调整理由").fill("试行一年，同行业样本较少的大类误报偏多，放宽至4")
+    page.get_by_role("button", name="保存阈值").click()
+    expect(page.locator("body")).to_contain_text("异常提示阈值已调整")
+    expect(page.locator("table")).to_contain_text("试行一年")
+    assert anomalies.thresholds().z == 4
+
+    page.get_by_label("稳健z值阈值").fill("12")
+    page.get_by_role("button", name="保存阈值").click()
+    expect(page.locator(".has-error")).to_contain_text("须在 2 到 10 之间")
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / "anomaly-settings.png"), full_page=True)

@@ -4,6 +4,7 @@ ordinary submission is not, a dismissal needs a reason and is audited, and enter
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import pytest
 
@@ -86,6 +87,126 @@ def test_the_threshold_is_a_city_setting(peers, enterprise, enterprise_user, set
     submission = _submit(enterprise_user, enterprise, values)
 
     assert not [f for f in submission.anomaly_flags if f["kind"] == "peer_outlier"]
+
+
+def _wastewater_flags(flags: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+    return [f for f in flags if (f["kind"], f["field_or_indicator"]) == ("peer_outlier", "CP-03")]
+
+
+def test_the_city_raising_the_threshold_on_the_platform_stops_a_flag_and_lowering_it_brings_it_back(
+    peers, enterprise, enterprise_user, city_user
+):  # type: ignore[no-untyped-def]
+    values = ordinary(99)
+    values["wastewater"] = str(float(values["wastewater"]) * 1.4)  # robust z ≈ 6.8 against the 20 peers
+    submission = _submit(enterprise_user, enterprise, values)
+    assert _wastewater_flags(submission.anomaly_flags)
+
+    services.anomaly_settings_change(actor=city_user, z_threshold="8", full_renewable_kwh=1000000)
+    assert not _wastewater_flags(anomalies.flags_for_submission(submission))
+
+    services.anomaly_settings_change(actor=city_user, z_threshold="5", full_renewable_kwh=1000000)
+    [flag] = _wastewater_flags(anomalies.flags_for_submission(submission))
+    assert flag["figures"]["threshold"] == "5" and "绝对值超过 5）" in flag["message"]
+
+
+def test_the_all_renewable_consumption_is_the_citys_setting_too(
+    peers, enterprise, enterprise_user, city_user
+):  # type: ignore[no-untyped-def]
+    values = {**ordinary(99), "co2": "800"}
+    values["renewable_electricity"] = values["electricity"]
+    services.anomaly_settings_change(actor=city_user, z_threshold="3.5", full_renewable_kwh=1_000_000_000)
+
+    submission = _submit(enterprise_user, enterprise, values)
+
+    assert ("inconsistent", "renewable_electricity") not in _kinds(submission)
+
+
+def test_the_year_scan_reads_the_citys_threshold(peers, enterprise, city_user):  # type: ignore[no-untyped-def]
+    outlier = {**ordinary(99), "wastewater": str(float(ordinary(99)["wastewater"]) * 1.4)}
+    AnnualSubmission.objects.create(
+        enterprise=enterprise,
+        year=YEAR,
+        district_id=enterprise.district_id,
+        status="submitted",
+        raw_values=outlier,
+    )
+    for threshold, expected in (("8", 0), ("5", 1)):
+        services.anomaly_settings_change(actor=city_user, z_threshold=threshold, full_renewable_kwh=1000000)
+        job = services.anomaly_scan_request(actor=city_user, year=YEAR)
+        services.anomaly_scan_execute(job.pk)
+
+        flags = [f for s in AnnualSubmission.objects.filter(year=YEAR) for f in s.anomaly_flags]
+        assert len(_wastewater_flags(flags)) == expected
+
+
+def test_a_threshold_change_is_audited_with_before_and_after(city_user):  # type: ignore[no-untyped-def]
+    change = services.anomaly_settings_change(
+        actor=city_user, z_threshold="4", full_renewable_kwh="1000000", reason="试行一年后放宽"
+    )
+
+    entry = AuditEntry.objects.get(action="anomaly.configure")
+    assert entry.actor == city_user and entry.reason == "试行一年后放宽"
+    assert entry.object_type == "reporting.anomalysettings" and entry.object_id == str(change.pk)
+    assert entry.changes == {"z_threshold": ["3.5", "4"]}
+    assert anomalies.thresholds().z == 4 and anomalies.thresholds().change == change
+
+
+@pytest.mark.parametrize(
+    ("z", "kwh", "field", "words"),
+    [
+        ("1.5", "1000000", "z_threshold", "须在 2 到 10 之间"),
+        ("10.5", "1000000", "z_threshold", "须在 2 到 10 之间"),
+        ("三点五", "1000000", "z_threshold", "请填写数字"),
+        ("3.555", "1000000", "z_threshold", "最多保留两位小数"),
+        ("4", "5000", "full_renewable_kwh", "须在 10000 到 1000000000 之间"),
+        ("4", "20000.5", "full_renewable_kwh", "请填写整数"),
+    ],
+)
+def test_a_threshold_out_of_range_is_refused_in_words_and_nothing_stored(city_user, z, kwh, field, words):  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput) as refused:
+        services.anomaly_settings_change(actor=city_user, z_threshold=z, full_renewable_kwh=kwh)
+
+    assert words in str(refused.value.field_errors[field][0])
+    assert anomalies.thresholds().change is None
+    assert not AuditEntry.objects.filter(action="anomaly.configure").exists()
+
+
+def test_only_the_city_changes_the_thresholds(district_user, enterprise_user, auditor):  # type: ignore[no-untyped-def]
+    for user in (district_user, enterprise_user, auditor):
+        with pytest.raises(NotAllowed):
+            services.anomaly_settings_change(actor=user, z_threshold="4", full_renewable_kwh="1000000")
+    assert anomalies.thresholds().change is None
+
+
+def test_the_city_changes_the_thresholds_on_its_page_and_reads_who_changed_them(client, city_user):  # type: ignore[no-untyped-def]
+    client.force_login(city_user)
+    assert "anomaly-settings/" in client.get("/reporting/years/").content.decode()
+    page = client.get("/reporting/anomaly-settings/").content.decode()
+    assert "平台默认值，尚未调整" in page and 'value="3.5"' in page
+
+    refused = client.post(
+        "/reporting/anomaly-settings/", {"z_threshold": "1", "full_renewable_kwh": "1000000"}
+    ).content.decode()
+    assert "须在 2 到 10 之间" in refused and 'value="1"' in refused
+    assert anomalies.thresholds().change is None
+
+    done = client.post(
+        "/reporting/anomaly-settings/",
+        {"z_threshold": "4.5", "full_renewable_kwh": "2000000", "reason": "试行一年后放宽"},
+        follow=True,
+    ).content.decode()
+    assert "异常提示阈值已调整" in done and "试行一年后放宽" in done and str(city_user) in done
+    assert anomalies.thresholds().z == Decimal("4.5") and anomalies.thresholds().full_renewable_kwh == 2000000
+
+
+def test_only_the_city_opens_the_threshold_page(client, district_user, enterprise_user, auditor):  # type: ignore[no-untyped-def]
+    for user in (district_user, enterprise_user, auditor):
+        client.force_login(user)
+        assert client.get("/reporting/anomaly-settings/").status_code == 403
+        body = {"z_threshold": "4", "full_renewable_kwh": "1000000"}
+        assert client.post("/reporting/anomaly-settings/", body).status_code == 403
+        assert "anomaly-settings/" not in client.get("/reporting/years/").content.decode()
+    assert anomalies.thresholds().change is None
 
 
 def test_a_small_division_is_compared_with_the_whole_city(peers, enterprise_user, yuzhong):  # type: ignore[no-untyped-def]
@@ -412,6 +533,26 @@ def test_the_review_queue_counts_the_flags(flagged, client, district_user):  # t
     open_flags = len(AnnualSubmission.objects.get(pk=flagged.pk).open_anomalies)
     assert f"异常提示 {open_flags} 项" in page
     assert f"/reporting/submissions/{flagged.pk}/?queue=district#anomalies" in page
+
+
+def test_the_review_queue_no_longer_counts_a_submission_whose_flags_are_all_dismissed(
+    flagged, client, district_user
+):  # type: ignore[no-untyped-def]
+    client.force_login(district_user)
+    assert client.get("/reporting/review/district/").context["counts"]["anomalies"] == 1
+
+    for flag in AnnualSubmission.objects.get(pk=flagged.pk).open_anomalies:
+        services.anomaly_dismiss(
+            actor=district_user,
+            submission=AnnualSubmission.objects.get(pk=flagged.pk),
+            kind=flag["kind"],
+            field_or_indicator=flag["field_or_indicator"],
+            reason="已核对能源台账",
+        )
+
+    page = client.get("/reporting/review/district/")
+    assert page.context["counts"]["anomalies"] == 0
+    assert "异常提示 " not in page.content.decode().split("<tbody>")[1]
 
 
 def test_a_copy_of_another_districts_enterprise_does_not_name_it(

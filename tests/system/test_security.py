@@ -722,6 +722,9 @@ AUDITED: dict[str, Write] = {
     "reporting.services.anomaly_scan_request": Write(
         "anomaly.scan", lambda w: {"actor": w.city, "year": _own(w, "reporting_year").year}
     ),
+    "reporting.services.anomaly_settings_change": Write(
+        "anomaly.configure", lambda w: {"actor": w.city, "z_threshold": "4", "full_renewable_kwh": "500000"}
+    ),
     "reporting.jobs.export_request": Write(
         "export.request", lambda w: {"actor": w.city, "kind": "enterprises"}
     ),
@@ -886,6 +889,8 @@ NOT_AUDITED: dict[str, str] = {
     "worker; changes no data",
     "reporting.services.anomaly_scan_execute": "the worker half of anomaly_scan_request (audited there, as "
     "anomaly.scan): recomputes the year's flags, keeping dismissals",
+    "reporting.services.anomaly_scans_when_complete": "beat: starts the year's check once its window has "
+    "closed; each check it starts is audited as anomaly.scan by _anomaly_scan_enqueue (actor beat)",
     "reporting.services.requeue_waiting_anomaly_scans": "the watchdog: re-sends stalled or lost anomaly checks "
     "to the worker; changes no data",
     "cultivation.services.common.today": "pure: the local date",
