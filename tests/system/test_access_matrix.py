@@ -686,6 +686,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "reporting:import_download GET": Row("import", pages(200, (200, 200, 404), 403, 403)),
     # the cultivation pool: the district decides; review files and reports are for staff, not enterprises
     "cultivation:application_detail GET": Row("pool:application", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "cultivation:application_evidence GET": Row("pool:application:evidence",
+                                                pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "cultivation:application_decide POST": (
         Row("pool:application", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "accept"},
             body={"reason": ""}),
@@ -707,6 +709,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "cultivation:level_job_progress GET": Row("pool:level_job", pages(200, (200, 200, 404), 404, 200)),
     "cultivation:certification_detail GET": Row("pool:certification",
                                                  pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "cultivation:certification_evidence GET": Row("pool:certification:evidence",
+                                                  pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "cultivation:certificate GET": Row("pool:certification:under_review",
                                        pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "cultivation:certification_decide POST": (
