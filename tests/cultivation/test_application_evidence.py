@@ -239,3 +239,52 @@ def test_another_district_cannot_download_b_evidence(b_member, enterprise_user, 
         "cultivation:certification_evidence", args=[certification.pk, certification.evidence.get().pk]
     )
     assert client.get(url).status_code == 404
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def test_the_api_files_evidence_with_an_application_and_lists_it(
+    api, enterprise, enterprise_user, district_user
+):
+    response = api.as_user(enterprise_user).post(
+        "/api/v1/cultivation/applications/",
+        {
+            "enterprise": enterprise.pk,
+            **PLAN,
+            "evidence_files": [upload("营业执照.pdf", PDF), upload("能耗台账.xlsx", _xlsx())],
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    files = response.json()["evidence"]
+    assert [f["filename"] for f in files] == ["营业执照.pdf", "能耗台账.xlsx"]
+    assert set(files[0]) == {"id", "filename", "size", "sha256", "uploaded_by", "uploaded_at", "download_url"}
+    assert "/media/" not in files[0]["download_url"]
+    detail = api.as_user(district_user).get(f"/api/v1/cultivation/applications/{response.json()['id']}/")
+    url = detail.json()["evidence"][0]["download_url"]
+    download = api.as_user(district_user).get(url)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+
+
+def test_the_api_refuses_a_bad_file_in_words_and_stores_nothing(api, enterprise, enterprise_user, settings):
+    response = api.as_user(enterprise_user).post(
+        "/api/v1/cultivation/applications/",
+        {"enterprise": enterprise.pk, **PLAN, "evidence_files": [upload("执照.pdf", EXECUTABLE)]},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "按文件内容识别" in str(response.json())
+    assert not PoolApplication.objects.exists() and stored_files(settings) == []
+
+
+def test_the_api_files_evidence_with_a_b_application(api, b_member, enterprise_user, other_district_user):
+    response = api.as_user(enterprise_user).post(
+        "/api/v1/cultivation/certifications/",
+        {"enterprise": b_member.enterprise.pk, "year": 2025, "evidence_files": [upload("诊断报告.pdf", PDF)]},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    (item,) = response.json()["evidence"]
+    assert item["filename"] == "诊断报告.pdf"
+    assert api.as_user(other_district_user).get(item["download_url"]).status_code == 404
