@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -77,6 +78,18 @@ def _body(serializer_class: Any, request: Request) -> dict[str, Any]:
     return body.validated_data
 
 
+def _evidence_download(application: Any, evidence_id: str | None) -> HttpResponseBase:
+    """A file of an application the caller may see; another application's file id answers 404."""
+    item = (
+        application.evidence.filter(pk=evidence_id).first()
+        if str(evidence_id).isascii() and str(evidence_id).isdigit()
+        else None
+    )
+    if item is None:
+        raise Http404
+    return files.download(item.file, item.filename)
+
+
 class ApplicationViewSet(
     ScopedMixin,
     mixins.ListModelMixin,
@@ -98,10 +111,14 @@ class ApplicationViewSet(
         "create": "pool.apply",
         "accept": "pool.manage",
         "reject": "pool.manage",
+        "evidence_download": "pool.view",
     }
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("enterprise", "applied_by", "decided_by")
+        return queryset.select_related("enterprise", "applied_by", "decided_by").prefetch_related(
+            "evidence__uploaded_by"
+        )
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
@@ -111,7 +128,21 @@ class ApplicationViewSet(
             intention=data.get("intention", ""),
             plan=data.get("plan", ""),
             lawful_declaration=data.get("lawful_declaration", False),
+            evidence_files=data.get("evidence_files"),
         )
+
+    @extend_schema(responses=EVIDENCE_RESPONSES)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"evidence/(?P<evidence_id>[^/.]+)/download",
+        url_name="evidence-download",
+    )
+    def evidence_download(
+        self, request: Request, pk: str | None = None, evidence_id: str | None = None
+    ) -> HttpResponseBase:
+        """One file filed with the application, for whoever may see it (another unit's answers 404)."""
+        return _evidence_download(self.get_object(), evidence_id)
 
     @extend_schema(request=NoteSerializer, responses=PoolApplicationSerializer)
     @action(detail=True, methods=["post"])
@@ -301,18 +332,38 @@ class CertificationViewSet(
         "reject": "pool.manage",
         "confirm_loss": "pool.manage",
         "keep": "pool.manage",
+        "evidence_download": "pool.view",
     }
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("membership__enterprise", "applied_by", "reviewed_by", "settled_by")
+        return queryset.select_related(
+            "membership__enterprise", "applied_by", "reviewed_by", "settled_by"
+        ).prefetch_related("evidence__uploaded_by")
 
     @extend_schema(request=CertificationApplySerializer, responses={201: BCertificationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _body(CertificationApplySerializer, request)
         certification = services.b_certification_apply(
-            actor=request.user, enterprise=data["enterprise"], year=data["year"]
+            actor=request.user,
+            enterprise=data["enterprise"],
+            year=data["year"],
+            evidence_files=data.get("evidence_files"),
         )
         return Response(self.get_serializer(certification).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=EVIDENCE_RESPONSES)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"evidence/(?P<evidence_id>[^/.]+)/download",
+        url_name="evidence-download",
+    )
+    def evidence_download(
+        self, request: Request, pk: str | None = None, evidence_id: str | None = None
+    ) -> HttpResponseBase:
+        """One file filed with the application, for whoever may see it (another unit's answers 404)."""
+        return _evidence_download(self.get_object(), evidence_id)
 
     def _decide(self, request: Request, service: Any, body: Any, key: str) -> Response:
         certification = self.get_object()
@@ -347,7 +398,8 @@ class CertificationViewSet(
     @action(detail=False, methods=["get"])
     def recommended(self, request: Request) -> Response:
         """Certified B factories of active members: recommended for city-level application (Art. 11(1))."""
-        page = self.paginate_queryset(self.restrict(selectors.recommended_b_factories(request.user)))
+        rows = selectors.recommended_b_factories(request.user).prefetch_related("evidence__uploaded_by")
+        page = self.paginate_queryset(self.restrict(rows))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

@@ -1,6 +1,6 @@
 """The pool's audit actions in words, and the pages its objects open at (accounts/audit.py)."""
 
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts import audit
 from factories.words import peer_group_label, standard_parameters_words
@@ -39,6 +39,9 @@ audit.register_actions(
         "demo.backdate": pgettext_lazy("audit", "恢复演示数据的历史日期"),
     }
 )
+# The files filed with an application (issue 15) are named in its submit / apply entry.
+audit.register_fields("cultivation.poolapplication", {"evidence": gettext_lazy("佐证材料")})
+audit.register_fields("cultivation.bcertification", {"evidence": gettext_lazy("佐证材料")})
 audit.register_link("cultivation.poolapplication", "cultivation:application_detail", "pool.view")
 audit.register_link("cultivation.poolmembership", "cultivation:member_detail", "pool.view")
 audit.register_link("cultivation.bcertification", "cultivation:certification_detail", "pool.view")

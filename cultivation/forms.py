@@ -15,6 +15,33 @@ from accounts.widgets import DateInput
 from cultivation.models import SupervisionKind
 from factories.models import Enterprise
 
+# What the file chooser offers; the service checks each file by its content (reporting.evidence).
+EVIDENCE_ACCEPT = ".pdf,.ofd,.jpg,.jpeg,.png,.xlsx,.docx"
+EVIDENCE_HELP = _(
+    "选填，可多选：如营业执照、管理体系证书、检测报告等（PDF、OFD、JPG、PNG、XLSX、DOCX，按文件内容识别）。"
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceFilesField(forms.FileField):
+    """Several evidence files in one input (Django's documented pattern); the service checks each."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}))
+        kwargs.setdefault("required", False)
+        # Empty files are the service's to refuse, with its own words.
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
 
 class ApplicationForm(forms.Form):
     """An application to join the pool (Art. 10); a district user names the enterprise by credit code."""
@@ -39,6 +66,7 @@ class ApplicationForm(forms.Form):
     lawful_declaration = forms.BooleanField(
         label=_("本企业依法设立、守法经营，所提交信息真实、准确。"), required=False
     )
+    evidence = EvidenceFilesField(label=_("佐证材料"), help_text=EVIDENCE_HELP)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -563,6 +563,57 @@ B_CERTIFICATION_TRANSITIONS = TransitionTable(
 """B-level certification (Art. 11(1)): certified or not by the district, reviewed when the level falls."""
 
 
+# --- evidence of applications (issue 15) -------------------------------------------------------------
+
+
+class ApplicationEvidence(models.Model):
+    """A document (佐证材料) an applicant filed with a pool application or a B-certification application.
+
+    Exactly one of the two applications is set. Stored under a random name (accounts.files) and handed out
+    only through views that first found the application among those the user may see; `filename` is the
+    name it was uploaded under, `sha256` lets a reviewer tell two copies apart."""
+
+    pool_application = models.ForeignKey(
+        PoolApplication,
+        verbose_name=_("入库申请"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    certification = models.ForeignKey(
+        BCertification,
+        verbose_name=_("B级认定申请"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    file = models.FileField(_("佐证材料"), upload_to=RandomName("evidence/cultivation"))
+    filename = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申请佐证材料")
+        verbose_name_plural = _("申请佐证材料")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pool_application__isnull=False, certification__isnull=True)
+                | Q(pool_application__isnull=True, certification__isnull=False),
+                name="application_evidence_has_one_application",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 # --- irregular review (Art. 12) ---------------------------------------------------------------------
 
 

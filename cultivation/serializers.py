@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.limits import LONG_TEXT, REPORT_TEXT
 from accounts.serializers import ProtectedFileField
 from cultivation.models import (
+    ApplicationEvidence,
     BCertification,
     DistrictReport,
     DistrictStandard,
@@ -39,7 +43,52 @@ class ScopedChoicesMixin:
         return fields
 
 
-class PoolApplicationSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
+class ApplicationEvidenceSerializer(serializers.ModelSerializer):
+    """A file filed with an application; `download_url` is the permission-checked download, never a media
+    path."""
+
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApplicationEvidence
+        fields = ["id", "filename", "size", "sha256", "uploaded_by", "uploaded_at", "download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, obj: ApplicationEvidence) -> str:
+        pk: int | None = obj.pool_application_id
+        name = "api:cultivation-application-evidence-download"
+        if pk is None:
+            pk, name = obj.certification_id, "api:cultivation-certification-evidence-download"
+        url = reverse(name, kwargs={"pk": pk, "evidence_id": obj.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+def evidence_files_field() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        write_only=True,
+        max_length=50,
+        help_text="multipart: evidence files (PDF, OFD, JPG, PNG, XLSX, DOCX, checked by content) filed "
+        "with the application",
+    )
+
+
+class EvidenceListMixin:
+    """`evidence`: the files filed with the application (a list, never null)."""
+
+    context: dict[str, Any]
+
+    @extend_schema_field(ApplicationEvidenceSerializer(many=True))
+    def get_evidence(self, application: Any) -> list[dict[str, Any]]:
+        # The viewsets prefetch `evidence__uploaded_by`; the model orders the files by id.
+        return ApplicationEvidenceSerializer(application.evidence.all(), many=True, context=self.context).data  # type: ignore[return-value]
+
+
+class PoolApplicationSerializer(EvidenceListMixin, ScopedChoicesMixin, serializers.ModelSerializer):
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     district = serializers.CharField(source="enterprise.district_id", read_only=True)
@@ -49,6 +98,8 @@ class PoolApplicationSerializer(ScopedChoicesMixin, serializers.ModelSerializer)
         source="decided_by.username", read_only=True, default=None, allow_null=True
     )
     lawful_declaration = serializers.BooleanField(help_text="依法设立、守法经营声明（必须为 true）")
+    evidence = serializers.SerializerMethodField()
+    evidence_files = evidence_files_field()
 
     class Meta:
         model = PoolApplication
@@ -68,6 +119,8 @@ class PoolApplicationSerializer(ScopedChoicesMixin, serializers.ModelSerializer)
             "decided_by",
             "decided_at",
             "decision_reason",
+            "evidence",
+            "evidence_files",
         ]
         read_only_fields = ["id", "status", "checklist", "created_at", "decided_at", "decision_reason"]
         # "One pending application" is judged by the service, which answers 409 with a clear message.
@@ -250,7 +303,7 @@ class LevelJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BCertificationSerializer(serializers.ModelSerializer):
+class BCertificationSerializer(EvidenceListMixin, serializers.ModelSerializer):
     enterprise = serializers.IntegerField(source="membership.enterprise_id", read_only=True)
     enterprise_name = serializers.CharField(source="membership.enterprise.name", read_only=True)
     district = serializers.CharField(source="district_id", read_only=True)
@@ -262,6 +315,7 @@ class BCertificationSerializer(serializers.ModelSerializer):
     settled_by = serializers.CharField(
         source="settled_by.username", read_only=True, default=None, allow_null=True
     )
+    evidence = serializers.SerializerMethodField()
 
     class Meta:
         model = BCertification
@@ -288,6 +342,7 @@ class BCertificationSerializer(serializers.ModelSerializer):
             "settle_reason",
             "ended_at",
             "end_reason",
+            "evidence",
         ]
         read_only_fields = fields
 
@@ -295,6 +350,7 @@ class BCertificationSerializer(serializers.ModelSerializer):
 class CertificationApplySerializer(ScopedChoicesMixin, serializers.Serializer):
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), label="企业")
     year = serializers.IntegerField(label="依据的培育等级年度")
+    evidence_files = evidence_files_field()
 
     scoped_fields = ("enterprise",)
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("applications/new/", views.ApplicationCreateView.as_view(), name="application_create"),
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application_detail"),
     path(
+        "applications/<int:pk>/evidence/<int:evidence_id>/",
+        views.ApplicationEvidenceView.as_view(),
+        name="application_evidence",
+    ),
+    path(
         "applications/<int:pk>/<str:action>/",
         views.ApplicationDecideView.as_view(),
         name="application_decide",
@@ -31,6 +36,11 @@ urlpatterns = [
     path("certifications/recommended/", views.RecommendedListView.as_view(), name="recommended"),
     path("certifications/<int:pk>/", views.CertificationDetailView.as_view(), name="certification_detail"),
     path("certifications/<int:pk>/certificate/", views.CertificateView.as_view(), name="certificate"),
+    path(
+        "certifications/<int:pk>/evidence/<int:evidence_id>/",
+        views.CertificationEvidenceView.as_view(),
+        name="certification_evidence",
+    ),
     path(
         "certifications/<int:pk>/<str:action>/",
         views.CertificationDecideView.as_view(),

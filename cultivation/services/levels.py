@@ -51,6 +51,7 @@ from cultivation.models import (
     PoolMembership,
     lower_level,
 )
+from cultivation.services import evidence
 from cultivation.services.common import ensure_own_district, ensure_year, required_text
 from cultivation.services.pool import district_standard_in_force, end_certifications
 from factories import certificates
@@ -317,10 +318,16 @@ def open_certification(membership: PoolMembership) -> BCertification | None:
 
 
 @transaction.atomic
-def b_certification_apply(*, actor: Any, enterprise: Enterprise, year: int) -> BCertification:
-    """A member whose latest level is B-eligible applies for B-level certification (Art. 11(1))."""
+def b_certification_apply(
+    *, actor: Any, enterprise: Enterprise, year: int, evidence_files: list[Any] | None = None
+) -> BCertification:
+    """A member whose latest level is B-eligible applies for B-level certification (Art. 11(1)); evidence
+    files (佐证材料) may back the application, and one refused file refuses it, nothing stored."""
     ensure_can(actor, "pool.apply")
     ensure_in_scope(actor, enterprise)
+    uploads, problems = evidence.uploads_problems(evidence_files)
+    if problems:
+        raise InvalidInput(field_errors={"evidence": problems})
     membership = PoolMembership.objects.filter(enterprise=enterprise, status=MembershipStatus.ACTIVE).first()
     if membership is None:
         raise InvalidInput(field_errors={"enterprise": [_("该企业不在培育库中，不能申请B级认定。")]})
@@ -360,12 +367,15 @@ def b_certification_apply(*, actor: Any, enterprise: Enterprise, year: int) -> B
             )
     except IntegrityError as exc:
         raise StateConflict(open_one) from exc
-    audit.record(
-        actor=actor,
-        action="b_certification.apply",
-        obj=certification,
-        changes={"status": [None, CertificationStatus.APPLIED], "year": [None, year]},
-    )
+    stored = evidence.store(uploads, actor=actor, certification=certification)
+    changes: dict[str, Any] = {"status": [None, CertificationStatus.APPLIED], "year": [None, year]}
+    if stored:
+        changes["evidence"] = [None, evidence.in_words(stored)]
+    try:
+        audit.record(actor=actor, action="b_certification.apply", obj=certification, changes=changes)
+    except BaseException:
+        evidence.discard(stored)
+        raise
     return certification
 
 

@@ -39,6 +39,7 @@ from cultivation.models import (
     SupervisionKind,
     SupervisionRecord,
 )
+from cultivation.services import evidence
 from cultivation.services.common import ensure_own_district, required_text, today
 from factories.creditcode import CreditCodeError, validate_credit_code
 from factories.models import Enterprise, GreenFactory, LegalForm
@@ -143,12 +144,19 @@ def _active_membership(enterprise_id: int) -> PoolMembership | None:
 
 @transaction.atomic
 def pool_application_submit(
-    *, actor: Any, enterprise: Enterprise, intention: str, plan: str, lawful_declaration: bool
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    intention: str,
+    plan: str,
+    lawful_declaration: bool,
+    evidence_files: list[Any] | None = None,
 ) -> PoolApplication:
     """An enterprise, or its district on its behalf, applies to join the cultivation pool (Art. 10).
 
     The applicant's own parts (written intention, green-factory plan, lawful-operation declaration) are
-    required; the register facts are checked into the checklist the district reviews.
+    required; the register facts are checked into the checklist the district reviews. Evidence files
+    (佐证材料) may back the application; one refused file refuses the application, nothing stored.
     """
     ensure_can(actor, "pool.apply")
     ensure_in_scope(actor, enterprise)
@@ -159,6 +167,9 @@ def pool_application_submit(
         errors["plan"] = [_("请填写绿色工厂创建计划。")]
     if not lawful_declaration:
         errors["lawful_declaration"] = [_("请确认企业依法设立、守法经营的声明。")]
+    uploads, problems = evidence.uploads_problems(evidence_files)
+    if problems:
+        errors["evidence"] = problems
     if errors:
         raise InvalidInput(field_errors=errors)
     _ensure_not_green_factory(enterprise)
@@ -182,15 +193,18 @@ def pool_application_submit(
             )
     except IntegrityError as exc:
         raise StateConflict(pending) from exc
-    audit.record(
-        actor=actor,
-        action="pool_application.submit",
-        obj=application,
-        changes={
-            "status": [None, ApplicationStatus.PENDING],
-            "checklist": [None, {c["code"]: c["passed"] for c in checklist}],
-        },
-    )
+    stored = evidence.store(uploads, actor=actor, pool_application=application)
+    changes: dict[str, Any] = {
+        "status": [None, ApplicationStatus.PENDING],
+        "checklist": [None, {c["code"]: c["passed"] for c in checklist}],
+    }
+    if stored:
+        changes["evidence"] = [None, evidence.in_words(stored)]
+    try:
+        audit.record(actor=actor, action="pool_application.submit", obj=application, changes=changes)
+    except BaseException:
+        evidence.discard(stored)
+        raise
     return application
 
 

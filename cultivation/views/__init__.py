@@ -11,6 +11,7 @@ from cultivation.views.applications import (
     ApplicationCreateView,
     ApplicationDecideView,
     ApplicationDetailView,
+    ApplicationEvidenceView,
     ApplicationListView,
 )
 from cultivation.views.certifications import (
@@ -18,6 +19,7 @@ from cultivation.views.certifications import (
     CertificationApplyView,
     CertificationDecideView,
     CertificationDetailView,
+    CertificationEvidenceView,
     CertificationListView,
     RecommendedListView,
 )
@@ -72,11 +74,13 @@ __all__ = [
     "ApplicationCreateView",
     "ApplicationDecideView",
     "ApplicationDetailView",
+    "ApplicationEvidenceView",
     "ApplicationListView",
     "CertificateView",
     "CertificationApplyView",
     "CertificationDecideView",
     "CertificationDetailView",
+    "CertificationEvidenceView",
     "CertificationListView",
     "HomeView",
     "LevelJobDetailView",

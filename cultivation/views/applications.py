@@ -8,17 +8,21 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 
+from accounts import files
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
 from accounts.views_base import (
     RightRequiredMixin,
     ScopedDetailView,
+    ScopedObjectMixin,
     show_domain_error_on_form,
     signed_in,
 )
@@ -79,7 +83,7 @@ class ApplicationCreateView(RightRequiredMixin, TemplateView):
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = ApplicationForm(request.POST, user=signed_in(request))
+        form = ApplicationForm(request.POST, request.FILES, user=signed_in(request))
         if form.is_valid():
             enterprise = form.enterprise()
             if enterprise is None:
@@ -91,6 +95,7 @@ class ApplicationCreateView(RightRequiredMixin, TemplateView):
                     intention=form.cleaned_data["intention"],
                     plan=form.cleaned_data["plan"],
                     lawful_declaration=form.cleaned_data["lawful_declaration"],
+                    evidence_files=form.cleaned_data["evidence"],
                 )
             except NotAllowed as error:
                 raise PermissionDenied(str(error.message)) from error
@@ -121,6 +126,7 @@ class ApplicationDetailView(ScopedDetailView):
         context["can_decide"] = "accept" in actions and "reject" in actions
         context["all_passed"] = all(item.get("passed") for item in application.checklist)
         context["membership"] = getattr(application, "membership", None)
+        context["evidence"] = application.evidence.select_related("uploaded_by")
         return context
 
 
@@ -140,3 +146,14 @@ class ApplicationDecideView(PostActionView):
 
     def redirect_to(self, application: PoolApplication) -> str:
         return reverse("cultivation:application_detail", args=[application.pk])
+
+
+class ApplicationEvidenceView(ScopedObjectMixin, View):
+    """One file filed with an application, for whoever may see the application (another unit's: 404)."""
+
+    right = "pool.view"
+    model = PoolApplication
+
+    def get(self, request: HttpRequest, pk: int, evidence_id: int) -> HttpResponseBase:
+        item = get_object_or_404(self.get_object().evidence, pk=evidence_id)
+        return files.download(item.file, item.filename)

@@ -10,17 +10,21 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 
+from accounts import files
 from accounts.errors import InvalidInput, NotAllowed, StateConflict
 from accounts.permissions import can
 from accounts.transitions import allowed_actions
 from accounts.views_base import (
     RightRequiredMixin,
     ScopedDetailView,
+    ScopedObjectMixin,
     show_domain_error,
     signed_in,
 )
@@ -110,7 +114,10 @@ class CertificationApplyView(RightRequiredMixin, TemplateView):
         member = self.member()
         try:
             certification = services.b_certification_apply(
-                actor=request.user, enterprise=member.enterprise, year=int(request.POST.get("year") or 0)
+                actor=request.user,
+                enterprise=member.enterprise,
+                year=int(request.POST.get("year") or 0),
+                evidence_files=request.FILES.getlist("evidence"),
             )
         except NotAllowed as error:
             raise PermissionDenied(str(error.message)) from error
@@ -155,6 +162,7 @@ class CertificationDetailView(ScopedDetailView):
             can_certify="certify" in actions,
             can_settle="lose" in actions and "keep" in actions,
             has_certificate=certification.status in HOLDING_STATUSES and bool(certification.certificate_no),
+            evidence=certification.evidence.select_related("uploaded_by"),
         )
         return context
 
@@ -191,6 +199,17 @@ class CertificationDecideView(PostActionView):
 
     def redirect_to(self, certification: BCertification) -> str:
         return reverse("cultivation:certification_detail", args=[certification.pk])
+
+
+class CertificationEvidenceView(ScopedObjectMixin, View):
+    """One file filed with a B-certification application, for whoever may see it (another unit's: 404)."""
+
+    right = "pool.view"
+    model = BCertification
+
+    def get(self, request: HttpRequest, pk: int, evidence_id: int) -> HttpResponseBase:
+        item = get_object_or_404(self.get_object().evidence, pk=evidence_id)
+        return files.download(item.file, item.filename)
 
 
 class CertificateView(ScopedDetailView):

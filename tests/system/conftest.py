@@ -817,6 +817,26 @@ def _applications(world: World) -> dict[str, Any]:
     }
 
 
+@kind("pool:application:evidence")
+def _application_evidence(world: World) -> dict[str, Any]:
+    """Each application with one evidence file (a PDF) filed by its unit's clerk; the application comes
+    with `evidence_id` for the URLs that name the file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cultivation.services.evidence import store
+
+    found = {}
+    for relation, application in world.objects("pool:application").items():
+        (item,) = store(
+            [SimpleUploadedFile("营业执照.pdf", b"%PDF-1.7\n%%EOF\n")],
+            actor=world.reviewer(relation),
+            pool_application=application,
+        )
+        application.evidence_id = item.pk
+        found[relation] = application
+    return found
+
+
 @kind("pool:member")
 def _members(world: World) -> dict[str, Any]:
     from cultivation.services import pool_application_accept
@@ -892,6 +912,25 @@ def _certifications(world: World) -> dict[str, Any]:
         )
         for relation, decision in world.objects("pool:level:b").items()
     }
+
+
+@kind("pool:certification:evidence")
+def _certification_evidence(world: World) -> dict[str, Any]:
+    """Each B-certification application with one evidence file (a PDF) filed by its unit's clerk."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cultivation.services.evidence import store
+
+    found = {}
+    for relation, certification in world.objects("pool:certification").items():
+        (item,) = store(
+            [SimpleUploadedFile("节能诊断报告.pdf", b"%PDF-1.7\n%%EOF\n")],
+            actor=world.reviewer(relation),
+            certification=certification,
+        )
+        certification.evidence_id = item.pk
+        found[relation] = certification
+    return found
 
 
 @kind("pool:certification:under_review")

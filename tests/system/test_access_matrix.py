@@ -509,6 +509,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "api:cultivation-application-list POST": Row("enterprise", roles(403, (201, 201, 400), (201, 400, 400), 403),
                                                  body=pool_application),
     "api:cultivation-application-detail GET": Row("pool:application", SCOPED_GET),
+    "api:cultivation-application-evidence-download GET": Row("pool:application:evidence", SCOPED_GET),
     "api:cultivation-application-accept POST": Row("pool:application", roles(403, (200, 200, 404), 403, 403),
                                                    body={"note": ""}),
     "api:cultivation-application-reject POST": Row("pool:application", roles(403, (200, 200, 404), 403, 403),
@@ -542,6 +543,7 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
                                                    roles(403, (201, 201, 400), (201, 400, 400), 403),
                                                    body=b_application),
     "api:cultivation-certification-detail GET": Row("pool:certification", SCOPED_GET),
+    "api:cultivation-certification-evidence-download GET": Row("pool:certification:evidence", SCOPED_GET),
     "api:cultivation-certification-certify POST": Row("pool:certification", roles(403, (200, 200, 404), 403, 403),
                                                       body={"note": ""}),
     "api:cultivation-certification-reject POST": Row("pool:certification", roles(403, (200, 200, 404), 403, 403),
@@ -688,6 +690,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "reporting:import_download GET": Row("import", pages(200, (200, 200, 404), 403, 403)),
     # the cultivation pool: the district decides; review files and reports are for staff, not enterprises
     "cultivation:application_detail GET": Row("pool:application", pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "cultivation:application_evidence GET": Row("pool:application:evidence",
+                                                pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "cultivation:application_decide POST": (
         Row("pool:application", pages(403, (DONE, DONE, 404), 403, 403), kwargs={"action": "accept"},
             body={"reason": ""}),
@@ -709,6 +713,8 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "cultivation:level_job_progress GET": Row("pool:level_job", pages(200, (200, 200, 404), 404, 200)),
     "cultivation:certification_detail GET": Row("pool:certification",
                                                  pages(200, (200, 200, 404), (200, 404, 404), 200)),
+    "cultivation:certification_evidence GET": Row("pool:certification:evidence",
+                                                  pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "cultivation:certificate GET": Row("pool:certification:under_review",
                                        pages(200, (200, 200, 404), (200, 404, 404), 200)),
     "cultivation:certification_decide POST": (
