@@ -893,6 +893,11 @@ NOT_AUDITED: dict[str, str] = {
     "closed; each check it starts is audited as anomaly.scan by _anomaly_scan_enqueue (actor beat)",
     "reporting.services.requeue_waiting_anomaly_scans": "the watchdog: re-sends stalled or lost anomaly checks "
     "to the worker; changes no data",
+    "cultivation.services.evidence.uploads_problems": "guard: checks uploaded files, stores nothing",
+    "cultivation.services.evidence.store": "part of pool_application_submit and b_certification_apply, whose "
+    "audit entries list the stored files under 佐证材料",
+    "cultivation.services.evidence.discard": "clean-up: removes files written by a refused application",
+    "cultivation.services.evidence.in_words": "pure: the stored files' names for the audit entry",
     "cultivation.services.common.today": "pure: the local date",
     "cultivation.services.common.ensure_own_district": "guard: raises NotAllowed",
     "cultivation.services.common.ensure_year": "guard: validates a year",
