@@ -33,6 +33,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.deconstruct import deconstructible
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 
 # Bytes of randomness in a stored name: 24 bytes = 192 bits (token_urlsafe gives 32 characters).
 NAME_BYTES = 24
@@ -62,6 +63,9 @@ EVIDENCE_RESPONSES = {
         "application/octet-stream",
     )
 }
+
+# The path parameter of the evidence routes (…/evidence/{evidence_id}/…): the file's number.
+EVIDENCE_ID = OpenApiParameter("evidence_id", int, OpenApiParameter.PATH, description="佐证材料编号")
 
 
 def extension(name: str | None) -> str:

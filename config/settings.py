@@ -452,6 +452,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that several components share get one stable name (otherwise the schema generator
+    # invents hashed names such as Status549Enum and warns).
+    "ENUM_NAME_OVERRIDES": {
+        "DraftAdoptedStatusEnum": "factories.models.StandardStatus",
+        "SubmissionStatusEnum": "reporting.models.SubmissionStatus",
+    },
 }
 
 # Excel imports (reporting/imports.py): an upload is validated in the background; it may hold at most

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from accounts import files, jobs
 from accounts.drf import JSONParser
-from accounts.files import EVIDENCE_RESPONSES
+from accounts.files import EVIDENCE_ID, EVIDENCE_RESPONSES
 from accounts.serializers import NoteSerializer
 from accounts.viewsets import ScopedMixin, ScopedReadOnlyViewSet
 from cultivation import selectors, services
@@ -131,7 +131,7 @@ class ApplicationViewSet(
             evidence_files=data.get("evidence_files"),
         )
 
-    @extend_schema(responses=EVIDENCE_RESPONSES)
+    @extend_schema(responses=EVIDENCE_RESPONSES, parameters=[EVIDENCE_ID])
     @action(
         detail=True,
         methods=["get"],
@@ -352,7 +352,7 @@ class CertificationViewSet(
         )
         return Response(self.get_serializer(certification).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=EVIDENCE_RESPONSES)
+    @extend_schema(responses=EVIDENCE_RESPONSES, parameters=[EVIDENCE_ID])
     @action(
         detail=True,
         methods=["get"],
@@ -545,7 +545,7 @@ class SupervisionRecordViewSet(ScopedReadOnlyViewSet):
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("membership__enterprise", "recorded_by")
 
-    @extend_schema(responses=EVIDENCE_RESPONSES)
+    @extend_schema(responses=EVIDENCE_RESPONSES, parameters=[EVIDENCE_ID])
     @action(detail=True, methods=["get"])
     def evidence(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         """The record's evidence file under a readable name (404 when it has none)."""

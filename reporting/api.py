@@ -200,7 +200,7 @@ class SubmissionViewSet(ScopedViewSet):
             raise Http404
         return item
 
-    @extend_schema(responses=files.EVIDENCE_RESPONSES)
+    @extend_schema(responses=files.EVIDENCE_RESPONSES, parameters=[files.EVIDENCE_ID])
     @action(
         detail=True,
         methods=["get"],
@@ -214,7 +214,7 @@ class SubmissionViewSet(ScopedViewSet):
         item = self._evidence_item(evidence_id)
         return files.download(item.file, item.filename)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None}, parameters=[files.EVIDENCE_ID])
     @action(
         detail=True,
         methods=["post"],

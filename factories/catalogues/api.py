@@ -19,7 +19,7 @@ class CatalogueViewSet(ScopedReadOnlyViewSet):
     serializer_class = CatalogueVersionSerializer
     rights = {"list": "catalogue.view", "retrieve": "catalogue.view"}
     lookup_field = "code"
-    lookup_value_regex = r"[A-Za-z0-9._-]+"
+    lookup_value_regex = r"[^/]+"
 
     def scope_queryset(self, queryset):  # type: ignore[no-untyped-def]
         return with_parts(queryset)

@@ -99,6 +99,7 @@ class CatalogueFieldForm(ServiceForm):
         label=_("选项"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
         help_text=_("仅多选数据项：每行一个选项。"),
     )
     empty_means = forms.ChoiceField(label=_("留空表示"), choices=EmptyMeans.choices)
