@@ -103,6 +103,16 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+def owned_file(files: Any, file_id: Any) -> Any:
+    """One of an object's stored files (``submission.evidence``, ``application.evidence``) by the id in the
+    URL; anything else — another object's file, an id that is not a number — answers 404."""
+    text = str(file_id)
+    item = files.filter(pk=int(text)).first() if text.isascii() and text.isdigit() else None
+    if item is None:
+        raise Http404
+    return item
+
+
 def download(file: FieldFile, filename: str) -> HttpResponseBase:
     """Send a stored file that the calling view has already authorised, as an attachment named `filename`.
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -80,13 +79,7 @@ def _body(serializer_class: Any, request: Request) -> dict[str, Any]:
 
 def _evidence_download(application: Any, evidence_id: str | None) -> HttpResponseBase:
     """A file of an application the caller may see; another application's file id answers 404."""
-    item = (
-        application.evidence.filter(pk=evidence_id).first()
-        if str(evidence_id).isascii() and str(evidence_id).isdigit()
-        else None
-    )
-    if item is None:
-        raise Http404
+    item = files.owned_file(application.evidence, evidence_id)
     return files.download(item.file, item.filename)
 
 

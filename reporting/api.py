@@ -191,14 +191,7 @@ class SubmissionViewSet(ScopedViewSet):
         )
 
     def _evidence_item(self, evidence_id: str | None) -> Any:
-        item = (
-            self.get_object().evidence.filter(pk=evidence_id).first()
-            if str(evidence_id).isascii() and str(evidence_id).isdigit()
-            else None
-        )
-        if item is None:
-            raise Http404
-        return item
+        return files.owned_file(self.get_object().evidence, evidence_id)
 
     @extend_schema(responses=files.EVIDENCE_RESPONSES, parameters=[files.EVIDENCE_ID])
     @action(

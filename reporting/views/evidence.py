@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -78,9 +78,7 @@ class EvidenceRemoveView(_EvidenceStep):
 
     def post(self, request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
         submission = self.get_object()
-        item = submission.evidence.filter(pk=evidence_id).first()
-        if item is None:
-            raise Http404
+        item = files.owned_file(submission.evidence, evidence_id)
 
         def work() -> None:
             services.evidence_remove(actor=request.user, item=item)
