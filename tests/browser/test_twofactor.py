@@ -5,6 +5,7 @@ recovery codes once, and at the next sign-in passes the second step."""
 from __future__ import annotations
 
 import re
+import time
 from base64 import b32decode
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 def app_code(secret: str, *, ahead: int = 0) -> str:
-    """What an authenticator app shows for the key typed in from the page (`ahead` steps later)."""
+    """What an authenticator app shows for the key typed in from the page (`ahead` steps later).
+
+    A code read in the last seconds of its 30-second step may reach the server in the next one; the
+    device then accepts it as one step behind and stores a drift of -1 (OTP_TOTP_SYNC), after which a
+    code one step ahead falls outside its window. A person would read the next code instead, so the
+    test waits for a fresh step when fewer than five seconds are left."""
+    left = 30 - time.time() % 30
+    if left < 5:
+        time.sleep(left + 0.2)
     key = b32decode(secret.replace(" ", "") + "=" * (-len(secret.replace(" ", "")) % 8))
     return f"{totp(key, drift=ahead):06d}"
 
