@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -74,7 +74,34 @@ def _dimension_choices(catalogue: CatalogueVersion, general: bool) -> list[tuple
     return [("general", str(_("基本情况"))), *choices] if general else choices
 
 
-class CatalogueFieldForm(ServiceForm):
+Part = TypeVar("Part", CatalogueField, CatalogueIndicator)
+
+
+class _DraftPartForm(ServiceForm, Generic[Part]):
+    """A raw field or an indicator of a draft catalogue: new (`item` None) or edited in place."""
+
+    general_group: bool  # whether the 基本情况 group is offered as a dimension
+
+    def __init__(
+        self,
+        *args: Any,
+        user: Any,
+        catalogue: CatalogueVersion,
+        item: Part | None,
+        **kwargs: Any,
+    ) -> None:
+        self.user, self.catalogue = user, catalogue
+        self.item: Part | None = item
+        if item is not None:
+            kwargs["initial"] = {**kwargs.get("initial", {}), **self.initial_from(item)}
+        super().__init__(*args, **kwargs)
+        self.fields["dimension"].choices = _dimension_choices(catalogue, general=self.general_group)  # type: ignore[attr-defined]
+
+    def initial_from(self, item: Part) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class CatalogueFieldForm(_DraftPartForm[CatalogueField]):
     """One raw field of a draft: what is reported, in which unit, and the rules its value obeys."""
 
     name = forms.CharField(
@@ -108,18 +135,13 @@ class CatalogueFieldForm(ServiceForm):
     )
     help_en = forms.CharField(label=_("英文填报说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)  # fmt: skip
 
-    def __init__(
-        self, *args: Any, user: Any, catalogue: CatalogueVersion, item: CatalogueField | None, **kwargs: Any
-    ) -> None:
-        self.user, self.catalogue, self.item = user, catalogue, item
-        if item is not None:
-            kwargs.setdefault("initial", {})
-            kwargs["initial"].update(
-                {name: getattr(item, name) for name in services.FIELD_ATTRIBUTES if name != "choices"},
-                choices="\n".join(item.choices or []),
-            )
-        super().__init__(*args, **kwargs)
-        self.fields["dimension"].choices = _dimension_choices(catalogue, general=True)  # type: ignore[attr-defined]
+    general_group = True
+
+    def initial_from(self, item: CatalogueField) -> dict[str, Any]:
+        return {
+            **{name: getattr(item, name) for name in services.FIELD_ATTRIBUTES if name != "choices"},
+            "choices": "\n".join(item.choices or []),
+        }
 
     def save(self) -> CatalogueField:
         values = {name: self.cleaned_data[name] for name in services.FIELD_ATTRIBUTES if name != "choices"}
@@ -173,7 +195,7 @@ def definition_initial(definition: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class CatalogueIndicatorForm(ServiceForm):
+class CatalogueIndicatorForm(_DraftPartForm[CatalogueIndicator]):
     """One indicator of a draft: its names, direction and dimension, and its definition over raw fields."""
 
     code = forms.CharField(label=_("指标代码"), max_length=16)
@@ -214,24 +236,14 @@ class CatalogueIndicatorForm(ServiceForm):
     evidence_required = forms.BooleanField(label=_("需上传佐证材料"), required=False)
     is_percent = forms.BooleanField(label=_("百分比"), required=False)  # fmt: skip
 
-    def __init__(
-        self,
-        *args: Any,
-        user: Any,
-        catalogue: CatalogueVersion,
-        item: CatalogueIndicator | None,
-        **kwargs: Any,
-    ) -> None:
-        self.user, self.catalogue, self.item = user, catalogue, item
-        if item is not None:
-            kwargs.setdefault("initial", {})
-            kwargs["initial"].update(
-                {name: getattr(item, name) for name in INDICATOR_INPUTS},
-                same_as=same_as_label(item),
-                **definition_initial(item.definition or {}),
-            )
-        super().__init__(*args, **kwargs)
-        self.fields["dimension"].choices = _dimension_choices(catalogue, general=False)  # type: ignore[attr-defined]
+    general_group = False
+
+    def initial_from(self, item: CatalogueIndicator) -> dict[str, Any]:
+        return {
+            **{name: getattr(item, name) for name in INDICATOR_INPUTS},
+            "same_as": same_as_label(item),
+            **definition_initial(item.definition or {}),
+        }
 
     def definition(self) -> dict[str, Any]:
         """The structured definition from the inputs; mistakes are kept and named by the catalogue check."""
