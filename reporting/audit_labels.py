@@ -100,11 +100,13 @@ def _evidence_requested_words(keys: Any, changes: dict[str, Any]) -> str:
     """The figures a reviewer asked evidence for, by their labels (any catalogue that knows them)."""
     from accounts.i18n import localized
     from factories.indicators import CATALOGUES
+    from reporting import declarations
 
     labels: dict[str, str] = {}
     for catalogue in CATALOGUES.values():
         labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
         labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
+    labels.update({key: str(label) for key, label in declarations.EVIDENCE_FIELDS.items()})
     return localized("、", ", ").join(labels.get(str(key), str(key)) for key in keys or []) or "—"
 
 

@@ -13,7 +13,18 @@ declared "no change". `compliance`: the keys of `COMPLIANCE_KEYS`; an absent or 
 Each object is replaced as a whole when written.
 
 Evidence (the submission's evidence files, API `field`) attaches to a declaration by the names in
-`EVIDENCE_FIELDS`, e.g. ``major_change.site`` for the documents of a site change.
+`EVIDENCE_FIELDS`: ``major_change.<kind>`` for the documents of a change (e.g. the new business licence of
+a name change, the land or lease contract of a site change) and ``compliance.permit`` for the pollutant
+discharge permit or the registration receipt. The rules (`evidence_keys`, `required_evidence_keys`):
+
+- a file may be attached to a change only once the draft declares it (``changed: true``), and to the permit
+  only once the draft declares a permit or a registration; before that the upload is refused in words
+  (`undeclared_message`), so no file hangs on a change nobody declared. A file stays when the answer is
+  later changed back, shown under its words, and can be removed.
+- each declared change, and a declared valid permit, need a file before the data can be submitted (the
+  national table asks for the changes "with dates and evidence", and a permit is a document the enterprise
+  holds); the submit refusal names them like any other missing evidence. A registration receipt may be
+  attached but is not required: registration is done online and leaves no certificate.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -58,11 +70,24 @@ COMPLIANCE_KEYS = (
     "no_serious_credit_record",
     "credit_note",
 )
+PERMIT_EVIDENCE = "compliance.permit"
 EVIDENCE_FIELDS = {
-    **{f"major_change.{kind}": ChangeKind(kind).label for kind in CHANGE_KINDS},
-    "compliance.permit": gettext_lazy("排污许可证（或排污登记回执）"),
+    **{
+        f"major_change.{kind}": format_lazy("{}：{}", gettext_lazy("重大事项变更"), ChangeKind(kind).label)
+        for kind in CHANGE_KINDS
+    },
+    PERMIT_EVIDENCE: gettext_lazy("排污许可证（或排污登记回执）"),
 }
 """Evidence field names (API `field` of a submission's evidence) for the declarations, with their words."""
+
+EVIDENCE_EXAMPLES = {
+    "major_change.name": gettext_lazy("变更后的营业执照、市场监管部门的变更登记通知书"),
+    "major_change.business_scope": gettext_lazy("变更后的营业执照、市场监管部门的变更登记通知书"),
+    "major_change.site": gettext_lazy("新厂址的不动产权证书或租赁合同、环评批复"),
+    "major_change.boundary": gettext_lazy("调整后的用地或规划许可文件、厂区平面布置图"),
+    PERMIT_EVIDENCE: gettext_lazy("排污许可证正本（或副本首页），实行登记管理的为排污登记回执"),
+}
+"""What a file of each declaration usually is, shown beside the upload."""
 
 STATEMENTS = {
     "no_major_accident": gettext_lazy("本年度未发生较大及以上安全生产事故和突发环境事件"),
@@ -235,6 +260,53 @@ def clean_compliance(data: Any, *, year: int, today: dt.date) -> tuple[dict[str,
     return ({} if errors else cleaned), errors
 
 
+# --- evidence on the declarations -------------------------------------------------------------------
+
+
+def _declared_changes(major_changes: Any) -> list[str]:
+    changes = major_changes if isinstance(major_changes, Mapping) else {}
+    return [
+        kind
+        for kind in CHANGE_KINDS
+        if isinstance(changes.get(kind), Mapping) and changes[kind].get("changed") is True
+    ]
+
+
+def _permit(compliance: Any) -> Any:
+    return compliance.get("permit") if isinstance(compliance, Mapping) else None
+
+
+def evidence_keys(major_changes: Any, compliance: Any) -> list[str]:
+    """The declaration evidence fields a file may be attached to now: each declared change, and the permit
+    once a permit or a registration is declared."""
+    keys = [f"major_change.{kind}" for kind in _declared_changes(major_changes)]
+    if _permit(compliance) in (PermitStatus.VALID, PermitStatus.REGISTRATION):
+        keys.append(PERMIT_EVIDENCE)
+    return keys
+
+
+def required_evidence_keys(major_changes: Any, compliance: Any) -> list[str]:
+    """The declaration evidence fields that need a file before submission: each declared change, and the
+    permit when a valid permit is declared."""
+    keys = [f"major_change.{kind}" for kind in _declared_changes(major_changes)]
+    if _permit(compliance) == PermitStatus.VALID:
+        keys.append(PERMIT_EVIDENCE)
+    return keys
+
+
+def undeclared_message(key: str) -> str:
+    """Why a file cannot be attached to a declaration that the draft does not (yet) declare."""
+    if key == PERMIT_EVIDENCE:
+        return _(
+            "尚未声明持有排污许可证或实行排污登记，不能上传排污许可证明文件：请先在“合规性自我声明”中"
+            "选择排污许可情况并保存草稿，再上传。"
+        )
+    return _(
+        "“{label}”尚未声明为“有变更”，不能上传其证明文件：请先在“重大事项变更”中选择“有变更”，"
+        "填写变更日期和内容并保存草稿，再上传。"
+    ).format(label=EVIDENCE_FIELDS[key])
+
+
 # --- words (pages, exports, the audit trail) ----------------------------------------------------------
 
 
@@ -313,6 +385,7 @@ def display(major_changes: Any, compliance: Any) -> dict[str, Any]:
                 "on": entry.get("changed_on") or "",
                 "description": entry.get("description") or "",
                 "evidence_field": f"major_change.{kind}",
+                "evidence_examples": EVIDENCE_EXAMPLES[f"major_change.{kind}"],
             }
         )
     statements = [
@@ -325,6 +398,8 @@ def display(major_changes: Any, compliance: Any) -> dict[str, Any]:
         },
         {
             "label": _("排污许可"),
+            "evidence_field": PERMIT_EVIDENCE,
+            "evidence_examples": EVIDENCE_EXAMPLES[PERMIT_EVIDENCE],
             "answer": permit_words(declared),
             "answered": declared.get("permit") is not None,
             "flag": declared.get("permit") == PermitStatus.ABSENT,

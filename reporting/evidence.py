@@ -1,5 +1,11 @@
 """Evidence (佐证材料) of annual data: which figures a file may back, what a file must be, and which figures
-still need one before the data can be submitted (issue 15). Reads only; the writes are in services."""
+still need one before the data can be submitted (issue 15). Reads only; the writes are in services.
+
+Besides the catalogue's raw fields and indicators, a file may back a declaration of the submission
+(issue 18): ``major_change.<kind>`` for a declared 重大事项变更 and ``compliance.permit`` for the pollutant
+discharge permit. Which of them accept a file and which need one before submission is decided in
+reporting.declarations (`evidence_keys`, `required_evidence_keys`): each declared change and a declared
+valid permit need a file; the submit refusal names them with the figures."""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import files
 from accounts.i18n import localized
 from factories.indicators import Catalogue, Status, get_catalogue
+from reporting import declarations
 from reporting.models import AnnualSubmission, SubmissionEvidence, SubmissionFieldNote
 from reporting.values import compute_indicators
 
@@ -64,7 +71,17 @@ def targets(catalogue: Catalogue) -> dict[str, Target]:
     return found
 
 
+def declaration_targets(submission: AnnualSubmission) -> dict[str, Target]:
+    """The declarations of the draft a file may back now (a declared change, a declared permit)."""
+    return {
+        key: Target(key, str(declarations.EVIDENCE_FIELDS[key]), False)
+        for key in declarations.evidence_keys(submission.major_changes, submission.compliance)
+    }
+
+
 def label_of(catalogue: Catalogue, key: str) -> str:
+    if key in declarations.EVIDENCE_FIELDS:
+        return str(declarations.EVIDENCE_FIELDS[key])
     target = targets(catalogue).get(key)
     return target.label if target is not None else key
 
@@ -74,7 +91,7 @@ def required_keys(submission: AnnualSubmission) -> list[str]:
     returning it, the reported raw fields (other than 0) the catalogue marks, and the computed indicators
     it marks. An indicator is satisfied by a file on itself or on any of its fields."""
     catalogue = get_catalogue(submission.catalogue_version)
-    known = targets(catalogue)
+    known = {**targets(catalogue), **declaration_targets(submission)}
     keys = [key for key in submission.evidence_requested or [] if key in known]
     for raw_field in catalogue.raw_fields:
         value = submission.raw_values.get(raw_field.name)
@@ -84,6 +101,7 @@ def required_keys(submission: AnnualSubmission) -> list[str]:
     for indicator in catalogue.indicators:
         if indicator.evidence_required and values[indicator.code].status == Status.OK:
             keys.append(indicator.code)
+    keys += declarations.required_evidence_keys(submission.major_changes, submission.compliance)
     return list(dict.fromkeys(keys))
 
 
@@ -126,6 +144,7 @@ class Cell:
     missing: bool
     requested: bool
     notes: list[SubmissionFieldNote]
+    uploadable: bool = True
 
 
 def cells(submission: AnnualSubmission | None, catalogue: Catalogue) -> dict[str, Cell]:
@@ -152,3 +171,37 @@ def cells(submission: AnnualSubmission | None, catalogue: Catalogue) -> dict[str
         )
         for key, target in targets(catalogue).items()
     }
+
+
+def declaration_cells(submission: AnnualSubmission) -> dict[str, Cell]:
+    """Every declaration evidence field (each change kind, the permit) with the submission's files for it;
+    `uploadable` when the draft declares it, so a file may be attached."""
+    grouped = by_field(submission)
+    required = set(required_keys(submission))
+    lacking = set(missing(submission, grouped))
+    requested = set(submission.evidence_requested or [])
+    open_keys = set(declarations.evidence_keys(submission.major_changes, submission.compliance))
+    return {
+        key: Cell(
+            key=key,
+            label=str(label),
+            is_indicator=False,
+            items=grouped.get(key, []),
+            required=key in required,
+            missing=key in lacking,
+            requested=key in requested,
+            notes=[],
+            uploadable=key in open_keys,
+        )
+        for key, label in declarations.EVIDENCE_FIELDS.items()
+    }
+
+
+def declared(submission: AnnualSubmission, cells: dict[str, Cell] | None = None) -> dict[str, Any]:
+    """The declarations as the pages show them (declarations.display), each change row and the permit row
+    with its evidence `Cell` under ``evidence`` (None for the statements that take no file)."""
+    shown = declarations.display(submission.major_changes, submission.compliance)
+    cells = cells if cells is not None else declaration_cells(submission)
+    for row in [*shown["changes"], *shown["statements"]]:
+        row["evidence"] = cells.get(row.get("evidence_field") or "")
+    return shown

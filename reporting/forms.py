@@ -96,7 +96,12 @@ ANSWER_CHOICES = [("", _("尚未填写")), ("yes", _("是")), ("no", _("否"))]
 
 class DeclarationFields(forms.Form):
     """重大事项变更 and the compliance self-declaration as inputs; the service checks them again with the
-    same schema (reporting.declarations), so the page and the API refuse the same things."""
+    same schema (reporting.declarations), so the page and the API refuse the same things.
+
+    `declaration_evidence` (set by the page: reporting.evidence.declaration_cells) puts each change's and
+    the permit's evidence beside its inputs."""
+
+    declaration_evidence: Mapping[str, Any] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -207,20 +212,29 @@ class DeclarationFields(forms.Form):
             )
         return parts[-1]
 
-    def statement_pairs(self) -> list[tuple[BoundField, list[BoundField]]]:
-        """Each statement with the inputs that go with its answer."""
+    def statement_pairs(self) -> list[tuple[BoundField, list[BoundField], Any, Any]]:
+        """Each statement with the inputs that go with its answer, and (the permit only) its evidence and
+        what such a file usually is."""
+        permit = declarations.PERMIT_EVIDENCE
         return [
-            (self["no_major_accident"], [self["accident_note"]]),
-            (self["permit"], [self["permit_number"], self["permit_valid_to"]]),
-            (self["no_serious_credit_record"], [self["credit_note"]]),
+            (self["no_major_accident"], [self["accident_note"]], None, None),
+            (
+                self["permit"],
+                [self["permit_number"], self["permit_valid_to"]],
+                self.declaration_evidence.get(permit),
+                declarations.EVIDENCE_EXAMPLES[permit],
+            ),
+            (self["no_serious_credit_record"], [self["credit_note"]], None, None),
         ]
 
-    def change_rows(self) -> list[dict[str, BoundField]]:
+    def change_rows(self) -> list[dict[str, Any]]:
         return [
             {
                 "choice": self[f"change_{kind}"],
                 "on": self[f"change_{kind}_on"],
                 "description": self[f"change_{kind}_description"],
+                "evidence": self.declaration_evidence.get(f"major_change.{kind}"),
+                "examples": declarations.EVIDENCE_EXAMPLES[f"major_change.{kind}"],
             }
             for kind in CHANGE_KINDS
         ]

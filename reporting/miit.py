@@ -93,11 +93,13 @@ def _indicator_cell(values: dict[str, Any], indicator: IndicatorDef) -> Decimal 
 
 
 def _figure_labels() -> dict[str, str]:
-    """Raw fields and indicators of every catalogue the code knows, by name/code, in words."""
+    """Raw fields and indicators of every catalogue the code knows, by name/code, and the declarations that
+    take a file (重大事项变更：…, 排污许可证), in words."""
     labels: dict[str, str] = {}
     for catalogue in CATALOGUES.values():
         labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
         labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
+    labels.update({key: str(label) for key, label in declarations.EVIDENCE_FIELDS.items()})
     return labels
 
 

@@ -498,13 +498,17 @@ def submission_return(
     evidence_requested: list[str] | None = None,
 ) -> AnnualSubmission:
     """A reviewer returns submitted or district-approved data to draft, always with a reason (DOMAIN §5),
-    and may name figures (raw fields or indicators) whose evidence must be uploaded before it is sent again."""
+    and may name figures (raw fields or indicators) or declared changes / the permit whose evidence must be
+    uploaded before it is sent again."""
     SUBMISSION_TRANSITIONS.ensure_can(actor, "return")
     ensure_in_scope(actor, submission)
     errors: dict[str, list[Any]] = {}
     if not (reason or "").strip():
         errors["reason"] = [_("退回时必须填写退回原因，以便企业修改。")]
-    known = evidence.targets(get_catalogue(submission.catalogue_version))
+    known = {
+        **evidence.targets(get_catalogue(submission.catalogue_version)),
+        **evidence.declaration_targets(submission),
+    }
     requested = list(dict.fromkeys(key for key in evidence_requested or [] if key))
     if unknown := [key for key in requested if key not in known]:
         errors["evidence_requested"] = [
@@ -559,14 +563,18 @@ def _digest(upload: Any) -> tuple[str, int]:
 def evidence_add(
     *, actor: Any, submission: AnnualSubmission, field: str, upload: Any, note: str = ""
 ) -> SubmissionEvidence:
-    """Attach a document to one figure (raw field or indicator) of a draft (issue 15). A file that is not
-    an accepted document, or past the limits, is refused with the reason and nothing is stored."""
+    """Attach a document to one figure (raw field or indicator) of a draft (issue 15), or to one of its
+    declarations (a declared change, the declared permit: reporting.declarations). A file that is not an
+    accepted document, or past the limits, or on a declaration the draft does not make, is refused with
+    the reason and nothing is stored."""
     submission = _evidence_guard(actor, submission)
     catalogue = get_catalogue(submission.catalogue_version)
-    known = evidence.targets(catalogue)
+    known = {**evidence.targets(catalogue), **evidence.declaration_targets(submission)}
     errors: dict[str, list[Any]] = {}
     field = (field or "").strip()
-    if field not in known:
+    if field in declarations.EVIDENCE_FIELDS and field not in known:
+        errors["field"] = [declarations.undeclared_message(field)]
+    elif field not in known:
         errors["field"] = [evidence.FIELD_ERROR]
     if problem := text_problem(note, SHORT_TEXT, SubmissionEvidence._meta.get_field("note").verbose_name):
         errors["note"] = [problem]

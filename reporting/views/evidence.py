@@ -21,6 +21,9 @@ from accounts.views_base import ScopedObjectMixin, show_domain_error
 from reporting import services
 from reporting.models import AnnualSubmission, SubmissionEvidence
 
+ANCHOR_PUNCTUATION = str.maketrans("", "", "-_.")
+"""Besides letters and digits, what a figure's key may hold and still name its row (`major_change.site`)."""
+
 
 class _EvidenceStep(ScopedObjectMixin, View):
     """A write on a submission's evidence: another unit's data answers 404 before a refused role hears 403."""
@@ -41,7 +44,7 @@ class _EvidenceStep(ScopedObjectMixin, View):
             target = reverse("reporting:submission_detail", args=[submission.pk])
         field = self.request.POST.get("field", "")
         return HttpResponseRedirect(
-            target + (f"#evidence-{field}" if field.replace("-", "").isalnum() else "")
+            target + (f"#evidence-{field}" if field.translate(ANCHOR_PUNCTUATION).isalnum() else "")
         )
 
     def run(self, request: HttpRequest, submission: AnnualSubmission, work: object) -> HttpResponse:

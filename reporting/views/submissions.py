@@ -31,7 +31,7 @@ from accounts.views_base import (
 )
 from factories.indicators import CATALOGUES, DEFAULT_CATALOGUE_VERSION, Catalogue, get_catalogue
 from factories.models import District, Enterprise
-from reporting import declarations, evidence, selectors, services
+from reporting import evidence, selectors, services
 from reporting.filters import SubmissionFilter
 from reporting.forms import SubmissionForm
 from reporting.models import (
@@ -171,6 +171,9 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
             version = DEFAULT_CATALOGUE_VERSION
         self.catalogue = get_catalogue(version)
         self.evidence = evidence.cells(self.submission, self.catalogue)
+        self.declaration_evidence = (
+            evidence.declaration_cells(self.submission) if self.submission is not None else {}
+        )
 
     def make_form(self, data: Any = None) -> SubmissionForm:
         flagged = self.submission.yoy_flags if self.submission else ()
@@ -183,9 +186,11 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
                     self.submission.major_changes, self.submission.compliance
                 ),
             }
-        return SubmissionForm(
+        form = SubmissionForm(
             data, initial=initial, catalogue=self.catalogue, flagged=flagged, evidence=self.evidence
         )
+        form.declaration_evidence = self.declaration_evidence
+        return form
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.load()
@@ -267,8 +272,12 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
                 submission.yoy_flags if submission else (),
                 evidence=self.evidence,
             ),
-            evidence_cells=list(self.evidence.values()),
-            requested_labels=[cell.label for cell in self.evidence.values() if cell.requested],
+            evidence_cells=[*self.evidence.values(), *self.declaration_evidence.values()],
+            requested_labels=[
+                cell.label
+                for cell in [*self.evidence.values(), *self.declaration_evidence.values()]
+                if cell.requested
+            ],
             indicator_evidence=[cell for cell in self.evidence.values() if cell.is_indicator],
             show_evidence=submission is not None,
             evidence_editable=submission is not None and not self.blocker,
@@ -278,9 +287,7 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
                 for n in (form.flagged if form else (submission.yoy_flags if submission else ()))
             ],
             **preview,
-            declared=declarations.display(submission.major_changes, submission.compliance)
-            if submission
-            else None,
+            declared=evidence.declared(submission, self.declaration_evidence) if submission else None,
             can_request_correction=(
                 submission is not None
                 and submission.status == SubmissionStatus.CITY_VERIFIED
@@ -338,6 +345,7 @@ class SubmissionDetailView(ScopedDetailView):
         actions = allowed_actions(SUBMISSION_TRANSITIONS, submission, user)
         history = selectors.field_history(submission) if is_reviewer else {}
         cells = evidence.cells(submission, catalogue)
+        declaration_cells = evidence.declaration_cells(submission)
         previous = (
             AnnualSubmission.objects.visible_to(user)
             .filter(enterprise_id=submission.enterprise_id, year=submission.year - 1)
@@ -359,15 +367,22 @@ class SubmissionDetailView(ScopedDetailView):
             ],
             evidence_editable=False,
             can_note=can(user, "submission.note"),
-            requested_labels=[cell.label for cell in cells.values() if cell.requested],
+            requested_labels=[
+                cell.label for cell in [*cells.values(), *declaration_cells.values()] if cell.requested
+            ],
             evidence_targets=[(cell.key, cell.label, cell.requested) for cell in cells.values()],
+            declaration_targets=[
+                (cell.key, cell.label, cell.requested)
+                for cell in declaration_cells.values()
+                if cell.uploadable
+            ],
             has_previous=previous is not None,
             flagged_labels=[
                 localized(catalogue.raw_field(n).label_zh, catalogue.raw_field(n).label_en)
                 for n in submission.yoy_flags
             ],
             indicators=_labelled(selectors.submission_indicators(submission), catalogue),
-            declared=declarations.display(submission.major_changes, submission.compliance),
+            declared=evidence.declared(submission, declaration_cells),
             transitions=[
                 {"t": t, "label": TRANSITION_LABELS.get(t.action, t.action)}
                 for t in submission.transitions.select_related("actor")

@@ -1,6 +1,7 @@
 """The declarations in a real browser: the enterprise fills 重大事项变更 and the compliance self-declaration
 in its annual data form (a mistake is shown next to the item, the input kept), and the district reviewer
-reads them on the submission's detail page. Screenshots: docs/screenshots/declarations-form.png and
+reads them on the submission's detail page, with the documents of the declared change and the permit
+uploaded beside them. Screenshots: docs/screenshots/declarations-form.png and
 declarations-review.png."""
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ skip_module_without_browser()
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 GOOD_VALUES = {"site_area": "20000", "output_value": "50000", "electricity": "5000000", "co2": "4200"}
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def test_the_enterprise_declares_and_the_reviewer_reads_the_declarations(
@@ -63,6 +70,18 @@ def test_the_enterprise_declares_and_the_reviewer_reads_the_declarations(
     page.locator("input[name=permit_valid_to]").fill("2028-06-30")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.get_by_text("草稿已保存")).to_be_visible()
+
+    # The declared site change and the permit now take their documents, beside the answer.
+    for key, label, name in (
+        ("major_change.site", "重大事项变更：厂址变更的佐证材料", "新厂址租赁合同.pdf"),
+        ("compliance.permit", "排污许可证（或排污登记回执）的佐证材料", "排污许可证.pdf"),
+    ):
+        cell = page.locator(f'[id="evidence-{key}"]')
+        cell.get_by_label(label).set_input_files({"name": name, "mimeType": "application/pdf", "buffer": PDF})
+        cell.get_by_role("button", name="上传佐证").click()
+        expect(page.locator(".messages, .alert").first).to_contain_text(f"已上传佐证材料：{name}")
+        expect(page.locator(f'[id="evidence-{key}"]')).to_contain_text(name)
+    expect(page.locator('[id="evidence-major_change.name"]')).to_have_count(0)  # declared "no change"
     page.locator("#declarations").screenshot(path=str(DOCS / "declarations-form.png"))
     logout(page)
 
@@ -78,4 +97,6 @@ def test_the_enterprise_declares_and_the_reviewer_reads_the_declarations(
     expect(
         card.get_by_text("持有有效排污许可证（编号91500103MA5U000000001P，有效期至2028-06-30）")
     ).to_be_visible()
+    expect(card.locator('[id="evidence-major_change.site"]')).to_contain_text("新厂址租赁合同.pdf")
+    expect(card.locator('[id="evidence-compliance.permit"]')).to_contain_text("排污许可证.pdf")
     card.screenshot(path=str(DOCS / "declarations-review.png"))

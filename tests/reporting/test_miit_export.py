@@ -22,9 +22,20 @@ def _open(job: ExportJob):  # type: ignore[no-untyped-def]
         return load_workbook(io.BytesIO(handle.read())).active
 
 
+def attach_declaration_files(actor, submission):  # type: ignore[no-untyped-def]
+    """The files a declared site change and a declared valid permit need before submission."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reporting.services import evidence_add
+    from tests.reporting.test_evidence import PDF
+
+    for field, name in (("major_change.site", "新厂址租赁合同.pdf"), ("compliance.permit", "排污许可证.pdf")):
+        evidence_add(actor=actor, submission=submission, field=field, upload=SimpleUploadedFile(name, PDF))
+
+
 @pytest.fixture
-def declared_and_verified(draft, enterprise_user, district_user, city_user):  # type: ignore[no-untyped-def]
-    """渝中's national green factory: 2025 data with its declarations, verified by the city."""
+def declared_and_verified(draft, enterprise_user, district_user, city_user, settings, tmp_path):  # type: ignore[no-untyped-def]
+    """渝中's national green factory: 2025 data with its declarations and their files, verified by the city."""
     from reporting.services import (
         submission_approve,
         submission_save_draft,
@@ -32,6 +43,7 @@ def declared_and_verified(draft, enterprise_user, district_user, city_user):  # 
         submission_verify,
     )
 
+    settings.MEDIA_ROOT = tmp_path / "media"
     GreenFactoryFactory(enterprise=draft.enterprise, tier="national", recognized_year=2020)
     draft = submission_save_draft(
         actor=enterprise_user,
@@ -41,6 +53,7 @@ def declared_and_verified(draft, enterprise_user, district_user, city_user):  # 
         major_changes=ALL_CHANGES,
         compliance=COMPLIANT,
     )
+    attach_declaration_files(enterprise_user, draft)
     submission = submission_submit(actor=enterprise_user, submission=draft)
     submission = submission_approve(actor=district_user, submission=submission)
     return submission_verify(actor=city_user, submission=submission)
@@ -91,7 +104,9 @@ def test_the_export_has_one_row_per_factory_and_year_with_the_three_blocks(
     assert verified["绿色工厂级别"] == "国家级" and verified["认定年度（批次）"] == 2020
     assert verified["本年度数据状态"] == "市级已复核（锁定）"
     assert isinstance(verified["单位产值综合能耗（tce/万元）"], float)
-    assert verified["佐证材料"] == "未上传"
+    assert verified["佐证材料"] == (  # the declarations' files under their words, not their keys
+        "重大事项变更：厂址变更：新厂址租赁合同.pdf；排污许可证（或排污登记回执）：排污许可证.pdf"
+    )
     assert verified["厂址变更"] == "2025-06-01：厂址由渝中区某路1号迁至某路9号"
     assert verified["企业名称变更"] == "无变更"
     assert verified["排污许可"] == "持有有效排污许可证（编号91500103MA5U000000001P，有效期至2028-06-30）"
@@ -188,6 +203,12 @@ def test_the_evidence_column_names_each_file_with_its_figure(
         field="electricity",
         upload=SimpleUploadedFile("电费发票.pdf", PDF),
     )
+    evidence_add(
+        actor=enterprise_user,
+        submission=draft,
+        field="compliance.permit",
+        upload=SimpleUploadedFile("排污许可证.pdf", PDF),
+    )
     submission = submission_submit(actor=enterprise_user, submission=draft)
     submission = submission_verify(
         actor=city_user, submission=submission_approve(actor=district_user, submission=submission)
@@ -199,4 +220,4 @@ def test_the_evidence_column_names_each_file_with_its_figure(
     from factories.indicators import get_catalogue
 
     label = next(f.label_zh for f in get_catalogue().raw_fields if f.name == "electricity")
-    assert row["佐证材料"] == f"{label}：电费发票.pdf"
+    assert row["佐证材料"] == f"{label}：电费发票.pdf；排污许可证（或排污登记回执）：排污许可证.pdf"
