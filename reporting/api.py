@@ -175,7 +175,8 @@ class SubmissionViewSet(ScopedViewSet):
     @evidence.mapping.post
     def evidence_add(self, request: Request, pk: str | None = None) -> Response:
         """Attach a file (PDF, OFD, JPG, PNG, XLSX or DOCX, recognised by content) to one figure of a draft:
-        multipart `field` (raw field name or indicator code), `file`, `note`."""
+        multipart `field` (raw field name, indicator code, or a declared `major_change.<kind>` /
+        `compliance.permit`), `file`, `note`."""
         body = EvidenceUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         item = services.evidence_add(

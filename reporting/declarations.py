@@ -73,7 +73,7 @@ COMPLIANCE_KEYS = (
 PERMIT_EVIDENCE = "compliance.permit"
 EVIDENCE_FIELDS = {
     **{
-        f"major_change.{kind}": format_lazy("{}：{}", gettext_lazy("重大事项变更"), ChangeKind(kind).label)
+        f"major_change.{kind}": format_lazy(gettext_lazy("重大事项变更：{kind}"), kind=ChangeKind(kind).label)
         for kind in CHANGE_KINDS
     },
     PERMIT_EVIDENCE: gettext_lazy("排污许可证（或排污登记回执）"),

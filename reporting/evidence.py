@@ -177,10 +177,12 @@ def declaration_cells(submission: AnnualSubmission) -> dict[str, Cell]:
     """Every declaration evidence field (each change kind, the permit) with the submission's files for it;
     `uploadable` when the draft declares it, so a file may be attached."""
     grouped = by_field(submission)
-    required = set(required_keys(submission))
-    lacking = set(missing(submission, grouped))
     requested = set(submission.evidence_requested or [])
     open_keys = set(declarations.evidence_keys(submission.major_changes, submission.compliance))
+    # As required_keys() has it for the declarations, without computing the indicators again.
+    required = set(declarations.required_evidence_keys(submission.major_changes, submission.compliance))
+    required |= requested & open_keys
+    lacking = {key for key in required if not grouped.get(key)}
     return {
         key: Cell(
             key=key,

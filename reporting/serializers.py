@@ -178,10 +178,17 @@ class FieldNoteSerializer(serializers.ModelSerializer):
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
-    """Multipart: the figure (`field`: a raw field name or an indicator code), the `file`, an optional `note`.
-    The file's checks are the service's, so the API and the form refuse alike."""
+    """Multipart: what the file backs (`field`: a raw field name, an indicator code, or a declaration the
+    draft makes: `major_change.<kind>` for a declared change, `compliance.permit` for the declared permit),
+    the `file`, an optional `note`. The file's checks are the service's, so the API and the form refuse
+    alike."""
 
-    field = serializers.CharField(max_length=64, label="数据项或指标")
+    field = serializers.CharField(
+        max_length=64,
+        label="数据项或指标",
+        help_text="raw field name, indicator code, major_change.<name|business_scope|site|boundary> "
+        "(a declared change) or compliance.permit (a declared permit or registration)",
+    )
     file = serializers.FileField(label="文件", allow_empty_file=True)
     note = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=SHORT_TEXT, label="说明"
@@ -194,7 +201,8 @@ class ReturnSerializer(ReasonSerializer):
         required=False,
         default=list,
         max_length=200,
-        help_text="raw field names or indicator codes whose evidence must be uploaded before the data is sent again",
+        help_text="raw field names, indicator codes or declared major_change.<kind> / compliance.permit "
+        "whose evidence must be uploaded before the data is sent again",
     )
 
 

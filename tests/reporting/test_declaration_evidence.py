@@ -255,3 +255,15 @@ def test_reviewers_see_the_files_beside_the_declaration_in_words(enterprise_user
     assert "上传佐证</button>" not in card
     words = _words(card)
     assert "major_change" not in words and "compliance." not in words
+
+
+def test_the_declaration_labels_read_in_english_too():
+    from django.utils import translation
+
+    from reporting.declarations import EVIDENCE_FIELDS
+
+    with translation.override("en"):
+        site, permit = str(EVIDENCE_FIELDS["major_change.site"]), str(EVIDENCE_FIELDS["compliance.permit"])
+    assert site.startswith("Major change: ") and site.isascii()
+    assert permit.isascii()
+    assert str(EVIDENCE_FIELDS["major_change.site"]) == "重大事项变更：厂址变更"
