@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import files
 from accounts.i18n import localized
-from factories.indicators import Catalogue, Status, get_catalogue
+from factories.catalogues.bridge import ReportingCatalogue, reporting_catalogue
+from factories.indicators import Status
 from reporting.models import AnnualSubmission, SubmissionEvidence, SubmissionFieldNote
 from reporting.values import compute_indicators
 
@@ -55,7 +56,7 @@ class Target:
     is_indicator: bool
 
 
-def targets(catalogue: Catalogue) -> dict[str, Target]:
+def targets(catalogue: ReportingCatalogue) -> dict[str, Target]:
     """Every raw field and indicator of the catalogue, by the key evidence is filed under."""
     found = {f.name: Target(f.name, localized(f.label_zh, f.label_en), False) for f in catalogue.raw_fields}
     for indicator in catalogue.indicators:
@@ -64,7 +65,7 @@ def targets(catalogue: Catalogue) -> dict[str, Target]:
     return found
 
 
-def label_of(catalogue: Catalogue, key: str) -> str:
+def label_of(catalogue: ReportingCatalogue, key: str) -> str:
     target = targets(catalogue).get(key)
     return target.label if target is not None else key
 
@@ -73,7 +74,7 @@ def required_keys(submission: AnnualSubmission) -> list[str]:
     """The figures that need a file before this submission is sent: those the reviewer named when
     returning it, the reported raw fields (other than 0) the catalogue marks, and the computed indicators
     it marks. An indicator is satisfied by a file on itself or on any of its fields."""
-    catalogue = get_catalogue(submission.catalogue_version)
+    catalogue = reporting_catalogue(submission.catalogue_version)
     known = targets(catalogue)
     keys = [key for key in submission.evidence_requested or [] if key in known]
     for raw_field in catalogue.raw_fields:
@@ -89,7 +90,7 @@ def required_keys(submission: AnnualSubmission) -> list[str]:
 
 def missing(submission: AnnualSubmission, present: Iterable[str] | None = None) -> list[str]:
     """The required figures (`required_keys`) that have no file yet."""
-    catalogue = get_catalogue(submission.catalogue_version)
+    catalogue = reporting_catalogue(submission.catalogue_version)
     have = set(
         present
         if present is not None
@@ -128,7 +129,7 @@ class Cell:
     notes: list[SubmissionFieldNote]
 
 
-def cells(submission: AnnualSubmission | None, catalogue: Catalogue) -> dict[str, Cell]:
+def cells(submission: AnnualSubmission | None, catalogue: ReportingCatalogue) -> dict[str, Cell]:
     """Every raw field and indicator of the catalogue with the submission's files for it (none yet when
     there is no submission), in catalogue order."""
     grouped = by_field(submission) if submission is not None else {}
