@@ -407,7 +407,7 @@ def _history_flags(
                 continue
             value = raw.get(raw_field.name)
             if (
-                value is None
+                not isinstance(value, Decimal)  # not reported, or a choice set (not a figure)
                 or value == 0
                 or value != before.get(raw_field.name)
                 or value != oldest.get(raw_field.name)

@@ -15,6 +15,7 @@ from accounts.i18n import localized
 from accounts.limits import LONG_TEXT, MAX_INPUT_LENGTH, SHORT_TEXT
 from accounts.widgets import DateInput
 from factories.catalogues.bridge import FieldDef, ReportingCatalogue
+from factories.models import CatalogueStatus, CatalogueVersion
 from reporting import declarations
 from reporting.declarations import CHANGE_KINDS, ChangeKind, PermitStatus
 from reporting.services import REQUIRED_ON_SUBMIT
@@ -331,6 +332,20 @@ class YearOpenForm(forms.Form):
     year = forms.IntegerField(label=_("数据年度"), min_value=2000, max_value=2100)
     opens_on = forms.DateField(label=_("填报开始日期"), widget=DateInput())
     closes_on = forms.DateField(label=_("填报截止日期"), widget=DateInput())
+    catalogue = forms.ChoiceField(
+        label=_("指标目录"),
+        required=False,
+        help_text=_(
+            "不选时，2026年及以后的年度使用 GBT36132-2025（须已采用），其余年度使用 GBT36132-2018。开放后不能更换。"
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        adopted = CatalogueVersion.objects.filter(status=CatalogueStatus.ADOPTED, industry_divisions=[])
+        field = self.fields["catalogue"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("按年度默认")), *((c.code, f"{c.code} {c.name}") for c in adopted)]
 
 
 class ImportTemplateForm(forms.Form):

@@ -492,11 +492,40 @@ class IndicatorSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "not_applicable", "not_reported"])
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": MAX_INPUT_LENGTH},
+            {"type": "boolean"},
+            {"type": "array", "items": {"type": "string", "maxLength": 100}},
+        ],
+        "nullable": True,
+    }
+)
+class CorrectionValueField(serializers.Field):
+    """A requested value: a decimal string, true / false for a yes-no field, a list of item names for a
+    choice set, null to clear; the service parses it against the submission's catalogue."""
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data is None or isinstance(data, bool):
+            return data
+        if isinstance(data, str | int | float | Decimal) and len(str(data)) <= MAX_INPUT_LENGTH:
+            return data if isinstance(data, str) else str(data)
+        if (
+            isinstance(data, list)
+            and len(data) <= 200
+            and all(isinstance(i, str) and len(i) <= 100 for i in data)
+        ):
+            return data
+        raise serializers.ValidationError(_("应为数字、是/否（true/false）或所选项目名称的列表。"))
+
+
 class CorrectionSerializer(serializers.ModelSerializer):
     submission = serializers.PrimaryKeyRelatedField(queryset=AnnualSubmission.objects.all())
-    new_values = serializers.DictField(
-        child=serializers.CharField(allow_null=True, allow_blank=True, max_length=MAX_INPUT_LENGTH)
-    )
+    new_values = serializers.DictField(child=CorrectionValueField(allow_null=True))
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
     decided_by = serializers.CharField(
         source="decided_by.username", read_only=True, default=None, allow_null=True

@@ -519,3 +519,102 @@ def test_the_database_copy_of_2018_reads_like_the_code_catalogue():
     assert stored.raw_fields == built.raw_fields
     assert stored.indicators == built.indicators
     assert stored.dimensions == built.dimensions
+
+
+# --- corrections of locked 2026 data --------------------------------------------------------------------------------
+
+WITHOUT_EVIDENCE = {
+    # Only figures whose indicators need no file: the marked ones are not reported or not applicable.
+    k: v
+    for k, v in VALUES_2025.items()
+    if k
+    not in {
+        "renewable_heat", "energy_carbon_functions", "material_cases", "advanced_equipment", "retrofit_projects_3y",
+        "fixed_investment_3y", "retrofit_investment_3y", "wastewater_conc_pct", "waste_gas_conc_pct",
+        "product_categories", "footprint_categories", "energy_saving_output", "green_design_cases",
+    }
+}  # fmt: skip
+
+
+@pytest.fixture
+def verified_2026(year_2026, enterprise_user, enterprise, district_user, city_user):  # type: ignore[no-untyped-def]
+    draft = services.submission_save_draft(
+        actor=enterprise_user, enterprise=enterprise, year=2026, values=WITHOUT_EVIDENCE
+    )
+    submitted = services.submission_submit(actor=enterprise_user, submission=draft)
+    approved = services.submission_approve(actor=district_user, submission=submitted)
+    return services.submission_verify(actor=city_user, submission=approved)
+
+
+def test_locked_2026_data_stores_the_2025_indicators(verified_2026):
+    assert sorted(verified_2026.indicators) == sorted(EXPECTED)
+    assert verified_2026.indicators["EN-01"] == {"status": "ok", "value": "0.019777"}
+    assert verified_2026.indicators["EN-04"] == {"status": "not_reported", "value": None}
+    assert verified_2026.indicators["CL-04"] == {"status": "not_applicable", "value": None}
+
+
+def test_a_correction_through_the_form_changes_a_choice_set_and_a_count(
+    client, enterprise_user, city_user, verified_2026
+):
+    url = reverse("reporting:correction_create", args=[verified_2026.pk])
+    client.force_login(enterprise_user)
+    page = client.get(url).content.decode()
+    assert 'type="checkbox" name="energy_carbon_functions"' in page
+    posted = {**WITHOUT_EVIDENCE, "reason": "漏填能碳平台功能和先进装备", "advanced_equipment": "3"}
+    response = client.post(url, {**posted, "energy_carbon_functions": ["碳资产管理", "能耗查询"]})
+    assert response.status_code == 302
+    correction = verified_2026.corrections.get()
+    assert correction.new_values == {
+        "energy_carbon_functions": ["能耗查询", "碳资产管理"],
+        "advanced_equipment": "3",
+    }
+    services.correction_decide(actor=city_user, correction=correction, approve=True)
+    verified_2026.refresh_from_db()
+    assert verified_2026.raw_values["energy_carbon_functions"] == ["能耗查询", "碳资产管理"]
+    assert verified_2026.indicators["EN-04"] == {"status": "ok", "value": "2.000000"}
+    assert verified_2026.indicators["CL-01"] == {"status": "ok", "value": "3.000000"}
+
+
+def test_a_correction_over_the_api_takes_a_list_and_refuses_an_unknown_item(
+    api, enterprise_user, verified_2026
+):
+    client = api.as_user(enterprise_user)
+    refused = client.post(
+        "/api/v1/corrections/",
+        {
+            "submission": verified_2026.pk,
+            "reason": "补充",
+            "new_values": {"energy_carbon_functions": ["碳交易"]},
+        },
+        format="json",
+    )
+    assert refused.status_code == 400 and "没有“碳交易”这一项" in str(refused.json())
+    made = client.post(
+        "/api/v1/corrections/",
+        {
+            "submission": verified_2026.pk,
+            "reason": "补充",
+            "new_values": {"energy_carbon_functions": ["能耗查询"]},
+        },
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    assert made.json()["new_values"] == {"energy_carbon_functions": ["能耗查询"]}
+
+
+def test_the_city_opens_2026_on_gbt36132_2025_on_the_year_page(client, city_user, adopted_2025):
+    client.force_login(city_user)
+    page = client.get(reverse("reporting:year_list")).content.decode()
+    assert '<option value="GBT36132-2025">' in page
+    today = timezone.localdate()
+    client.post(
+        reverse("reporting:year_list"),
+        {
+            "form": "open",
+            "year": 2026,
+            "opens_on": "2026-01-01",
+            "closes_on": (today + dt.timedelta(days=60)).isoformat(),
+            "catalogue": CATALOGUE,
+        },
+    )
+    assert ReportingYear.objects.get(year=2026).catalogue_version == CATALOGUE
