@@ -44,7 +44,10 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from factories.indicators import Catalogue, Status, derive_indicators, get_catalogue, year_on_year_flags
+from factories.catalogues.bridge import ReportingCatalogue as Catalogue
+from factories.catalogues.bridge import derive_indicators, year_on_year_flags
+from factories.catalogues.bridge import reporting_catalogue as get_catalogue
+from factories.indicators import Status
 from reporting.models import AnnualSubmission, AnomalySettings, SubmissionStatus
 from reporting.values import from_storage
 
@@ -404,7 +407,7 @@ def _history_flags(
                 continue
             value = raw.get(raw_field.name)
             if (
-                value is None
+                not isinstance(value, Decimal)  # not reported, or a choice set (not a figure)
                 or value == 0
                 or value != before.get(raw_field.name)
                 or value != oldest.get(raw_field.name)

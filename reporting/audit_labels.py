@@ -72,10 +72,11 @@ def _raw_field_labels() -> None:
     from django.utils.functional import lazy
 
     from accounts.i18n import localized
-    from factories.indicators import CATALOGUES
+    from factories.catalogues.bridge import from_data
+    from factories.catalogues.shipped import shipped
 
     label = lazy(localized, str)
-    for catalogue in CATALOGUES.values():
+    for catalogue in (from_data(data) for data in shipped()):
         audit.register_fields(
             "reporting.annualsubmission",
             {f.name: label(f.label_zh, f.label_en) for f in catalogue.raw_fields},
@@ -99,11 +100,12 @@ _declaration_words()
 def _evidence_requested_words(keys: Any, changes: dict[str, Any]) -> str:
     """The figures a reviewer asked evidence for, by their labels (any catalogue that knows them)."""
     from accounts.i18n import localized
-    from factories.indicators import CATALOGUES
+    from factories.catalogues.bridge import from_data
+    from factories.catalogues.shipped import shipped
     from reporting import declarations
 
     labels: dict[str, str] = {}
-    for catalogue in CATALOGUES.values():
+    for catalogue in (from_data(data) for data in shipped()):
         labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
         labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
     labels.update({key: str(label) for key, label in declarations.EVIDENCE_FIELDS.items()})

@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.aggregates import Percentile
 from accounts.i18n import localized
 from accounts.permissions import can
-from factories.indicators import Direction, IndicatorDef, get_catalogue
+from factories.catalogues.bridge import IndicatorInfo, reporting_catalogue
+from factories.indicators import Direction
 from reporting.models import AnnualSubmission, SubmissionStatus
 from reporting.oversight import indicator_value
 
@@ -52,7 +53,7 @@ def percentile_band(p: float) -> int:
 class IndicatorPosition:
     """The enterprise's own value of one indicator and its band among `members` peers (None: not shown)."""
 
-    indicator: IndicatorDef
+    indicator: IndicatorInfo
     value: Decimal | None
     group: str = ""  # "division", "city" or "" (not compared)
     group_label: str = ""
@@ -147,7 +148,7 @@ def benchmarks(user: Any, year: int | None = None) -> Benchmarks:
         .select_related("enterprise__industry")
         .get(enterprise_id=user.enterprise_id, year=year)
     )
-    catalogue = get_catalogue(own.catalogue_version)
+    catalogue = reporting_catalogue(own.catalogue_version)
     industry = own.enterprise.industry
     result = Benchmarks(year=year, years=years, industry=str(industry))
     values = {i.code: _own_value(own.indicators, i.code) for i in catalogue.indicators}

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import files
 from accounts.i18n import localized
-from factories.indicators import Catalogue, Status, get_catalogue
+from factories.catalogues.bridge import ReportingCatalogue, reporting_catalogue
+from factories.indicators import Status
 from reporting import declarations
 from reporting.models import AnnualSubmission, SubmissionEvidence, SubmissionFieldNote
 from reporting.values import compute_indicators
@@ -62,7 +63,7 @@ class Target:
     is_indicator: bool
 
 
-def targets(catalogue: Catalogue) -> dict[str, Target]:
+def targets(catalogue: ReportingCatalogue) -> dict[str, Target]:
     """Every raw field and indicator of the catalogue, by the key evidence is filed under."""
     found = {f.name: Target(f.name, localized(f.label_zh, f.label_en), False) for f in catalogue.raw_fields}
     for indicator in catalogue.indicators:
@@ -79,7 +80,7 @@ def declaration_targets(submission: AnnualSubmission) -> dict[str, Target]:
     }
 
 
-def label_of(catalogue: Catalogue, key: str) -> str:
+def label_of(catalogue: ReportingCatalogue, key: str) -> str:
     if key in declarations.EVIDENCE_FIELDS:
         return str(declarations.EVIDENCE_FIELDS[key])
     target = targets(catalogue).get(key)
@@ -90,7 +91,7 @@ def required_keys(submission: AnnualSubmission) -> list[str]:
     """The figures that need a file before this submission is sent: those the reviewer named when
     returning it, the reported raw fields (other than 0) the catalogue marks, and the computed indicators
     it marks. An indicator is satisfied by a file on itself or on any of its fields."""
-    catalogue = get_catalogue(submission.catalogue_version)
+    catalogue = reporting_catalogue(submission.catalogue_version)
     known = {**targets(catalogue), **declaration_targets(submission)}
     keys = [key for key in submission.evidence_requested or [] if key in known]
     for raw_field in catalogue.raw_fields:
@@ -107,7 +108,7 @@ def required_keys(submission: AnnualSubmission) -> list[str]:
 
 def missing(submission: AnnualSubmission, present: Iterable[str] | None = None) -> list[str]:
     """The required figures (`required_keys`) that have no file yet."""
-    catalogue = get_catalogue(submission.catalogue_version)
+    catalogue = reporting_catalogue(submission.catalogue_version)
     have = set(
         present
         if present is not None
@@ -147,7 +148,7 @@ class Cell:
     uploadable: bool = True
 
 
-def cells(submission: AnnualSubmission | None, catalogue: Catalogue) -> dict[str, Cell]:
+def cells(submission: AnnualSubmission | None, catalogue: ReportingCatalogue) -> dict[str, Cell]:
     """Every raw field and indicator of the catalogue with the submission's files for it (none yet when
     there is no submission), in catalogue order."""
     grouped = by_field(submission) if submission is not None else {}

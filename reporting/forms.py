@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.i18n import localized
 from accounts.limits import LONG_TEXT, MAX_INPUT_LENGTH, SHORT_TEXT
 from accounts.widgets import DateInput
-from factories.indicators import Catalogue, RawField
+from factories.catalogues.bridge import FieldDef, ReportingCatalogue
+from factories.models import CatalogueStatus, CatalogueVersion
 from reporting import declarations
 from reporting.declarations import CHANGE_KINDS, ChangeKind, PermitStatus
 from reporting.services import REQUIRED_ON_SUBMIT
@@ -25,14 +26,15 @@ class FieldRow:
     """One raw field as the data-entry template draws it: input, unit, help and markers."""
 
     field: BoundField
-    raw: RawField
+    raw: FieldDef
     flagged: bool
     required_on_submit: bool
     evidence: Any = None  # reporting.evidence.Cell, when the page shows evidence
 
     @property
     def unit(self) -> str:
-        return localized(self.raw.unit, self.raw.unit_en)
+        """The unit beside the input; none beside check boxes (a choice set counts its items)."""
+        return "" if self.raw.is_choice_set else localized(self.raw.unit, self.raw.unit_en)
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,43 @@ class FieldGroup:
     rows: list[FieldRow]
 
 
+NONE_CHOSEN = "__none__"
+"""The choice-set box 以上均不具备: none of the items applies ([]), told apart from not reported (no box)."""
+YES_NO_CHOICES = [("", _("未填报")), ("1", _("是")), ("0", _("否"))]
+
+
+def choice_set_value(items: Iterable[str]) -> list[str] | None:
+    """The ticked boxes of a choice set as the service takes them: no box = not reported (None),
+    以上均不具备 alone = none chosen ([]), else the ticked items (with 以上均不具备 dropped)."""
+    ticked = [item for item in items if item]
+    if not ticked:
+        return None
+    return [item for item in ticked if item != NONE_CHOSEN]
+
+
+def choice_set_initial(stored: Any) -> list[str]:
+    """The boxes to tick for a stored choice set: [] → 以上均不具备, None → none."""
+    if stored is None:
+        return []
+    return list(stored) if stored else [NONE_CHOSEN]
+
+
+class ChoiceSetField(forms.MultipleChoiceField):
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if NONE_CHOSEN in value and len(value) > 1:
+            raise forms.ValidationError(_("“以上均不具备”不能与其他选项同时勾选。"), code="none_and_items")
+
+
 class CatalogueValuesForm(forms.Form):
-    """One text input per raw field of a catalogue version, grouped as the catalogue groups them."""
+    """One input per raw field of a catalogue version, grouped as the catalogue groups them: a text input
+    for a decimal or a count, a 是/否 select for a yes-no field and check boxes for a choice set (with
+    以上均不具备, so that "none" and "not reported" stay apart)."""
 
     def __init__(
         self,
         *args: Any,
-        catalogue: Catalogue,
+        catalogue: ReportingCatalogue,
         flagged: Iterable[str] = (),
         evidence: Mapping[str, Any] | None = None,
         **kwargs: Any,
@@ -58,13 +90,46 @@ class CatalogueValuesForm(forms.Form):
         self.flagged = set(flagged)
         self.evidence = evidence or {}
         for raw_field in catalogue.raw_fields:
-            self.fields[raw_field.name] = forms.CharField(
-                label=localized(raw_field.label_zh, raw_field.label_en),
-                help_text=localized(raw_field.help_zh, raw_field.help_en),
-                required=False,
-                max_length=MAX_INPUT_LENGTH,
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "num"}),
+            self.fields[raw_field.name] = self._input(raw_field)
+            if raw_field.is_choice_set and raw_field.name in self.initial:
+                self.initial = {
+                    **self.initial,
+                    raw_field.name: choice_set_initial(self.initial[raw_field.name]),
+                }
+
+    @staticmethod
+    def _input(raw_field: FieldDef) -> forms.Field:
+        common: dict[str, Any] = {
+            "label": localized(raw_field.label_zh, raw_field.label_en),
+            "help_text": localized(raw_field.help_zh, raw_field.help_en),
+            "required": False,
+        }
+        if raw_field.is_choice_set:
+            return ChoiceSetField(
+                choices=[(item, item) for item in raw_field.choices] + [(NONE_CHOSEN, _("以上均不具备"))],
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-set"}),
+                error_messages={"invalid_choice": _("“%(value)s”不是可选的项目，请在列出的项目中勾选。")},
+                **common,
             )
+        if raw_field.is_yes_no:
+            return forms.ChoiceField(
+                choices=YES_NO_CHOICES,
+                error_messages={"invalid_choice": _("请选择“是”或“否”。")},
+                **common,
+            )
+        mode = "numeric" if raw_field.is_count else "decimal"
+        return forms.CharField(
+            max_length=MAX_INPUT_LENGTH,
+            widget=forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off", "class": "num"}),
+            **common,
+        )
+
+    def value_of(self, name: str) -> Any:
+        """A raw field as typed for the service: text, or the chosen items of a choice set."""
+        value = self.cleaned_data.get(name, "")
+        if self.catalogue.raw_field(name).is_choice_set:
+            return choice_set_value(value or [])
+        return value
 
     def groups(self) -> list[FieldGroup]:
         return [
@@ -252,9 +317,9 @@ class SubmissionForm(DeclarationFields, CatalogueValuesForm):
         help_text=_("与上年相比变化超过3倍（或降至三分之一以下）的数据，须在此写明原因，否则不能提交。"),
     )
 
-    def raw_values(self) -> dict[str, str]:
-        """Every raw field as typed; an empty string clears a value (not reported)."""
-        return {name: self.cleaned_data.get(name, "") for name in self.raw_names()}
+    def raw_values(self) -> dict[str, Any]:
+        """Every raw field as typed; an empty string (no box ticked) clears a value (not reported)."""
+        return {name: self.value_of(name) for name in self.raw_names()}
 
 
 class CorrectionForm(CatalogueValuesForm):
@@ -270,11 +335,9 @@ class CorrectionForm(CatalogueValuesForm):
 
     field_order = ["reason"]
 
-    def changed_values(self) -> dict[str, str]:
+    def changed_values(self) -> dict[str, Any]:
         """Only the fields whose text differs from the current data are sent to the service."""
-        return {
-            name: self.cleaned_data.get(name, "") for name in self.raw_names() if name in self.changed_data
-        }
+        return {name: self.value_of(name) for name in self.raw_names() if name in self.changed_data}
 
 
 class YearOpenForm(forms.Form):
@@ -283,6 +346,20 @@ class YearOpenForm(forms.Form):
     year = forms.IntegerField(label=_("数据年度"), min_value=2000, max_value=2100)
     opens_on = forms.DateField(label=_("填报开始日期"), widget=DateInput())
     closes_on = forms.DateField(label=_("填报截止日期"), widget=DateInput())
+    catalogue = forms.ChoiceField(
+        label=_("指标目录"),
+        required=False,
+        help_text=_(
+            "不选时，2026年及以后的年度使用 GBT36132-2025（须已采用），其余年度使用 GBT36132-2018。开放后不能更换。"
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        adopted = CatalogueVersion.objects.filter(status=CatalogueStatus.ADOPTED, industry_divisions=[])
+        field = self.fields["catalogue"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("按年度默认")), *((c.code, f"{c.code} {c.name}") for c in adopted)]
 
 
 class ImportTemplateForm(forms.Form):

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from accounts.exports import fit_cell, neutralise
 from accounts.jobs import ClaimLost
-from factories.indicators import Catalogue, get_catalogue
+from factories.catalogues.bridge import ReportingCatalogue as Catalogue
+from factories.catalogues.bridge import reporting_catalogue as get_catalogue
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024

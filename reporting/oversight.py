@@ -27,7 +27,7 @@ from django.db.models.functions import Cast
 
 from accounts.aggregates import Median, Percentile
 from accounts.permissions import can
-from factories.indicators import IndicatorDef, get_catalogue
+from factories.catalogues.bridge import IndicatorInfo, reporting_catalogue
 from factories.models import District
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus, SubmissionTransition
 
@@ -186,10 +186,12 @@ def reviewer_figures(user: Any, year: int) -> tuple[list[UnitFigures], UnitFigur
     return rows, city
 
 
-def year_indicators(year: int) -> list[IndicatorDef]:
+def year_indicators(year: int) -> list[IndicatorInfo]:
     """The indicators of the catalogue `year` reports under."""
     reporting_year = ReportingYear.objects.filter(year=year).first()
-    catalogue = get_catalogue(reporting_year.catalogue_version) if reporting_year else get_catalogue()
+    catalogue = (
+        reporting_catalogue(reporting_year.catalogue_version) if reporting_year else reporting_catalogue()
+    )
     return list(catalogue.indicators)
 
 

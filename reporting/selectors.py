@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry
 from accounts.permissions import can
-from factories.indicators import get_catalogue
+from factories.catalogues.bridge import reporting_catalogue
 from factories.models import Enterprise
 from reporting.models import (
     AnnualSubmission,
@@ -39,7 +39,7 @@ from reporting.values import compute_indicators, indicators_from_storage
 
 def submission_indicators(submission: AnnualSubmission) -> list[dict[str, Any]]:
     """Derived indicators: stored ones once verified, computed on the fly before that."""
-    catalogue = get_catalogue(submission.catalogue_version)
+    catalogue = reporting_catalogue(submission.catalogue_version)
     if submission.status == SubmissionStatus.CITY_VERIFIED and submission.indicators:
         values = indicators_from_storage(submission.indicators)
     else:
@@ -60,6 +60,8 @@ def submission_indicators(submission: AnnualSubmission) -> list[dict[str, Any]]:
                 "unit": indicator.unit,
                 "unit_en": indicator.unit_en,
                 "formula_en": indicator.formula_en,
+                "evidence_required": indicator.evidence_required,
+                "same_as": indicator.same_as,
                 "status": str(iv.status),
             }
         )
@@ -290,7 +292,7 @@ def anomaly_flags(user: Any, submission: AnnualSubmission) -> list[dict[str, Any
     visible = set(
         AnnualSubmission.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
     )
-    catalogue = get_catalogue(submission.catalogue_version)
+    catalogue = reporting_catalogue(submission.catalogue_version)
     shown = []
     for flag in flags:
         other_name = None

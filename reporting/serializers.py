@@ -18,7 +18,9 @@ from accounts.i18n import localized
 from accounts.limits import MAX_INPUT_LENGTH, SHORT_TEXT
 from accounts.models import Notification
 from accounts.permissions import can
-from factories.indicators import GBT36132_2018
+from factories.catalogues.bridge import FieldDef, from_data, reporting_catalogue
+from factories.catalogues.shipped import shipped
+from factories.indicators import DEFAULT_CATALOGUE_VERSION
 from factories.models import FIRST_DATA_YEAR, Enterprise
 from reporting import selectors, services
 from reporting.models import (
@@ -31,7 +33,21 @@ from reporting.models import (
     SubmissionFieldNote,
 )
 
-RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]
+# The raw fields of every shipped catalogue version (GBT36132-2018, then the new ones of GBT36132-2025), for
+# the API schema; a submission reads and writes the fields of its own catalogue (SubmissionSerializer).
+SHIPPED_FIELDS: dict[str, FieldDef] = {}
+for _catalogue in (from_data(data) for data in shipped()):
+    for _field in _catalogue.raw_fields:
+        SHIPPED_FIELDS.setdefault(_field.name, _field)
+RAW_FIELD_NAMES = list(SHIPPED_FIELDS)
+
+
+def _raw_field_kwargs(field: FieldDef, kwargs: dict[str, Any]) -> dict[str, Any]:
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_null", True)
+    kwargs.setdefault("label", f"{field.label_zh}（{field.unit}）" if field.unit else field.label_zh)
+    kwargs.setdefault("help_text", lazy(localized, str)(field.help_zh, field.help_en))
+    return kwargs
 
 
 @extend_schema_field(
@@ -44,31 +60,82 @@ RAW_FIELD_NAMES = [f.name for f in GBT36132_2018.raw_fields]
     }
 )
 class RawValueField(serializers.Field):
-    """A raw input as a decimal string; null = not reported. Parsing and messages live in the service."""
+    """A raw input as a decimal string (a count: a whole number); null = not reported. Parsing and
+    messages live in the service."""
 
-    def __init__(self, name: str, **kwargs: Any) -> None:
-        field = GBT36132_2018.raw_field(name)
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_null", True)
-        kwargs.setdefault("label", f"{field.label_zh}（{field.unit}）")
-        kwargs.setdefault("help_text", lazy(localized, str)(field.help_zh, field.help_en))
+    def __init__(self, name: str, field: FieldDef | None = None, **kwargs: Any) -> None:
         self.raw_name = name
-        super().__init__(**kwargs)
+        self.raw = field or SHIPPED_FIELDS[name]
+        super().__init__(**_raw_field_kwargs(self.raw, kwargs))
 
     def get_attribute(self, instance: AnnualSubmission) -> Any:
         return instance.raw_values.get(self.raw_name)
 
-    def to_representation(self, value: Any) -> str | None:
+    def to_representation(self, value: Any) -> Any:
         return None if value is None else str(value)
 
     def to_internal_value(self, data: Any) -> Any:
         # JSON numbers stay numbers: the service's number reader takes them as they are, while text is
         # held to the forms a clerk writes (no exponent, no ambiguous comma).
         if isinstance(data, bool) or (data is not None and not isinstance(data, str | int | float | Decimal)):
-            raise serializers.ValidationError(_("应为数字或数字字符串。"))
+            raise serializers.ValidationError(
+                _("{label}应为数字或数字字符串。").format(label=self.raw.label_zh)
+                if self.raw.kind != "decimal"
+                else _("应为数字或数字字符串。")
+            )
         if isinstance(data, str) and len(data) > MAX_INPUT_LENGTH:
             raise serializers.ValidationError(_("数字不能超过{n}个字符。").format(n=MAX_INPUT_LENGTH))
         return data
+
+
+@extend_schema_field({"type": "boolean", "nullable": True, "example": True})
+class YesNoValueField(RawValueField):
+    """A yes-no answer: true / false (也可为 "是" / "否"); null = not reported."""
+
+    def to_representation(self, value: Any) -> Any:
+        return None if value is None else str(value) == "1"
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data is not None and not isinstance(data, bool | str | int):
+            raise serializers.ValidationError(_("应为 true 或 false（是或否）。"))
+        if isinstance(data, str) and len(data) > MAX_INPUT_LENGTH:
+            raise serializers.ValidationError(_("应为 true 或 false（是或否）。"))
+        return data
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "maxLength": 100},
+        "nullable": True,
+        "example": ["能耗查询", "碳排放核算"],
+    }
+)
+class ChoiceSetValueField(RawValueField):
+    """A choice set: the list of the chosen item names exactly as the catalogue writes them ([] = none
+    chosen, null = not reported)."""
+
+    def to_representation(self, value: Any) -> Any:
+        return None if value is None else list(value)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data is not None and (
+            not isinstance(data, list)
+            or len(data) > 200
+            or not all(isinstance(item, str) and len(item) <= 100 for item in data)
+        ):
+            raise serializers.ValidationError(
+                _(
+                    '{label}应为所选项目名称的列表，如 ["{item}"]；一项都没有时为 []，未填报时为 null。'
+                ).format(label=self.raw.label_zh, item=self.raw.choices[0] if self.raw.choices else "…")
+            )
+        return data
+
+
+def raw_value_field(field: FieldDef) -> RawValueField:
+    """The API field of a raw field of the catalogue, by its kind."""
+    kind = {"choice_set": ChoiceSetValueField, "yes_no": YesNoValueField}.get(field.kind, RawValueField)
+    return kind(field.name, field)
 
 
 class ReportingYearSerializer(serializers.ModelSerializer):
@@ -77,7 +144,7 @@ class ReportingYearSerializer(serializers.ModelSerializer):
         source="catalogue_version",
         required=False,
         max_length=32,
-        help_text="指标目录代码，如 GBT36132-2018；省略时为 GBT36132-2018。开放后不能更换。",
+        help_text="指标目录代码，如 GBT36132-2025；省略时，2026年及以后的年度为 GBT36132-2025（须已采用），其余为 GBT36132-2018。开放后不能更换。",
     )
     sector_catalogues = serializers.ListField(
         source="sector_catalogue_codes",
@@ -301,7 +368,68 @@ class _SubmissionSerializer(serializers.ModelSerializer):
         if request is not None and not can(getattr(request, "user", None), "anomaly.view"):
             # An enterprise never learns that its data were flagged, nor against whom.
             fields.pop("anomaly_flags")
+        code = self._catalogue_code()
+        if code is not None:
+            # One submission (read, update) or a new one: exactly the raw fields of its catalogue.
+            catalogue = reporting_catalogue(code)
+            own = {f.name for f in catalogue.raw_fields}
+            for name in RAW_FIELD_NAMES:
+                if name not in own:
+                    fields.pop(name, None)
+            for raw_field in catalogue.raw_fields:
+                fields[raw_field.name] = raw_value_field(raw_field)
         return fields
+
+    def _catalogue_code(self) -> str | None:
+        """The catalogue of the submission read or written: its own, or for a new one the year's (the
+        default catalogue when the year is not open: the service refuses that anyway); None for a list."""
+        if isinstance(self.instance, AnnualSubmission):
+            return self.instance.catalogue_version
+        if self.instance is None and isinstance(getattr(self, "initial_data", None), dict):
+            year = self.initial_data.get("year")
+            reporting_year = (
+                ReportingYear.objects.filter(year=year).first()
+                if isinstance(year, int) or (isinstance(year, str) and year.isdigit() and len(year) <= 4)
+                else None
+            )
+            return reporting_year.catalogue_version if reporting_year else DEFAULT_CATALOGUE_VERSION
+        return None
+
+    def to_representation(self, instance: AnnualSubmission) -> Any:
+        data = super().to_representation(instance)
+        if self._catalogue_code() is not None:
+            return data
+        # In a list, each submission shows the raw fields of its own catalogue.
+        catalogue = reporting_catalogue(instance.catalogue_version)
+        own = {f.name for f in catalogue.raw_fields}
+        for name in RAW_FIELD_NAMES:
+            if name not in own:
+                data.pop(name, None)
+        for raw_field in catalogue.raw_fields:
+            if raw_field.name not in data:
+                data[raw_field.name] = raw_value_field(raw_field).to_representation(
+                    instance.raw_values.get(raw_field.name)
+                )
+        return data
+
+    def to_internal_value(self, data: Any) -> Any:
+        code = self._catalogue_code()
+        if code is not None and isinstance(data, dict):
+            own = {f.name for f in reporting_catalogue(code).raw_fields}
+            strangers = [name for name in data if name in RAW_FIELD_NAMES and name not in own]
+            if strangers:
+                # A figure of another catalogue is never silently dropped.
+                raise serializers.ValidationError(
+                    {
+                        name: [
+                            _("指标目录{code}没有数据项“{name}”，本年度数据按该目录填报。").format(
+                                code=code, name=name
+                            )
+                        ]
+                        for name in strangers
+                    }
+                )
+        return super().to_internal_value(data)
 
     @extend_schema_field(AnomalyFlagSerializer(many=True))
     def get_anomaly_flags(self, submission: AnnualSubmission) -> list[dict[str, Any]] | None:
@@ -319,7 +447,11 @@ class _SubmissionSerializer(serializers.ModelSerializer):
         return FieldNoteSerializer(submission.field_notes.all(), many=True, context=self.context).data  # type: ignore[return-value]
 
     def _values(self, validated: dict[str, Any]) -> dict[str, Any]:
-        return {name: validated[name] for name in RAW_FIELD_NAMES if name in validated}
+        return {
+            name: validated[name]
+            for name, field in self.fields.items()
+            if isinstance(field, RawValueField) and name in validated
+        }
 
     def create(self, validated_data: dict[str, Any]) -> AnnualSubmission:
         return services.submission_save_draft(
@@ -349,7 +481,7 @@ class _SubmissionSerializer(serializers.ModelSerializer):
 SubmissionSerializer = type(
     "SubmissionSerializer",
     (_SubmissionSerializer,),
-    {"__module__": __name__, **{name: RawValueField(name) for name in RAW_FIELD_NAMES}},
+    {"__module__": __name__, **{name: raw_value_field(SHIPPED_FIELDS[name]) for name in RAW_FIELD_NAMES}},
 )
 
 
@@ -358,17 +490,50 @@ class IndicatorSerializer(serializers.Serializer):
     name = serializers.CharField()
     name_en = serializers.CharField()
     dimension = serializers.CharField()
+    dimension_name = serializers.CharField()
+    direction = serializers.ChoiceField(choices=["up", "down"])
+    evidence_required = serializers.BooleanField()
+    same_as = serializers.CharField(allow_blank=True, help_text="延续的早先目录指标，如 GBT36132-2018/EL-01")
     value = serializers.CharField(allow_null=True)
     unit = serializers.CharField(allow_blank=True)
     unit_en = serializers.CharField(allow_blank=True)
     status = serializers.ChoiceField(choices=["ok", "not_applicable", "not_reported"])
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": MAX_INPUT_LENGTH},
+            {"type": "boolean"},
+            {"type": "array", "items": {"type": "string", "maxLength": 100}},
+        ],
+        "nullable": True,
+    }
+)
+class CorrectionValueField(serializers.Field):
+    """A requested value: a decimal string, true / false for a yes-no field, a list of item names for a
+    choice set, null to clear; the service parses it against the submission's catalogue."""
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data is None or isinstance(data, bool):
+            return data
+        if isinstance(data, str | int | float | Decimal) and len(str(data)) <= MAX_INPUT_LENGTH:
+            return data if isinstance(data, str) else str(data)
+        if (
+            isinstance(data, list)
+            and len(data) <= 200
+            and all(isinstance(i, str) and len(i) <= 100 for i in data)
+        ):
+            return data
+        raise serializers.ValidationError(_("应为数字、是/否（true/false）或所选项目名称的列表。"))
+
+
 class CorrectionSerializer(serializers.ModelSerializer):
     submission = serializers.PrimaryKeyRelatedField(queryset=AnnualSubmission.objects.all())
-    new_values = serializers.DictField(
-        child=serializers.CharField(allow_null=True, allow_blank=True, max_length=MAX_INPUT_LENGTH)
-    )
+    new_values = serializers.DictField(child=CorrectionValueField(allow_null=True))
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
     decided_by = serializers.CharField(
         source="decided_by.username", read_only=True, default=None, allow_null=True

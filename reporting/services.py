@@ -25,14 +25,8 @@ from accounts.i18n import in_language, localized
 from accounts.limits import SHORT_TEXT, date_problem, text_problem
 from accounts.permissions import ensure_can, ensure_in_scope
 from accounts.transitions import claim
-from factories.indicators import (
-    CATALOGUES,
-    DEFAULT_CATALOGUE_VERSION,
-    RawField,
-    get_catalogue,
-    validate_raw,
-    year_on_year_flags,
-)
+from factories.catalogues.bridge import FieldDef, reporting_catalogue, validate_raw, year_on_year_flags
+from factories.indicators import DEFAULT_CATALOGUE_VERSION
 from factories.models import FIRST_DATA_YEAR, CatalogueStatus, CatalogueVersion, Enterprise
 from reporting import anomalies, declarations, evidence, notifications
 from reporting.models import (
@@ -72,7 +66,7 @@ def _in_language(errors: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
     return {field: [in_language(text) for text in texts] for field, texts in errors.items()}
 
 
-def _label(raw_field: RawField) -> str:
+def _label(raw_field: FieldDef) -> str:
     return localized(raw_field.label_zh, raw_field.label_en)
 
 
@@ -85,13 +79,30 @@ def _window_problem(year: int, day: dt.date) -> str | None:
     return date_problem(day, earliest=dt.date(year, 1, 1), latest=dt.date(today().year + 2, 12, 31))
 
 
+CATALOGUE_FROM_2026 = "GBT36132-2025"
+"""DOMAIN §4b: reporting years from 2026 use GB/T 36132-2025 by default, once the city has adopted it. It ships
+as a draft (the platform's reading of the published structure, for the city to review), so until it is
+adopted a year that names no catalogue keeps GBT36132-2018; the tests and the demo adopt it through
+`factories.catalogues.services.catalogue_adopt`, as the city would."""
+
+
+def default_catalogue(year: int) -> str:
+    """The catalogue a reporting year uses when the city names none (§4b)."""
+    if (
+        year >= 2026
+        and CatalogueVersion.objects.filter(code=CATALOGUE_FROM_2026, status=CatalogueStatus.ADOPTED).exists()
+    ):
+        return CATALOGUE_FROM_2026
+    return DEFAULT_CATALOGUE_VERSION
+
+
 @transaction.atomic
 def _year_catalogues(
-    catalogue: str | None, sector_catalogues: list[str]
+    catalogue: str | None, sector_catalogues: list[str], year: int | None = None
 ) -> tuple[CatalogueVersion | None, list[CatalogueVersion], dict[str, list[Any]]]:
     """The year's default catalogue and sector variants by code, with every refusal in words (§4)."""
     errors: dict[str, list[Any]] = {}
-    code = catalogue or DEFAULT_CATALOGUE_VERSION
+    code = catalogue or (default_catalogue(year) if year is not None else DEFAULT_CATALOGUE_VERSION)
     found = {c.code: c for c in CatalogueVersion.objects.filter(code__in=[code, *sector_catalogues])}
     default = found.get(code)
     if default is None:
@@ -101,14 +112,6 @@ def _year_catalogues(
     elif default.industry_divisions:
         errors["catalogue"] = [
             _("{code}是行业变体目录，只能作为行业变体，不能作为年度的指标目录。").format(code=code)
-        ]
-    elif code not in CATALOGUES:
-        # Until the form, import and grading follow the year's catalogue (issue 15 item 2), a year can only
-        # name a catalogue they can process.
-        errors["catalogue"] = [
-            _("填报表单、导入和评价目前只支持指标目录{known}，{code}暂不能用于填报年度。").format(
-                known="、".join(sorted(CATALOGUES)), code=code
-            )
         ]
     variants = []
     for variant_code in sector_catalogues:
@@ -141,7 +144,7 @@ def reporting_year_open(
 ) -> ReportingYear:
     """The city opens year Y with its reporting window and its indicator catalogue (Art. 7, §4)."""
     ensure_can(actor, "reporting_year.manage")
-    default_catalogue, variants, errors = _year_catalogues(catalogue, sector_catalogues or [])
+    default_version, variants, errors = _year_catalogues(catalogue, sector_catalogues or [], year)
     if not FIRST_DATA_YEAR <= year <= today().year:
         raise InvalidInput(
             field_errors={
@@ -164,7 +167,7 @@ def reporting_year_open(
     if errors:
         raise InvalidInput(field_errors=errors)
     reporting_year = ReportingYear.objects.create(
-        year=year, opens_on=opens_on, closes_on=closes_on, catalogue=default_catalogue
+        year=year, opens_on=opens_on, closes_on=closes_on, catalogue=default_version
     )
     reporting_year.sector_catalogues.set(variants)
     audit.record(
@@ -251,7 +254,7 @@ def _previous_raw(enterprise: Enterprise, year: int) -> dict[str, Any] | None:
 
 
 def _validated(catalogue_version: str, stored: Mapping[str, str | None]) -> dict[str, list[str]]:
-    catalogue = get_catalogue(catalogue_version)
+    catalogue = reporting_catalogue(catalogue_version)
     return validate_raw(from_storage(stored, catalogue), catalogue)
 
 
@@ -260,7 +263,7 @@ def _yoy_flags(
 ) -> list[str]:
     if previous is None:
         return []
-    catalogue = get_catalogue(catalogue_version)
+    catalogue = reporting_catalogue(catalogue_version)
     return year_on_year_flags(
         from_storage(stored, catalogue), from_storage(previous, catalogue), catalogue=catalogue
     )
@@ -294,7 +297,7 @@ def submission_save_draft(
         raise StateConflict(blocker) if submission is not None else InvalidInput(blocker)
     reporting_year = ReportingYear.objects.get(year=year)
     catalogue_version = submission.catalogue_version if submission else reporting_year.catalogue_version
-    parsed, errors = parse_raw_values(get_catalogue(catalogue_version), values)
+    parsed, errors = parse_raw_values(reporting_catalogue(catalogue_version), values)
     stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
     # Report every problem at once: unreadable numbers and broken ≤ relations among the readable ones.
     for field, messages in _validated(catalogue_version, stored).items():
@@ -404,7 +407,7 @@ def submission_submit(*, actor: Any, submission: AnnualSubmission) -> AnnualSubm
     if reporting_year is None or today() < reporting_year.opens_on:
         raise StateConflict(_("{year}年度填报窗口尚未开放，不能提交。").format(year=submission.year))
     errors: dict[str, list[str]] = {}
-    catalogue = get_catalogue(submission.catalogue_version)
+    catalogue = reporting_catalogue(submission.catalogue_version)
     for name in REQUIRED_ON_SUBMIT:
         if submission.raw_values.get(name) is None:
             errors[name] = [_("提交前请填写{label}。").format(label=_label(catalogue.raw_field(name)))]
@@ -506,7 +509,7 @@ def submission_return(
     if not (reason or "").strip():
         errors["reason"] = [_("退回时必须填写退回原因，以便企业修改。")]
     known = {
-        **evidence.targets(get_catalogue(submission.catalogue_version)),
+        **evidence.targets(reporting_catalogue(submission.catalogue_version)),
         **evidence.declaration_targets(submission),
     }
     requested = list(dict.fromkeys(key for key in evidence_requested or [] if key))
@@ -568,7 +571,7 @@ def evidence_add(
     accepted document, or past the limits, or on a declaration the draft does not make, is refused with
     the reason and nothing is stored."""
     submission = _evidence_guard(actor, submission)
-    catalogue = get_catalogue(submission.catalogue_version)
+    catalogue = reporting_catalogue(submission.catalogue_version)
     known = {**evidence.targets(catalogue), **evidence.declaration_targets(submission)}
     errors: dict[str, list[Any]] = {}
     field = (field or "").strip()
@@ -625,7 +628,7 @@ def evidence_remove(*, actor: Any, item: SubmissionEvidence) -> None:
     """Take a document off a draft; the stored file is deleted once the removal has committed."""
     submission = _evidence_guard(actor, item.submission)
     item = SubmissionEvidence.objects.select_for_update().get(pk=item.pk, submission=submission)
-    label = evidence.label_of(get_catalogue(submission.catalogue_version), item.field)
+    label = evidence.label_of(reporting_catalogue(submission.catalogue_version), item.field)
     name, storage = item.file.name or "", item.file.storage
     item.delete()
     audit.record(
@@ -644,7 +647,7 @@ def field_note_add(*, actor: Any, submission: AnnualSubmission, field: str, note
     stay in the history beside the figure's changes."""
     ensure_can(actor, "submission.note")
     ensure_in_scope(actor, submission)
-    catalogue = get_catalogue(submission.catalogue_version)
+    catalogue = reporting_catalogue(submission.catalogue_version)
     known = evidence.targets(catalogue)
     errors: dict[str, list[Any]] = {}
     field = (field or "").strip()
@@ -836,10 +839,10 @@ def correction_request(
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = [_("请填写更正原因。")]
-    parsed, parse_errors = parse_raw_values(get_catalogue(submission.catalogue_version), new_values)
+    parsed, parse_errors = parse_raw_values(reporting_catalogue(submission.catalogue_version), new_values)
     errors.update(parse_errors)
     stored_new = to_storage(parsed)
-    current = from_storage(submission.raw_values, get_catalogue(submission.catalogue_version))
+    current = from_storage(submission.raw_values, reporting_catalogue(submission.catalogue_version))
     # Compare as numbers: "12000.0" and "12000" are the same value and no correction.
     changed = {k: v for k, v in stored_new.items() if current.get(k) != parsed[k]}
     if not parse_errors and not changed:
@@ -1001,7 +1004,7 @@ def submissions_import(
                 "message": _("{year}年度尚未开放填报，不能导入。").format(year=year),
             }
         ]
-    catalogue = get_catalogue(reporting_year.catalogue_version)
+    catalogue = reporting_catalogue(reporting_year.catalogue_version)
     codes = {row.credit_code for row in rows}
     enterprises = {
         e.credit_code: e for e in Enterprise.objects.visible_to(actor).filter(credit_code__in=codes)
@@ -1204,7 +1207,7 @@ def _import_dry_run(job: Any, context: Any) -> Mapping[str, Any]:
         context.progress(done=done, total=total)
 
     reporting_year = ReportingYear.objects.filter(year=job.year).first()
-    catalogue = get_catalogue(reporting_year.catalogue_version if reporting_year else "GBT36132-2018")
+    catalogue = reporting_catalogue(reporting_year.catalogue_version if reporting_year else "GBT36132-2018")
     try:
         with job.file.open("rb") as handle:
             imports.scan_parts(handle, heartbeat=context.heartbeat)

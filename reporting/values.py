@@ -8,15 +8,18 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from factories.indicators import (
-    Catalogue,
-    IndicatorValue,
-    Message,
-    RawField,
-    Status,
-    derive_indicators,
-    get_catalogue,
-)
+from factories.catalogues.bridge import FieldDef, ReportingCatalogue, derive_indicators, reporting_catalogue
+from factories.catalogues.engine import FieldKind
+from factories.indicators import Catalogue, IndicatorValue, Message, RawField, Status
+
+AnyCatalogue = ReportingCatalogue | Catalogue
+"""A catalogue version (factories.catalogues.bridge) or the code catalogue, whose fields are all decimals."""
+AnyField = FieldDef | RawField
+
+
+def _kind(field: AnyField) -> str:
+    return getattr(field, "kind", FieldKind.DECIMAL)
+
 
 MAX_INTEGER_DIGITS = 15
 MAX_DECIMAL_PLACES = 6
@@ -79,7 +82,7 @@ def read_number(value: Any) -> Decimal:
     raise NumberRefused("not_a_number")
 
 
-def _refusal(kind: str, field: RawField, typed: Any) -> Message:
+def _refusal(kind: str, field: AnyField, typed: Any) -> Message:
     """The message for a refused number: what was wrong and how to write it instead."""
     zh, en = field.label_zh, field.label_en
     text = str(typed)
@@ -114,17 +117,59 @@ def _refusal(kind: str, field: RawField, typed: Any) -> Message:
     )
 
 
-def parse_raw_values(
-    catalogue: Catalogue, values: Mapping[str, Any]
-) -> tuple[dict[str, Decimal | None], dict[str, list[str]]]:
-    """Parse user input (strings, numbers, empty) into Decimals; returns (values, field errors).
+YES = frozenset({"1", "是", "yes", "y", "true", "有"})
+NO = frozenset({"0", "否", "no", "n", "false", "无"})
+_ITEM_SEPARATORS = re.compile(r"[、,，;；\n]+")
 
-    Empty input means not reported (None). Numbers are read by `read_number`. Unknown field names are
-    errors, so a typo in an API call or an import column is never silently dropped. Errors are Messages
-    (Chinese str, English `.en`); the Django layer shows the one of the user's language.
+
+def _yes_no(field: AnyField, value: Any) -> tuple[Decimal | None, Message | None]:
+    """A yes-no answer: true/false, 1/0, 是/否, yes/no → Decimal 1 or 0."""
+    if isinstance(value, bool):
+        return Decimal(int(value)), None
+    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    if text in YES or (isinstance(value, int | Decimal) and value == 1):
+        return Decimal(1), None
+    if text in NO or (isinstance(value, int | Decimal) and value == 0):
+        return Decimal(0), None
+    return None, Message(
+        f"{field.label_zh}只能填“是”或“否”（当前为“{str(value)[:40]}”）。",
+        f'{field.label_en} can only be "yes" or "no" (currently "{str(value)[:40]}").',
+    )
+
+
+def _choice_set(field: FieldDef, value: Any) -> tuple[list[str] | None, Message | None]:
+    """A choice set: a list of item names (text separated by 、 or commas from a form or a sheet) → the
+    chosen items in catalogue order, any unknown item kept after them for `validate_raw` to name."""
+    if isinstance(value, str):
+        items = [item.strip() for item in _ITEM_SEPARATORS.split(value) if item.strip()]
+    elif isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        items = [item.strip() for item in value]
+    else:
+        return None, Message(
+            f'{field.label_zh}应为所选项目名称的列表（如 ["{field.choices[0] if field.choices else "…"}"]；'
+            "一项都没有时为空列表 []，未填报时为 null）。",
+            f"{field.label_en} must be a list of the chosen item names (an empty list [] when none applies, "
+            "null when not reported).",
+        )
+    chosen = set(items)
+    return [c for c in field.choices if c in chosen] + [
+        item for item in dict.fromkeys(items) if item not in field.choices
+    ], None
+
+
+def parse_raw_values(
+    catalogue: AnyCatalogue, values: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Parse user input (strings, numbers, lists, empty) into stored kinds; returns (values, field errors).
+
+    Empty input means not reported (None). Numbers are read by `read_number`; a yes-no answer becomes
+    Decimal 1 or 0; a choice set the list of chosen item names (an empty list = none chosen). Unknown
+    field names are errors, so a typo in an API call or an import column is never silently dropped.
+    Errors are Messages (Chinese str, English `.en`); the Django layer shows the one of the user's
+    language. Whole numbers for counts, ≥ 0 and the choice items are checked by `validate_raw`.
     """
     known = {f.name: f for f in catalogue.raw_fields}
-    parsed: dict[str, Decimal | None] = {}
+    parsed: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
         field = known.get(name)
@@ -133,6 +178,16 @@ def parse_raw_values(
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
             parsed[name] = None
+            continue
+        if isinstance(field, FieldDef) and field.is_choice_set:
+            parsed[name], problem = _choice_set(field, value)
+            if problem is not None:
+                errors[name] = [problem]
+            continue
+        if _kind(field) == FieldKind.YES_NO:
+            parsed[name], problem = _yes_no(field, value)
+            if problem is not None:
+                errors[name] = [problem]
             continue
         try:
             number = read_number(value)
@@ -167,17 +222,27 @@ def parse_raw_values(
     return parsed, errors
 
 
-def to_storage(values: Mapping[str, Decimal | None]) -> dict[str, str | None]:
-    """Decimals as strings for the JSON column (never floats)."""
-    return {k: (None if v is None else format(v, "f")) for k, v in values.items()}
-
-
-def from_storage(stored: Mapping[str, str | None], catalogue: Catalogue) -> dict[str, Decimal | None]:
-    """Every catalogue field, None where not reported."""
+def to_storage(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Decimals as strings for the JSON column (never floats); a choice set stays the list of item names."""
     return {
-        f.name: (None if (text := stored.get(f.name)) is None else Decimal(text))
-        for f in catalogue.raw_fields
+        k: (None if v is None else list(v) if isinstance(v, list | tuple) else format(v, "f"))
+        for k, v in values.items()
     }
+
+
+def _stored_value(field: AnyField, stored: Any) -> Any:
+    if stored is None:
+        return None
+    if _kind(field) == FieldKind.CHOICE_SET:
+        return list(stored) if isinstance(stored, list | tuple) else None
+    if isinstance(stored, list | dict):
+        return None  # not a figure of this kind (data of another catalogue under the same name)
+    return Decimal(str(stored))
+
+
+def from_storage(stored: Mapping[str, Any], catalogue: AnyCatalogue) -> dict[str, Any]:
+    """Every catalogue field, None where not reported: Decimals, and lists of item names for choice sets."""
+    return {f.name: _stored_value(f, stored.get(f.name)) for f in catalogue.raw_fields}
 
 
 def indicators_to_storage(indicators: Mapping[str, IndicatorValue]) -> dict[str, dict[str, str | None]]:
@@ -196,8 +261,7 @@ def indicators_from_storage(stored: Mapping[str, Mapping[str, Any]]) -> dict[str
     }
 
 
-def compute_indicators(
-    stored_raw: Mapping[str, str | None], catalogue_version: str
-) -> dict[str, IndicatorValue]:
-    catalogue = get_catalogue(catalogue_version)
+def compute_indicators(stored_raw: Mapping[str, Any], catalogue_version: str) -> dict[str, IndicatorValue]:
+    """The indicators of the catalogue version from stored raw values (any version, any field kind)."""
+    catalogue = reporting_catalogue(catalogue_version)
     return derive_indicators(from_storage(stored_raw, catalogue), catalogue)

@@ -9,15 +9,15 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import in_language, localized
-from factories.indicators import (
-    Catalogue,
-    IndicatorValue,
-    Status,
+from factories.catalogues.bridge import (
+    ReportingCatalogue,
     derive_indicators,
     validate_raw,
     year_on_year_flags,
 )
+from factories.indicators import IndicatorValue, Status
 from reporting import services
+from reporting.forms import choice_set_value
 from reporting.models import AnnualSubmission, CorrectionRequest, CorrectionStatus, ReportingYear
 from reporting.values import from_storage, parse_raw_values
 
@@ -45,7 +45,26 @@ ACTION_DONE = {
 # --- small helpers --------------------------------------------------------------------------------
 
 
-def _indicator_rows(catalogue: Catalogue, values: Mapping[str, IndicatorValue]) -> list[dict[str, Any]]:
+def shown_value(catalogue: ReportingCatalogue, name: str, stored: Any) -> Any:
+    """A stored raw value as a page shows it: a decimal string as stored, 是/否 for a yes-no field, the
+    chosen items of a choice set joined by 、 (以上均不具备 when none); None stays None (未填报)."""
+    if stored is None:
+        return None
+    try:
+        raw_field = catalogue.raw_field(name)
+    except StopIteration:
+        return stored
+    if raw_field.is_choice_set:
+        items = stored if isinstance(stored, list) else []
+        return localized("、", ", ").join(items) if items else _("以上均不具备")
+    if raw_field.is_yes_no:
+        return _("是") if str(stored) == "1" else _("否") if str(stored) == "0" else stored
+    return stored
+
+
+def _indicator_rows(
+    catalogue: ReportingCatalogue, values: Mapping[str, IndicatorValue]
+) -> list[dict[str, Any]]:
     rows = []
     for indicator in catalogue.indicators:
         value = values[indicator.code]
@@ -64,7 +83,7 @@ def _indicator_rows(catalogue: Catalogue, values: Mapping[str, IndicatorValue]) 
     return _labelled(rows, catalogue)
 
 
-def _labelled(rows: list[dict[str, Any]], catalogue: Catalogue) -> list[dict[str, Any]]:
+def _labelled(rows: list[dict[str, Any]], catalogue: ReportingCatalogue) -> list[dict[str, Any]]:
     """Indicator rows (as the selector returns them) with the label, unit, formula and status text of
     the UI language."""
     labelled = []
@@ -83,7 +102,7 @@ def _labelled(rows: list[dict[str, Any]], catalogue: Catalogue) -> list[dict[str
 
 
 def _value_groups(
-    catalogue: Catalogue,
+    catalogue: ReportingCatalogue,
     raw_values: Mapping[str, Any],
     flagged: Any = (),
     previous: Mapping[str, Any] | None = None,
@@ -99,8 +118,10 @@ def _value_groups(
                     "name": f.name,
                     "label": localized(f.label_zh, f.label_en),
                     "unit": localized(f.unit, f.unit_en),
-                    "value": raw_values.get(f.name),
-                    "previous": previous.get(f.name) if previous is not None else None,
+                    "value": shown_value(catalogue, f.name, raw_values.get(f.name)),
+                    "previous": shown_value(catalogue, f.name, previous.get(f.name))
+                    if previous is not None
+                    else None,
                     "flagged": f.name in flagged,
                     "evidence": (evidence or {}).get(f.name),
                 }
@@ -131,7 +152,13 @@ def typed_preview(catalogue: Any, data: Any, previous: Mapping[str, Any] | None 
     the enterprise learns of the flag before saving, not after.
     """
     names = [f.name for f in catalogue.raw_fields]
-    parsed, errors = parse_raw_values(catalogue, {n: data.get(n, "") for n in names})
+    typed = {
+        f.name: choice_set_value(data.getlist(f.name) if hasattr(data, "getlist") else data.get(f.name) or [])
+        if f.is_choice_set
+        else data.get(f.name, "")
+        for f in catalogue.raw_fields
+    }
+    parsed, errors = parse_raw_values(catalogue, typed)
     values = {name: parsed.get(name) for name in names}
     refused = validate_raw(values, catalogue)
     problems = [in_language(text) for texts in errors.values() for text in texts]
@@ -155,7 +182,7 @@ def typed_preview(catalogue: Any, data: Any, previous: Mapping[str, Any] | None 
 
 
 def _correction_changes(
-    catalogue: Catalogue, submission: AnnualSubmission, correction: CorrectionRequest
+    catalogue: ReportingCatalogue, submission: AnnualSubmission, correction: CorrectionRequest
 ) -> list[dict[str, Any]]:
     """Requested values; the current value is shown next to them while the request is pending."""
     pending = correction.status == CorrectionStatus.PENDING
@@ -163,8 +190,8 @@ def _correction_changes(
         {
             "label": localized(f.label_zh, f.label_en),
             "unit": localized(f.unit, f.unit_en),
-            "old": submission.raw_values.get(f.name) if pending else None,
-            "new": correction.new_values[f.name],
+            "old": shown_value(catalogue, f.name, submission.raw_values.get(f.name)) if pending else None,
+            "new": shown_value(catalogue, f.name, correction.new_values[f.name]),
         }
         for f in catalogue.raw_fields
         if f.name in correction.new_values

@@ -20,7 +20,7 @@ from accounts.views_base import (
     show_domain_error,
     show_domain_error_on_form,
 )
-from factories.indicators import get_catalogue
+from factories.catalogues.bridge import reporting_catalogue
 from reporting import services
 from reporting.forms import CorrectionForm
 from reporting.models import (
@@ -48,7 +48,7 @@ class CorrectionCreateView(ScopedObjectMixin, TemplateView):
 
     def make_form(self, submission: AnnualSubmission, data: Any = None) -> CorrectionForm:
         return CorrectionForm(
-            data, initial=submission.raw_values, catalogue=get_catalogue(submission.catalogue_version)
+            data, initial=submission.raw_values, catalogue=reporting_catalogue(submission.catalogue_version)
         )
 
     def refuse(self, submission: AnnualSubmission) -> HttpResponse | None:
@@ -116,7 +116,7 @@ class CorrectionListView(ScopedListView):
             {
                 "c": c,
                 "changes": _correction_changes(
-                    get_catalogue(c.submission.catalogue_version), c.submission, c
+                    reporting_catalogue(c.submission.catalogue_version), c.submission, c
                 ),
                 "actions": allowed_actions(CORRECTION_TRANSITIONS, c, self.request.user),
             }

@@ -29,7 +29,8 @@ from accounts.views_base import (
     show_domain_error_on_form,
     signed_in,
 )
-from factories.indicators import CATALOGUES, DEFAULT_CATALOGUE_VERSION, Catalogue, get_catalogue
+from factories.catalogues.bridge import ReportingCatalogue, reporting_catalogue
+from factories.indicators import DEFAULT_CATALOGUE_VERSION
 from factories.models import District, Enterprise
 from reporting import evidence, selectors, services
 from reporting.filters import SubmissionFilter
@@ -49,6 +50,7 @@ from reporting.views.common import (
     _labelled,
     _value_groups,
     _window,
+    shown_value,
     typed_preview,
 )
 from reporting.views.reviews import QUEUE_PARAMS, QUEUES, kept_query, queue_url
@@ -169,7 +171,7 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
             version = self.reporting_year.catalogue_version
         else:
             version = DEFAULT_CATALOGUE_VERSION
-        self.catalogue = get_catalogue(version)
+        self.catalogue = reporting_catalogue(version)
         self.evidence = evidence.cells(self.submission, self.catalogue)
         self.declaration_evidence = (
             evidence.declaration_cells(self.submission) if self.submission is not None else {}
@@ -306,7 +308,10 @@ class IndicatorPreviewView(RightRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         version = request.POST.get("catalogue_version", "")
-        catalogue = get_catalogue(version if version in CATALOGUES else DEFAULT_CATALOGUE_VERSION)
+        try:
+            catalogue = reporting_catalogue(version or DEFAULT_CATALOGUE_VERSION)
+        except KeyError:
+            catalogue = reporting_catalogue(DEFAULT_CATALOGUE_VERSION)
         return render(
             request,
             "reporting/_indicator_table.html",
@@ -337,7 +342,7 @@ class SubmissionDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         submission: AnnualSubmission = self.object
         user = self.request.user
-        catalogue = get_catalogue(submission.catalogue_version)
+        catalogue = reporting_catalogue(submission.catalogue_version)
         status = submission.status
         is_reviewer = can(user, "submission.view_history")
         corrections = list(submission.corrections.select_related("requested_by", "decided_by"))
@@ -392,7 +397,14 @@ class SubmissionDetailView(ScopedDetailView):
                 {
                     "label": localized(f.label_zh, f.label_en),
                     "unit": localized(f.unit, f.unit_en),
-                    "changes": history[f.name],
+                    "changes": [
+                        {
+                            **change,
+                            "old": shown_value(catalogue, f.name, change["old"]),
+                            "new": shown_value(catalogue, f.name, change["new"]),
+                        }
+                        for change in history[f.name]
+                    ],
                 }
                 for f in catalogue.raw_fields
                 if f.name in history
@@ -436,7 +448,7 @@ class SubmissionDetailView(ScopedDetailView):
         }
 
     @staticmethod
-    def versions(catalogue: Catalogue, submission: AnnualSubmission) -> list[dict[str, Any]]:
+    def versions(catalogue: ReportingCatalogue, submission: AnnualSubmission) -> list[dict[str, Any]]:
         """Locked versions with what changed from the previous one; shown once data was corrected."""
         versions = list(submission.versions.select_related("created_by"))
         if len(versions) < 2:
@@ -449,8 +461,8 @@ class SubmissionDetailView(ScopedDetailView):
                     {
                         "label": localized(f.label_zh, f.label_en),
                         "unit": localized(f.unit, f.unit_en),
-                        "old": previous.raw_values.get(f.name),
-                        "new": version.raw_values.get(f.name),
+                        "old": shown_value(catalogue, f.name, previous.raw_values.get(f.name)),
+                        "new": shown_value(catalogue, f.name, version.raw_values.get(f.name)),
                     }
                     for f in catalogue.raw_fields
                     if previous.raw_values.get(f.name) != version.raw_values.get(f.name)
@@ -461,7 +473,7 @@ class SubmissionDetailView(ScopedDetailView):
 
     @staticmethod
     def correction_rows(
-        catalogue: Catalogue, submission: AnnualSubmission, corrections: list[CorrectionRequest]
+        catalogue: ReportingCatalogue, submission: AnnualSubmission, corrections: list[CorrectionRequest]
     ) -> list[dict[str, Any]]:
         return [{"c": c, "changes": _correction_changes(catalogue, submission, c)} for c in corrections]
 
