@@ -58,7 +58,10 @@ def phase(
 
 @contextmanager
 def count_queries() -> Iterator[list[int]]:
+    """Count the statements sent through Django's cursors: executed ones and COPYs (which bypass the
+    execute wrappers, so the cursor's copy methods are wrapped here for the duration)."""
     from django.db import connection
+    from django.db.backends.utils import CursorWrapper
 
     counter = [0]
 
@@ -66,8 +69,22 @@ def count_queries() -> Iterator[list[int]]:
         counter[0] += 1
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(wrapper):
-        yield counter
+    def counted(name: str) -> Callable[..., Any]:
+        def copy(self: Any, *args: Any, **kwargs: Any) -> Any:
+            counter[0] += 1
+            return getattr(self.cursor, name)(*args, **kwargs)
+
+        return copy
+
+    names = ("copy_expert", "copy_from", "copy_to")
+    for name in names:
+        setattr(CursorWrapper, name, counted(name))
+    try:
+        with connection.execute_wrapper(wrapper):
+            yield counter
+    finally:
+        for name in names:
+            delattr(CursorWrapper, name)
 
 
 def measure(fn: Callable[[], Any]) -> dict[str, Any]:

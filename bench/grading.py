@@ -1,10 +1,16 @@
-"""Grading-run benchmark (issue 4): the real run beside the I/O floor and a per-factory ORM version.
+"""Grading-run benchmark (issues 4, 19): the real run beside its physical floor, on the same data.
 
-    python -m bench.grading            # generate 10k and 100k factories, print the comparison
-    python -m bench.grading --quick    # 2k and 10k, for a smoke run
+    python -m bench.grading                      # generate 10k and 100k factories, print the comparison
+    python -m bench.grading --quick              # 2k and 10k, for a smoke run
+    python -m bench.grading --repeat 2 --naive   # each size measured twice; the per-factory ORM version too
 
 Each phase runs in its own process against a dedicated PostgreSQL database (BENCH_DATABASE_URL,
-default postgres://postgres@127.0.0.1:5432/greenfactory_bench), so peak memory is per phase.
+default postgres://postgres@127.0.0.1:5432/greenfactory_bench), so peak memory is per phase: the run's
+peak RSS is that of the process doing the grading. Per size: the real run (``execute_run``: wall and CPU
+seconds, peak RSS, statements sent, COPYs included), then its physical floor on the same data (COPY out
+the population and both years' verified indicators, COPY in the run's own rows into a copy of the
+results table with its indexes), and at the largest size every stored row compared with the row the
+in-memory engine (``gather`` + ``grade_year``) gives.
 """
 
 from __future__ import annotations
@@ -151,73 +157,78 @@ def _standard_id() -> int:
     return standard.pk
 
 
-def floor() -> dict[str, Any]:
-    """Stream the rows a run reads, and bulk-write as many result rows of the same size, nothing else."""
-    from django.db import transaction
+class _Sink:
+    """Where a COPY … TO STDOUT goes when only its cost counts: the bytes are counted and dropped."""
 
-    from factories.models import GradingResult, GradingRun, GreenFactory, Incident
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def write(self, data: bytes) -> int:
+        self.bytes += len(data)
+        return len(data)
+
+
+def floor(run_id: int) -> dict[str, Any]:
+    """The physical floor of a run's work: COPY out the population and both years' verified indicators,
+    COPY in the run's own result rows into a copy of the results table with its indexes. Nothing else."""
+    import datetime as dt
+    import tempfile
+
+    from django.db import connection
+
+    from factories.models import GradingResult, GreenFactory
     from reporting.models import AnnualSubmission
 
-    template = GradingResult.objects.exclude(details={}).order_by("pk").first()
-    run = GradingRun.objects.create(year=YEAR, standard_id=_standard_id(), status="succeeded", note="floor")
-
-    def go() -> None:
-        population = list(
-            GreenFactory.objects.values_list(
-                "enterprise_id",
-                "enterprise__industry_id",
-                "enterprise__district_id",
-                "tier",
-                "recognized_year",
-            ).iterator(chunk_size=5000)
+    population_sql, population_params = (
+        GreenFactory.objects.active_on(dt.date(YEAR, 12, 31))
+        .order_by()
+        .values_list(
+            "enterprise_id", "enterprise__industry_id", "enterprise__district_id", "tier", "recognized_year"
         )
-        for _row in (
-            AnnualSubmission.objects.filter(status="city_verified", year__in=(YEAR - 1, YEAR))
-            .values_list("enterprise_id", "year", "indicators")
-            .iterator(chunk_size=5000)
-        ):
-            pass
-        list(
-            GradingResult.objects.filter(year=YEAR - 1, run__status__in=["published", "final"]).values_list(
-                "enterprise_id", "grade", "flags"
-            )
+        .query.sql_with_params()
+    )
+    submissions_sql, submissions_params = (
+        AnnualSubmission.objects.filter(status="city_verified", year__in=(YEAR - 1, YEAR))
+        .order_by()
+        .values_list("enterprise_id", "year", "indicators", "catalogue_version")
+        .query.sql_with_params()
+    )
+    table_name = GradingResult._meta.db_table
+    with connection.cursor() as cursor, tempfile.TemporaryFile() as rows:
+        out_statements = [
+            f"COPY ({cursor.mogrify(population_sql, population_params).decode()}) TO STDOUT",
+            f"COPY ({cursor.mogrify(submissions_sql, submissions_params).decode()}) TO STDOUT",
+        ]
+        # The run's rows as they are stored, to write again (not timed).
+        cursor.copy_expert(
+            cursor.mogrify(
+                f"COPY (SELECT * FROM {table_name} WHERE run_id = %s) TO STDOUT", [run_id]
+            ).decode(),
+            rows,
         )
-        list(
-            Incident.objects.filter(occurred_on__year=YEAR).values_list(
-                "id", "enterprise_id", "kind", "severity"
-            )
-        )
-        for start in range(0, len(population), 2000):
-            rows = [
-                GradingResult(
-                    run=run,
-                    enterprise_id=p[0],
-                    year=YEAR,
-                    district_id=p[2],
-                    industry_id=p[1],
-                    tier=p[3],
-                    grade=template.grade,
-                    computed_grade=template.computed_grade,
-                    decided_by=template.decided_by,
-                    level_score=template.level_score,
-                    improvement_score=template.improvement_score,
-                    composite_score=template.composite_score,
-                    q=template.q,
-                    peer_group=template.peer_group,
-                    peer_count=template.peer_count,
-                    flags=template.flags,
-                    reasons=template.reasons,
-                    details=template.details,
-                )
-                for p in population[start : start + 2000]
-            ]
-            with transaction.atomic():
-                GradingResult.objects.bulk_create(rows, ignore_conflicts=True)
-
-    out = measure(go)
-    GradingResult.objects.filter(run=run).delete()
-    run.delete()
-    return out
+        result_bytes = rows.tell()
+        cursor.execute("DROP TABLE IF EXISTS bench_floor_results")
+        cursor.execute(f"CREATE TABLE bench_floor_results (LIKE {table_name} INCLUDING ALL)")
+        sink = _Sink()
+        started = time.perf_counter()
+        for statement in out_statements:
+            cursor.copy_expert(statement, sink)
+        read = time.perf_counter() - started
+        rows.seek(0)
+        started = time.perf_counter()
+        cursor.copy_expert("COPY bench_floor_results FROM STDIN", rows)
+        write = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bench_floor_results")
+        (written,) = cursor.fetchone()
+        cursor.execute("DROP TABLE bench_floor_results")
+    return {
+        "seconds": round(read + write, 3),
+        "read_seconds": round(read, 3),
+        "write_seconds": round(write, 3),
+        "read_mb": round(sink.bytes / 1e6, 1),
+        "write_mb": round(result_bytes / 1e6, 1),
+        "rows": written,
+    }
 
 
 def naive(limit: int) -> dict[str, Any]:
@@ -302,76 +313,174 @@ def naive(limit: int) -> dict[str, Any]:
     return out
 
 
+def compare(run_id: int) -> dict[str, Any]:
+    """Every stored row of run ``run_id`` against the row the in-memory path (``gather`` + ``grade_year``,
+    the engine before streaming) gives on the same data: all columns, JSON values as stored."""
+    from factories.grading import engine
+    from factories.grading.inputs import gather
+    from factories.grading.services import DETAIL_KEYS
+    from factories.grading.standard import standard_from_dict
+    from factories.models import GradingResult, GradingRun
+
+    run = GradingRun.objects.select_related("standard").get(pk=run_id)
+    standard = standard_from_dict(run.standard.parameters)
+    inputs = gather(run.year, run.standard.parameters)
+    results = engine.grade_year(run.year, inputs.factories, standard)
+    inputs.factories.clear()
+    stored = (
+        GradingResult.objects.filter(run_id=run_id)
+        .order_by("enterprise_id")
+        .values_list(
+            "enterprise_id",
+            "district_id",
+            "industry_id",
+            "tier",
+            "grade",
+            "computed_grade",
+            "decided_by",
+            "level_score",
+            "improvement_score",
+            "composite_score",
+            "q",
+            "peer_group",
+            "peer_count",
+            "revocation_proposed",
+            "flags",
+            "reasons",
+            "details",
+        )
+        .iterator(chunk_size=5000)
+    )
+    compared = different = 0
+    first_difference = None
+    for result, row in zip(results, stored, strict=True):
+        district, industry, tier = inputs.enterprise_meta[result.enterprise_id]
+        details = engine.result_to_dict(result)
+        old = [
+            result.enterprise_id,
+            district,
+            industry,
+            tier,
+            result.grade,
+            result.computed_grade or "",
+            result.decided_by,
+            details["level_score"],
+            details["improvement_score"],
+            details["composite"],
+            details["q"],
+            result.peer_group or "",
+            result.peer_count,
+            result.revocation_proposed,
+            list(result.flags),
+            details["reasons"],
+            {k: details[k] for k in DETAIL_KEYS},
+        ]
+        # Both sides in one canonical JSON spelling: equal texts are equal stored values.
+        if json.dumps(old, sort_keys=True) != json.dumps(list(row), sort_keys=True):
+            different += 1
+            first_difference = first_difference or result.enterprise_id
+        compared += 1
+    return {"compared": compared, "different": different, "first_difference": first_difference}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "command", nargs="?", default="all", choices=["all", "generate", "run", "floor", "naive"]
+        "command",
+        nargs="?",
+        default="all",
+        choices=["all", "generate", "run", "floor", "compare", "naive"],
     )
     parser.add_argument("--n", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--run-id", type=int, default=0)
+    parser.add_argument("--sizes", default="", help="comma-separated population sizes (default 10000,100000)")
+    parser.add_argument("--repeat", type=int, default=1, help="run and floor measured this many times each")
+    parser.add_argument("--naive", action="store_true", help="also time the per-factory ORM version")
     args = parser.parse_args()
     if args.command != "all":
         setup_django()
         result = {
             "generate": lambda: generate(args.n, args.seed),
             "run": real_run,
-            "floor": floor,
+            "floor": lambda: floor(args.run_id),
+            "compare": lambda: compare(args.run_id),
             "naive": lambda: naive(args.n),
         }[args.command]()
         print(json.dumps(result))
         return
     ensure_database()
-    sizes = (2000, 10000) if args.quick else (10000, 100000)
+    if args.sizes:
+        sizes = tuple(int(x) for x in args.sizes.split(","))
+    else:
+        sizes = (2000, 10000) if args.quick else (10000, 100000)
     rows = []
+    checks = []
     naive_figures = None
     for n in sizes:
         print(f"generating {n} green factories with two years of verified data …", file=sys.stderr)
         phase("bench.grading", "generate", "--n", str(n))
-        run = phase("bench.grading", "run")
-        base = phase("bench.grading", "floor")
-        rows.append(
-            [
-                n,
-                run["seconds"],
-                base["seconds"],
-                round(run["seconds"] / base["seconds"], 2),
-                run["queries"],
-                base["queries"],
-                run["peak_mib"],
-                base["peak_mib"],
-                run["status"],
-                run["results"],
-            ]
-        )
-        if n == 10000 and naive_figures is None:
+        for attempt in range(args.repeat):
+            print(f"grading run at {n} ({attempt + 1}/{args.repeat}) and its floor …", file=sys.stderr)
+            run = phase("bench.grading", "run")
+            base = phase("bench.grading", "floor", "--run-id", str(run["run_id"]))
+            rows.append(
+                [
+                    n,
+                    run["seconds"],
+                    run["cpu_seconds"],
+                    base["seconds"],
+                    f"{base['read_seconds']} + {base['write_seconds']}",
+                    f"{base['read_mb']} + {base['write_mb']}",
+                    round(run["seconds"] / base["seconds"], 2),
+                    run["peak_mib"],
+                    run["queries"],
+                    run["status"],
+                    run["results"],
+                ]
+            )
+        if n == max(sizes):
+            print(f"comparing every row with the in-memory engine at {n} …", file=sys.stderr)
+            checks.append((n, phase("bench.grading", "compare", "--run-id", str(run["run_id"]))))
+        if args.naive and n == 10000 and naive_figures is None:
             print(f"per-factory ORM version at {n} …", file=sys.stderr)
             naive_figures = phase("bench.grading", "naive", "--n", str(n))
             naive_figures["run_seconds"] = run["seconds"]
-    print("\nGrading run vs floor (stream the same rows + bulk-write as many results), PostgreSQL")
+    print(
+        "\nGrading run vs its physical floor (COPY out the population and both years' indicators + COPY in"
+        " the run's own rows into a copy of the results table with its indexes), PostgreSQL, same data"
+    )
     print(
         table(
             rows,
             [
                 "N",
                 "run s",
+                "run cpu s",
                 "floor s",
+                "floor read + write s",
+                "floor MB",
                 "run/floor",
+                "run peak MiB",
                 "run queries",
-                "floor queries",
-                "run MiB",
-                "floor MiB",
                 "status",
                 "results",
             ],
         )
     )
+    for n, check in checks:
+        verdict = "identical" if check["different"] == 0 else f"{check['different']} DIFFERENT"
+        print(
+            f"\nEvery row at N = {n} against the in-memory engine: {check['compared']} compared, {verdict}"
+            + (f" (first: enterprise {check['first_difference']})" if check["different"] else "")
+        )
     if naive_figures:
         speedup = naive_figures["seconds"] / naive_figures["run_seconds"]
         print(
             f"\nPer-factory ORM version at N = {naive_figures['factories']}: {naive_figures['seconds']} s, "
             f"{naive_figures['queries']} queries, {naive_figures['peak_mib']} MiB "
-            f"→ the batched run is {speedup:.0f}× faster"
+            f"→ the streamed run is {speedup:.0f}× faster"
         )
 
 

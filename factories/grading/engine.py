@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -60,10 +60,12 @@ from factories.scoring import (
     IndicatorSpec,
     PeerColumn,
     Reason,
+    _peer_p,
     dimension_layout,
     dimension_means,
     exact,
     group_percentiles,
+    is_applicable,
     merge_columns,
     peer_percentile,
     render,
@@ -228,6 +230,22 @@ class _Scores:
     composite: Fraction | None = None
 
 
+def _division_percentiles(
+    members: Sequence[FactoryInput], standard: GradingStandard
+) -> tuple[list[dict[str, Fraction | None]], list[PeerColumn]]:
+    """§6.3 percentiles of each member within the division (members' order), and each indicator's column."""
+    by_indicator = []
+    columns = []
+    for spec in standard.indicators:
+        readings = [m.indicators.get(spec.code) for m in members if m.indicators is not None]
+        percentiles, column = group_percentiles(readings, spec.direction)
+        columns.append(column)
+        by_indicator.append(percentiles)
+    codes = [spec.code for spec in standard.indicators]
+    rows = [dict(zip(codes, row, strict=True)) for row in zip(*by_indicator, strict=True)]
+    return rows, columns
+
+
 def _percentiles(
     by_division: Mapping[str, Sequence[FactoryInput]], standard: GradingStandard
 ) -> dict[int, dict[str, Fraction | None]]:
@@ -235,20 +253,12 @@ def _percentiles(
     out: dict[int, dict[str, Fraction | None]] = {}
     small = [d for d, members in by_division.items() if len(members) < standard.min_peer]
     columns: dict[str, list[PeerColumn]] = defaultdict(list)
-    codes = [spec.code for spec in standard.indicators]
     for division, members in by_division.items():
-        by_indicator = []
-        for spec in standard.indicators:
-            readings = [m.indicators.get(spec.code) for m in members if m.indicators is not None]
-            percentiles, column = group_percentiles(readings, spec.direction)
+        rows, division_columns = _division_percentiles(members, standard)
+        for spec, column in zip(standard.indicators, division_columns, strict=True):
             columns[spec.code].append(column)
-            by_indicator.append(percentiles)
         if division not in small:
-            by_factory = zip(*by_indicator, strict=True)
-            out.update(
-                (m.enterprise_id, dict(zip(codes, row, strict=True)))
-                for m, row in zip(members, by_factory, strict=True)
-            )
+            out.update((m.enterprise_id, row) for m, row in zip(members, rows, strict=True))
     if small:
         everyone = {spec.code: merge_columns(columns[spec.code]) for spec in standard.indicators}
         for division in small:
@@ -346,19 +356,7 @@ def grade_year(
         label = PEER_GROUP_ALL if fallback else division
         peer_count = with_data if fallback else len(members)
         for f in members:
-            reasons = []
-            if fallback:
-                reasons.append(
-                    Reason(
-                        "PEER_FALLBACK",
-                        {
-                            "division": division,
-                            "division_count": len(members),
-                            "min_peer": standard.min_peer,
-                            "peer_count": peer_count,
-                        },
-                    )
-                )
+            reasons = [_fallback_reason(division, len(members), peer_count, standard)] if fallback else []
             s = _score(f, percentiles[f.enterprise_id], reasons, label, peer_count, standard, layout)
             scores[f.enterprise_id] = s
             if s.composite is not None:
@@ -373,6 +371,153 @@ def grade_year(
         group = groups.get(own.peer_group, _NO_GROUP) if own else _NO_GROUP
         results.append(_finish(year, f, own, group, standard))
     return results
+
+
+def _fallback_reason(
+    division: str, division_count: int, peer_count: int, standard: GradingStandard
+) -> Reason:
+    return Reason(
+        "PEER_FALLBACK",
+        {
+            "division": division,
+            "division_count": division_count,
+            "min_peer": standard.min_peer,
+            "peer_count": peer_count,
+        },
+    )
+
+
+def grade_stream(
+    year: int, divisions: Iterable[Sequence[FactoryInput]], standard: GradingStandard
+) -> Iterator[list[FactoryResult]]:
+    """``grade_year`` one division at a time: the same results, in another order, in bounded memory.
+
+    ``divisions`` is the population in groups, one division each (its members with and without data,
+    in enterprise order), the divisions with fewer than ``min_peer`` members with data *first*. Those
+    are compared with everyone (§6.2): they are held (few, by definition) and finished last, from the
+    counts gathered against each division's columns as it passes, ranked among every factory's C, which
+    is kept (one number a factory) only when there are such divisions. Every other division is graded
+    and given back (a list of results) as soon as it has been read, so at most one division's inputs
+    are held.
+    """
+    seen: set[int] = set()
+    grades = set(standard.grades)
+    layout = dimension_layout(standard.indicators)
+    small: list[tuple[str, list[FactoryInput]]] = []
+    small_columns: list[list[PeerColumn]] = []
+    tallies: dict[int, list[list[int] | None]] | None = None  # small member → per indicator [W, T]
+    n_everyone = [0] * len(standard.indicators)
+    everyone: list[Fraction] = []
+    with_data = 0
+    for group in divisions:
+        members = []
+        finished = []
+        for f in group:
+            _check_input(f, seen, grades, standard)
+            if f.indicators is None:
+                finished.append(_finish(year, f, None, _NO_GROUP, standard))
+            else:
+                members.append(f)
+        if not members:
+            yield finished
+            continue
+        with_data += len(members)
+        division = members[0].division
+        rows, columns = _division_percentiles(members, standard)
+        if len(members) < standard.min_peer:
+            if tallies is not None:
+                raise ValueError(f"division {division} has fewer than min_peer members and came late")
+            small.append((division, members))
+            small_columns.append(columns)
+            yield finished
+            continue
+        if small:
+            if tallies is None:
+                tallies = _start_tallies(small, small_columns, n_everyone, standard)
+            _tally(tallies, small, columns, n_everyone, standard)
+        scores = [
+            _score(f, row, [], division, len(members), standard, layout)
+            for f, row in zip(members, rows, strict=True)
+        ]
+        composites = [s.composite for s in scores if s.composite is not None]
+        group_of = _Group.of(composites)
+        if small:
+            everyone.extend(composites)
+        finished.extend(_finish(year, f, s, group_of, standard) for f, s in zip(members, scores, strict=True))
+        del scores, rows
+        yield finished
+    if not small:
+        return
+    if tallies is None:
+        tallies = _start_tallies(small, small_columns, n_everyone, standard)
+    held = []
+    for division, members in small:
+        for f in members:
+            reasons = [_fallback_reason(division, len(members), with_data, standard)]
+            percentiles: dict[str, Fraction | None] = {}
+            for index, (spec, tally) in enumerate(
+                zip(standard.indicators, tallies[f.enterprise_id], strict=True)
+            ):
+                if tally is not None:
+                    percentiles[spec.code] = _peer_p(tally[0], tally[1], n_everyone[index])
+                else:
+                    reading = f.indicators.get(spec.code) if f.indicators is not None else None
+                    percentiles[spec.code] = None if not is_applicable(reading) else ZERO
+            s = _score(f, percentiles, reasons, PEER_GROUP_ALL, with_data, standard, layout)
+            if s.composite is not None:
+                everyone.append(s.composite)
+            held.append((f, s))
+    group_all = _Group.of(everyone)
+    del everyone
+    yield [_finish(year, f, s, group_all, standard) for f, s in held]
+
+
+def _start_tallies(
+    small: Sequence[tuple[str, Sequence[FactoryInput]]],
+    small_columns: Sequence[Sequence[PeerColumn]],
+    n_everyone: list[int],
+    standard: GradingStandard,
+) -> dict[int, list[list[int] | None]]:
+    """[W, T] of each reported value of the small divisions' members against the small divisions."""
+    tallies: dict[int, list[list[int] | None]] = {}
+    for _division, members in small:
+        for f in members:
+            assert f.indicators is not None
+            row: list[list[int] | None] = []
+            for spec in standard.indicators:
+                reading = f.indicators.get(spec.code)
+                reported = reading is not None and reading.status == Status.OK and reading.value is not None
+                row.append([0, 0] if reported else None)
+            tallies[f.enterprise_id] = row
+    for columns in small_columns:
+        _tally(tallies, small, columns, n_everyone, standard)
+    return tallies
+
+
+def _tally(
+    tallies: dict[int, list[list[int] | None]],
+    small: Sequence[tuple[str, Sequence[FactoryInput]]],
+    columns: Sequence[PeerColumn],
+    n_everyone: list[int],
+    standard: GradingStandard,
+) -> None:
+    """Add one division's columns to the counts of the small divisions' members (the merged column's
+    W and T are the sums of each column's, its n the sum of theirs)."""
+    for index, column in enumerate(columns):
+        n_everyone[index] += column.n
+    for _division, members in small:
+        for f in members:
+            assert f.indicators is not None
+            for index, (spec, tally) in enumerate(
+                zip(standard.indicators, tallies[f.enterprise_id], strict=True)
+            ):
+                if tally is None:
+                    continue
+                value = f.indicators[spec.code].value
+                assert value is not None
+                worse, ties = columns[index].counts(value)
+                tally[0] += worse
+                tally[1] += ties
 
 
 # --- the grade: rank, then the §6.9 overrides -----------------------------------------------------------
@@ -519,17 +664,21 @@ def _check_inputs(factories: Sequence[FactoryInput], standard: GradingStandard) 
     seen: set[int] = set()
     grades = set(standard.grades)
     for f in factories:
-        where = f"enterprise {f.enterprise_id}"
-        if f.enterprise_id in seen:
-            raise ValueError(f"{where} appears twice")
-        seen.add(f.enterprise_id)
-        if f.tier not in TIERS:
-            raise ValueError(f"{where}: tier must be one of {TIERS}, not {f.tier!r}")
-        if f.previous_grade is not None and f.previous_grade not in grades:
-            raise ValueError(f"{where}: previous grade {f.previous_grade!r} is not a band of {standard.code}")
-        for incident in f.incidents:
-            if incident.kind not in INCIDENT_KINDS or incident.severity not in INCIDENT_SEVERITIES:
-                raise ValueError(f"{where}: unknown incident {incident.kind!r}/{incident.severity!r}")
+        _check_input(f, seen, grades, standard)
+
+
+def _check_input(f: FactoryInput, seen: set[int], grades: set[str], standard: GradingStandard) -> None:
+    where = f"enterprise {f.enterprise_id}"
+    if f.enterprise_id in seen:
+        raise ValueError(f"{where} appears twice")
+    seen.add(f.enterprise_id)
+    if f.tier not in TIERS:
+        raise ValueError(f"{where}: tier must be one of {TIERS}, not {f.tier!r}")
+    if f.previous_grade is not None and f.previous_grade not in grades:
+        raise ValueError(f"{where}: previous grade {f.previous_grade!r} is not a band of {standard.code}")
+    for incident in f.incidents:
+        if incident.kind not in INCIDENT_KINDS or incident.severity not in INCIDENT_SEVERITIES:
+            raise ValueError(f"{where}: unknown incident {incident.kind!r}/{incident.severity!r}")
 
 
 # --- JSON ---------------------------------------------------------------------------------------------

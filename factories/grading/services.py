@@ -24,11 +24,13 @@ The yearly cycle as the city runs it (Art. 7, 8, 9):
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,7 +45,7 @@ from accounts.permissions import ensure_can
 from accounts.transitions import claim
 from factories import certificates
 from factories.grading import engine, selectors
-from factories.grading.inputs import gather
+from factories.grading.inputs import StreamedInputs
 from factories.grading.standard import standard_from_dict, standard_to_dict
 from factories.models import (
     FIRST_DATA_YEAR,
@@ -92,10 +94,6 @@ def evidence_problem(upload: Any) -> str | None:
     if kind == "size":
         return str(EVIDENCE_SIZE_ERROR).format(size=files.megabytes(size))
     return str(EVIDENCE_TYPE_ERROR if kind == "type" else EVIDENCE_CONTENT_ERROR)
-
-
-WRITE_CHUNK = 2000
-MAX_WRITE_BATCHES = 20  # so the number of queries of a run stays bounded whatever the population
 
 
 # --- standards ------------------------------------------------------------------------------------
@@ -414,63 +412,126 @@ def grading_run_start(
     return run
 
 
+DETAIL_KEYS = (
+    "percentiles",
+    "dimension_scores",
+    "improvement_rates",
+    "dimension_improvement",
+    "next_band",
+    "standard",
+)
+RESULT_COLUMNS = (
+    "run_id",
+    "enterprise_id",
+    "year",
+    "district_id",
+    "industry_id",
+    "tier",
+    "grade",
+    "computed_grade",
+    "decided_by",
+    "level_score",
+    "improvement_score",
+    "composite_score",
+    "q",
+    "peer_group",
+    "peer_count",
+    "revocation_proposed",
+    "flags",
+    "reasons",
+    "details",
+)
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A value in COPY's text format (backslash, tab and line breaks escaped)."""
+    return (
+        value.translate(_COPY_ESCAPES)
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value
+        else value
+    )
+
+
+def _copy_float(value: float | None) -> str:
+    # repr() is the shortest text that reads back as the same double, as the driver sends it.
+    return "\\N" if value is None else repr(value)
+
+
+def _json(value: Any) -> str:
+    """A JSON field as the ORM would store it (jsonb keeps the value, not the spelling)."""
+    return _copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def result_line(run_id: int, district: str, industry: str, tier: str, result: engine.FactoryResult) -> str:
+    """One result row in COPY's text format, in ``RESULT_COLUMNS`` order: the same values ``bulk_create``
+    stored for it (the scores rendered as in ``details``, §6.7)."""
+    details = engine.result_to_dict(result)
+    return "\t".join(
+        (
+            str(run_id),
+            str(result.enterprise_id),
+            str(result.year),
+            _copy_text(district),
+            _copy_text(industry),
+            _copy_text(tier),
+            _copy_text(result.grade),
+            _copy_text(result.computed_grade or ""),
+            _copy_text(result.decided_by),
+            _copy_float(details["level_score"]),
+            _copy_float(details["improvement_score"]),
+            _copy_float(details["composite"]),
+            _copy_float(details["q"]),
+            _copy_text(result.peer_group or ""),
+            str(result.peer_count),
+            "t" if result.revocation_proposed else "f",
+            _json(list(result.flags)),
+            _json(details["reasons"]),
+            _json({k: details[k] for k in DETAIL_KEYS}),
+        )
+    )
+
+
 def _execute(run: GradingRun, job: jobs.JobContext) -> Mapping[str, Any]:
-    """The body of a run: gather, grade, write the results in chunks; returns the fields of a finished run."""
+    """The body of a run: read the inputs (one COPY), grade one division at a time and write each
+    division's results with one COPY; returns the fields of a finished run.
+
+    Memory holds one division's inputs and results (and the few members of divisions below ``min_peer``,
+    graded against everyone at the end); the number of statements depends on the number of divisions,
+    not of factories. Progress (done) is written after each division.
+    """
     standard = standard_from_dict(run.standard.parameters)
-    inputs = gather(run.year, run.standard.parameters)
-    total = len(inputs.factories)
+    inputs = StreamedInputs(run.year, run.standard.parameters, standard.min_peer)
+    try:
+        return _grade_and_write(run, job, standard, inputs)
+    finally:
+        inputs.close()
+
+
+def _grade_and_write(
+    run: GradingRun, job: jobs.JobContext, standard: Any, inputs: StreamedInputs
+) -> Mapping[str, Any]:
+    total = inputs.total
     if run.input_hash and run.input_hash != inputs.input_hash:
         # The data changed since an interrupted attempt: start the stored results again.
         GradingResult.objects.filter(run=run).delete()
         RevocationProposal.objects.filter(run=run).delete()
+    # Rows an interrupted attempt already wrote stay (the same inputs give the same rows).
+    stored = set(GradingResult.objects.filter(run=run).values_list("enterprise_id", flat=True))
     job.progress(input_hash=inputs.input_hash, total=total, done=0, phase="computing")
-    results = engine.grade_year(run.year, inputs.factories, standard)
-    del inputs.factories[:]  # the engine's inputs are no longer needed; free them before writing
-    job.progress(phase="writing")
-    written = 0
+    done = 0
     proposals = []
-    chunk_size = max(WRITE_CHUNK, -(-total // MAX_WRITE_BATCHES))
-    for start in range(0, total, chunk_size):
-        rows = []
-        for index in range(start, min(start + chunk_size, total)):
-            result = results[index]
-            results[index] = None  # type: ignore[call-overload]  # written rows are dropped as we go
-            district, industry, tier = inputs.enterprise_meta[result.enterprise_id]
-            details = engine.result_to_dict(result)
-            rows.append(
-                GradingResult(
-                    run=run,
-                    enterprise_id=result.enterprise_id,
-                    year=run.year,
-                    district_id=district,
-                    industry_id=industry,
-                    tier=tier,
-                    grade=result.grade,
-                    computed_grade=result.computed_grade or "",
-                    decided_by=result.decided_by,
-                    # The rendering of the exact scores (§6.7), the same figures as details holds.
-                    level_score=details["level_score"],
-                    improvement_score=details["improvement_score"],
-                    composite_score=details["composite"],
-                    q=details["q"],
-                    peer_group=result.peer_group or "",
-                    peer_count=result.peer_count,
-                    revocation_proposed=result.revocation_proposed,
-                    flags=list(result.flags),
-                    reasons=details["reasons"],
-                    details={
-                        k: details[k]
-                        for k in (
-                            "percentiles",
-                            "dimension_scores",
-                            "improvement_rates",
-                            "dimension_improvement",
-                            "next_band",
-                            "standard",
-                        )
-                    },
-                )
-            )
+    meta = inputs.meta
+    copy = f"COPY {GradingResult._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
+    for results in engine.grade_stream(run.year, inputs.divisions(), standard):
+        if not results:
+            continue
+        buffer = io.StringIO()
+        for result in results:
+            district, industry, tier = meta.pop(result.enterprise_id)
+            if result.enterprise_id not in stored:
+                buffer.write(result_line(run.pk, district, industry, tier, result))
+                buffer.write("\n")
             # A simulation only shows what a draft standard would do; it proposes nothing.
             if result.revocation_proposed and not run.is_simulation:
                 revoking = next((r for r in result.reasons if r.code == "INCIDENT_REVOKE"), None)
@@ -482,10 +543,12 @@ def _execute(run: GradingRun, job: jobs.JobContext) -> Mapping[str, Any]:
                         reason="incident" if revoking else "no_data_two_years",
                     )
                 )
-        with transaction.atomic():
-            GradingResult.objects.bulk_create(rows, ignore_conflicts=True)
-        written += len(rows)
-        job.progress(done=written)
+        if buffer.tell():
+            buffer.seek(0)
+            with connection.cursor() as cursor:
+                cursor.copy_expert(copy, buffer)
+        done += len(results)
+        job.progress(done=done, phase="writing")
     RevocationProposal.objects.bulk_create(proposals, ignore_conflicts=True)
     return {"phase": "done", "done": total}
 
