@@ -31,7 +31,7 @@ from accounts.views_base import (
 )
 from factories.indicators import CATALOGUES, DEFAULT_CATALOGUE_VERSION, Catalogue, get_catalogue
 from factories.models import District, Enterprise
-from reporting import declarations, evidence, selectors, services
+from reporting import declarations, evidence, selectors, services, tallies
 from reporting.filters import SubmissionFilter
 from reporting.forms import SubmissionForm
 from reporting.models import (
@@ -90,6 +90,9 @@ class SubmissionListView(ScopedListView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("enterprise", "enterprise__district", "district")
+
+    def known_total(self) -> int | None:
+        return tallies.submission_count(self.request.user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -325,6 +328,9 @@ class SubmissionDetailView(ScopedDetailView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("enterprise", "enterprise__district", "district")
+
+    def known_total(self) -> int | None:
+        return tallies.submission_count(self.request.user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
