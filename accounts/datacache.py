@@ -301,11 +301,17 @@ def cached_count(queryset: Any) -> int:
 class LargeTablePaginator(Paginator):
     """Django's paginator for registers of 100,000 rows.
 
-    - The total comes from `cached_count` (exact: recounted after any write to the tables it reads).
+    - The total comes from `cached_count` (exact: recounted after any write to the tables it reads), or is
+      given (`total=`) by a list that knows it from a summary table.
     - A page is read in two steps: the primary keys of the page first (narrow rows, so a deep OFFSET skips
       keys, not wide rows with their JSON details), then those rows with all their joins, in the same
       order. Querysets this cannot apply to (DISTINCT, UNION, already sliced) are paged as Django does.
     """
+
+    def __init__(self, *args: Any, total: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if total is not None:
+            self.count = total  # known exactly without counting (a summary table: `known_total`)
 
     @cached_property
     def count(self) -> int:

@@ -4,6 +4,7 @@ from the viewsets so that importing DRF's generics does not import this module h
 from __future__ import annotations
 
 import codecs
+from functools import partial
 from typing import IO, Any
 
 from django.conf import settings
@@ -74,6 +75,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    unfiltering = ("page", "page_size", "ordering", "format")
+    """Query parameters that do not narrow a list: with no other, a viewset's `known_total` gives the count."""
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        known = getattr(view, "known_total", None)
+        narrowed = any(
+            value
+            for key, values in request.query_params.lists()
+            if key not in self.unfiltering
+            for value in values
+        )
+        total = known() if known is not None and not narrowed else None
+        if total is not None:
+            self.django_paginator_class = partial(LargeTablePaginator, total=total)  # type: ignore[assignment]
+        return super().paginate_queryset(queryset, request, view)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

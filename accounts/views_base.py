@@ -290,6 +290,33 @@ class ScopedListView(CachedPageMixin, ScopedObjectMixin, ListView):
         ordering = self.get_ordering()
         return queryset.order_by(*ordering) if ordering else queryset
 
+    def known_total(self) -> int | None:
+        """The number of rows of the unfiltered list when a summary table knows it exactly without counting
+        (e.g. `factories.tallies.enterprise_count`); None: the paginator counts."""
+        return None
+
+    def unfiltered(self) -> bool:
+        """No query parameter but the sort and the page has a value: the list shows every row in scope."""
+        return not any(
+            value
+            for key, values in self.request.GET.lists()
+            if key not in ("sort", "page")
+            for value in values
+        )
+
+    def get_paginator(
+        self,
+        queryset: Any,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        total = self.known_total() if self.unfiltered() else None
+        if total is not None:
+            kwargs["total"] = total
+        return super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+
     def get_ordering(self) -> Any:
         key = self.request.GET.get("sort", "")
         field = self.ordering_fields.get(key.lstrip("-"))

@@ -87,6 +87,15 @@ class ScopedMixin:
         data = datacache.fetch(datacache.page_key("api", request), compute)
         return data if isinstance(data, Response) else Response(data)
 
+    tally: Any = None
+    """`staticmethod(f)`: f(user) is the number of rows of the unfiltered list from a summary table, or None."""
+
+    def known_total(self) -> int | None:
+        """The unfiltered list's row count without counting (see `accounts.drf.PageNumberPagination`)."""
+        if self.tally is None or self.request.method not in SAFE_METHODS or not self.may(self.request):
+            return None
+        return self.tally(self.request.user)  # type: ignore[no-any-return]
+
     def restrict(self, queryset: Any) -> Any:
         """`queryset` for a reader holding the action's right, nothing otherwise (writes are refused
         earlier, by `check_permissions`)."""

@@ -18,7 +18,7 @@ from accounts.files import EVIDENCE_RESPONSES
 from accounts.filters import UserFilter
 from accounts.models import User
 from accounts.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
-from factories import services
+from factories import services, tallies
 from factories.filters import EnterpriseFilter, GreenFactoryFilter
 from factories.models import District, Enterprise, GreenFactory, Industry, RegistrationRequest
 from factories.serializers import (
@@ -90,6 +90,7 @@ class EnterpriseViewSet(ScopedViewSet):
     search_fields = ["name", "credit_code"]
     ordering_fields = ["name", "credit_code", "district", "industry", "created_at"]
     ordering = ["name", "id"]
+    tally = staticmethod(tallies.enterprise_count)
 
     def scope_queryset(self, queryset):  # type: ignore[no-untyped-def]
         return queryset.with_sequence()

@@ -32,6 +32,7 @@ from accounts.views_base import (
     show_domain_error,
     signed_in,
 )
+from factories import tallies
 from factories.filters import EnterpriseFilter, GreenFactoryFilter
 from factories.forms import ContactForm, EnterpriseForm, RecognizeForm, RevokeForm, missing_contact_fields
 from factories.models import (
@@ -90,6 +91,9 @@ class EnterpriseListView(RegisterListView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return with_sequence(queryset)
+
+    def known_total(self) -> int | None:
+        return tallies.enterprise_count(self.request.user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

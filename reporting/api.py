@@ -27,7 +27,7 @@ from accounts.errors import InvalidInput
 from accounts.models import Notification
 from accounts.viewsets import REFUSED, ScopedMixin, ScopedViewSet
 from factories.models import Enterprise
-from reporting import benchmarks, bulk, jobs, oversight, selectors, services
+from reporting import benchmarks, bulk, jobs, oversight, selectors, services, tallies
 from reporting.filters import CorrectionFilter, SubmissionFilter
 from reporting.models import (
     AnnualSubmission,
@@ -113,6 +113,7 @@ class SubmissionViewSet(ScopedViewSet):
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "status", "submitted_at", "updated_at", "enterprise__name"]
     ordering = ["-year", "-id"]
+    tally = staticmethod(tallies.submission_count)
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("enterprise").prefetch_related(

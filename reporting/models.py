@@ -636,3 +636,30 @@ class AnomalySettings(models.Model):
 
     def __str__(self) -> str:
         return f"|z| > {self.z_threshold} · {self.full_renewable_kwh} kWh"
+
+
+class SubmissionTally(models.Model):
+    """Submissions of one year by the enterprise's current unit, status and lateness (issue 19, cold pages).
+
+    Kept exact by PostgreSQL triggers (migration 0019) in the same transaction as every write to the
+    submissions, and moved when an enterprise changes unit; read through `reporting.tallies`. See
+    `factories.models.tallies` for why the triggers rather than each service keep it.
+    """
+
+    district = models.ForeignKey(
+        "factories.District", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20)
+    late = models.BooleanField(default=False)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year", "status", "late"], name="submission_tally_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.year} {self.status} {self.late} {self.n}"

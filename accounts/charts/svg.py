@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import unicodedata
 
 FONT_FAMILY = "system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
@@ -40,18 +41,14 @@ class SVGChart(str):
 # --------------------------------------------------------------------------- text
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 refuses (control characters other than tab, line feed and carriage return, lone
+surrogates, U+FFFE and U+FFFF)."""
+
+
 def _clean(value: object) -> str:
     """Text safe to put in XML 1.0: drops control characters, folds whitespace runs to one space."""
-    out = []
-    for ch in str(value):
-        code = ord(ch)
-        if ch in "\t\n\r":
-            out.append(" ")
-        elif code < 0x20 or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
-            continue
-        else:
-            out.append(ch)
-    return " ".join("".join(out).split())
+    return " ".join(_NOT_XML.sub("", str(value)).split())
 
 
 def _esc(value: object) -> str:
@@ -105,8 +102,8 @@ def _attrs(attrs: dict[str, object]) -> str:
     for key, value in attrs.items():
         if value is None:
             continue
-        shown = _n(value) if isinstance(value, float) else value
-        parts.append(f' {key}="{_esc(shown)}"')
+        shown = _n(value) if isinstance(value, float) else _esc(value)  # a drawn number needs no escaping
+        parts.append(f' {key}="{shown}"')
     return "".join(parts)
 
 

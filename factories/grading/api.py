@@ -19,6 +19,7 @@ from accounts import files, jobs
 from accounts.files import EVIDENCE_RESPONSES
 from accounts.serializers import NoteSerializer
 from accounts.viewsets import ScopedMixin, ScopedReadOnlyViewSet
+from factories import tallies
 from factories.grading import selectors, services
 from factories.grading.serializers import (
     AdoptSerializer,
@@ -238,6 +239,7 @@ class GradeViewSet(ScopedReadOnlyViewSet):
     search_fields = ["enterprise__name", "enterprise__credit_code"]
     ordering_fields = ["year", "grade", "composite_score", "enterprise__name"]
     ordering = ["-year", "-id"]
+    tally = staticmethod(tallies.published_grade_count)
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.published().select_related("enterprise", "run")

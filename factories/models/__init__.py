@@ -49,6 +49,7 @@ from factories.models.registration import (
     RegistrationRequest,
     RegistrationStatus,
 )
+from factories.models.tallies import GradeTally, RegisterTally
 
 __all__ = [
     "FIRST_DATA_YEAR",
@@ -68,6 +69,7 @@ __all__ = [
     "DistrictTransfer",
     "Enterprise",
     "Grade",
+    "GradeTally",
     "GradingResult",
     "GradingRun",
     "GradingStandard",
@@ -84,6 +86,7 @@ __all__ = [
     "ObjectorKind",
     "ProposalSource",
     "ProposalStatus",
+    "RegisterTally",
     "RegistrationRequest",
     "RegistrationStatus",
     "RemedyKind",

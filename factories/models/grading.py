@@ -248,12 +248,20 @@ class GradingResultQuerySet(ScopedQuerySet):
     def published(self) -> GradingResultQuerySet:
         """Results of the current published run of each year (公示 or final, not superseded) whose notice
         has begun: a notice scheduled for a later day shows nothing before that day."""
-        return self.filter(
-            run__is_simulation=False,
-            run__status__in=[RunStatus.PUBLISHED, RunStatus.FINAL],
-            run__superseded_by__isnull=True,
-            run__notice_from__lte=timezone.localdate(),
-        )
+        return self.filter(showing_results("run__"))
+
+
+def showing_results(prefix: str = "") -> Q:
+    """The runs whose results are published today (`GradingResultQuerySet.published`), as a condition on a
+    run reached through `prefix` (the grade tallies ask it too)."""
+    return Q(
+        **{
+            f"{prefix}is_simulation": False,
+            f"{prefix}status__in": [RunStatus.PUBLISHED, RunStatus.FINAL],
+            f"{prefix}superseded_by__isnull": True,
+            f"{prefix}notice_from__lte": timezone.localdate(),
+        }
+    )
 
 
 class GradingResult(models.Model):

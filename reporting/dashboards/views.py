@@ -74,6 +74,28 @@ class Table:
     rows: list[list[Any]]
     foot: list[Any] | None = None
 
+    def body(self) -> list[list[dict[str, Any]]]:
+        """The rows as the template prints them: every cell a dict with the same keys, so the template never
+        looks up a missing attribute (Django answers a failed lookup on a number or a string with `dir()`,
+        which cost more than the rest of the page's tables)."""
+        return [[_cell(cell, first=i == 0) for i, cell in enumerate(row)] for row in self.rows]
+
+
+def _cell(cell: Any, *, first: bool) -> dict[str, Any]:
+    """A table cell: a grade ({"grade": …}), a link ({"link", "text"} or `Linked`), or a value as it prints."""
+    if isinstance(cell, dict):
+        grade, link, text = cell.get("grade"), cell.get("link"), cell.get("text", cell.get("grade"))
+    else:
+        grade, link, text = None, getattr(cell, "link", None), getattr(cell, "text", None)
+    return {
+        "first": first,
+        "grade": grade,
+        "link": link,
+        "text": text,
+        "value": cell,
+        "numeric": grade is None and link is None,
+    }
+
 
 @dataclass
 class Card:

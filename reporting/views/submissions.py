@@ -32,7 +32,7 @@ from accounts.views_base import (
 from factories.catalogues.bridge import ReportingCatalogue, reporting_catalogue
 from factories.indicators import DEFAULT_CATALOGUE_VERSION
 from factories.models import District, Enterprise
-from reporting import evidence, selectors, services
+from reporting import evidence, selectors, services, tallies
 from reporting.filters import SubmissionFilter
 from reporting.forms import SubmissionForm
 from reporting.models import (
@@ -92,6 +92,9 @@ class SubmissionListView(ScopedListView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("enterprise", "enterprise__district", "district")
+
+    def known_total(self) -> int | None:
+        return tallies.submission_count(self.request.user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -337,6 +340,9 @@ class SubmissionDetailView(ScopedDetailView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("enterprise", "enterprise__district", "district")
+
+    def known_total(self) -> int | None:
+        return tallies.submission_count(self.request.user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
