@@ -1,4 +1,7 @@
-"""`make bench`: every benchmark in turn (each prints its own comparison)."""
+"""`make bench`: every benchmark in turn (each prints its own comparison).
+
+The national filing season (`python -m bench.season`, `make bench-season`) is not among them: it seeds
+500,000 enterprises (minutes) and keeps that database between runs (`--reuse`)."""
 
 import subprocess
 import sys
