@@ -618,3 +618,39 @@ def test_the_city_opens_2026_on_gbt36132_2025_on_the_year_page(client, city_user
         },
     )
     assert ReportingYear.objects.get(year=2026).catalogue_version == CATALOGUE
+
+
+def test_reviewers_pages_show_2026_data_and_its_correction_in_words(
+    client, enterprise_user, district_user, city_user, verified_2026
+):
+    services.correction_request(
+        actor=enterprise_user,
+        submission=verified_2026,
+        reason="补充能碳平台功能",
+        new_values={"energy_carbon_functions": ["能耗查询", "碳足迹核算"]},
+    )
+    for user in (district_user, city_user):
+        client.force_login(user)
+        page = client.get(reverse("reporting:submission_detail", args=[verified_2026.pk])).content.decode()
+        assert "能碳管理平台具备的功能" in page and "能耗查询、碳足迹核算" in page
+        assert "EN-01" in page and "0.019777" in page
+    client.force_login(city_user)
+    listing = client.get(reverse("reporting:correction_list"))
+    assert listing.status_code == 200
+
+
+def test_the_2026_form_in_english_has_no_chinese_but_the_items_of_the_choice_set(
+    client, enterprise_user, enterprise, year_2026
+):
+    from factories.catalogues.shipped import ENERGY_CARBON_FUNCTIONS
+    from tests.reporting.test_english import chinese_in, main
+
+    client.force_login(enterprise_user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = main(client.get(edit_url(enterprise)).content.decode())
+    # The items are the values the API takes, exactly as DOMAIN §4b writes them (longest first, so that
+    # no shorter item eats part of a longer one).
+    allowed = sorted(ENERGY_CARBON_FUNCTIONS, key=len, reverse=True)
+    assert chinese_in(page, enterprise.name, *allowed) == []
+    assert "Efficient use of resources" in page and "None of the above" in page
+    assert "Water withdrawn" in page
