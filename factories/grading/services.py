@@ -2,9 +2,12 @@
 
 A run is a background job (accounts.jobs, kind `GRADING_RUN`): `grading_run_start` records it and the
 runner sends it after commit; claim, heartbeat, failure record, resume and re-sending are the runner's.
-The run's body is safe to run twice and to resume after a crash: results are keyed by (run, enterprise)
-and inserted with ON CONFLICT DO NOTHING; a run whose inputs changed since its first attempt starts its
-results again. Progress is written to the run row as it goes.
+The run's body is safe to run twice and to resume after a crash: results are keyed by (run, enterprise),
+a resumed attempt writes only the rows not stored yet (the same inputs give the same rows); a run whose
+inputs changed since its first attempt starts its results again. It reads its inputs with one COPY,
+grades one division at a time and writes each division's rows with one COPY, so memory holds one
+division and the number of statements does not grow with the population. Progress is written to the run
+row after each division.
 
 The yearly cycle as the city runs it (Art. 7, 8, 9):
 - An official run of Y starts only after Y's reporting window has closed (a year never opened for
@@ -24,10 +27,12 @@ The yearly cycle as the city runs it (Art. 7, 8, 9):
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -503,9 +508,26 @@ def _execute(run: GradingRun, job: jobs.JobContext) -> Mapping[str, Any]:
     standard = standard_from_dict(run.standard.parameters)
     inputs = StreamedInputs(run.year, run.standard.parameters, standard.min_peer)
     try:
-        return _grade_and_write(run, job, standard, inputs)
+        with _fewer_collections():
+            return _grade_and_write(run, job, standard, inputs)
     finally:
         inputs.close()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Spare the run most of the cyclic garbage collector's passes: the objects that exist before it (the
+    framework's) are set aside from collection, and the youngest generation is collected every 100,000
+    allocations instead of 700. The run allocates millions of short-lived, acyclic objects (numbers,
+    readings, rows), freed by reference counting; scanning them was a quarter of its CPU time."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _grade_and_write(
@@ -543,12 +565,15 @@ def _grade_and_write(
                         reason="incident" if revoking else "no_data_two_years",
                     )
                 )
-        if buffer.tell():
-            buffer.seek(0)
-            with connection.cursor() as cursor:
-                cursor.copy_expert(copy, buffer)
         done += len(results)
-        job.progress(done=done, phase="writing")
+        with transaction.atomic(), connection.cursor() as cursor:
+            # A division's rows and the progress in one transaction that does not wait for its WAL flush:
+            # the run's last commit (synchronous) makes them durable, and a crash before it resumes the run.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            if buffer.tell():
+                buffer.seek(0)
+                cursor.copy_expert(copy, buffer)
+            job.progress(done=done, phase="writing")
     RevocationProposal.objects.bulk_create(proposals, ignore_conflicts=True)
     return {"phase": "done", "done": total}
 
