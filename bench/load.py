@@ -143,6 +143,55 @@ def queries_per_page(urls: list[str]) -> dict[str, int]:
     return out
 
 
+def serial(urls: list[str], repeat: int) -> dict[str, list[float]]:
+    """Each URL computed `repeat` times in a row in this process (data cache off), as the city user and a
+    district user: {"who url": [wall p50, wall p95, web CPU mean, SQL p50 (ms), queries]}. One request at a
+    time, so the figures say what a page costs even when other work shares the machine (wrk's latencies
+    under 20 connections then mostly measure the queue)."""
+    import statistics
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from factories.models import Enterprise
+
+    city, _ = User.objects.get_or_create(username="bench_load", defaults={"role": "city"})
+    unit = Enterprise.objects.order_by("-pk").values_list("district_id", flat=True).first()
+    district, _ = User.objects.get_or_create(
+        username="bench_district", defaults={"role": "district", "district_id": unit}
+    )
+    out: dict[str, list[float]] = {}
+    for user in (city, district):
+        client = Client(HTTP_X_FORWARDED_PROTO="https")
+        client.force_login(user)
+        own = Enterprise.objects.visible_to(user).order_by("-pk").values_list("pk", flat=True).first()
+        for url in urls:
+            url = re.sub(r"/enterprises/[0-9]+/", f"/enterprises/{own}/", url)
+            client.get(url)
+            walls, cpus, sqls, count = [], [], [], 0
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    response = client.get(url)
+                    walls.append((time.perf_counter() - wall) * 1000)
+                    cpus.append((time.process_time() - cpu) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url} answers HTTP {response.status_code} to {user.username}")
+                sqls.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+                count = len(captured.captured_queries)
+            walls.sort()
+            out[f"{user.role} {url}"] = [
+                statistics.median(walls),
+                walls[int(0.95 * (repeat - 1))],
+                statistics.mean(cpus),
+                statistics.median(sqls),
+                count,
+            ]
+    return out
+
+
 def login(base: str) -> str:
     """Sign in through the real form. The cookies are Secure (production settings), so they are carried by
     hand over loopback HTTP while X-Forwarded-Proto tells Django the request came through HTTPS."""
@@ -340,7 +389,7 @@ def drive(info: dict[str, Any], seconds: int, data_cache: bool, spread: bool) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", nargs="?", default="all", choices=["all", "prepare", "queries"])
+    parser.add_argument("command", nargs="?", default="all", choices=["all", "prepare", "queries", "serial"])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--urls", default="")
     parser.add_argument(
@@ -364,6 +413,10 @@ def main() -> None:
     if args.command == "queries":
         setup_django()
         print(json.dumps(queries_per_page(args.urls.split(","))))
+        return
+    if args.command == "serial":
+        setup_django()
+        print(json.dumps(serial(args.urls.split(","), 5 if args.quick else 20)))
         return
     ONLY[:] = [word for word in args.only.split(",") if word]
     if not shutil.which("wrk"):
@@ -425,6 +478,27 @@ def main() -> None:
 
     urls = [url for _label, url, _pattern in pages(info)[1:]]
     no_cache = {"DATA_CACHE_ENABLED": "false"}
+    computed = [u for u in urls if not u.startswith(PUBLIC_PREFIXES)]
+    one_at_a_time = phase(
+        "bench.load",
+        "serial",
+        "--urls",
+        ",".join(computed),
+        *(["--quick"] if args.quick else []),
+        extra={**no_cache, "DASHBOARD_CACHE_SECONDS": "0", "REQUIRE_STAFF_2FA": "false"},
+    )
+    print(
+        "\nOne request at a time, data cache off (ms; web CPU is the web process's own, SQL the queries' time):"
+    )
+    print(
+        table(
+            [
+                [key, *(f"{v:.1f}" for v in figures[:4]), int(figures[4])]
+                for key, figures in one_at_a_time.items()
+            ],
+            ["role and url", "p50", "p95", "web CPU", "SQL p50", "queries"],
+        )
+    )
     if ONLY:  # a short run of some pages: their queries on the benchmark database only
         counted = phase("bench.load", "queries", "--urls", ",".join(urls), extra=no_cache)
         print("\nSQL queries per page when it is computed (city user, data cache off):")

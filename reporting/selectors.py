@@ -289,8 +289,11 @@ def anomaly_flags(user: Any, submission: AnnualSubmission) -> list[dict[str, Any
     others = {flag["figures"].get("other_submission") for flag in flags if flag.get("kind") == "copied"} - {
         None
     }
-    visible = set(
-        AnnualSubmission.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
+    # Only copied flags name another submission; a list of 50 without any builds no query per row.
+    visible = (
+        set(AnnualSubmission.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True))
+        if others
+        else set()
     )
     catalogue = reporting_catalogue(submission.catalogue_version)
     shown = []

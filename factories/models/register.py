@@ -134,7 +134,13 @@ class Enterprise(models.Model):
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["district", "industry"])]
+        indexes = [
+            models.Index(fields=["district", "industry"]),
+            # The register's sortable columns with the tie-breaker, so a deep page of a sorted list of
+            # 100,000 skips index entries instead of sorting the register per request (issue 19).
+            models.Index(fields=["district", "id"], name="enterprise_district_sort"),
+            models.Index(fields=["industry_code", "id"], name="enterprise_industry_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.name

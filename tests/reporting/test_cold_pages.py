@@ -12,7 +12,7 @@ from factories.models import Enterprise
 from tests.helpers import cold_cache
 from tests.reporting.test_dashboards import grow, years  # noqa: F401  (`years` is a fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]  # a grading run needs PostgreSQL (COPY)
 
 PAGES = [
     "/factories/enterprises/",
