@@ -506,7 +506,7 @@ class Season:
                 self.think(rng)
                 match = CSRF.search(page)
                 values = figures(account["base"], rng)
-                submit = saves + 1 >= self.submit_every and rng.random() < 0.5
+                submit = 0 < self.submit_every <= saves + 1 and rng.random() < 0.5
                 body = {**values, "explanation": "", "csrfmiddlewaretoken": match.group(1) if match else ""}
                 if submit:
                     body["action"] = "submit"
@@ -564,7 +564,7 @@ class Season:
                 pk = json.loads(text)["id"]
                 saves += 1
                 self.recorder.ack(account["enterprise"], "save", values["output_value"])
-                if saves >= self.submit_every and rng.random() < 0.5:
+                if 0 < self.submit_every <= saves and rng.random() < 0.5:
                     self.think(rng)
                     status, _h, _text = client.call("API submit", "POST", f"/api/v1/submissions/{pk}/submit/")
                     if status == 200:
@@ -652,11 +652,18 @@ class Season:
             worker.start()
         self.start_at = time.time()
         self.deadline = time.monotonic() + self.seconds  # set before the barrier lets the clients go
+        cpu = time.process_time()
         ready.wait()
         for worker in workers:
             worker.join()
         elapsed = time.time() - self.start_at
-        return {"web": n_web, "api": n_api, "sign_in_seconds": sign_in_seconds, "elapsed": elapsed}
+        return {
+            "web": n_web,
+            "api": n_api,
+            "sign_in_seconds": sign_in_seconds,
+            "elapsed": elapsed,
+            "client_cpu": time.process_time() - cpu,
+        }
 
 
 def deal(accounts: list[dict[str, Any]], clients: int) -> list[list[dict[str, Any]]]:
@@ -775,12 +782,19 @@ def report(season: Season, run: dict[str, Any], check: dict[str, Any], args: arg
     lines.append(
         f"Filing season: {season.plan['enterprises']:,} enterprises, {run['web']} web + {run['api']} API clients"
         f" + 1 district reviewer ({season.plan['queue']:,} waiting in its queue) + the city, "
-        f"{run['elapsed']:.0f} s, think time {args.think} s (±50%), gunicorn {args.workers} sync workers on "
+        f"{run['elapsed']:.0f} s, think time {args.think} s (±50%), "
+        + (
+            f"submitting after {args.submit_every} saves (even odds), "
+            if args.submit_every
+            else "drafts only, "
+        )
+        + f"gunicorn {args.workers} sync workers on "
         f"{os.cpu_count()} cores shared with PostgreSQL, Redis, the clients (Python threads) and other work"
     )
     lines.append(
         f"(sign-in of the {run['web']} web clients through the form, before the clock: "
-        f"{run['sign_in_seconds']:.1f} s)"
+        f"{run['sign_in_seconds']:.1f} s; the clients themselves used {run['client_cpu']:.1f} CPU-s of the "
+        f"{run['elapsed'] * (os.cpu_count() or 1):.0f} the machine had during the window)"
     )
     lines.append(table(rows, ["action", "requests", "p50 ms", "p95 ms", "max ms", "errors"]))
     lines.append(
@@ -811,7 +825,9 @@ def main() -> None:
     parser.add_argument("--api-share", type=float, default=0.25)
     parser.add_argument("--in-flight", type=float, default=0.3, help="share of 2026 already submitted")
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a client's requests")
-    parser.add_argument("--submit-every", type=int, default=2, help="saves before a client may submit")
+    parser.add_argument(
+        "--submit-every", type=int, default=2, help="saves before a client may submit (0: drafts only)"
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--seed-only", action="store_true", help="seed (or, with --reuse, keep) and stop")
