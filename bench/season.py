@@ -194,8 +194,8 @@ def prepare(accounts: int, api_share: float) -> dict[str, Any]:
     import datetime as dt
 
     from django.contrib.auth.hashers import make_password
-    from django.db import connection
-    from django.db.models import Count, F
+    from django.db import connection, transaction
+    from django.db.models import Count
     from django.test import Client
     from django.utils import timezone
 
@@ -208,16 +208,29 @@ def prepare(accounts: int, api_share: float) -> dict[str, Any]:
         opens_on=dt.date(YEAR, 1, 1), closes_on=dt.date(YEAR, 12, 31)
     )
     count = Enterprise.objects.count()
-    stride = max(1, count // accounts)
-    # The accounts' enterprises: every stride-th, never among those that have already submitted 2026.
+    # The accounts' enterprises: those of the accounts made by an earlier run (their 2026 data is removed
+    # below), then more spread evenly over the register among those the seeding left without 2026 data.
     enterprise_ids = list(
-        Enterprise.objects.filter(name__startswith=PREFIX)
-        .annotate(slot=F("id") % stride)
-        .filter(slot=0)
-        .exclude(submissions__year=YEAR, submissions__status="submitted")
-        .order_by("id")
-        .values_list("id", flat=True)[:accounts]
+        User.objects.filter(username__startswith=ACCOUNT_PREFIX, enterprise__isnull=False)
+        .order_by("enterprise_id")
+        .values_list("enterprise_id", flat=True)[:accounts]
     )
+    if len(enterprise_ids) < accounts:
+        need = accounts - len(enterprise_ids)
+        free = (
+            "FROM factories_enterprise e WHERE e.name LIKE %s AND NOT EXISTS (SELECT 1 FROM"
+            " reporting_annualsubmission s WHERE s.enterprise_id = e.id AND s.year = %s) AND NOT EXISTS"
+            " (SELECT 1 FROM accounts_user u WHERE u.enterprise_id = e.id)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) {free}", [PREFIX + "%", YEAR])
+            stride = max(1, cursor.fetchone()[0] // need)
+            cursor.execute(
+                f"SELECT id FROM (SELECT e.id, row_number() OVER (ORDER BY e.id) AS rn {free}) t"
+                " WHERE t.rn %% %s = 0 ORDER BY id LIMIT %s",
+                [PREFIX + "%", YEAR, stride, need],
+            )
+            enterprise_ids += [row[0] for row in cursor.fetchall()]
     AnnualSubmission.objects.filter(year=YEAR, enterprise_id__in=enterprise_ids).delete()
     password = make_password(PASSWORD)  # once: every account gets the same hash
     now = timezone.now()
@@ -260,21 +273,22 @@ def prepare(accounts: int, api_share: float) -> dict[str, Any]:
     )
     n_api = int(len(enterprise_ids) * api_share)
     plan: dict[str, Any] = {"web": [], "api": []}
-    for index, enterprise_id in enumerate(enterprise_ids):
-        user = users[enterprise_id]
-        entry = {"username": user.username, "enterprise": enterprise_id, "base": previous[enterprise_id]}
-        if index < n_api:
-            _token, entry["token"] = token_issue(user=user)
-            plan["api"].append(entry)
-        else:
+    with transaction.atomic():  # one commit for the whole lot: signing 2,000 accounts in is many small writes
+        for index, enterprise_id in enumerate(enterprise_ids):
+            user = users[enterprise_id]
+            entry = {"username": user.username, "enterprise": enterprise_id, "base": previous[enterprise_id]}
+            if index < n_api:
+                _token, entry["token"] = token_issue(user=user)
+                plan["api"].append(entry)
+            else:
+                client = Client()
+                client.force_login(user)
+                entry["session"] = client.cookies["sessionid"].value
+                plan["web"].append(entry)
+        for username, user in staff.items():
             client = Client()
             client.force_login(user)
-            entry["session"] = client.cookies["sessionid"].value
-            plan["web"].append(entry)
-    for username, user in staff.items():
-        client = Client()
-        client.force_login(user)
-        plan[username] = client.cookies["sessionid"].value
+            plan[username] = client.cookies["sessionid"].value
     queue = AnnualSubmission.objects.filter(
         year=YEAR, status="submitted", enterprise__district_id=reviewer_unit
     ).count()
