@@ -194,8 +194,8 @@ def prepare(accounts: int, api_share: float) -> dict[str, Any]:
     import datetime as dt
 
     from django.contrib.auth.hashers import make_password
-    from django.db import connection
-    from django.db.models import Count, F
+    from django.db import connection, transaction
+    from django.db.models import Count
     from django.test import Client
     from django.utils import timezone
 
@@ -208,16 +208,29 @@ def prepare(accounts: int, api_share: float) -> dict[str, Any]:
         opens_on=dt.date(YEAR, 1, 1), closes_on=dt.date(YEAR, 12, 31)
     )
     count = Enterprise.objects.count()
-    stride = max(1, count // accounts)
-    # The accounts' enterprises: every stride-th, never among those that have already submitted 2026.
+    # The accounts' enterprises: those of the accounts made by an earlier run (their 2026 data is removed
+    # below), then more spread evenly over the register among those the seeding left without 2026 data.
     enterprise_ids = list(
-        Enterprise.objects.filter(name__startswith=PREFIX)
-        .annotate(slot=F("id") % stride)
-        .filter(slot=0)
-        .exclude(submissions__year=YEAR, submissions__status="submitted")
-        .order_by("id")
-        .values_list("id", flat=True)[:accounts]
+        User.objects.filter(username__startswith=ACCOUNT_PREFIX, enterprise__isnull=False)
+        .order_by("enterprise_id")
+        .values_list("enterprise_id", flat=True)[:accounts]
     )
+    if len(enterprise_ids) < accounts:
+        need = accounts - len(enterprise_ids)
+        free = (
+            "FROM factories_enterprise e WHERE e.name LIKE %s AND NOT EXISTS (SELECT 1 FROM"
+            " reporting_annualsubmission s WHERE s.enterprise_id = e.id AND s.year = %s) AND NOT EXISTS"
+            " (SELECT 1 FROM accounts_user u WHERE u.enterprise_id = e.id)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) {free}", [PREFIX + "%", YEAR])
+            stride = max(1, cursor.fetchone()[0] // need)
+            cursor.execute(
+                f"SELECT id FROM (SELECT e.id, row_number() OVER (ORDER BY e.id) AS rn {free}) t"
+                " WHERE t.rn %% %s = 0 ORDER BY id LIMIT %s",
+                [PREFIX + "%", YEAR, stride, need],
+            )
+            enterprise_ids += [row[0] for row in cursor.fetchall()]
     AnnualSubmission.objects.filter(year=YEAR, enterprise_id__in=enterprise_ids).delete()
     password = make_password(PASSWORD)  # once: every account gets the same hash
     now = timezone.now()
@@ -260,21 +273,22 @@ def prepare(accounts: int, api_share: float) -> dict[str, Any]:
     )
     n_api = int(len(enterprise_ids) * api_share)
     plan: dict[str, Any] = {"web": [], "api": []}
-    for index, enterprise_id in enumerate(enterprise_ids):
-        user = users[enterprise_id]
-        entry = {"username": user.username, "enterprise": enterprise_id, "base": previous[enterprise_id]}
-        if index < n_api:
-            _token, entry["token"] = token_issue(user=user)
-            plan["api"].append(entry)
-        else:
+    with transaction.atomic():  # one commit for the whole lot: signing 2,000 accounts in is many small writes
+        for index, enterprise_id in enumerate(enterprise_ids):
+            user = users[enterprise_id]
+            entry = {"username": user.username, "enterprise": enterprise_id, "base": previous[enterprise_id]}
+            if index < n_api:
+                _token, entry["token"] = token_issue(user=user)
+                plan["api"].append(entry)
+            else:
+                client = Client()
+                client.force_login(user)
+                entry["session"] = client.cookies["sessionid"].value
+                plan["web"].append(entry)
+        for username, user in staff.items():
             client = Client()
             client.force_login(user)
-            entry["session"] = client.cookies["sessionid"].value
-            plan["web"].append(entry)
-    for username, user in staff.items():
-        client = Client()
-        client.force_login(user)
-        plan[username] = client.cookies["sessionid"].value
+            plan[username] = client.cookies["sessionid"].value
     queue = AnnualSubmission.objects.filter(
         year=YEAR, status="submitted", enterprise__district_id=reviewer_unit
     ).count()
@@ -506,7 +520,7 @@ class Season:
                 self.think(rng)
                 match = CSRF.search(page)
                 values = figures(account["base"], rng)
-                submit = saves + 1 >= self.submit_every and rng.random() < 0.5
+                submit = 0 < self.submit_every <= saves + 1 and rng.random() < 0.5
                 body = {**values, "explanation": "", "csrfmiddlewaretoken": match.group(1) if match else ""}
                 if submit:
                     body["action"] = "submit"
@@ -564,7 +578,7 @@ class Season:
                 pk = json.loads(text)["id"]
                 saves += 1
                 self.recorder.ack(account["enterprise"], "save", values["output_value"])
-                if saves >= self.submit_every and rng.random() < 0.5:
+                if 0 < self.submit_every <= saves and rng.random() < 0.5:
                     self.think(rng)
                     status, _h, _text = client.call("API submit", "POST", f"/api/v1/submissions/{pk}/submit/")
                     if status == 200:
@@ -652,11 +666,18 @@ class Season:
             worker.start()
         self.start_at = time.time()
         self.deadline = time.monotonic() + self.seconds  # set before the barrier lets the clients go
+        cpu = time.process_time()
         ready.wait()
         for worker in workers:
             worker.join()
         elapsed = time.time() - self.start_at
-        return {"web": n_web, "api": n_api, "sign_in_seconds": sign_in_seconds, "elapsed": elapsed}
+        return {
+            "web": n_web,
+            "api": n_api,
+            "sign_in_seconds": sign_in_seconds,
+            "elapsed": elapsed,
+            "client_cpu": time.process_time() - cpu,
+        }
 
 
 def deal(accounts: list[dict[str, Any]], clients: int) -> list[list[dict[str, Any]]]:
@@ -775,12 +796,19 @@ def report(season: Season, run: dict[str, Any], check: dict[str, Any], args: arg
     lines.append(
         f"Filing season: {season.plan['enterprises']:,} enterprises, {run['web']} web + {run['api']} API clients"
         f" + 1 district reviewer ({season.plan['queue']:,} waiting in its queue) + the city, "
-        f"{run['elapsed']:.0f} s, think time {args.think} s (±50%), gunicorn {args.workers} sync workers on "
+        f"{run['elapsed']:.0f} s, think time {args.think} s (±50%), "
+        + (
+            f"submitting after {args.submit_every} saves (even odds), "
+            if args.submit_every
+            else "drafts only, "
+        )
+        + f"gunicorn {args.workers} sync workers on "
         f"{os.cpu_count()} cores shared with PostgreSQL, Redis, the clients (Python threads) and other work"
     )
     lines.append(
         f"(sign-in of the {run['web']} web clients through the form, before the clock: "
-        f"{run['sign_in_seconds']:.1f} s)"
+        f"{run['sign_in_seconds']:.1f} s; the clients themselves used {run['client_cpu']:.1f} CPU-s of the "
+        f"{run['elapsed'] * (os.cpu_count() or 1):.0f} the machine had during the window)"
     )
     lines.append(table(rows, ["action", "requests", "p50 ms", "p95 ms", "max ms", "errors"]))
     lines.append(
@@ -811,7 +839,9 @@ def main() -> None:
     parser.add_argument("--api-share", type=float, default=0.25)
     parser.add_argument("--in-flight", type=float, default=0.3, help="share of 2026 already submitted")
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a client's requests")
-    parser.add_argument("--submit-every", type=int, default=2, help="saves before a client may submit")
+    parser.add_argument(
+        "--submit-every", type=int, default=2, help="saves before a client may submit (0: drafts only)"
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--seed-only", action="store_true", help="seed (or, with --reuse, keep) and stop")
