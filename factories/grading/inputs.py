@@ -234,7 +234,7 @@ class StreamedInputs:
                     group, division = [], industry
                 enterprise_id = int(enterprise_id_text)
                 meta[enterprise_id] = (district, industry, tier)
-                own_incidents = incidents.get(enterprise_id, ())
+                own_incidents = incidents.get(enterprise_id)
                 group.append(
                     FactoryInput(
                         enterprise_id=enterprise_id,
@@ -250,7 +250,9 @@ class StreamedInputs:
                         incidents=tuple(
                             IncidentInput(kind, severity, incident_id)
                             for incident_id, kind, severity in own_incidents
-                        ),
+                        )
+                        if own_incidents
+                        else (),
                     )
                 )
             if group:
