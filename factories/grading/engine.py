@@ -149,6 +149,14 @@ def improvement_rate(
 
     The relative formulas are skipped at x_{Y−1} = 0; the % formula is defined there and is not.
     """
+    limit = exact(clip)
+    return _rate(spec, current, previous, limit, *limit.as_integer_ratio())
+
+
+def _rate(
+    spec: IndicatorSpec, current: Decimal, previous: Decimal, limit: Fraction, cn: int, cd: int
+) -> Fraction | None:
+    """``improvement_rate`` with the clip ``limit`` = cn/cd given (the same for every indicator of a run)."""
     # Integer numerator and denominator, one Fraction at the end: this runs for every indicator of
     # every factory, and Fraction arithmetic step by step would cost a reduction per step.
     an, ad = current.as_integer_ratio()
@@ -166,8 +174,6 @@ def improvement_rate(
         num, den = an * bd - bn * ad, ad * bn  # (x_Y − x_{Y−1}) / x_{Y−1}
     if den < 0:
         num, den = -num, -den
-    limit = exact(clip)
-    cn, cd = limit.as_integer_ratio()
     if num * cd > cn * den:
         return limit
     if -num * cd > cn * den:
@@ -198,6 +204,8 @@ def improvement_rates(
     ``codes`` (from ``previous_codes``) names each indicator's Y−1 code when Y−1 used another catalogue.
     """
     rates: dict[str, Fraction] = {}
+    limit = exact(clip)
+    cn, cd = limit.as_integer_ratio()
     for spec in specs:
         before_code = spec.code if codes is None else codes.get(spec.code)
         if before_code is None:
@@ -207,7 +215,7 @@ def improvement_rates(
         if now is None or before is None or now.status != Status.OK or before.status != Status.OK:
             continue
         if now.value is not None and before.value is not None:
-            r = improvement_rate(spec, now.value, before.value, clip)
+            r = _rate(spec, now.value, before.value, limit, cn, cd)
             if r is not None:
                 rates[spec.code] = r
     return rates

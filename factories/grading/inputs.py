@@ -1,7 +1,9 @@
-"""Gathering a grading run's inputs from the database in a few streamed queries (§6).
+"""Gathering a grading run's inputs from the database (§6).
 
 Kept apart from the pure engine: this module reads; `factories.grading` computes. The number of
-queries does not depend on the number of factories.
+queries does not depend on the number of factories. A run reads through ``StreamedInputs`` (one COPY,
+one division at a time); ``gather`` holds the whole population at once, for ``engine.grade_year``: it is
+the reference the streamed run is checked against (tests, ``bench.grading``).
 """
 
 from __future__ import annotations
@@ -234,7 +236,7 @@ class StreamedInputs:
                     group, division = [], industry
                 enterprise_id = int(enterprise_id_text)
                 meta[enterprise_id] = (district, industry, tier)
-                own_incidents = incidents.get(enterprise_id, ())
+                own_incidents = incidents.get(enterprise_id)
                 group.append(
                     FactoryInput(
                         enterprise_id=enterprise_id,
@@ -250,7 +252,9 @@ class StreamedInputs:
                         incidents=tuple(
                             IncidentInput(kind, severity, incident_id)
                             for incident_id, kind, severity in own_incidents
-                        ),
+                        )
+                        if own_incidents
+                        else (),
                     )
                 )
             if group:
