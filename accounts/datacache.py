@@ -89,8 +89,17 @@ def written_tables(sql: str) -> tuple[str, ...]:
     return (EVERYTHING,)  # DDL, TRUNCATE, VACUUM, PRAGMA …: forget everything, it is rare
 
 
+DERIVED: dict[str, set[str]] = {}
+"""Summary tables kept by database triggers, with the tables they are kept from (registered by the models that
+declare them). The hook never sees a trigger's writes, so a value that read a summary table depends on the
+tables whose writes change it."""
+
+
 def read_tables(sql: str) -> set[str]:
-    return set(_READ_TABLE.findall(sql))
+    tables = set(_READ_TABLE.findall(sql))
+    for derived in [table for table in tables if table in DERIVED]:
+        tables |= DERIVED[derived]
+    return tables
 
 
 # --- the statement hook -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import datacache
 from accounts.files import RandomName
 from accounts.jobs import BackgroundJob
 from accounts.limits import LONG_TEXT, SHORT_TEXT, BoundedTextField
@@ -636,6 +637,9 @@ class AnomalySettings(models.Model):
 
     def __str__(self) -> str:
         return f"|z| > {self.z_threshold} · {self.full_renewable_kwh} kWh"
+
+
+datacache.DERIVED["reporting_submissiontally"] = {"reporting_annualsubmission", "factories_enterprise"}
 
 
 class SubmissionTally(models.Model):

@@ -17,6 +17,16 @@ from __future__ import annotations
 
 from django.db import models
 
+from accounts import datacache
+
+# The writes that change them (the data cache sees these, not the triggers' own writes).
+datacache.DERIVED.update(
+    {
+        "factories_registertally": {"factories_enterprise", "factories_greenfactory"},
+        "factories_gradetally": {"factories_gradingresult", "factories_enterprise"},
+    }
+)
+
 
 class RegisterTally(models.Model):
     """Enterprises of one unit (`green_status` and `tier` empty), or its green factories of one status and tier."""

@@ -159,3 +159,31 @@ def test_an_enterprise_user_and_other_databases_are_counted_live(enterprise_user
     assert submission_tallies.submission_count(enterprise_user) is None
     monkeypatch.setattr(tallies, "available", lambda: False)
     assert tallies.enterprise_count(city_user) is None
+
+
+def test_a_cached_page_that_read_a_tally_is_recomputed_when_its_sources_change(  # type: ignore[no-untyped-def]
+    client, city_user, district_user, draft, enterprise_user
+):
+    """The data cache sees the writes to the submissions, not the triggers' writes to the tallies: a page that
+    read a tally depends on the tally's sources."""
+    from reporting.dashboards.views import STATUS_SHORT
+    from reporting.models import SubmissionStatus
+
+    client.force_login(district_user)
+    waiting = str(STATUS_SHORT[SubmissionStatus.SUBMITTED])
+
+    def figures() -> tuple[str, str]:
+        page = client.get("/reporting/dashboard/", {"year": 2025}).content.decode()
+        listed = client.get("/reporting/submissions/").content.decode()
+        return page, listed
+
+    before = figures()
+    assert f"{waiting} 0" in before[0]
+    submission_submit(actor=enterprise_user, submission=draft)
+    after = figures()
+    assert f"{waiting} 1" in after[0], "the dashboard was served from the cache after the submission changed"
+    first = client.get("/factories/enterprises/").content.decode()
+    count = Enterprise.objects.visible_to(district_user).count()
+    assert f"共 {count} 家企业" in first
+    EnterpriseFactory(district=district_user.district)
+    assert f"共 {count + 1} 家企业" in client.get("/factories/enterprises/").content.decode()
