@@ -20,6 +20,8 @@ from accounts.exports import fit_cell, neutralise
 from accounts.jobs import ClaimLost
 from factories.catalogues.bridge import ReportingCatalogue as Catalogue
 from factories.catalogues.bridge import reporting_catalogue as get_catalogue
+from factories.catalogues.engine import FieldKind
+from reporting.values import NONE_CHOSEN
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -59,19 +61,46 @@ class ImportRow:
     explanation: str
 
 
+def header_text(raw_field: Any) -> str:
+    """The column title of a raw field: its label with the unit, or with how to fill it for a choice set
+    (items separated by 、) and a yes-no field (是/否), whose unit would mislead."""
+    kind = getattr(raw_field, "kind", FieldKind.DECIMAL)
+    if kind == FieldKind.CHOICE_SET:
+        return _("{label}（多选，以“、”分隔）").format(label=raw_field.label_zh)
+    if kind == FieldKind.YES_NO:
+        return _("{label}（是/否）").format(label=raw_field.label_zh)
+    return f"{raw_field.label_zh}（{raw_field.unit}）" if raw_field.unit else raw_field.label_zh
+
+
 def headers(catalogue: Catalogue) -> list[tuple[str, str]]:
     """(field key, header text) of the data sheet: credit code, name, every raw field with its unit, explanation."""
     return (
         [("credit_code", _("统一社会信用代码")), ("name", _("企业名称（仅供核对）"))]
-        + [(f.name, f"{f.label_zh}（{f.unit}）" if f.unit else f.label_zh) for f in catalogue.raw_fields]
+        + [(f.name, header_text(f)) for f in catalogue.raw_fields]
         + [("explanation", _("情况说明"))]
     )
 
 
+def column_note(raw_field: Any) -> str:
+    """How to fill a column that is not a plain number (the header cell's note and the instructions)."""
+    kind = getattr(raw_field, "kind", FieldKind.DECIMAL)
+    if kind == FieldKind.CHOICE_SET:
+        return _(
+            "填写具备的项目名称，多项之间用“、”分隔；一项都不具备填“{none}”；空白表示未填报。可选项目：{choices}。"
+        ).format(none=NONE_CHOSEN, choices="、".join(raw_field.choices))
+    if kind == FieldKind.YES_NO:
+        return _("填写“是”或“否”；空白表示未填报。")
+    if kind == FieldKind.COUNT:
+        return _("填写不小于0的整数（{unit}）；空白表示未填报，0 表示没有。").format(unit=raw_field.unit)
+    return ""
+
+
 def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_version: str) -> bytes:
-    """A workbook for year Y: instructions, the data sheet (pre-filled with the given enterprises),
-    numeric validation on every value column and a list validation of the credit codes."""
+    """A workbook for year Y on the year's catalogue: instructions, the data sheet (pre-filled with the given
+    enterprises), a validation per value column by its kind (decimals ≥ 0, counts whole ≥ 0, yes-no 是/否,
+    choice sets free text with a note) and a list validation of the credit codes."""
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -114,8 +143,42 @@ def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_v
         errorTitle=_("数值无效"),
         error=_("请填写不小于0的数字；未填报请留空。"),
     )
-    numbers.add(f"C{FIRST_DATA_ROW}:{get_column_letter(len(columns) - 1)}{last_row}")
-    sheet.add_data_validation(numbers)
+    whole = DataValidation(
+        type="whole",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=_("数值无效"),
+        error=_("请填写不小于0的整数；未填报请留空。"),
+    )
+    yes_no = DataValidation(
+        type="list",
+        formula1='"{}"'.format(",".join((_("是"), _("否")))),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=_("填写无效"),
+        error=_("请填写“是”或“否”；未填报请留空。"),
+    )
+    validation_of = {FieldKind.DECIMAL: numbers, FieldKind.COUNT: whole, FieldKind.YES_NO: yes_no}
+    notes: list[str] = []
+    for index, raw_field in enumerate(catalogue.raw_fields, 3):
+        letter = get_column_letter(index)
+        kind = getattr(raw_field, "kind", FieldKind.DECIMAL)
+        validation = validation_of.get(kind)  # a choice set is text: no number validation
+        if validation is not None:
+            validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}")
+        note = column_note(raw_field)
+        if note:
+            sheet.cell(row=HEADER_ROW, column=index).comment = Comment(
+                note, _("填写说明"), width=320, height=160
+            )
+            notes.append(f"{header_text(raw_field)}：{note}")
+        if kind == FieldKind.CHOICE_SET:
+            sheet.column_dimensions[letter].width = 40
+    for validation in (numbers, whole, yes_no):
+        if validation.sqref:
+            sheet.add_data_validation(validation)
     if enterprises:
         listing = workbook.create_sheet(LIST_SHEET)
         for code, name in enterprises:
@@ -137,6 +200,7 @@ def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_v
         _("3. 上传后系统先进行校验（试导入），列出每个错误所在的工作表、行和列；全部无误后方可正式导入。"),
         _("4. 正式导入是“全部或全部不”：任一行有误，则不写入任何数据。导入的数据为草稿，仍需提交审核。"),
         _("5. 已提交审核或已锁定的数据不能通过导入修改。"),
+        *(f"{n}. {note}" for n, note in enumerate(notes, 6)),
     ):
         help_sheet.append([line])
     help_sheet.column_dimensions["A"].width = 100

@@ -120,6 +120,9 @@ def _refusal(kind: str, field: AnyField, typed: Any) -> Message:
 YES = frozenset({"1", "是", "yes", "y", "true", "有"})
 NO = frozenset({"0", "否", "no", "n", "false", "无"})
 _ITEM_SEPARATORS = re.compile(r"[、,，;；\n]+")
+NONE_CHOSEN = "无"
+"""What a sheet says for a choice set of which no item applies (stored as [])."""
+_NONE_WORDS = frozenset({NONE_CHOSEN, "没有", "以上均不具备", "以上都不具备", "none"})
 
 
 def _yes_no(field: AnyField, value: Any) -> tuple[Decimal | None, Message | None]:
@@ -140,7 +143,9 @@ def _yes_no(field: AnyField, value: Any) -> tuple[Decimal | None, Message | None
 def _choice_set(field: FieldDef, value: Any) -> tuple[list[str] | None, Message | None]:
     """A choice set: a list of item names (text separated by 、 or commas from a form or a sheet) → the
     chosen items in catalogue order, any unknown item kept after them for `validate_raw` to name."""
-    if isinstance(value, str):
+    if isinstance(value, str) and unicodedata.normalize("NFKC", value).strip().lower() in _NONE_WORDS:
+        items = []
+    elif isinstance(value, str):
         items = [item.strip() for item in _ITEM_SEPARATORS.split(value) if item.strip()]
     elif isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
         items = [item.strip() for item in value]
