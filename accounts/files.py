@@ -15,6 +15,13 @@ Behind nginx, `download()` can hand the sending to nginx instead of streaming th
 aliased to MEDIA_ROOT, e.g. ``location /protected-media/ { internal; alias /data/media/; }``. The
 permission check stays in the view; nginx only follows its `X-Accel-Redirect`, and a client asking for
 that prefix directly gets nginx's 404. Unset (the default and the shipped docker-compose), Django streams.
+
+With the files in an S3-compatible bucket (FILE_STORAGE=s3, config/file_storage.py) Django streams the object
+through the view by default: the bucket then stays private and need not be reachable from the users'
+browsers (typically it sits on an internal network), and nothing but the view ever hands a file out. Where
+the bucket is reachable and the traffic should bypass the application servers, FILE_DOWNLOAD_REDIRECT_SECONDS
+makes the view answer — after the same permission check — with a pre-signed URL valid that many seconds,
+carrying the Chinese download name and `no-store`.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils.deconstruct import deconstructible
 from drf_spectacular.types import OpenApiTypes
@@ -116,7 +123,8 @@ def owned_file(files: Any, file_id: Any) -> Any:
 def download(file: FieldFile, filename: str) -> HttpResponseBase:
     """Send a stored file that the calling view has already authorised, as an attachment named `filename`.
 
-    Streams it (FileResponse), or with `PROTECTED_MEDIA_PREFIX` set lets nginx send it. Never cached by
+    Streams it (FileResponse) from whichever storage holds it, or with `PROTECTED_MEDIA_PREFIX` set lets nginx
+    send it, or with FILE_DOWNLOAD_REDIRECT_SECONDS and an S3 storage redirects to a pre-signed URL. Never cached by
     browsers or proxies, never sniffed into another type. A row without a file, or whose file is gone
     from storage, answers 404.
     """
@@ -124,7 +132,25 @@ def download(file: FieldFile, filename: str) -> HttpResponseBase:
         raise Http404
     content_type = CONTENT_TYPES.get(extension(file.name), "application/octet-stream")
     prefix = getattr(settings, "PROTECTED_MEDIA_PREFIX", "")
+    seconds = getattr(settings, "FILE_DOWNLOAD_REDIRECT_SECONDS", 0)
     response: HttpResponseBase
+    storage: Any = file.storage
+    if seconds and hasattr(storage, "bucket_name"):  # an S3 storage: a short-lived signed URL
+        if not storage.exists(file.name):
+            raise Http404
+        response = HttpResponseRedirect(
+            storage.url(
+                file.name,
+                parameters={
+                    "ResponseContentDisposition": content_disposition(filename),
+                    "ResponseContentType": content_type,
+                    "ResponseCacheControl": "private, no-store",
+                },
+                expire=seconds,
+            )
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
     if prefix:
         if not file.storage.exists(file.name):
             raise Http404

@@ -26,6 +26,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config import file_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = Path(os.environ.get("RUN_DIR", BASE_DIR / ".run"))
 
@@ -285,8 +287,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Stored files: the media volume by default, an S3-compatible bucket with FILE_STORAGE=s3 (config/file_storage.py).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage.default_storage(os.environ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEVELOPMENT
@@ -303,6 +306,9 @@ MEDIA_URL = "/media/"
 # Behind nginx: the `internal` location aliased to MEDIA_ROOT that those views hand files to
 # (X-Accel-Redirect); empty = Django streams them itself.
 PROTECTED_MEDIA_PREFIX = os.environ.get("PROTECTED_MEDIA_PREFIX", "")
+# With FILE_STORAGE=s3: 0 = downloads stream through Django; N = a permitted download is answered with a
+# pre-signed URL of the bucket valid N seconds (the browser must reach the store; accounts/files.py).
+FILE_DOWNLOAD_REDIRECT_SECONDS = file_storage.redirect_seconds(os.environ)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Evidence (佐证材料) of annual data: each file at most EVIDENCE_MAX_BYTES, at most EVIDENCE_MAX_FILES_PER_FIELD
 # files on one figure and EVIDENCE_MAX_FILES per submission (reporting.services.evidence_add).
