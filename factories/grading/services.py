@@ -468,7 +468,7 @@ def _json(value: Any) -> str:
     return _copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
-def result_line(run_id: int, district: str, industry: str, tier: str, result: engine.FactoryResult) -> str:
+def _result_line(run_id: int, district: str, industry: str, tier: str, result: engine.FactoryResult) -> str:
     """One result row in COPY's text format, in ``RESULT_COLUMNS`` order: the same values ``bulk_create``
     stored for it (the scores rendered as in ``details``, §6.7)."""
     details = engine.result_to_dict(result)
@@ -552,7 +552,7 @@ def _grade_and_write(
         for result in results:
             district, industry, tier = meta.pop(result.enterprise_id)
             if result.enterprise_id not in stored:
-                buffer.write(result_line(run.pk, district, industry, tier, result))
+                buffer.write(_result_line(run.pk, district, industry, tier, result))
                 buffer.write("\n")
             # A simulation only shows what a draft standard would do; it proposes nothing.
             if result.revocation_proposed and not run.is_simulation:
