@@ -291,8 +291,8 @@ class ScopedListView(CachedPageMixin, ScopedObjectMixin, ListView):
         return queryset.order_by(*ordering) if ordering else queryset
 
     def known_total(self) -> int | None:
-        """The number of rows of the unfiltered list when a summary table knows it exactly without counting
-        (e.g. `factories.tallies.enterprise_count`); None: the paginator counts."""
+        """The number of rows of the list as filtered when a summary table knows it exactly without counting
+        (e.g. `factories.tallies.enterprise_count` when `unfiltered()`); None: the paginator counts."""
         return None
 
     def unfiltered(self) -> bool:
@@ -312,7 +312,7 @@ class ScopedListView(CachedPageMixin, ScopedObjectMixin, ListView):
         allow_empty_first_page: bool = True,
         **kwargs: Any,
     ) -> Any:
-        total = self.known_total() if self.unfiltered() else None
+        total = self.known_total()
         if total is not None:
             kwargs["total"] = total
         return super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)

@@ -15,7 +15,11 @@ and sessions) and is measured three ways:
   at random — repeats are served from the cache, first visits compute;
 - *no data cache*: the server started with DATA_CACHE_ENABLED=false — every request computes.
 
-Then the SQL queries each page runs when it computes, at 1,000 and at 100,000 enterprises.
+Then each computed page one request at a time with the data cache off, as the city and as a district user
+(`serial`: wall p50/p95, the web process's CPU, SQL time, queries) — what a page costs even when other work
+shares the machine — and the SQL queries each page runs when it computes, at 1,000 and at 100,000 enterprises.
+
+    python -m bench.load --scenarios cold --only enterprise,submission,dashboard,API   # issue 19's cold pages
 """
 
 import argparse

@@ -93,7 +93,7 @@ class EnterpriseListView(RegisterListView):
         return with_sequence(queryset)
 
     def known_total(self) -> int | None:
-        return tallies.enterprise_count(self.request.user)
+        return tallies.enterprise_count(self.request.user) if self.unfiltered() else None
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

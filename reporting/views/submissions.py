@@ -94,7 +94,20 @@ class SubmissionListView(ScopedListView):
         return queryset.select_related("enterprise", "enterprise__district", "district")
 
     def known_total(self) -> int | None:
-        return tallies.submission_count(self.request.user)
+        """From the tally when the list is unfiltered or filtered by year and status only (a clerk's usual
+        view); None for any other filter."""
+        used = {key for key, values in self.request.GET.lists() if any(values)} - {"sort", "page"}
+        if not used:
+            return tallies.submission_count(self.request.user)
+        if not used <= {"year", "status"} or self.filterset is None or not self.filterset.form.is_valid():
+            return None
+        chosen = self.filterset.form.cleaned_data
+        condition: dict[str, Any] = {}
+        if chosen.get("year") is not None:
+            condition["year"] = int(chosen["year"])
+        if chosen.get("status"):
+            condition["status__in"] = list(chosen["status"])
+        return tallies.submission_count(self.request.user, **condition)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -340,9 +353,6 @@ class SubmissionDetailView(ScopedDetailView):
 
     def refine_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("enterprise", "enterprise__district", "district")
-
-    def known_total(self) -> int | None:
-        return tallies.submission_count(self.request.user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -72,6 +72,15 @@ def same_as_counted(users, monkeypatch) -> None:  # type: ignore[no-untyped-def]
             assert from_tallies == counted, (user, year)
         assert tallies.enterprise_count(user) == Enterprise.objects.visible_to(user).count()
         assert submission_tallies.submission_count(user) == AnnualSubmission.objects.visible_to(user).count()
+        for condition in (
+            {"year": 2025},
+            {"year": 2024, "status__in": ["city_verified"]},
+            {"status__in": ["draft", "submitted"]},
+        ):
+            assert (
+                submission_tallies.submission_count(user, **condition)
+                == AnnualSubmission.objects.visible_to(user).filter(**condition).count()
+            ), condition
         assert (
             tallies.published_grade_count(user) == GradingResult.objects.visible_to(user).published().count()
         )
@@ -187,3 +196,31 @@ def test_a_cached_page_that_read_a_tally_is_recomputed_when_its_sources_change( 
     assert f"共 {count} 家企业" in first
     EnterpriseFactory(district=district_user.district)
     assert f"共 {count + 1} 家企业" in client.get("/factories/enterprises/").content.decode()
+
+
+def test_a_clerks_list_by_year_and_status_shows_the_counted_total(  # type: ignore[no-untyped-def]
+    client, district_user, submitted, enterprise, other_enterprise
+):
+    """The submission list filtered by year and status takes its total from the tally; the total printed is
+    the one a COUNT gives, also for a filter the tally cannot answer (a search)."""
+    from tests.helpers import cold_cache
+
+    verified_submission(other_enterprise, 2024, plausible_raw(3, 2024))
+    client.force_login(district_user)
+    visible = AnnualSubmission.objects.visible_to(district_user)
+    for params, rows in (
+        ({"year": "2025"}, visible.filter(year=2025)),
+        ({"year": "2025", "status": "submitted"}, visible.filter(year=2025, status="submitted")),
+        (
+            {"status": ["submitted", "city_verified"]},
+            visible.filter(status__in=["submitted", "city_verified"]),
+        ),
+        ({"year": "2024", "status": "draft"}, visible.filter(year=2024, status="draft")),
+        ({"q": enterprise.name}, visible.filter(enterprise=enterprise)),
+        ({"year": "20x5"}, None),
+    ):
+        cold_cache()
+        response = client.get("/reporting/submissions/", params)
+        assert response.status_code == 200
+        if rows is not None:
+            assert response.context["total"] == rows.count(), params
