@@ -84,3 +84,95 @@ def test_output_per_m2_is_checked_under_the_indicator_continuing_li03(year_2026)
     assert metrics["LA-01"] == pytest.approx(50000 * 10000 / 20000)
     flag = {"kind": "inconsistent", "field_or_indicator": "LA-01", "figures": {}}
     assert anomalies.subject_words(flag, catalogue) == "单位用地面积产值"
+
+
+def test_no_unit_beside_a_choice_set_on_the_form_or_the_pages(year_2026):
+    from reporting.forms import SubmissionForm
+    from reporting.views.common import shown_unit
+
+    catalogue = reporting_catalogue(CATALOGUE)
+    assert shown_unit(catalogue.raw_field("energy_carbon_functions")) == ""
+    assert shown_unit(catalogue.raw_field("advanced_equipment")) == "项"
+    form = SubmissionForm(catalogue=catalogue)
+    rows = {row.raw.name: row for group in form.groups() for row in group.rows}
+    assert rows["energy_carbon_functions"].unit == "" and rows["advanced_equipment"].unit == "项"
+
+
+# --- sector variants -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def year_2026_with_c30(city_user):  # type: ignore[no-untyped-def]
+    base = catalogue_services.catalogue_adopt(
+        actor=city_user, catalogue=CatalogueVersion.objects.get(code=CATALOGUE)
+    )
+    variant = catalogue_services.catalogue_copy(
+        actor=city_user,
+        source=base,
+        code="GBT36132-2025-C30",
+        name="非金属矿物制品业变体",
+        industry_divisions=["30"],
+    )
+    catalogue_services.catalogue_field_save(
+        actor=city_user,
+        catalogue=variant,
+        field=None,
+        values={
+            "name": "kiln_count",
+            "label_zh": "窑炉数量",
+            "unit": "台",
+            "kind": "count",
+            "dimension": "clean",
+        },
+    )
+    catalogue_services.catalogue_adopt(actor=city_user, catalogue=variant)
+    today = timezone.localdate()
+    return services.reporting_year_open(
+        actor=city_user,
+        year=2026,
+        opens_on=max(today - dt.timedelta(days=30), dt.date(2026, 1, 1)),
+        closes_on=today + dt.timedelta(days=30),
+        catalogue=CATALOGUE,
+        sector_catalogues=["GBT36132-2025-C30"],
+    )
+
+
+def test_an_enterprise_of_a_variants_division_reports_on_the_variant(
+    api, client, year_2026_with_c30, enterprise_user, enterprise, yuzhong
+):
+    from django.urls import reverse
+
+    from tests.model_factories import EnterpriseFactory, UserFactory, industry
+
+    cement = EnterpriseFactory(name="重庆某水泥有限公司", district=yuzhong, industry=industry("30"))
+    cement_user = UserFactory(username="cement", role="enterprise", enterprise=cement)
+    # division 30: the variant's extra field on the form, through the API and in storage
+    client.force_login(cement_user)
+    page = client.get(reverse("reporting:submission_edit", args=[cement.pk, 2026])).content.decode()
+    assert "窑炉数量" in page
+    created = api.as_user(cement_user).post(
+        "/api/v1/submissions/",
+        {"enterprise": cement.pk, "year": 2026, **VALUES_2025, "kiln_count": "3"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["catalogue_version"] == "GBT36132-2025-C30" and created.json()["kiln_count"] == "3"
+    # division 36: the year's catalogue, no such field
+    client.force_login(enterprise_user)
+    assert (
+        "窑炉数量"
+        not in client.get(reverse("reporting:submission_edit", args=[enterprise.pk, 2026])).content.decode()
+    )
+    other = services.submission_save_draft(
+        actor=enterprise_user, enterprise=enterprise, year=2026, values=VALUES_2025
+    )
+    assert other.catalogue_version == CATALOGUE
+    assert "kiln_count" not in api.as_user(enterprise_user).get(f"/api/v1/submissions/{other.pk}/").json()
+    # grading compares indicators by code: the variant's indicators are the year's catalogue's
+    from reporting.models import AnnualSubmission
+    from reporting.values import compute_indicators
+
+    stored = AnnualSubmission.objects.get(enterprise=cement, year=2026)
+    assert list(compute_indicators(stored.raw_values, stored.catalogue_version)) == list(
+        compute_indicators(other.raw_values, other.catalogue_version)
+    )
