@@ -83,7 +83,9 @@ class Exporter:
     filters: tuple[str, ...] = ()
     """The filters that apply to this export: the form offers only these and a request for another is refused."""
 
-    def columns_for(self, user: Any) -> list[Column]:
+    def columns_for(self, user: Any, filters: dict[str, Any] | None = None) -> list[Column]:
+        """The columns for this reader; `filters` for an export whose columns depend on them (the annual
+        data: the catalogue of the exported years)."""
         return self.columns() + (self.reader_columns(user) if self.reader_columns else [])
 
     def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
@@ -276,7 +278,7 @@ def write_xlsx(
     most of them)."""
     import xlsxwriter
 
-    columns = exporter.columns_for(user)
+    columns = exporter.columns_for(user, filters)
     workbook = xlsxwriter.Workbook(
         target,
         {

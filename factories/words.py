@@ -83,10 +83,10 @@ def standard_parameters_words(value: Any, changes: Any = None) -> Any:
         return value
     from django.utils import translation
 
-    from factories.indicators import get_catalogue
+    from factories.catalogues.bridge import reporting_catalogue
 
     try:
-        catalogue = get_catalogue(str(value.get("catalogue_version") or "GBT36132-2018"))
+        catalogue = reporting_catalogue(str(value.get("catalogue_version") or "GBT36132-2018"))
         english = translation.get_language() == "en"
         named = {d.code: d.name_en if english else d.name_zh for d in catalogue.dimensions}
     except KeyError:

@@ -69,6 +69,8 @@ NEAR_COPY_MIN_FIELDS = 5
 """A near copy needs at least this many non-zero fields: two sparse submissions alike in 3 fields prove nothing."""
 ROBUST_Z = 0.6745
 OUTPUT_PER_M2 = "LI-03"
+"""Output value per m² of land in GBT36132-2018; a later catalogue's indicator that continues it (same_as,
+e.g. LA-01 of GBT36132-2025) is checked the same way under its own code (`output_per_m2_code`)."""
 UNCHANGED_SKIPPED_DIMENSIONS = ("land",)
 WHOLE_RECORD = "raw_values"
 
@@ -154,18 +156,29 @@ def _rows(year: int, **filters: Any) -> list[Row]:
     return [Row(*values) for values in query.iterator(chunk_size=2000)]
 
 
+def output_per_m2_code(catalogue: Catalogue) -> str:
+    """The code of the catalogue's output-per-land indicator: LI-03, or the one that continues it."""
+    for indicator in catalogue.indicators:
+        same_as = getattr(indicator, "same_as", "")
+        if indicator.code == OUTPUT_PER_M2 or same_as.split("/")[-1] == OUTPUT_PER_M2:
+            return indicator.code
+    return OUTPUT_PER_M2
+
+
 def _metrics(row: Row) -> dict[str, float]:
-    """The indicators of a row that have a value, and its output value per m² (元/m²) as `LI-03`."""
+    """The indicators of a row that have a value, and its output value per m² (元/m²) under the code of the
+    catalogue's output-per-land indicator (`output_per_m2_code`: LI-03, LA-01 on GBT36132-2025)."""
     catalogue = get_catalogue(row.catalogue_version)
+    own = output_per_m2_code(catalogue)
     raw = from_storage(row.raw, catalogue)
     values = {
         code: float(item.value)
         for code, item in derive_indicators(raw, catalogue).items()
-        if item.status == Status.OK and item.value is not None and code != OUTPUT_PER_M2
+        if item.status == Status.OK and item.value is not None and code != own
     }
     output, site = raw.get("output_value"), raw.get("site_area")
-    if output is not None and site:
-        values[OUTPUT_PER_M2] = float(output) * 10000 / float(site)
+    if isinstance(output, Decimal) and isinstance(site, Decimal) and site:
+        values[own] = float(output) * 10000 / float(site)
     return values
 
 
@@ -364,6 +377,7 @@ def _peer_flags(
     row: Row, metrics: Mapping[str, float], peers: Peers, threshold: float
 ) -> list[dict[str, Any]]:
     flags = []
+    output_per_m2 = output_per_m2_code(get_catalogue(row.catalogue_version))
     for code, value in metrics.items():
         group = peers.group(row.division, code)
         if group is None:
@@ -382,7 +396,7 @@ def _peer_flags(
             "division": division,
             "threshold": _shown(threshold),
         }
-        kind = "inconsistent" if code == OUTPUT_PER_M2 else "peer_outlier"
+        kind = "inconsistent" if code == output_per_m2 else "peer_outlier"
         flags.append(_flag(kind, code, figures))
     return flags
 
@@ -607,7 +621,7 @@ def subject_words(flag: Mapping[str, Any], catalogue: Catalogue | None = None) -
     english = get_language_code().startswith("en")
     if subject.startswith(WHOLE_RECORD):
         return _("全部原始数据")
-    if subject == OUTPUT_PER_M2:
+    if subject in (OUTPUT_PER_M2, output_per_m2_code(catalogue)):
         return _("单位用地面积产值")
     try:
         indicator = catalogue.indicator(subject)

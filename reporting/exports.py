@@ -13,14 +13,18 @@ from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, filtered, register
 from accounts.permissions import can
-from factories.indicators import GBT36132_2018 as catalogue
+from factories.catalogues.bridge import ReportingCatalogue, reporting_catalogue
+from factories.catalogues.engine import FieldKind
 from factories.words import filter_words
 from reporting import selectors
-from reporting.models import AnnualSubmission, SubmissionStatus
+from reporting.models import AnnualSubmission, ReportingYear, SubmissionStatus
 from reporting.values import compute_indicators
 
 
-def _submission_columns() -> list[Column]:
+def _submission_columns(catalogues: list[ReportingCatalogue] | None = None) -> list[Column]:
+    """The fixed columns, then each catalogue's raw fields and indicators (a block named by the catalogue
+    when the export holds more than one), then the explanation."""
+    catalogues = catalogues or [reporting_catalogue()]
     return (
         [
             Column(_("年度"), "int", 8),
@@ -31,10 +35,39 @@ def _submission_columns() -> list[Column]:
             Column(_("逾期"), width=6),
             Column(_("版本"), "int", 6),
         ]
-        + [Column(f.label_zh, "decimal", 14, f.unit) for f in catalogue.raw_fields]
-        + [Column(f"{i.code} {i.name_zh}", "decimal", 16, i.unit) for i in catalogue.indicators]
+        + [
+            column
+            for catalogue in catalogues
+            for column in _catalogue_columns(catalogue, len(catalogues) > 1)
+        ]
         + [Column(_("情况说明"), width=30)]
     )
+
+
+def _catalogue_columns(catalogue: ReportingCatalogue, grouped: bool) -> list[Column]:
+    group = _("指标目录 {version}").format(version=catalogue.version) if grouped else ""
+    return [
+        Column(f.label_zh, "decimal", 14, f.unit, group=group)
+        if f.kind in (FieldKind.DECIMAL, FieldKind.COUNT)
+        else Column(f.label_zh, "text", 30 if f.is_choice_set else 8, group=group)
+        for f in catalogue.raw_fields
+    ] + [Column(f"{i.code} {i.name_zh}", "decimal", 16, i.unit, group=group) for i in catalogue.indicators]
+
+
+def _export_catalogues(user: Any, filters: dict[str, Any]) -> list[ReportingCatalogue]:
+    """The catalogues of the exported submissions, the latest year's first (a year filter decides; an export
+    over years on different catalogues holds one block of columns per catalogue). With no submission: the
+    filtered year's catalogue, else the default one."""
+    versions: list[str] = []
+    for version in (
+        _submission_queryset(user, filters).order_by("-year").values_list("catalogue_version", flat=True)
+    ).distinct():
+        if version not in versions:
+            versions.append(version)
+    if not versions and filters.get("year"):
+        year = ReportingYear.objects.filter(year=filters["year"]).first()
+        versions = [year.catalogue_version] if year else []
+    return [reporting_catalogue(version) for version in versions] or [reporting_catalogue()]
 
 
 def _anomaly_columns(user: Any) -> list[Column]:
@@ -64,28 +97,76 @@ def _submission_queryset(user: Any, filters: dict[str, Any]) -> QuerySet:
     ).order_by("-year", "enterprise__name", "id")
 
 
-def _submission_row(item: tuple[Any, ...]) -> list[Any]:
+def _raw_cell(catalogue: ReportingCatalogue, raw: dict[str, Any], name: str) -> Any:
+    """A raw value in words: numbers as numbers, 是/否, a choice set's items joined by 、."""
+    from reporting.views.common import shown_value
+
+    stored = raw.get(name)
+    if stored is None:
+        return None
+    shown = shown_value(catalogue, name, stored)
+    if (
+        isinstance(shown, str)
+        and catalogue.raw_field(name).is_numeric
+        and not catalogue.raw_field(name).is_yes_no
+    ):
+        return Decimal(shown)
+    return str(shown)
+
+
+def _catalogue_cells(
+    catalogue: ReportingCatalogue, raw: dict[str, Any], indicators: dict[str, Any]
+) -> list[Any]:
+    return [_raw_cell(catalogue, raw, f.name) for f in catalogue.raw_fields] + [
+        Decimal(indicators[i.code]["value"]) if indicators.get(i.code, {}).get("value") is not None else None
+        for i in catalogue.indicators
+    ]
+
+
+def _submission_row(item: tuple[Any, ...], catalogues: list[ReportingCatalogue] | None = None) -> list[Any]:
     year, name, code, district, status, late, version, raw, indicators, catalogue_version, explanation, _f = (
         item
     )
+    catalogues = catalogues or [reporting_catalogue(catalogue_version)]
     if not indicators:
         computed = compute_indicators(raw, catalogue_version)
         indicators = {k: {"value": None if v.value is None else str(v.value)} for k, v in computed.items()}
-    return (
-        [year, name, code, district, str(SubmissionStatus(status).label), _("是") if late else "", version]
-        + [Decimal(raw[f.name]) if raw.get(f.name) is not None else None for f in catalogue.raw_fields]
-        + [
-            Decimal(indicators[i.code]["value"])
-            if indicators.get(i.code, {}).get("value") is not None
-            else None
-            for i in catalogue.indicators
-        ]
-        + [explanation]
-    )
+    cells: list[Any] = []
+    for catalogue in catalogues:
+        if catalogue.version == catalogue_version:
+            cells += _catalogue_cells(catalogue, raw, indicators)
+        else:  # the block of another catalogue: empty for this row
+            cells += [None] * (len(catalogue.raw_fields) + len(catalogue.indicators))
+    fixed = [
+        year,
+        name,
+        code,
+        district,
+        str(SubmissionStatus(status).label),
+        _("是") if late else "",
+        version,
+    ]
+    return [*fixed, *cells, explanation]
+
+
+class SubmissionExporter(Exporter):
+    """The annual data: its columns follow the catalogue of the exported years (DOMAIN §4b)."""
+
+    def columns_for(self, user: Any, filters: dict[str, Any] | None = None) -> list[Column]:
+        catalogues = _export_catalogues(user, filters or {})
+        return _submission_columns(catalogues) + (self.reader_columns(user) if self.reader_columns else [])
+
+    def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
+        catalogues = _export_catalogues(user, filters)
+        extra = self.reader_cells if self.reader_columns and self.reader_columns(user) else None
+        items = self.queryset(user, filters).values_list(*self.values).iterator(chunk_size=2000)
+        for item in items:
+            row = _submission_row(item, catalogues)
+            yield row + extra(user, item) if extra else row
 
 
 register(
-    Exporter(
+    SubmissionExporter(
         kind="submissions",
         title=gettext_lazy("年度数据（原始数据与派生指标）"),
         columns=_submission_columns,

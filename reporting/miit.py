@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, filtered, register
 from accounts.i18n import localized
-from factories.indicators import CATALOGUES, IndicatorDef, Status
+from factories.catalogues.bridge import IndicatorInfo, ReportingCatalogue, reporting_catalogue
+from factories.indicators import DEFAULT_CATALOGUE_VERSION, Status
 from factories.models import GreenFactory
 from factories.words import filter_words, tier_label
 from reporting import declarations
@@ -37,16 +39,46 @@ BLOCK_COMPLIANCE = gettext_lazy("三、合规性自我声明")
 NO_EVIDENCE = gettext_lazy("未上传")
 
 
-def key_indicators() -> list[IndicatorDef]:
-    """Every indicator of the catalogues in use, once each, in catalogue order."""
-    seen: dict[str, IndicatorDef] = {}
-    for catalogue in CATALOGUES.values():
+@dataclass(frozen=True)
+class IndicatorColumn:
+    """One indicator column: the indicator of the newest catalogue that names it, and every indicator it
+    stands for ("VERSION/CODE": itself and an earlier catalogue's indicator it continues by same_as with the
+    same unit), so that a column holds each row's value of its own year's catalogue."""
+
+    indicator: IndicatorInfo
+    keys: frozenset[str]
+
+
+def _catalogues(filters: dict[str, Any] | None = None) -> list[ReportingCatalogue]:
+    """The catalogues of the exported years, the newest year's first (the default one when none is open)."""
+    years = ReportingYear.objects.order_by("-year")
+    if filters and filters.get("year") not in (None, ""):
+        years = years.filter(year=int(filters["year"]))
+    versions = list(dict.fromkeys(years.values_list("catalogue_id", flat=True)))
+    return [reporting_catalogue(str(v)) for v in versions] or [reporting_catalogue()]
+
+
+def key_indicators(filters: dict[str, Any] | None = None) -> list[IndicatorColumn]:
+    """Every indicator of the catalogues of the exported years, once each, in catalogue order (the newest
+    catalogue first); an indicator that continues an earlier one (same_as, same unit) shares its column."""
+    columns: list[IndicatorColumn] = []
+    taken: set[str] = set()
+    catalogues = _catalogues(filters)
+    units = {f"{c.version}/{i.code}": i.unit for c in catalogues for i in c.indicators}
+    for catalogue in catalogues:
         for indicator in catalogue.indicators:
-            seen.setdefault(indicator.code, indicator)
-    return list(seen.values())
+            key = f"{catalogue.version}/{indicator.code}"
+            if key in taken:
+                continue
+            keys = {key}
+            if indicator.same_as and units.get(indicator.same_as) == indicator.unit:
+                keys.add(indicator.same_as)
+            taken |= keys
+            columns.append(IndicatorColumn(indicator, frozenset(keys)))
+    return columns
 
 
-def _columns() -> list[Column]:
+def _columns(filters: dict[str, Any] | None = None) -> list[Column]:
     return [
         Column(_("年度"), "int", 8, group=BLOCK_FACTORY),
         Column(_("企业名称"), width=36, group=BLOCK_FACTORY),
@@ -56,7 +88,10 @@ def _columns() -> list[Column]:
         Column(_("绿色工厂级别"), width=10, group=BLOCK_FACTORY),
         Column(_("认定年度（批次）"), "int", 10, group=BLOCK_FACTORY),
         Column(_("本年度数据状态"), width=22, group=BLOCK_FACTORY),
-        *[Column(i.name_zh, "decimal", 14, i.unit, group=BLOCK_INDICATORS) for i in key_indicators()],
+        *[
+            Column(c.indicator.name_zh, "decimal", 14, c.indicator.unit, group=BLOCK_INDICATORS)
+            for c in key_indicators(filters)
+        ],
         Column(_("佐证材料"), width=28, group=BLOCK_INDICATORS),
         *[
             Column(declarations.ChangeKind(kind).label, width=30, group=BLOCK_CHANGES)
@@ -83,8 +118,10 @@ def _factories(user: Any, filters: dict[str, Any], year: int) -> QuerySet:
     ).order_by("enterprise__district__code", "enterprise__name", "pk")
 
 
-def _indicator_cell(values: dict[str, Any], indicator: IndicatorDef) -> Decimal | str | None:
-    value = values.get(indicator.code)
+def _indicator_cell(values: dict[str, Any], column: IndicatorColumn, version: str) -> Decimal | str | None:
+    """The row's value in this column: the indicator of the row's own catalogue the column stands for."""
+    code = next((key.split("/", 1)[1] for key in column.keys if key.split("/", 1)[0] == version), None)
+    value = values.get(code) if code else None
     if value is None:
         return None
     if value.status == Status.OK:
@@ -92,13 +129,12 @@ def _indicator_cell(values: dict[str, Any], indicator: IndicatorDef) -> Decimal 
     return _("不适用") if value.status == Status.NOT_APPLICABLE else _("未填报")
 
 
-def _figure_labels() -> dict[str, str]:
-    """Raw fields and indicators of every catalogue the code knows, by name/code, and the declarations that
-    take a file (重大事项变更：…, 排污许可证), in words."""
+def _figure_labels(catalogue: ReportingCatalogue) -> dict[str, str]:
+    """The raw fields and indicators of the row's catalogue, by name/code, and the declarations that take a
+    file (重大事项变更：…, 排污许可证), in words."""
     labels: dict[str, str] = {}
-    for catalogue in CATALOGUES.values():
-        labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
-        labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
+    labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
+    labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
     labels.update({key: str(label) for key, label in declarations.EVIDENCE_FIELDS.items()})
     return labels
 
@@ -127,10 +163,13 @@ def _compliance_cells(compliance: dict[str, Any]) -> list[str]:
 
 
 def _row(
-    year: int, factory: GreenFactory, submission: AnnualSubmission | None, labels: dict[str, str]
+    year: int,
+    factory: GreenFactory,
+    submission: AnnualSubmission | None,
+    labels: dict[str, str],
+    indicators: list[IndicatorColumn],
 ) -> list[Any]:
     enterprise = factory.enterprise
-    indicators = key_indicators()
     verified = submission is not None and submission.status == SubmissionStatus.CITY_VERIFIED
     if submission is None:
         state = _("未填报")
@@ -156,7 +195,7 @@ def _row(
     changes = submission.major_changes or {}
     return (
         head
-        + [_indicator_cell(values, indicator) for indicator in indicators]
+        + [_indicator_cell(values, column, submission.catalogue_version) for column in indicators]
         + [_evidence_words(submission, labels)]
         + [declarations.change_words(changes.get(kind)) for kind in declarations.CHANGE_KINDS]
         + _compliance_cells(submission.compliance or {})
@@ -166,7 +205,12 @@ def _row(
 class DynamicManagementExporter(Exporter):
     """Rows built per year from the year's population and its submissions (two queries a year)."""
 
+    def columns_for(self, user: Any, filters: dict[str, Any] | None = None) -> list[Column]:
+        return _columns(filters)
+
     def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
+        indicators = key_indicators(filters)
+        labels: dict[str, dict[str, str]] = {}
         for year in _years(filters):
             factories = list(
                 _factories(user, filters, year).select_related("enterprise__district", "enterprise__industry")
@@ -177,9 +221,12 @@ class DynamicManagementExporter(Exporter):
                 .filter(year=year, enterprise_id__in=[f.enterprise_id for f in factories])
                 .prefetch_related(Prefetch("evidence", queryset=SubmissionEvidence.objects.order_by("pk")))
             }
-            labels = _figure_labels()
             for factory in factories:
-                yield _row(year, factory, submissions.get(factory.enterprise_id), labels)
+                submission = submissions.get(factory.enterprise_id)
+                version = submission.catalogue_version if submission else DEFAULT_CATALOGUE_VERSION
+                if version not in labels:
+                    labels[version] = _figure_labels(reporting_catalogue(version))
+                yield _row(year, factory, submission, labels[version], indicators)
 
     def count(self, user: Any, filters: dict[str, Any]) -> int:
         return sum(_factories(user, filters, year).count() for year in _years(filters))

@@ -72,6 +72,15 @@ class ReportingYear(models.Model):
     def sector_catalogue_codes(self) -> list[str]:
         return sorted(c.code for c in self.sector_catalogues.all())
 
+    def catalogue_for(self, division: str | None) -> str:
+        """The catalogue an enterprise of industry division `division` reports on this year: the sector
+        variant bound to its division when the year names one, else the year's catalogue (§4)."""
+        if division:
+            for variant in sorted(self.sector_catalogues.all(), key=lambda c: c.code):
+                if division in (variant.industry_divisions or []):
+                    return variant.code
+        return self.catalogue_version
+
     def window_state(self, today: dt.date) -> str:
         """'not_open' before the window, 'open' inside it, 'closed' after it (late submissions still accepted)."""
         if today < self.opens_on:

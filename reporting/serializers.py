@@ -392,7 +392,16 @@ class _SubmissionSerializer(serializers.ModelSerializer):
                 if isinstance(year, int) or (isinstance(year, str) and year.isdigit() and len(year) <= 4)
                 else None
             )
-            return reporting_year.catalogue_version if reporting_year else DEFAULT_CATALOGUE_VERSION
+            if reporting_year is None:
+                return DEFAULT_CATALOGUE_VERSION
+            enterprise = self.initial_data.get("enterprise")
+            division = (
+                Enterprise.objects.filter(pk=enterprise).values_list("industry_id", flat=True).first()
+                if isinstance(enterprise, int)
+                or (isinstance(enterprise, str) and enterprise.isdigit() and len(enterprise) <= 18)
+                else None
+            )
+            return reporting_year.catalogue_for(division)
         return None
 
     def to_representation(self, instance: AnnualSubmission) -> Any:

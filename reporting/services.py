@@ -296,7 +296,9 @@ def submission_save_draft(
     if blocker:
         raise StateConflict(blocker) if submission is not None else InvalidInput(blocker)
     reporting_year = ReportingYear.objects.get(year=year)
-    catalogue_version = submission.catalogue_version if submission else reporting_year.catalogue_version
+    catalogue_version = (
+        submission.catalogue_version if submission else reporting_year.catalogue_for(enterprise.industry_id)
+    )
     parsed, errors = parse_raw_values(reporting_catalogue(catalogue_version), values)
     stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
     # Report every problem at once: unreadable numbers and broken ≤ relations among the readable ones.
@@ -1004,7 +1006,6 @@ def submissions_import(
                 "message": _("{year}年度尚未开放填报，不能导入。").format(year=year),
             }
         ]
-    catalogue = reporting_catalogue(reporting_year.catalogue_version)
     codes = {row.credit_code for row in rows}
     enterprises = {
         e.credit_code: e for e in Enterprise.objects.visible_to(actor).filter(credit_code__in=codes)
@@ -1019,7 +1020,7 @@ def submissions_import(
         )
     )
     seen: dict[str, int] = {}
-    prepared: list[tuple[Any, dict[str, Any], list[str], str]] = []
+    prepared: list[tuple[Any, dict[str, Any], list[str], str, str]] = []
     for row in rows:
         enterprise = enterprises.get(row.credit_code)
         if row.credit_code in seen:
@@ -1044,6 +1045,12 @@ def submissions_import(
         too_long = _explanation_problem(row.explanation)
         if too_long:
             error(row.row, "explanation", too_long)
+        # A submission keeps its catalogue; a new one takes the sector variant of the enterprise's division.
+        catalogue = reporting_catalogue(
+            submission.catalogue_version
+            if submission is not None
+            else reporting_year.catalogue_for(enterprise.industry_id)
+        )
         parsed, field_errors = parse_raw_values(catalogue, row.values)
         stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
         for field, messages in {
@@ -1063,7 +1070,7 @@ def submissions_import(
             if enterprise.pk in previous
             else []
         )
-        prepared.append((enterprise, stored, flags, row.explanation))
+        prepared.append((enterprise, stored, flags, row.explanation, catalogue.version))
     if errors or not commit:
         return errors
     with transaction.atomic():
@@ -1077,7 +1084,7 @@ def submissions_import(
             raise StateConflict(_("导入期间有企业的数据已被提交审核，请重新试导入。"))
         new, changed, audit_rows = [], [], []
         now = timezone.now()
-        for enterprise, stored, flags, explanation in prepared:
+        for enterprise, stored, flags, explanation, version in prepared:
             submission = locked.get(enterprise.pk)
             if submission is None:
                 new.append(
@@ -1085,7 +1092,7 @@ def submissions_import(
                         enterprise=enterprise,
                         year=year,
                         district_id=enterprise.district_id,
-                        catalogue_version=catalogue.version,
+                        catalogue_version=version,
                         raw_values=stored,
                         yoy_flags=flags,
                         explanation=explanation,

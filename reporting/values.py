@@ -120,9 +120,9 @@ def _refusal(kind: str, field: AnyField, typed: Any) -> Message:
 YES = frozenset({"1", "是", "yes", "y", "true", "有"})
 NO = frozenset({"0", "否", "no", "n", "false", "无"})
 _ITEM_SEPARATORS = re.compile(r"[、,，;；\n]+")
-NONE_CHOSEN = "无"
+NONE_CHOSEN = "以上均不具备"
 """What a sheet says for a choice set of which no item applies (stored as [])."""
-_NONE_WORDS = frozenset({NONE_CHOSEN, "没有", "以上均不具备", "以上都不具备", "none"})
+_NONE_WORDS = frozenset({NONE_CHOSEN, "无", "没有", "以上都不具备", "none"})
 
 
 def _yes_no(field: AnyField, value: Any) -> tuple[Decimal | None, Message | None]:

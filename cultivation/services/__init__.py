@@ -15,7 +15,9 @@ from cultivation.services.levels import (
     level_job_execute,
     level_job_resume_stale,
     level_job_start,
+    on_year_catalogue,
     open_certification,
+    year_catalogue,
 )
 from cultivation.services.pool import (
     application_checklist,
@@ -60,10 +62,12 @@ __all__ = [
     "level_job_start",
     "membership_exit",
     "membership_graduate",
+    "on_year_catalogue",
     "open_certification",
     "pool_application_accept",
     "pool_application_blocker",
     "pool_application_reject",
     "pool_application_submit",
     "supervision_record_add",
+    "year_catalogue",
 ]

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -31,6 +32,7 @@ from cultivation.levels import (
     LevelResult,
     PoolLevel,
     PoolMemberInput,
+    PoolStandard,
     compute_levels,
     level_result_to_dict,
     pool_standard_from_dict,
@@ -55,8 +57,11 @@ from cultivation.services import evidence
 from cultivation.services.common import ensure_own_district, ensure_year, required_text
 from cultivation.services.pool import district_standard_in_force, end_certifications
 from factories import certificates
-from factories.indicators import get_catalogue
-from factories.models import CertificateKind, District, Enterprise
+from factories.catalogues.bridge import ReportingCatalogue, reporting_catalogue
+from factories.indicators import DEFAULT_CATALOGUE_VERSION
+from factories.models import CertificateKind, District, Enterprise, GradingStandard
+from factories.scoring import IndicatorSpec
+from reporting.models import ReportingYear
 
 logger = logging.getLogger(__name__)
 WRITE_CHUNK = 200
@@ -107,9 +112,50 @@ def level_job_start(*, actor: Any, district: District, year: int) -> LevelJob:
     return job
 
 
+def year_catalogue(year: int) -> ReportingCatalogue:
+    """The catalogue year Y reports on (the default one for a year not opened)."""
+    code = ReportingYear.objects.filter(year=year).values_list("catalogue_id", flat=True).first()
+    try:
+        return reporting_catalogue(str(code or DEFAULT_CATALOGUE_VERSION))
+    except KeyError:
+        return reporting_catalogue()
+
+
+def _catalogue_weights(catalogue: ReportingCatalogue) -> dict[str, float]:
+    """Dimension weights for a catalogue the pool standard does not weigh: those of the newest city grading
+    standard on that catalogue (CQ-GF-2026 for GBT36132-2025), else equal weights."""
+    dimensions = {i.dimension for i in catalogue.indicators}
+    for parameters in (
+        GradingStandard.objects.filter(parameters__catalogue_version=catalogue.version)
+        .order_by("-pk")
+        .values_list("parameters", flat=True)
+    ):
+        weights = {str(k): float(v) for k, v in (parameters.get("weights") or {}).items()}
+        if all(weights.get(d, 0) > 0 for d in dimensions):
+            return weights
+    return dict.fromkeys(sorted(dimensions), 1.0)
+
+
+def on_year_catalogue(standard: PoolStandard, year: int) -> PoolStandard:
+    """The pool method applies unchanged to whatever catalogue the year uses (§7): a standard whose
+    indicators are not that catalogue's takes the catalogue's indicators (and dimension weights when its
+    own do not cover the catalogue's dimensions); the thresholds stay. A GBT36132-2018 year is unchanged."""
+    catalogue = year_catalogue(year)
+    codes = {i.code for i in catalogue.indicators}
+    if {spec.code for spec in standard.indicators} <= codes:
+        return standard
+    specs = tuple(
+        IndicatorSpec(i.code, i.dimension, i.direction, i.is_percent, i.same_as) for i in catalogue.indicators
+    )
+    weights = dict(standard.weights)
+    if not all(weights.get(spec.dimension, 0) > 0 for spec in specs):
+        weights = _catalogue_weights(catalogue)
+    return replace(standard, indicators=specs, weights=weights)
+
+
 def _execute(job: LevelJob, context: jobs.JobContext) -> Mapping[str, Any]:
     """The body of a level job: gather, compute, write decisions in chunks; returns the level counts."""
-    standard = pool_standard_from_dict(job.standard.parameters)
+    standard = on_year_catalogue(pool_standard_from_dict(job.standard.parameters), job.year)
     inputs = level_inputs.gather(job.district_id, job.year)
     total = len(inputs.members)
     context.progress(total=total, done=0)
@@ -252,7 +298,7 @@ def level_job_resume_stale(*, now: dt.datetime | None = None) -> list[int]:
 def b_checklist(decision: LevelDecision) -> dict[str, Any]:
     """What stands between a level decision and B: each D_k and L against the standard, supervised, guided."""
     parameters = decision.standard.parameters
-    catalogue = get_catalogue()
+    catalogue = year_catalogue(decision.year)
     dimension_min, level_min = parameters["b_dimension_min"], parameters["b_level_min"]
     return {
         "year": decision.year,

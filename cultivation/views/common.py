@@ -21,7 +21,7 @@ from accounts.views_base import ScopedListView, ScopedObjectMixin, show_domain_e
 from cultivation import services
 from cultivation.models import Level
 from cultivation.services.reports import FIRST_REPORT_YEAR
-from factories.indicators import get_catalogue
+from factories.catalogues.bridge import reporting_catalogue
 from factories.models import District
 
 LEVEL_CSS: dict[str, str] = {Level.B_ELIGIBLE: "level-B", Level.C: "level-C", Level.D: "level-D"}
@@ -65,9 +65,10 @@ def level_label(level: str) -> str:
     return str(Level(level).label) if level in Level.values else "—"
 
 
-def reason_texts(reasons: list[Mapping[str, Any]]) -> list[str]:
-    """The engine's reasons of a decision as Chinese sentences (the LEVEL line last is the verdict)."""
-    catalogue = get_catalogue()
+def reason_texts(reasons: list[Mapping[str, Any]], year: int | None = None) -> list[str]:
+    """The engine's reasons of a decision as Chinese sentences (the LEVEL line last is the verdict); the
+    dimensions named as the catalogue of the decision's year names them."""
+    catalogue = services.year_catalogue(year) if year else reporting_catalogue()
     texts = []
     for reason in reasons:
         code = reason.get("code", "")
@@ -111,7 +112,7 @@ def selected_district(request: HttpRequest) -> District | None:
 def decorate_decision(decision: Any) -> Any:
     """Attach what the templates show: level badge, Chinese reasons and the gap-to-B checklist."""
     decision.level_css = LEVEL_CSS.get(decision.level, "")
-    decision.reason_lines = reason_texts(decision.reasons)
+    decision.reason_lines = reason_texts(decision.reasons, decision.year)
     decision.checklist = services.b_checklist(decision)
     decision.gaps = services.gaps_text(decision.checklist)
     return decision

@@ -237,7 +237,10 @@ def own_grades(user: Any) -> list[GradingResult]:
     if not can(user, "enterprise.view_own") or not user.enterprise_id:
         return []
     return list(
-        published_grades(user).filter(enterprise_id=user.enterprise_id).select_related("run").order_by("year")
+        published_grades(user)
+        .filter(enterprise_id=user.enterprise_id)
+        .select_related("run__standard")
+        .order_by("year")
     )
 
 

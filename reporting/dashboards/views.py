@@ -35,8 +35,9 @@ from accounts.charts import (
 from accounts.i18n import localized
 from accounts.permissions import can
 from accounts.views_base import CachedPageMixin, RightRequiredMixin
+from factories.catalogues.bridge import ReportingCatalogue, reporting_catalogue
 from factories.grading import selectors as grading_selectors
-from factories.indicators import get_catalogue
+from factories.indicators import DEFAULT_CATALOGUE_VERSION
 from factories.models import Grade, GradingResult
 from reporting.dashboards import selectors as dashboards
 from reporting.models import STATUS_COLOURS, SubmissionStatus
@@ -637,13 +638,21 @@ def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
+def _run_catalogue(result: GradingResult) -> ReportingCatalogue:
+    """The catalogue the result's run graded on (its standard names it): its dimensions name the axes."""
+    try:
+        return reporting_catalogue(result.run.standard.catalogue_code or DEFAULT_CATALOGUE_VERSION)
+    except KeyError:
+        return reporting_catalogue()
+
+
 def _radar_card(result: GradingResult | None) -> Card:
     if result is None:
         title = str(_("各维度百分位得分 D"))
         return _empty(title, NO_OWN_SCORES)
     title = str(_("{year}年度各维度百分位得分 D")).format(year=result.year)
     scores = (result.details or {}).get("dimension_scores") or {}
-    catalogue = get_catalogue()
+    catalogue = _run_catalogue(result)
     axes = []
     for dimension in catalogue.dimensions:
         if scores.get(dimension.code) is not None:

@@ -45,6 +45,11 @@ ACTION_DONE = {
 # --- small helpers --------------------------------------------------------------------------------
 
 
+def shown_unit(raw_field: Any) -> str:
+    """The unit beside a shown raw value; none for a choice set, whose value is the list of its items."""
+    return "" if getattr(raw_field, "is_choice_set", False) else localized(raw_field.unit, raw_field.unit_en)
+
+
 def shown_value(catalogue: ReportingCatalogue, name: str, stored: Any) -> Any:
     """A stored raw value as a page shows it: a decimal string as stored, 是/否 for a yes-no field, the
     chosen items of a choice set joined by 、 (以上均不具备 when none); None stays None (未填报)."""
@@ -117,7 +122,7 @@ def _value_groups(
                 {
                     "name": f.name,
                     "label": localized(f.label_zh, f.label_en),
-                    "unit": localized(f.unit, f.unit_en),
+                    "unit": shown_unit(f),
                     "value": shown_value(catalogue, f.name, raw_values.get(f.name)),
                     "previous": shown_value(catalogue, f.name, previous.get(f.name))
                     if previous is not None
@@ -189,7 +194,7 @@ def _correction_changes(
     return [
         {
             "label": localized(f.label_zh, f.label_en),
-            "unit": localized(f.unit, f.unit_en),
+            "unit": shown_unit(f),
             "old": shown_value(catalogue, f.name, submission.raw_values.get(f.name)) if pending else None,
             "new": shown_value(catalogue, f.name, correction.new_values[f.name]),
         }

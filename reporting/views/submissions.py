@@ -50,6 +50,7 @@ from reporting.views.common import (
     _labelled,
     _value_groups,
     _window,
+    shown_unit,
     shown_value,
     typed_preview,
 )
@@ -184,7 +185,7 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
         if self.submission is not None:
             version = self.submission.catalogue_version
         elif self.reporting_year is not None:
-            version = self.reporting_year.catalogue_version
+            version = self.reporting_year.catalogue_for(self.enterprise.industry_id)
         else:
             version = DEFAULT_CATALOGUE_VERSION
         self.catalogue = reporting_catalogue(version)
@@ -412,7 +413,7 @@ class SubmissionDetailView(ScopedDetailView):
             history=[
                 {
                     "label": localized(f.label_zh, f.label_en),
-                    "unit": localized(f.unit, f.unit_en),
+                    "unit": shown_unit(f),
                     "changes": [
                         {
                             **change,
@@ -476,7 +477,7 @@ class SubmissionDetailView(ScopedDetailView):
                 changes = [
                     {
                         "label": localized(f.label_zh, f.label_en),
-                        "unit": localized(f.unit, f.unit_en),
+                        "unit": shown_unit(f),
                         "old": shown_value(catalogue, f.name, previous.raw_values.get(f.name)),
                         "new": shown_value(catalogue, f.name, version.raw_values.get(f.name)),
                     }

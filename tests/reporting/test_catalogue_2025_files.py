@@ -61,11 +61,11 @@ def test_the_2026_template_has_the_new_fields_with_a_rule_per_kind(adopted_2025,
     assert len(header) == len(catalogue.raw_fields) + 3
     assert "能碳管理平台具备的功能（多选，以“、”分隔）" in header
     assert "列入国家鼓励目录的先进工艺技术装备（项）" in header
-    assert "化学需氧量排放量（t）" not in header  # a GBT36132-2018 field
+    assert "化学需氧量产生量（kg）" not in header  # a GBT36132-2018 field
     column = {title: index + 1 for index, title in enumerate(header)}
     choice = column["能碳管理平台具备的功能（多选，以“、”分隔）"]
     note = sheet.cell(row=imports.HEADER_ROW, column=choice).comment.text
-    assert "用“、”分隔" in note and "一项都不具备填“无”" in note and "碳资产管理" in note
+    assert "用“、”分隔" in note and "一项都不具备填“以上均不具备”" in note and "碳资产管理" in note
     from openpyxl.utils import get_column_letter
 
     def rule_of(index: int) -> str | None:
@@ -148,3 +148,60 @@ def test_the_choice_set_column_reads_none_and_refuses_unknown_items(  # type: ig
         )
         == stored
     )
+
+
+# --- exports -----------------------------------------------------------------------------------------------
+
+
+def _export(actor, filters):  # type: ignore[no-untyped-def]
+    from reporting import jobs
+
+    job, _queued = jobs.export_request(actor=actor, kind="submissions", filters=filters)
+    assert job.status == "succeeded", job.error if hasattr(job, "error") else job
+    with job.file.open("rb") as handle:
+        return load_workbook(io.BytesIO(handle.read())).active
+
+
+@pytest.fixture
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def draft_2026(year_2026, enterprise_user, enterprise):  # type: ignore[no-untyped-def]
+    return services.submission_save_draft(
+        actor=enterprise_user, enterprise=enterprise, year=2026, values=VALUES_2025
+    )
+
+
+@pytest.mark.usefixtures("_media_in_tmp")
+def test_the_2026_export_has_the_2025_catalogues_columns_in_words(city_user, draft_2026):
+    sheet = _export(city_user, {"year": "2026"})
+    header = [c.value for c in sheet[2]]
+    assert "能碳管理平台具备的功能" in header and "EN-04 能碳管理平台功能符合数量（项）" in header
+    assert "化学需氧量产生量（kg）" not in header and not any(str(h).startswith("EL-01") for h in header)
+    row = dict(zip(header, [c.value for c in sheet[3]], strict=False))
+    assert row["能碳管理平台具备的功能"] == "能耗查询、能效对标、碳排放核算"
+    assert row["列入国家鼓励目录的先进工艺技术装备（项）"] == 4
+    assert row["EN-01 单位产值综合能耗（tce/万元）"] == pytest.approx(0.019777)
+
+
+@pytest.mark.usefixtures("_media_in_tmp")
+def test_an_export_over_years_on_two_catalogues_has_one_block_per_catalogue(
+    city_user, open_year, draft_2026, enterprise_user, enterprise, good_values
+):
+    services.submission_save_draft(
+        actor=enterprise_user, enterprise=enterprise, year=2025, values=good_values
+    )
+    sheet = _export(city_user, {})
+    blocks = [c.value for c in sheet[2] if c.value]
+    assert blocks == ["指标目录 GBT36132-2025", "指标目录 GBT36132-2018"]
+    header = [c.value for c in sheet[3]]
+    rows = [
+        dict(zip(range(len(header)), [c.value for c in r], strict=False)) for r in sheet.iter_rows(min_row=4)
+    ]
+    by_year = {r[0]: r for r in rows}
+    choice = header.index("能碳管理平台具备的功能")
+    cod = header.index("化学需氧量产生量（kg）")
+    assert by_year[2026][choice] == "能耗查询、能效对标、碳排放核算" and by_year[2026][cod] is None
+    assert by_year[2025][choice] is None and by_year[2025][cod] == 1500
