@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import files
 from accounts.i18n import localized
 from factories.catalogues.bridge import ReportingCatalogue, reporting_catalogue
-from factories.indicators import Status
+from factories.indicators import CATALOGUES, Status
 from reporting import declarations
 from reporting.models import AnnualSubmission, SubmissionEvidence, SubmissionFieldNote
 from reporting.values import compute_indicators
@@ -122,6 +122,42 @@ def missing(submission: AnnualSubmission, present: Iterable[str] | None = None) 
         if not covered & have:
             result.append(key)
     return result
+
+
+# --- the evidence of a submission as a list in words (exports) -------------------------------------------
+
+NO_EVIDENCE = _("未上传")
+CORRECTION_EVIDENCE = _("更正申请")
+
+
+def figure_labels() -> dict[str, str]:
+    """Raw fields and indicators of every catalogue the code knows, by name/code, and the declarations that
+    take a file (重大事项变更：…, 排污许可证), in words (the reader's language)."""
+    labels: dict[str, str] = {}
+    for catalogue in CATALOGUES.values():
+        labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
+        labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
+    labels.update({key: str(label) for key, label in declarations.EVIDENCE_FIELDS.items()})
+    return labels
+
+
+def figure_label(item: SubmissionEvidence, labels: dict[str, str]) -> str:
+    """The figure a file backs, in words; a file filed with a correction request backs the request."""
+    return labels.get(item.field, item.field) if item.field else str(CORRECTION_EVIDENCE)
+
+
+def listed(items: Iterable[SubmissionEvidence], labels: dict[str, str]) -> str:
+    """Evidence files as one cell: "figure：file name" per file, in the given order; 未上传 when none."""
+    words = [f"{figure_label(e, labels)}：{e.filename}" for e in items]
+    return "；".join(words) if words else str(NO_EVIDENCE)
+
+
+def by_submission(submission_ids: Iterable[int]) -> dict[int, list[SubmissionEvidence]]:
+    """The files of many submissions at once (an export's batch of rows), each submission's in upload order."""
+    grouped: dict[int, list[SubmissionEvidence]] = {}
+    for item in SubmissionEvidence.objects.filter(submission_id__in=list(submission_ids)).order_by("pk"):
+        grouped.setdefault(item.submission_id, []).append(item)
+    return grouped
 
 
 def by_field(submission: AnnualSubmission) -> dict[str, list[SubmissionEvidence]]:

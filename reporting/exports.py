@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from django.db.models import QuerySet
@@ -15,7 +16,7 @@ from accounts.exports import Column, Exporter, filtered, register
 from accounts.permissions import can
 from factories.indicators import GBT36132_2018 as catalogue
 from factories.words import filter_words
-from reporting import selectors
+from reporting import evidence, selectors
 from reporting.models import AnnualSubmission, SubmissionStatus
 from reporting.values import compute_indicators
 
@@ -84,8 +85,32 @@ def _submission_row(item: tuple[Any, ...]) -> list[Any]:
     )
 
 
+class SubmissionExporter(Exporter):
+    """The submissions, and after their columns the list of each one's evidence files (佐证材料), read for a
+    batch of rows at a time (reporting.evidence)."""
+
+    def columns_for(self, user: Any) -> list[Column]:
+        return [
+            *self.columns(),
+            Column(_("佐证材料"), width=40),
+            *(self.reader_columns or (lambda u: []))(user),
+        ]
+
+    def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
+        labels = evidence.figure_labels()
+        extra = self.reader_cells if self.reader_columns and self.reader_columns(user) else None
+        row_of = self.row or list
+        items = iter(self.queryset(user, filters).values_list(*self.values, "pk").iterator(chunk_size=2000))
+        while chunk := list(islice(items, 2000)):
+            files = evidence.by_submission(item[-1] for item in chunk)
+            for *values, pk in chunk:
+                item = tuple(values)
+                row = [*row_of(item), evidence.listed(files.get(pk, []), labels)]
+                yield row + extra(user, item) if extra else row
+
+
 register(
-    Exporter(
+    SubmissionExporter(
         kind="submissions",
         title=gettext_lazy("年度数据（原始数据与派生指标）"),
         columns=_submission_columns,

@@ -22,11 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, filtered, register
-from accounts.i18n import localized
 from factories.indicators import CATALOGUES, IndicatorDef, Status
 from factories.models import GreenFactory
 from factories.words import filter_words, tier_label
-from reporting import declarations
+from reporting import declarations, evidence
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionEvidence, SubmissionStatus
 from reporting.values import indicators_from_storage
 
@@ -34,7 +33,6 @@ BLOCK_FACTORY = gettext_lazy("工厂基本信息")
 BLOCK_INDICATORS = gettext_lazy("一、主要指标及佐证材料")
 BLOCK_CHANGES = gettext_lazy("二、重大事项变更")
 BLOCK_COMPLIANCE = gettext_lazy("三、合规性自我声明")
-NO_EVIDENCE = gettext_lazy("未上传")
 
 
 def key_indicators() -> list[IndicatorDef]:
@@ -92,27 +90,6 @@ def _indicator_cell(values: dict[str, Any], indicator: IndicatorDef) -> Decimal 
     return _("不适用") if value.status == Status.NOT_APPLICABLE else _("未填报")
 
 
-def _figure_labels() -> dict[str, str]:
-    """Raw fields and indicators of every catalogue the code knows, by name/code, and the declarations that
-    take a file (重大事项变更：…, 排污许可证), in words."""
-    labels: dict[str, str] = {}
-    for catalogue in CATALOGUES.values():
-        labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
-        labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
-    labels.update({key: str(label) for key, label in declarations.EVIDENCE_FIELDS.items()})
-    return labels
-
-
-def _evidence_words(submission: AnnualSubmission | None, labels: dict[str, str]) -> str:
-    """The evidence files (佐证材料) of the year's data: "figure：file name" per file, in upload order."""
-    files = list(submission.evidence.all()) if submission is not None else []
-    if not files:
-        return str(NO_EVIDENCE)
-    return "；".join(
-        f"{labels.get(e.field, e.field) if e.field else _('更正申请')}：{e.filename}" for e in files
-    )
-
-
 def _compliance_cells(compliance: dict[str, Any]) -> list[str]:
     def statement(key: str, note_key: str) -> str:
         words = declarations.answer_words(compliance.get(key))
@@ -157,7 +134,7 @@ def _row(
     return (
         head
         + [_indicator_cell(values, indicator) for indicator in indicators]
-        + [_evidence_words(submission, labels)]
+        + [evidence.listed(submission.evidence.all(), labels)]
         + [declarations.change_words(changes.get(kind)) for kind in declarations.CHANGE_KINDS]
         + _compliance_cells(submission.compliance or {})
     )
@@ -177,7 +154,7 @@ class DynamicManagementExporter(Exporter):
                 .filter(year=year, enterprise_id__in=[f.enterprise_id for f in factories])
                 .prefetch_related(Prefetch("evidence", queryset=SubmissionEvidence.objects.order_by("pk")))
             }
-            labels = _figure_labels()
+            labels = evidence.figure_labels()
             for factory in factories:
                 yield _row(year, factory, submissions.get(factory.enterprise_id), labels)
 

@@ -34,6 +34,7 @@ EXPORT_KINDS = [
     "grades",
     "recommendations",
     "miit_dynamic",
+    "evidence_zip",
     "pool",
     "pool_members",
     "district_reports",
