@@ -197,3 +197,31 @@ def test_a_file_gone_from_storage_is_listed_with_a_note(
 )
 def test_names_in_the_zip_are_safe(text, safe):
     assert safe_name(text) == safe
+
+
+def _client(user):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_review_queue_offers_the_zip_and_the_button_queues_it(
+    enterprise_user, draft, district_user, city_user, django_capture_on_commit_callbacks
+):
+    add(enterprise_user, draft)
+    client = _client(district_user)
+    page = client.get("/reporting/review/district/").content.decode()
+    assert "下载佐证材料（压缩包）" in page and 'value="evidence_zip"' in page
+    assert 'name="district"' not in page.split('value="evidence_zip"')[1].split("</form>")[0]
+    city_page = _client(city_user).get("/reporting/review/city/").content.decode()
+    assert 'name="district" required' in city_page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post("/reporting/exports/", {"kind": "evidence_zip", "year": "2025"}, follow=True)
+
+    job = ExportJob.objects.get()
+    assert job.kind == "evidence_zip" and job.status == "succeeded"
+    assert "佐证材料共 1 个文件，正在后台打包" in answer.content.decode()
+    assert len(_zip(job).namelist()) == 2
