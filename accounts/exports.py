@@ -100,8 +100,23 @@ class Exporter:
             row = self.row(item) if self.row else (list(item) if self.values else [item])
             yield row + extra(user, item) if extra else row
 
+    file_format: str = "xlsx"
+    """What `write` produces: an Excel workbook, or for an exporter that bundles files a zip ("zip")."""
+    background: bool = False
+    """Always built by the worker, however few its rows (an export that copies stored files)."""
+
     def count(self, user: Any, filters: dict[str, Any]) -> int:
         return self.queryset(user, filters).count()
+
+    def check(self, user: Any, filters: dict[str, Any]) -> None:
+        """Refuse a request this export cannot answer for this user (InvalidInput in words), or complete its
+        `filters` in place (e.g. with the requester's own unit) before they are recorded; by default nothing."""
+
+    def write(
+        self, user: Any, filters: dict[str, Any], target: Any, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Write the file to the handle `target`; returns the number of rows (or files) written."""
+        return write_xlsx(self, user, filters, target, progress)
 
 
 REGISTRY: dict[str, Exporter] = {}

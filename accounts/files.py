@@ -55,6 +55,7 @@ CONTENT_TYPES = {
     ".jpeg": "image/jpeg",
     ".png": "image/png",
     ".ofd": "application/ofd",
+    ".zip": "application/zip",
 }
 
 # The OpenAPI answer of an evidence download: a PDF or image as it was uploaded, or opaque bytes.

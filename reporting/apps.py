@@ -7,6 +7,6 @@ class ReportingConfig(AppConfig):
     verbose_name = _("年度数据填报")
 
     def ready(self) -> None:
-        from reporting import audit_labels, demo, exports, home, miit  # noqa: F401  (exports and home register themselves)
+        from reporting import audit_labels, demo, evidence_zip, exports, home, miit  # noqa: F401  (exports and home register themselves)
 
         demo.register()

@@ -124,6 +124,49 @@ def missing(submission: AnnualSubmission, present: Iterable[str] | None = None) 
     return result
 
 
+# --- the evidence of a submission as a list in words (exports) -------------------------------------------
+
+NO_EVIDENCE = _("未上传")
+CORRECTION_EVIDENCE = _("更正申请")
+
+
+def figure_labels(catalogue: ReportingCatalogue) -> dict[str, str]:
+    """The raw fields and indicators of a catalogue, by name/code, and the declarations that take a file
+    (重大事项变更：…, 排污许可证), in words (the reader's language)."""
+    labels: dict[str, str] = {}
+    labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
+    labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
+    labels.update({key: str(label) for key, label in declarations.EVIDENCE_FIELDS.items()})
+    return labels
+
+
+class FigureLabels(dict[str, dict[str, str]]):
+    """`figure_labels` per catalogue version, read once each while an export walks rows of several years."""
+
+    def __missing__(self, version: str) -> dict[str, str]:
+        labels = self[version] = figure_labels(reporting_catalogue(version))
+        return labels
+
+
+def figure_label(item: SubmissionEvidence, labels: dict[str, str]) -> str:
+    """The figure a file backs, in words; a file filed with a correction request backs the request."""
+    return labels.get(item.field, item.field) if item.field else str(CORRECTION_EVIDENCE)
+
+
+def listed(items: Iterable[SubmissionEvidence], labels: dict[str, str]) -> str:
+    """Evidence files as one cell: "figure：file name" per file, in the given order; 未上传 when none."""
+    words = [f"{figure_label(e, labels)}：{e.filename}" for e in items]
+    return "；".join(words) if words else str(NO_EVIDENCE)
+
+
+def by_submission(submission_ids: Iterable[int]) -> dict[int, list[SubmissionEvidence]]:
+    """The files of many submissions at once (an export's batch of rows), each submission's in upload order."""
+    grouped: dict[int, list[SubmissionEvidence]] = {}
+    for item in SubmissionEvidence.objects.filter(submission_id__in=list(submission_ids)).order_by("pk"):
+        grouped.setdefault(item.submission_id, []).append(item)
+    return grouped
+
+
 def by_field(submission: AnnualSubmission) -> dict[str, list[SubmissionEvidence]]:
     """The submission's files grouped by the figure they back, oldest first."""
     grouped: dict[str, list[SubmissionEvidence]] = {}

@@ -82,9 +82,14 @@ def export_request(*, actor: Any, kind: str, filters: dict[str, Any] | None = No
     exporter = exports.get(kind)
     cleaned = clean_filters(filters or {})
     exports.refuse_other_filters(exporter, cleaned)
+    exporter.check(actor, cleaned)
     with transaction.atomic():
         job = ExportJob.objects.create(
-            requested_by=actor, kind=kind, filters=cleaned, total=exporter.count(actor, cleaned)
+            requested_by=actor,
+            kind=kind,
+            filters=cleaned,
+            total=exporter.count(actor, cleaned),
+            file_format=exporter.file_format,
         )
         audit.record(
             actor=actor,
@@ -92,7 +97,7 @@ def export_request(*, actor: Any, kind: str, filters: dict[str, Any] | None = No
             obj=job,
             changes={"kind": [None, kind], "filters": [None, cleaned]},
         )
-    if job.total <= exports.SYNC_LIMIT:
+    if job.total <= exports.SYNC_LIMIT and not exporter.background:
         export_execute(job.pk)
         job.refresh_from_db()
         return job, True
@@ -104,8 +109,8 @@ def _build(job: ExportJob, context: jobs.JobContext) -> Mapping[str, Any]:
     """The body of an export: write the whole file (a resumed export starts it again); returns its fields."""
     exporter = exports.get(job.kind)
     with tempfile.TemporaryFile() as handle:
-        count = exports.write_xlsx(
-            exporter, job.requested_by, job.filters, handle, lambda done: context.progress(done=done)
+        count = exporter.write(
+            job.requested_by, job.filters, handle, lambda done: context.progress(done=done)
         )
         handle.seek(0)
         job.file.save(f"export.{job.file_format}", File(handle), save=False)  # stored under a random name

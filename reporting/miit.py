@@ -23,12 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.exports import Column, Exporter, filtered, register
-from accounts.i18n import localized
 from factories.catalogues.bridge import IndicatorInfo, ReportingCatalogue, reporting_catalogue
 from factories.indicators import DEFAULT_CATALOGUE_VERSION, Status
 from factories.models import GreenFactory
 from factories.words import filter_words, tier_label
-from reporting import declarations
+from reporting import declarations, evidence
 from reporting.models import AnnualSubmission, ReportingYear, SubmissionEvidence, SubmissionStatus
 from reporting.values import indicators_from_storage
 
@@ -36,7 +35,6 @@ BLOCK_FACTORY = gettext_lazy("工厂基本信息")
 BLOCK_INDICATORS = gettext_lazy("一、主要指标及佐证材料")
 BLOCK_CHANGES = gettext_lazy("二、重大事项变更")
 BLOCK_COMPLIANCE = gettext_lazy("三、合规性自我声明")
-NO_EVIDENCE = gettext_lazy("未上传")
 
 
 @dataclass(frozen=True)
@@ -129,26 +127,6 @@ def _indicator_cell(values: dict[str, Any], column: IndicatorColumn, version: st
     return _("不适用") if value.status == Status.NOT_APPLICABLE else _("未填报")
 
 
-def _figure_labels(catalogue: ReportingCatalogue) -> dict[str, str]:
-    """The raw fields and indicators of the row's catalogue, by name/code, and the declarations that take a
-    file (重大事项变更：…, 排污许可证), in words."""
-    labels: dict[str, str] = {}
-    labels.update({f.name: localized(f.label_zh, f.label_en) for f in catalogue.raw_fields})
-    labels.update({i.code: f"{i.code} {localized(i.name_zh, i.name_en)}" for i in catalogue.indicators})
-    labels.update({key: str(label) for key, label in declarations.EVIDENCE_FIELDS.items()})
-    return labels
-
-
-def _evidence_words(submission: AnnualSubmission | None, labels: dict[str, str]) -> str:
-    """The evidence files (佐证材料) of the year's data: "figure：file name" per file, in upload order."""
-    files = list(submission.evidence.all()) if submission is not None else []
-    if not files:
-        return str(NO_EVIDENCE)
-    return "；".join(
-        f"{labels.get(e.field, e.field) if e.field else _('更正申请')}：{e.filename}" for e in files
-    )
-
-
 def _compliance_cells(compliance: dict[str, Any]) -> list[str]:
     def statement(key: str, note_key: str) -> str:
         words = declarations.answer_words(compliance.get(key))
@@ -196,7 +174,7 @@ def _row(
     return (
         head
         + [_indicator_cell(values, column, submission.catalogue_version) for column in indicators]
-        + [_evidence_words(submission, labels)]
+        + [evidence.listed(submission.evidence.all() if submission else [], labels)]
         + [declarations.change_words(changes.get(kind)) for kind in declarations.CHANGE_KINDS]
         + _compliance_cells(submission.compliance or {})
     )
@@ -210,7 +188,7 @@ class DynamicManagementExporter(Exporter):
 
     def rows(self, user: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
         indicators = key_indicators(filters)
-        labels: dict[str, dict[str, str]] = {}
+        labels = evidence.FigureLabels()
         for year in _years(filters):
             factories = list(
                 _factories(user, filters, year).select_related("enterprise__district", "enterprise__industry")
@@ -224,8 +202,6 @@ class DynamicManagementExporter(Exporter):
             for factory in factories:
                 submission = submissions.get(factory.enterprise_id)
                 version = submission.catalogue_version if submission else DEFAULT_CATALOGUE_VERSION
-                if version not in labels:
-                    labels[version] = _figure_labels(reporting_catalogue(version))
                 yield _row(year, factory, submission, labels[version], indicators)
 
     def count(self, user: Any, filters: dict[str, Any]) -> int:

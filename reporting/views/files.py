@@ -34,6 +34,7 @@ EXPORT_KINDS = [
     "grades",
     "recommendations",
     "miit_dynamic",
+    "evidence_zip",
     "pool",
     "pool_members",
     "district_reports",
@@ -100,6 +101,10 @@ class ExportListView(RightRequiredMixin, View):
                 _(
                     "后台任务服务暂时不可用：导出已登记（共 {n} 行），服务恢复后将自动生成，请稍后回到本页下载。"
                 ).format(n=job.total),
+            )
+        elif job.file_format == "zip":
+            messages.info(
+                request, _("佐证材料共 {n} 个文件，正在后台打包，完成后可在下方下载。").format(n=job.total)
             )
         else:
             messages.info(request, _("导出共 {n} 行，正在后台生成，完成后可在下方下载。").format(n=job.total))

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from accounts.errors import DomainError, NotAllowed
-from accounts.views_base import RightRequiredMixin, ScopedListView, show_domain_error
+from accounts.views_base import RightRequiredMixin, ScopedListView, show_domain_error, signed_in
+from factories.models import District
 from reporting import bulk, selectors
 from reporting.filters import SubmissionFilter
 from reporting.models import AnnualSubmission, ReportingYear
@@ -79,8 +80,21 @@ class ReviewQueueView(ScopedListView):
             export_filters=[
                 (key, value) for key in QUEUE_PARAMS if (value := self.request.GET.get(key, "").strip())
             ],
+            **self.evidence_zip_context(),
         )
         return context
+
+    def evidence_zip_context(self) -> dict[str, Any]:
+        """The 下载佐证材料（压缩包） form: the year shown (or the latest), and for the city the units to pick."""
+        chosen = self.request.GET.get("year", "").strip()
+        year = int(chosen) if chosen.isdigit() else selectors.latest_reporting_year()
+        whole_city = signed_in(self.request).sees_whole_city
+        return {
+            "zip_year": year,
+            "zip_districts": District.objects.filter(valid_to__isnull=True).order_by("code")
+            if whole_city
+            else [],
+        }
 
 
 class DistrictQueueView(ReviewQueueView):

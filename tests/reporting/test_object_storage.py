@@ -171,3 +171,20 @@ def test_no_stored_file_is_reached_by_a_path_on_disk():
                 if re.search(pattern, text):
                     offenders.append(f"{source.relative_to(root)}: {pattern}")
     assert not offenders, offenders
+
+
+def test_the_evidence_zip_is_built_from_the_bucket_into_the_bucket(
+    bucket, api, enterprise_user, district_user, draft, django_capture_on_commit_callbacks
+):
+    import zipfile
+
+    _post(api, enterprise_user, draft, field="electricity", file=upload("电费发票.pdf", PDF))
+    with django_capture_on_commit_callbacks(execute=True):
+        job, _queued = jobs.export_request(actor=district_user, kind="evidence_zip", filters={"year": 2025})
+
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.file.name in keys(bucket) and job.file.name.endswith(".zip")
+    answer = api.as_user(district_user).get(f"/api/v1/exports/{job.pk}/download/")
+    with zipfile.ZipFile(io.BytesIO(answer.getvalue())) as archive:
+        [pdf] = [name for name in archive.namelist() if name.endswith(".pdf")]
+        assert archive.read(pdf) == PDF

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import models
 from openpyxl import load_workbook
 
@@ -21,7 +23,8 @@ from factories.models import Grade
 from factories.scoring import PEER_GROUP_ALL
 from factories.words import DECIDED_BY_LABELS
 from reporting.exports import STATE_WORDS
-from tests.model_factories import EnterpriseFactory, GreenFactoryFactory
+from reporting.models import AnnualSubmission, SubmissionEvidence
+from tests.model_factories import EnterpriseFactory, GreenFactoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,15 +68,28 @@ def offending(text: str, codes: set[str]) -> list[str]:
 
 
 def exported_cells(kind: str, user: Any) -> list[str]:
+    exporter = exports.REGISTRY[kind]
     target = io.BytesIO()
-    exports.write_xlsx(exports.REGISTRY[kind], user, {}, target)
+    if exporter.file_format == "zip":
+        # A bundle of stored files (the evidence zip): its own words are those of the manifest inside,
+        # for the year and unit of a submission that has a file.
+        evidence = SubmissionEvidence.objects.select_related("submission__enterprise").first()
+        assert evidence is not None, "the world has no evidence file to bundle"
+        filters = {"year": evidence.submission.year, "district": evidence.submission.enterprise.district_id}
+        exporter.write(user, filters, target)
+        with zipfile.ZipFile(target) as archive:
+            manifests = [name for name in archive.namelist() if name.endswith(".xlsx") and "/" not in name]
+            assert len(manifests) == 1 and len(archive.namelist()) > 1, archive.namelist()
+            target = io.BytesIO(archive.read(manifests[0]))
+    else:
+        exports.write_xlsx(exporter, user, {}, target)
     target.seek(0)
     sheet = load_workbook(target).active
     return [str(value) for row in sheet.iter_rows(values_only=True) for value in row if value is not None]
 
 
 @pytest.fixture
-def season(world):  # type: ignore[no-untyped-def]
+def season(world, settings, tmp_path):  # type: ignore[no-untyped-def]
     """A world with a row for every export: green factories graded, published and recommended
     (grades, recommendations, audit entries), a year with drafts and submissions in review, non-filers, a
     cultivation pool with levels and a district report."""
@@ -97,6 +113,18 @@ def season(world):  # type: ignore[no-untyped-def]
         status="revoked",
         revoked_on=dt.date(2024, 3, 1),
         revoke_reason="弄虚作假",
+    )
+    # An evidence file on a submission in review, for the evidence in the submissions export and its zip.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    submission = AnnualSubmission.objects.exclude(status="draft").order_by("pk").first()
+    SubmissionEvidence.objects.create(
+        submission=submission,
+        field="electricity",
+        file=ContentFile(b"%PDF-1.7\n%%EOF\n", name="bill.pdf"),
+        filename="电费发票.pdf",
+        size=15,
+        sha256="0" * 64,
+        uploaded_by=UserFactory(),
     )
     return world
 
