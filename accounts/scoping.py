@@ -13,6 +13,14 @@ from typing import Any, ClassVar, Self
 from django.db import models
 
 
+def district_scope(user: Any) -> int | None:
+    """The management unit a district user's scoped rows belong to, or None for every other user (a user
+    of the whole city, an enterprise, an inactive account, a district user without a unit)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.district_id if user.role == "district" and user.district_id else None
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset that restricts itself to what a user may see.
 
@@ -30,8 +38,8 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         if self.shared_with_all or user.sees_whole_city:
             return self
-        if user.role == "district" and self.district_lookup and user.district_id:
-            return self.filter(**{self.district_lookup: user.district_id})
+        if self.district_lookup and (district := district_scope(user)) is not None:
+            return self.filter(**{self.district_lookup: district})
         if user.role == "enterprise" and self.enterprise_lookup and user.enterprise_id:
             return self.filter(**{self.enterprise_lookup: user.enterprise_id})
         return self.none()

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from accounts.scoping import district_scope
 from factories.models import GradeTally, GreenFactoryStatus, RegisterTally, Tier
 from factories.models.grading import showing_results
 
@@ -31,8 +32,8 @@ def unit_filter(user: Any, column: str = "district") -> dict[str, Any] | None:
         return None
     if user.sees_whole_city:
         return {}
-    if user.role == "district" and user.district_id:
-        return {column: user.district_id}
+    if (district := district_scope(user)) is not None:
+        return {column: district}
     return None
 
 

@@ -86,7 +86,7 @@ adopted a year that names no catalogue keeps GBT36132-2018; the tests and the de
 `factories.catalogues.services.catalogue_adopt`, as the city would."""
 
 
-def default_catalogue(year: int) -> str:
+def _default_catalogue(year: int) -> str:
     """The catalogue a reporting year uses when the city names none (§4b)."""
     if (
         year >= 2026
@@ -102,7 +102,7 @@ def _year_catalogues(
 ) -> tuple[CatalogueVersion | None, list[CatalogueVersion], dict[str, list[Any]]]:
     """The year's default catalogue and sector variants by code, with every refusal in words (§4)."""
     errors: dict[str, list[Any]] = {}
-    code = catalogue or (default_catalogue(year) if year is not None else DEFAULT_CATALOGUE_VERSION)
+    code = catalogue or (_default_catalogue(year) if year is not None else DEFAULT_CATALOGUE_VERSION)
     found = {c.code: c for c in CatalogueVersion.objects.filter(code__in=[code, *sector_catalogues])}
     default = found.get(code)
     if default is None:
