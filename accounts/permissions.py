@@ -77,6 +77,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "correction.decide": frozenset({Role.CITY}),
     "export.view": EVERYONE,
     "export.create": EVERYONE,
+    # A unit's evidence of a year as one zip (reporting.evidence_zip): reviewers and auditors, not enterprises.
+    "evidence.bundle": STAFF,
     # Reviewer consistency (Art. 12): the city and auditors read every unit, a district its own against the city.
     "oversight.view": STAFF,
     # Peer benchmarks: an enterprise's own position in bands, never another enterprise's figures.

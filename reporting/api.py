@@ -404,7 +404,13 @@ class ExportViewSet(
         )
 
     @extend_schema(
-        responses={(200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY, description="the xlsx file")}
+        responses={
+            (200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY, description="the xlsx file"),
+            (200, "application/zip"): OpenApiResponse(
+                response=OpenApiTypes.BINARY,
+                description="the zip of kind evidence_zip: a folder per enterprise and 清单.xlsx",
+            ),
+        }
     )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:

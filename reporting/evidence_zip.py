@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.errors import InvalidInput, NotAllowed
 from accounts.exports import Column, Exporter, register, write_xlsx
+from accounts.permissions import can
 from factories.models import District
 from factories.words import filter_words
 from reporting import evidence
@@ -175,14 +176,14 @@ class EvidenceZipExporter(Exporter):
         errors: dict[str, list[str]] = {}
         if filters.get("year") in (None, ""):
             errors["year"] = [_("请选择年度：佐证材料压缩包按年度生成。")]
-        if getattr(user, "is_enterprise", False):
+        if not can(user, "evidence.bundle"):
             raise NotAllowed(
                 _(
                     "佐证材料压缩包供区县和市级审核使用；企业请在本企业的年度数据页面查看和下载各自上传的文件。"
                 )
             )
         unit = filters.get("district")
-        if getattr(user, "is_district", False):
+        if not user.sees_whole_city:
             own = user.district_id
             if unit and str(unit) != str(own):
                 errors["district"] = [_("区县用户只能下载本单位的佐证材料，不能选择其他管理单位。")]
