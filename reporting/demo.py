@@ -220,8 +220,46 @@ def _step(state: dict[str, Any]) -> None:
     state["stdout"].write("    " + "，".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
+NEW_CATALOGUE = "GBT36132-2025"
+NEW_CATALOGUE_YEAR = 2026
+
+
+def seed_new_catalogue() -> bool:
+    """The city adopts GB/T 36132-2025 (shipped as a draft) and opens 2026 on it, as it would through the
+    catalogue and year pages, so the demo shows the 2025 catalogue's form; False before 2026 (a year is
+    opened only once it has begun)."""
+    from factories.catalogues import services as catalogue_services
+    from factories.models import CatalogueStatus, CatalogueVersion
+
+    if dt.date.today().year < NEW_CATALOGUE_YEAR:
+        return False
+    city = User.objects.get(username="city")
+    catalogue = CatalogueVersion.objects.get(code=NEW_CATALOGUE)
+    if catalogue.status != CatalogueStatus.ADOPTED:
+        catalogue_services.catalogue_adopt(actor=city, catalogue=catalogue)
+    if not services.ReportingYear.objects.filter(year=NEW_CATALOGUE_YEAR).exists():
+        today = dt.date.today()
+        services.reporting_year_open(
+            actor=city,
+            year=NEW_CATALOGUE_YEAR,
+            opens_on=min(today, dt.date(NEW_CATALOGUE_YEAR + 1, 1, 1)),
+            closes_on=max(today, dt.date(NEW_CATALOGUE_YEAR + 1, 1, 1)) + dt.timedelta(days=120),
+            catalogue=NEW_CATALOGUE,
+        )
+    return True
+
+
+def _step_new_catalogue(state: dict[str, Any]) -> None:
+    opened = seed_new_catalogue()
+    state["stdout"].write(
+        "    " + ("已采用 GBT36132-2025，2026年度已开放填报" if opened else "尚未到2026年，跳过")
+    )
+
+
 def register() -> None:
     from factories import demo
 
     if _step not in [step for _label, step in demo.EXTRA_STEPS]:
         demo.EXTRA_STEPS.append(("年度数据（2023–2025）", _step))
+    if _step_new_catalogue not in [step for _label, step in demo.EXTRA_STEPS]:
+        demo.EXTRA_STEPS.append(("指标目录 GBT36132-2025（2026年度）", _step_new_catalogue))

@@ -33,6 +33,17 @@ def test_the_demo_seeds_on_an_empty_database_and_its_logins_work() -> None:
     assert (2024, False, RunStatus.FINAL) in runs
     assert not any(year == 2025 and not simulation for year, simulation, _status in runs)
 
+    # GB/T 36132-2025 adopted and 2026 open on it: the enterprise sees the 2025 catalogue's form
+    from accounts.models import User
+    from reporting.models import ReportingYear
+
+    assert ReportingYear.objects.get(year=2026).catalogue_version == "GBT36132-2025"
+    clerk = User.objects.get(username="enterprise")
+    client = Client()
+    client.force_login(clerk)
+    form = client.get(f"/reporting/submissions/{clerk.enterprise_id}/2026/edit/")
+    assert form.status_code == 200 and "能碳管理平台具备的功能" in form.content.decode()
+
     again = StringIO()
     call_command("seed_demo", "--if-empty", stdout=again)
     assert "跳过" in again.getvalue()
