@@ -861,6 +861,9 @@ NOT_AUDITED: dict[str, str] = {
     "factories.grading.services.standard_in_force": "read: the adopted standard of a year",
     "factories.grading.services.objection_window_problem": "read: why no objection can be filed about a run "
     "today (outside its notice period)",
+    "cultivation.services.levels.year_catalogue": "read: the indicator catalogue a year reports on",
+    "cultivation.services.levels.on_year_catalogue": "pure: a pool standard carried onto the year's catalogue "
+    "(its thresholds kept) before a level run is computed",
     "cultivation.services.levels.open_certification": "read: the member's open B certification, so the form "
     "is not offered when the application would be refused",
     "cultivation.services.pool.pool_application_blocker": "read: why an enterprise cannot apply to join the "
