@@ -176,3 +176,17 @@ def test_an_enterprise_of_a_variants_division_reports_on_the_variant(
     assert list(compute_indicators(stored.raw_values, stored.catalogue_version)) == list(
         compute_indicators(other.raw_values, other.catalogue_version)
     )
+
+
+def test_a_miit_row_on_a_sector_variant_fills_the_columns_of_its_years_catalogue(open_year, year_2026):
+    from decimal import Decimal
+
+    from factories.indicators import IndicatorValue, Status
+
+    columns = {c.indicator.code: c for c in miit.key_indicators({})}
+    values = {"EN-01": IndicatorValue("EN-01", Status.OK, Decimal("0.5"))}
+    assert miit._indicator_cell(values, columns["EN-01"], "GBT36132-2025") == Decimal("0.5")
+    assert miit._indicator_cell(values, columns["EN-01"], "GBT36132-2025-C30") == Decimal("0.5")
+    old = {"EL-01": IndicatorValue("EL-01", Status.OK, Decimal("0.7"))}
+    assert miit._indicator_cell(old, columns["EN-01"], "GBT36132-2018") == Decimal("0.7")
+    assert miit._indicator_cell(old, columns["EN-04"], "GBT36132-2018") is None
