@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,11 +73,28 @@ def header_text(raw_field: Any) -> str:
     return f"{raw_field.label_zh}（{raw_field.unit}）" if raw_field.unit else raw_field.label_zh
 
 
-def headers(catalogue: Catalogue) -> list[tuple[str, str]]:
-    """(field key, header text) of the data sheet: credit code, name, every raw field with its unit, explanation."""
+def variant_fields(catalogue: Catalogue, variants: Sequence[Catalogue] = ()) -> list[tuple[Any, str]]:
+    """The raw fields the year's sector variants add to its catalogue, each once, with its variant's code."""
+    known = {f.name for f in catalogue.raw_fields}
+    extra: list[tuple[Any, str]] = []
+    for variant in variants:
+        for raw_field in variant.raw_fields:
+            if raw_field.name not in known:
+                known.add(raw_field.name)
+                extra.append((raw_field, variant.version))
+    return extra
+
+
+def headers(catalogue: Catalogue, variants: Sequence[Catalogue] = ()) -> list[tuple[str, str]]:
+    """(field key, header text) of the data sheet: credit code, name, every raw field with its unit, the
+    fields the year's sector variants add (for their enterprises only), explanation."""
     return (
         [("credit_code", _("统一社会信用代码")), ("name", _("企业名称（仅供核对）"))]
         + [(f.name, header_text(f)) for f in catalogue.raw_fields]
+        + [
+            (f.name, _("{header}（仅{catalogue}适用企业）").format(header=header_text(f), catalogue=code))
+            for f, code in variant_fields(catalogue, variants)
+        ]
         + [("explanation", _("情况说明"))]
     )
 
@@ -95,7 +113,13 @@ def column_note(raw_field: Any) -> str:
     return ""
 
 
-def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_version: str) -> bytes:
+def build_template(
+    *,
+    year: int,
+    enterprises: list[tuple[str, str]],
+    catalogue_version: str,
+    sector_catalogues: Sequence[str] = (),
+) -> bytes:
     """A workbook for year Y on the year's catalogue: instructions, the data sheet (pre-filled with the given
     enterprises), a validation per value column by its kind (decimals ≥ 0, counts whole ≥ 0, yes-no 是/否,
     choice sets free text with a note) and a list validation of the credit codes."""
@@ -106,7 +130,8 @@ def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_v
     from openpyxl.worksheet.datavalidation import DataValidation
 
     catalogue = get_catalogue(catalogue_version)
-    columns = headers(catalogue)
+    variants = [get_catalogue(code) for code in sector_catalogues]
+    columns = headers(catalogue, variants)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = DATA_SHEET
@@ -162,7 +187,8 @@ def build_template(*, year: int, enterprises: list[tuple[str, str]], catalogue_v
     )
     validation_of = {FieldKind.DECIMAL: numbers, FieldKind.COUNT: whole, FieldKind.YES_NO: yes_no}
     notes: list[str] = []
-    for index, raw_field in enumerate(catalogue.raw_fields, 3):
+    value_fields = [*catalogue.raw_fields, *(f for f, _code in variant_fields(catalogue, variants))]
+    for index, raw_field in enumerate(value_fields, 3):
         letter = get_column_letter(index)
         kind = getattr(raw_field, "kind", FieldKind.DECIMAL)
         validation = validation_of.get(kind)  # a choice set is text: no number validation
@@ -464,6 +490,7 @@ def read_rows(
     *,
     max_rows: int | None = None,
     on_progress: Any = None,
+    variants: Sequence[Catalogue] = (),
 ) -> tuple[list[ImportRow], list[RowError], dict[str, str]]:
     """Read the data sheet (read-only mode) into rows keyed by field name; structural problems become errors.
 
@@ -475,7 +502,7 @@ def read_rows(
 
     source = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     try:
-        return _read_rows(source, catalogue, max_rows, on_progress, get_column_letter)
+        return _read_rows(source, catalogue, max_rows, on_progress, get_column_letter, variants)
     except (UploadRefused, ClaimLost):
         raise
     except Exception as exc:  # openpyxl's own errors: a damaged or foreign package
@@ -483,7 +510,12 @@ def read_rows(
 
 
 def _read_rows(
-    source: Any, catalogue: Catalogue, max_rows: int | None, on_progress: Any, get_column_letter: Any
+    source: Any,
+    catalogue: Catalogue,
+    max_rows: int | None,
+    on_progress: Any,
+    get_column_letter: Any,
+    variants: Sequence[Catalogue] = (),
 ) -> tuple[list[ImportRow], list[RowError], dict[str, str]]:
     from openpyxl import load_workbook
 
@@ -500,7 +532,8 @@ def _read_rows(
     except Exception:  # a damaged dimension: only the estimate is lost
         declared = 0
     estimated = max(int(declared or 0) - HEADER_ROW, 0)
-    expected = headers(catalogue)
+    expected = headers(catalogue, variants)
+    optional = {"name"} | {f.name for f, _code in variant_fields(catalogue, variants)}
     by_title = {title: key for key, title in expected}
     rows_iter = sheet.iter_rows(min_row=HEADER_ROW, values_only=True)
     header = next(rows_iter, None) or ()
@@ -520,7 +553,7 @@ def _read_rows(
             )
         else:
             positions[index] = key
-    missing = [title for key, title in expected if key not in positions.values() and key != "name"]
+    missing = [title for key, title in expected if key not in positions.values() and key not in optional]
     for title in missing:
         errors.append(RowError(DATA_SHEET, HEADER_ROW, "", _("缺少表头“{title}”。").format(title=title)))
     if errors:

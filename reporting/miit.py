@@ -45,6 +45,8 @@ class IndicatorColumn:
 
     indicator: IndicatorInfo
     keys: frozenset[str]
+    all_keys: frozenset[str] = frozenset()
+    """The keys of every column, to tell a catalogue of the export from a sector variant of one."""
 
 
 def _catalogues(filters: dict[str, Any] | None = None) -> list[ReportingCatalogue]:
@@ -73,7 +75,8 @@ def key_indicators(filters: dict[str, Any] | None = None) -> list[IndicatorColum
                 keys.add(indicator.same_as)
             taken |= keys
             columns.append(IndicatorColumn(indicator, frozenset(keys)))
-    return columns
+    every = frozenset(taken)
+    return [IndicatorColumn(c.indicator, c.keys, every) for c in columns]
 
 
 def _columns(filters: dict[str, Any] | None = None) -> list[Column]:
@@ -119,6 +122,8 @@ def _factories(user: Any, filters: dict[str, Any], year: int) -> QuerySet:
 def _indicator_cell(values: dict[str, Any], column: IndicatorColumn, version: str) -> Decimal | str | None:
     """The row's value in this column: the indicator of the row's own catalogue the column stands for."""
     code = next((key.split("/", 1)[1] for key in column.keys if key.split("/", 1)[0] == version), None)
+    if code is None and not any(key.startswith(f"{version}/") for key in column.all_keys):
+        code = column.indicator.code  # a sector variant: the indicators of its year's catalogue, by code
     value = values.get(code) if code else None
     if value is None:
         return None

@@ -1051,7 +1051,15 @@ def submissions_import(
             if submission is not None
             else reporting_year.catalogue_for(enterprise.industry_id)
         )
-        parsed, field_errors = parse_raw_values(catalogue, row.values)
+        # A sector variant's column is for the enterprises on that variant: empty for the others.
+        own = {f.name for f in catalogue.raw_fields}
+        values = {k: v for k, v in row.values.items() if k in own}
+        foreign = [k for k, v in row.values.items() if k not in own and v not in (None, "")]
+        parsed, field_errors = parse_raw_values(catalogue, values)
+        for name in foreign:
+            field_errors[name] = [
+                _("本企业按指标目录{code}填报，没有这一项，请留空。").format(code=catalogue.version)
+            ]
         stored = {**(submission.raw_values if submission else {}), **to_storage(parsed)}
         for field, messages in {
             **field_errors,
@@ -1215,6 +1223,7 @@ def _import_dry_run(job: Any, context: Any) -> Mapping[str, Any]:
 
     reporting_year = ReportingYear.objects.filter(year=job.year).first()
     catalogue = reporting_catalogue(reporting_year.catalogue_version if reporting_year else "GBT36132-2018")
+    variant_codes = reporting_year.sector_catalogue_codes if reporting_year else []
     try:
         with job.file.open("rb") as handle:
             imports.scan_parts(handle, heartbeat=context.heartbeat)
@@ -1224,6 +1233,7 @@ def _import_dry_run(job: Any, context: Any) -> Mapping[str, Any]:
                 catalogue,
                 max_rows=settings.IMPORT_MAX_ROWS,
                 on_progress=progress,
+                variants=[reporting_catalogue(code) for code in variant_codes],
             )
     except imports.UploadRefused as refused:
         job.file.delete(save=False)  # a refused file is not kept

@@ -156,6 +156,7 @@ class ImportTemplateView(RightRequiredMixin, View):
             year=year,
             enterprises=template_enterprises(request.user),
             catalogue_version=reporting_year.catalogue_version if reporting_year else "GBT36132-2018",
+            sector_catalogues=reporting_year.sector_catalogue_codes if reporting_year else [],
         )
         user = signed_in(request)
         unit = user.district.name if user.district else "全市"

@@ -176,3 +176,71 @@ def test_an_enterprise_of_a_variants_division_reports_on_the_variant(
     assert list(compute_indicators(stored.raw_values, stored.catalogue_version)) == list(
         compute_indicators(other.raw_values, other.catalogue_version)
     )
+
+
+def test_a_miit_row_on_a_sector_variant_fills_the_columns_of_its_years_catalogue(open_year, year_2026):
+    from decimal import Decimal
+
+    from factories.indicators import IndicatorValue, Status
+
+    columns = {c.indicator.code: c for c in miit.key_indicators({})}
+    values = {"EN-01": IndicatorValue("EN-01", Status.OK, Decimal("0.5"))}
+    assert miit._indicator_cell(values, columns["EN-01"], "GBT36132-2025") == Decimal("0.5")
+    assert miit._indicator_cell(values, columns["EN-01"], "GBT36132-2025-C30") == Decimal("0.5")
+    old = {"EL-01": IndicatorValue("EL-01", Status.OK, Decimal("0.7"))}
+    assert miit._indicator_cell(old, columns["EN-01"], "GBT36132-2018") == Decimal("0.7")
+    assert miit._indicator_cell(old, columns["EN-04"], "GBT36132-2018") is None
+
+
+def test_the_import_template_has_the_variants_fields_for_its_enterprises_only(
+    year_2026_with_c30, district_user, enterprise, yuzhong, settings, tmp_path
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    from reporting import imports
+    from reporting.models import AnnualSubmission
+    from tests.model_factories import EnterpriseFactory, industry
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cement = EnterpriseFactory(name="重庆某水泥有限公司", district=yuzhong, industry=industry("30"))
+    data = imports.build_template(
+        year=2026,
+        enterprises=[(cement.credit_code, cement.name), (enterprise.credit_code, enterprise.name)],
+        catalogue_version=CATALOGUE,
+        sector_catalogues=["GBT36132-2025-C30"],
+    )
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook[imports.DATA_SHEET]
+    header = [c.value for c in sheet[imports.HEADER_ROW]]
+    kiln = "窑炉数量（台）（仅GBT36132-2025-C30适用企业）"
+    assert header[-2] == kiln
+    titles = dict(imports.headers(reporting_catalogue(CATALOGUE), [reporting_catalogue("GBT36132-2025-C30")]))
+
+    def filled(kiln_for_both: bool) -> bytes:
+        book = load_workbook(io.BytesIO(data))
+        rows = book[imports.DATA_SHEET]
+        for offset in (0, 1):
+            values = {"output_value": "50000", "advanced_equipment": 2}
+            if offset == 0 or kiln_for_both:
+                values["kiln_count"] = 3
+            for key, value in values.items():
+                rows.cell(
+                    row=imports.FIRST_DATA_ROW + offset, column=header.index(titles[key]) + 1, value=value
+                )
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+
+    refused = services.import_upload(actor=district_user, year=2026, name="a.xlsx", data=filled(True))
+    assert refused.status == "invalid"
+    assert [(e["row"], e["column"], e["message"]) for e in refused.errors] == [
+        (4, "AE", "本企业按指标目录GBT36132-2025填报，没有这一项，请留空。")
+    ]
+    job = services.import_upload(actor=district_user, year=2026, name="b.xlsx", data=filled(False))
+    assert job.status == "validated", job.errors
+    services.import_commit(actor=district_user, job=job)
+    stored = AnnualSubmission.objects.get(enterprise=cement, year=2026)
+    assert stored.catalogue_version == "GBT36132-2025-C30" and stored.raw_values["kiln_count"] == "3"
+    assert AnnualSubmission.objects.get(enterprise=enterprise, year=2026).catalogue_version == CATALOGUE
