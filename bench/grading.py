@@ -318,7 +318,7 @@ def compare(run_id: int) -> dict[str, Any]:
     the engine before streaming) gives on the same data: all columns, JSON values as stored."""
     from factories.grading import engine
     from factories.grading.inputs import gather
-    from factories.grading.services import DETAIL_KEYS
+    from factories.grading.services import DETAIL_KEYS, RESULT_COLUMNS
     from factories.grading.standard import standard_from_dict
     from factories.models import GradingResult, GradingRun
 
@@ -330,25 +330,7 @@ def compare(run_id: int) -> dict[str, Any]:
     stored = (
         GradingResult.objects.filter(run_id=run_id)
         .order_by("enterprise_id")
-        .values_list(
-            "enterprise_id",
-            "district_id",
-            "industry_id",
-            "tier",
-            "grade",
-            "computed_grade",
-            "decided_by",
-            "level_score",
-            "improvement_score",
-            "composite_score",
-            "q",
-            "peer_group",
-            "peer_count",
-            "revocation_proposed",
-            "flags",
-            "reasons",
-            "details",
-        )
+        .values_list(*(c for c in RESULT_COLUMNS if c not in ("run_id", "year")))
         .iterator(chunk_size=5000)
     )
     compared = different = 0

@@ -45,10 +45,10 @@ def build(path: Path, n: int) -> dict[str, Any]:
     written as a stream: the header rows are the template's, so the file reads like a real upload."""
     from openpyxl.utils import get_column_letter
 
-    from factories.indicators import get_catalogue
+    from factories.catalogues.bridge import reporting_catalogue
     from reporting import imports
 
-    catalogue = get_catalogue("GBT36132-2018")
+    catalogue = reporting_catalogue("GBT36132-2018")
     template = imports.build_template(year=YEAR, enterprises=[], catalogue_version=catalogue.version)
     titles = [title for _key, title in imports.headers(catalogue)]
     last = get_column_letter(len(titles))

@@ -18,26 +18,7 @@ from factories.models import GradingResult, RevocationProposal
 
 pytestmark = pytest.mark.django_db
 
-COLUMNS = (
-    "enterprise_id",
-    "year",
-    "district_id",
-    "industry_id",
-    "tier",
-    "grade",
-    "computed_grade",
-    "decided_by",
-    "level_score",
-    "improvement_score",
-    "composite_score",
-    "q",
-    "peer_group",
-    "peer_count",
-    "revocation_proposed",
-    "flags",
-    "reasons",
-    "details",
-)
+COLUMNS = services.RESULT_COLUMNS[1:]  # every stored column but the run's id
 
 
 def _population(yuzhong: Any, jiangjin: Any) -> list[Any]:
