@@ -15,6 +15,7 @@ from decimal import (
     Overflow,
 )
 from enum import StrEnum
+from typing import Any
 
 __all__ = [
     "CATALOGUES",
@@ -499,6 +500,24 @@ def _display(value: Decimal) -> str:
     return f"{value.normalize(_EXACT):f}"
 
 
+def exceeds_message(part: Any, whole: Any, value: Decimal, limit: Decimal) -> Message:
+    """The message of a broken ≤ relation between two raw fields, e.g. 可再生能源电力消费量（…）不能大于电力消费量（…）,
+    for the raw fields of any catalogue (each has label_zh/label_en and unit/unit_en)."""
+    numbers = {"value": _display(value), "limit_value": _display(limit)}
+    return Message(
+        MSG_EXCEEDS.format(
+            label=part.label_zh, unit=part.unit, limit_label=whole.label_zh, limit_unit=whole.unit, **numbers
+        ),
+        MSG_EXCEEDS_EN.format(
+            label=part.label_en,
+            unit=part.unit_en,
+            limit_label=whole.label_en,
+            limit_unit=whole.unit_en,
+            **numbers,
+        ),
+    )
+
+
 def validate_raw(
     raw: Mapping[str, Decimal | None], catalogue: Catalogue = GBT36132_2018
 ) -> dict[str, list[str]]:
@@ -522,23 +541,8 @@ def validate_raw(
         # A negative value already has its own message; comparing it would only add noise.
         if value is None or limit is None or value < ZERO or limit < ZERO or value <= limit:
             continue
-        part, whole = catalogue.raw_field(rule.field), catalogue.raw_field(rule.limit)
-        numbers = {"value": _display(value), "limit_value": _display(limit)}
-        message = Message(
-            MSG_EXCEEDS.format(
-                label=part.label_zh,
-                unit=part.unit,
-                limit_label=whole.label_zh,
-                limit_unit=whole.unit,
-                **numbers,
-            ),
-            MSG_EXCEEDS_EN.format(
-                label=part.label_en,
-                unit=part.unit_en,
-                limit_label=whole.label_en,
-                limit_unit=whole.unit_en,
-                **numbers,
-            ),
+        message = exceeds_message(
+            catalogue.raw_field(rule.field), catalogue.raw_field(rule.limit), value, limit
         )
         errors.setdefault(rule.field, []).append(message)
     return {

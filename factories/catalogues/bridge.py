@@ -47,8 +47,6 @@ from factories.indicators import (
     DEFAULT_CATALOGUE_VERSION,
     EXACT_CONTEXT,
     GENERAL_GROUP,
-    MSG_EXCEEDS,
-    MSG_EXCEEDS_EN,
     MSG_NEGATIVE,
     MSG_NEGATIVE_EN,
     MSG_NOT_POSITIVE,
@@ -60,6 +58,7 @@ from factories.indicators import (
     EnergyCoefficient,
     IndicatorValue,
     Message,
+    exceeds_message,
 )
 from factories.models import CatalogueField, CatalogueIndicator, CatalogueStatus, CatalogueVersion
 
@@ -416,25 +415,8 @@ def validate_raw(raw: Mapping[str, Any], catalogue: ReportingCatalogue) -> dict[
         # A negative value already has its own message; comparing it would only add noise.
         if value < ZERO or limit < ZERO or value <= limit:
             continue
-        part, whole = catalogue.raw_field(rule.field), catalogue.raw_field(rule.limit)
-        numbers = {"value": _display(value), "limit_value": _display(limit)}
         errors.setdefault(rule.field, []).append(
-            Message(
-                MSG_EXCEEDS.format(
-                    label=part.label_zh,
-                    unit=part.unit,
-                    limit_label=whole.label_zh,
-                    limit_unit=whole.unit,
-                    **numbers,
-                ),
-                MSG_EXCEEDS_EN.format(
-                    label=part.label_en,
-                    unit=part.unit_en,
-                    limit_label=whole.label_en,
-                    limit_unit=whole.unit_en,
-                    **numbers,
-                ),
-            )
+            exceeds_message(catalogue.raw_field(rule.field), catalogue.raw_field(rule.limit), value, limit)
         )
     return {f.name: errors[f.name] for f in catalogue.raw_fields if errors.get(f.name)}
 
