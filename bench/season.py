@@ -935,7 +935,10 @@ def main() -> None:
             file=sys.stderr,
         )
     else:
-        print(f"reusing {database} ({have:,} enterprises)", file=sys.stderr)
+        print(
+            f"reusing {database} ({have:,} enterprises); migrating it if the code is newer", file=sys.stderr
+        )
+        ensure_database(SEASON_URL)
     if args.seed_only:
         return
     prepared = phase(
