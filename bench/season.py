@@ -5,7 +5,7 @@ up in the database, the database size printed, and a 500,000-row export job run 
 
     python -m bench.season                 # 500,000 enterprises, 200 clients, 60 s (seeding: minutes)
     python -m bench.season --reuse         # keep the seeded database of an earlier run
-    python -m bench.season --quick         # 20,000 enterprises, 20 clients, 15 s
+    python -m bench.season --quick         # 20,000 enterprises, 20 clients, 15 s (its own database)
 
 Not part of CI nor of `make bench` (its seeding alone takes minutes): `make bench-season`.
 
@@ -882,6 +882,9 @@ def main() -> None:
         }[args.command]()
         print(json.dumps(result, default=str))
         return
+    global SEASON_URL  # the quick run has its own database, so the big one stays
+    if args.quick:
+        SEASON_URL += "_quick"
     n = args.enterprises or (20000 if args.quick else 500000)
     clients = args.clients or (20 if args.quick else 200)
     seconds = args.seconds or (15 if args.quick else 60)
@@ -932,7 +935,10 @@ def main() -> None:
             file=sys.stderr,
         )
     else:
-        print(f"reusing {database} ({have:,} enterprises)", file=sys.stderr)
+        print(
+            f"reusing {database} ({have:,} enterprises); migrating it if the code is newer", file=sys.stderr
+        )
+        ensure_database(SEASON_URL)
     if args.seed_only:
         return
     prepared = phase(
