@@ -79,6 +79,45 @@ def test_an_indicator_far_from_the_division_is_flagged_with_the_peer_figures(
     assert flag["dismissed"] is None
 
 
+def test_a_large_division_keeps_its_peer_values_between_submissions(
+    peers, enterprise, enterprise_user, monkeypatch, django_assert_max_num_queries
+):  # type: ignore[no-untyped-def]
+    """Past PEER_CACHE_FROM submitted peers (1,000; 3 here) the division's values are derived once per
+    hundredth of growth and kept, not for every submission (bench.season: seconds of CPU each at national
+    scale); an outlier is still flagged against them, and a small division is always derived afresh."""
+    from django.core.cache import cache
+
+    cache.clear()
+    monkeypatch.setattr(anomalies, "PEER_CACHE_FROM", 3)
+    derived: list[str] = []
+    metrics = anomalies._metrics
+    monkeypatch.setattr(anomalies, "_metrics", lambda row: derived.append(row.division) or metrics(row))
+
+    first = anomalies._division_peers(YEAR, "36")
+    assert len(derived) == 20
+    again = anomalies._division_peers(YEAR, "36")
+    assert len(derived) == 20  # kept: nothing derived again
+    assert again["GBT36132-2018"].by_division == first["GBT36132-2018"].by_division
+
+    values = ordinary(99)
+    values["wastewater"] = str(float(values["wastewater"]) * 50)
+    submission = _submit(enterprise_user, enterprise, values)  # the 21st: a new hundredth below 200
+    flag = next(f for f in submission.anomaly_flags if f["kind"] == "peer_outlier")
+    assert flag["field_or_indicator"] == "CP-03" and float(flag["figures"]["z"]) > 3.5
+    assert flag["figures"]["peers"] == 21  # the new submission among them
+    calls = len(derived)
+    anomalies._division_peers(YEAR, "36")
+    assert len(derived) == calls  # and kept again
+
+    monkeypatch.setattr(anomalies, "PEER_CACHE_FROM", 1000)
+    anomalies._division_peers(YEAR, "36")
+    assert len(derived) == calls + 21  # a small division: derived afresh every time
+
+    # Kept per hundredth: 5,000 to 5,049 submitted peers share one set of values, 5,050 starts the next.
+    assert anomalies.peer_bucket(5000) == anomalies.peer_bucket(5049) == 5000
+    assert anomalies.peer_bucket(5050) == 5050 and anomalies.peer_bucket(150) == 150
+
+
 def test_the_threshold_is_a_city_setting(peers, enterprise, enterprise_user, settings):  # type: ignore[no-untyped-def]
     settings.ANOMALY_Z_THRESHOLD = 1000
     values = ordinary(99)
