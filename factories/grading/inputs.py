@@ -263,6 +263,49 @@ class StreamedInputs:
             text.detach()
 
 
+class GatheredInputs:
+    """``StreamedInputs`` on a database without COPY (SQLite: ``make run`` and the test suite without
+    services): the population read by ``gather`` at once, then given out one division at a time in the
+    order ``engine.grade_stream`` expects (the divisions with fewer than ``min_peer`` members with data
+    first, each in enterprise order). Memory holds the whole population, which such a database is only
+    used for at demonstration size."""
+
+    def __init__(self, year: int, standard_parameters: dict[str, Any], min_peer: int) -> None:
+        gathered = gather(year, standard_parameters)
+        self.total = len(gathered.factories)
+        self.input_hash = gathered.input_hash
+        self.meta = dict(gathered.enterprise_meta)
+        groups: dict[str, list[FactoryInput]] = defaultdict(list)
+        for factory in gathered.factories:
+            groups[factory.division].append(factory)
+
+        def order(division: str) -> tuple[bool, str]:
+            with_data = sum(1 for f in groups[division] if f.indicators is not None)
+            return with_data >= min_peer, division
+
+        self._groups = [sorted(groups[d], key=lambda f: f.enterprise_id) for d in sorted(groups, key=order)]
+
+    def close(self) -> None:
+        self._groups = []
+
+    def divisions(self) -> Iterator[list[FactoryInput]]:
+        yield from self._groups
+
+
+def copy_available() -> bool:
+    """Whether the database reads and writes with COPY (PostgreSQL), or the run falls back to the ORM."""
+    return connection.vendor == "postgresql"
+
+
+def run_inputs(
+    year: int, standard_parameters: dict[str, Any], min_peer: int
+) -> StreamedInputs | GatheredInputs:
+    """The inputs of a run: streamed with COPY on PostgreSQL, gathered at once elsewhere."""
+    if copy_available():
+        return StreamedInputs(year, standard_parameters, min_peer)
+    return GatheredInputs(year, standard_parameters, min_peer)
+
+
 class _HashingSink:
     """What COPY … TO STDOUT writes into: the file, the digest, and a count of lines."""
 

@@ -50,7 +50,8 @@ from accounts.permissions import ensure_can
 from accounts.transitions import claim
 from factories import certificates
 from factories.grading import engine, selectors
-from factories.grading.inputs import StreamedInputs
+from factories.grading import inputs as run_input
+from factories.grading.inputs import GatheredInputs, StreamedInputs
 from factories.grading.standard import standard_from_dict, standard_to_dict
 from factories.models import (
     FIRST_DATA_YEAR,
@@ -506,7 +507,7 @@ def _execute(run: GradingRun, job: jobs.JobContext) -> Mapping[str, Any]:
     not of factories. Progress (done) is written after each division.
     """
     standard = standard_from_dict(run.standard.parameters)
-    inputs = StreamedInputs(run.year, run.standard.parameters, standard.min_peer)
+    inputs = run_input.run_inputs(run.year, run.standard.parameters, standard.min_peer)
     try:
         with _fewer_collections():
             return _grade_and_write(run, job, standard, inputs)
@@ -530,8 +531,36 @@ def _fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _result_model(
+    run: GradingRun, district: str, industry: str, tier: str, result: engine.FactoryResult
+) -> GradingResult:
+    """A result row for ``bulk_create`` on a database without COPY: the values ``_result_line`` writes."""
+    details = engine.result_to_dict(result)
+    return GradingResult(
+        run=run,
+        enterprise_id=result.enterprise_id,
+        year=result.year,
+        district_id=district,
+        industry_id=industry,
+        tier=tier,
+        grade=result.grade,
+        computed_grade=result.computed_grade or "",
+        decided_by=result.decided_by,
+        level_score=details["level_score"],
+        improvement_score=details["improvement_score"],
+        composite_score=details["composite"],
+        q=details["q"],
+        peer_group=result.peer_group or "",
+        peer_count=result.peer_count,
+        revocation_proposed=result.revocation_proposed,
+        flags=list(result.flags),
+        reasons=details["reasons"],
+        details={k: details[k] for k in DETAIL_KEYS},
+    )
+
+
 def _grade_and_write(
-    run: GradingRun, job: jobs.JobContext, standard: Any, inputs: StreamedInputs
+    run: GradingRun, job: jobs.JobContext, standard: Any, inputs: StreamedInputs | GatheredInputs
 ) -> Mapping[str, Any]:
     total = inputs.total
     if run.input_hash and run.input_hash != inputs.input_hash:
@@ -545,15 +574,21 @@ def _grade_and_write(
     proposals = []
     meta = inputs.meta
     copy = f"COPY {GradingResult._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
+    with_copy = run_input.copy_available()
     for results in engine.grade_stream(run.year, inputs.divisions(), standard):
         if not results:
             continue
         buffer = io.StringIO()
+        models: list[GradingResult] = []
         for result in results:
             district, industry, tier = meta.pop(result.enterprise_id)
-            if result.enterprise_id not in stored:
+            if result.enterprise_id in stored:
+                pass
+            elif with_copy:
                 buffer.write(_result_line(run.pk, district, industry, tier, result))
                 buffer.write("\n")
+            else:
+                models.append(_result_model(run, district, industry, tier, result))
             # A simulation only shows what a draft standard would do; it proposes nothing.
             if result.revocation_proposed and not run.is_simulation:
                 revoking = next((r for r in result.reasons if r.code == "INCIDENT_REVOKE"), None)
@@ -566,6 +601,11 @@ def _grade_and_write(
                     )
                 )
         done += len(results)
+        if not with_copy:
+            with transaction.atomic():
+                GradingResult.objects.bulk_create(models, ignore_conflicts=True)
+                job.progress(done=done, phase="writing")
+            continue
         with transaction.atomic(), connection.cursor() as cursor:
             # A division's rows and the progress in one transaction that does not wait for its WAL flush:
             # the run's last commit (synchronous) makes them durable, and a crash before it resumes the run.

@@ -140,6 +140,28 @@ def test_the_streamed_run_stores_the_rows_of_the_in_memory_engine(
     assert RevocationProposal.objects.filter(run=run, reason="incident").count() == 1
 
 
+def test_without_copy_the_run_gathers_and_stores_through_the_orm_the_same_rows(
+    yuzhong, jiangjin, city_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The fallback of a database without COPY (SQLite: `make run`, the suite without services), forced on
+    PostgreSQL: the population gathered at once, graded division by division, written with bulk_create;
+    the stored rows are those of the in-memory engine, as the COPY path's are."""
+    from factories.grading import inputs
+
+    enterprises = _population(yuzhong, jiangjin)
+    monkeypatch.setattr(inputs, "copy_available", lambda: False)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.done == run.total == len(enterprises)
+    stored = {row[0]: row for row in GradingResult.objects.filter(run=run).values_list(*COLUMNS)}
+    expected, _hash = _old_rows(run)
+    assert set(stored) == set(expected) == {e.pk for e in enterprises}
+    for enterprise_id, row in expected.items():
+        assert tuple(json.loads(json.dumps(stored[enterprise_id]))) == row, enterprise_id
+
+
+@pytest.mark.postgres  # StreamedInputs reads with COPY
 def test_the_stream_gives_the_results_of_grade_year_for_divisions_below_min_peer_only(
     yuzhong, jiangjin, city_user
 ):
