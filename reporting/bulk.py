@@ -23,6 +23,7 @@ from reporting import services
 from reporting.models import AnnualSubmission
 
 BULK_MAX = 200
+MAX_ID = 2**63 - 1  # the largest value of a 64-bit key
 """At most this many items per bulk step."""
 
 DONE, REFUSED, NOT_FOUND = "done", "refused", "not_found"
@@ -58,7 +59,8 @@ def clean_ids(raw: Iterable[Any]) -> list[int]:
     ids: list[int] = []
     for value in raw:
         text = str(value).strip()
-        if not text.isdigit() or int(text) < 1:
+        # A number past the largest key the database can hold (SQLite refuses to bind it) is no id either.
+        if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
             raise InvalidInput(field_errors={"ids": [_("编号“{value}”无效。").format(value=text[:20])]})
         if int(text) not in ids:
             ids.append(int(text))

@@ -118,7 +118,7 @@ def test_the_city_verifies_in_bulk_and_neither_role_may_take_the_others_step(
     assert set(_statuses(queue[:3])) == {"city_verified"}
 
 
-@pytest.mark.parametrize("ids", [[], list(range(1, 202)), ["x"]])
+@pytest.mark.parametrize("ids", [[], list(range(1, 202)), ["x"], [2**63], ["99999999999999999999"]])
 def test_an_empty_too_long_or_malformed_list_is_refused_whole(api, queue, district_user, ids):
     response = api.as_user(district_user).post(
         reverse("api:submission-bulk-approve"), {"ids": ids}, format="json"
