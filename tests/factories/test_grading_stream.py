@@ -93,6 +93,20 @@ def _old_rows(run: Any) -> dict[int, tuple[Any, ...]]:
     return rows, inputs.input_hash
 
 
+def _run_and_compare(city_user, enterprises, capture):  # type: ignore[no-untyped-def]
+    """Grade 2025 through the service, then compare every stored row with the in-memory engine's."""
+    with capture(execute=True):
+        run = services.grading_run_start(actor=city_user, year=2025)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.done == run.total == len(enterprises)
+    stored = {row[0]: row for row in GradingResult.objects.filter(run=run).values_list(*COLUMNS)}
+    expected, _hash = _old_rows(run)
+    assert set(stored) == set(expected) == {e.pk for e in enterprises}
+    for enterprise_id, row in expected.items():
+        assert tuple(json.loads(json.dumps(stored[enterprise_id]))) == row, enterprise_id
+    return run, stored
+
+
 def test_the_streamed_run_stores_the_rows_of_the_in_memory_engine(
     yuzhong, jiangjin, city_user, django_capture_on_commit_callbacks
 ):
@@ -121,16 +135,7 @@ def test_the_streamed_run_stores_the_rows_of_the_in_memory_engine(
         occurred_on=dt.date(2025, 6, 1),
         description="数据弄虚作假",
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        run = services.grading_run_start(actor=city_user, year=2025)
-    run.refresh_from_db()
-    assert run.status == "succeeded" and run.done == run.total == len(enterprises)
-
-    stored = {row[0]: row for row in GradingResult.objects.filter(run=run).values_list(*COLUMNS)}
-    expected, _hash = _old_rows(run)
-    assert set(stored) == set(expected) == {e.pk for e in enterprises}
-    for enterprise_id, row in expected.items():
-        assert tuple(json.loads(json.dumps(stored[enterprise_id]))) == row, enterprise_id
+    run, stored = _run_and_compare(city_user, enterprises, django_capture_on_commit_callbacks)
     # The population has what the comparison is meant to cover.
     groups = {row[12] for row in stored.values()}
     assert {"36", "26", "ALL", ""} <= groups
@@ -150,15 +155,7 @@ def test_without_copy_the_run_gathers_and_stores_through_the_orm_the_same_rows(
 
     enterprises = _population(yuzhong, jiangjin)
     monkeypatch.setattr(inputs, "copy_available", lambda: False)
-    with django_capture_on_commit_callbacks(execute=True):
-        run = services.grading_run_start(actor=city_user, year=2025)
-    run.refresh_from_db()
-    assert run.status == "succeeded" and run.done == run.total == len(enterprises)
-    stored = {row[0]: row for row in GradingResult.objects.filter(run=run).values_list(*COLUMNS)}
-    expected, _hash = _old_rows(run)
-    assert set(stored) == set(expected) == {e.pk for e in enterprises}
-    for enterprise_id, row in expected.items():
-        assert tuple(json.loads(json.dumps(stored[enterprise_id]))) == row, enterprise_id
+    _run_and_compare(city_user, enterprises, django_capture_on_commit_callbacks)
 
 
 @pytest.mark.postgres  # StreamedInputs reads with COPY
