@@ -459,43 +459,67 @@ def _copy_text(value: str) -> str:
     )
 
 
-def _copy_float(value: float | None) -> str:
-    # repr() is the shortest text that reads back as the same double, as the driver sends it.
-    return "\\N" if value is None else repr(value)
-
-
 def _json(value: Any) -> str:
     """A JSON field as the ORM would store it (jsonb keeps the value, not the spelling)."""
     return _copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
-def _result_line(run_id: int, district: str, industry: str, tier: str, result: engine.FactoryResult) -> str:
-    """One result row in COPY's text format, in ``RESULT_COLUMNS`` order: the same values ``bulk_create``
-    stored for it (the scores rendered as in ``details``, §6.7)."""
+def _copy_value(value: Any) -> str:
+    """One value of a result row in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, float):
+        # repr() is the shortest text that reads back as the same double, as the driver sends it.
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _copy_text(value)
+    return _json(value)
+
+
+def _result_values(
+    run_id: int, district: str, industry: str, tier: str, result: engine.FactoryResult
+) -> list[Any]:
+    """The stored values of one result, in ``RESULT_COLUMNS`` order (the scores rendered as in
+    ``details``, §6.7); written with COPY on PostgreSQL, with ``bulk_create`` elsewhere."""
     details = engine.result_to_dict(result)
-    return "\t".join(
-        (
-            str(run_id),
-            str(result.enterprise_id),
-            str(result.year),
-            _copy_text(district),
-            _copy_text(industry),
-            _copy_text(tier),
-            _copy_text(result.grade),
-            _copy_text(result.computed_grade or ""),
-            _copy_text(result.decided_by),
-            _copy_float(details["level_score"]),
-            _copy_float(details["improvement_score"]),
-            _copy_float(details["composite"]),
-            _copy_float(details["q"]),
-            _copy_text(result.peer_group or ""),
-            str(result.peer_count),
-            "t" if result.revocation_proposed else "f",
-            _json(list(result.flags)),
-            _json(details["reasons"]),
-            _json({k: details[k] for k in DETAIL_KEYS}),
-        )
-    )
+    return [
+        run_id,
+        result.enterprise_id,
+        result.year,
+        district,
+        industry,
+        tier,
+        result.grade,
+        result.computed_grade or "",
+        result.decided_by,
+        details["level_score"],
+        details["improvement_score"],
+        details["composite"],
+        details["q"],
+        result.peer_group or "",
+        result.peer_count,
+        result.revocation_proposed,
+        list(result.flags),
+        details["reasons"],
+        {k: details[k] for k in DETAIL_KEYS},
+    ]
+
+
+def _result_line(run_id: int, district: str, industry: str, tier: str, result: engine.FactoryResult) -> str:
+    """One result row in COPY's text format."""
+    return "\t".join(_copy_value(v) for v in _result_values(run_id, district, industry, tier, result))
+
+
+def _result_model(
+    run: GradingRun, district: str, industry: str, tier: str, result: engine.FactoryResult
+) -> GradingResult:
+    """One result row for ``bulk_create`` on a database without COPY."""
+    values = dict(zip(RESULT_COLUMNS, _result_values(run.pk, district, industry, tier, result), strict=True))
+    return GradingResult(**values)
 
 
 def _execute(run: GradingRun, job: jobs.JobContext) -> Mapping[str, Any]:
@@ -529,34 +553,6 @@ def _fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
-
-
-def _result_model(
-    run: GradingRun, district: str, industry: str, tier: str, result: engine.FactoryResult
-) -> GradingResult:
-    """A result row for ``bulk_create`` on a database without COPY: the values ``_result_line`` writes."""
-    details = engine.result_to_dict(result)
-    return GradingResult(
-        run=run,
-        enterprise_id=result.enterprise_id,
-        year=result.year,
-        district_id=district,
-        industry_id=industry,
-        tier=tier,
-        grade=result.grade,
-        computed_grade=result.computed_grade or "",
-        decided_by=result.decided_by,
-        level_score=details["level_score"],
-        improvement_score=details["improvement_score"],
-        composite_score=details["composite"],
-        q=details["q"],
-        peer_group=result.peer_group or "",
-        peer_count=result.peer_count,
-        revocation_proposed=result.revocation_proposed,
-        flags=list(result.flags),
-        reasons=details["reasons"],
-        details={k: details[k] for k in DETAIL_KEYS},
-    )
 
 
 def _grade_and_write(
