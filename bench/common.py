@@ -7,6 +7,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,20 +59,27 @@ def phase(
 
 @contextmanager
 def count_queries() -> Iterator[list[int]]:
-    """Count the statements sent through Django's cursors: executed ones and COPYs (which bypass the
-    execute wrappers, so the cursor's copy methods are wrapped here for the duration)."""
-    from django.db import connection
+    """Count the statements sent through Django's cursors, on every connection of every thread (a grading
+    run writes from a thread of its own): executed ones and COPYs (which bypass the execute path, so the
+    cursor's copy methods are wrapped here for the duration)."""
     from django.db.backends.utils import CursorWrapper
 
     counter = [0]
+    lock = threading.Lock()
 
-    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        counter[0] += 1
-        return execute(sql, params, many, context)
+    def bump() -> None:
+        with lock:
+            counter[0] += 1
+
+    original = CursorWrapper._execute_with_wrappers
+
+    def executed(self: Any, sql: str, params: Any, many: bool, executor: Callable[..., Any]) -> Any:
+        bump()
+        return original(self, sql, params, many, executor)
 
     def counted(name: str) -> Callable[..., Any]:
         def copy(self: Any, *args: Any, **kwargs: Any) -> Any:
-            counter[0] += 1
+            bump()
             return getattr(self.cursor, name)(*args, **kwargs)
 
         return copy
@@ -79,10 +87,11 @@ def count_queries() -> Iterator[list[int]]:
     names = ("copy_expert", "copy_from", "copy_to")
     for name in names:
         setattr(CursorWrapper, name, counted(name))
+    CursorWrapper._execute_with_wrappers = executed  # type: ignore[method-assign]
     try:
-        with connection.execute_wrapper(wrapper):
-            yield counter
+        yield counter
     finally:
+        CursorWrapper._execute_with_wrappers = original  # type: ignore[method-assign]
         for name in names:
             delattr(CursorWrapper, name)
 

@@ -337,5 +337,8 @@ def weighted_mean(by_dimension: Mapping[str, Fraction], weights: Mapping[str, fl
 
 def dimension_floor_failures(dimension_scores: Mapping[str, Fraction], minimum: float) -> tuple[str, ...]:
     """The dimensions scoring below ``minimum`` (a dimension left out cannot fail a floor)."""
-    floor = exact(minimum)
-    return tuple(dim for dim, score in dimension_scores.items() if score < floor)
+    fn, fd = exact(minimum).as_integer_ratio()
+    # score < fn/fd, compared on integers (denominators are positive): it runs for every graded factory.
+    return tuple(
+        dim for dim, score in dimension_scores.items() if score.numerator * fd < fn * score.denominator
+    )

@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from factories.scoring import Reason, dimension_floor_failures, exact, render
 
@@ -47,15 +48,35 @@ class NextBand:
     blocking_dimensions: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """A band's quota and C floor as (numerator, denominator) of the decimals they print as."""
+
+    q_below: tuple[int, int] | None
+    c_min: tuple[int, int] | None
+
+
+@lru_cache(maxsize=256)
+def _limits(band: Band) -> _Limits:
+    return _Limits(
+        None if band.q_below is None else exact(band.q_below).as_integer_ratio(),
+        None if band.c_min is None else exact(band.c_min).as_integer_ratio(),
+    )
+
+
 def select_band(
     q: Fraction, composite: Fraction, dimension_scores: Mapping[str, Fraction], bands: Sequence[Band]
 ) -> tuple[int, list[Reason]]:
     """Index of the highest band whose every condition holds, and why each higher band it could reach by
     rank was refused (``FLOOR_BLOCK``, ``AAAA_DIMENSION_BLOCK``)."""
     blocks: list[Reason] = []
+    # The exact comparisons on integers (denominators are positive): this runs for every graded factory.
+    qn, qd = q.numerator, q.denominator
+    cn, cd = composite.numerator, composite.denominator
     for index, band in enumerate(bands):
-        quota_ok = band.q_below is None or q < exact(band.q_below)
-        floor_ok = band.c_min is None or composite >= exact(band.c_min)
+        limits = _limits(band)
+        quota_ok = limits.q_below is None or qn * limits.q_below[1] < limits.q_below[0] * qd
+        floor_ok = limits.c_min is None or cn * limits.c_min[1] >= limits.c_min[0] * cd
         below = (
             ()
             if band.dimension_min is None

@@ -53,6 +53,7 @@ from factories.grading import engine, selectors
 from factories.grading import inputs as run_input
 from factories.grading.inputs import GatheredInputs, StreamedInputs
 from factories.grading.standard import standard_from_dict, standard_to_dict
+from factories.grading.writer import DivisionWriter
 from factories.models import (
     FIRST_DATA_YEAR,
     GRADING_RUN_TRANSITIONS,
@@ -459,21 +460,28 @@ def _copy_text(value: str) -> str:
     )
 
 
+# json.dumps(value, ensure_ascii=False, separators=(",", ":")) without building an encoder per call.
+_JSON_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _json(value: Any) -> str:
     """A JSON field as the ORM would store it (jsonb keeps the value, not the spelling)."""
-    return _copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    return _copy_text(_JSON_ENCODE(value))
 
 
 def _copy_value(value: Any) -> str:
     """One value of a result row in COPY's text format."""
+    kind = type(value)
+    if kind is str:
+        return _copy_text(value)
     if value is None:
         return "\\N"
-    if isinstance(value, bool):
+    if kind is bool:
         return "t" if value else "f"
-    if isinstance(value, float):
+    if kind is float:
         # repr() is the shortest text that reads back as the same double, as the driver sends it.
         return repr(value)
-    if isinstance(value, int):
+    if kind is int:
         return str(value)
     if isinstance(value, str):
         return _copy_text(value)
@@ -571,45 +579,45 @@ def _grade_and_write(
     meta = inputs.meta
     copy = f"COPY {GradingResult._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
     with_copy = run_input.copy_available()
-    for results in engine.grade_stream(run.year, inputs.divisions(), standard):
-        if not results:
-            continue
-        buffer = io.StringIO()
-        models: list[GradingResult] = []
-        for result in results:
-            district, industry, tier = meta.pop(result.enterprise_id)
-            if result.enterprise_id in stored:
-                pass
-            elif with_copy:
-                buffer.write(_result_line(run.pk, district, industry, tier, result))
-                buffer.write("\n")
-            else:
-                models.append(_result_model(run, district, industry, tier, result))
-            # A simulation only shows what a draft standard would do; it proposes nothing.
-            if result.revocation_proposed and not run.is_simulation:
-                revoking = next((r for r in result.reasons if r.code == "INCIDENT_REVOKE"), None)
-                proposals.append(
-                    RevocationProposal(
-                        run=run,
-                        enterprise_id=result.enterprise_id,
-                        incident_id=revoking.params["incident_id"] if revoking else None,
-                        reason="incident" if revoking else "no_data_two_years",
+    # Outside a transaction (a worker's run) the server stores one division while the next is graded.
+    writer = DivisionWriter(copy, job, threaded=with_copy and not connection.in_atomic_block)
+    try:
+        for results in engine.grade_stream(run.year, inputs.divisions(), standard):
+            if not results:
+                continue
+            buffer = io.StringIO()
+            models: list[GradingResult] = []
+            for result in results:
+                district, industry, tier = meta.pop(result.enterprise_id)
+                if result.enterprise_id in stored:
+                    pass
+                elif with_copy:
+                    buffer.write(_result_line(run.pk, district, industry, tier, result))
+                    buffer.write("\n")
+                else:
+                    models.append(_result_model(run, district, industry, tier, result))
+                # A simulation only shows what a draft standard would do; it proposes nothing.
+                if result.revocation_proposed and not run.is_simulation:
+                    revoking = next((r for r in result.reasons if r.code == "INCIDENT_REVOKE"), None)
+                    proposals.append(
+                        RevocationProposal(
+                            run=run,
+                            enterprise_id=result.enterprise_id,
+                            incident_id=revoking.params["incident_id"] if revoking else None,
+                            reason="incident" if revoking else "no_data_two_years",
+                        )
                     )
-                )
-        done += len(results)
-        if not with_copy:
+            done += len(results)
+            if with_copy:
+                writer.put(buffer, done)
+                continue
             with transaction.atomic():
                 GradingResult.objects.bulk_create(models, ignore_conflicts=True)
                 job.progress(done=done, phase="writing")
-            continue
-        with transaction.atomic(), connection.cursor() as cursor:
-            # A division's rows and the progress in one transaction that does not wait for its WAL flush:
-            # the run's last commit (synchronous) makes them durable, and a crash before it resumes the run.
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            if buffer.tell():
-                buffer.seek(0)
-                cursor.copy_expert(copy, buffer)
-            job.progress(done=done, phase="writing")
+    except BaseException:
+        writer.abandon()
+        raise
+    writer.close()
     RevocationProposal.objects.bulk_create(proposals, ignore_conflicts=True)
     return {"phase": "done", "done": total}
 
