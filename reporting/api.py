@@ -55,6 +55,7 @@ from reporting.serializers import (
     ReportingYearSerializer,
     ReturnSerializer,
     SubmissionSerializer,
+    submission_prefetches,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,9 +117,7 @@ class SubmissionViewSet(ScopedViewSet):
     tally = staticmethod(tallies.submission_count)
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("enterprise").prefetch_related(
-            "evidence__uploaded_by", "field_notes__author"
-        )
+        return queryset.select_related("enterprise").prefetch_related(*submission_prefetches())
 
     def _step(self, request: Request, service: Any, **kwargs: Any) -> Response:
         submission = self.get_object()
