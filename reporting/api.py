@@ -117,7 +117,9 @@ class SubmissionViewSet(ScopedViewSet):
     tally = staticmethod(tallies.submission_count)
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("enterprise").prefetch_related(*submission_prefetches())
+        queryset = queryset.select_related("enterprise").prefetch_related(*submission_prefetches())
+        # A page prints no derived indicators (they have their own endpoint): not read for every row.
+        return queryset.defer("indicators") if self.action == "list" else queryset
 
     def _step(self, request: Request, service: Any, **kwargs: Any) -> Response:
         submission = self.get_object()
