@@ -584,7 +584,8 @@ def submission_prefetches() -> list[Prefetch]:
     return [
         Prefetch(
             "evidence",
-            queryset=SubmissionEvidence.objects.select_related("uploaded_by").only(
+            queryset=SubmissionEvidence.objects.select_related("uploaded_by")
+            .only(
                 "id",
                 "submission_id",
                 "field",
@@ -595,14 +596,17 @@ def submission_prefetches() -> list[Prefetch]:
                 "note",
                 "uploaded_at",
                 "uploaded_by__username",
-            ),
+            )
+            # The models' default order starts with the submission's own (year, enterprise name): within one
+            # submission it is just this, without joining both tables to sort.
+            .order_by("field", "id"),
             to_attr=PREFETCHED_EVIDENCE,
         ),
         Prefetch(
             "field_notes",
-            queryset=SubmissionFieldNote.objects.select_related("author").only(
-                "submission_id", "field", "note", "status", "created_at", "author__username"
-            ),
+            queryset=SubmissionFieldNote.objects.select_related("author")
+            .only("submission_id", "field", "note", "status", "created_at", "author__username")
+            .order_by("created_at", "id"),
             to_attr=PREFETCHED_NOTES,
         ),
     ]
