@@ -55,6 +55,7 @@ from reporting.serializers import (
     ReportingYearSerializer,
     ReturnSerializer,
     SubmissionSerializer,
+    submission_prefetches,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,9 +117,9 @@ class SubmissionViewSet(ScopedViewSet):
     tally = staticmethod(tallies.submission_count)
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("enterprise").prefetch_related(
-            "evidence__uploaded_by", "field_notes__author"
-        )
+        queryset = queryset.select_related("enterprise").prefetch_related(*submission_prefetches())
+        # A page prints no derived indicators (they have their own endpoint): not read for every row.
+        return queryset.defer("indicators") if self.action == "list" else queryset
 
     def _step(self, request: Request, service: Any, **kwargs: Any) -> Response:
         submission = self.get_object()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
@@ -277,24 +278,39 @@ def previous_raw_values(user: Any, enterprise_id: Any, year: Any) -> dict[str, A
     return previous.raw_values if previous is not None else None
 
 
-def anomaly_flags(user: Any, submission: AnnualSubmission) -> list[dict[str, Any]] | None:
+def _copied_from(submissions: Iterable[AnnualSubmission]) -> set[int]:
+    """The other submissions the copied flags of `submissions` name."""
+    return {
+        flag["figures"].get("other_submission")
+        for submission in submissions
+        for flag in submission.anomaly_flags or []
+        if flag.get("kind") == "copied"
+    } - {None}
+
+
+def visible_copied_from(user: Any, submissions: Iterable[AnnualSubmission]) -> set[int]:
+    """Which of the submissions named by copied flags of `submissions` the user may see: one query for a
+    whole page of a list (none when no flag names another submission)."""
+    others = _copied_from(submissions)
+    if not others:
+        return set()
+    return set(AnnualSubmission.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True))
+
+
+def anomaly_flags(
+    user: Any, submission: AnnualSubmission, *, visible: set[int] | None = None
+) -> list[dict[str, Any]] | None:
     """The anomaly flags of a submission as this reviewer reads them, or None for a reader who may not see
     them (an enterprise). The reason is in the reader's language; a copied flag names the other enterprise
-    only when it is within the reader's scope (another district's enterprise stays unnamed)."""
+    only when it is within the reader's scope (another district's enterprise stays unnamed). A list passes
+    `visible` (`visible_copied_from` over its page), so its rows build no query each."""
     from reporting import anomalies
 
     if not can(user, "anomaly.view"):
         return None
     flags = list(submission.anomaly_flags or [])
-    others = {flag["figures"].get("other_submission") for flag in flags if flag.get("kind") == "copied"} - {
-        None
-    }
-    # Only copied flags name another submission; a list of 50 without any builds no query per row.
-    visible = (
-        set(AnnualSubmission.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True))
-        if others
-        else set()
-    )
+    if visible is None:
+        visible = visible_copied_from(user, [submission])
     catalogue = reporting_catalogue(submission.catalogue_version)
     shown = []
     for flag in flags:

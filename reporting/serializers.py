@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +21,7 @@ from accounts.i18n import localized
 from accounts.limits import MAX_INPUT_LENGTH, SHORT_TEXT
 from accounts.models import Notification
 from accounts.permissions import can
-from factories.catalogues.bridge import FieldDef, from_data, reporting_catalogue
+from factories.catalogues.bridge import FieldDef, ReportingCatalogue, from_data, reporting_catalogue
 from factories.catalogues.shipped import shipped
 from factories.indicators import DEFAULT_CATALOGUE_VERSION
 from factories.models import FIRST_DATA_YEAR, Enterprise
@@ -31,6 +34,7 @@ from reporting.models import (
     ReportingYear,
     SubmissionEvidence,
     SubmissionFieldNote,
+    SubmissionStatus,
 )
 
 # The raw fields of every shipped catalogue version (GBT36132-2018, then the new ones of GBT36132-2025), for
@@ -42,11 +46,15 @@ for _catalogue in (from_data(data) for data in shipped()):
 RAW_FIELD_NAMES = list(SHIPPED_FIELDS)
 
 
+# `lazy()` builds a proxy class on each call: made once, as every serializer instance copies its raw fields.
+_lazy_localized = lazy(localized, str)
+
+
 def _raw_field_kwargs(field: FieldDef, kwargs: dict[str, Any]) -> dict[str, Any]:
     kwargs.setdefault("required", False)
     kwargs.setdefault("allow_null", True)
     kwargs.setdefault("label", f"{field.label_zh}（{field.unit}）" if field.unit else field.label_zh)
-    kwargs.setdefault("help_text", lazy(localized, str)(field.help_zh, field.help_en))
+    kwargs.setdefault("help_text", _lazy_localized(field.help_zh, field.help_en))
     return kwargs
 
 
@@ -63,10 +71,17 @@ class RawValueField(serializers.Field):
     """A raw input as a decimal string (a count: a whole number); null = not reported. Parsing and
     messages live in the service."""
 
+    _kwargs: dict[str, Any]  # what the field was built with (DRF's Field.__new__ keeps it for copies)
+
     def __init__(self, name: str, field: FieldDef | None = None, **kwargs: Any) -> None:
         self.raw_name = name
         self.raw = field or SHIPPED_FIELDS[name]
         super().__init__(**_raw_field_kwargs(self.raw, kwargs))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RawValueField:
+        # Every serializer instance copies its declared fields; the field definition is frozen, so it is
+        # shared rather than copied attribute by attribute (DRF's copy would rebuild it for each field).
+        return self.__class__(self.raw_name, self.raw, **copy.deepcopy(self._kwargs, memo))
 
     def get_attribute(self, instance: AnnualSubmission) -> Any:
         return instance.raw_values.get(self.raw_name)
@@ -226,11 +241,28 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, obj: SubmissionEvidence) -> str:
-        url = reverse(
-            "api:submission-evidence-download", kwargs={"pk": obj.submission_id, "evidence_id": obj.pk}
+        return (
+            self._download_template()
+            .replace(_SUBMISSION_SLOT, str(obj.submission_id))
+            .replace(_EVIDENCE_SLOT, str(obj.pk))
         )
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None else url
+
+    def _download_template(self) -> str:
+        """The download URL with slots for the two ids, reversed and made absolute once per serializer (a list
+        of a page's evidence would otherwise resolve the URL map for every file)."""
+        template: str | None = getattr(self, "_template", None)
+        if template is None:
+            url = reverse(
+                "api:submission-evidence-download",
+                kwargs={"pk": _SUBMISSION_SLOT, "evidence_id": _EVIDENCE_SLOT},
+            )
+            request = self.context.get("request")
+            template = self._template = request.build_absolute_uri(url) if request is not None else url
+        return template
+
+
+_SUBMISSION_SLOT = "__submission__"
+_EVIDENCE_SLOT = "__evidence__"
 
 
 class FieldNoteSerializer(serializers.ModelSerializer):
@@ -301,19 +333,53 @@ class AnomalyDismissSerializer(serializers.Serializer):
     reason = serializers.CharField(label="理由", max_length=SHORT_TEXT, allow_blank=True)
 
 
+class StatusLabelField(serializers.CharField):
+    """A submission's status in words, as `get_status_display()` gives it, read from the choices directly
+    (DRF inspects the signature of a method source on every row)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance: AnnualSubmission) -> Any:
+        return STATUS_LABELS.get(instance.status, instance.status)
+
+
+STATUS_LABELS = dict(SubmissionStatus.choices)
+
+
+class SubmissionListSerializer(serializers.ListSerializer):
+    """A page of submissions: what each row would look up alone (which submissions named by copied flags the
+    reader sees) is looked up once for the page."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        child = self.child
+        assert isinstance(child, _SubmissionSerializer)
+        child.visible_copied_from = (
+            selectors.visible_copied_from(user, rows) if can(user, "anomaly.view") else set()
+        )
+        return [child.to_representation(row) for row in rows]
+
+
 class _SubmissionSerializer(serializers.ModelSerializer):
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     district = serializers.CharField(source="district_id", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = StatusLabelField()
     evidence = serializers.SerializerMethodField()
     field_notes = serializers.SerializerMethodField()
     anomaly_flags = serializers.SerializerMethodField(
         help_text="reviewers (district, city, auditor) only: the field is absent for an enterprise"
     )
 
+    visible_copied_from: set[int] | None = None
+    """Set by `SubmissionListSerializer` for a page; None for one submission."""
+
     class Meta:
         model = AnnualSubmission
+        list_serializer_class = SubmissionListSerializer
         fields = [
             "id",
             "enterprise",
@@ -409,17 +475,25 @@ class _SubmissionSerializer(serializers.ModelSerializer):
         if self._catalogue_code() is not None:
             return data
         # In a list, each submission shows the raw fields of its own catalogue.
-        catalogue = reporting_catalogue(instance.catalogue_version)
-        own = {f.name for f in catalogue.raw_fields}
-        for name in RAW_FIELD_NAMES:
-            if name not in own:
-                data.pop(name, None)
+        catalogue, strangers = self._list_catalogue(instance.catalogue_version)
+        for name in strangers:
+            data.pop(name, None)
         for raw_field in catalogue.raw_fields:
             if raw_field.name not in data:
                 data[raw_field.name] = raw_value_field(raw_field).to_representation(
                     instance.raw_values.get(raw_field.name)
                 )
         return data
+
+    def _list_catalogue(self, code: str) -> tuple[ReportingCatalogue, list[str]]:
+        """A catalogue and the shipped raw fields it lacks, once per catalogue for a list (a page holds one
+        or two catalogues)."""
+        known: dict[str, tuple[ReportingCatalogue, list[str]]] = self.__dict__.setdefault("_catalogues", {})
+        if code not in known:
+            catalogue = reporting_catalogue(code)
+            own = {f.name for f in catalogue.raw_fields}
+            known[code] = (catalogue, [name for name in RAW_FIELD_NAMES if name not in own])
+        return known[code]
 
     def to_internal_value(self, data: Any) -> Any:
         code = self._catalogue_code()
@@ -443,17 +517,32 @@ class _SubmissionSerializer(serializers.ModelSerializer):
     @extend_schema_field(AnomalyFlagSerializer(many=True))
     def get_anomaly_flags(self, submission: AnnualSubmission) -> list[dict[str, Any]] | None:
         request = self.context.get("request")
-        return selectors.anomaly_flags(getattr(request, "user", None), submission)
+        return selectors.anomaly_flags(
+            getattr(request, "user", None), submission, visible=self.visible_copied_from
+        )
 
     @extend_schema_field(EvidenceSerializer(many=True))
     def get_evidence(self, submission: AnnualSubmission) -> list[dict[str, Any]]:
         """The submission's evidence files (a list, never null)."""
-        return EvidenceSerializer(submission.evidence.all(), many=True, context=self.context).data  # type: ignore[return-value]
+        items = getattr(submission, PREFETCHED_EVIDENCE, None)
+        child = self._child("_evidence", EvidenceSerializer)
+        return [child.to_representation(e) for e in (submission.evidence.all() if items is None else items)]
 
     @extend_schema_field(FieldNoteSerializer(many=True))
     def get_field_notes(self, submission: AnnualSubmission) -> list[dict[str, Any]]:
         """Reviewers' revision notes (修订备注), oldest first (a list, never null)."""
-        return FieldNoteSerializer(submission.field_notes.all(), many=True, context=self.context).data  # type: ignore[return-value]
+        items = getattr(submission, PREFETCHED_NOTES, None)
+        child = self._child("_notes", FieldNoteSerializer)
+        return [
+            child.to_representation(n) for n in (submission.field_notes.all() if items is None else items)
+        ]
+
+    def _child(self, name: str, kind: type[serializers.Serializer]) -> serializers.Serializer:
+        """One nested serializer for every row of a list, rather than a new one (with its fields) per row."""
+        child: serializers.Serializer | None = self.__dict__.get(name)
+        if child is None:
+            child = self.__dict__[name] = kind(context=self.context)
+        return child
 
     def _values(self, validated: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -483,6 +572,44 @@ class _SubmissionSerializer(serializers.ModelSerializer):
             major_changes=validated_data.get("major_changes"),
             compliance=validated_data.get("compliance"),
         )
+
+
+PREFETCHED_EVIDENCE = "prefetched_evidence"
+PREFETCHED_NOTES = "prefetched_field_notes"
+
+
+def submission_prefetches() -> list[Prefetch]:
+    """What the submission serializer shows of each row's evidence and notes, for `prefetch_related`: the
+    columns it prints, as plain lists (`to_attr`: no queryset is built per row)."""
+    return [
+        Prefetch(
+            "evidence",
+            queryset=SubmissionEvidence.objects.select_related("uploaded_by")
+            .only(
+                "id",
+                "submission_id",
+                "field",
+                "correction_id",
+                "filename",
+                "size",
+                "sha256",
+                "note",
+                "uploaded_at",
+                "uploaded_by__username",
+            )
+            # The models' default order starts with the submission's own (year, enterprise name): within one
+            # submission it is just this, without joining both tables to sort.
+            .order_by("field", "id"),
+            to_attr=PREFETCHED_EVIDENCE,
+        ),
+        Prefetch(
+            "field_notes",
+            queryset=SubmissionFieldNote.objects.select_related("author")
+            .only("submission_id", "field", "note", "status", "created_at", "author__username")
+            .order_by("created_at", "id"),
+            to_attr=PREFETCHED_NOTES,
+        ),
+    ]
 
 
 # The raw inputs are declared from the catalogue, one field per name, so the API and its schema

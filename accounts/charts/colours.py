@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from accounts.charts.svg import _AXIS, _TEXT, _WHITE
 
 # Series colours: each has at least 3:1 contrast against white (WCAG 1.4.11 for graphics) and the
@@ -38,6 +40,9 @@ def _rgb(color: str) -> tuple[float, float, float] | None:
         return None
 
 
+# Colours are a handful of fixed strings, and every bar asks for its outline and its label colour: each
+# answer is worked out once.
+@lru_cache(maxsize=256)
 def _luminance(color: str) -> float:
     rgb = _rgb(color)
     if rgb is None:
@@ -46,6 +51,7 @@ def _luminance(color: str) -> float:
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
+@lru_cache(maxsize=256)
 def text_color_on(background: str) -> str:
     """Dark or white text, whichever contrasts more with ``background`` (WCAG relative luminance)."""
     lum = _luminance(background)
@@ -61,6 +67,7 @@ def _darker(color: str, factor: float = 0.62) -> str:
     return "#" + "".join(f"{round(c * 255 * factor):02x}" for c in rgb)
 
 
+@lru_cache(maxsize=256)
 def _edge(fill: str) -> str | None:
     """Light fills (grade A, level C) get a darker outline so they stand out from a white card."""
     return _darker(fill) if _luminance(fill) > 0.45 else None

@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 FONT_FAMILY = "system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
 
@@ -52,8 +53,13 @@ def _clean(value: object) -> str:
 
 
 def _esc(value: object) -> str:
+    # A chart repeats the same few texts (colours, classes, labels) hundreds of times: each is escaped once.
+    return _esc_text(value) if type(value) is str else _escaped(str(value))
+
+
+def _escaped(text: str) -> str:
     return (
-        _clean(value)
+        _clean(text)
         .replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
@@ -62,6 +68,10 @@ def _esc(value: object) -> str:
     )
 
 
+_esc_text = lru_cache(maxsize=4096)(_escaped)
+
+
+@lru_cache(maxsize=4096)
 def _char_em(ch: str) -> float:
     if unicodedata.east_asian_width(ch) in ("W", "F") or ch == _ELLIPSIS:
         return 1.0
@@ -74,7 +84,12 @@ def _char_em(ch: str) -> float:
 
 def _text_width(text: str, size: float) -> float:
     """Estimated rendered width; generous so labels rarely overflow the space measured for them."""
-    return sum(_char_em(ch) for ch in text) * size
+    return _text_em(text) * size
+
+
+@lru_cache(maxsize=4096)
+def _text_em(text: str) -> float:
+    return sum(_char_em(ch) for ch in text)
 
 
 def _truncate(text: str, max_width: float, size: float) -> str:
@@ -93,8 +108,16 @@ def _truncate(text: str, max_width: float, size: float) -> str:
 
 def _n(value: float) -> str:
     """A coordinate: at most two decimals, no trailing zeros, never ``-0``."""
+    # Charts of the same data draw the same coordinates on every request: each float is formatted once.
+    return _n_float(value) if type(value) is float else _drawn(value)
+
+
+def _drawn(value: float) -> str:
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+_n_float = lru_cache(maxsize=8192)(_drawn)
 
 
 def _attrs(attrs: dict[str, object]) -> str:
@@ -124,24 +147,17 @@ def _text(
 ) -> str:
     """A text element; when cut to ``max_width`` it ends in an ellipsis and carries the full text."""
     shown = label if max_width is None else _truncate(label, max_width, size)
+    # Written out rather than through `_attrs` (same attributes, same order): a dashboard has ~1,000 texts.
     element = (
         "<text"
-        + _attrs(
-            {
-                "class": cls,
-                "x": float(x),
-                "y": float(y),
-                "dy": dy,
-                "font-size": float(size),
-                "font-weight": weight,
-                "text-anchor": anchor,
-                "fill": fill,
-                "transform": transform,
-                "stroke": _WHITE if halo else None,
-                "stroke-width": 3.0 if halo else None,
-                "paint-order": "stroke" if halo else None,
-            }
-        )
+        + (f' class="{_esc(cls)}"' if cls is not None else "")
+        + f' x="{_n(float(x))}" y="{_n(float(y))}"'
+        + (f' dy="{_esc(dy)}"' if dy is not None else "")
+        + f' font-size="{_n(float(size))}"'
+        + (f' font-weight="{_esc(weight)}"' if weight is not None else "")
+        + f' text-anchor="{_esc(anchor)}" fill="{_esc(fill)}"'
+        + (f' transform="{_esc(transform)}"' if transform is not None else "")
+        + (f' stroke="{_WHITE}" stroke-width="3" paint-order="stroke"' if halo else "")
         + f">{_esc(shown)}</text>"
     )
     if shown != label:

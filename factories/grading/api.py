@@ -229,6 +229,24 @@ class GradeFilter(django_filters.FilterSet):
         fields = ["year", "district", "industry", "grade", "tier", "enterprise"]
 
 
+PUBLISHED_GRADE_COLUMNS = (
+    "id",
+    "enterprise_id",
+    "enterprise__name",
+    "year",
+    "grade",
+    "district_id",
+    "industry_id",
+    "tier",
+    "run__status",
+    "level_score",
+    "improvement_score",
+    "composite_score",
+    "decided_by",
+)
+"""What `PublishedGradeSerializer` prints of a result, its enterprise and its run."""
+
+
 class GradeViewSet(ScopedReadOnlyViewSet):
     """Published grades (公示 or final), scoped: districts see their unit's, enterprises their own."""
 
@@ -242,7 +260,12 @@ class GradeViewSet(ScopedReadOnlyViewSet):
     tally = staticmethod(tallies.published_grade_count)
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.published().select_related("enterprise", "run")
+        queryset = queryset.published().select_related("enterprise", "run")
+        if self.action in ("list", "retrieve"):
+            # The columns the serializer prints: not each result's percentiles and reasons (JSON), nor the
+            # whole run and enterprise rows, for every row of a page.
+            queryset = queryset.only(*PUBLISHED_GRADE_COLUMNS)
+        return queryset
 
     @extend_schema(responses=OpenApiResponse(description="explanation card"))
     @action(detail=True, methods=["get"])

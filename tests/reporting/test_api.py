@@ -254,3 +254,66 @@ def test_list_endpoints_run_a_constant_number_of_queries(api, city_user, endpoin
     _make_submissions(30, 2024, city_user)
     GreenFactoryFactory.create_batch(30)
     assert count() == small
+
+
+def _annotate(rows, author, named):  # type: ignore[no-untyped-def]
+    """Give each submission a file, a revision note and a copied flag naming `named`."""
+    from reporting.models import SubmissionEvidence, SubmissionFieldNote
+
+    for row in rows:
+        SubmissionEvidence.objects.create(
+            submission=row,
+            field="site_area",
+            file="evidence/submissions/plan.pdf",
+            filename=f"用地证明{row.pk}.pdf",
+            size=1234,
+            sha256="a" * 64,
+            uploaded_by=author,
+        )
+        SubmissionFieldNote.objects.create(
+            submission=row, field="site_area", note="请核对用地面积", status="submitted", author=author
+        )
+        row.anomaly_flags = [
+            {
+                "kind": "copied",
+                "field_or_indicator": "raw_values",
+                "figures": {"other_submission": named.pk, "other_enterprise": named.enterprise.name},
+                "dismissed": None,
+            }
+        ]
+        row.save(update_fields=["anomaly_flags"])
+
+
+def test_a_reviewer_lists_files_notes_and_copied_flags_of_30_submissions_with_as_many_queries_as_of_1(  # type: ignore[no-untyped-def]
+    api, district_user, city_user, jiangjin_submission
+):
+    """Each row's files, notes and the other submission its copied flag names are read once for the page,
+    and the flag still names only a submission the reviewer may see."""
+    api.as_user(district_user)
+    _make_submissions(31, 2024, city_user)
+    rows = list(AnnualSubmission.objects.filter(district_id="500103").order_by("pk"))
+    own = rows[0]
+
+    def listed() -> tuple[int, list[dict]]:  # type: ignore[type-arg]
+        cold_cache()
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.get("/api/v1/submissions/", {"page_size": 200})
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.json()["results"]
+
+    _annotate(rows[1:2], city_user, own)
+    one, _results = listed()
+    _annotate(rows[2:16], city_user, own)
+    _annotate(rows[16:], city_user, jiangjin_submission)
+    many, results = listed()
+    assert many == one
+    by_id = {r["id"]: r for r in results}
+    assert [e["filename"] for e in by_id[rows[20].pk]["evidence"]] == [f"用地证明{rows[20].pk}.pdf"]
+    assert by_id[rows[20].pk]["evidence"][0]["download_url"].endswith(
+        f"/api/v1/submissions/{rows[20].pk}/evidence/{by_id[rows[20].pk]['evidence'][0]['id']}/download/"
+    )
+    assert [n["note"] for n in by_id[rows[20].pk]["field_notes"]] == ["请核对用地面积"]
+    assert own.enterprise.name in by_id[rows[5].pk]["anomaly_flags"][0]["message"]
+    hidden = by_id[rows[20].pk]["anomaly_flags"][0]
+    assert "另一区县的一家企业" in hidden["message"]
+    assert jiangjin_submission.enterprise.name not in str(hidden)
