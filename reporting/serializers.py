@@ -42,11 +42,15 @@ for _catalogue in (from_data(data) for data in shipped()):
 RAW_FIELD_NAMES = list(SHIPPED_FIELDS)
 
 
+# Made once: each call of `lazy` builds a new proxy class, and a submission's serializer has some sixty fields.
+_lazy_localized = lazy(localized, str)
+
+
 def _raw_field_kwargs(field: FieldDef, kwargs: dict[str, Any]) -> dict[str, Any]:
     kwargs.setdefault("required", False)
     kwargs.setdefault("allow_null", True)
     kwargs.setdefault("label", f"{field.label_zh}（{field.unit}）" if field.unit else field.label_zh)
-    kwargs.setdefault("help_text", lazy(localized, str)(field.help_zh, field.help_en))
+    kwargs.setdefault("help_text", _lazy_localized(field.help_zh, field.help_en))
     return kwargs
 
 
@@ -386,23 +390,30 @@ class _SubmissionSerializer(serializers.ModelSerializer):
         if isinstance(self.instance, AnnualSubmission):
             return self.instance.catalogue_version
         if self.instance is None and isinstance(getattr(self, "initial_data", None), dict):
-            year = self.initial_data.get("year")
-            reporting_year = (
-                ReportingYear.objects.filter(year=year).first()
-                if isinstance(year, int) or (isinstance(year, str) and year.isdigit() and len(year) <= 4)
-                else None
-            )
-            if reporting_year is None:
-                return DEFAULT_CATALOGUE_VERSION
-            enterprise = self.initial_data.get("enterprise")
-            division = (
-                Enterprise.objects.filter(pk=enterprise).values_list("industry_id", flat=True).first()
-                if isinstance(enterprise, int)
-                or (isinstance(enterprise, str) and enterprise.isdigit() and len(enterprise) <= 18)
-                else None
-            )
-            return reporting_year.catalogue_for(division)
+            # Asked for the fields and again for the input: the year and enterprise are read once.
+            if "_new_catalogue" not in self.__dict__:
+                self._new_catalogue = self._new_submission_catalogue()
+            return self._new_catalogue
         return None
+
+    def _new_submission_catalogue(self) -> str:
+        """The catalogue a new submission of the posted year and enterprise is filed under."""
+        year = self.initial_data.get("year")
+        reporting_year = (
+            ReportingYear.objects.filter(year=year).first()
+            if isinstance(year, int) or (isinstance(year, str) and year.isdigit() and len(year) <= 4)
+            else None
+        )
+        if reporting_year is None:
+            return DEFAULT_CATALOGUE_VERSION
+        enterprise = self.initial_data.get("enterprise")
+        division = (
+            Enterprise.objects.filter(pk=enterprise).values_list("industry_id", flat=True).first()
+            if isinstance(enterprise, int)
+            or (isinstance(enterprise, str) and enterprise.isdigit() and len(enterprise) <= 18)
+            else None
+        )
+        return reporting_year.catalogue_for(division)
 
     def to_representation(self, instance: AnnualSubmission) -> Any:
         data = super().to_representation(instance)
