@@ -188,6 +188,39 @@ def api(meter: Meter, client: Any, user: Any) -> None:
     meter("API submit", lambda: client.post(f"/api/v1/submissions/{pk}/submit/"), 200)
 
 
+def peer_check(user: Any, fresh: int) -> str:
+    """The anomaly check of one submission (part of each submit above) alone: with the division's peers kept
+    in the cache as on the server, and derived afresh as before they were kept (and as for a division below
+    PEER_CACHE_FROM)."""
+    from reporting import anomalies
+    from reporting.models import AnnualSubmission
+
+    submission = AnnualSubmission.objects.select_related("enterprise").get(
+        enterprise_id=user.enterprise_id, year=YEAR
+    )
+    division = submission.enterprise.industry_id
+    peers = (
+        AnnualSubmission.objects.filter(year=YEAR, enterprise__industry_id=division)
+        .exclude(status="draft")
+        .count()
+    )
+    rows = []
+    kept_from = anomalies.PEER_CACHE_FROM
+    for label, cache_from, times in (("kept", kept_from, 30), ("derived afresh", 10**9, fresh)):
+        anomalies.PEER_CACHE_FROM = cache_from
+        spent = []
+        for _ in range(times):
+            cpu = time.process_time()
+            anomalies.flags_for_submission(submission)
+            spent.append((time.process_time() - cpu) * 1000)
+        rows.append(
+            [f"peers {label}", times, f"{statistics.median(spent):.1f}", f"{percentile(spent, 0.95):.1f}"]
+        )
+    anomalies.PEER_CACHE_FROM = kept_from
+    head = f"anomaly check of one submission (division {division}: {peers:,} submitted peers; kept from {kept_from:,})"
+    return head + "\n" + table(rows, ["check", "n", "CPU p50 ms", "CPU p95 ms"])
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -198,6 +231,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="enterprises per flow (web and API)")
     parser.add_argument("--profile", default="", choices=["", *ORDER], help="cProfile this request")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--fresh", type=int, default=3, help="anomaly checks with the peers derived afresh")
     args = parser.parse_args()
     configure()
     from django.test import Client
@@ -228,6 +262,8 @@ def main() -> None:
         for kind in ORDER
     ]
     print(table(rows, ["request", "n", "CPU p50 ms", "CPU p95 ms", "wall p50 ms", "queries"]))
+    print()
+    print(peer_check(users[-1], args.fresh))
     if meter.profile is not None:
         out = io.StringIO()
         stats = pstats.Stats(meter.profile, stream=out).sort_stats("cumulative")
