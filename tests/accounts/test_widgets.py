@@ -68,10 +68,72 @@ def test_each_plain_input_is_written_as_djangos_template_writes_it(widget: forms
             )
 
 
+CHOICES: list[Any] = [
+    [("", "未填报"), ("1", "是"), ("0", "否")],
+    [("yes", "有变更"), ("no", "a \"quoted\" <b>bold</b> & 'single'"), (3, mark_safe("<i>safe</i>"))],
+    [("能耗查询", "能耗查询"), ("__none__", gettext_lazy("以上均不具备"))],
+    [("分组一", [("a", "甲"), ("b", "乙")]), ("c", "丙")],
+]
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [forms.RadioSelect, forms.CheckboxSelectMultiple],
+    ids=lambda w: w.__name__,
+)
+def test_radio_buttons_and_check_boxes_are_written_as_djangos_templates_write_them(widget: Any) -> None:
+    templates, written = DjangoTemplates(), FormRenderer()
+    for choices in CHOICES:
+        for attrs in [
+            {},
+            {"id": "id_x"},
+            {"id": "id_x", "class": "choice-set"},
+            {"class": '"odd"', "required": True},
+        ]:
+            for value in [None, "", "1", "yes", "a", ["a", "c"], ["能耗查询", "__none__"], 3]:
+                drawn = widget(choices=choices)
+                expected = drawn.render("x", value, attrs=attrs, renderer=templates)
+                assert drawn.render("x", value, attrs=attrs, renderer=written) == expected, (
+                    choices,
+                    attrs,
+                    value,
+                )
+
+
+def test_a_radio_button_drawn_alone_is_written_as_djangos_template_writes_it(settings) -> None:  # type: ignore[no-untyped-def]
+    """A page that lays out its radio buttons itself (`{{ radio.tag }}`, `{{ radio }}`) gets each one alone."""
+
+    class Answer(forms.Form):
+        answer = forms.ChoiceField(choices=CHOICES[1], widget=forms.RadioSelect)
+        items = forms.MultipleChoiceField(choices=CHOICES[2], widget=forms.CheckboxSelectMultiple)
+
+    def drawn() -> list[str]:
+        form = Answer({"answer": "no", "items": ["__none__"]})
+        return [str(part) for name in ("answer", "items") for b in form[name] for part in (b.tag(), b)]
+
+    written = drawn()
+    settings.FORM_RENDERER = "django.forms.renderers.DjangoTemplates"
+    assert drawn() == written and len(written) == 10
+
+
+def test_a_fields_errors_are_written_as_djangos_template_writes_them(settings) -> None:  # type: ignore[no-untyped-def]
+    class Figures(forms.Form):
+        output_value = forms.DecimalField(required=False)
+        site_area = forms.DecimalField()
+
+    def drawn() -> list[str]:
+        form = Figures({"output_value": "12", "site_area": "<很多>"})
+        return [str(form[name].errors) for name in ("output_value", "site_area")] + [str(form.errors)]
+
+    written = drawn()
+    settings.FORM_RENDERER = "django.forms.renderers.DjangoTemplates"
+    assert drawn() == written and written[0] == "" and 'class="errorlist"' in written[1]
+
+
 def test_other_widgets_are_still_drawn_by_their_templates() -> None:
     select = forms.Select(choices=[("", "未填报"), ("1", "是"), ("0", "否")])
-    radio = forms.RadioSelect(choices=[("yes", "有变更"), ("no", "无变更")])
-    for widget in (select, radio, forms.CheckboxSelectMultiple(choices=[("a", "能耗查询")])):
+    numbered = forms.RadioSelect(choices=[(1, 2026), (2, 2025)])  # a label that is not text: the template
+    for widget in (select, numbered, forms.SelectMultiple(choices=[("a", "能耗查询")])):
         html = widget.render("x", "1", attrs={"id": "id_x"}, renderer=FormRenderer())
         assert html == widget.render("x", "1", attrs={"id": "id_x"}, renderer=DjangoTemplates())
         assert html.startswith(("<select", "<div"))
