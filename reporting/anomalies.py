@@ -104,11 +104,18 @@ def thresholds() -> Thresholds:
 # --- statistics ---------------------------------------------------------------------------------------
 
 
+def _centre(values: list[float]) -> tuple[float, float]:
+    """(median, MAD) of `values`."""
+    middle = median(values)
+    return middle, median(abs(v - middle) for v in values)
+
+
 def robust_z(value: float, values: Iterable[float]) -> tuple[float, float, float] | None:
     """(z, median, MAD) of `value` among `values`; None when MAD = 0 (half the peers share one value)."""
-    values = list(values)
-    middle = median(values)
-    mad = median(abs(v - middle) for v in values)
+    return _z(value, *_centre(list(values)))
+
+
+def _z(value: float, middle: float, mad: float) -> tuple[float, float, float] | None:
     if mad == 0:
         return None
     return ROBUST_Z * (value - middle) / mad, middle, mad
@@ -182,6 +189,17 @@ def _metrics(row: Row) -> dict[str, float]:
     return values
 
 
+@dataclass(frozen=True)
+class Spread:
+    """What a robust z needs of one group of peer values: where it was taken (the division, "" for the
+    whole city), how many values, their median and MAD."""
+
+    group: str
+    n: int
+    middle: float
+    mad: float
+
+
 @dataclass
 class Peers:
     """Metric values of the year's submissions by division and city-wide, for one catalogue version."""
@@ -189,8 +207,11 @@ class Peers:
     by_division: dict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
     citywide: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     complete: bool = True
+    # Each group's median and MAD, worked out once however many submissions are checked against it.
+    _spreads: dict[tuple[str, str], Spread | None] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, row: Row, metrics: Mapping[str, float]) -> None:
+        self._spreads.clear()
         for code, value in metrics.items():
             self.by_division[(row.division, code)].append(value)
             self.citywide[code].append(value)
@@ -203,6 +224,50 @@ class Peers:
         everyone = self.citywide.get(code, [])
         return ("", everyone) if len(everyone) >= MIN_PEERS else None
 
+    def count(self, division: str, code: str) -> int:
+        return len(self.by_division.get((division, code), []))
+
+    def spread(self, division: str, code: str) -> Spread | None:
+        """The spread of `group(division, code)`; None when there are too few values."""
+        if (division, code) not in self._spreads:
+            found = self.group(division, code)
+            self._spreads[(division, code)] = (
+                None if found is None else Spread(found[0], len(found[1]), *_centre(found[1]))
+            )
+        return self._spreads[(division, code)]
+
+    def spreads(self) -> PeerSpreads:
+        """The spread of every group, which is all the checks read: what is kept in the cache."""
+        return PeerSpreads(
+            by_division={
+                key: Spread(key[0], len(values), *_centre(values)) for key, values in self.by_division.items()
+            },
+            citywide={
+                code: Spread("", len(values), *_centre(values)) for code, values in self.citywide.items()
+            },
+        )
+
+
+@dataclass(frozen=True)
+class PeerSpreads:
+    """`Peers` reduced to the spread of each group: the same answers from a few numbers per indicator instead
+    of thousands of values (a cached set is read on every submission)."""
+
+    by_division: dict[tuple[str, str], Spread] = field(default_factory=dict)
+    citywide: dict[str, Spread] = field(default_factory=dict)
+
+    def count(self, division: str, code: str) -> int:
+        own = self.by_division.get((division, code))
+        return own.n if own is not None else 0
+
+    def spread(self, division: str, code: str) -> Spread | None:
+        """As `Peers.spread`: the division's, or the whole city's when the division has fewer than MIN_PEERS."""
+        own = self.by_division.get((division, code))
+        if own is not None and own.n >= MIN_PEERS:
+            return own
+        everyone = self.citywide.get(code)
+        return everyone if everyone is not None and everyone.n >= MIN_PEERS else None
+
 
 def _peers(rows: Iterable[Row], metrics: Mapping[int, Mapping[str, float]]) -> dict[str, Peers]:
     tables: dict[str, Peers] = defaultdict(Peers)
@@ -211,12 +276,15 @@ def _peers(rows: Iterable[Row], metrics: Mapping[int, Mapping[str, float]]) -> d
     return tables
 
 
-# A division with this many submitted submissions of the year has its peer values kept in the cache between
+# A division with this many submitted submissions of the year has its peers kept in the cache between
 # submissions, refreshed each time the count grows by a hundredth: deriving them again for every submission
 # costs seconds of CPU per submission at national scale (bench.season: 2.6 s at 4,785 peers). A smaller group
 # is derived afresh each time, so its figures are exact; the figures of a large one may miss the last
 # hundredth of its peers, which moves a median and MAD of thousands of values very little, and the scan of
-# the whole year once its data are complete (`flags_for_year`) computes every flag afresh anyway.
+# the whole year once its data are complete (`flags_for_year`) computes every flag afresh anyway. What is
+# kept is each group's spread (`PeerSpreads`): reading and sorting thousands of values on every submission
+# cost tens of ms. The whole year's peers, which a submission is compared with when its division has too
+# few values of an indicator, are kept the same way.
 PEER_CACHE_FROM = 1000
 PEER_CACHE_SECONDS = 6 * 3600
 
@@ -226,24 +294,34 @@ def peer_bucket(count: int) -> int:
     return count - count % max(1, count // 100)
 
 
-def _division_peers(year: int, division: str) -> dict[str, Peers]:
-    """The metric values of the year's submitted data in one division, by catalogue version."""
+Tables = Mapping[str, Peers | PeerSpreads]
+"""Catalogue version → its peers (an empty set for a version nobody has submitted on)."""
+
+
+def _kept_peers(year: int, division: str | None) -> Tables:
+    """The year's submitted data by catalogue version, of one division or (None) of every division."""
     from django.core.cache import cache
 
-    submitted = AnnualSubmission.objects.filter(year=year, enterprise__industry_id=division).exclude(
-        status=SubmissionStatus.DRAFT
-    )
-    count = submitted.count()
+    where: dict[str, Any] = {} if division is None else {"enterprise__industry_id": division}
+    count = AnnualSubmission.objects.filter(year=year, **where).exclude(status=SubmissionStatus.DRAFT).count()
     if count < PEER_CACHE_FROM:
-        rows = _rows(year, enterprise__industry_id=division)
+        rows = _rows(year, **where)
         return _peers(rows, {row.id: _metrics(row) for row in rows})
-    key = f"anomalies:peers:{year}:{division}:{peer_bucket(count)}"
-    tables: dict[str, Peers] | None = cache.get(key)
+    key = f"anomalies:spreads:{year}:{'*' if division is None else division}:{peer_bucket(count)}"
+    tables: dict[str, PeerSpreads] | None = cache.get(key)
     if tables is None:
-        rows = _rows(year, enterprise__industry_id=division)
-        tables = dict(_peers(rows, {row.id: _metrics(row) for row in rows}))
+        rows = _rows(year, **where)
+        tables = {
+            version: peers.spreads()
+            for version, peers in _peers(rows, {row.id: _metrics(row) for row in rows}).items()
+        }
         cache.set(key, tables, PEER_CACHE_SECONDS)
-    return defaultdict(Peers, tables)
+    return defaultdict(PeerSpreads, tables)
+
+
+def _division_peers(year: int, division: str) -> Tables:
+    """The peers of the year's submitted data in one division, by catalogue version."""
+    return _kept_peers(year, division)
 
 
 # --- copies ---------------------------------------------------------------------------------------------
@@ -409,16 +487,15 @@ def _flag(kind: str, subject: str, figures: dict[str, Any]) -> dict[str, Any]:
 
 
 def _peer_flags(
-    row: Row, metrics: Mapping[str, float], peers: Peers, threshold: float
+    row: Row, metrics: Mapping[str, float], peers: Peers | PeerSpreads, threshold: float
 ) -> list[dict[str, Any]]:
     flags = []
     output_per_m2 = output_per_m2_code(get_catalogue(row.catalogue_version))
     for code, value in metrics.items():
-        group = peers.group(row.division, code)
-        if group is None:
+        spread = peers.spread(row.division, code)
+        if spread is None:
             continue
-        division, values = group
-        result = robust_z(value, values)
+        result = _z(value, spread.middle, spread.mad)
         if result is None or abs(result[0]) <= threshold:
             continue
         z, middle, mad = result
@@ -427,8 +504,8 @@ def _peer_flags(
             "median": _shown(middle),
             "mad": _shown(mad),
             "z": _shown(z),
-            "peers": len(values),
-            "division": division,
+            "peers": spread.n,
+            "division": spread.group,
             "threshold": _shown(threshold),
         }
         kind = "inconsistent" if code == output_per_m2 else "peer_outlier"
@@ -533,7 +610,7 @@ def _copy_flag(copy: Copy, own: int, others: Mapping[int, Row]) -> dict[str, Any
 def _check(
     row: Row,
     metrics: Mapping[str, float],
-    peers: Peers,
+    peers: Peers | PeerSpreads,
     history: Mapping[int, Mapping[str, Any]],
     copies: Iterable[Copy],
     others: Mapping[int, Row],
@@ -584,10 +661,9 @@ def flags_for_submission(submission: AnnualSubmission) -> list[dict[str, Any]]:
         return []
     own_metrics = _metrics(own)
     peers = _division_peers(submission.year, own.division)[own.catalogue_version]
-    if any(len(peers.by_division.get((own.division, code), [])) < MIN_PEERS for code in own_metrics):
+    if any(peers.count(own.division, code) < MIN_PEERS for code in own_metrics):
         # Some of the division's indicators have too few values: compare those with the whole city.
-        everyone = _rows(submission.year)
-        peers = _peers(everyone, {row.id: _metrics(row) for row in everyone})[own.catalogue_version]
+        peers = _kept_peers(submission.year, None)[own.catalogue_version]
     copies = find_copies(submission.year, only=submission.pk)
     other_ids = {copy.first for copy in copies} | {copy.second for copy in copies}
     others = {row.id: row for row in _rows(submission.year, pk__in=other_ids)} if other_ids else {}

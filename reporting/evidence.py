@@ -191,10 +191,14 @@ class Cell:
     uploadable: bool = True
 
 
-def cells(submission: AnnualSubmission | None, catalogue: ReportingCatalogue) -> dict[str, Cell]:
+def cells(
+    submission: AnnualSubmission | None,
+    catalogue: ReportingCatalogue,
+    files: dict[str, list[SubmissionEvidence]] | None = None,
+) -> dict[str, Cell]:
     """Every raw field and indicator of the catalogue with the submission's files for it (none yet when
-    there is no submission), in catalogue order."""
-    grouped = by_field(submission) if submission is not None else {}
+    there is no submission), in catalogue order; `files`: its `by_field`, when the caller has read it."""
+    grouped = (files if files is not None else by_field(submission)) if submission is not None else {}
     required = set(required_keys(submission)) if submission is not None else set()
     lacking = set(missing(submission, grouped)) if submission is not None else set()
     requested = set(submission.evidence_requested or []) if submission is not None else set()
@@ -217,10 +221,12 @@ def cells(submission: AnnualSubmission | None, catalogue: ReportingCatalogue) ->
     }
 
 
-def declaration_cells(submission: AnnualSubmission) -> dict[str, Cell]:
+def declaration_cells(
+    submission: AnnualSubmission, files: dict[str, list[SubmissionEvidence]] | None = None
+) -> dict[str, Cell]:
     """Every declaration evidence field (each change kind, the permit) with the submission's files for it;
-    `uploadable` when the draft declares it, so a file may be attached."""
-    grouped = by_field(submission)
+    `uploadable` when the draft declares it, so a file may be attached (`files`: as for `cells`)."""
+    grouped = files if files is not None else by_field(submission)
     requested = set(submission.evidence_requested or [])
     open_keys = set(declarations.evidence_keys(submission.major_changes, submission.compliance))
     # As required_keys() has it for the declarations, without computing the indicators again.

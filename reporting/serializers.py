@@ -452,23 +452,30 @@ class _SubmissionSerializer(serializers.ModelSerializer):
         if isinstance(self.instance, AnnualSubmission):
             return self.instance.catalogue_version
         if self.instance is None and isinstance(getattr(self, "initial_data", None), dict):
-            year = self.initial_data.get("year")
-            reporting_year = (
-                ReportingYear.objects.filter(year=year).first()
-                if isinstance(year, int) or (isinstance(year, str) and year.isdigit() and len(year) <= 4)
-                else None
-            )
-            if reporting_year is None:
-                return DEFAULT_CATALOGUE_VERSION
-            enterprise = self.initial_data.get("enterprise")
-            division = (
-                Enterprise.objects.filter(pk=enterprise).values_list("industry_id", flat=True).first()
-                if isinstance(enterprise, int)
-                or (isinstance(enterprise, str) and enterprise.isdigit() and len(enterprise) <= 18)
-                else None
-            )
-            return reporting_year.catalogue_for(division)
+            # Asked for the fields and again for the input: the year and enterprise are read once.
+            if "_new_catalogue" not in self.__dict__:
+                self._new_catalogue = self._new_submission_catalogue()
+            return self._new_catalogue
         return None
+
+    def _new_submission_catalogue(self) -> str:
+        """The catalogue a new submission of the posted year and enterprise is filed under."""
+        year = self.initial_data.get("year")
+        reporting_year = (
+            ReportingYear.objects.filter(year=year).first()
+            if isinstance(year, int) or (isinstance(year, str) and year.isdigit() and len(year) <= 4)
+            else None
+        )
+        if reporting_year is None:
+            return DEFAULT_CATALOGUE_VERSION
+        enterprise = self.initial_data.get("enterprise")
+        division = (
+            Enterprise.objects.filter(pk=enterprise).values_list("industry_id", flat=True).first()
+            if isinstance(enterprise, int)
+            or (isinstance(enterprise, str) and enterprise.isdigit() and len(enterprise) <= 18)
+            else None
+        )
+        return reporting_year.catalogue_for(division)
 
     def to_representation(self, instance: AnnualSubmission) -> Any:
         data = super().to_representation(instance)

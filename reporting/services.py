@@ -223,17 +223,31 @@ LOCK_MESSAGES = {
 }
 
 
+_LOOK_UP: Any = object()
+
+
 def edit_blocker(
-    actor: Any, *, enterprise: Enterprise, year: int, submission: AnnualSubmission | None
+    actor: Any,
+    *,
+    enterprise: Enterprise,
+    year: int,
+    submission: AnnualSubmission | None,
+    reporting_year: ReportingYear | None = _LOOK_UP,
+    in_scope: bool = False,
 ) -> str | None:
-    """Why `actor` cannot edit this enterprise-year's data now, in words a clerk understands; None if they can."""
+    """Why `actor` cannot edit this enterprise-year's data now, in words a clerk understands; None if they can.
+
+    A caller that has already read the year's `ReportingYear` (None: there is none) passes it, and one that
+    read `enterprise` through `visible_to(actor)` in this request says so with `in_scope`: the same reads are
+    not made twice on every save."""
     from accounts.permissions import can
 
     if not can(actor, "submission.edit"):
         return _("您的角色只能查看和审核年度数据，不能填报。")
-    if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+    if not in_scope and not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
         return _("该企业不在您的管辖范围内。")
-    reporting_year = ReportingYear.objects.filter(year=year).first()
+    if reporting_year is _LOOK_UP:
+        reporting_year = ReportingYear.objects.filter(year=year).first()
     if reporting_year is None:
         return _("{year}年度尚未开放填报。").format(year=year)
     if today() < reporting_year.opens_on:
@@ -247,10 +261,9 @@ def edit_blocker(
 
 
 def _previous_raw(enterprise: Enterprise, year: int) -> dict[str, Any] | None:
-    previous = (
-        AnnualSubmission.objects.filter(enterprise=enterprise, year=year - 1).only("raw_values").first()
-    )
-    return previous.raw_values if previous is not None else None
+    # One row at most (unique per enterprise and year): no ordering, so no join for the model's order by name.
+    found = AnnualSubmission.objects.filter(enterprise=enterprise, year=year - 1).order_by()
+    return next(iter(found.values_list("raw_values", flat=True)[:1]), None)
 
 
 def _validated(catalogue_version: str, stored: Mapping[str, str | None]) -> dict[str, list[str]]:
@@ -292,10 +305,20 @@ def submission_save_draft(
     ensure_can(actor, "submission.edit")
     ensure_in_scope(actor, enterprise)
     submission = AnnualSubmission.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
-    blocker = edit_blocker(actor, enterprise=enterprise, year=year, submission=submission)
+    if submission is not None:
+        submission.enterprise = enterprise  # the same row: named in the audit entry without reading it again
+    reporting_year = ReportingYear.objects.filter(year=year).first()
+    blocker = edit_blocker(
+        actor,
+        enterprise=enterprise,
+        year=year,
+        submission=submission,
+        reporting_year=reporting_year,
+        in_scope=True,
+    )
     if blocker:
         raise StateConflict(blocker) if submission is not None else InvalidInput(blocker)
-    reporting_year = ReportingYear.objects.get(year=year)
+    assert reporting_year is not None  # edit_blocker refuses a year that is not open
     catalogue_version = (
         submission.catalogue_version if submission else reporting_year.catalogue_for(enterprise.industry_id)
     )

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -33,6 +34,7 @@ from factories.catalogues.bridge import ReportingCatalogue, reporting_catalogue
 from factories.indicators import DEFAULT_CATALOGUE_VERSION
 from factories.models import District, Enterprise
 from reporting import evidence, selectors, services, tallies
+from reporting.evidence import Cell
 from reporting.filters import SubmissionFilter
 from reporting.forms import SubmissionForm
 from reporting.models import (
@@ -180,7 +182,12 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
             .first()
         )
         self.blocker = services.edit_blocker(
-            user, enterprise=self.enterprise, year=self.year, submission=self.submission
+            user,
+            enterprise=self.enterprise,
+            year=self.year,
+            submission=self.submission,
+            reporting_year=self.reporting_year,
+            in_scope=True,  # get_object read it among the user's enterprises
         )
         if self.submission is not None:
             version = self.submission.catalogue_version
@@ -189,10 +196,23 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
         else:
             version = DEFAULT_CATALOGUE_VERSION
         self.catalogue = reporting_catalogue(version)
-        self.evidence = evidence.cells(self.submission, self.catalogue)
-        self.declaration_evidence = (
-            evidence.declaration_cells(self.submission) if self.submission is not None else {}
-        )
+        self.loaded = self.submission
+
+    # The evidence beside the inputs is read only when the page is drawn (a save that succeeds redirects),
+    # and as it was when the page loaded: a refused submission shows the files of the draft it opened.
+    @cached_property
+    def evidence(self) -> dict[str, Cell]:
+        return evidence.cells(self.loaded, self.catalogue, self.evidence_files)
+
+    @cached_property
+    def declaration_evidence(self) -> dict[str, Cell]:
+        if self.loaded is None:
+            return {}
+        return evidence.declaration_cells(self.loaded, self.evidence_files)
+
+    @cached_property
+    def evidence_files(self) -> dict[str, list[Any]] | None:
+        return evidence.by_field(self.loaded) if self.loaded is not None else None
 
     def make_form(self, data: Any = None) -> SubmissionForm:
         flagged = self.submission.yoy_flags if self.submission else ()
@@ -205,11 +225,7 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
                     self.submission.major_changes, self.submission.compliance
                 ),
             }
-        form = SubmissionForm(
-            data, initial=initial, catalogue=self.catalogue, flagged=flagged, evidence=self.evidence
-        )
-        form.declaration_evidence = self.declaration_evidence
-        return form
+        return SubmissionForm(data, initial=initial, catalogue=self.catalogue, flagged=flagged)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.load()
@@ -263,6 +279,8 @@ class SubmissionEditView(ScopedObjectMixin, TemplateView):
 
     def render_page(self, form: SubmissionForm | None) -> HttpResponse:
         submission = self.submission
+        if form is not None:
+            form.evidence, form.declaration_evidence = self.evidence, self.declaration_evidence
         if form is not None and form.is_bound:  # a refused save: preview what was typed, not what is stored
             preview = typed_preview(
                 self.catalogue,
@@ -366,8 +384,9 @@ class SubmissionDetailView(ScopedDetailView):
         has_pending = any(c.status == CorrectionStatus.PENDING for c in corrections)
         actions = allowed_actions(SUBMISSION_TRANSITIONS, submission, user)
         history = selectors.field_history(submission) if is_reviewer else {}
-        cells = evidence.cells(submission, catalogue)
-        declaration_cells = evidence.declaration_cells(submission)
+        files = evidence.by_field(submission)
+        cells = evidence.cells(submission, catalogue, files)
+        declaration_cells = evidence.declaration_cells(submission, files)
         previous = (
             AnnualSubmission.objects.visible_to(user)
             .filter(enterprise_id=submission.enterprise_id, year=submission.year - 1)

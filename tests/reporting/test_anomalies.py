@@ -118,6 +118,61 @@ def test_a_large_division_keeps_its_peer_values_between_submissions(
     assert anomalies.peer_bucket(5050) == 5050 and anomalies.peer_bucket(150) == 150
 
 
+def test_kept_peers_flag_exactly_as_peers_derived_afresh(peers, enterprise, enterprise_user, monkeypatch):  # type: ignore[no-untyped-def]
+    """What is kept is each group's median and MAD, not its values: the flags, figures and all, are the ones
+    a fresh derivation gives, against the division and (an indicator the division lacks) the whole city."""
+    from django.core.cache import cache
+
+    cache.clear()
+    values = ordinary(99)
+    values["wastewater"] = str(float(values["wastewater"]) * 50)
+    submission = _submit(enterprise_user, enterprise, values)
+    monkeypatch.setattr(anomalies, "PEER_CACHE_FROM", 3)
+    kept = anomalies.flags_for_submission(submission)
+    monkeypatch.setattr(anomalies, "PEER_CACHE_FROM", 1000)
+    fresh = anomalies.flags_for_submission(submission)
+
+    assert kept == fresh and any(f["kind"] == "peer_outlier" for f in kept)
+    fresh_peers = anomalies._division_peers(YEAR, "36")["GBT36132-2018"]
+    monkeypatch.setattr(anomalies, "PEER_CACHE_FROM", 3)
+    kept_peers = anomalies._division_peers(YEAR, "36")["GBT36132-2018"]
+    groups = fresh_peers.by_division  # type: ignore[union-attr]
+    assert ("36", "CP-03") in groups and len(groups) > 5
+    for (division, code), values in groups.items():
+        spread = kept_peers.spread(division, code)
+        assert spread is not None and spread == fresh_peers.spread(division, code) and spread.n == len(values)
+        assert anomalies.robust_z(1.0, values)[1:] == (spread.middle, spread.mad)  # type: ignore[index]
+
+
+def test_a_division_too_small_is_compared_with_the_whole_city_kept_between_submissions(
+    peers, enterprise, enterprise_user, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """An enterprise alone in its division is compared with every division's data; past PEER_CACHE_FROM
+    that set is kept too, as a division's is, instead of deriving the whole year for each such submission."""
+    from django.core.cache import cache
+
+    from tests.model_factories import industry
+
+    cache.clear()
+    enterprise.industry = industry("13")
+    enterprise.save()
+    monkeypatch.setattr(anomalies, "PEER_CACHE_FROM", 3)
+    derived: list[str] = []
+    metrics = anomalies._metrics
+    monkeypatch.setattr(anomalies, "_metrics", lambda row: derived.append(row.division) or metrics(row))
+    values = ordinary(99)
+    values["wastewater"] = str(float(values["wastewater"]) * 50)
+
+    submission = _submit(enterprise_user, enterprise, values)
+
+    flag = next(f for f in submission.anomaly_flags if f["kind"] == "peer_outlier")
+    assert flag["field_or_indicator"] == "CP-03" and flag["figures"]["division"] == ""
+    assert flag["figures"]["peers"] == 21
+    calls = len(derived)
+    assert anomalies.flags_for_submission(submission) == submission.anomaly_flags
+    assert len(derived) == calls + 2  # its own figures and its one-member division: the city is kept
+
+
 def test_the_threshold_is_a_city_setting(peers, enterprise, enterprise_user, settings):  # type: ignore[no-untyped-def]
     settings.ANOMALY_Z_THRESHOLD = 1000
     values = ordinary(99)

@@ -502,6 +502,35 @@ def test_the_form_offers_an_upload_under_each_figure_and_lists_its_files(enterpr
     assert "电费发票.pdf</a>" in html
 
 
+def test_a_save_refused_on_the_form_page_still_lists_the_drafts_files(enterprise_user, draft, good_values):
+    add(enterprise_user, draft, name="电费发票.pdf")
+    answer = _client(enterprise_user).post(
+        f"/reporting/submissions/{draft.enterprise_id}/2025/edit/",
+        {**good_values, "electricity": "很多", "explanation": ""},
+    )
+    html = answer.content.decode()
+
+    assert answer.status_code == 200 and "尚未保存" in html
+    assert "电费发票.pdf</a>" in html and html.count("上传佐证</button>") == 23 + 13
+
+
+def test_a_draft_saved_on_the_form_page_redirects_without_reading_its_files(
+    enterprise_user, draft, good_values
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add(enterprise_user, draft, name="电费发票.pdf")
+    with CaptureQueriesContext(connection) as queries:
+        answer = _client(enterprise_user).post(
+            f"/reporting/submissions/{draft.enterprise_id}/2025/edit/",
+            {**good_values, "electricity": "5000001", "explanation": ""},
+        )
+
+    assert answer.status_code == 302
+    assert not [q for q in queries.captured_queries if "reporting_submissionevidence" in q["sql"]]
+
+
 def test_a_file_uploaded_on_the_form_page_is_stored_and_the_page_comes_back(enterprise_user, draft):
     edit = f"/reporting/submissions/{draft.enterprise_id}/2025/edit/"
     answer = _client(enterprise_user).post(

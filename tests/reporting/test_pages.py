@@ -596,3 +596,27 @@ def test_a_second_correction_waits_for_the_first(client, enterprise_user, verifi
     client.force_login(enterprise_user)
     response = client.get(reverse("reporting:correction_create", args=[verified.pk]), follow=True)
     assert "该年度数据已有一项待审批的更正申请，请等待市级审批后再提交。" in page_messages(response)
+
+
+def test_the_data_entry_form_is_the_same_page_whichever_renderer_draws_its_inputs(
+    enterprise_user, draft, settings
+):  # type: ignore[no-untyped-def]
+    """accounts.widgets.FormRenderer writes the plain inputs in Python: the page a clerk gets after each save
+    must be byte for byte the one Django's own widget templates give (the CSRF tokens aside, new each time)."""
+    import re
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(enterprise_user)
+    url = f"/reporting/submissions/{draft.enterprise_id}/2025/edit/"
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+    def page() -> str:
+        html = client.get(url).content.decode()
+        assert 'inputmode="decimal"' in html and "<textarea" in html
+        return token.sub("", html)
+
+    written = page()
+    settings.FORM_RENDERER = "django.forms.renderers.DjangoTemplates"
+    assert page() == written
