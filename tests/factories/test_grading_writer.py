@@ -13,7 +13,7 @@ from factories.grading import services, writer
 from factories.models import GradingResult, GradingRun
 from tests.factories.test_grading_stream import _population, _run_and_compare
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.postgres]
 
 
 def _spy(monkeypatch: Any) -> list[tuple[str, int]]:
